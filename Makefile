@@ -1,0 +1,42 @@
+# Smart Health Responder — the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export FLASK_APP := wsgi
+# PostgreSQL for the tests that must also prove themselves there (skipped, with the reason, if unreachable).
+export TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: venv run test bench lint migrate seed clean
+
+$(STAMP): setup.cfg setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed demo --if-empty
+
+# Web server (gunicorn) and scheduler as two processes; Ctrl-C stops both.
+run: seed
+	@echo "Serving on http://127.0.0.1:5000  (API docs: http://127.0.0.1:5000/api/v1/docs)"
+	@$(BIN)/flask scheduler run & SCHED=$$!; \
+	trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
+
+test: venv
+	$(BIN)/python -m pytest
+
+bench: venv
+	$(BIN)/python bench/run_all.py
+
+lint: venv
+	$(BIN)/ruff check health_responder tests bench
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,145 @@
+"""Smart Health Responder: medical equipment and training for the member cities of an association.
+
+``create_app()`` reads as the table of contents of the application: each ``_register_*`` step wires
+one concern.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from health_responder import config as config_module
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application; ``test_config`` overrides every other source of settings."""
+    app = Flask(__name__, instance_path=str(config_module.ROOT / "instance"), instance_relative_config=True)
+    _load_config(app, test_config)
+    _register_logging(app)
+    _register_extensions(app)
+    _register_request_hooks(app)
+    _register_errors(app)
+    _register_api(app)
+    _register_pages(app)
+    _register_cli(app)
+    return app
+
+
+def _load_config(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object(config_module.Defaults)
+    if test_config is None:
+        _ensure_instance_config(Path(app.instance_path))
+        app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config_module.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    Path(app.config["REPORTS_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def _ensure_instance_config(instance: Path) -> None:
+    """First run: write instance/config.py with a random SECRET_KEY (git ignores the folder)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "config.py"
+    if not path.exists():
+        path.write_text(
+            '"""Local settings and secrets; not in git. Environment FLASK_* variables win over these."""\n'
+            f"SECRET_KEY = {secrets.token_hex(32)!r}\n"
+        )
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        for key in ("request_id", "method", "path", "status", "duration_ms", "user_id"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _register_logging(app: Flask) -> None:
+    if app.testing or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    if app.config["LOG_JSON"]:
+        handler.setFormatter(_JsonFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
+def _register_extensions(app: Flask) -> None:
+    import health_responder.models  # noqa: F401  (every table known before the first query)
+    from health_responder.extensions import babel, csrf, db, limiter, login_manager
+    from health_responder.web.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    from health_responder.auth import sessions  # noqa: F401  (registers the user loaders)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    """Request id, access log and security headers on every response."""
+    access = logging.getLogger("health_responder.access")
+
+    @app.before_request
+    def _start():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        access.info(
+            "%s %s %s", request.method, request.path, response.status_code,
+            extra={"request_id": g.get("request_id"), "method": request.method, "path": request.path,
+                   "status": response.status_code,
+                   "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)},
+        )
+        return response
+
+
+def _register_errors(app: Flask) -> None:
+    from health_responder.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def _register_api(app: Flask) -> None:
+    from health_responder.api import register_api
+
+    register_api(app)
+
+
+def _register_pages(app: Flask) -> None:
+    from health_responder.web import register_pages
+
+    register_pages(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from health_responder.cli import register_cli
+
+    register_cli(app)

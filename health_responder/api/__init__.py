@@ -1,0 +1,64 @@
+"""The JSON API frame: flask-smorest, its OpenAPI document, and the offline docs page.
+
+flask-smorest would register its own HTTP error handler on the whole app (turning HTML pages'
+errors into JSON); ours in errors.py serves both, so the Api's is switched off.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Blueprint, Flask, current_app, render_template, send_from_directory
+from flask_smorest import Api as _Api
+
+
+class Api(_Api):
+    """flask-smorest's Api without its app-wide error handler (errors.py has the one handler)."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+api = Api(spec_kwargs={
+    "info": {"description": "Assistance desk of an international association of smart cities. "
+                            "Authenticate with `Authorization: Bearer <token>` from POST /api/v1/auth/tokens."},
+})
+
+docs = Blueprint("api_docs", __name__, url_prefix="/api/v1", template_folder="templates")
+_SWAGGER = Path(swagger_ui_bundle.swagger_ui_path)
+
+
+@docs.get("/docs")
+def docs_page():
+    """Swagger UI, with every asset served by this application (works offline and under our CSP)."""
+    return render_template("api_docs.html", spec_url=current_app.config["OPENAPI_URL_PREFIX"] + "/openapi.json")
+
+
+@docs.get("/docs/assets/<path:filename>")
+def docs_asset(filename: str):
+    """swagger-ui-bundle's files, shipped in the Python package."""
+    return send_from_directory(_SWAGGER, filename, max_age=86400)
+
+
+def register_api(app: Flask) -> None:
+    """Bind the Api and register each feature's blueprint under /api/v1."""
+    from health_responder import features
+    from health_responder.api import common  # noqa: F401  (schemas shared in the spec)
+    from health_responder.auth.api import blp as auth_blp
+    from health_responder.extensions import csrf
+    from health_responder.providers.api import blp as providers_blp
+    from health_responder.reference.api import blp as reference_blp
+    from health_responder.web.health import blp as health_blp
+
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.schema("ApiError", schema=common.ErrorSchema)
+    api.spec.components.response("Error", {"description": "An error, in the one error shape.",
+                                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}})
+    for blueprint in (auth_blp, reference_blp, providers_blp, *(m.blp for m in features.present(features.API))):
+        api.register_blueprint(blueprint, url_prefix="/api/v1" + (blueprint.url_prefix or ""))
+        csrf.exempt(blueprint)  # the API authenticates by bearer token, never by cookie
+    app.register_blueprint(docs)
+    app.register_blueprint(health_blp)
+    csrf.exempt(health_blp)

@@ -1,0 +1,1 @@
+"""The append-only audit trail: who did what to which record, before and after, when."""

@@ -1,0 +1,99 @@
+"""Users and API tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlmodel import Field, SQLModel
+
+from health_responder.models_base import created_at, moment
+
+
+class Role(enum.StrEnum):
+    """What a user may do; city and provider users belong to one tenant."""
+
+    CITY = "city"
+    PROVIDER = "provider"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+#: Roles of the association: they see every tenant.
+STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+class User(UserMixin, SQLModel, table=True):
+    """A person who logs in; city and provider users are tied to their city or provider."""
+
+    __tablename__ = "user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(default="", max_length=200)
+    #: werkzeug's salted hash; never the password itself.
+    password_hash: str = Field(max_length=300)
+    role: str = Field(max_length=20)
+    city_id: int | None = Field(default=None, foreign_key="city.id", index=True)
+    provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
+    active: bool = Field(default=True)
+    #: Preferred language of pages and messages ("en", "ko", …).
+    locale: str = Field(default="en", max_length=10)
+    created_at: datetime = created_at()
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('city', 'provider', 'coordinator', 'admin')", name="role_known"),
+        sa.CheckConstraint(
+            "(role = 'city' AND city_id IS NOT NULL AND provider_id IS NULL)"
+            " OR (role = 'provider' AND provider_id IS NOT NULL AND city_id IS NULL)"
+            " OR (role IN ('coordinator', 'admin') AND city_id IS NULL AND provider_id IS NULL)",
+            name="tenant_matches_role",
+        ),
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        """Coordinators and admins see every tenant."""
+        return self.role in STAFF_ROLES
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token; only its SHA-256 is stored, indexed for lookup."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(default="api", max_length=100)
+    #: Hex SHA-256 of the token; the token itself is shown once and never stored.
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = created_at()
+    #: Written at most once a minute so that reads stay reads.
+    last_used: datetime | None = moment()
+    revoked_at: datetime | None = moment()
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """The first answer to a creating POST, replayed when the client retries with the same key."""
+
+    __tablename__ = "idempotency_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    key: str = Field(max_length=200)
+    #: "POST /api/v1/requests": a key is bound to one endpoint.
+    endpoint: str = Field(max_length=300)
+    #: SHA-256 of the canonical request body.
+    body_hash: str = Field(max_length=64)
+    #: Empty while the first request is still in flight.
+    status_code: int | None = Field(default=None)
+    response_body: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = created_at()
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotency_key_user_key"),)

@@ -1,0 +1,35 @@
+"""Reads of users and tokens."""
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.api.common import paginate
+from health_responder.auth.models import ApiToken, User
+from health_responder.errors import NotFound
+from health_responder.extensions import db
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's tokens, newest first."""
+    return db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())).all()
+
+
+def get_user(user_id: int) -> User:
+    """A user by id, or NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
+def list_users(args: dict) -> dict:
+    """A page of users matching the filters."""
+    statement = select(User)
+    for key in ("role", "city_id", "provider_id"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(User, key) == args[key])
+    if args.get("q"):
+        pattern = f"%{args['q'].lower()}%"
+        statement = statement.where(sa.or_(sa.func.lower(User.email).like(pattern),
+                                           sa.func.lower(User.name).like(pattern)))
+    return paginate(db.session, statement, args, {"id": User.id, "email": User.email, "created_at": User.created_at})

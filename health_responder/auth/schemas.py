@@ -1,0 +1,64 @@
+"""Auth schemas, by direction."""
+
+from marshmallow import Schema, fields, validate
+
+from health_responder.api.common import PageArgsSchema, StrictSchema
+from health_responder.auth.models import Role
+
+
+class TokenCreateSchema(StrictSchema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=500))
+    name = fields.String(load_default="api", validate=validate.Length(max=100))
+
+
+class NewTokenSchema(Schema):
+    id = fields.Integer()
+    token = fields.String(metadata={"description": "Shown once; only its hash is stored."})
+    name = fields.String()
+    created_at = fields.DateTime()
+
+
+class TokenSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    created_at = fields.DateTime()
+    last_used = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    city_id = fields.Integer(allow_none=True)
+    provider_id = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+    locale = fields.String()
+    created_at = fields.DateTime()
+
+
+class UserCreateSchema(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=500))
+    name = fields.String(load_default="", validate=validate.Length(max=200))
+    role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
+    city_id = fields.Integer(load_default=None, allow_none=True)
+    provider_id = fields.Integer(load_default=None, allow_none=True)
+    locale = fields.String(load_default="en", validate=validate.Length(min=2, max=10))
+
+
+class UserUpdateSchema(StrictSchema):
+    name = fields.String(validate=validate.Length(max=200))
+    active = fields.Boolean()
+    locale = fields.String(validate=validate.Length(min=2, max=10))
+    password = fields.String(load_only=True, validate=validate.Length(min=8, max=500))
+
+
+class UserListArgsSchema(PageArgsSchema):
+    ORDERABLE = ("id", "email", "created_at")
+    role = fields.String(validate=validate.OneOf([r.value for r in Role]))
+    city_id = fields.Integer()
+    provider_id = fields.Integer()
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Part of the email or name."})

@@ -1,0 +1,153 @@
+"""Users, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlmodel import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from health_responder.audit import services as audit
+from health_responder.auth.models import ApiToken, Role, User
+from health_responder.db import utcnow
+from health_responder.errors import Duplicate, NotFound, ValidationFailed
+from health_responder.extensions import db
+
+#: Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively."""
+    return email.strip().lower()
+
+
+def create_user(*, email: str, password: str, role: str, name: str = "", city_id: int | None = None,
+                provider_id: int | None = None, by: User | None = None, locale: str = "en") -> User:
+    """Create a user; city users need a city, provider users a provider, staff neither."""
+    email = normalise_email(email)
+    errors: dict = {}
+    if role not in set(Role):
+        errors["role"] = [f"Unknown role {role!r}; one of: {', '.join(Role)}."]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [f"At least {MIN_PASSWORD_LENGTH} characters."]
+    if role == Role.CITY and city_id is None:
+        errors["city_id"] = ["A city user needs a city."]
+    if role == Role.PROVIDER and provider_id is None:
+        errors["provider_id"] = ["A provider user needs a provider."]
+    if role != Role.CITY and city_id is not None:
+        errors["city_id"] = ["Only city users belong to a city."]
+    if role != Role.PROVIDER and provider_id is not None:
+        errors["provider_id"] = ["Only provider users belong to a provider."]
+    if errors:
+        raise ValidationFailed("The user is not valid.", errors)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Duplicate(f"A user with email {email} already exists.", {"email": ["Already registered."]})
+    user = User(email=email, name=name, password_hash=generate_password_hash(password), role=role,
+                city_id=city_id, provider_id=provider_id, locale=locale)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(action="user.create", subject=user, by=by, actor_label=None if by else "cli",
+                 after={"email": email, "role": role, "city_id": city_id, "provider_id": provider_id})
+    return user
+
+
+def authenticate(*, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (in constant-ish time)."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email or "")))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    return user
+
+
+def issue_token(*, user: User, name: str = "api") -> tuple[ApiToken, str]:
+    """A new token for ``user``: returns the stored row and the token text (shown once)."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name[:100] or "api", token_hash=hash_token(token))
+    db.session.add(row)
+    db.session.flush()
+    audit.record(action="token.issue", subject=row, by=user, after={"name": row.name})
+    return row, token
+
+
+def revoke_token(*, token_id: int, by: User) -> ApiToken:
+    """Revoke one of the caller's tokens (admins may revoke anyone's)."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or (row.user_id != by.id and by.role != Role.ADMIN):
+        raise NotFound("No such token.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record(action="token.revoke", subject=row, by=by)
+    return row
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a valid, unrevoked token belongs to; touches ``last_used`` at most once a minute."""
+    if not token or len(token) > 200:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    now = utcnow()
+    interval = timedelta(seconds=current_app.config["TOKEN_TOUCH_INTERVAL"])
+    if row.last_used is None or now - row.last_used >= interval:
+        _touch(row.id, now, interval)
+    return user
+
+
+def _touch(token_id: int, now, interval) -> None:
+    """Write last_used in its own short transaction, so a read request stays a read."""
+    from health_responder.db import _write_intent
+
+    engine = db.engine
+    token = _write_intent.set(True)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.update(ApiToken.__table__)
+                .where(ApiToken.__table__.c.id == token_id)
+                .where(sa.or_(ApiToken.__table__.c.last_used.is_(None),
+                              ApiToken.__table__.c.last_used <= now - interval))
+                .values(last_used=now)
+            )
+    except sa.exc.OperationalError:
+        pass  # best effort: a busy database must not fail the caller's request
+    finally:
+        _write_intent.reset(token)
+
+
+def update_user(*, user: User, by: User, name: str | None = None, active: bool | None = None,
+                locale: str | None = None, password: str | None = None) -> User:
+    """Change a user's profile, password or active flag; deactivating also revokes their tokens."""
+    before = {"name": user.name, "active": user.active, "locale": user.locale}
+    if name is not None:
+        user.name = name
+    if locale is not None:
+        user.locale = locale
+    if password is not None:
+        user.password_hash = generate_password_hash(password)
+    if active is not None and active != user.active:
+        user.active = active
+        if not active:
+            db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id,
+                                                         ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    audit.record(action="user.update", subject=user, by=by, before=before,
+                 after={"name": user.name, "active": user.active, "locale": user.locale,
+                        "password_changed": password is not None})
+    return user

@@ -1,0 +1,33 @@
+"""How a request is tied to a user: a login session for pages, a bearer token for the API."""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+
+from health_responder.auth import services
+from health_responder.auth.models import User
+from health_responder.extensions import db, login_manager
+
+login_manager.login_view = "web.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        user = db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
+def api_user() -> User | None:
+    """The user of a bearer token on this request (cached on ``g``); None when absent or invalid."""
+    if "api_user" not in g:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        g.api_user = services.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+    return g.api_user

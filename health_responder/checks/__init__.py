@@ -1,0 +1,1 @@
+"""Scheduled fulfilment checks: their runs and the alerts they raise."""

@@ -1,0 +1,84 @@
+"""Job runs and alerts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from health_responder.db import UTCDateTime
+from health_responder.models_base import created_at, moment, text
+
+
+class RunOutcome(enum.StrEnum):
+    """How a run ended; ``running`` past its lease becomes ``abandoned``."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ABANDONED = "abandoned"
+
+
+class JobRun(SQLModel, table=True):
+    """One execution of a check; unique by check and scheduled tick, so two schedulers cannot both run it."""
+
+    __tablename__ = "job_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60)
+    #: The tick on the fixed grid this run serves (or the moment an on-demand run was asked for).
+    scheduled_for: datetime = Field(sa_type=UTCDateTime)
+    #: "schedule", "manual" or "cli".
+    trigger: str = Field(default="schedule", max_length=20)
+    dry_run: bool = Field(default=False)
+    started_at: datetime = created_at()
+    finished_at: datetime | None = moment()
+    #: The run is presumed dead when still running after this moment.
+    lease_until: datetime | None = moment()
+    outcome: str = Field(default=RunOutcome.RUNNING, max_length=20, index=True)
+    counts: dict | None = Field(default=None, sa_type=sa.JSON)
+    error: str | None = text()
+    #: "host:pid" of the process that ran it.
+    runner: str | None = Field(default=None, max_length=200)
+    requested_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+    __table_args__ = (sa.UniqueConstraint("name", "scheduled_for", name="uq_job_run_name_tick"),)
+
+
+class AlertStatus(enum.StrEnum):
+    """Open until a person or the next check resolves it."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Alert(SQLModel, table=True):
+    """Something a person should act on."""
+
+    __tablename__ = "alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: overdue_request, low_stock, near_expiry, readiness_gap.
+    kind: str = Field(max_length=40, index=True)
+    severity: str = Field(default="warning", max_length=20)
+    #: Stable identity of the condition, e.g. "low_stock:provider=3:item=7"; one open alert per key.
+    dedup_key: str = Field(max_length=200)
+    status: str = Field(default=AlertStatus.OPEN, max_length=20, index=True)
+    message: str = text(default="", nullable=False)
+    details: dict | None = Field(default=None, sa_type=sa.JSON)
+    subject_type: str | None = Field(default=None, max_length=60)
+    subject_id: int | None = Field(default=None)
+    city_id: int | None = Field(default=None, foreign_key="city.id", index=True)
+    provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
+    job_run_id: int | None = Field(default=None, foreign_key="job_run.id")
+    created_at: datetime = created_at()
+    resolved_at: datetime | None = moment()
+    resolved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    resolution: str | None = text()
+
+    __table_args__ = (
+        sa.Index("uq_alert_open_key", "dedup_key", unique=True,
+                 sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'")),
+    )

@@ -1,0 +1,131 @@
+"""Every setting with its default.
+
+Precedence (lowest first): these defaults, ``instance/config.py``, ``FLASK_*`` environment
+variables (``FLASK_SECRET_KEY=…`` sets ``SECRET_KEY``; values are parsed as JSON when they can be),
+``DATABASE_URL`` and ``REPORTS_DIR`` from the environment, then the dict a test passes to
+``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The repository root: the folder that holds ``instance/`` and ``reports/``.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Defaults:
+    """Default settings; every one can be overridden as the module docstring says."""
+
+    #: Signs sessions and CSRF tokens. ``instance/config.py`` gets a random one on first run.
+    SECRET_KEY = "dev-only-not-secret"
+    #: SQLAlchemy URL. SQLite by default; ``postgresql+psycopg://…`` for production.
+    DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'health_responder.sqlite'}"
+    #: Seconds SQLite waits for a write lock before answering "database is locked".
+    SQLITE_BUSY_TIMEOUT = 30
+    #: Connection pool size per process on PostgreSQL.
+    DB_POOL_SIZE = 10
+    #: Extra connections beyond the pool on PostgreSQL.
+    DB_MAX_OVERFLOW = 20
+    #: Seconds a PostgreSQL connection is kept before it is recycled.
+    DB_POOL_RECYCLE = 1800
+    #: Where generated PDFs are stored (shared storage when several hosts serve the app).
+    REPORTS_DIR = str(ROOT / "reports")
+    #: Largest request body accepted, in bytes (larger answers 413).
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    #: The association's name on documents and pages.
+    ASSOCIATION_NAME = "International Association of Smart Cities"
+    #: Public base URL used in verification links printed on documents.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    #: Paper size of generated documents: "A4" or "LETTER".
+    PDF_PAGE_SIZE = "A4"
+
+    # --- sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: Set True behind TLS (also turns on HSTS).
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: CSRF tokens are valid for a working day.
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+
+    # --- rate limits (Flask-Limiter)
+    #: Where the limiter counts; "redis://…" or "memcached://…" lets several workers share the count.
+    RATELIMIT_STORAGE_URI = "memory://"
+    #: Failed logins allowed per account and per address.
+    LOGIN_FAILURE_LIMIT = "10 per minute"
+    RATELIMIT_HEADERS_ENABLED = False
+
+    # --- API tokens
+    #: ``last_used`` on a token is written at most this often, in seconds.
+    TOKEN_TOUCH_INTERVAL = 60
+    #: Idempotency keys are kept this many hours.
+    IDEMPOTENCY_TTL_HOURS = 24
+
+    # --- API (flask-smorest)
+    API_TITLE = "Smart Health Responder API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    #: The docs page is ours (``/api/v1/docs``) so its assets are served locally.
+    OPENAPI_SWAGGER_UI_PATH = None
+    #: Largest page a list returns.
+    MAX_PAGE_SIZE = 100
+    DEFAULT_PAGE_SIZE = 20
+
+    # --- languages (Flask-Babel)
+    LANGUAGES = ["en", "ko"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    # --- scheduler
+    #: Seconds between ticks of each check (a fixed grid: ticks fall on multiples of it).
+    JOB_SCHEDULES = {
+        "auto_allocate": 300,
+        "overdue_requests": 900,
+        "low_stock": 3600,
+        "near_expiry": 3600,
+        "readiness_gaps": 3600,
+        "training_reminders": 3600,
+        "send_notifications": 60,
+    }
+    #: Seconds a job run may stay "running" before it is taken as abandoned.
+    JOB_LEASE_SECONDS = 600
+    #: Days ahead that make a lot "near expiry".
+    NEAR_EXPIRY_DAYS = 60
+    #: Available units at or below which an item at a provider is "low".
+    LOW_STOCK_THRESHOLD = 10
+
+    # --- mail
+    #: SMTP host; notifications stay in the app only while it is empty.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_DEFAULT_SENDER = "responder@example.org"
+
+    #: Structured (JSON) logs; plain text when False.
+    LOG_JSON = True
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict:
+    """The settings that the environment overrides: ``FLASK_*`` plus DATABASE_URL and REPORTS_DIR."""
+    import json
+
+    environ = os.environ if environ is None else environ
+    found: dict = {}
+    for key, raw in environ.items():
+        if not key.startswith("FLASK_") or key in {"FLASK_APP", "FLASK_DEBUG", "FLASK_RUN_PORT", "FLASK_RUN_HOST"}:
+            continue
+        try:
+            found[key.removeprefix("FLASK_")] = json.loads(raw)
+        except ValueError:
+            found[key.removeprefix("FLASK_")] = raw
+    for key in ("DATABASE_URL", "REPORTS_DIR"):
+        if environ.get(key):
+            found[key] = environ[key]
+    return found

@@ -1,0 +1,165 @@
+"""Engine and session lifecycle, SQLite pragmas, and transaction helpers.
+
+One scoped session per thread: a request, a job step or a CLI command uses ``db.session`` and
+commits once at its end. On SQLite a transaction that will write begins ``IMMEDIATE`` so that two
+writers queue on the busy timeout instead of failing halfway (SQLAlchemy's documented pysqlite recipe:
+take BEGIN away from the driver and emit it ourselves). Requests with an unsafe method and every
+``write_session()`` declare that intent; reads begin deferred and never block writers (WAL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlmodel import Session
+
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timezone-aware datetime stored in UTC; naive input is read as UTC.
+
+    SQLite keeps no offset, so values come back naive: this type gives them their UTC zone back.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def set_write_intent(flag: bool) -> None:
+    """Declare whether transactions begun from now on in this context will write (SQLite: IMMEDIATE)."""
+    _write_intent.set(flag)
+
+
+def _configure_sqlite(engine: sa.Engine, busy_timeout: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Autocommit at the driver level: we emit BEGIN ourselves below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def make_engine(url: str, config: dict | None = None) -> sa.Engine:
+    """An engine for ``url`` with the pragmas (SQLite) or pool settings (PostgreSQL) we rely on."""
+    config = config or {}
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": config.get("SQLITE_BUSY_TIMEOUT", 30)},
+        )
+        _configure_sqlite(engine, config.get("SQLITE_BUSY_TIMEOUT", 30))
+        return engine
+    return sa.create_engine(
+        url,
+        pool_size=config.get("DB_POOL_SIZE", 10),
+        max_overflow=config.get("DB_MAX_OVERFLOW", 20),
+        pool_recycle=config.get("DB_POOL_RECYCLE", 1800),
+        pool_pre_ping=True,
+    )
+
+
+class AppSession(Session):
+    """A session bound to the engine of the current Flask app."""
+
+    def get_bind(self, *args, **kwargs):
+        return current_app.extensions["db_engine"]
+
+
+class Database:
+    """The app's engine and its thread-scoped session."""
+
+    def __init__(self) -> None:
+        self.session = scoped_session(sessionmaker(class_=AppSession, expire_on_commit=False))
+
+    def init_app(self, app: Flask) -> None:
+        """Create the engine from ``DATABASE_URL`` and remove the session after each request."""
+        engine = make_engine(app.config["DATABASE_URL"], app.config)
+        app.extensions["db_engine"] = engine
+
+        @app.before_request
+        def _declare_intent():
+            from flask import request
+
+            set_write_intent(request.method not in {"GET", "HEAD", "OPTIONS"})
+            self.session.remove()
+
+        @app.teardown_appcontext
+        def _remove_session(_exc):
+            self.session.remove()
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The current app's engine."""
+        return current_app.extensions["db_engine"]
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @contextlib.contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A fresh session whose transaction writes: commits on success, rolls back on error."""
+        previous = _write_intent.get()
+        set_write_intent(True)
+        self.session.remove()
+        try:
+            yield self.session
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise
+        finally:
+            self.session.remove()
+            set_write_intent(previous)
+
+    @contextlib.contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A fresh session for reading; whatever it holds is rolled back at the end."""
+        previous = _write_intent.get()
+        set_write_intent(False)
+        self.session.remove()
+        try:
+            yield self.session
+        finally:
+            self.session.remove()
+            set_write_intent(previous)
+
+
+def lock(statement):
+    """Add ``FOR UPDATE`` (PostgreSQL row locks; SQLite already holds the write lock via IMMEDIATE)."""
+    return statement.with_for_update()

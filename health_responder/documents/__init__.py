@@ -1,0 +1,1 @@
+"""The document registry: every generated PDF, its hash and its verification code."""

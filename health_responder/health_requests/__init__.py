@@ -1,0 +1,1 @@
+"""Assistance requests from member cities, their lines and the allocations that serve them."""

@@ -1,0 +1,165 @@
+"""Assistance requests, request lines and allocations, with the request state table."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from health_responder.models_base import created_at, moment, text
+
+
+class Priority(enum.StrEnum):
+    """How urgent a request is; auto-allocation serves critical first."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+#: Sort rank of each priority (lower is served first).
+PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+class RequestStatus(enum.StrEnum):
+    """Where a request is in the workflow; allocation states follow from its lines."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    PARTIALLY_ALLOCATED = "partially_allocated"
+    ALLOCATED = "allocated"
+    PARTIALLY_DISPATCHED = "partially_dispatched"
+    DISPATCHED = "dispatched"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+S = RequestStatus
+#: States in which stock may be allocated and dispatched.
+FULFILLING = frozenset({S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED})
+
+#: Explicit transitions people make, from each state. Allocation, dispatch and receipt move the
+#: status too, but as a consequence of the lines (see services.refresh_status).
+TRANSITIONS: dict[str, frozenset[RequestStatus]] = {
+    "submit": frozenset({S.DRAFT}),
+    "approve": frozenset({S.SUBMITTED}),
+    "reject": frozenset({S.SUBMITTED, S.APPROVED}),
+    "cancel": frozenset({S.DRAFT, S.SUBMITTED, S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED}),
+    "close": frozenset({S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED,
+                        S.DISPATCHED, S.DELIVERED}),
+    "edit": frozenset({S.DRAFT}),
+}
+
+#: The state each explicit transition leads to.
+TARGET = {"submit": S.SUBMITTED, "approve": S.APPROVED, "reject": S.REJECTED, "cancel": S.CANCELLED,
+          "close": S.CLOSED, "edit": S.DRAFT}
+
+
+class AssistanceRequest(SQLModel, table=True):
+    """A city's request for equipment."""
+
+    __tablename__ = "assistance_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: "REQ-2026-000123": year of creation and the id, so it is unique without a counter.
+    reference: str | None = Field(default=None, max_length=30, unique=True)
+    city_id: int = Field(foreign_key="city.id", index=True)
+    status: str = Field(default=RequestStatus.DRAFT, max_length=30, index=True)
+    priority: str = Field(default=Priority.NORMAL, max_length=10)
+    #: 0 critical … 3 low, so that the queue sorts in the database.
+    priority_rank: int = Field(default=2)
+    needed_by: date = Field(index=True)
+    justification: str = text(default="", nullable=False)
+    delivery_contact: str | None = text()
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = created_at()
+    updated_at: datetime | None = moment()
+    submitted_at: datetime | None = moment(index=True)
+    approved_at: datetime | None = moment()
+    approved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    rejected_reason: str | None = text()
+    cancelled_at: datetime | None = moment()
+    delivered_at: datetime | None = moment()
+    closed_at: datetime | None = moment()
+    close_note: str | None = text()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('draft', 'submitted', 'approved', 'partially_allocated', 'allocated',"
+            " 'partially_dispatched', 'dispatched', 'delivered', 'closed', 'rejected', 'cancelled')",
+            name="status_known",
+        ),
+        sa.CheckConstraint("priority IN ('critical', 'high', 'normal', 'low')", name="priority_known"),
+        sa.Index("ix_assistance_request_queue", "status", "priority_rank", "needed_by", "submitted_at"),
+        sa.Index("ix_assistance_request_city_created", "city_id", "id"),
+    )
+
+
+class RequestLine(SQLModel, table=True):
+    """One item and quantity of a request, with how much of it is allocated, shipped and received."""
+
+    __tablename__ = "request_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="assistance_request.id", index=True, ondelete="CASCADE")
+    item_id: int = Field(foreign_key="item.id", index=True)
+    quantity: int
+    #: Units reserved or already shipped for this line.
+    quantity_allocated: int = Field(default=0)
+    quantity_dispatched: int = Field(default=0)
+    #: Units the city accepted at receipt.
+    quantity_received: int = Field(default=0)
+    #: Units the city rejected at receipt (damaged, expired …).
+    quantity_rejected: int = Field(default=0)
+
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("quantity_allocated >= 0 AND quantity_allocated <= quantity", name="allocated_within"),
+        sa.CheckConstraint("quantity_dispatched >= 0 AND quantity_dispatched <= quantity_allocated",
+                           name="dispatched_within"),
+        sa.CheckConstraint("quantity_received >= 0 AND quantity_received + quantity_rejected <= quantity_dispatched",
+                           name="received_within"),
+        sa.CheckConstraint("quantity_rejected >= 0", name="rejected_not_negative"),
+    )
+
+
+class AllocationStatus(enum.StrEnum):
+    """An allocation reserves stock, then ships or is released."""
+
+    RESERVED = "reserved"
+    DISPATCHED = "dispatched"
+    RELEASED = "released"
+
+
+class Allocation(SQLModel, table=True):
+    """A quantity of a lot reserved for a request line, with who made it and why."""
+
+    __tablename__ = "allocation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="assistance_request.id", index=True)
+    line_id: int = Field(foreign_key="request_line.id", index=True)
+    lot_id: int = Field(foreign_key="stock_lot.id", index=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    quantity: int
+    status: str = Field(default=AllocationStatus.RESERVED, max_length=20, index=True)
+    #: Why this lot, this provider, this quantity.
+    rationale: str = text(default="", nullable=False)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    #: The scheduled run that made it, when a run did.
+    job_run_id: int | None = Field(default=None, foreign_key="job_run.id", index=True)
+    #: The dispatch that carries it, once one is prepared.
+    dispatch_id: int | None = Field(default=None, foreign_key="dispatch.id", index=True)
+    created_at: datetime = created_at()
+    released_at: datetime | None = moment()
+
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("status IN ('reserved', 'dispatched', 'released')", name="status_known"),
+    )

@@ -1,0 +1,1 @@
+"""The notifications outbox: messages to users, shown in the app and sent by email."""

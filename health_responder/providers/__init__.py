@@ -1,0 +1,1 @@
+"""Solution providers and their stock locations (warehouses)."""

@@ -1,0 +1,80 @@
+"""Reads of providers and their locations. The directory is readable by every role."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.api.common import paginate
+from health_responder.auth.models import Role, User
+from health_responder.errors import NotFound
+from health_responder.extensions import db
+from health_responder.providers.models import Provider, ProviderNetwork, StockLocation
+
+
+def network_ids(provider_ids: list[int]) -> dict[int, list[int]]:
+    """The networks each provider serves, in one query."""
+    found: dict[int, list[int]] = {pid: [] for pid in provider_ids}
+    if provider_ids:
+        rows = db.session.execute(select(ProviderNetwork.provider_id, ProviderNetwork.network_id)
+                                  .where(ProviderNetwork.provider_id.in_(provider_ids))
+                                  .order_by(ProviderNetwork.network_id))
+        for provider_id, network_id in rows:
+            found[provider_id].append(network_id)
+    return found
+
+
+def views(providers: list[Provider]) -> list[dict]:
+    """Providers as dicts with the networks they serve (one query for all)."""
+    served = network_ids([p.id for p in providers])
+    return [p.model_dump() | {"network_ids": served[p.id]} for p in providers]
+
+
+def locations_of(provider_id: int) -> list[StockLocation]:
+    """A provider's stock locations."""
+    return db.session.scalars(select(StockLocation).where(StockLocation.provider_id == provider_id)
+                              .order_by(StockLocation.id)).all()
+
+
+def detail(provider: Provider) -> dict:
+    """A provider with its networks and locations."""
+    return views([provider])[0] | {"locations": locations_of(provider.id)}
+
+
+def get_provider(provider_id: int) -> Provider:
+    """A provider, or NotFound."""
+    provider = db.session.get(Provider, provider_id)
+    if provider is None:
+        raise NotFound(f"No provider {provider_id}.")
+    return provider
+
+
+def editable_provider(provider_id: int, user: User) -> Provider:
+    """A provider the user may change: staff any, a provider user only its own (else 404)."""
+    if user.role == Role.PROVIDER and user.provider_id != provider_id:
+        raise NotFound(f"No provider {provider_id}.")
+    return get_provider(provider_id)
+
+
+def list_providers(args: dict) -> dict:
+    """A page of providers, filtered by network served, country or name."""
+    statement = select(Provider)
+    if args.get("network_id") is not None:
+        statement = statement.where(Provider.id.in_(select(ProviderNetwork.provider_id)
+                                                    .where(ProviderNetwork.network_id == args["network_id"])))
+    if args.get("country"):
+        statement = statement.where(Provider.country == args["country"].upper())
+    if args.get("q"):
+        statement = statement.where(sa.func.lower(Provider.name).contains(args["q"].lower(), autoescape=True))
+    page = paginate(db.session, statement, args, {"id": Provider.id, "name": Provider.name,
+                                                  "country": Provider.country})
+    page["items"] = views(page["items"])
+    return page
+
+
+def get_location(provider: Provider, location_id: int) -> StockLocation:
+    """A location of this provider, or NotFound."""
+    location = db.session.get(StockLocation, location_id)
+    if location is None or location.provider_id != provider.id:
+        raise NotFound(f"No location {location_id} at this provider.")
+    return location

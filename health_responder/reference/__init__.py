@@ -1,0 +1,1 @@
+"""Reference data: regional networks, member cities, the equipment catalogue and training topics."""

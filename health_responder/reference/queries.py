@@ -1,0 +1,53 @@
+"""Reads of networks, cities, topics and items; reference data is readable by every role."""
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.api.common import paginate
+from health_responder.errors import NotFound
+from health_responder.extensions import db
+from health_responder.reference.models import City, Item, Network, TrainingTopic
+
+
+def get_or_404(model, ident, label: str):
+    """A row by primary key, or NotFound naming what is missing."""
+    row = db.session.get(model, ident)
+    if row is None:
+        raise NotFound(f"No {label} {ident}.")
+    return row
+
+
+def list_networks(args: dict) -> dict:
+    """A page of networks."""
+    return paginate(db.session, select(Network), args, {"id": Network.id, "code": Network.code, "name": Network.name})
+
+
+def list_cities(args: dict) -> dict:
+    """A page of cities, filtered by network, country or name."""
+    statement = select(City)
+    if args.get("network_id") is not None:
+        statement = statement.where(City.network_id == args["network_id"])
+    if args.get("country"):
+        statement = statement.where(City.country == args["country"].upper())
+    if args.get("q"):
+        statement = statement.where(sa.func.lower(City.name).contains(args["q"].lower(), autoescape=True))
+    return paginate(db.session, statement, args, {"id": City.id, "name": City.name, "country": City.country})
+
+
+def list_topics() -> list[TrainingTopic]:
+    """Every training topic."""
+    return db.session.scalars(select(TrainingTopic).order_by(TrainingTopic.code)).all()
+
+
+def list_items(args: dict) -> dict:
+    """A page of catalogue items, filtered by category, training, cold chain, or code/name."""
+    statement = select(Item)
+    for key in ("category", "requires_training", "requires_cold_chain", "active"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(Item, key) == args[key])
+    if args.get("q"):
+        q = args["q"].lower()
+        statement = statement.where(sa.or_(sa.func.lower(Item.code).contains(q, autoescape=True),
+                                           sa.func.lower(Item.name).contains(q, autoescape=True)))
+    return paginate(db.session, statement, args,
+                    {"id": Item.id, "code": Item.code, "name": Item.name, "category": Item.category})

@@ -1,0 +1,121 @@
+"""Writes of reference data: coordinators and admins keep networks, cities, topics and items."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from health_responder.audit import services as audit
+from health_responder.auth.access import STAFF, require_role
+from health_responder.auth.models import Role, User
+from health_responder.errors import Duplicate, ValidationFailed
+from health_responder.extensions import db
+from health_responder.reference.models import City, Item, Network, TrainingTopic
+
+
+def _snapshot(row, fields) -> dict:
+    return {name: getattr(row, name) for name in fields}
+
+
+def _ensure_unique(model, column, value, label: str, field: str, exclude_id=None) -> None:
+    statement = select(model).where(column == value)
+    existing = db.session.scalar(statement)
+    if existing is not None and getattr(existing, "id", None) != exclude_id:
+        raise Duplicate(f"A {label} with {field} {value!r} already exists.", {field: ["Already exists."]})
+
+
+def _ensure_network(network_id: int) -> None:
+    if db.session.get(Network, network_id) is None:
+        raise ValidationFailed("Unknown network.", {"network_id": [f"No network {network_id}."]})
+
+
+def _ensure_topic(code: str | None) -> None:
+    if code and db.session.get(TrainingTopic, code) is None:
+        raise ValidationFailed("Unknown training topic.", {"requires_training": [f"No training topic {code!r}."]})
+
+
+def create_network(*, by: User, code: str, name: str) -> Network:
+    """Add a regional network."""
+    require_role(by, Role.ADMIN)
+    code = code.upper()
+    _ensure_unique(Network, Network.code, code, "network", "code")
+    network = Network(code=code, name=name)
+    db.session.add(network)
+    db.session.flush()
+    audit.record(action="network.create", subject=network, by=by, after={"code": code, "name": name})
+    return network
+
+
+CITY_FIELDS = ("name", "country", "network_id", "timezone", "delivery_address", "contact_name",
+               "contact_email", "contact_phone")
+
+
+def create_city(*, by: User, **values) -> City:
+    """Add a member city."""
+    require_role(by, *STAFF)
+    values["country"] = values["country"].upper()
+    _ensure_network(values["network_id"])
+    _ensure_unique(City, City.name, values["name"], "city", "name")
+    city = City(**values)
+    db.session.add(city)
+    db.session.flush()
+    audit.record(action="city.create", subject=city, by=by, after=_snapshot(city, CITY_FIELDS))
+    return city
+
+
+def update_city(*, city: City, by: User, **values) -> City:
+    """Change a member city's details."""
+    require_role(by, *STAFF)
+    before = _snapshot(city, CITY_FIELDS)
+    if "network_id" in values:
+        _ensure_network(values["network_id"])
+    if "name" in values:
+        _ensure_unique(City, City.name, values["name"], "city", "name", exclude_id=city.id)
+    if "country" in values:
+        values["country"] = values["country"].upper()
+    for key, value in values.items():
+        setattr(city, key, value)
+    audit.record(action="city.update", subject=city, by=by, before=before, after=_snapshot(city, CITY_FIELDS))
+    return city
+
+
+def create_topic(*, by: User, code: str, name: str) -> TrainingTopic:
+    """Add a training topic."""
+    require_role(by, *STAFF)
+    if db.session.get(TrainingTopic, code) is not None:
+        raise Duplicate(f"A training topic {code!r} already exists.", {"code": ["Already exists."]})
+    topic = TrainingTopic(code=code, name=name)
+    db.session.add(topic)
+    db.session.flush()
+    audit.record(action="topic.create", subject=topic, by=by, after={"code": code, "name": name})
+    return topic
+
+
+ITEM_FIELDS = ("code", "name", "category", "unit", "requires_cold_chain", "requires_training",
+               "description", "active")
+
+
+def create_item(*, by: User, **values) -> Item:
+    """Add an item to the catalogue; its code is unique."""
+    require_role(by, *STAFF)
+    values["code"] = values["code"].upper()
+    values["requires_training"] = values.get("requires_training") or None
+    _ensure_topic(values["requires_training"])
+    _ensure_unique(Item, Item.code, values["code"], "item", "code")
+    item = Item(**values)
+    db.session.add(item)
+    db.session.flush()
+    audit.record(action="item.create", subject=item, by=by, after=_snapshot(item, ITEM_FIELDS))
+    return item
+
+
+def update_item(*, item: Item, by: User, **values) -> Item:
+    """Change a catalogue item (its code stays)."""
+    require_role(by, *STAFF)
+    before = _snapshot(item, ITEM_FIELDS)
+    if "requires_training" in values:
+        values["requires_training"] = values["requires_training"] or None
+        _ensure_topic(values["requires_training"])
+    for key, value in values.items():
+        setattr(item, key, value)
+    audit.record(action="item.update", subject=item, by=by, before=before, after=_snapshot(item, ITEM_FIELDS))
+    return item

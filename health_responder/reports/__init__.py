@@ -1,0 +1,1 @@
+"""PDF documents of the Smart Health Responder, built as pure functions of plain data."""

@@ -1,0 +1,157 @@
+"""Demo data: the five networks, a dozen cities, six providers, a catalogue, stock, requests, logins."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from health_responder import features
+from health_responder.auth import services as auth
+from health_responder.extensions import db
+from health_responder.providers.models import Provider, ProviderNetwork, StockLocation
+from health_responder.reference.models import City, Item, Network, TrainingTopic
+
+NETWORKS = [
+    ("CJK", "China-Japan-Korea Smart City Network"),
+    ("NEASCN", "North-East Asia Smart City Network"),
+    ("ASCN", "ASEAN Smart Cities Network"),
+    ("AfSCN", "African Smart Cities Network"),
+    ("LASCN", "Latin American Smart Cities Network"),
+]
+
+TOPICS = [
+    ("oxygen_therapy", "Oxygen therapy"),
+    ("ventilation", "Mechanical ventilation"),
+    ("diagnostics", "Diagnostics and testing"),
+    ("cold_chain", "Cold chain management"),
+    ("infection_control", "Infection prevention and control"),
+    ("biomedical_maintenance", "Biomedical equipment maintenance"),
+]
+
+# name, country, network, timezone, address, contact
+CITIES = [
+    ("세종", "KR", "CJK", "Asia/Seoul", "세종특별자치시 한누리대로 2130", "김민준"),
+    ("Busan", "KR", "CJK", "Asia/Seoul", "1001 Jungang-daero, Yeonje-gu, Busan", "Park Ji-woo"),
+    ("横浜", "JP", "CJK", "Asia/Tokyo", "神奈川県横浜市中区本町6-50-10", "佐藤 花子"),
+    ("深圳", "CN", "CJK", "Asia/Shanghai", "广东省深圳市福田区福中三路", "李伟"),
+    ("Ульяновск", "RU", "NEASCN", "Europe/Ulyanovsk", "ул. Кузнецова, 7, Ульяновск", "Иван Петров"),
+    ("Улан-Удэ", "RU", "NEASCN", "Asia/Irkutsk", "ул. Ленина, 54, Улан-Удэ", "Ольга Иванова"),
+    ("Đà Nẵng", "VN", "ASCN", "Asia/Ho_Chi_Minh", "24 Trần Phú, Hải Châu, Đà Nẵng", "Nguyễn Văn An"),
+    ("Cebu City", "PH", "ASCN", "Asia/Manila", "Osmeña Blvd, Cebu City", "Maria Santos"),
+    ("Kigali", "RW", "AfSCN", "Africa/Kigali", "KN 3 Rd, Kigali", "Aline Uwase"),
+    ("Nairobi", "KE", "AfSCN", "Africa/Nairobi", "City Hall Way, Nairobi", "John Mwangi"),
+    ("Medellín", "CO", "LASCN", "America/Bogota", "Calle 44 #52-165, Medellín", "Camila Restrepo"),
+    ("São Paulo", "BR", "LASCN", "America/Sao_Paulo", "Viaduto do Chá, 15, São Paulo", "Lucas Oliveira"),
+]
+
+# name, country, kind, networks served, locations [(name, country, address)]
+PROVIDERS = [
+    ("MedAsia Supply", "KR", "distributor", ["CJK", "NEASCN"],
+     [("Incheon Hub", "KR", "Incheon Free Economic Zone, Songdo"), ("Busan Port Depot", "KR", "Busan New Port")]),
+    ("日本医療機器販売", "JP", "distributor", ["CJK"], [("大阪倉庫", "JP", "大阪府大阪市住之江区南港北")]),
+    ("Sibir MedTech", "RU", "manufacturer", ["NEASCN"], [("Новосибирск склад", "RU", "Новосибирск, ул. Станционная")]),
+    ("ASEAN Health Logistics", "SG", "distributor", ["ASCN"], [("Singapore DC", "SG", "Tuas South Ave 1")]),
+    ("Afya Relief", "KE", "ngo", ["AfSCN"], [("Nairobi Warehouse", "KE", "Mombasa Road, Nairobi")]),
+    ("Andes Salud", "CO", "distributor", ["LASCN"], [("Bogotá Centro", "CO", "Zona Franca, Bogotá")]),
+]
+
+# code, name, category, unit, cold chain, training
+ITEMS = [
+    ("OXY-CONC-10L", "Oxygen concentrator 10 L/min", "respiratory", "each", False, "oxygen_therapy"),
+    ("OXY-CONC-5L", "Oxygen concentrator 5 L/min", "respiratory", "each", False, "oxygen_therapy"),
+    ("OXY-CYL-D", "Oxygen cylinder, size D", "respiratory", "each", False, "oxygen_therapy"),
+    ("OXY-REG", "Oxygen flow regulator", "respiratory", "each", False, None),
+    ("VENT-ICU", "ICU ventilator", "respiratory", "each", False, "ventilation"),
+    ("VENT-TRANS", "Transport ventilator", "respiratory", "each", False, "ventilation"),
+    ("CPAP-MASK", "CPAP mask, adult", "respiratory", "each", False, None),
+    ("NASAL-CANN", "Nasal cannula, adult", "consumables", "box of 50", False, None),
+    ("PULSE-OXI", "Fingertip pulse oximeter", "monitoring", "each", False, None),
+    ("PAT-MON-5", "Patient monitor, 5 parameters", "monitoring", "each", False, "biomedical_maintenance"),
+    ("THERMO-IR", "Infrared thermometer", "monitoring", "each", False, None),
+    ("BP-AUTO", "Automatic blood pressure monitor", "monitoring", "each", False, None),
+    ("ECG-12", "12-lead ECG machine", "diagnostics", "each", False, "diagnostics"),
+    ("US-PORT", "Portable ultrasound", "imaging", "each", False, "diagnostics"),
+    ("XRAY-DR", "Mobile digital X-ray", "imaging", "each", False, "biomedical_maintenance"),
+    ("PCR-KIT-96", "PCR test kit, 96 tests", "diagnostics", "kit", True, "diagnostics"),
+    ("RDT-MAL", "Malaria rapid diagnostic test", "diagnostics", "box of 25", False, None),
+    ("RDT-COV", "Antigen rapid test", "diagnostics", "box of 25", False, None),
+    ("GLUCO-MET", "Glucometer with strips", "diagnostics", "kit", False, None),
+    ("MASK-N95", "N95 respirator", "ppe", "box of 20", False, "infection_control"),
+    ("MASK-SURG", "Surgical mask", "ppe", "box of 50", False, None),
+    ("GOWN-ISO", "Isolation gown", "ppe", "pack of 10", False, "infection_control"),
+    ("GLOVE-NIT-M", "Nitrile gloves, medium", "ppe", "box of 100", False, None),
+    ("FACE-SHIELD", "Face shield", "ppe", "pack of 10", False, None),
+    ("VAC-CARRIER", "Vaccine carrier, 1.7 L", "cold_chain", "each", False, "cold_chain"),
+    ("ICE-PACK", "Ice pack, 0.4 L", "cold_chain", "each", False, None),
+    ("FRIDGE-SOLAR", "Solar direct-drive vaccine refrigerator", "cold_chain", "each", False, "cold_chain"),
+    ("TEMP-LOG", "Temperature data logger", "cold_chain", "each", False, "cold_chain"),
+    ("SYRINGE-5", "Syringe 5 ml, auto-disable", "consumables", "box of 100", False, None),
+    ("IV-SET", "IV infusion set", "consumables", "box of 25", False, None),
+    ("DEFIB-AED", "Automated external defibrillator", "emergency", "each", False, "biomedical_maintenance"),
+    ("SUCTION-PORT", "Portable suction unit", "emergency", "each", False, None),
+]
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
+    """Insert the demo data in the current session; returns (role, email, password) for each login."""
+    today = today or date.today()
+    networks = {}
+    for code, name in NETWORKS:
+        networks[code] = Network(code=code, name=name)
+        db.session.add(networks[code])
+    for code, name in TOPICS:
+        db.session.add(TrainingTopic(code=code, name=name))
+    db.session.flush()
+
+    cities = []
+    for name, country, network, tz, address, contact in CITIES:
+        city = City(name=name, country=country, network_id=networks[network].id, timezone=tz,
+                    delivery_address=address, contact_name=contact,
+                    contact_email=f"health@{country.lower()}-city{len(cities) + 1}.example.org")
+        cities.append(city)
+        db.session.add(city)
+
+    providers, locations = [], []
+    for name, country, kind, served, warehouses in PROVIDERS:
+        provider = Provider(name=name, country=country, kind=kind, contact_name="Warehouse desk",
+                            contact_email=f"desk{len(providers) + 1}@provider.example.org")
+        db.session.add(provider)
+        db.session.flush()
+        providers.append(provider)
+        for code in served:
+            db.session.add(ProviderNetwork(provider_id=provider.id, network_id=networks[code].id))
+        for loc_name, loc_country, address in warehouses:
+            location = StockLocation(provider_id=provider.id, name=loc_name, country=loc_country, address=address)
+            db.session.add(location)
+            locations.append(location)
+
+    items = []
+    for code, name, category, unit, cold, training in ITEMS:
+        item = Item(code=code, name=name, category=category, unit=unit, requires_cold_chain=cold,
+                    requires_training=training)
+        items.append(item)
+        db.session.add(item)
+    db.session.flush()
+
+    logins = [
+        ("admin", "admin@responder.example.org", None, None, "Ada Admin"),
+        ("coordinator", "coordinator@responder.example.org", None, None, "Chidi Coordinator"),
+        ("city", "city@sejong.example.org", cities[0].id, None, "김서연"),
+        ("city", "city@ulyanovsk.example.org", cities[4].id, None, "Анна Смирнова"),
+        ("provider", "provider@medasia.example.org", None, providers[0].id, "Min-ho Lee"),
+        ("provider", "provider@afya.example.org", None, providers[4].id, "Wanjiru Kamau"),
+    ]
+    users = {}
+    for role, email, city_id, provider_id, name in logins:
+        users[email] = auth.create_user(email=email, password=DEMO_PASSWORD, role=role, name=name,
+                                        city_id=city_id, provider_id=provider_id,
+                                        locale="ko" if email.endswith("sejong.example.org") else "en")
+
+    context = {"today": today, "networks": networks, "cities": cities, "providers": providers,
+               "locations": locations, "items": items, "users": users}
+    # Features with demo data of their own (stock, requests, training …) add it here.
+    for module in features.present(features.SEED):
+        module.load_demo(context)
+    db.session.flush()
+    return [(role, email, DEMO_PASSWORD) for role, email, *_rest in logins]

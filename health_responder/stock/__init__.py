@@ -1,0 +1,1 @@
+"""Stock lots and the append-only movement ledger."""

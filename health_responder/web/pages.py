@@ -1,0 +1,85 @@
+"""Login, logout, the dashboard each role lands on, and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from health_responder.auth import services as auth
+from health_responder.auth.limits import limit_failed_logins
+from health_responder.extensions import db
+from health_responder.providers.models import Provider
+from health_responder.reference.models import City
+from health_responder.web.forms import LoginForm
+
+bp = Blueprint("web", __name__, template_folder="templates")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and target.startswith("/") else None
+
+
+@bp.get("/")
+def index():
+    """Send people to their dashboard or to the login page."""
+    return redirect(url_for("web.dashboard" if current_user.is_authenticated else "web.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limit_failed_logins
+def login():
+    """The login form; failed attempts are rate limited per account and address."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = auth.authenticate(email=form.email.data, password=form.password.data)
+        if user is not None:
+            login_user(user)
+            session["locale"] = session.get("locale") or user.locale
+            flash(_("Welcome, %(name)s.", name=user.name or user.email), "success")
+            return redirect(_safe_next(request.args.get("next")) or url_for("web.dashboard"))
+        form.password.errors.append(_("Wrong email or password."))
+        response = make_response(render_template("web/login.html", form=form), 401)
+        response.headers["X-Login-Failed"] = "1"
+        return response
+    status = 400 if request.method == "POST" else 200
+    return render_template("web/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End the session (a POST with the CSRF token, so no link can log someone out)."""
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    """The landing page of each role; it names the user's city or provider."""
+    tenant = None
+    if current_user.city_id:
+        tenant = db.session.get(City, current_user.city_id)
+    elif current_user.provider_id:
+        tenant = db.session.get(Provider, current_user.provider_id)
+    panels = current_app.extensions.get("dashboard_panels", {})
+    return render_template("web/dashboard.html", tenant=tenant, panels=panels.get(current_user.role, []))
+
+
+@bp.post("/language")
+def language():
+    """Remember the chosen language in the session (and on the user)."""
+    chosen = request.form.get("locale", "")
+    if chosen in current_app.config["LANGUAGES"]:
+        session["locale"] = chosen
+        if current_user.is_authenticated:
+            current_user.locale = chosen
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("web.index"))
