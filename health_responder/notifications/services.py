@@ -1,0 +1,54 @@
+"""The outbox: features call ``notify`` in their own transaction; a check delivers by email later."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.auth.models import Role, User
+from health_responder.extensions import db
+from health_responder.notifications.models import Notification
+
+
+def notify(*, users: Iterable[User | int], key: str, subject: str, body: str = "", link: str | None = None) -> int:
+    """Queue one message per user; ``key`` names the news, so the same news is queued once per user.
+
+    Returns how many were newly queued. Safe to call again for the same key (retries, repeated checks).
+    """
+    ids = sorted({u if isinstance(u, int) else u.id for u in users})
+    if not ids:
+        return 0
+    message_ids = {uid: f"{key}:user={uid}"[:200] for uid in ids}
+    existing = set(db.session.scalars(select(Notification.message_id)
+                                      .where(Notification.message_id.in_(list(message_ids.values())))).all())
+    added = 0
+    for uid, message_id in message_ids.items():
+        if message_id in existing:
+            continue
+        # A savepoint per row: a racing writer of the same message id loses quietly, not the caller.
+        try:
+            with db.session.begin_nested():
+                db.session.add(Notification(user_id=uid, message_id=message_id, subject=subject[:300], body=body,
+                                            link=link))
+            added += 1
+        except sa.exc.IntegrityError:
+            pass
+    return added
+
+
+def staff_users() -> list[int]:
+    """Ids of the active coordinators and admins (they hear about new requests and alerts)."""
+    return db.session.scalars(select(User.id).where(User.role.in_([Role.COORDINATOR, Role.ADMIN]),
+                                                    User.active.is_(True))).all()
+
+
+def city_users(city_id: int) -> list[int]:
+    """Ids of the active users of a city."""
+    return db.session.scalars(select(User.id).where(User.city_id == city_id, User.active.is_(True))).all()
+
+
+def provider_users(provider_id: int) -> list[int]:
+    """Ids of the active users of a provider."""
+    return db.session.scalars(select(User.id).where(User.provider_id == provider_id, User.active.is_(True))).all()
