@@ -14,3 +14,4 @@ from health_responder.notifications.models import Notification  # noqa: F401
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation  # noqa: F401
 from health_responder.reference.models import City, Item, Network, TrainingTopic  # noqa: F401
 from health_responder.stock.models import StockLot, StockMovement  # noqa: F401
+from health_responder.training.models import Enrolment, Material, TrainingProgram, TrainingProgramNetwork  # noqa: F401

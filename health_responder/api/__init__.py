@@ -11,6 +11,13 @@ from pathlib import Path
 import swagger_ui_bundle
 from flask import Blueprint, Flask, current_app, render_template, send_from_directory
 from flask_smorest import Api as _Api
+from flask_smorest import Blueprint as _Blueprint
+
+
+# Unknown query parameters are an error like unknown body fields: a misspelt filter must not be
+# silently ignored (the schemas' Meta.unknown = RAISE then applies to the query string too).
+for _location in ("query", "querystring"):
+    _Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION[_location] = None
 
 
 class Api(_Api):

@@ -107,6 +107,9 @@ def user_for_token(token: str) -> User | None:
     now = utcnow()
     interval = timedelta(seconds=current_app.config["TOKEN_TOUCH_INTERVAL"])
     if row.last_used is None or now - row.last_used >= interval:
+        # End the lookup's transaction first: on SQLite a POST's session began IMMEDIATE and holds the
+        # write lock, which the touch's own connection would wait on for the whole busy timeout.
+        db.session.commit()
         _touch(row.id, now, interval)
     return user
 

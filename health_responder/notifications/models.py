@@ -24,8 +24,10 @@ class Notification(SQLModel, table=True):
     link: str | None = Field(default=None, max_length=300)
     created_at: datetime = created_at()
     read_at: datetime | None = moment()
-    #: pending, sent, skipped (no SMTP or no email), failed (retries used up).
+    #: pending, sending (claimed by a sender), sent, skipped (no SMTP or no email), failed (retries used up).
     email_status: str = Field(default="pending", max_length=20, index=True)
     email_attempts: int = Field(default=0)
     email_sent_at: datetime | None = moment()
     email_error: str | None = text()
+    #: While ``sending``: the sender that claimed it owns it until then; later it may be claimed again.
+    email_claimed_until: datetime | None = moment()

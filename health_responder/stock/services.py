@@ -5,19 +5,32 @@ rowcount says whether the stock was really there; the CHECK constraints on ``sto
 up. So two racing reservations of the last unit cannot both succeed, on PostgreSQL (the second
 UPDATE waits for the first row lock and re-checks its condition) or on SQLite (IMMEDIATE writers
 queue). Callers that touch several lots do it in lot id order, so two transactions never deadlock.
+
+The second half holds the stock feature's own operations (receiving a lot, correcting it, adjusting
+it, importing a CSV of lots): they check role, tenant and input, write the audit event, and call the
+primitives above for every change of a balance.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
+from health_responder.audit import services as audit
+from health_responder.auth.access import STAFF, require_role
+from health_responder.auth.models import Role, User
 from health_responder.db import utcnow
-from health_responder.errors import Conflict, InsufficientStock, NotFound
+from health_responder.errors import Conflict, Duplicate, InsufficientStock, InvalidTransition, NotFound, ValidationFailed
 from health_responder.extensions import db
-from health_responder.stock.models import LotStatus, MovementKind, StockLot, StockMovement
+from health_responder.providers.models import Provider, StockLocation
+from health_responder.reference.models import Item
+from health_responder.stock.models import ADJUSTMENT_REASONS, LotStatus, MovementKind, StockLot, StockMovement
 
 LOT = StockLot.__table__
 
@@ -64,7 +77,7 @@ def receive(*, provider_id: int, location_id: int, item_id: int, lot_code: str, 
             reference: tuple[str, int | None] | None = None) -> StockLot:
     """Create a lot with ``quantity`` units on hand and its receipt row in the ledger."""
     if quantity <= 0:
-        raise Conflict("A received quantity must be positive.", {"quantity": ["Must be at least 1."]})
+        raise ValidationFailed("A received quantity must be positive.", {"quantity": ["Must be at least 1."]})
     lot = StockLot(provider_id=provider_id, location_id=location_id, item_id=item_id, lot_code=lot_code,
                    expires_on=expires_on, status=status, on_hand=quantity, reserved=0, updated_at=utcnow())
     db.session.add(lot)
@@ -78,7 +91,7 @@ def adjust(*, lot_id: int, delta: int, reason: str, actor: Actor, note: str | No
            kind: str = MovementKind.ADJUSTMENT, reference: tuple[str, int | None] | None = None) -> StockMovement:
     """Add ``delta`` (negative removes) to on hand; refused when it would go below what is reserved."""
     if delta == 0:
-        raise Conflict("An adjustment must change the quantity.", {"delta": ["Must not be 0."]})
+        raise ValidationFailed("An adjustment must change the quantity.", {"delta": ["Must not be 0."]})
     result = db.session.execute(
         sa.update(LOT).where(LOT.c.id == lot_id, LOT.c.on_hand + delta >= LOT.c.reserved)
         .values(on_hand=LOT.c.on_hand + delta, updated_at=utcnow())
@@ -104,7 +117,7 @@ def reserve(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, i
     ``usable_on``: the lot must not expire before this date (the line's needed-by).
     """
     if quantity <= 0:
-        raise Conflict("A reserved quantity must be positive.", {"quantity": ["Must be at least 1."]})
+        raise ValidationFailed("A reserved quantity must be positive.", {"quantity": ["Must be at least 1."]})
     condition = [LOT.c.id == lot_id, LOT.c.status == LotStatus.AVAILABLE,
                  LOT.c.on_hand - LOT.c.reserved >= quantity]
     if usable_on is not None:
@@ -133,6 +146,8 @@ def reserve(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, i
 def release(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, int | None],
             note: str | None = None) -> StockMovement:
     """Give back ``quantity`` reserved units (an allocation released, a request cancelled)."""
+    if quantity <= 0:
+        raise ValidationFailed("A released quantity must be positive.", {"quantity": ["Must be at least 1."]})
     result = db.session.execute(sa.update(LOT).where(LOT.c.id == lot_id, LOT.c.reserved >= quantity)
                                 .values(reserved=LOT.c.reserved - quantity, updated_at=utcnow()))
     if result.rowcount != 1:
@@ -145,6 +160,8 @@ def release(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, i
 
 def ship(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, int | None]) -> StockMovement:
     """Move ``quantity`` reserved units out of the warehouse (on hand and reserved both drop)."""
+    if quantity <= 0:
+        raise ValidationFailed("A shipped quantity must be positive.", {"quantity": ["Must be at least 1."]})
     result = db.session.execute(
         sa.update(LOT).where(LOT.c.id == lot_id, LOT.c.reserved >= quantity, LOT.c.on_hand >= quantity)
         .values(on_hand=LOT.c.on_hand - quantity, reserved=LOT.c.reserved - quantity, updated_at=utcnow())
@@ -159,6 +176,8 @@ def ship(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, int 
 
 def set_status(*, lot_id: int, status: str, actor: Actor, note: str | None = None) -> StockLot:
     """Quarantine, recall or release a lot; it keeps its reservations (people decide what to do with them)."""
+    if status not in set(LotStatus):
+        raise ValidationFailed("Unknown lot status.", {"status": [f"One of: {', '.join(LotStatus)}."]})
     lot = db.session.get(StockLot, lot_id)
     if lot is None:
         raise NotFound(f"No stock lot {lot_id}.")
@@ -178,3 +197,323 @@ def ledger_mismatches() -> list[int]:
                       sa.func.coalesce(sums.c.reserved, 0) != LOT.c.reserved))
     )
     return [row[0] for row in rows]
+
+
+# --- The stock feature's operations: role, tenant and input checks, audit, then the primitives above.
+
+#: The statuses a lot may move to from each status; a recall is final.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    LotStatus.AVAILABLE: frozenset({LotStatus.QUARANTINED, LotStatus.RECALLED}),
+    LotStatus.QUARANTINED: frozenset({LotStatus.AVAILABLE, LotStatus.RECALLED}),
+    LotStatus.RECALLED: frozenset(),
+}
+_STATUS_VERBS = {LotStatus.AVAILABLE: "release", LotStatus.QUARANTINED: "quarantine", LotStatus.RECALLED: "recall"}
+LOT_FIELDS = ("provider_id", "location_id", "item_id", "lot_code", "expires_on", "status", "on_hand", "reserved")
+MAX_LOT_CODE = 80
+MAX_NOTE = 2000
+
+
+def _snapshot(lot: StockLot) -> dict:
+    return {name: getattr(lot, name) for name in LOT_FIELDS}
+
+
+def today() -> date:
+    """Today's date in UTC: the day against which expiry dates are judged."""
+    return utcnow().date()
+
+
+def _check_lot_tenant(lot: StockLot, by: User) -> None:
+    require_role(by, Role.PROVIDER, *STAFF)
+    if by.role == Role.PROVIDER and lot.provider_id != by.provider_id:
+        raise NotFound(f"No stock lot {lot.id}.")
+
+
+def _ensure_new_lot_code(*, location_id: int, item_id: int, lot_code: str, exclude_id: int | None = None) -> None:
+    existing = db.session.scalar(select(StockLot.id).where(
+        StockLot.location_id == location_id, StockLot.item_id == item_id, StockLot.lot_code == lot_code))
+    if existing is not None and existing != exclude_id:
+        raise Duplicate(f"Lot {lot_code!r} of this item already exists at this location (lot {existing}).",
+                        {"lot_code": ["Already exists for this item at this location."]})
+
+
+def _duplicate_from(lot_code: str) -> Duplicate:
+    """A unique-key race lost to another transaction: the same answer as the check before it."""
+    return Duplicate(f"Lot {lot_code!r} of this item already exists at this location.",
+                     {"lot_code": ["Already exists for this item at this location."]})
+
+
+def create_lot(*, by: User, item_id: int, location_id: int, lot_code: str, expires_on: date | None,
+               quantity: int, status: str = LotStatus.AVAILABLE, note: str | None = None) -> StockLot:
+    """Receive a new lot at a location of the caller's provider (staff: of any provider)."""
+    require_role(by, Role.PROVIDER, *STAFF)
+    errors: dict[str, list[str]] = {}
+    item = db.session.get(Item, item_id)
+    if item is None:
+        errors["item_id"] = [f"No item {item_id}."]
+    elif not item.active:
+        errors["item_id"] = [f"Item {item.code} is no longer in the catalogue."]
+    location = db.session.get(StockLocation, location_id)
+    if location is None or (by.role == Role.PROVIDER and location.provider_id != by.provider_id):
+        # Another provider's location reads as no location: ids leak nothing.
+        errors["location_id"] = [f"No stock location {location_id}"
+                                 + (" of your provider." if by.role == Role.PROVIDER else ".")]
+    elif not location.active:
+        errors["location_id"] = [f"Location {location.name!r} is inactive."]
+    lot_code = lot_code.strip()
+    if not lot_code or len(lot_code) > MAX_LOT_CODE:
+        errors["lot_code"] = [f"1 to {MAX_LOT_CODE} characters."]
+    if expires_on is not None and expires_on < today():
+        errors["expires_on"] = [f"{expires_on.isoformat()} is in the past: an expired lot cannot be received."]
+    if quantity <= 0:
+        errors["quantity"] = ["Must be at least 1."]
+    if status not in set(LotStatus):
+        errors["status"] = [f"One of: {', '.join(LotStatus)}."]
+    if errors:
+        raise ValidationFailed("The lot cannot be received: see errors for each field.", errors)
+    _ensure_new_lot_code(location_id=location.id, item_id=item.id, lot_code=lot_code)
+    try:
+        lot = receive(provider_id=location.provider_id, location_id=location.id, item_id=item.id, lot_code=lot_code,
+                      expires_on=expires_on, quantity=quantity, actor=Actor.of(by), note=note, status=status)
+        db.session.flush()
+    except IntegrityError as error:
+        raise _duplicate_from(lot_code) from error
+    audit.record(action="stock_lot.create", subject=lot, by=by, after=_snapshot(lot) | {"note": note})
+    return lot
+
+
+def update_lot(*, lot: StockLot, by: User, note: str | None = None, **values) -> StockLot:
+    """Correct a lot's code or expiry date, or quarantine, recall or release it; audited before and after."""
+    _check_lot_tenant(lot, by)
+    unknown = set(values) - {"lot_code", "expires_on", "status"}
+    if unknown:
+        raise ValidationFailed("These fields cannot be changed.", {name: ["Cannot be changed."] for name in unknown})
+    changes = {name: value for name, value in values.items() if getattr(lot, name) != value}
+    if "lot_code" in changes:
+        changes["lot_code"] = changes["lot_code"].strip()
+        if not changes["lot_code"] or len(changes["lot_code"]) > MAX_LOT_CODE:
+            raise ValidationFailed("Invalid lot code.", {"lot_code": [f"1 to {MAX_LOT_CODE} characters."]})
+        _ensure_new_lot_code(location_id=lot.location_id, item_id=lot.item_id, lot_code=changes["lot_code"],
+                             exclude_id=lot.id)
+    if "status" in changes:
+        target = changes["status"]
+        if target not in set(LotStatus):
+            raise ValidationFailed("Unknown lot status.", {"status": [f"One of: {', '.join(LotStatus)}."]})
+        if target not in STATUS_TRANSITIONS[lot.status]:
+            raise InvalidTransition("lot", lot.status, target, action=_STATUS_VERBS[target])
+    if not changes:
+        return lot
+    before = _snapshot(lot)
+    for name, value in changes.items():
+        setattr(lot, name, value)
+    lot.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise _duplicate_from(lot.lot_code) from error
+    audit.record(action="stock_lot.update", subject=lot, by=by, before=before, after=_snapshot(lot) | {"note": note})
+    return lot
+
+
+def adjust_lot(*, lot: StockLot, by: User, delta: int, reason: str, note: str | None = None) -> StockMovement:
+    """Add or remove units after a count, a loss, damage …; never below what is reserved (409)."""
+    _check_lot_tenant(lot, by)
+    if reason not in ADJUSTMENT_REASONS:
+        raise ValidationFailed("Unknown adjustment reason.", {"reason": [f"One of: {', '.join(ADJUSTMENT_REASONS)}."]})
+    movement = adjust(lot_id=lot.id, delta=delta, reason=reason, actor=Actor.of(by), note=note)
+    audit.record(action="stock_lot.adjust", subject=lot, by=by,
+                 before={"on_hand": lot.on_hand - delta, "reserved": lot.reserved},
+                 after={"on_hand": lot.on_hand, "reserved": lot.reserved, "delta": delta, "reason": reason,
+                        "note": note, "movement_id": movement.id})
+    return movement
+
+
+# --- CSV import of lots
+
+#: Columns an import file must have, and those it may have.
+IMPORT_COLUMNS = ("item_code", "location", "lot_code", "expires_on", "quantity")
+IMPORT_OPTIONAL = ("status", "note")
+#: Key under which csvio keeps the count of a row's cells beyond the header's columns.
+EXTRA_CELLS = "__extra__"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WHOLE = re.compile(r"^\+?\d{1,9}$")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with one field of one line of an import file."""
+
+    line: int
+    field: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did: nothing is written unless ``errors`` is empty and it is not a dry run."""
+
+    dry_run: bool
+    rows: int
+    created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    lot_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _LotRow:
+    line: int
+    item_id: int
+    location_id: int
+    lot_code: str
+    expires_on: date | None
+    quantity: int
+    status: str
+    note: str | None
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+class _ImportContext:
+    """Everything an import checks rows against, read in a few queries before the first row."""
+
+    def __init__(self, provider: Provider, rows: Sequence[tuple[int, Mapping[str, str]]]) -> None:
+        self.provider = provider
+        codes = sorted({(r.get("item_code") or "").strip().upper() for _line, r in rows} - {""})
+        self.items: dict[str, Item] = {}
+        for chunk in _chunks(codes):
+            self.items.update((i.code.upper(), i) for i in db.session.scalars(select(Item).where(Item.code.in_(chunk))))
+        locations = db.session.scalars(select(StockLocation).where(StockLocation.provider_id == provider.id)).all()
+        self.locations_by_id = {loc.id: loc for loc in locations}
+        self.locations_by_name: dict[str, list[StockLocation]] = {}
+        for loc in locations:
+            self.locations_by_name.setdefault(loc.name.strip().casefold(), []).append(loc)
+        lot_codes = sorted({(r.get("lot_code") or "").strip() for _line, r in rows} - {""})
+        self.existing: set[tuple[int, int, str]] = set()
+        for chunk in _chunks(lot_codes):
+            self.existing.update(tuple(row) for row in db.session.execute(
+                select(StockLot.location_id, StockLot.item_id, StockLot.lot_code)
+                .where(StockLot.provider_id == provider.id, StockLot.lot_code.in_(chunk))))
+        self.seen: dict[tuple[int, int, str], int] = {}
+
+    def location(self, value: str) -> tuple[StockLocation | None, str | None]:
+        """The provider's location named or numbered ``value``, or the reason there is none."""
+        found = None
+        if value.isdigit() and int(value) in self.locations_by_id:
+            found = self.locations_by_id[int(value)]
+        else:
+            named = self.locations_by_name.get(value.casefold(), [])
+            if len(named) > 1:
+                return None, f"Several locations of {self.provider.name} are named {value!r}: use the location id."
+            found = named[0] if named else None
+        if found is None:
+            return None, f"No location {value!r} at {self.provider.name}."
+        if not found.active:
+            return None, f"Location {found.name!r} is inactive."
+        return found, None
+
+
+def _check_row(line: int, raw: Mapping[str, str], context: _ImportContext, errors: list[RowError]) -> _LotRow | None:
+    def value(name: str) -> str:
+        return (raw.get(name) or "").strip()
+
+    def fail(name: str, message: str) -> None:
+        errors.append(RowError(line=line, field=name, message=message))
+
+    before = len(errors)
+    item = location = None
+    code = value("item_code").upper()
+    if not code:
+        fail("item_code", "Required.")
+    elif code not in context.items:
+        fail("item_code", f"No item {code!r} in the catalogue.")
+    elif not context.items[code].active:
+        fail("item_code", f"Item {code} is no longer in the catalogue.")
+    else:
+        item = context.items[code]
+    if not value("location"):
+        fail("location", "Required: a location name or id.")
+    else:
+        location, problem = context.location(value("location"))
+        if problem:
+            fail("location", problem)
+    lot_code = value("lot_code")
+    if not lot_code:
+        fail("lot_code", "Required.")
+    elif len(lot_code) > MAX_LOT_CODE:
+        fail("lot_code", f"At most {MAX_LOT_CODE} characters.")
+    expires_on = None
+    if value("expires_on"):
+        try:
+            if not _ISO_DATE.match(value("expires_on")):
+                raise ValueError
+            expires_on = date.fromisoformat(value("expires_on"))
+        except ValueError:
+            fail("expires_on", f"{value('expires_on')!r} is not a date: use YYYY-MM-DD, or leave it empty.")
+        else:
+            if expires_on < today():
+                fail("expires_on", f"{expires_on.isoformat()} is in the past: an expired lot cannot be received.")
+    quantity = 0
+    if not _WHOLE.match(value("quantity")) or int(value("quantity")) < 1:
+        fail("quantity", f"{value('quantity')!r} is not a whole number of at least 1.")
+    else:
+        quantity = int(value("quantity"))
+    status = value("status").lower() or LotStatus.AVAILABLE
+    if status not in set(LotStatus):
+        fail("status", f"{value('status')!r} is not one of: {', '.join(LotStatus)}.")
+    note = value("note") or None
+    if note and len(note) > MAX_NOTE:
+        fail("note", f"At most {MAX_NOTE} characters.")
+    if raw.get(EXTRA_CELLS):
+        fail("row", f"{raw[EXTRA_CELLS]} more cell(s) than the header has columns.")
+    if item is not None and location is not None and lot_code and len(lot_code) <= MAX_LOT_CODE:
+        key = (location.id, item.id, lot_code)
+        if key in context.existing:
+            fail("lot_code", f"Lot {lot_code!r} of {item.code} already exists at {location.name!r}.")
+        elif key in context.seen:
+            fail("lot_code", f"Repeats line {context.seen[key]} (same item, location and lot code).")
+        else:
+            context.seen[key] = line
+    if len(errors) > before:
+        return None
+    return _LotRow(line=line, item_id=item.id, location_id=location.id, lot_code=lot_code, expires_on=expires_on,
+                   quantity=quantity, status=status, note=note)
+
+
+def import_lots(*, provider: Provider, rows: Sequence[tuple[int, Mapping[str, str]]], by: User | None,
+                dry_run: bool, progress: Callable[[int], None] | None = None,
+                actor_label: str = "cli:stock import") -> ImportReport:
+    """Check every row, then (not a dry run, no error) receive them all as lots in this one transaction.
+
+    ``rows`` are (line number, {column: text}) pairs as csvio.read_lots gives them. ``by`` is None for
+    the command line, which then acts as ``actor_label``. ``progress(1)`` is called after each lot written.
+    """
+    if by is not None:
+        require_role(by, Role.PROVIDER, *STAFF)
+        if by.role == Role.PROVIDER and by.provider_id != provider.id:
+            raise NotFound(f"No provider {provider.id}.")
+    report = ImportReport(dry_run=dry_run, rows=len(rows))
+    context = _ImportContext(provider, rows)
+    checked = [_check_row(line, raw, context, report.errors) for line, raw in rows]
+    if report.errors or dry_run:
+        return report
+    actor = Actor.of(by) if by is not None else Actor(user_id=None, label=actor_label)
+    try:
+        for row in checked:
+            lot = receive(provider_id=provider.id, location_id=row.location_id, item_id=row.item_id,
+                          lot_code=row.lot_code, expires_on=row.expires_on, quantity=row.quantity, actor=actor,
+                          status=row.status, note=row.note or f"CSV import, line {row.line}",
+                          reference=("import", None))
+            report.lot_ids.append(lot.id)
+            if progress is not None:
+                progress(1)
+        db.session.flush()
+    except IntegrityError as error:
+        raise Duplicate("A lot in the file was created by someone else meanwhile; nothing was imported.",
+                        {"file": ["A lot code now exists already: check the file again."]}) from error
+    report.created = len(report.lot_ids)
+    audit.record(action="stock.import", subject=provider, by=by, actor_label=None if by else actor_label,
+                 after={"rows": report.rows, "created": report.created,
+                        "lot_ids": [report.lot_ids[0], report.lot_ids[-1]] if report.lot_ids else []})
+    return report

@@ -1,0 +1,166 @@
+"""``Idempotency-Key`` for creating POSTs: a retry replays the first answer and creates nothing.
+
+Put ``@idempotent`` right under ``@roles_required(...)`` (so it runs after authentication, keys are
+scoped to the user) and above ``@blp.arguments``/``@blp.response``::
+
+    @roles_required(Role.CITY, *STAFF)
+    @idempotent
+    @blp.arguments(RequestCreateSchema)
+    @blp.response(201, RequestSchema)
+    def post(self, data): ...
+
+How a call with a key goes:
+
+1. In its own short committed transaction the key row is claimed (unique per user and key), before the
+   work starts. A concurrent duplicate therefore finds the row and answers 409 "still in flight"; a
+   retry after the first answer finds the stored status and body and replays them with the header
+   ``Idempotent-Replayed: true``; the same key with another body (or on another endpoint) answers 422.
+2. The view does its work and commits as usual.
+3. A 2xx answer is stored on the key row (again its own transaction). A 4xx/5xx answer or an error
+   deletes the row, so the client may fix the body or simply retry.
+
+Keys live ``IDEMPOTENCY_TTL_HOURS``; a user's expired keys are purged when that user claims a new one.
+A process that dies between committing the work and storing the answer leaves the key "in flight"
+until it expires: the client then gets 409 rather than a second copy of what was created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Response, current_app, g, request
+
+from health_responder.auth.models import IdempotencyKey
+from health_responder.db import _write_intent, utcnow
+from health_responder.errors import Conflict, ValidationFailed
+from health_responder.extensions import db
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 200
+KEYS = IdempotencyKey.__table__
+
+
+def body_hash() -> str:
+    """SHA-256 of the request body as canonical JSON (sorted keys, no spaces), or of its raw bytes."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raw = request.get_data(cache=True)
+    else:
+        raw = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+@contextlib.contextmanager
+def _own_transaction():
+    """A connection of its own whose transaction writes (BEGIN IMMEDIATE on SQLite) and commits at the end."""
+    token = _write_intent.set(True)
+    try:
+        with db.engine.begin() as conn:
+            yield conn
+    finally:
+        _write_intent.reset(token)
+
+
+def _claim(*, user_id: int, key: str, endpoint: str, digest: str) -> dict | None:
+    """Insert the key row and return None, or return the row that already holds the key."""
+    cutoff = utcnow() - timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+    for _attempt in range(3):
+        try:
+            with _own_transaction() as conn:
+                conn.execute(sa.delete(KEYS).where(KEYS.c.user_id == user_id, KEYS.c.created_at < cutoff))
+                existing = conn.execute(sa.select(KEYS).where(KEYS.c.user_id == user_id, KEYS.c.key == key)).mappings().first()
+                if existing is not None:
+                    return dict(existing)
+                conn.execute(sa.insert(KEYS).values(user_id=user_id, key=key, endpoint=endpoint, body_hash=digest,
+                                                    created_at=utcnow()))
+                return None
+        except sa.exc.IntegrityError:
+            continue  # a concurrent first call inserted it meanwhile: read it on the next attempt
+    raise Conflict("A request with this Idempotency-Key is still in flight; retry in a moment.",
+                   {HEADER: ["Still in flight."]})
+
+
+def _finish(*, user_id: int, key: str, response: Response | None) -> None:
+    """Store a success on the key row, or delete the row so that the client may retry."""
+    with _own_transaction() as conn:
+        where = (KEYS.c.user_id == user_id, KEYS.c.key == key)
+        if response is not None and response.status_code < 400:
+            conn.execute(sa.update(KEYS).where(*where).values(status_code=response.status_code,
+                                                              response_body=response.get_data(as_text=True)))
+        else:
+            conn.execute(sa.delete(KEYS).where(*where))
+
+
+def _replay(row: dict, *, endpoint: str, digest: str) -> Response:
+    if row["endpoint"] != endpoint or row["body_hash"] != digest:
+        raise ValidationFailed(
+            "This Idempotency-Key was already used with another request body or endpoint: use a new key.",
+            {HEADER: ["Already used for a different request."]})
+    if row["status_code"] is None:
+        raise Conflict("A request with this Idempotency-Key is still in flight; retry in a moment.",
+                       {HEADER: ["Still in flight."]}, headers={"Retry-After": "1"})
+    response = current_app.response_class(row["response_body"] or "", status=row["status_code"],
+                                          mimetype="application/json")
+    response.headers[REPLAYED_HEADER] = "true"
+    return response
+
+
+def idempotent(view: Callable) -> Callable:
+    """Make a creating POST safe to retry with an ``Idempotency-Key`` header (see the module docstring)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            raise ValidationFailed("The Idempotency-Key header is not valid.",
+                                   {HEADER: [f"1 to {MAX_KEY_LENGTH} printable characters."]})
+        user_id = g.user.id
+        endpoint = f"{request.method} {request.path}"[:300]
+        digest = body_hash()
+        # Authentication read in the request's session; end that transaction so that on SQLite it does
+        # not hold the write lock the claim needs (the view begins a new one).
+        db.session.commit()
+        existing = _claim(user_id=user_id, key=key, endpoint=endpoint, digest=digest)
+        if existing is not None:
+            return _replay(existing, endpoint=endpoint, digest=digest)
+        try:
+            response = view(*args, **kwargs)
+        except BaseException:
+            db.session.rollback()
+            _finish(user_id=user_id, key=key, response=None)
+            raise
+        if not isinstance(response, Response):
+            response = current_app.make_response(response)
+        # The view committed its work; whatever the session began since (reads while dumping) ends here,
+        # so that on SQLite it does not hold the write lock that storing the answer needs.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        _finish(user_id=user_id, key=key, response=response)
+        return response
+
+    apidoc = dict(getattr(view, "_apidoc", {}))
+    manual = dict(apidoc.get("manual_doc", {}))
+    responses = dict(manual.get("responses", {}))
+    responses.setdefault("409", {"$ref": "#/components/responses/Error"})
+    responses.setdefault("422", {"$ref": "#/components/responses/Error"})
+    manual["responses"] = responses
+    manual["parameters"] = [*manual.get("parameters", []), {
+        "in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+        "description": "Retry-safe creation: the same key and body replay the first answer (header "
+                       "Idempotent-Replayed: true); another body answers 422; while the first is in flight, 409.",
+    }]
+    apidoc["manual_doc"] = manual
+    wrapper._apidoc = apidoc
+    wrapper.idempotent = True
+    return wrapper

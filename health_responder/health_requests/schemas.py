@@ -1,0 +1,158 @@
+"""Request and allocation schemas, by direction: *CreateSchema / *UpdateSchema load, *Schema dumps.
+
+Rules that need the database (an item exists, needed-by not in the past, the caller's city) are the
+services' to check; these schemas check shapes and ranges.
+"""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from health_responder.api.common import PageArgsSchema, StrictSchema
+from health_responder.health_requests.models import AllocationStatus, Priority, RequestStatus
+
+MAX_QUANTITY = 1_000_000
+MAX_LINES = 200
+_free_text = validate.Length(min=1, max=20_000)
+
+
+class LineInputSchema(StrictSchema):
+    item_id = fields.Integer(required=True, strict=True)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+class _LinesMixin:
+    @validates_schema
+    def _distinct_items(self, data, **_kwargs):
+        seen: dict[int, int] = {}
+        for index, line in enumerate(data.get("lines") or []):
+            item_id = line.get("item_id")
+            if item_id in seen:
+                raise ValidationError({f"lines.{index}.item_id": [
+                    f"Item {item_id} is already on line {seen[item_id]}: one line per item."]})
+            seen[item_id] = index
+
+
+class RequestUpdateSchema(_LinesMixin, StrictSchema):
+    priority = fields.String(validate=validate.OneOf(list(Priority)))
+    needed_by = fields.Date(metadata={"description": "ISO date, today or later."})
+    justification = fields.String(validate=_free_text)
+    delivery_contact = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    lines = fields.List(fields.Nested(LineInputSchema), validate=validate.Length(min=1, max=MAX_LINES),
+                        metadata={"description": "Replaces every line of the draft."})
+
+
+class RequestCreateSchema(RequestUpdateSchema):
+    city_id = fields.Integer(strict=True, metadata={"description": "Staff: the city the request is for. "
+                                                                   "City users: their own city (may be left out)."})
+    priority = fields.String(load_default=Priority.NORMAL, validate=validate.OneOf(list(Priority)))
+    needed_by = fields.Date(required=True, metadata={"description": "ISO date, today or later."})
+    justification = fields.String(required=True, validate=_free_text)
+    lines = fields.List(fields.Nested(LineInputSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES))
+
+
+class LineSchema(Schema):
+    id = fields.Integer()
+    item_id = fields.Integer()
+    quantity = fields.Integer()
+    quantity_allocated = fields.Integer()
+    quantity_dispatched = fields.Integer()
+    quantity_received = fields.Integer()
+    quantity_rejected = fields.Integer()
+    quantity_unfilled = fields.Integer(metadata={"description": "Requested but not (yet) allocated."})
+
+
+class RequestSchema(Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    city_id = fields.Integer()
+    status = fields.String()
+    priority = fields.String()
+    needed_by = fields.Date()
+    justification = fields.String()
+    delivery_contact = fields.String(allow_none=True)
+    created_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
+    rejected_reason = fields.String(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    close_note = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(LineSchema))
+
+
+class RequestListArgsSchema(PageArgsSchema):
+    ORDERABLE = ("id", "reference", "needed_by", "created_at", "submitted_at", "priority", "status")
+    status = fields.String(validate=validate.OneOf(list(RequestStatus)))
+    priority = fields.String(validate=validate.OneOf(list(Priority)))
+    city_id = fields.Integer()
+    network_id = fields.Integer()
+    item_id = fields.Integer(metadata={"description": "Requests with a line of this item."})
+    needed_by_from = fields.Date()
+    needed_by_to = fields.Date()
+    created_from = fields.Date(metadata={"description": "Created on or after this day (UTC)."})
+    created_to = fields.Date(metadata={"description": "Created on or before this day (UTC)."})
+    q = fields.String(validate=validate.Length(max=40), metadata={"description": "Part of the reference."})
+
+
+class CsvArgsSchema(RequestListArgsSchema):
+    page_size = fields.Integer(load_default=10_000, validate=validate.Range(min=1, max=10_000))
+
+
+class EmptySchema(StrictSchema):
+    """A transition without input."""
+
+
+class CancelSchema(StrictSchema):
+    reason = fields.String(validate=validate.Length(max=5000))
+
+
+class RejectSchema(StrictSchema):
+    reason = fields.String(required=True, validate=_free_text)
+
+
+class CloseSchema(StrictSchema):
+    note = fields.String(required=True, validate=_free_text)
+
+
+class AllocationCreateSchema(StrictSchema):
+    line_id = fields.Integer(required=True, strict=True)
+    lot_id = fields.Integer(required=True, strict=True)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+    rationale = fields.String(validate=validate.Length(max=5000),
+                              metadata={"description": "Why this lot; a generated explanation when left out."})
+
+
+class AllocationSchema(Schema):
+    id = fields.Integer()
+    request_id = fields.Integer()
+    line_id = fields.Integer()
+    lot_id = fields.Integer()
+    provider_id = fields.Integer()
+    quantity = fields.Integer()
+    status = fields.String(metadata={"description": ", ".join(AllocationStatus)})
+    rationale = fields.String()
+    created_by_id = fields.Integer(allow_none=True)
+    job_run_id = fields.Integer(allow_none=True)
+    dispatch_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    released_at = fields.DateTime(allow_none=True)
+
+
+class AllocationListArgsSchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf(list(AllocationStatus)))
+
+
+class SuggestionSchema(Schema):
+    lot_id = fields.Integer()
+    lot_code = fields.String()
+    item_id = fields.Integer()
+    provider_id = fields.Integer()
+    provider_name = fields.String()
+    location_id = fields.Integer()
+    expires_on = fields.Date(allow_none=True)
+    available = fields.Integer()
+    serves_network = fields.Boolean()
+    suggested_quantity = fields.Integer(metadata={"description": "min(available, still to allocate)."})
+    rationale = fields.String()

@@ -1,0 +1,378 @@
+"""The job registry, the claim that makes each check run once per tick, and ``flask scheduler``.
+
+Any number of schedulers may run (one per host, a stray second one, a CLI ``run-once``): the
+database decides who runs a check.
+
+- **Ticks** fall on a fixed grid, ``floor(now / interval) * interval`` seconds since the epoch, so
+  every scheduler computes the same tick for the same moment.
+- **The claim** is the ``job_run`` row itself, inserted and committed in its own transaction before
+  any work: ``(name, scheduled_for)`` is unique, so a second scheduler that arrives for the same tick
+  hits the constraint and skips the tick.
+- **No overlap**: on PostgreSQL the runner holds a session advisory lock keyed by the job name on a
+  connection of its own for the whole run (the server drops it when the process dies, so a killed
+  run never blocks the next one, and a ``running`` row found while holding the lock is abandoned at
+  once). On SQLite the run holds a lease (``lease_until``) that it renews while it works; a run still
+  ``running`` past its lease is marked ``abandoned`` and the next tick proceeds. Claim and lease
+  check happen in one ``BEGIN IMMEDIATE`` transaction, so two SQLite schedulers serialize on them.
+- A tick that finds the job busy is skipped, not queued: overruns never overlap and missed ticks
+  coalesce into the next one.
+
+A job is a plain function ``fn(*, run: JobRun, now: datetime, dry_run: bool) -> dict`` registered
+with ``@job(name)``; it does its own work in short transactions and returns its counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlmodel import select
+
+from health_responder.checks.models import JobRun, RunOutcome
+from health_responder.db import utcnow
+from health_responder.errors import Conflict, NotFound
+from health_responder.extensions import db
+
+log = logging.getLogger(__name__)
+
+JobFunction = Callable[..., dict]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A registered check."""
+
+    name: str
+    fn: JobFunction
+    description: str
+
+
+_REGISTRY: dict[str, Job] = {}
+#: When each live run (by id) last renewed its lease.
+_renewed: dict[int, float] = {}
+#: Set when the process is asked to stop (SIGTERM/SIGINT); long jobs look at it between requests.
+_stopping = threading.Event()
+
+
+def job(name: str) -> Callable[[JobFunction], JobFunction]:
+    """Register ``fn`` as the check called ``name`` (its docstring's first line describes it)."""
+
+    def register(fn: JobFunction) -> JobFunction:
+        description = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else name
+        _REGISTRY[name] = Job(name=name, fn=fn, description=description)
+        return fn
+
+    return register
+
+
+def jobs() -> dict[str, Job]:
+    """Every registered check, by name (importing the checks registers them)."""
+    import health_responder.checks.jobs  # noqa: F401  (the @job decorators run on import)
+
+    return dict(sorted(_REGISTRY.items()))
+
+
+def get_job(name: str) -> Job:
+    """The check called ``name``, or NotFound."""
+    found = jobs().get(name)
+    if found is None:
+        raise NotFound(f"No check named {name!r}.")
+    return found
+
+
+def schedules() -> dict[str, int]:
+    """Seconds between ticks of each scheduled check (JOB_SCHEDULES; a check absent there runs on demand only)."""
+    known = jobs()
+    return {name: int(seconds) for name, seconds in current_app.config["JOB_SCHEDULES"].items()
+            if name in known and seconds and int(seconds) > 0}
+
+
+def tick(now: datetime, interval: int) -> datetime:
+    """The tick on the fixed grid that ``now`` falls in: ``floor(now / interval) * interval``."""
+    seconds = int(now.timestamp()) // interval * interval
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def next_tick(now: datetime, interval: int) -> datetime:
+    """The first tick after ``now``."""
+    return tick(now, interval) + timedelta(seconds=interval)
+
+
+def stopping() -> bool:
+    """True once the process has been asked to stop: a long job ends its current request and returns."""
+    return _stopping.is_set()
+
+
+class JobBusy(Conflict):
+    """Another run of the same check is still working (advisory lock held, or a live lease)."""
+
+
+class TickTaken(Conflict):
+    """A run for this check and tick exists already: another scheduler claimed it."""
+
+
+def _runner_label() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit key for the job's advisory lock."""
+    return int.from_bytes(hashlib.blake2b(f"job:{name}".encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _lease_seconds() -> int:
+    return int(current_app.config["JOB_LEASE_SECONDS"])
+
+
+class _AdvisoryLock:
+    """A PostgreSQL session advisory lock held on a dedicated connection for the whole run."""
+
+    def __init__(self, name: str) -> None:
+        self.key = _lock_key(name)
+        self.connection: sa.Connection | None = None
+
+    def acquire(self) -> bool:
+        self.connection = db.engine.connect()
+        got = self.connection.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key})
+        # Leave no transaction open on the lock's connection: it would hold back VACUUM for the whole run.
+        self.connection.commit()
+        if not got:
+            self.connection.close()
+            self.connection = None
+        return bool(got)
+
+    def release(self) -> None:
+        if self.connection is None:
+            return
+        try:
+            self.connection.scalar(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+            self.connection.commit()
+        finally:
+            self.connection.close()
+            self.connection = None
+
+
+def _claim(name: str, *, scheduled_for: datetime, trigger: str, dry_run: bool, requested_by: int | None,
+           lock_held: bool) -> JobRun:
+    """Insert the run row (the claim) in its own committed transaction, after retiring dead runs."""
+    now = utcnow()
+    try:
+        with db.write_session() as session:
+            dead = JobRun.outcome == RunOutcome.RUNNING
+            if not lock_held:  # SQLite: only a run past its lease is dead
+                dead = sa.and_(dead, sa.or_(JobRun.lease_until.is_(None), JobRun.lease_until < now))
+            abandoned = session.execute(
+                sa.update(JobRun).where(JobRun.name == name, dead)
+                .values(outcome=RunOutcome.ABANDONED, finished_at=now,
+                        error="The runner stopped without finishing (killed or lost); its work was per request, "
+                              "so nothing is half-applied.")
+            ).rowcount
+            if abandoned:
+                log.warning("marked %d run(s) of %s abandoned", abandoned, name)
+            if not lock_held:
+                busy = session.scalar(select(JobRun.id).where(JobRun.name == name,
+                                                              JobRun.outcome == RunOutcome.RUNNING).limit(1))
+                if busy is not None:
+                    raise JobBusy(f"The check {name} is already running (run {busy}).")
+            run = JobRun(name=name, scheduled_for=scheduled_for, trigger=trigger, dry_run=dry_run, started_at=now,
+                         lease_until=now + timedelta(seconds=_lease_seconds()), outcome=RunOutcome.RUNNING,
+                         runner=_runner_label(), requested_by_id=requested_by)
+            session.add(run)
+            session.flush()
+            session.expunge(run)
+    except sa.exc.IntegrityError as error:
+        raise TickTaken(f"The tick {scheduled_for.isoformat()} of {name} was claimed by another scheduler.") from error
+    return run
+
+
+def keep_alive(run: JobRun, *, every: float | None = None) -> None:
+    """Renew the run's lease when a third of it has passed; call it between units of work.
+
+    Raises JobBusy when the run has lost its lease (another runner declared it abandoned), so that a
+    run that was taken for dead stops instead of racing its successor.
+    """
+    every = _lease_seconds() / 3 if every is None else every
+    last = _renewed.get(run.id, run.started_at.timestamp())
+    if time.time() - last < every:
+        return
+    now = utcnow()
+    with db.write_session() as session:
+        renewed = session.execute(
+            sa.update(JobRun).where(JobRun.id == run.id, JobRun.outcome == RunOutcome.RUNNING)
+            .values(lease_until=now + timedelta(seconds=_lease_seconds()))
+        ).rowcount
+    if renewed != 1:
+        raise JobBusy(f"Run {run.id} of {run.name} lost its lease; stopping.")
+    _renewed[run.id] = now.timestamp()
+
+
+def _finish(run: JobRun, outcome: str, counts: dict | None, error: str | None) -> JobRun:
+    now = utcnow()
+    with db.write_session() as session:
+        session.execute(
+            sa.update(JobRun).where(JobRun.id == run.id, JobRun.outcome == RunOutcome.RUNNING)
+            .values(outcome=outcome, finished_at=now, counts=counts, error=error)
+        )
+        finished = session.get(JobRun, run.id)
+        session.expunge(finished)
+    return finished
+
+
+def _jsonable(counts: object) -> dict:
+    """Counts as stored: JSON-safe (dates become ISO strings)."""
+    return json.loads(json.dumps(counts if isinstance(counts, dict) else {"result": counts}, default=str))
+
+
+def run_job(name: str, *, scheduled_for: datetime, trigger: str, dry_run: bool = False,
+            requested_by: int | None = None) -> JobRun:
+    """Claim the tick and run the check once; returns the finished run.
+
+    Raises TickTaken when another scheduler has this tick, JobBusy while another run of the check is
+    working, NotFound for an unknown name. The check's own failure is recorded (outcome ``failed``, the
+    error's message only; the traceback goes to the log) and the run returned.
+    """
+    entry = get_job(name)
+    lock = _AdvisoryLock(name) if db.dialect == "postgresql" else None
+    if lock is not None and not lock.acquire():
+        raise JobBusy(f"The check {name} is already running.")
+    run: JobRun | None = None
+    try:
+        run = _claim(name, scheduled_for=scheduled_for, trigger=trigger, dry_run=dry_run, requested_by=requested_by,
+                     lock_held=lock is not None)
+        log.info("job %s run %s started (tick %s, %s%s)", name, run.id, scheduled_for.isoformat(), trigger,
+                 ", dry run" if dry_run else "")
+        try:
+            counts = entry.fn(run=run, now=utcnow(), dry_run=dry_run)
+        except Exception as error:  # noqa: BLE001 - any failure of the check is recorded, not raised
+            db.session.remove()
+            log.exception("job %s run %s failed", name, run.id)
+            message = f"{error.__class__.__name__}: {error}".splitlines()[0][:1000]
+            return _finish(run, RunOutcome.FAILED, None, message)
+        finished = _finish(run, RunOutcome.SUCCEEDED, _jsonable(counts), None)
+        log.info("job %s run %s succeeded: %s", name, run.id,
+                 {k: v for k, v in (finished.counts or {}).items() if not isinstance(v, (list, dict))})
+        return finished
+    finally:
+        if run is not None:
+            _renewed.pop(run.id, None)
+        if lock is not None:
+            lock.release()
+
+
+def run_scheduled(app: Flask, name: str, interval: int) -> None:
+    """APScheduler's entry point: run ``name`` for the current tick, or skip if it is taken or busy."""
+    with app.app_context():
+        scheduled_for = tick(utcnow(), interval)
+        try:
+            run_job(name, scheduled_for=scheduled_for, trigger="schedule")
+        except (TickTaken, JobBusy) as skipped:
+            log.info("skip %s tick %s: %s", name, scheduled_for.isoformat(), skipped.message)
+        except Exception:  # noqa: BLE001 - a database hiccup must not kill the scheduler thread
+            log.exception("job %s tick %s could not start", name, scheduled_for.isoformat())
+        finally:
+            db.session.remove()
+
+
+def last_runs() -> dict[str, JobRun]:
+    """The latest run of each check."""
+    latest = (select(JobRun.name, sa.func.max(JobRun.id).label("id")).group_by(JobRun.name).subquery())
+    rows = db.session.scalars(select(JobRun).join(latest, latest.c.id == JobRun.id)).all()
+    return {row.name: row for row in rows}
+
+
+def build_scheduler(app: Flask, blocking: bool = False):
+    """An APScheduler 3 scheduler with one IntervalTrigger per scheduled check, aligned to the grid."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    with app.app_context():
+        plan = schedules()
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = cls(executors={"default": ThreadPoolExecutor(max_workers=max(1, len(plan)))}, timezone=UTC)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)  # start on the epoch: fire times fall on the grid
+    for name, interval in plan.items():
+        scheduler.add_job(run_scheduled, IntervalTrigger(seconds=interval, start_date=epoch, timezone=UTC),
+                          args=[app, name, interval], id=name, name=name, coalesce=True, max_instances=1,
+                          misfire_grace_time=max(1, interval // 2), replace_existing=True)
+    return scheduler
+
+
+scheduler_cli = AppGroup("scheduler", help="The scheduled checks: run the scheduler, list checks, run one now.")
+
+
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """Run the scheduler until SIGTERM or Ctrl-C (start as many as you like: each tick runs once)."""
+    app = current_app._get_current_object()
+    scheduler = build_scheduler(app)
+    _stopping.clear()
+    done = threading.Event()
+
+    def _stop(signum, _frame):
+        log.info("signal %s: finishing running checks, then stopping", signum)
+        _stopping.set()
+        done.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    scheduler.start()
+    click.echo(f"Scheduler started ({_runner_label()}): " +
+               ", ".join(f"{job.id} every {job.trigger.interval_length:.0f}s" for job in scheduler.get_jobs()),
+               err=True)
+    while not done.wait(1):
+        pass
+    scheduler.shutdown(wait=True)
+    click.echo("Scheduler stopped.", err=True)
+
+
+@scheduler_cli.command("list")
+def scheduler_list() -> None:
+    """Each check: interval, next tick, last run and its outcome."""
+    now = utcnow()
+    plan = schedules()
+    latest = last_runs()
+    click.echo(f"{'check':<20} {'every':>7}  {'next tick (UTC)':<20} last run")
+    for name, entry in jobs().items():
+        interval = plan.get(name)
+        every = f"{interval}s" if interval else "manual"
+        upcoming = next_tick(now, interval).strftime("%Y-%m-%d %H:%M:%S") if interval else "-"
+        run = latest.get(name)
+        last = (f"#{run.id} {run.started_at:%Y-%m-%d %H:%M:%S} {run.outcome}"
+                f"{' (dry run)' if run.dry_run else ''}") if run else "never"
+        click.echo(f"{name:<20} {every:>7}  {upcoming:<20} {last}")
+        click.echo(f"{'':<20} {entry.description}")
+
+
+@scheduler_cli.command("run-once")
+@click.argument("name")
+@click.option("--dry-run", is_flag=True, help="Compute and show what the check would do; write nothing.")
+def scheduler_run_once(name: str, dry_run: bool) -> None:
+    """Run the check NAME now, whatever its schedule."""
+    try:
+        run = run_job(name, scheduled_for=utcnow(), trigger="cli", dry_run=dry_run)
+    except (NotFound, Conflict) as error:
+        raise click.ClickException(error.message) from error
+    click.echo(json.dumps({"id": run.id, "name": run.name, "outcome": run.outcome, "dry_run": run.dry_run,
+                           "counts": run.counts, "error": run.error}, ensure_ascii=False, indent=2))
+    if run.outcome != RunOutcome.SUCCEEDED:
+        raise SystemExit(1)
+
+
+def register(app: Flask) -> None:
+    """Add ``flask scheduler`` (the scheduler never starts inside create_app)."""
+    app.cli.add_command(scheduler_cli)

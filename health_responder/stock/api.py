@@ -1,0 +1,158 @@
+"""Stock lots, their adjustments and ledger, levels per item, and CSV import and export over the API.
+
+Providers keep their own stock; coordinators and admins see and keep every provider's; city users
+see no stock (403).
+"""
+
+from flask import Response, g, jsonify, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from health_responder.api.common import page_of
+from health_responder.auth.access import STAFF, roles_required
+from health_responder.auth.models import Role
+from health_responder.errors import NotFound, ValidationFailed
+from health_responder.extensions import db
+from health_responder.providers import queries as providers
+from health_responder.stock import csvio, queries, services
+from health_responder.stock.schemas import (
+    AdjustmentCreateSchema,
+    ImportArgsSchema,
+    ImportFileSchema,
+    ImportReportSchema,
+    LevelArgsSchema,
+    LevelSchema,
+    LotCreateSchema,
+    LotFilterSchema,
+    LotListArgsSchema,
+    LotSchema,
+    LotUpdateSchema,
+    MovementListArgsSchema,
+    MovementSchema,
+)
+
+blp = Blueprint("stock", __name__, url_prefix="/stock", description="Stock lots, adjustments, ledger and levels")
+KEEPERS = (Role.PROVIDER, *STAFF)
+
+
+@blp.route("/lots")
+class Lots(MethodView):
+    @roles_required(*KEEPERS)
+    @blp.arguments(LotListArgsSchema, location="query")
+    @blp.response(200, page_of(LotSchema))
+    def get(self, args):
+        """Stock lots: a provider's own, or every provider's for coordinators and admins."""
+        return queries.list_lots(g.user, args)
+
+    @roles_required(*KEEPERS)
+    @blp.arguments(LotCreateSchema)
+    @blp.response(201, LotSchema)
+    def post(self, data):
+        """Receive a lot at a location (a provider at its own; staff at any provider's)."""
+        lot = services.create_lot(by=g.user, **data)
+        db.session.commit()
+        return lot
+
+
+@blp.route("/lots.csv")
+class LotsCsv(MethodView):
+    @roles_required(*KEEPERS)
+    @blp.arguments(LotFilterSchema, location="query")
+    @blp.response(200, content_type="text/csv", description="The lots as CSV, one line per lot.")
+    def get(self, args):
+        """The lots the caller sees, as CSV (same filters as the list), streamed."""
+        rows = queries.export_rows(g.user, args)
+        return Response(stream_with_context(csvio.write_lots(rows)), mimetype="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="stock-lots.csv"'})
+
+
+@blp.route("/lots/<int:lot_id>")
+class LotById(MethodView):
+    @roles_required(*KEEPERS)
+    @blp.response(200, LotSchema)
+    def get(self, lot_id):
+        """One lot."""
+        return queries.get_lot(g.user, lot_id)
+
+    @roles_required(*KEEPERS)
+    @blp.arguments(LotUpdateSchema)
+    @blp.response(200, LotSchema)
+    def patch(self, data, lot_id):
+        """Quarantine, recall or release a lot, or correct its code or expiry date (audited)."""
+        lot = services.update_lot(lot=queries.get_lot(g.user, lot_id), by=g.user, **data)
+        db.session.commit()
+        return lot
+
+
+@blp.route("/lots/<int:lot_id>/adjustments")
+class Adjustments(MethodView):
+    @roles_required(*KEEPERS)
+    @blp.arguments(AdjustmentCreateSchema)
+    @blp.response(201, MovementSchema)
+    def post(self, data, lot_id):
+        """Add or remove units with a reason; never below what is reserved (409)."""
+        movement = services.adjust_lot(lot=queries.get_lot(g.user, lot_id), by=g.user, **data)
+        db.session.commit()
+        return movement
+
+
+@blp.route("/lots/<int:lot_id>/movements")
+class Movements(MethodView):
+    @roles_required(*KEEPERS)
+    @blp.arguments(MovementListArgsSchema, location="query")
+    @blp.response(200, page_of(MovementSchema))
+    def get(self, args, lot_id):
+        """The lot's ledger: every change of its balances, with actor and reference."""
+        return queries.list_movements(queries.get_lot(g.user, lot_id), args)
+
+
+@blp.route("/levels")
+class Levels(MethodView):
+    @roles_required(*KEEPERS)
+    @blp.arguments(LevelArgsSchema, location="query")
+    @blp.response(200, page_of(LevelSchema))
+    def get(self, args):
+        """Totals per item over the lots the caller sees."""
+        return queries.stock_levels(g.user, args)
+
+
+@blp.route("/imports")
+class Imports(MethodView):
+    @roles_required(*KEEPERS)
+    @blp.arguments(ImportArgsSchema, location="query")
+    @blp.arguments(ImportFileSchema, location="files")
+    @blp.response(200, ImportReportSchema, description="Imported, or a dry run (its errors listed).")
+    @blp.alt_response(201, schema=ImportReportSchema, description="Every row imported as a lot.")
+    @blp.alt_response(422, schema=ImportReportSchema, description="Rows with errors: nothing was imported.")
+    def post(self, args, files):
+        """Import lots from a CSV file, all or nothing; ``dry_run=true`` checks every row and writes nothing."""
+        provider = _import_provider(args.get("provider_id"))
+        rows = csvio.read_lots(files["file"].read())
+        report = services.import_lots(provider=provider, rows=rows, by=g.user, dry_run=args["dry_run"])
+        body = ImportReportSchema().dump(report)
+        if report.errors and not report.dry_run:
+            db.session.rollback()
+            count = len({e.line for e in report.errors})
+            response = jsonify({"code": 422, "status": "Unprocessable Entity",
+                                "message": f"{count} row(s) have errors; nothing was imported.", **body})
+            response.status_code = 422
+            return response
+        if report.dry_run:
+            return body
+        db.session.commit()
+        response = jsonify(body)
+        response.status_code = 201
+        return response
+
+
+def _import_provider(provider_id: int | None):
+    if g.user.role == Role.PROVIDER:
+        if provider_id is not None and provider_id != g.user.provider_id:
+            raise ValidationFailed("You can import only your own stock.", {"provider_id": [f"No provider {provider_id}."]})
+        return providers.get_provider(g.user.provider_id)
+    if provider_id is None:
+        raise ValidationFailed("Say whose stock this is.", {"provider_id": ["Required for coordinators and admins."]})
+    try:
+        return providers.get_provider(provider_id)
+    except NotFound as error:  # a provider named in the input is bad input, not a missing resource
+        raise ValidationFailed("Unknown provider.", {"provider_id": [f"No provider {provider_id}."]}) from error

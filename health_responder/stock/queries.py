@@ -1,0 +1,160 @@
+"""Reads of stock: lots, their ledger, levels per item, and the rows of a CSV export.
+
+Tenancy lives here: a provider user sees its own lots only, coordinators and admins see every lot,
+and city users see no stock at all (403). Another provider's lot answers 404, like no lot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.api.common import paginate
+from health_responder.auth.models import Role, User
+from health_responder.errors import Forbidden, NotFound
+from health_responder.extensions import db
+from health_responder.providers.models import Provider, ProviderNetwork, StockLocation
+from health_responder.reference.models import Item
+from health_responder.stock.models import LotStatus, StockLot, StockMovement
+from health_responder.stock.services import today as utc_today
+
+_AVAILABLE = StockLot.on_hand - StockLot.reserved
+# Lots without an expiry date sort after every dated lot, on SQLite and PostgreSQL alike.
+_EXPIRY_SORT = sa.func.coalesce(StockLot.expires_on, date(9999, 12, 31))
+LOT_ORDER = {"id": StockLot.id, "expires_on": _EXPIRY_SORT, "lot_code": StockLot.lot_code, "available": _AVAILABLE}
+
+
+def _ensure_sees_stock(user: User) -> None:
+    if user.role not in (Role.PROVIDER, Role.COORDINATOR, Role.ADMIN):
+        raise Forbidden(f"Your role ({user.role}) does not see stock.")
+
+
+def lots_visible_to(user: User) -> sa.Select:
+    """The lots ``user`` may see: the only way to list lots."""
+    _ensure_sees_stock(user)
+    statement = select(StockLot)
+    if user.role == Role.PROVIDER:
+        statement = statement.where(StockLot.provider_id == user.provider_id)
+    return statement
+
+
+def _filtered(statement: sa.Select, args: dict) -> sa.Select:
+    for name in ("item_id", "location_id", "provider_id", "status"):
+        if args.get(name) is not None:
+            statement = statement.where(getattr(StockLot, name) == args[name])
+    if args.get("expires_before") is not None:
+        statement = statement.where(StockLot.expires_on < args["expires_before"])
+    if args.get("expires_after") is not None:
+        statement = statement.where(StockLot.expires_on > args["expires_after"])
+    if args.get("available_min") is not None:
+        statement = statement.where(_AVAILABLE >= args["available_min"])
+    return statement
+
+
+def list_lots(user: User, args: dict) -> dict:
+    """A page of the lots ``user`` sees, filtered and ordered as ``args`` say."""
+    return paginate(db.session, _filtered(lots_visible_to(user), args), args, LOT_ORDER)
+
+
+def get_lot(user: User, lot_id: int) -> StockLot:
+    """One lot ``user`` may see, or NotFound (also for another provider's lot)."""
+    lot = db.session.scalar(lots_visible_to(user).where(StockLot.id == lot_id))
+    if lot is None:
+        raise NotFound(f"No stock lot {lot_id}.")
+    return lot
+
+
+def list_movements(lot: StockLot, args: dict) -> dict:
+    """A page of one lot's ledger, oldest first unless ordered otherwise."""
+    statement = select(StockMovement).where(StockMovement.lot_id == lot.id)
+    if args.get("kind"):
+        statement = statement.where(StockMovement.kind == args["kind"])
+    return paginate(db.session, statement, args, {"id": StockMovement.id, "created_at": StockMovement.created_at})
+
+
+LEVEL_COLUMNS = {
+    "item_id": Item.id, "code": Item.code, "name": Item.name, "category": Item.category,
+}
+
+
+def stock_levels(user: User, args: dict) -> dict:
+    """A page of per-item totals over the lots ``user`` sees, in one grouped query.
+
+    ``available`` sums every lot's on hand minus reserved (as each lot shows it); ``allocatable`` only
+    that of available, unexpired lots; ``on_hold`` is on hand in quarantined or recalled lots and
+    ``expired`` on hand in available lots past their date.
+    """
+    _ensure_sees_stock(user)
+    today = utc_today()
+    usable = sa.and_(StockLot.status == LotStatus.AVAILABLE,
+                     sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= today))
+    totals = {
+        "on_hand": sa.func.sum(StockLot.on_hand),
+        "reserved": sa.func.sum(StockLot.reserved),
+        "available": sa.func.sum(_AVAILABLE),
+        "allocatable": sa.func.sum(sa.case((usable, _AVAILABLE), else_=0)),
+        "on_hold": sa.func.sum(sa.case((StockLot.status != LotStatus.AVAILABLE, StockLot.on_hand), else_=0)),
+        "expired": sa.func.sum(sa.case((sa.and_(StockLot.status == LotStatus.AVAILABLE,
+                                                StockLot.expires_on < today), StockLot.on_hand), else_=0)),
+        "lots": sa.func.count(StockLot.id),
+        "providers": sa.func.count(sa.distinct(StockLot.provider_id)),
+    }
+    statement = (sa.select(Item.id.label("item_id"), Item.code, Item.name, Item.category, Item.unit,
+                           *(expression.label(name) for name, expression in totals.items()))
+                 .select_from(StockLot).join(Item, Item.id == StockLot.item_id)
+                 .group_by(Item.id, Item.code, Item.name, Item.category, Item.unit))
+    if user.role == Role.PROVIDER:
+        statement = statement.where(StockLot.provider_id == user.provider_id)
+    if args.get("item_id") is not None:
+        statement = statement.where(StockLot.item_id == args["item_id"])
+    if args.get("category"):
+        statement = statement.where(Item.category == args["category"])
+    if args.get("provider_id") is not None:
+        statement = statement.where(StockLot.provider_id == args["provider_id"])
+    if args.get("network_id") is not None:
+        statement = statement.where(StockLot.provider_id.in_(
+            select(ProviderNetwork.provider_id).where(ProviderNetwork.network_id == args["network_id"])))
+    order = args.get("order_by") or "code"
+    key = LEVEL_COLUMNS.get(order.lstrip("-"), totals.get(order.lstrip("-")))
+    keys = [key.desc() if order.startswith("-") else key.asc(), Item.id.asc()]
+    page, size = args.get("page", 1), args.get("page_size", 20)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    rows = db.session.execute(statement.order_by(*keys).limit(size).offset((page - 1) * size)).mappings().all()
+    return {"items": [dict(row) for row in rows], "page": page, "page_size": size, "total": total,
+            "pages": (total + size - 1) // size if total else 0}
+
+
+def export_rows(user: User | None, args: dict, batch: int = 500) -> Iterator[dict]:
+    """Every lot ``user`` sees under ``args``'s filters, with item code and location name, in id order.
+
+    ``user`` is None only for the command line, whose operator sees every lot. Rows are read in
+    batches by id (keyset), so a large export neither holds one long cursor nor loads every lot.
+    """
+    visible = lots_visible_to(user) if user is not None else select(StockLot)
+    base = (_filtered(visible, args)
+            .with_only_columns(StockLot.id, Provider.name.label("provider"), Item.code.label("item_code"),
+                               Item.name.label("item_name"), StockLocation.name.label("location"),
+                               StockLot.location_id, StockLot.lot_code, StockLot.expires_on, StockLot.status,
+                               StockLot.on_hand, StockLot.reserved, _AVAILABLE.label("available"))
+            .join(Item, Item.id == StockLot.item_id)
+            .join(StockLocation, StockLocation.id == StockLot.location_id)
+            .join(Provider, Provider.id == StockLot.provider_id)
+            .order_by(StockLot.id).limit(batch))
+    last = 0
+    while True:
+        rows = db.session.execute(base.where(StockLot.id > last)).mappings().all()
+        yield from (dict(row) for row in rows)
+        if len(rows) < batch:
+            return
+        last = rows[-1]["id"]
+
+
+def provider_named(name: str) -> Provider:
+    """The provider with this exact name, or NotFound."""
+    provider = db.session.scalar(select(Provider).where(Provider.name == name))
+    if provider is None:
+        raise NotFound(f"No provider named {name!r}.")
+    return provider

@@ -1,0 +1,255 @@
+"""Reads of programs, enrolments, readiness and materials, with the tenant rules.
+
+A city sees the published programs open to its network (and any program it has participants in) and
+only its own participants; a provider sees every published program, its own in any state, and only
+its own programs' rosters; coordinators and admins see everything. Anything else is a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.api.common import paginate
+from health_responder.auth.models import Role, User
+from health_responder.errors import NotFound, ValidationFailed
+from health_responder.extensions import db
+from health_responder.reference.models import City, Item, Network, TrainingTopic
+from health_responder.training.models import (
+    Enrolment,
+    EnrolmentStatus,
+    Material,
+    MaterialKind,
+    ProgramStatus,
+    TrainingProgram,
+    TrainingProgramNetwork,
+)
+
+P = TrainingProgram
+LINK = TrainingProgramNetwork
+
+
+# --- programs -------------------------------------------------------------------------------------
+
+
+def open_to_network(network_id: int):
+    """The SQL condition "the program takes cities of this network" (no network rows: every network)."""
+    restricted = sa.exists().where(LINK.program_id == P.id)
+    listed = sa.exists().where(LINK.program_id == P.id, LINK.network_id == network_id)
+    return sa.or_(~restricted, listed)
+
+
+def _city_network(city_id: int) -> int:
+    return db.session.scalar(select(City.network_id).where(City.id == city_id))
+
+
+def programs_visible_to(user: User) -> sa.Select:
+    """The programs ``user`` may see, as a statement to filter further."""
+    statement = select(P)
+    if user.role == Role.PROVIDER:
+        return statement.where(sa.or_(P.status == ProgramStatus.PUBLISHED, P.provider_id == user.provider_id))
+    if user.role == Role.CITY:
+        has_participants = sa.exists().where(Enrolment.program_id == P.id, Enrolment.city_id == user.city_id)
+        return statement.where(sa.or_(
+            sa.and_(P.status == ProgramStatus.PUBLISHED, open_to_network(_city_network(user.city_id))),
+            has_participants))
+    return statement
+
+
+def get_program(program_id: int, user: User) -> TrainingProgram:
+    """A program ``user`` may see, or NotFound."""
+    program = db.session.scalar(programs_visible_to(user).where(P.id == program_id))
+    if program is None:
+        raise NotFound(f"No training program {program_id}.")
+    return program
+
+
+def editable_program(program_id: int, user: User) -> TrainingProgram:
+    """A program ``user`` may change: staff any, a provider only its own (another's is a 404)."""
+    program = db.session.get(P, program_id)
+    if program is None or (user.role == Role.PROVIDER and program.provider_id != user.provider_id):
+        raise NotFound(f"No training program {program_id}.")
+    return program
+
+
+def networks_of(program_ids: list[int]) -> dict[int, list[dict]]:
+    """The networks each program is restricted to, in one query (empty list: open to all)."""
+    found: dict[int, list[dict]] = {pid: [] for pid in program_ids}
+    if program_ids:
+        rows = db.session.execute(select(LINK.program_id, Network.id, Network.code)
+                                  .join(Network, Network.id == LINK.network_id)
+                                  .where(LINK.program_id.in_(program_ids)).order_by(Network.id))
+        for program_id, network_id, code in rows:
+            found[program_id].append({"id": network_id, "code": code})
+    return found
+
+
+def _waitlisted_counts(program_ids: list[int]) -> dict[int, int]:
+    if not program_ids:
+        return {}
+    rows = db.session.execute(select(Enrolment.program_id, sa.func.count())
+                              .where(Enrolment.program_id.in_(program_ids),
+                                     Enrolment.status == EnrolmentStatus.WAITLISTED)
+                              .group_by(Enrolment.program_id))
+    return dict(rows.all())
+
+
+def program_views(programs: list[TrainingProgram]) -> list[dict]:
+    """Programs as dicts with seats left, waitlist length and networks (one query each for all)."""
+    ids = [p.id for p in programs]
+    networks, waiting = networks_of(ids), _waitlisted_counts(ids)
+    return [p.model_dump() | {"seats_left": p.seats_left, "networks": networks[p.id], "waitlisted": waiting.get(p.id, 0)}
+            for p in programs]
+
+
+def program_detail(program: TrainingProgram) -> dict:
+    """A program with its networks and the knowledge-hub materials on its topic."""
+    return program_views([program])[0] | {"materials": materials_on(program.topic, program.language)}
+
+
+def list_programs(args: dict, user: User) -> dict:
+    """A page of the programs ``user`` may see, filtered."""
+    statement = programs_visible_to(user)
+    for key in ("topic", "language", "mode", "status", "provider_id"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(P, key) == args[key])
+    if args.get("starts_from"):
+        statement = statement.where(P.starts_at >= datetime.combine(args["starts_from"], time(), UTC))
+    if args.get("starts_to"):
+        statement = statement.where(P.starts_at < datetime.combine(args["starts_to"] + timedelta(days=1), time(), UTC))
+    if args.get("has_seats") is not None:
+        statement = statement.where((P.seats_taken < P.capacity) if args["has_seats"] else (P.seats_taken >= P.capacity))
+    if args.get("q"):
+        statement = statement.where(sa.func.lower(P.title).contains(args["q"].lower(), autoescape=True))
+    page = paginate(db.session, statement, args,
+                    {"id": P.id, "starts_at": P.starts_at, "title": P.title, "capacity": P.capacity},
+                    default_order=(P.starts_at.asc(),))
+    page["items"] = program_views(page["items"])
+    return page
+
+
+# --- enrolments -----------------------------------------------------------------------------------
+
+
+def enrolments_visible_to(user: User) -> sa.Select:
+    """The enrolments ``user`` may see: its city's, its programs', or (staff) all."""
+    statement = select(Enrolment)
+    if user.role == Role.CITY:
+        return statement.where(Enrolment.city_id == user.city_id)
+    if user.role == Role.PROVIDER:
+        return statement.where(Enrolment.program_id.in_(select(P.id).where(P.provider_id == user.provider_id)))
+    return statement
+
+
+def get_enrolment(enrolment_id: int, user: User) -> Enrolment:
+    """An enrolment ``user`` may see, or NotFound."""
+    enrolment = db.session.scalar(enrolments_visible_to(user).where(Enrolment.id == enrolment_id))
+    if enrolment is None:
+        raise NotFound(f"No enrolment {enrolment_id}.")
+    return enrolment
+
+
+_ENROLMENT_ORDER = {"id": Enrolment.id, "created_at": Enrolment.created_at,
+                    "waitlist_position": Enrolment.waitlist_position,
+                    "participant_name": Enrolment.participant_name, "status": Enrolment.status}
+
+
+def list_enrolments(args: dict, user: User, program: TrainingProgram | None = None) -> dict:
+    """A page of the enrolments ``user`` may see, of one program or of all, filtered."""
+    statement = enrolments_visible_to(user)
+    if program is not None:
+        statement = statement.where(Enrolment.program_id == program.id)
+    for key in ("status", "city_id", "program_id"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(Enrolment, key) == args[key])
+    return paginate(db.session, statement, args, _ENROLMENT_ORDER)
+
+
+# --- readiness ------------------------------------------------------------------------------------
+
+
+def city_has_completed(city_id: int, topic: str) -> bool:
+    """Whether any participant of the city completed a program on ``topic`` (for the readiness_gaps check)."""
+    return db.session.scalar(
+        select(sa.literal(True)).select_from(Enrolment).join(P, P.id == Enrolment.program_id)
+        .where(Enrolment.city_id == city_id, Enrolment.status == EnrolmentStatus.COMPLETED, P.topic == topic)
+        .limit(1)) is True
+
+
+def readiness(city_id: int) -> list[dict]:
+    """For every topic: whether the city's staff completed a program on it, how often, when last,
+    and which catalogue items require it."""
+    completions = dict((topic, (count, last)) for topic, count, last in db.session.execute(
+        select(P.topic, sa.func.count(Enrolment.id), sa.func.max(Enrolment.completed_at))
+        .join(P, P.id == Enrolment.program_id)
+        .where(Enrolment.city_id == city_id, Enrolment.status == EnrolmentStatus.COMPLETED)
+        .group_by(P.topic)))
+    items: dict[str, list[str]] = {}
+    for code, topic in db.session.execute(select(Item.code, Item.requires_training)
+                                          .where(Item.requires_training.is_not(None), Item.active.is_(True))
+                                          .order_by(Item.code)):
+        items.setdefault(topic, []).append(code)
+    result = []
+    for topic in db.session.scalars(select(TrainingTopic).order_by(TrainingTopic.code)):
+        count, last = completions.get(topic.code, (0, None))
+        if last is not None and last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        result.append({"topic": topic.code, "name": topic.name, "ready": count > 0, "completed": count,
+                       "last_completed_at": last, "items": items.get(topic.code, [])})
+    return result
+
+
+def readable_city(city_id: int | None, user: User) -> int:
+    """The city whose readiness ``user`` may read: a city user its own (another is a 404)."""
+    if user.role == Role.CITY:
+        if city_id is not None and city_id != user.city_id:
+            raise NotFound(f"No city {city_id}.")
+        return user.city_id
+    if city_id is None:
+        raise ValidationFailed("Say which city.", {"city_id": ["Required."]})
+    if db.session.get(City, city_id) is None:
+        raise NotFound(f"No city {city_id}.")
+    return city_id
+
+
+# --- materials ------------------------------------------------------------------------------------
+
+
+def material_view(material: Material) -> dict:
+    """A material as a dict, with the download path of its PDF."""
+    file_url = f"/api/v1/materials/{material.id}/file" if material.kind == MaterialKind.PDF else None
+    return material.model_dump() | {"file_url": file_url}
+
+
+def materials_on(topic: str, language: str | None = None, limit: int = 20) -> list[dict]:
+    """Materials on ``topic``, those in ``language`` first, newest first."""
+    order = [sa.case((Material.language == language, 0), else_=1)] if language else []
+    rows = db.session.scalars(select(Material).where(Material.topic == topic)
+                              .order_by(*order, Material.created_at.desc(), Material.id.desc()).limit(limit))
+    return [material_view(m) for m in rows]
+
+
+def get_material(material_id: int) -> Material:
+    """A material (the hub is readable by every role), or NotFound."""
+    material = db.session.get(Material, material_id)
+    if material is None:
+        raise NotFound(f"No material {material_id}.")
+    return material
+
+
+def list_materials(args: dict) -> dict:
+    """A page of materials filtered by topic, language, kind, provider or words of the title/description."""
+    statement = select(Material)
+    for key in ("topic", "language", "kind", "provider_id"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(Material, key) == args[key])
+    if args.get("q"):
+        q = args["q"].lower()
+        statement = statement.where(sa.or_(sa.func.lower(Material.title).contains(q, autoescape=True),
+                                           sa.func.lower(Material.description).contains(q, autoescape=True)))
+    page = paginate(db.session, statement, args,
+                    {"id": Material.id, "title": Material.title, "created_at": Material.created_at})
+    page["items"] = [material_view(m) for m in page["items"]]
+    return page
