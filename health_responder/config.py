@@ -98,6 +98,11 @@ class Defaults:
     NEAR_EXPIRY_DAYS = 60
     #: Available units at or below which an item at a provider is "low".
     LOW_STOCK_THRESHOLD = 10
+    #: Hours a submitted request may wait for approval, per priority, before it is overdue.
+    REQUEST_APPROVAL_SLA_HOURS = {"critical": 4, "high": 24, "normal": 72, "low": 168}
+    #: auto_allocate commits after this many requests or seconds (each request in its own savepoint).
+    AUTO_ALLOCATE_BATCH_REQUESTS = 50
+    AUTO_ALLOCATE_BATCH_SECONDS = 0.5
 
     # --- mail
     #: SMTP host; notifications stay in the app only while it is empty.
@@ -107,6 +112,12 @@ class Defaults:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_DEFAULT_SENDER = "responder@example.org"
+    #: Attempts per message before it is marked failed.
+    MAIL_MAX_ATTEMPTS = 5
+    #: Seconds a sender owns a claimed message; after that another sender may send it again.
+    MAIL_CLAIM_SECONDS = 300
+    #: Seconds to wait for the SMTP server.
+    MAIL_TIMEOUT = 10
 
     #: Structured (JSON) logs; plain text when False.
     LOG_JSON = True

@@ -419,24 +419,18 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     return _sync_alerts("near_expiry", found, run, dry_run)
 
 
-def _programs_on(topic: str) -> list[dict] | None:
-    """Published programs on ``topic`` from the training feature; None when the feature is absent."""
-    training_queries = _feature("training.queries")
-    if training_queries is None:
-        return None
-    finder = getattr(training_queries, "published_programs_on", None)
-    if finder is not None:
-        return [{"id": p.id, "title": p.title} for p in finder(topic)][:5]
+def _programs_on(topic: str, network_id: int | None, now: datetime) -> list[dict] | None:
+    """Published, upcoming programs on ``topic`` open to the network; None when the training feature is absent."""
     training_models = _feature("training.models")
-    program = getattr(training_models, "TrainingProgram", None) or getattr(training_models, "Program", None)
-    if program is None or not hasattr(program, "topic"):
-        return []
-    statement = select(program).where(program.topic == topic)
-    if hasattr(program, "published"):
-        statement = statement.where(program.published.is_(True))
-    if hasattr(program, "status"):
-        statement = statement.where(program.status == "published")
-    return [{"id": p.id, "title": getattr(p, "title", "")} for p in db.session.scalars(statement.limit(5))]
+    program = getattr(training_models, "TrainingProgram", None)
+    if program is None:
+        return None
+    statement = (select(program).where(program.topic == topic, program.status == "published", program.starts_at > now)
+                 .order_by(program.starts_at, program.id).limit(5))
+    open_to_network = getattr(_feature("training.queries"), "open_to_network", None)
+    if open_to_network is not None and network_id is not None:
+        statement = statement.where(open_to_network(network_id))
+    return [{"id": p.id, "title": p.title, "starts_at": p.starts_at.isoformat()} for p in db.session.scalars(statement)]
 
 
 @job("readiness_gaps")
@@ -447,7 +441,7 @@ def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     found = []
     with db.read_session():
         rows = db.session.execute(
-            select(AssistanceRequest.city_id, City.name, Item.requires_training, Item.code)
+            select(AssistanceRequest.city_id, City.name, City.network_id, Item.requires_training, Item.code)
             .select_from(Allocation)
             .join(AssistanceRequest, AssistanceRequest.id == Allocation.request_id)
             .join(RequestLine, RequestLine.id == Allocation.line_id)
@@ -458,18 +452,18 @@ def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
             .distinct().order_by(AssistanceRequest.city_id, Item.requires_training, Item.code)
         ).all()
         needs: dict[tuple[int, str], dict] = {}
-        for city_id, city_name, topic, code in rows:
-            needs.setdefault((city_id, topic), {"city": city_name, "items": []})["items"].append(code)
+        for city_id, city_name, network_id, topic, code in rows:
+            needs.setdefault((city_id, topic), {"city": city_name, "network_id": network_id, "items": []})["items"].append(code)
         for (city_id, topic), need in needs.items():
             if has_completed is not None and has_completed(city_id, topic):
                 continue
-            programs = _programs_on(topic)
+            programs = _programs_on(topic, need["network_id"], now)
             if programs is None:
                 pointer = "The training feature is not installed, so no completed training can be found yet."
             elif programs:
                 pointer = "Matching programs: " + "; ".join(p["title"] for p in programs) + "."
             else:
-                pointer = f"No published program on {topic} yet."
+                pointer = f"No upcoming published program on {topic} is open to it yet."
             found.append({
                 "dedup_key": f"readiness_gap:city={city_id}:topic={topic}",
                 "message": f"{need['city']} is receiving equipment that needs {topic} training "

@@ -52,3 +52,17 @@ def city_users(city_id: int) -> list[int]:
 def provider_users(provider_id: int) -> list[int]:
     """Ids of the active users of a provider."""
     return db.session.scalars(select(User.id).where(User.provider_id == provider_id, User.active.is_(True))).all()
+
+
+def mark_read(*, notification: Notification, by: User) -> Notification:
+    """The user has read their message (reading it again changes nothing)."""
+    from health_responder.db import utcnow
+    from health_responder.errors import NotFound
+
+    if notification.user_id != by.id:
+        raise NotFound(f"No notification {notification.id}.")
+    if notification.read_at is None:
+        db.session.execute(sa.update(Notification).where(Notification.id == notification.id,
+                                                         Notification.read_at.is_(None)).values(read_at=utcnow()))
+        db.session.refresh(notification)
+    return notification

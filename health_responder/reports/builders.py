@@ -740,36 +740,35 @@ class PagedTable(Flowable):
 
     Only the rows that can possibly fit the space offered are handed to a platypus `Table` (a row
     is never lower than `MIN_ROW_HEIGHT`); a split hands back the rows that fit as a plain `Table`
-    and the rest as a new `PagedTable`, so no row is laid out more than a few times.
+    and the rest as a new `PagedTable`, so no row is laid out more than a few times, and the rows
+    of a drawn page are released instead of living until the end of the build.
     """
 
-    def __init__(self, header: list[list], rows: list[list], col_widths: list[float], style: TableStyle,
-                 start: int = 0):
+    def __init__(self, header: list[list], rows: list[list], col_widths: list[float], style: TableStyle):
         super().__init__()
         self.hAlign = "LEFT"
         self._header = header
         self._rows = rows
         self._widths = col_widths
         self._style = style
-        self._start = start
         self._table: Table | None = None
         self._wrapped_for: tuple[float, float] | None = None
 
     def _slice(self, stop: int) -> Table:
-        return Table(self._header + self._rows[self._start:stop], colWidths=self._widths,
-                     repeatRows=len(self._header), style=self._style, hAlign="LEFT")
+        return Table(self._header + self._rows[:stop], colWidths=self._widths, repeatRows=len(self._header),
+                     style=self._style, hAlign="LEFT")
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
         end = len(self._rows)
-        stop = min(end, self._start + int(availHeight // MIN_ROW_HEIGHT) + 1)
+        stop = min(end, int(availHeight // MIN_ROW_HEIGHT) + 1)
         while True:
             table = self._slice(stop)
             width, height = table.wrap(availWidth, availHeight)
-            # Whatever is not laid out must not look as if it fitted: grow until the slice overflows.
+            # Rows left out must not look as if they fitted: grow until the slice overflows.
             if stop >= end or height > availHeight:
                 break
-            stop = min(end, stop + max(16, stop - self._start))
-        self._table, self._stop, self._wrapped_for = table, stop, (availWidth, availHeight)
+            stop = min(end, stop + max(16, stop))
+        self._table, self._wrapped_for = table, (availWidth, availHeight)
         self.width, self.height = width, height
         return width, height
 
@@ -777,20 +776,19 @@ class PagedTable(Flowable):
         if self._wrapped_for != (availWidth, availHeight):
             self.wrap(availWidth, availHeight)
         heights = self._table._rowHeights
-        used = sum(heights[:len(self._header)])
+        used = sum(heights[: len(self._header)])
         fitting = 0
-        for row_height in heights[len(self._header):]:
+        for row_height in heights[len(self._header) :]:
             if used + row_height > availHeight:
                 break
             used += row_height
             fitting += 1
         if fitting == 0:
             return []
-        stop = self._start + fitting
-        if stop >= len(self._rows):
-            return [self._slice(stop)]
-        rest = PagedTable(self._header, self._rows, self._widths, self._style, start=stop)
-        return [self._slice(stop), rest]
+        if fitting >= len(self._rows):
+            return [self._slice(fitting)]
+        rest = PagedTable(self._header, self._rows[fitting:], self._widths, self._style)
+        return [self._slice(fitting), rest]
 
     def draw(self):
         self._table.drawOn(self.canv, 0, 0)

@@ -41,6 +41,11 @@ def open_to_network(network_id: int):
     return sa.or_(~restricted, listed)
 
 
+def program_open_to(program_id: int, network_id: int) -> bool:
+    """Whether cities of ``network_id`` may enrol in the program."""
+    return db.session.scalar(select(P.id).where(P.id == program_id, open_to_network(network_id))) is not None
+
+
 def _city_network(city_id: int) -> int:
     return db.session.scalar(select(City.network_id).where(City.id == city_id))
 

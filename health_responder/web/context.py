@@ -1,7 +1,7 @@
 """Template helpers shared by every page."""
 
 from flask import Flask, current_app
-from flask_babel import get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語", "zh": "中文", "ru": "Русский", "fr": "Français"}
@@ -12,6 +12,9 @@ NAV: dict[str, list[tuple[str, str]]] = {"city": [], "provider": [], "coordinato
 
 def register_context(app: Flask) -> None:
     """Expose the language list, the current locale and the navigation to templates."""
+
+    app.add_template_filter(lambda value: format_decimal(value or 0), "format_number")
+    app.add_template_filter(lambda value: format_percent(value or 0), "format_percent")
 
     @app.context_processor
     def _helpers():

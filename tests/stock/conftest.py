@@ -6,10 +6,11 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 
 from health_responder.extensions import db
 from health_responder.stock import services
-from health_responder.stock.models import StockLot, StockMovement
+from health_responder.stock.models import StockLot
 
 NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
 
@@ -79,8 +80,7 @@ def lot_state(app, lot_id: int) -> tuple[int, int, list[int]]:
 
 
 def count_rows(app, model=StockLot) -> int:
+    """How many rows ``model``'s table holds."""
     with app.app_context(), db.read_session() as session:
-        return len(session.query(model).all())
+        return session.scalar(sa.select(sa.func.count()).select_from(model))
 
-
-__all__ = ["NEXT_YEAR", "StockMovement", "count_rows", "lot_state", "reserve"]

@@ -1,0 +1,56 @@
+"""Reads of job runs and alerts; alerts are scoped to the caller's tenant (another's is a 404)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.api.common import paginate
+from health_responder.auth.models import User
+from health_responder.checks.models import Alert, JobRun
+from health_responder.errors import NotFound
+from health_responder.extensions import db
+
+
+def list_runs(args: dict) -> dict:
+    """A page of job runs, newest first unless ordered otherwise; filtered by name, outcome, trigger."""
+    statement = select(JobRun)
+    for key in ("name", "outcome", "trigger"):
+        if args.get(key):
+            statement = statement.where(getattr(JobRun, key) == args[key])
+    if not args.get("order_by"):
+        args = args | {"order_by": "-id"}
+    return paginate(db.session, statement, args, {"id": JobRun.id, "started_at": JobRun.started_at,
+                                                  "scheduled_for": JobRun.scheduled_for, "name": JobRun.name})
+
+
+def alerts_visible_to(user: User) -> sa.Select:
+    """The alerts ``user`` may see: staff all, a city its own, a provider its own."""
+    statement = select(Alert)
+    if user.is_staff:
+        return statement
+    if user.city_id is not None:
+        return statement.where(Alert.city_id == user.city_id)
+    if user.provider_id is not None:
+        return statement.where(Alert.provider_id == user.provider_id)
+    return statement.where(sa.false())
+
+
+def list_alerts(user: User, args: dict) -> dict:
+    """A page of the alerts the user may see, newest first, filtered by kind, status, city, provider."""
+    statement = alerts_visible_to(user)
+    for key in ("kind", "status", "city_id", "provider_id"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(Alert, key) == args[key])
+    if not args.get("order_by"):
+        args = args | {"order_by": "-id"}
+    return paginate(db.session, statement, args, {"id": Alert.id, "created_at": Alert.created_at,
+                                                  "kind": Alert.kind, "severity": Alert.severity})
+
+
+def alert_for(user: User, alert_id: int) -> Alert:
+    """One alert the user may see, or NotFound."""
+    alert = db.session.scalar(alerts_visible_to(user).where(Alert.id == alert_id))
+    if alert is None:
+        raise NotFound(f"No alert {alert_id}.")
+    return alert

@@ -1,0 +1,72 @@
+"""Schemas of job runs, checks and alerts, by direction."""
+
+from marshmallow import Schema, fields, validate
+
+from health_responder.api.common import PageArgsSchema, StrictSchema
+from health_responder.checks.models import AlertStatus, RunOutcome
+
+
+class JobRunSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    scheduled_for = fields.DateTime()
+    trigger = fields.String()
+    dry_run = fields.Boolean()
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    lease_until = fields.DateTime(allow_none=True)
+    outcome = fields.String(metadata={"description": "running, succeeded, failed or abandoned."})
+    counts = fields.Dict(allow_none=True, metadata={"description": "What the run did (a dry run: what it would do)."})
+    error = fields.String(allow_none=True, metadata={"description": "The error's message when the run failed."})
+    runner = fields.String(allow_none=True)
+    requested_by_id = fields.Integer(allow_none=True)
+
+
+class CheckSchema(Schema):
+    name = fields.String()
+    description = fields.String()
+    interval_seconds = fields.Integer(allow_none=True, metadata={"description": "Empty: run on demand only."})
+    next_tick = fields.DateTime(allow_none=True)
+    last_run = fields.Nested(JobRunSchema, allow_none=True)
+
+
+class JobRunListArgsSchema(PageArgsSchema):
+    ORDERABLE = ("id", "started_at", "scheduled_for", "name")
+    name = fields.String(validate=validate.Length(max=60))
+    outcome = fields.String(validate=validate.OneOf(list(RunOutcome)))
+    trigger = fields.String(validate=validate.OneOf(["schedule", "manual", "cli"]))
+
+
+class JobRunRequestSchema(StrictSchema):
+    dry_run = fields.Boolean(load_default=False)
+
+
+class AlertSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    severity = fields.String()
+    dedup_key = fields.String()
+    status = fields.String()
+    message = fields.String()
+    details = fields.Dict(allow_none=True)
+    subject_type = fields.String(allow_none=True)
+    subject_id = fields.Integer(allow_none=True)
+    city_id = fields.Integer(allow_none=True)
+    provider_id = fields.Integer(allow_none=True)
+    job_run_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolved_by_id = fields.Integer(allow_none=True)
+    resolution = fields.String(allow_none=True)
+
+
+class AlertListArgsSchema(PageArgsSchema):
+    ORDERABLE = ("id", "created_at", "kind", "severity")
+    kind = fields.String(validate=validate.OneOf(["overdue_request", "low_stock", "near_expiry", "readiness_gap"]))
+    status = fields.String(validate=validate.OneOf(list(AlertStatus)))
+    city_id = fields.Integer()
+    provider_id = fields.Integer()
+
+
+class AlertResolveSchema(StrictSchema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))

@@ -1,0 +1,111 @@
+"""Reads of dispatches and receipt discrepancies, through the tenant rule.
+
+Staff see every dispatch; a provider its own; a city those sent to it. Another tenant's dispatch is
+a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.api.common import paginate
+from health_responder.auth.models import Role, User
+from health_responder.dispatch.models import Dispatch, DispatchLine
+from health_responder.errors import NotFound
+from health_responder.extensions import db
+from health_responder.health_requests import queries as request_queries
+
+ORDER_COLUMNS = {"id": Dispatch.id, "reference": Dispatch.reference, "created_at": Dispatch.created_at,
+                 "shipped_at": Dispatch.shipped_at, "status": Dispatch.status}
+
+
+def _tenant(statement: sa.Select, user: User, provider_column, city_column) -> sa.Select:
+    if user.role == Role.PROVIDER:
+        return statement.where(provider_column == user.provider_id)
+    if user.role == Role.CITY:
+        return statement.where(city_column == user.city_id)
+    return statement
+
+
+def dispatches_visible_to(user: User) -> sa.Select:
+    """The dispatches ``user`` may see."""
+    return _tenant(select(Dispatch), user, Dispatch.provider_id, Dispatch.city_id)
+
+
+def get_dispatch(dispatch_id: int, user: User) -> Dispatch:
+    """A dispatch the user may see, or NotFound."""
+    found = db.session.scalar(dispatches_visible_to(user).where(Dispatch.id == dispatch_id))
+    if found is None:
+        raise NotFound(f"No dispatch {dispatch_id}.")
+    return found
+
+
+def views(dispatches: list[Dispatch]) -> list[dict]:
+    """Dispatches as dicts with their lines (one query for all lines)."""
+    lines: dict[int, list[DispatchLine]] = {d.id: [] for d in dispatches}
+    if dispatches:
+        for line in db.session.scalars(select(DispatchLine).where(DispatchLine.dispatch_id.in_(list(lines)))
+                                       .order_by(DispatchLine.id)):
+            lines[line.dispatch_id].append(line)
+    return [d.model_dump() | {"lines": lines[d.id]} for d in dispatches]
+
+
+def view(dispatch: Dispatch) -> dict:
+    """One dispatch with its lines."""
+    return views([dispatch])[0]
+
+
+def _day(value) -> datetime:
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+def list_dispatches(user: User, args: dict) -> dict:
+    """A page of the visible dispatches matching the filters."""
+    statement = dispatches_visible_to(user)
+    for key in ("status", "request_id", "provider_id", "city_id"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(Dispatch, key) == args[key])
+    if args.get("shipped_from"):
+        statement = statement.where(Dispatch.shipped_at >= _day(args["shipped_from"]))
+    if args.get("shipped_to"):
+        statement = statement.where(Dispatch.shipped_at < _day(args["shipped_to"] + timedelta(days=1)))
+    page = paginate(db.session, statement, args, ORDER_COLUMNS)
+    page["items"] = views(page["items"])
+    return page
+
+
+def request_for(request_id: int, user: User):
+    """The request a dispatch is prepared for, if the caller may see it (else NotFound)."""
+    return request_queries.get_request(request_id, user)
+
+
+def list_discrepancies(user: User, args: dict) -> dict:
+    """A page of received dispatch lines with rejected units."""
+    statement = (select(DispatchLine.id, DispatchLine.dispatch_id, Dispatch.reference.label("dispatch_reference"),
+                        Dispatch.request_id, DispatchLine.request_line_id, Dispatch.provider_id, Dispatch.city_id,
+                        DispatchLine.item_id, DispatchLine.lot_id, DispatchLine.quantity, DispatchLine.accepted,
+                        DispatchLine.rejected, DispatchLine.rejection_reason.label("reason"),
+                        DispatchLine.rejection_note.label("note"), Dispatch.received_at, Dispatch.received_by)
+                 .join(Dispatch, Dispatch.id == DispatchLine.dispatch_id)
+                 .where(DispatchLine.rejected > 0))
+    statement = _tenant(statement, user, Dispatch.provider_id, Dispatch.city_id)
+    for key in ("provider_id", "city_id"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(Dispatch, key) == args[key])
+    if args.get("reason"):
+        statement = statement.where(DispatchLine.rejection_reason == args["reason"])
+    columns = {"id": DispatchLine.id, "received_at": Dispatch.received_at}
+    order = args.get("order_by")
+    keys = []
+    if order:
+        column = columns[order.lstrip("-")]
+        keys.append(column.desc() if order.startswith("-") else column.asc())
+    keys.append(DispatchLine.id.desc() if order == "-id" else DispatchLine.id.asc())
+    size, page = args.get("page_size", 20), args.get("page", 1)
+    total = db.session.scalar(select(sa.func.count()).select_from(statement.subquery()))
+    rows = db.session.execute(statement.order_by(*keys).limit(size).offset((page - 1) * size)).mappings().all()
+    return {"items": [dict(row) for row in rows], "page": page, "page_size": size, "total": total,
+            "pages": (total + size - 1) // size if total else 0}

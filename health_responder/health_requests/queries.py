@@ -1,0 +1,214 @@
+"""Reads of requests and allocations, always through the tenant rule.
+
+Who sees a request (design.md): its city, the coordinators and admins, and a provider once it holds
+(or held) an allocation for it. ``requests_visible_to(user)`` is the only way to list requests; an id
+outside it is a 404.
+
+Requests are turned into plain JSON-ready dicts here (``request_views``: the lines of a whole page in
+one query) rather than by marshmallow per row: the list is the busiest read of the application.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.api.common import paginate
+from health_responder.auth.models import Role, User
+from health_responder.errors import NotFound
+from health_responder.extensions import db
+from health_responder.health_requests import services
+from health_responder.health_requests.models import Allocation, AssistanceRequest, RequestLine
+from health_responder.providers.models import Provider, ProviderNetwork
+from health_responder.reference.models import City, Item
+
+R = AssistanceRequest
+LINE = RequestLine.__table__
+ORDER_COLUMNS = {"id": R.id, "reference": R.reference, "needed_by": R.needed_by, "created_at": R.created_at,
+                 "submitted_at": R.submitted_at, "priority": R.priority_rank, "status": R.status}
+
+
+def requests_visible_to(user: User) -> sa.Select:
+    """The requests ``user`` may see, as a select to filter further."""
+    statement = select(AssistanceRequest)
+    if user.role == Role.CITY:
+        return statement.where(R.city_id == user.city_id)
+    if user.role == Role.PROVIDER:
+        return statement.where(R.id.in_(select(Allocation.request_id)
+                                        .where(Allocation.provider_id == user.provider_id)))
+    return statement
+
+
+def get_request(request_id: int, user: User) -> AssistanceRequest:
+    """A request the user may see, or NotFound."""
+    found = db.session.scalar(requests_visible_to(user).where(R.id == request_id))
+    if found is None:
+        raise NotFound(f"No request {request_id}.")
+    return found
+
+
+def _start_of(day) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def filtered(user: User, args: dict) -> sa.Select:
+    """The visible requests matching the list filters."""
+    statement = requests_visible_to(user)
+    for key in ("status", "priority", "city_id"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(R, key) == args[key])
+    if args.get("network_id") is not None:
+        statement = statement.where(R.city_id.in_(select(City.id).where(City.network_id == args["network_id"])))
+    if args.get("item_id") is not None:
+        statement = statement.where(sa.exists().where(RequestLine.request_id == R.id,
+                                                      RequestLine.item_id == args["item_id"]))
+    if args.get("needed_by_from"):
+        statement = statement.where(R.needed_by >= args["needed_by_from"])
+    if args.get("needed_by_to"):
+        statement = statement.where(R.needed_by <= args["needed_by_to"])
+    if args.get("created_from"):
+        statement = statement.where(R.created_at >= _start_of(args["created_from"]))
+    if args.get("created_to"):
+        statement = statement.where(R.created_at < _start_of(args["created_to"] + timedelta(days=1)))
+    if args.get("q"):
+        statement = statement.where(R.reference.contains(args["q"].strip().upper(), autoescape=True))
+    return statement
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _line_view(line) -> dict:
+    return {"id": line.id, "item_id": line.item_id, "quantity": line.quantity,
+            "quantity_allocated": line.quantity_allocated, "quantity_dispatched": line.quantity_dispatched,
+            "quantity_received": line.quantity_received, "quantity_rejected": line.quantity_rejected,
+            "quantity_unfilled": line.quantity - line.quantity_allocated}
+
+
+def request_views(requests: list[AssistanceRequest]) -> list[dict]:
+    """Requests as JSON-ready dicts with their lines, the lines of all of them read in one query."""
+    lines: dict[int, list[dict]] = {r.id: [] for r in requests}
+    if requests:
+        rows = db.session.execute(select(LINE.c.id, LINE.c.request_id, LINE.c.item_id, LINE.c.quantity,
+                                         LINE.c.quantity_allocated, LINE.c.quantity_dispatched,
+                                         LINE.c.quantity_received, LINE.c.quantity_rejected)
+                                  .where(LINE.c.request_id.in_(list(lines))).order_by(LINE.c.id))
+        for row in rows:
+            lines[row.request_id].append(_line_view(row))
+    return [{
+        "id": r.id, "reference": r.reference, "city_id": r.city_id, "status": r.status, "priority": r.priority,
+        "needed_by": _iso(r.needed_by), "justification": r.justification, "delivery_contact": r.delivery_contact,
+        "created_by_id": r.created_by_id, "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at),
+        "submitted_at": _iso(r.submitted_at), "approved_at": _iso(r.approved_at),
+        "rejected_reason": r.rejected_reason, "cancelled_at": _iso(r.cancelled_at),
+        "delivered_at": _iso(r.delivered_at), "closed_at": _iso(r.closed_at), "close_note": r.close_note,
+        "lines": lines[r.id],
+    } for r in requests]
+
+
+
+def request_view(request: AssistanceRequest) -> dict:
+    """One request as a JSON-ready dict with its lines."""
+    return request_views([request])[0]
+
+
+def list_requests(user: User, args: dict) -> dict:
+    """A page of the visible requests matching the filters, as dicts."""
+    page = paginate(db.session, filtered(user, args), args, ORDER_COLUMNS)
+    page["items"] = request_views(page["items"])
+    return page
+
+
+CSV_COLUMNS = ("reference", "status", "priority", "city", "needed_by", "created_at", "submitted_at", "item_code",
+               "item_name", "quantity", "quantity_allocated", "quantity_dispatched", "quantity_received",
+               "quantity_rejected", "quantity_unfilled")
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def requests_csv(user: User, args: dict) -> str:
+    """The visible requests matching the filters, one row per line, as CSV text."""
+    ids = filtered(user, args).with_only_columns(R.id).order_by(R.id).limit(args.get("page_size", 10_000))
+    statement = (select(R.reference, R.status, R.priority, City.name, R.needed_by, R.created_at, R.submitted_at,
+                        Item.code, Item.name, RequestLine.quantity, RequestLine.quantity_allocated,
+                        RequestLine.quantity_dispatched, RequestLine.quantity_received,
+                        RequestLine.quantity_rejected,
+                        RequestLine.quantity - RequestLine.quantity_allocated)
+                 .join(City, City.id == R.city_id).join(RequestLine, RequestLine.request_id == R.id)
+                 .join(Item, Item.id == RequestLine.item_id)
+                 .where(R.id.in_(ids))
+                 .order_by(R.id, RequestLine.id))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in db.session.execute(statement):
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+# --- allocations
+
+
+def allocations_visible_to(user: User) -> sa.Select:
+    """Allocations ``user`` may see: staff all, a provider its own, a city those on its requests."""
+    statement = select(Allocation)
+    if user.role == Role.PROVIDER:
+        return statement.where(Allocation.provider_id == user.provider_id)
+    if user.role == Role.CITY:
+        return statement.where(Allocation.request_id.in_(select(R.id).where(R.city_id == user.city_id)))
+    return statement
+
+
+def allocations_of(request: AssistanceRequest, user: User, args: dict) -> list[Allocation]:
+    """The request's allocations the user may see, in id order."""
+    statement = allocations_visible_to(user).where(Allocation.request_id == request.id)
+    if args.get("status"):
+        statement = statement.where(Allocation.status == args["status"])
+    return db.session.scalars(statement.order_by(Allocation.id)).all()
+
+
+def get_allocation(allocation_id: int, user: User) -> Allocation:
+    """An allocation the user may see, or NotFound."""
+    found = db.session.scalar(allocations_visible_to(user).where(Allocation.id == allocation_id))
+    if found is None:
+        raise NotFound(f"No allocation {allocation_id}.")
+    return found
+
+
+def get_line(request: AssistanceRequest, line_id: int) -> RequestLine:
+    """A line of the request, or NotFound."""
+    line = db.session.get(RequestLine, line_id)
+    if line is None or line.request_id != request.id:
+        raise NotFound(f"No line {line_id} on request {request.id}.")
+    return line
+
+
+def suggestions(request: AssistanceRequest, line: RequestLine, limit: int = 50) -> list[dict]:
+    """Usable lots for a line, best first, each with the reason it is suggested."""
+    city = db.session.get(City, request.city_id)
+    lots = db.session.scalars(services.usable_lots_query(line=line, request=request, city=city).limit(limit)).all()
+    provider_ids = sorted({lot.provider_id for lot in lots})
+    names = dict(db.session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(provider_ids)))) \
+        if provider_ids else {}
+    serving = set(db.session.scalars(select(ProviderNetwork.provider_id).where(
+        ProviderNetwork.provider_id.in_(provider_ids), ProviderNetwork.network_id == city.network_id))) \
+        if provider_ids else set()
+    still_needed = line.quantity - line.quantity_allocated
+    return [{
+        "lot_id": lot.id, "lot_code": lot.lot_code, "item_id": lot.item_id, "provider_id": lot.provider_id,
+        "provider_name": names.get(lot.provider_id, ""), "location_id": lot.location_id,
+        "expires_on": lot.expires_on, "available": lot.available, "serves_network": lot.provider_id in serving,
+        "suggested_quantity": max(0, min(lot.available, still_needed)),
+        "rationale": services.lot_rationale(lot=lot, provider_name=names.get(lot.provider_id, ""),
+                                            serves_network=lot.provider_id in serving,
+                                            needed_by=request.needed_by, still_needed=still_needed),
+    } for lot in lots]

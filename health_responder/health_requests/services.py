@@ -1,0 +1,490 @@
+"""Writes of assistance requests and allocations: the request workflow of design.md.
+
+Every transition is one function that locks the request row, checks role, tenant and state, changes
+the rows, writes the audit event (and the ledger, through ``stock``) and never commits. Locks are
+taken request first, then lots in id order, everywhere (here and in dispatch), so two transactions
+never wait on each other in a circle.
+
+The statuses between ``approved`` and ``delivered`` follow from the lines: ``refresh_status`` derives
+them after every allocation, release, shipment and receipt.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.audit import services as audit
+from health_responder.auth.access import STAFF, require_role
+from health_responder.auth.models import Role, User
+from health_responder.db import utcnow
+from health_responder.dispatch.models import Dispatch, DispatchStatus
+from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from health_responder.extensions import db
+from health_responder.health_requests.models import (
+    FULFILLING,
+    PRIORITY_RANK,
+    TARGET,
+    TRANSITIONS,
+    Allocation,
+    AllocationStatus,
+    AssistanceRequest,
+    RequestLine,
+    RequestStatus,
+)
+from health_responder.notifications import services as notifications
+from health_responder.providers.models import Provider, ProviderNetwork
+from health_responder.reference.models import City, Item
+from health_responder.stock import services as stock
+from health_responder.stock.models import LotStatus, StockLot
+from health_responder.stock.services import Actor
+
+S = RequestStatus
+LINES = RequestLine.__table__
+REQUEST_FIELDS = ("status", "priority", "needed_by", "justification", "delivery_contact")
+
+
+# --- helpers
+
+
+def today() -> date:
+    """Today in UTC: the day a needed-by date is judged against."""
+    return utcnow().date()
+
+
+def reference_for(prefix: str, year: int, ident: int) -> str:
+    """``REQ-2026-000123``: the year of creation and the id, unique without a counter."""
+    return f"{prefix}-{year}-{ident:06d}"
+
+
+def lock_request(request_id: int) -> AssistanceRequest:
+    """The request row, locked for this transaction (PostgreSQL) and re-read, or NotFound."""
+    found = db.session.scalar(select(AssistanceRequest).where(AssistanceRequest.id == request_id)
+                              .with_for_update().execution_options(populate_existing=True))
+    if found is None:
+        raise NotFound(f"No request {request_id}.")
+    return found
+
+
+def lines_of(request_id: int) -> list[RequestLine]:
+    """The request's lines in id order, re-read."""
+    return list(db.session.scalars(select(RequestLine).where(RequestLine.request_id == request_id)
+                                   .order_by(RequestLine.id).execution_options(populate_existing=True)))
+
+
+def _check_tenant(request: AssistanceRequest, by: User | None) -> None:
+    """A city user acts on its own city's requests only; another city's request is not found."""
+    if by is not None and by.role == Role.CITY and by.city_id != request.city_id:
+        raise NotFound(f"No request {request.id}.")
+    if by is not None and by.role == Role.PROVIDER:
+        raise NotFound(f"No request {request.id}.")
+
+
+def _check_state(request: AssistanceRequest, action: str) -> None:
+    if request.status not in TRANSITIONS[action]:
+        raise InvalidTransition("request", request.status, TARGET[action], action=action)
+
+
+def _snapshot(request: AssistanceRequest) -> dict:
+    return {name: getattr(request, name) for name in REQUEST_FIELDS}
+
+
+def _label(by: User | None, actor: Actor | None = None) -> str | None:
+    if by is not None:
+        return None
+    return actor.label if actor is not None else "system"
+
+
+def _check_needed_by(needed_by: date) -> None:
+    if needed_by < today():
+        raise ValidationFailed("The needed-by date is in the past.",
+                               {"needed_by": [f"{needed_by.isoformat()} is in the past: give today or a later day."]})
+
+
+def _check_lines(lines: list[dict]) -> None:
+    """Every item exists and is in the catalogue; each item once."""
+    errors: dict[str, list[str]] = {}
+    ids = [line["item_id"] for line in lines]
+    found = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
+    seen: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        item = found.get(line["item_id"])
+        if item is None:
+            errors[f"lines.{index}.item_id"] = [f"No item {line['item_id']}."]
+        elif not item.active:
+            errors[f"lines.{index}.item_id"] = [f"Item {item.code} is no longer in the catalogue."]
+        elif line["item_id"] in seen:
+            errors[f"lines.{index}.item_id"] = [f"Item {item.code} is already on line {seen[line['item_id']]}."]
+        else:
+            seen[line["item_id"]] = index
+        if line["quantity"] <= 0:
+            errors[f"lines.{index}.quantity"] = ["Must be at least 1."]
+    if errors:
+        raise ValidationFailed("Some lines are not valid: see errors for each field.", errors)
+
+
+def _add_lines(request: AssistanceRequest, lines: list[dict]) -> None:
+    db.session.add_all(RequestLine(request_id=request.id, item_id=line["item_id"], quantity=line["quantity"])
+                       for line in lines)
+
+
+def _city_of(by: User, city_id: int | None) -> int:
+    if by.role == Role.CITY:
+        if city_id is not None and city_id != by.city_id:
+            raise ValidationFailed("City users create requests for their own city.",
+                                   {"city_id": ["Leave it out, or give your own city."]})
+        return by.city_id
+    if city_id is None:
+        raise ValidationFailed("Say which city the request is for.", {"city_id": ["Required for coordinators."]})
+    if db.session.get(City, city_id) is None:
+        raise ValidationFailed("Unknown city.", {"city_id": [f"No city {city_id}."]})
+    return city_id
+
+
+# --- requests
+
+
+def create_request(*, by: User, needed_by: date, justification: str, lines: list[dict],
+                   priority: str = "normal", delivery_contact: str | None = None,
+                   city_id: int | None = None) -> AssistanceRequest:
+    """A draft request of a city (city users: their own; staff: the city they name)."""
+    require_role(by, Role.CITY, *STAFF)
+    city_id = _city_of(by, city_id)
+    _check_needed_by(needed_by)
+    _check_lines(lines)
+    now = utcnow()
+    request = AssistanceRequest(city_id=city_id, status=S.DRAFT, priority=priority,
+                                priority_rank=PRIORITY_RANK[priority], needed_by=needed_by,
+                                justification=justification, delivery_contact=delivery_contact,
+                                created_by_id=by.id, created_at=now, updated_at=now)
+    db.session.add(request)
+    db.session.flush()
+    request.reference = reference_for("REQ", now.year, request.id)
+    _add_lines(request, lines)
+    db.session.flush()
+    audit.record(action="request.create", subject=request, by=by,
+                 after=_snapshot(request) | {"reference": request.reference, "city_id": city_id, "lines": lines})
+    return request
+
+
+def update_request(*, request: AssistanceRequest, by: User, **values) -> AssistanceRequest:
+    """Change a draft; ``lines``, when given, replace all its lines."""
+    require_role(by, Role.CITY, *STAFF)
+    _check_tenant(request, by)
+    request = lock_request(request.id)
+    _check_state(request, "edit")
+    if "needed_by" in values:
+        _check_needed_by(values["needed_by"])
+    lines = values.pop("lines", None)
+    if lines is not None:
+        _check_lines(lines)
+    before = _snapshot(request) | {"lines": [(line.item_id, line.quantity) for line in lines_of(request.id)]}
+    for name, value in values.items():
+        setattr(request, name, value)
+    if "priority" in values:
+        request.priority_rank = PRIORITY_RANK[values["priority"]]
+    if lines is not None:
+        db.session.execute(sa.delete(LINES).where(LINES.c.request_id == request.id))
+        _add_lines(request, lines)
+    request.updated_at = utcnow()
+    db.session.flush()
+    audit.record(action="request.update", subject=request, by=by, before=before,
+                 after=_snapshot(request) | {"lines": [(line.item_id, line.quantity) for line in lines_of(request.id)]})
+    return request
+
+
+def _move(request: AssistanceRequest, action: str, by: User | None, **extra) -> AssistanceRequest:
+    before = request.status
+    request.status = TARGET[action]
+    request.updated_at = utcnow()
+    audit.record(action=f"request.{action}", subject=request, by=by, before={"status": before},
+                 after={"status": request.status, **extra})
+    return request
+
+
+def submit(*, request: AssistanceRequest, by: User) -> AssistanceRequest:
+    """draft → submitted; the coordinators hear of it."""
+    require_role(by, Role.CITY, *STAFF)
+    _check_tenant(request, by)
+    request = lock_request(request.id)
+    _check_state(request, "submit")
+    _check_needed_by(request.needed_by)
+    request.submitted_at = utcnow()
+    _move(request, "submit", by)
+    notifications.notify(users=notifications.staff_users(), key=f"request:{request.id}:submitted",
+                         subject=f"{request.reference} submitted ({request.priority})",
+                         body=f"Request {request.reference} needs review; needed by {request.needed_by.isoformat()}.",
+                         link=f"/requests/{request.id}")
+    return request
+
+
+def approve(*, request: AssistanceRequest, by: User) -> AssistanceRequest:
+    """submitted → approved (coordinators); allocation is a separate act."""
+    require_role(by, *STAFF)
+    request = lock_request(request.id)
+    _check_state(request, "approve")
+    request.approved_at = utcnow()
+    request.approved_by_id = by.id
+    _move(request, "approve", by)
+    notifications.notify(users=notifications.city_users(request.city_id), key=f"request:{request.id}:approved",
+                         subject=f"{request.reference} approved",
+                         body=f"Your request {request.reference} was approved; stock will be allocated to it.",
+                         link=f"/requests/{request.id}")
+    return request
+
+
+def reject(*, request: AssistanceRequest, by: User, reason: str) -> AssistanceRequest:
+    """submitted/approved (nothing reserved yet) → rejected, with the reason."""
+    require_role(by, *STAFF)
+    request = lock_request(request.id)
+    _check_state(request, "reject")
+    if any(line.quantity_allocated for line in lines_of(request.id)):
+        raise InvalidTransition("request", request.status, S.REJECTED, action="reject")
+    request.rejected_reason = reason
+    _move(request, "reject", by, reason=reason)
+    notifications.notify(users=notifications.city_users(request.city_id), key=f"request:{request.id}:rejected",
+                         subject=f"{request.reference} rejected", body=reason, link=f"/requests/{request.id}")
+    return request
+
+
+def _cancel_prepared_dispatches(request: AssistanceRequest, by: User | None) -> list[int]:
+    """Cancel the request's prepared dispatches and detach their allocations; returns their ids."""
+    prepared = db.session.scalars(select(Dispatch).where(Dispatch.request_id == request.id,
+                                                         Dispatch.status == DispatchStatus.PREPARED)
+                                  .order_by(Dispatch.id).with_for_update()).all()
+    now = utcnow()
+    for dispatch in prepared:
+        dispatch.status = DispatchStatus.CANCELLED
+        dispatch.cancelled_at = now
+        audit.record(action="dispatch.cancel", subject=dispatch, by=by, actor_label=_label(by),
+                     before={"status": DispatchStatus.PREPARED},
+                     after={"status": DispatchStatus.CANCELLED, "because": f"request {request.status}"})
+    if prepared:
+        db.session.execute(sa.update(Allocation).where(Allocation.dispatch_id.in_([d.id for d in prepared]),
+                                                       Allocation.status == AllocationStatus.RESERVED)
+                           .values(dispatch_id=None))
+    return [d.id for d in prepared]
+
+
+def _release_all(request: AssistanceRequest, actor: Actor, note: str) -> int:
+    """Release every still-reserved allocation of the request (lots in id order); returns the units."""
+    allocations = db.session.scalars(select(Allocation).where(Allocation.request_id == request.id,
+                                                              Allocation.status == AllocationStatus.RESERVED)
+                                     .order_by(Allocation.lot_id, Allocation.id).with_for_update()
+                                     .execution_options(populate_existing=True)).all()
+    released = 0
+    for allocation in allocations:
+        _release_allocation_rows(allocation, actor, note)
+        released += allocation.quantity
+    return released
+
+
+def _release_allocation_rows(allocation: Allocation, actor: Actor, note: str) -> None:
+    stock.release(lot_id=allocation.lot_id, quantity=allocation.quantity, actor=actor,
+                  reference=("allocation", allocation.id), note=note)
+    result = db.session.execute(sa.update(LINES).where(LINES.c.id == allocation.line_id,
+                                                       LINES.c.quantity_allocated - LINES.c.quantity_dispatched
+                                                       >= allocation.quantity)
+                                .values(quantity_allocated=LINES.c.quantity_allocated - allocation.quantity))
+    if result.rowcount != 1:
+        raise Conflict(f"Line {allocation.line_id} does not hold {allocation.quantity} reserved units to release.")
+    allocation.status = AllocationStatus.RELEASED
+    allocation.released_at = utcnow()
+    allocation.dispatch_id = None
+
+
+def cancel(*, request: AssistanceRequest, by: User, reason: str | None = None) -> AssistanceRequest:
+    """Any state before a shipment → cancelled: releases every reservation, cancels prepared dispatches."""
+    require_role(by, Role.CITY, *STAFF)
+    _check_tenant(request, by)
+    request = lock_request(request.id)
+    _check_state(request, "cancel")
+    dispatches = _cancel_prepared_dispatches(request, by)
+    released = _release_all(request, Actor.of(by), note=f"request {request.reference} cancelled")
+    request.cancelled_at = utcnow()
+    _move(request, "cancel", by, reason=reason, released_units=released, cancelled_dispatches=dispatches)
+    return request
+
+
+def close(*, request: AssistanceRequest, by: User, note: str) -> AssistanceRequest:
+    """Any state after approval → closed with a note: releases what is reserved, cancels prepared dispatches.
+
+    What was never allocated stays visible on the lines (``quantity - quantity_allocated``).
+    """
+    require_role(by, *STAFF)
+    request = lock_request(request.id)
+    _check_state(request, "close")
+    dispatches = _cancel_prepared_dispatches(request, by)
+    released = _release_all(request, Actor.of(by), note=f"request {request.reference} closed")
+    request.closed_at = utcnow()
+    request.close_note = note
+    unfilled = {line.id: line.quantity - line.quantity_dispatched for line in lines_of(request.id)}
+    _move(request, "close", by, note=note, released_units=released, cancelled_dispatches=dispatches,
+          unfilled={k: v for k, v in unfilled.items() if v})
+    return request
+
+
+def refresh_status(*, request: AssistanceRequest) -> str:
+    """Derive the status between approved and delivered from the lines (and the dispatches' receipts)."""
+    derived = {S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED, S.DISPATCHED}
+    if request.status not in derived:
+        return request.status
+    db.session.flush()
+    totals = db.session.execute(
+        select(sa.func.coalesce(sa.func.sum(RequestLine.quantity), 0),
+               sa.func.coalesce(sa.func.sum(RequestLine.quantity_allocated), 0),
+               sa.func.coalesce(sa.func.sum(RequestLine.quantity_dispatched), 0))
+        .where(RequestLine.request_id == request.id)).one()
+    wanted, allocated, dispatched = (int(v) for v in totals)
+    if dispatched >= wanted > 0:
+        open_dispatches = db.session.scalar(
+            select(sa.func.count()).select_from(Dispatch)
+            .where(Dispatch.request_id == request.id,
+                   Dispatch.status.in_([DispatchStatus.PREPARED, DispatchStatus.SHIPPED])))
+        status = S.DISPATCHED if open_dispatches else S.DELIVERED
+    elif dispatched > 0:
+        status = S.PARTIALLY_DISPATCHED
+    elif allocated >= wanted > 0:
+        status = S.ALLOCATED
+    elif allocated > 0:
+        status = S.PARTIALLY_ALLOCATED
+    else:
+        status = S.APPROVED
+    if status != request.status:
+        before = request.status
+        request.status = status
+        request.updated_at = utcnow()
+        if status == S.DELIVERED:
+            request.delivered_at = request.updated_at
+        audit.record(action="request.status", subject=request, actor_label="system",
+                     before={"status": before}, after={"status": status})
+    return request.status
+
+
+# --- allocation
+
+
+def _served_by_city_network(city: City):
+    return sa.exists(select(ProviderNetwork.provider_id).where(ProviderNetwork.provider_id == StockLot.provider_id,
+                                                               ProviderNetwork.network_id == city.network_id))
+
+
+def usable_lots_query(*, line: RequestLine, request: AssistanceRequest, city: City) -> sa.Select:
+    """Lots usable for ``line``, best first.
+
+    Usable: ``available`` status, stock left, and no expiry before the request's needed-by. Order:
+    providers serving the city's network first, then earliest expiry (no expiry last), then lot id.
+    """
+    served = _served_by_city_network(city)
+    return (select(StockLot)
+            .where(StockLot.item_id == line.item_id, StockLot.status == LotStatus.AVAILABLE,
+                   StockLot.on_hand - StockLot.reserved > 0,
+                   sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= request.needed_by))
+            .order_by(sa.case((served, 0), else_=1), sa.case((StockLot.expires_on.is_(None), 1), else_=0),
+                      StockLot.expires_on, StockLot.id))
+
+
+def lot_rationale(*, lot: StockLot, provider_name: str, serves_network: bool, needed_by: date,
+                  still_needed: int) -> str:
+    """Why a lot suits a line, in one sentence people can read in the allocation history."""
+    network = "serves the city's network" if serves_network else "does not serve the city's network"
+    expiry = (f"expires {lot.expires_on.isoformat()} (needed by {needed_by.isoformat()})" if lot.expires_on
+              else "does not expire")
+    return (f"Lot {lot.lot_code} of {provider_name} ({network}) {expiry}; "
+            f"{lot.on_hand - lot.reserved} available, {still_needed} still to allocate.")
+
+
+def reserve_line(*, request: AssistanceRequest, line: RequestLine, lot_id: int, quantity: int, actor: Actor,
+                 rationale: str, by: User | None = None) -> Allocation:
+    """Reserve ``quantity`` of lot ``lot_id`` for ``line``; whole or nothing (a savepoint), else an error.
+
+    Allowed while the request is approved … partially dispatched (else InvalidTransition). Not enough
+    stock, or not that much left to allocate on the line, answers 409; a lot of another item, or one
+    that is not usable by the needed-by date, 422/409. The caller commits (a job may go on after an
+    error: nothing of this call is left in the session).
+    """
+    request = lock_request(request.id)
+    if request.status not in FULFILLING:
+        raise InvalidTransition("request", request.status, S.ALLOCATED, action="allocate stock to")
+    if line.request_id != request.id:
+        raise ValidationFailed("The line is not on this request.", {"line_id": [f"No line {line.id} on this request."]})
+    if quantity <= 0:
+        raise ValidationFailed("Allocate at least one unit.", {"quantity": ["Must be at least 1."]})
+    lot = db.session.get(StockLot, lot_id)
+    if lot is None:
+        raise ValidationFailed("Unknown stock lot.", {"lot_id": [f"No stock lot {lot_id}."]})
+    if lot.item_id != line.item_id:
+        raise ValidationFailed("The lot holds another item than the line asks for.",
+                               {"lot_id": [f"Lot {lot.lot_code} is not of item {line.item_id}."]})
+    with db.session.begin_nested():
+        result = db.session.execute(sa.update(LINES).where(LINES.c.id == line.id,
+                                                           LINES.c.quantity_allocated + quantity <= LINES.c.quantity)
+                                    .values(quantity_allocated=LINES.c.quantity_allocated + quantity))
+        if result.rowcount != 1:
+            current = db.session.scalar(select(LINES.c.quantity - LINES.c.quantity_allocated).where(LINES.c.id == line.id))
+            raise Conflict(f"Line {line.id} has only {current} unit(s) left to allocate; asked for {quantity}.",
+                           {"quantity": [f"At most {current}."]})
+        allocation = Allocation(request_id=request.id, line_id=line.id, lot_id=lot.id, provider_id=lot.provider_id,
+                                quantity=quantity, status=AllocationStatus.RESERVED, rationale=rationale,
+                                created_by_id=by.id if by is not None else actor.user_id,
+                                job_run_id=actor.job_run_id, created_at=utcnow())
+        db.session.add(allocation)
+        db.session.flush()
+        stock.reserve(lot_id=lot.id, quantity=quantity, actor=actor, reference=("allocation", allocation.id),
+                      usable_on=request.needed_by)
+    db.session.refresh(line)
+    audit.record(action="allocation.create", subject=allocation, by=by, actor_label=_label(by, actor),
+                 after={"request_id": request.id, "line_id": line.id, "lot_id": lot.id, "quantity": quantity,
+                        "provider_id": lot.provider_id, "rationale": rationale, "job_run_id": actor.job_run_id})
+    refresh_status(request=request)
+    notifications.notify(users=notifications.provider_users(lot.provider_id), key=f"allocation:{allocation.id}",
+                         subject=f"{quantity} × lot {lot.lot_code} allocated to {request.reference}",
+                         body=f"Prepare a dispatch of {quantity} unit(s) of lot {lot.lot_code} for {request.reference}, "
+                              f"needed by {request.needed_by.isoformat()}.",
+                         link=f"/requests/{request.id}")
+    return allocation
+
+
+def allocate(*, request: AssistanceRequest, by: User, line_id: int, lot_id: int, quantity: int,
+             rationale: str | None = None) -> Allocation:
+    """A coordinator's allocation of a lot to a line, with a generated rationale unless one is given."""
+    require_role(by, *STAFF)
+    line = db.session.get(RequestLine, line_id)
+    if line is None or line.request_id != request.id:
+        raise ValidationFailed("The line is not on this request.", {"line_id": [f"No line {line_id} on this request."]})
+    if not rationale:
+        lot = db.session.get(StockLot, lot_id)
+        if lot is not None and lot.item_id == line.item_id:
+            city = db.session.get(City, request.city_id)
+            serves = db.session.scalar(select(sa.exists().where(ProviderNetwork.provider_id == lot.provider_id,
+                                                                ProviderNetwork.network_id == city.network_id)))
+            provider = db.session.get(Provider, lot.provider_id)
+            rationale = "Chosen by a coordinator. " + lot_rationale(
+                lot=lot, provider_name=provider.name, serves_network=bool(serves), needed_by=request.needed_by,
+                still_needed=line.quantity - line.quantity_allocated)
+        else:
+            rationale = "Chosen by a coordinator."
+    return reserve_line(request=request, line=line, lot_id=lot_id, quantity=quantity, actor=Actor.of(by),
+                        rationale=rationale, by=by)
+
+
+def release_allocation(*, allocation: Allocation, by: User, note: str | None = None) -> Allocation:
+    """Give a reserved allocation's units back to the lot (staff; a provider its own)."""
+    require_role(by, Role.PROVIDER, *STAFF)
+    if by.role == Role.PROVIDER and allocation.provider_id != by.provider_id:
+        raise NotFound(f"No allocation {allocation.id}.")
+    request = lock_request(allocation.request_id)
+    allocation = db.session.scalar(select(Allocation).where(Allocation.id == allocation.id).with_for_update()
+                                   .execution_options(populate_existing=True))
+    if allocation.status != AllocationStatus.RESERVED:
+        raise InvalidTransition("allocation", allocation.status, AllocationStatus.RELEASED, action="release")
+    if allocation.dispatch_id is not None:
+        raise Conflict(f"Allocation {allocation.id} is on prepared dispatch {allocation.dispatch_id}: "
+                       "cancel that dispatch first.", {"dispatch_id": ["On a prepared dispatch."]})
+    _release_allocation_rows(allocation, Actor.of(by), note or f"allocation {allocation.id} released")
+    audit.record(action="allocation.release", subject=allocation, by=by, before={"status": AllocationStatus.RESERVED},
+                 after={"status": AllocationStatus.RELEASED, "note": note})
+    refresh_status(request=request)
+    return allocation

@@ -1,0 +1,31 @@
+"""Reads of notifications: a user sees only their own (another's is a 404)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from health_responder.api.common import paginate
+from health_responder.auth.models import User
+from health_responder.errors import NotFound
+from health_responder.extensions import db
+from health_responder.notifications.models import Notification
+
+
+def list_own(user: User, args: dict) -> dict:
+    """A page of the user's notifications, newest first."""
+    statement = select(Notification).where(Notification.user_id == user.id)
+    if args.get("unread") is not None:
+        statement = statement.where(Notification.read_at.is_(None) if args["unread"]
+                                    else Notification.read_at.is_not(None))
+    if not args.get("order_by"):
+        args = args | {"order_by": "-id"}
+    return paginate(db.session, statement, args, {"id": Notification.id, "created_at": Notification.created_at})
+
+
+def own(user: User, notification_id: int) -> Notification:
+    """One of the user's notifications, or NotFound."""
+    row = db.session.scalar(select(Notification).where(Notification.id == notification_id,
+                                                       Notification.user_id == user.id))
+    if row is None:
+        raise NotFound(f"No notification {notification_id}.")
+    return row

@@ -1,0 +1,519 @@
+"""Writes of training: programs, enrolments with their seats and waitlist, attendance, materials.
+
+Every change of a program's seats or waitlist happens with the program row locked (``FOR UPDATE`` on
+PostgreSQL; on SQLite the API's write transactions are IMMEDIATE, so writers queue anyway). Under that
+lock a conditional UPDATE (``seats_taken < capacity``) decides between a seat and a waitlist ticket, and
+a freed seat goes to the lowest waitlist ticket in the same transaction. So racing enrolments never
+overbook, waitlist tickets are handed out 1, 2, 3 … in arrival order, and cancellations promote
+first come, first served. Waitlist tickets are kept (not renumbered) when someone ahead leaves:
+renumbering would rewrite many rows per cancellation and change numbers people were already told.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zoneinfo
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlmodel import select
+
+from health_responder.audit import services as audit
+from health_responder.auth.access import STAFF, require_role
+from health_responder.auth.models import Role, User
+from health_responder.db import lock, utcnow
+from health_responder.errors import Conflict, Duplicate, InvalidTransition, NotFound, ValidationFailed
+from health_responder.extensions import db
+from health_responder.notifications import services as notifications
+from health_responder.providers.models import Provider
+from health_responder.reference.models import City, Network, TrainingTopic
+from health_responder.training import queries
+from health_responder.training.models import (
+    ENROLMENT_TRANSITIONS,
+    MATERIAL_MAX_BYTES,
+    PROGRAM_TRANSITIONS,
+    Enrolment,
+    EnrolmentStatus,
+    Material,
+    MaterialKind,
+    ProgramMode,
+    ProgramStatus,
+    TrainingProgram,
+    TrainingProgramNetwork,
+)
+
+PROGRAM = TrainingProgram.__table__
+E = EnrolmentStatus
+PROGRAM_FIELDS = ("provider_id", "title", "topic", "description", "language", "mode", "venue", "link", "starts_at",
+                  "ends_at", "enrolment_deadline", "capacity", "status")
+ENROLMENT_FIELDS = ("program_id", "city_id", "participant_name", "participant_email", "status", "waitlist_position")
+
+
+def _snapshot(row, names: Iterable[str]) -> dict:
+    return {name: getattr(row, name) for name in names}
+
+
+def _program_link(program_id: int) -> str:
+    return f"/training/programs/{program_id}"
+
+
+# --- programs -------------------------------------------------------------------------------------
+
+
+def lock_program(program_id: int) -> TrainingProgram:
+    """The program row, locked for this transaction and freshly read (what others committed counts)."""
+    program = db.session.scalar(lock(select(TrainingProgram).where(TrainingProgram.id == program_id))
+                                .execution_options(populate_existing=True))
+    if program is None:
+        raise NotFound(f"No training program {program_id}.")
+    return program
+
+
+def _check_topic(code: str) -> None:
+    if db.session.get(TrainingTopic, code) is None:
+        raise ValidationFailed("Unknown training topic.", {"topic": [f"No training topic {code!r}."]})
+
+
+def _program_provider(by: User, provider_id: int | None) -> int:
+    if by.role == Role.PROVIDER:
+        if provider_id is not None and provider_id != by.provider_id:
+            raise ValidationFailed("A provider runs only its own programs.",
+                                   {"provider_id": ["You can create programs only for your own provider."]})
+        return by.provider_id
+    if provider_id is None:
+        raise ValidationFailed("Say which provider runs the program.", {"provider_id": ["Required for staff."]})
+    if db.session.get(Provider, provider_id) is None:
+        raise ValidationFailed("Unknown provider.", {"provider_id": [f"No provider {provider_id}."]})
+    return provider_id
+
+
+def _resolve_networks(refs: Iterable[int | str]) -> list[int]:
+    ids: set[int] = set()
+    missing = []
+    for ref in refs:
+        if isinstance(ref, int):
+            found = db.session.scalar(select(Network.id).where(Network.id == ref))
+        else:
+            found = db.session.scalar(select(Network.id).where(sa.func.lower(Network.code) == ref.lower()))
+        if found is None:
+            missing.append(f"No network {ref!r}.")
+        else:
+            ids.add(found)
+    if missing:
+        raise ValidationFailed("Unknown network.", {"networks": missing})
+    return sorted(ids)
+
+
+def _set_networks(program: TrainingProgram, refs: Iterable[int | str]) -> list[int]:
+    ids = _resolve_networks(refs)
+    db.session.execute(sa.delete(TrainingProgramNetwork).where(TrainingProgramNetwork.program_id == program.id))
+    db.session.add_all(TrainingProgramNetwork(program_id=program.id, network_id=n) for n in ids)
+    return ids
+
+
+def _network_ids(program: TrainingProgram) -> list[int]:
+    return sorted(db.session.scalars(select(TrainingProgramNetwork.network_id)
+                                     .where(TrainingProgramNetwork.program_id == program.id)).all())
+
+
+def _check_consistent(program: TrainingProgram) -> None:
+    """Rules that span fields, checked on the values the program will have."""
+    errors = {}
+    if program.ends_at <= program.starts_at:
+        errors["ends_at"] = ["Must be after starts_at."]
+    if program.enrolment_deadline > program.starts_at.date():
+        errors["enrolment_deadline"] = ["Must be on or before the day the program starts."]
+    if program.mode == ProgramMode.ONSITE and not (program.venue or "").strip():
+        errors["venue"] = ["An onsite program needs a venue."]
+    if program.capacity < program.seats_taken:
+        errors["capacity"] = [f"{program.seats_taken} seats are taken already; capacity cannot be lower."]
+    if errors:
+        raise ValidationFailed("The program's details do not fit together.", errors)
+
+
+def create_program(*, by: User, published: bool = True, provider_id: int | None = None,
+                   networks: Iterable[int | str] = (), **values) -> TrainingProgram:
+    """Create a program for the caller's provider (staff name the provider); published unless asked not to."""
+    require_role(by, Role.PROVIDER, *STAFF)
+    provider_id = _program_provider(by, provider_id)
+    _check_topic(values["topic"])
+    now = utcnow()
+    program = TrainingProgram(provider_id=provider_id, created_by_id=by.id, updated_at=now,
+                              status=ProgramStatus.PUBLISHED if published else ProgramStatus.DRAFT,
+                              published_at=now if published else None, **values)
+    _check_consistent(program)
+    db.session.add(program)
+    db.session.flush()
+    network_ids = _set_networks(program, networks)
+    audit.record(action="training_program.create", subject=program, by=by,
+                 after=_snapshot(program, PROGRAM_FIELDS) | {"network_ids": network_ids})
+    return program
+
+
+def _require_state(program: TrainingProgram, action: str, target: str) -> None:
+    if program.status not in PROGRAM_TRANSITIONS[action]:
+        raise InvalidTransition("training program", program.status, target, action=action)
+
+
+def _check_owner(program: TrainingProgram, by: User) -> None:
+    require_role(by, Role.PROVIDER, *STAFF)
+    if by.role == Role.PROVIDER and program.provider_id != by.provider_id:
+        raise NotFound(f"No training program {program.id}.")
+
+
+def update_program(*, program: TrainingProgram, by: User, **values) -> TrainingProgram:
+    """Change a draft or published program; more seats go to the waitlist at once, fewer than taken is refused."""
+    _check_owner(program, by)
+    program = lock_program(program.id)
+    if program.status not in PROGRAM_TRANSITIONS["edit"]:
+        raise Conflict(f"A {program.status} training program cannot be changed.",
+                       {"status": [f"Program is {program.status}."]})
+    before = _snapshot(program, PROGRAM_FIELDS) | {"network_ids": _network_ids(program)}
+    if "topic" in values:
+        _check_topic(values["topic"])
+    networks = values.pop("networks", None)
+    for key, value in values.items():
+        setattr(program, key, value)
+    _check_consistent(program)
+    program.updated_at = utcnow()
+    if networks is not None:
+        _set_networks(program, networks)
+    db.session.flush()
+    _fill_from_waitlist(program, by=by)
+    audit.record(action="training_program.update", subject=program, by=by, before=before,
+                 after=_snapshot(program, PROGRAM_FIELDS) | {"network_ids": _network_ids(program)})
+    return program
+
+
+def publish_program(*, program: TrainingProgram, by: User) -> TrainingProgram:
+    """Open a draft program to enrolments."""
+    _check_owner(program, by)
+    program = lock_program(program.id)
+    _require_state(program, "publish", ProgramStatus.PUBLISHED)
+    program.status = ProgramStatus.PUBLISHED
+    program.published_at = program.updated_at = utcnow()
+    audit.record(action="training_program.publish", subject=program, by=by,
+                 before={"status": ProgramStatus.DRAFT}, after={"status": program.status})
+    return program
+
+
+def cancel_program(*, program: TrainingProgram, by: User) -> TrainingProgram:
+    """Cancel a program: its enrolled and waitlisted participants are cancelled and their cities told."""
+    _check_owner(program, by)
+    program = lock_program(program.id)
+    _require_state(program, "cancel", ProgramStatus.CANCELLED)
+    before = program.status
+    now = utcnow()
+    live = db.session.scalars(select(Enrolment).where(Enrolment.program_id == program.id,
+                                                      Enrolment.status.in_([E.ENROLLED, E.WAITLISTED]))
+                              .order_by(Enrolment.id)).all()
+    freed = sum(1 for e in live if e.status == E.ENROLLED)
+    for enrolment in live:
+        enrolment.status, enrolment.waitlist_position, enrolment.cancelled_at = E.CANCELLED, None, now
+    db.session.flush()
+    if freed:
+        db.session.execute(sa.update(PROGRAM).where(PROGRAM.c.id == program.id)
+                           .values(seats_taken=PROGRAM.c.seats_taken - freed))
+    program.status, program.cancelled_at, program.updated_at = ProgramStatus.CANCELLED, now, now
+    db.session.flush()
+    db.session.refresh(program)
+    for enrolment in live:
+        notifications.notify(
+            users=notifications.city_users(enrolment.city_id), key=f"training-program-cancelled:{enrolment.id}",
+            subject=f"Training cancelled: {program.title}",
+            body=f"The program {program.title!r} starting {program.starts_at:%Y-%m-%d %H:%M} UTC was cancelled "
+                 f"by its provider; the place of {enrolment.participant_name} is cancelled.",
+            link=_program_link(program.id))
+    audit.record(action="training_program.cancel", subject=program, by=by, before={"status": before},
+                 after={"status": program.status, "enrolments_cancelled": [e.id for e in live]})
+    return program
+
+
+# --- enrolments -----------------------------------------------------------------------------------
+
+
+def _enrolling_city(by: User, city_id: int | None) -> City:
+    if by.role == Role.CITY:
+        if city_id is not None and city_id != by.city_id:
+            raise ValidationFailed("You can enrol only participants of your own city.",
+                                   {"city_id": ["You can enrol only participants of your own city."]})
+        city_id = by.city_id
+    elif city_id is None:
+        raise ValidationFailed("Say which city the participant belongs to.", {"city_id": ["Required for staff."]})
+    city = db.session.get(City, city_id)
+    if city is None:
+        raise ValidationFailed("Unknown city.", {"city_id": [f"No city {city_id}."]})
+    return city
+
+
+def _today_in(city: City) -> date:
+    try:
+        return utcnow().astimezone(zoneinfo.ZoneInfo(city.timezone)).date()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return utcnow().date()
+
+
+def _take_seat(program_id: int) -> bool:
+    """Take one seat if one is free: the conditional UPDATE's rowcount is the answer."""
+    result = db.session.execute(sa.update(PROGRAM)
+                                .where(PROGRAM.c.id == program_id, PROGRAM.c.seats_taken < PROGRAM.c.capacity)
+                                .values(seats_taken=PROGRAM.c.seats_taken + 1))
+    return result.rowcount == 1
+
+
+def _next_ticket(program_id: int) -> int:
+    """The next waitlist number; the caller holds the program's row lock, so numbers are 1, 2, 3 …"""
+    db.session.execute(sa.update(PROGRAM).where(PROGRAM.c.id == program_id)
+                       .values(waitlist_last=PROGRAM.c.waitlist_last + 1))
+    return db.session.scalar(sa.select(PROGRAM.c.waitlist_last).where(PROGRAM.c.id == program_id))
+
+
+def enrol(*, program: TrainingProgram, by: User, participant_name: str, participant_email: str,
+          city_id: int | None = None) -> Enrolment:
+    """Enrol a participant of a city: a seat while one is free, else the next waitlist ticket."""
+    require_role(by, Role.CITY, *STAFF)
+    city = _enrolling_city(by, city_id)
+    program = lock_program(program.id)
+    if program.status == ProgramStatus.CANCELLED:
+        raise Conflict(f"The program {program.title!r} is cancelled: it takes no enrolments.",
+                       {"program": ["Cancelled."]})
+    if program.status != ProgramStatus.PUBLISHED:
+        raise Conflict(f"The program {program.title!r} is not published yet: it takes no enrolments.",
+                       {"program": ["Not published."]})
+    if not queries.program_open_to(program.id, city.network_id):
+        raise ValidationFailed("The program is not open to this city's network.",
+                               {"city_id": [f"{city.name} is not in a network this program is open to."]})
+    if _today_in(city) > program.enrolment_deadline:
+        raise Conflict(f"Enrolment closed on {program.enrolment_deadline.isoformat()} (the deadline); "
+                       "no more enrolments are taken.", {"enrolment_deadline": ["The deadline has passed."]})
+    email = participant_email.strip().lower()
+    existing = db.session.scalar(select(Enrolment).where(Enrolment.program_id == program.id,
+                                                         Enrolment.participant_email == email,
+                                                         Enrolment.status != E.CANCELLED))
+    if existing is not None:
+        raise Duplicate(f"{email} is already {existing.status} in this program (enrolment {existing.id}).",
+                        {"participant_email": ["Already enrolled in this program."]})
+    if _take_seat(program.id):
+        status, position = E.ENROLLED, None
+    else:
+        status, position = E.WAITLISTED, _next_ticket(program.id)
+    enrolment = Enrolment(program_id=program.id, city_id=city.id, participant_name=participant_name.strip(),
+                          participant_email=email, status=status, waitlist_position=position, enrolled_by_id=by.id)
+    db.session.add(enrolment)
+    db.session.flush()
+    db.session.refresh(program)
+    audit.record(action="enrolment.create", subject=enrolment, by=by, after=_snapshot(enrolment, ENROLMENT_FIELDS))
+    return enrolment
+
+
+def _fill_from_waitlist(program: TrainingProgram, *, by: User | None) -> list[Enrolment]:
+    """Give free seats to the lowest waitlist tickets, one by one (the caller holds the program lock)."""
+    promoted = []
+    while True:
+        nxt = db.session.scalar(select(Enrolment).where(Enrolment.program_id == program.id,
+                                                        Enrolment.status == E.WAITLISTED)
+                                .order_by(Enrolment.waitlist_position, Enrolment.id).limit(1))
+        if nxt is None or not _take_seat(program.id):
+            break
+        ticket = nxt.waitlist_position
+        nxt.status, nxt.waitlist_position, nxt.promoted_at = E.ENROLLED, None, utcnow()
+        db.session.flush()
+        notifications.notify(
+            users=notifications.city_users(nxt.city_id), key=f"training-promoted:{nxt.id}",
+            subject=f"A seat is free: {nxt.participant_name} is enrolled in {program.title}",
+            body=f"{nxt.participant_name} moved from the waitlist (ticket {ticket}) to a seat in {program.title!r}, "
+                 f"starting {program.starts_at:%Y-%m-%d %H:%M} UTC.",
+            link=_program_link(program.id))
+        audit.record(action="enrolment.promote", subject=nxt, by=by,
+                     before={"status": E.WAITLISTED, "waitlist_position": ticket}, after={"status": E.ENROLLED})
+        promoted.append(nxt)
+    db.session.refresh(program)
+    return promoted
+
+
+def _check_enrolment_actor(enrolment: Enrolment, by: User, program: TrainingProgram) -> None:
+    if (by.role == Role.CITY and enrolment.city_id != by.city_id) or (
+            by.role == Role.PROVIDER and program.provider_id != by.provider_id):
+        raise NotFound(f"No enrolment {enrolment.id}.")
+
+
+def _transition(enrolment: Enrolment, target: str, action: str) -> None:
+    if enrolment.status not in ENROLMENT_TRANSITIONS[target]:
+        raise InvalidTransition("enrolment", enrolment.status, target, action=action)
+
+
+def cancel_enrolment(*, enrolment: Enrolment, by: User) -> Enrolment:
+    """Cancel a place; a freed seat goes to the first waitlisted participant in the same transaction."""
+    program = lock_program(enrolment.program_id)
+    _check_enrolment_actor(enrolment, by, program)
+    db.session.refresh(enrolment)
+    _transition(enrolment, E.CANCELLED, "cancel")
+    before = _snapshot(enrolment, ENROLMENT_FIELDS)
+    held_seat = enrolment.status == E.ENROLLED
+    enrolment.status, enrolment.waitlist_position, enrolment.cancelled_at = E.CANCELLED, None, utcnow()
+    db.session.flush()
+    if held_seat:
+        db.session.execute(sa.update(PROGRAM).where(PROGRAM.c.id == program.id, PROGRAM.c.seats_taken > 0)
+                           .values(seats_taken=PROGRAM.c.seats_taken - 1))
+        _fill_from_waitlist(program, by=by)
+    audit.record(action="enrolment.cancel", subject=enrolment, by=by, before=before,
+                 after=_snapshot(enrolment, ENROLMENT_FIELDS))
+    return enrolment
+
+
+def mark_attendance(*, enrolment: Enrolment, by: User, status: str) -> Enrolment:
+    """The program's provider marks a participant attended, completed or no-show (once the program began)."""
+    require_role(by, Role.PROVIDER, *STAFF)
+    program = lock_program(enrolment.program_id)
+    _check_enrolment_actor(enrolment, by, program)
+    db.session.refresh(enrolment)
+    if program.status != ProgramStatus.PUBLISHED:
+        raise Conflict(f"The program is {program.status}: attendance cannot be marked.",
+                       {"status": [f"Program is {program.status}."]})
+    now = utcnow()
+    if now < program.starts_at:
+        raise Conflict(f"The program starts on {program.starts_at:%Y-%m-%d %H:%M} UTC: attendance is marked "
+                       "once it has begun.", {"status": ["The program has not started yet."]})
+    _transition(enrolment, status, "mark")
+    before = _snapshot(enrolment, ENROLMENT_FIELDS)
+    enrolment.status, enrolment.marked_at = status, now
+    enrolment.completed_at = now if status == E.COMPLETED else None
+    audit.record(action="enrolment.attendance", subject=enrolment, by=by, before=before,
+                 after=_snapshot(enrolment, ENROLMENT_FIELDS))
+    return enrolment
+
+
+# --- certificates ---------------------------------------------------------------------------------
+
+
+def certificate_data(*, enrolment: Enrolment, verification_code: str = "", verification_url: str = ""):
+    """The certificate's content for a completed enrolment (a pure function of the stored rows)."""
+    from health_responder.reports.data import CertificateData
+
+    program = db.session.get(TrainingProgram, enrolment.program_id)
+    provider = db.session.get(Provider, program.provider_id)
+    city = db.session.get(City, enrolment.city_id)
+    topic = db.session.get(TrainingTopic, program.topic)
+    hours = round((program.ends_at - program.starts_at).total_seconds() / 3600, 1)
+    return CertificateData(
+        association_name=current_app.config["ASSOCIATION_NAME"], participant_name=enrolment.participant_name,
+        program_title=program.title, topic=topic.name if topic else program.topic, provider_name=provider.name,
+        city_name=city.name, completed_on=(enrolment.completed_at or program.ends_at).date(),
+        verification_url=verification_url, verification_code=verification_code, duration_hours=hours,
+        signatory_name=provider.contact_name or "", signatory_title=f"For {provider.name}",
+        page_size=current_app.config.get("PDF_PAGE_SIZE", "A4"))
+
+
+def certificate_pdf(*, enrolment: Enrolment, by: User) -> bytes:
+    """The completion certificate of a completed participant, as PDF bytes.
+
+    The document registry (documents/services.py) does not exist yet: until it does, the PDF is built
+    on each request without a verification code (the same data gives the same content).
+    """
+    program = db.session.get(TrainingProgram, enrolment.program_id)
+    _check_enrolment_actor(enrolment, by, program)
+    if enrolment.status != E.COMPLETED:
+        raise Conflict(f"Only a participant who completed the program has a certificate; this one is "
+                       f"{enrolment.status}.", {"status": [f"Is {enrolment.status}, not completed."]})
+    from health_responder.reports.builders import build_certificate
+
+    return build_certificate(certificate_data(enrolment=enrolment))
+
+
+# --- knowledge hub --------------------------------------------------------------------------------
+
+
+def _material_provider(by: User, provider_id: int | None) -> int | None:
+    require_role(by, Role.PROVIDER, *STAFF)
+    if by.role == Role.PROVIDER:
+        if provider_id is not None and provider_id != by.provider_id:
+            raise ValidationFailed("A provider publishes only in its own name.",
+                                   {"provider_id": ["You can publish only for your own provider."]})
+        return by.provider_id
+    if provider_id is not None and db.session.get(Provider, provider_id) is None:
+        raise ValidationFailed("Unknown provider.", {"provider_id": [f"No provider {provider_id}."]})
+    return provider_id
+
+
+def _add_material(material: Material, by: User) -> Material:
+    db.session.add(material)
+    db.session.flush()
+    audit.record(action="material.create", subject=material, by=by,
+                 after=_snapshot(material, ("title", "topic", "language", "kind", "url", "file_path", "size",
+                                            "sha256", "provider_id")))
+    return material
+
+
+def create_link_material(*, by: User, title: str, topic: str, url: str, language: str = "en",
+                         description: str | None = None, provider_id: int | None = None) -> Material:
+    """Publish a link in the knowledge hub (providers and staff)."""
+    provider_id = _material_provider(by, provider_id)
+    _check_topic(topic)
+    return _add_material(Material(title=title, topic=topic, language=language, description=description,
+                                  kind=MaterialKind.LINK, url=url, provider_id=provider_id, created_by_id=by.id), by)
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def _store_pdf(stream: BinaryIO) -> tuple[str, int, str]:
+    """Copy an uploaded PDF under REPORTS_DIR/materials/, named by its SHA-256; refuse what is not one."""
+    folder = Path(current_app.config["REPORTS_DIR"]) / "materials"
+    folder.mkdir(parents=True, exist_ok=True)
+    digest, size, head = hashlib.sha256(), 0, b""
+    handle, tmp_name = tempfile.mkstemp(dir=folder, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            while chunk := stream.read(64 * 1024):
+                size += len(chunk)
+                if size > MATERIAL_MAX_BYTES:
+                    raise ValidationFailed("The file is too large.",
+                                           {"file": [f"At most {MATERIAL_MAX_BYTES // (1024 * 1024)} MB."]})
+                if len(head) < len(PDF_MAGIC):
+                    head += chunk[:len(PDF_MAGIC) - len(head)]
+                digest.update(chunk)
+                tmp.write(chunk)
+        if size == 0:
+            raise ValidationFailed("The file is empty.", {"file": ["The file is empty."]})
+        if head != PDF_MAGIC:
+            raise ValidationFailed("The file is not a PDF.", {"file": ["Not a PDF document (no %PDF header)."]})
+        name = f"{digest.hexdigest()}.pdf"
+        # Content-addressed: the same bytes land on the same name, so a rename can only replace equal content.
+        os.replace(tmp_name, folder / name)
+        return f"materials/{name}", size, digest.hexdigest()
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+
+
+def create_pdf_material(*, by: User, title: str, topic: str, stream: BinaryIO, file_name: str, content_type: str,
+                        language: str = "en", description: str | None = None,
+                        provider_id: int | None = None) -> Material:
+    """Publish an uploaded PDF (checked: application/pdf, a %PDF header, at most 10 MB) in the knowledge hub."""
+    provider_id = _material_provider(by, provider_id)
+    _check_topic(topic)
+    if content_type != "application/pdf":
+        raise ValidationFailed("Only PDF files are accepted.",
+                               {"file": [f"Content type is {content_type or 'missing'}; send application/pdf."]})
+    path, size, sha256 = _store_pdf(stream)
+    safe_name = Path(file_name or "material.pdf").name[:200] or "material.pdf"
+    return _add_material(Material(title=title, topic=topic, language=language, description=description,
+                                  kind=MaterialKind.PDF, file_path=path, file_name=safe_name, size=size,
+                                  content_type="application/pdf", sha256=sha256, provider_id=provider_id,
+                                  created_by_id=by.id), by)
+
+
+def material_file(material: Material) -> Path:
+    """Where a PDF material's bytes are stored."""
+    if material.kind != MaterialKind.PDF or not material.file_path:
+        raise Conflict(f"Material {material.id} is a link, not a file: {material.url}", {"kind": ["Is a link."]})
+    path = Path(current_app.config["REPORTS_DIR"]) / material.file_path
+    if not path.is_file():
+        raise NotFound(f"The file of material {material.id} is missing from storage.")
+    return path

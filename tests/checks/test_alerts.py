@@ -1,0 +1,192 @@
+"""The watcher checks: alerts raised once, auto-resolved when the condition ends, tenant-scoped reads."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.checks import services as alerts
+from health_responder.checks.models import Alert
+from health_responder.db import utcnow
+from health_responder.extensions import db
+from health_responder.health_requests.models import AssistanceRequest
+from health_responder.notifications.models import Notification
+from health_responder.stock import services as stock
+from tests.checks.conftest import days
+
+
+def _alerts(app, **where) -> list[Alert]:
+    with app.app_context(), db.read_session() as session:
+        statement = select(Alert).order_by(Alert.id)
+        for key, value in where.items():
+            statement = statement.where(getattr(Alert, key) == value)
+        rows = session.scalars(statement).all()
+        session.expunge_all()
+    return rows
+
+
+def _notifications_of(app, user) -> list[Notification]:
+    with app.app_context(), db.read_session() as session:
+        rows = session.scalars(select(Notification).where(Notification.user_id == user.id)).all()
+        session.expunge_all()
+    return rows
+
+
+@pytest.mark.both_databases
+def test_overdue_request_alert_is_raised_once_and_resolved_when_dispatched(app, world, run_check, make, coordinator):
+    city_user = make.user("city", city=world.city)
+    late = world.request((world.item, 5), needed_by=days(-3))
+    world.request((world.item, 5), needed_by=days(10))
+
+    first = run_check("overdue_requests")
+    second = run_check("overdue_requests")
+
+    [alert] = _alerts(app, kind="overdue_request")
+    assert alert.status == "open" and alert.city_id == world.city.id and alert.subject_id == late.id
+    assert f"Request {late.reference} was needed by {days(-3).isoformat()}" in alert.message and "3 days late" in alert.message
+    assert first["counts"] == {"open": 1, "raised": 1, "resolved": 0}
+    assert second["counts"] == {"open": 1, "raised": 0, "resolved": 0}
+    assert [n.subject for n in _notifications_of(app, city_user)] == [f"[warning] {alert.message}"]
+    assert len(_notifications_of(app, coordinator.user)) == 1
+
+    with app.app_context(), db.write_session() as session:
+        session.execute(sa.update(AssistanceRequest).where(AssistanceRequest.id == late.id).values(status="dispatched"))
+    third = run_check("overdue_requests")
+
+    [alert] = _alerts(app, kind="overdue_request")
+    assert alert.status == "resolved" and "condition ended" in alert.resolution
+    assert third["counts"]["resolved"] == 1
+
+
+def test_a_critical_request_waiting_past_its_service_level_is_overdue(app, world, run_check):
+    waiting = world.request((world.item, 1), priority="critical", status="submitted",
+                            submitted_at=utcnow() - timedelta(hours=5))
+    world.request((world.item, 1), priority="normal", status="submitted", submitted_at=utcnow() - timedelta(hours=5))
+
+    run_check("overdue_requests")
+
+    [alert] = _alerts(app, kind="overdue_request")
+    assert alert.dedup_key == f"overdue_request:request={waiting.id}:approval"
+    assert alert.severity == "critical" and "service level is 4 h" in alert.message
+    assert alert.details["sla_hours"] == 4
+
+
+def test_low_stock_alerts_the_provider_and_resolves_after_a_receipt(app, world, run_check, make):
+    keeper = make.user("provider", provider=world.near)
+    lot = world.lot(8, expires_on=days(300))
+    world.lot(50, expires_on=days(300), provider=world.far)
+
+    run_check("low_stock")
+
+    [alert] = _alerts(app, kind="low_stock")
+    assert alert.provider_id == world.near.id and alert.details["available"] == 8
+    assert alert.message == "Near Supply has 8 OXY-CONC-10L available (threshold 10)."
+    assert len(_notifications_of(app, keeper)) == 1
+
+    with app.app_context(), db.write_session():
+        stock.adjust(lot_id=lot.id, delta=20, reason="found", actor=stock.Actor(None, "test"))
+    counts = run_check("low_stock")["counts"]
+
+    assert counts == {"open": 0, "raised": 0, "resolved": 1}
+    assert _alerts(app, kind="low_stock")[0].status == "resolved"
+
+
+def test_near_expiry_suggests_open_requests_that_can_use_the_lot_in_time(app, world, run_check):
+    lot = world.lot(40, expires_on=days(20), code="L-SOON")
+    world.lot(40, expires_on=days(400))
+    in_time = world.request((world.item, 10), needed_by=days(15), priority="high")
+    world.request((world.item, 10), needed_by=days(25))  # needed after the lot expires: no use
+
+    run_check("near_expiry")
+
+    [alert] = _alerts(app, kind="near_expiry")
+    assert alert.dedup_key == f"near_expiry:lot={lot.id}" and alert.provider_id == world.near.id
+    assert "L-SOON (OXY-CONC-10L) expires" in alert.message and "in 20 days" in alert.message
+    assert [s["request_id"] for s in alert.details["suggested_requests"]] == [in_time.id]
+    assert alert.details["suggested_requests"][0]["still_needed"] == 10
+
+
+def test_readiness_gap_points_at_programs_and_resolves_after_a_completed_training(app, world, run_check, make):
+    from health_responder.training.models import Enrolment, TrainingProgram
+
+    topic = make.topic("oxygen_therapy", "Oxygen therapy")
+    item = make.item(code="OXY-CONC-5L", requires_training=topic.code)
+    world.lot(10, expires_on=days(300), item=item)
+    world.request((item, 2))
+    run_check("auto_allocate")
+    with app.app_context(), db.write_session() as session:
+        program = TrainingProgram(provider_id=world.near.id, title="Oxygen therapy basics", topic=topic.code,
+                                  starts_at=utcnow() + timedelta(days=7), ends_at=utcnow() + timedelta(days=7, hours=4),
+                                  enrolment_deadline=days(5), capacity=10, status="published")
+        session.add(program)
+        session.flush()
+        program_id = program.id
+
+    run_check("readiness_gaps")
+
+    [alert] = _alerts(app, kind="readiness_gap")
+    assert alert.city_id == world.city.id and alert.dedup_key == f"readiness_gap:city={world.city.id}:topic=oxygen_therapy"
+    assert "needs oxygen_therapy training (OXY-CONC-5L)" in alert.message
+    assert "Matching programs: Oxygen therapy basics." in alert.message
+    assert alert.details["programs"][0]["id"] == program_id
+
+    with app.app_context(), db.write_session() as session:
+        session.add(Enrolment(program_id=program_id, city_id=world.city.id, participant_name="Kim",
+                              participant_email="kim@example.org", status="completed"))
+    assert run_check("readiness_gaps")["counts"]["resolved"] == 1
+
+
+@pytest.mark.both_databases
+def test_racing_raises_of_one_condition_leave_one_open_alert(app):
+    barrier = threading.Barrier(4)
+    results = []
+
+    def raise_one():
+        with app.app_context():
+            barrier.wait()
+            with db.write_session():
+                _alert, new = alerts.raise_alert(kind="low_stock", dedup_key="low_stock:provider=1:item=1",
+                                                 message="low")
+            results.append(new)
+
+    threads = [threading.Thread(target=raise_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [False, False, False, True]
+    assert len(_alerts(app)) == 1
+
+
+def test_alerts_are_tenant_scoped_and_resolved_by_people(app, world, make, run_check, coordinator):
+    other_city = make.city(name="Kigali", network=world.away)
+    world.request((world.item, 1), needed_by=days(-1))
+    world.request((world.item, 1), needed_by=days(-1), city=other_city)
+    world.lot(3, expires_on=days(300))
+    run_check("overdue_requests")
+    run_check("low_stock")
+    busan = make.api("city", city=world.city)
+    kigali = make.api("city", city=other_city)
+    near = make.api("provider", provider=world.near)
+    far = make.api("provider", provider=world.far)
+
+    assert coordinator.get("/api/v1/alerts").json["total"] == 3
+    assert coordinator.get("/api/v1/alerts?kind=low_stock").json["total"] == 1
+    [mine] = busan.get("/api/v1/alerts").json["items"]
+    assert mine["kind"] == "overdue_request" and mine["city_id"] == world.city.id
+    assert [a["kind"] for a in near.get("/api/v1/alerts").json["items"]] == ["low_stock"]
+    assert far.get("/api/v1/alerts").json["total"] == 0
+
+    assert kigali.post(f"/api/v1/alerts/{mine['id']}/resolve", json={"note": "x"}).status_code == 404
+    resolved = busan.post(f"/api/v1/alerts/{mine['id']}/resolve", json={"note": "Collected in person."})
+    assert resolved.status_code == 200, resolved.json
+    assert resolved.json["status"] == "resolved" and resolved.json["resolution"] == "Collected in person."
+    again = busan.post(f"/api/v1/alerts/{mine['id']}/resolve", json={})
+    assert again.status_code == 409 and "resolved" in again.json["message"]
+    assert busan.get("/api/v1/alerts?status=open").json["total"] == 0
+    assert coordinator.get("/api/v1/alerts?status=bogus").status_code == 422
