@@ -131,6 +131,15 @@ class Database:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
 
+    def begin_write(self) -> None:
+        """End the request's read transaction so that what follows begins as a writer (SQLite: IMMEDIATE).
+
+        For the few GET endpoints that write (registering a generated document): upgrading a deferred
+        SQLite transaction to a writer can fail at once when another writer committed meanwhile.
+        """
+        self.session.rollback()
+        set_write_intent(True)
+
     @contextlib.contextmanager
     def write_session(self) -> Iterator[Session]:
         """A fresh session whose transaction writes: commits on success, rolls back on error."""

@@ -197,7 +197,7 @@ def suggestions(request: AssistanceRequest, line: RequestLine, limit: int = 50) 
     city = db.session.get(City, request.city_id)
     lots = db.session.scalars(services.usable_lots_query(line=line, request=request, city=city).limit(limit)).all()
     provider_ids = sorted({lot.provider_id for lot in lots})
-    names = dict(db.session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(provider_ids)))) \
+    names = dict(db.session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(provider_ids))).all()) \
         if provider_ids else {}
     serving = set(db.session.scalars(select(ProviderNetwork.provider_id).where(
         ProviderNetwork.provider_id.in_(provider_ids), ProviderNetwork.network_id == city.network_id))) \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -35,7 +37,7 @@ def import_lots(file, provider_name: str, dry_run: bool) -> None:
                 report = services.import_lots(provider=provider, rows=rows, by=None, dry_run=True)
             else:
                 with click.progressbar(length=len(rows), label=f"Importing {len(rows)} rows",
-                                       file=click.get_text_stream("stderr")) as bar:
+                                       file=sys.stderr) as bar:
                     report = services.import_lots(provider=provider, rows=rows, by=None, dry_run=False,
                                                   progress=bar.update, actor_label="cli:stock import")
             if report.errors:

@@ -1,7 +1,7 @@
 """Stock schemas, by direction: *CreateSchema / *UpdateSchema / *ArgsSchema load, the others dump."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.stock.models import ADJUSTMENT_REASONS, LotStatus, MovementKind

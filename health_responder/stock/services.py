@@ -26,7 +26,14 @@ from health_responder.audit import services as audit
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import utcnow
-from health_responder.errors import Conflict, Duplicate, InsufficientStock, InvalidTransition, NotFound, ValidationFailed
+from health_responder.errors import (
+    Conflict,
+    Duplicate,
+    InsufficientStock,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
 from health_responder.extensions import db
 from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import Item

@@ -84,7 +84,7 @@ def test_cli_import_lists_every_bad_row_and_imports_nothing(app, runner, world, 
 
 def test_cli_names_an_unknown_provider_and_a_bad_file(runner, world, tmp_path):
     source = tmp_path / "lots.csv"
-    source.write_bytes("item_code,location,lot_code,expires_on,quantity\nX,Y,Z,,1\n".encode())
+    source.write_bytes(b"item_code,location,lot_code,expires_on,quantity\nX,Y,Z,,1\n")
     result = runner.invoke(args=["stock", "import", str(source), "--provider", "Nobody"])
     assert result.exit_code == 1 and "No provider named 'Nobody'" in result.output
     source.write_bytes(b"\xff\xfe\x00garbage")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
+from health_responder.extensions import db
+from health_responder.notifications.models import Notification
 from tests.training.conftest import enrol, program_body
 
 
@@ -152,12 +155,7 @@ def test_cancelling_a_program_cancels_its_places_and_notifies_the_cities(app, pr
     for enrolment in (seat, waiting):
         assert clerk.get(f"/api/v1/training/enrolments/{enrolment['id']}").json["status"] == "cancelled"
     with app.app_context():
-        from sqlmodel import select
-
-        from health_responder.notifications.models import Notification
-
-        notes = {(n.user_id, n.message_id.split(":user=")[0]) for n in
-                 __import__("health_responder.extensions", fromlist=["db"]).db.session.scalars(select(Notification))}
+        notes = {(n.user_id, n.message_id.split(":user=")[0]) for n in db.session.scalars(select(Notification))}
     assert notes == {(user.id, f"training-program-cancelled:{e['id']}")
                      for user in (clerk.user, colleague) for e in (seat, waiting)}
     late = enrol(clerk, program["id"], "Cy", "cy@city.example.org")

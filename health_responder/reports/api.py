@@ -1,0 +1,67 @@
+"""PDF downloads: dispatch report, pick list and the dispatch summary, scoped like their dispatches."""
+
+from flask import Response, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from health_responder.auth.access import STAFF, roles_required
+from health_responder.auth.models import Role
+from health_responder.dispatch import queries as dispatches
+from health_responder.errors import NotFound
+from health_responder.extensions import db
+from health_responder.reports import services
+from health_responder.reports.schemas import SummaryArgsSchema
+
+blp = Blueprint("reports", __name__, description="PDF documents, registered and verifiable")
+PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+def pdf_response(document, content: bytes) -> Response:
+    """A PDF answer that names its file, its hash and its verification code."""
+    filename = document.path.rsplit("/", 1)[-1]
+    return Response(content, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"',
+        "X-Document-SHA256": document.sha256,
+        "X-Verification-Code": document.verification_code,
+        "Cache-Control": "private, no-store",
+    })
+
+
+@blp.route("/dispatches/<int:dispatch_id>/report.pdf")
+class DispatchReport(MethodView):
+    @roles_required()
+    @blp.doc(responses={"200": PDF, "404": {"$ref": "#/components/responses/Error"}})
+    def get(self, dispatch_id):
+        """The dispatch report (city: its own; provider: its own; staff: all)."""
+        db.begin_write()
+        document, content = services.dispatch_report(dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user)
+        db.session.commit()
+        return pdf_response(document, content)
+
+
+@blp.route("/dispatches/<int:dispatch_id>/pick-list.pdf")
+class PickList(MethodView):
+    @roles_required(Role.PROVIDER, *STAFF)
+    @blp.doc(responses={"200": PDF, "404": {"$ref": "#/components/responses/Error"}})
+    def get(self, dispatch_id):
+        """The pick list for the provider's warehouse."""
+        db.begin_write()
+        document, content = services.pick_list(dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user)
+        db.session.commit()
+        return pdf_response(document, content)
+
+
+@blp.route("/reports/dispatch-summary.pdf")
+class DispatchSummary(MethodView):
+    @roles_required(Role.PROVIDER, *STAFF)
+    @blp.arguments(SummaryArgsSchema, location="query")
+    @blp.doc(responses={"200": PDF})
+    def get(self, args):
+        """Dispatch summary for a period (?from=YYYY-MM-DD&to=YYYY-MM-DD); a provider gets its own."""
+        provider_id = g.user.provider_id if g.user.role == Role.PROVIDER else None
+        if g.user.role == Role.PROVIDER and provider_id is None:
+            raise NotFound("No provider.")
+        db.begin_write()
+        document, content = services.dispatch_summary(by=g.user, provider_id=provider_id, **args)
+        db.session.commit()
+        return pdf_response(document, content)

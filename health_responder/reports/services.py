@@ -1,0 +1,207 @@
+"""From the database to the documents: gather each document's data, then issue it through the registry.
+
+The builders (builders.py) are pure functions of the dataclasses in data.py; this module is the only
+place that reads rows for them. A document is dated by its event (the ship date, the period), never
+by the moment it is printed, so a reprint of unchanged data is the same registered file.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from statistics import median
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlmodel import select
+
+from health_responder.auth.models import User
+from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchStatus
+from health_responder.documents import services as documents
+from health_responder.documents.models import Document
+from health_responder.errors import ValidationFailed
+from health_responder.extensions import db
+from health_responder.health_requests.models import AssistanceRequest, RequestStatus
+from health_responder.providers.models import Provider, StockLocation
+from health_responder.reference.models import City, Item, Network
+from health_responder.reports import builders
+from health_responder.reports.data import (
+    Discrepancy,
+    DispatchLineData,
+    DispatchReportData,
+    DispatchSummaryData,
+    LeadTime,
+    OverdueRequest,
+    Party,
+    PickLineData,
+    PickListData,
+    Signatory,
+    TotalRow,
+)
+
+#: The longest period a summary may cover.
+MAX_SUMMARY_DAYS = 366
+
+
+def _name(user_id: int | None) -> str:
+    user = db.session.get(User, user_id) if user_id else None
+    return (user.name or user.email) if user else ""
+
+
+def _lines(dispatch: Dispatch) -> list[tuple[DispatchLine, Item, object, StockLocation | None]]:
+    from health_responder.stock.models import StockLot
+
+    rows = db.session.execute(
+        select(DispatchLine, Item, StockLot).join(Item, Item.id == DispatchLine.item_id)
+        .join(StockLot, StockLot.id == DispatchLine.lot_id).where(DispatchLine.dispatch_id == dispatch.id)
+        .order_by(DispatchLine.id)
+    ).all()
+    location = db.session.get(StockLocation, dispatch.location_id)
+    return [(line, item, lot, location) for line, item, lot in rows]
+
+
+def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
+    """Everything the dispatch report shows."""
+    request = db.session.get(AssistanceRequest, dispatch.request_id)
+    provider = db.session.get(Provider, dispatch.provider_id)
+    city = db.session.get(City, dispatch.city_id)
+    location = db.session.get(StockLocation, dispatch.location_id)
+    contact = " · ".join(x for x in (city.contact_name, city.contact_email, city.contact_phone) if x)
+    if request.delivery_contact:
+        contact = request.delivery_contact
+    lines = [DispatchLineData(item_code=item.code, item_name=item.name, lot_code=lot.lot_code, expires_on=lot.expires_on,
+                              quantity=line.quantity, unit=item.unit, cold_chain=item.requires_cold_chain,
+                              location_name=loc.name if loc else "")
+             for line, item, lot, loc in _lines(dispatch)]
+    return DispatchReportData(
+        reference=dispatch.reference, ship_date=dispatch.shipped_at.date() if dispatch.shipped_at else None,
+        status=dispatch.status, request_reference=request.reference, priority=request.priority,
+        sender=Party(name=provider.name, country=provider.country, address=location.address or "",
+                     contact=" · ".join(x for x in (provider.contact_name, provider.contact_email,
+                                                    provider.contact_phone) if x)),
+        sender_location=location.name,
+        recipient=Party(name=city.name, country=city.country, address=city.delivery_address or "", contact=contact),
+        carrier=dispatch.carrier or "", tracking_number=dispatch.tracking_number or "", packages=dispatch.packages,
+        lines=lines, notes=dispatch.notes or "", verification_url="", verification_code="",
+        association_name=current_app.config["ASSOCIATION_NAME"], page_size=current_app.config["PDF_PAGE_SIZE"],
+        signatories=Signatory(prepared_by=_name(dispatch.created_by_id), dispatched_by=_name(dispatch.shipped_by_id),
+                              received_by=dispatch.received_by or ""),
+    )
+
+
+def pick_list_data(dispatch: Dispatch) -> PickListData:
+    """The lots a provider picks for a dispatch, in location and expiry order."""
+    request = db.session.get(AssistanceRequest, dispatch.request_id)
+    lines = [PickLineData(location_name=loc.name if loc else "", item_code=item.code, item_name=item.name,
+                          lot_code=lot.lot_code, expires_on=lot.expires_on, quantity=line.quantity, unit=item.unit,
+                          cold_chain=item.requires_cold_chain)
+             for line, item, lot, loc in _lines(dispatch)]
+    lines.sort(key=lambda ln: (ln.location_name, ln.expires_on is None, ln.expires_on or date.max, ln.lot_code))
+    return PickListData(
+        dispatch_reference=dispatch.reference, request_reference=request.reference, priority=request.priority,
+        provider_name=db.session.get(Provider, dispatch.provider_id).name,
+        city_name=db.session.get(City, dispatch.city_id).name, prepared_on=dispatch.created_at.date(),
+        needed_by=request.needed_by, lines=lines, association_name=current_app.config["ASSOCIATION_NAME"],
+        notes=dispatch.notes or "", page_size=current_app.config["PDF_PAGE_SIZE"],
+    )
+
+
+def _lead(values: list[float]) -> LeadTime:
+    values = [v for v in values if v is not None and v >= 0]
+    if not values:
+        return LeadTime(count=0, average_hours=None, median_hours=None)
+    return LeadTime(count=len(values), average_hours=round(sum(values) / len(values), 1),
+                    median_hours=round(median(values), 1))
+
+
+def summary_data(period_from: date, period_to: date, provider_id: int | None = None) -> DispatchSummaryData:
+    """Totals, lead times, open and overdue requests and discrepancies for dispatches shipped in the period."""
+    if period_to < period_from:
+        raise ValidationFailed("The period ends before it starts.", {"to": ["Must be on or after 'from'."]})
+    if (period_to - period_from).days >= MAX_SUMMARY_DAYS:
+        raise ValidationFailed("The period is too long.", {"to": [f"At most {MAX_SUMMARY_DAYS} days after 'from'."]})
+    start = datetime.combine(period_from, time.min)
+    end = datetime.combine(period_to + timedelta(days=1), time.min)
+    shipped = [DispatchStatus.SHIPPED, DispatchStatus.RECEIVED]
+    statement = (
+        select(Dispatch.id, Network.code, City.name, Provider.name, Item.category, DispatchLine.quantity)
+        .select_from(Dispatch).join(DispatchLine, DispatchLine.dispatch_id == Dispatch.id)
+        .join(Item, Item.id == DispatchLine.item_id).join(City, City.id == Dispatch.city_id)
+        .join(Network, Network.id == City.network_id).join(Provider, Provider.id == Dispatch.provider_id)
+        .where(Dispatch.status.in_(shipped), Dispatch.shipped_at >= start, Dispatch.shipped_at < end)
+    )
+    if provider_id is not None:
+        statement = statement.where(Dispatch.provider_id == provider_id)
+    groups = {key: defaultdict(lambda: [set(), 0]) for key in ("network", "city", "provider", "category")}
+    for dispatch_id, network, city, provider, category, quantity in db.session.execute(statement):
+        for key, name in (("network", network), ("city", city), ("provider", provider), ("category", category)):
+            groups[key][name][0].add(dispatch_id)
+            groups[key][name][1] += quantity
+
+    def rows(key):
+        return [TotalRow(name=name, dispatches=len(ids), quantity=qty)
+                for name, (ids, qty) in sorted(groups[key].items(), key=lambda kv: (-kv[1][1], kv[0]))]
+
+    times = db.session.execute(
+        select(AssistanceRequest.approved_at, Dispatch.shipped_at, Dispatch.received_at)
+        .join(AssistanceRequest, AssistanceRequest.id == Dispatch.request_id)
+        .where(Dispatch.status.in_(shipped), Dispatch.shipped_at >= start, Dispatch.shipped_at < end)
+        .where(Dispatch.provider_id == provider_id if provider_id is not None else sa.true())
+    ).all()
+    hours = lambda a, b: (b - a).total_seconds() / 3600 if a and b else None  # noqa: E731
+    S = RequestStatus
+    open_states = [S.SUBMITTED, S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED]
+    open_requests = db.session.execute(
+        select(AssistanceRequest, City.name).join(City, City.id == AssistanceRequest.city_id)
+        .where(AssistanceRequest.status.in_(open_states), AssistanceRequest.created_at < end)
+        .order_by(AssistanceRequest.needed_by, AssistanceRequest.id)
+    ).all()
+    overdue = [OverdueRequest(reference=r.reference, city_name=name, priority=r.priority, needed_by=r.needed_by,
+                              status=r.status, days_overdue=(period_to - r.needed_by).days)
+               for r, name in open_requests if r.needed_by < period_to]
+    discrepancy_rows = db.session.execute(
+        select(Dispatch.reference, Item.code, Item.name, DispatchLine.rejected, DispatchLine.rejection_reason, City.name)
+        .join(Dispatch, Dispatch.id == DispatchLine.dispatch_id).join(Item, Item.id == DispatchLine.item_id)
+        .join(City, City.id == Dispatch.city_id)
+        .where(DispatchLine.rejected > 0, Dispatch.shipped_at >= start, Dispatch.shipped_at < end)
+        .where(Dispatch.provider_id == provider_id if provider_id is not None else sa.true())
+        .order_by(Dispatch.reference, DispatchLine.id)
+    ).all()
+    return DispatchSummaryData(
+        association_name=current_app.config["ASSOCIATION_NAME"], period_from=period_from, period_to=period_to,
+        totals_by_network=rows("network"), by_city=rows("city"), by_provider=rows("provider"),
+        by_category=rows("category"),
+        approved_to_shipped=_lead([hours(a, s) for a, s, _r in times]),
+        shipped_to_received=_lead([hours(s, r) for _a, s, r in times]),
+        open_requests=len(open_requests), overdue_requests=overdue,
+        discrepancies=[Discrepancy(dispatch_reference=ref, item_code=code, item_name=name, rejected=rejected,
+                                   reason=reason or "other", city_name=city)
+                       for ref, code, name, rejected, reason, city in discrepancy_rows],
+        verification_url="", verification_code="", page_size=current_app.config["PDF_PAGE_SIZE"],
+    )
+
+
+def dispatch_report(*, dispatch: Dispatch, by: User | None = None) -> tuple[Document, bytes]:
+    """The registered dispatch report of a dispatch (regenerated only when its data changed)."""
+    data = dispatch_report_data(dispatch)
+    return documents.issue(kind="dispatch_report", subject_type="dispatch", subject_key=str(dispatch.id), data=data,
+                           build=builders.build_dispatch_report, event_date=data.ship_date, by=by,
+                           name=dispatch.reference)
+
+
+def pick_list(*, dispatch: Dispatch, by: User | None = None) -> tuple[Document, bytes]:
+    """The registered pick list of a dispatch."""
+    data = pick_list_data(dispatch)
+    return documents.issue(kind="pick_list", subject_type="dispatch", subject_key=str(dispatch.id), data=data,
+                           build=builders.build_pick_list, event_date=data.prepared_on, by=by,
+                           name=dispatch.reference)
+
+
+def dispatch_summary(*, period_from: date, period_to: date, by: User | None = None,
+                     provider_id: int | None = None) -> tuple[Document, bytes]:
+    """The registered dispatch summary of a period (per provider when a provider asks)."""
+    data = summary_data(period_from, period_to, provider_id)
+    key = f"{period_from}..{period_to}" + (f":provider={provider_id}" if provider_id else "")
+    return documents.issue(kind="dispatch_summary", subject_type="period", subject_key=key, data=data,
+                           build=builders.build_dispatch_summary, event_date=period_to, by=by,
+                           name=f"{period_from}_{period_to}")

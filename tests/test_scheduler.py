@@ -1,0 +1,194 @@
+"""The scheduler: ticks on a grid, one run per tick however many schedulers, leases and advisory locks.
+
+The multi-process tests start real ``flask scheduler run`` processes against the test's database
+(a file: SQLite, or the PostgreSQL test database) with a one-second schedule, stop them with SIGTERM,
+and count the job runs they left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder import create_app, scheduler
+from health_responder.checks.models import JobRun
+from health_responder.db import utcnow
+from health_responder.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = str(Path(sys.executable).with_name("flask"))
+
+
+def subprocess_env(database_url: str, tmp_path: Path, **settings) -> dict:
+    """Environment for a ``flask`` subprocess on the test's database, with FLASK_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    env.update({"FLASK_APP": "wsgi", "DATABASE_URL": database_url, "REPORTS_DIR": str(tmp_path / "reports"),
+                "FLASK_SECRET_KEY": "test-secret", "FLASK_LOG_JSON": "false", "PYTHONUNBUFFERED": "1"})
+    env.update({f"FLASK_{key}": json.dumps(value) for key, value in settings.items()})
+    return env
+
+
+def _runs(app, name: str | None = None) -> list[JobRun]:
+    with app.app_context(), db.read_session() as session:
+        statement = select(JobRun).order_by(JobRun.scheduled_for, JobRun.id)
+        if name:
+            statement = statement.where(JobRun.name == name)
+        rows = session.scalars(statement).all()
+        session.expunge_all()
+    return rows
+
+
+def test_ticks_fall_on_a_fixed_grid():
+    moment = datetime(2026, 12, 1, 10, 7, 31, 500, tzinfo=UTC)
+    assert scheduler.tick(moment, 300) == datetime(2026, 12, 1, 10, 5, tzinfo=UTC)
+    assert scheduler.tick(moment, 3600) == datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    assert scheduler.next_tick(moment, 60) == datetime(2026, 12, 1, 10, 8, tzinfo=UTC)
+    assert scheduler.tick(moment, 1) == datetime(2026, 12, 1, 10, 7, 31, tzinfo=UTC)
+
+
+def test_create_app_never_starts_a_scheduler(app):
+    create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "x",
+                "REPORTS_DIR": app.config["REPORTS_DIR"]})
+    assert not [t for t in threading.enumerate() if "APScheduler" in t.name]
+
+
+@pytest.mark.both_databases
+def test_a_tick_is_claimed_once(app):
+    tick = scheduler.tick(utcnow(), 60)
+    with app.app_context():
+        first = scheduler.run_job("low_stock", scheduled_for=tick, trigger="schedule")
+        with pytest.raises(scheduler.TickTaken):
+            scheduler.run_job("low_stock", scheduled_for=tick, trigger="schedule")
+    assert first.outcome == "succeeded" and [r.id for r in _runs(app)] == [first.id]
+
+
+def _insert_running(app, *, lease_until: datetime) -> int:
+    with app.app_context(), db.write_session() as session:
+        run = JobRun(name="low_stock", scheduled_for=utcnow() - timedelta(minutes=5), trigger="schedule",
+                     lease_until=lease_until, outcome="running", runner="elsewhere:1")
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def test_sqlite_a_live_lease_makes_the_next_tick_skip_and_an_expired_one_is_abandoned(app, login_as):
+    coordinator = login_as("coordinator")
+    stuck = _insert_running(app, lease_until=utcnow() + timedelta(minutes=5))
+    with app.app_context(), pytest.raises(scheduler.JobBusy):
+        scheduler.run_job("low_stock", scheduled_for=scheduler.tick(utcnow(), 60), trigger="schedule")
+    busy = coordinator.post("/api/v1/jobs/low_stock/run", json={})
+    assert busy.status_code == 409 and "already running" in busy.json["message"]
+
+    with app.app_context(), db.write_session() as session:
+        session.execute(sa.update(JobRun).where(JobRun.id == stuck).values(lease_until=utcnow() - timedelta(seconds=1)))
+    with app.app_context():
+        fresh = scheduler.run_job("low_stock", scheduled_for=scheduler.tick(utcnow(), 60), trigger="schedule")
+
+    outcomes = {r.id: r.outcome for r in _runs(app)}
+    assert outcomes == {stuck: "abandoned", fresh.id: "succeeded"}
+
+
+@pytest.mark.both_databases
+def test_postgresql_advisory_lock_keeps_runs_from_overlapping(app, backend):
+    if backend != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite uses the lease (test above)")
+    stuck = _insert_running(app, lease_until=utcnow() + timedelta(minutes=5))
+    with app.app_context():
+        holder = db.engine.connect()
+        holder.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": scheduler._lock_key("low_stock")})
+        holder.commit()
+        try:
+            with pytest.raises(scheduler.JobBusy):
+                scheduler.run_job("low_stock", scheduled_for=scheduler.tick(utcnow(), 60), trigger="schedule")
+        finally:
+            holder.close()  # like a killed runner: the server drops the lock with the connection
+        fresh = scheduler.run_job("low_stock", scheduled_for=scheduler.tick(utcnow(), 60), trigger="schedule")
+    # The lock was free, so the old "running" row belonged to a dead runner: abandoned at once.
+    assert {r.id: r.outcome for r in _runs(app)} == {stuck: "abandoned", fresh.id: "succeeded"}
+
+
+def test_cli_list_shows_each_check_its_interval_and_last_run(app, runner):
+    with app.app_context():
+        scheduler.run_job("near_expiry", scheduled_for=utcnow(), trigger="cli")
+    result = runner.invoke(args=["scheduler", "list"])
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line and not line.startswith(" ")}
+    assert "300s" in lines["auto_allocate"] and "never" in lines["auto_allocate"]
+    assert "succeeded" in lines["near_expiry"] and "60s" in lines["send_notifications"]
+
+
+def test_cli_run_once_runs_a_check_and_rejects_an_unknown_one(app, runner):
+    result = runner.invoke(args=["scheduler", "run-once", "overdue_requests"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["outcome"] == "succeeded"
+    assert [r.trigger for r in _runs(app)] == ["cli"]
+    unknown = runner.invoke(args=["scheduler", "run-once", "nope"])
+    assert unknown.exit_code != 0 and "No check named 'nope'" in unknown.output
+
+
+def _start_schedulers(count: int, env: dict, tmp_path: Path) -> list[tuple[subprocess.Popen, Path]]:
+    started = []
+    for index in range(count):
+        log = tmp_path / f"scheduler-{index}.log"
+        process = subprocess.Popen([FLASK, "scheduler", "run"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=log.open("w"))
+        started.append((process, log))
+    return started
+
+
+def _wait_started(started, timeout: float = 30) -> float:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if all("Scheduler started" in log.read_text() for _p, log in started):
+            return time.time()
+        for process, log in started:
+            assert process.poll() is None, log.read_text()[-2000:]
+        time.sleep(0.1)
+    raise AssertionError("schedulers did not start: " + " | ".join(log.read_text()[-500:] for _p, log in started))
+
+
+def _stop(started) -> None:
+    for process, _log in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process, log in started:
+        try:
+            assert process.wait(timeout=20) == 0, log.read_text()[-2000:]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+
+
+@pytest.mark.slow
+@pytest.mark.both_databases
+def test_several_scheduler_processes_run_each_tick_exactly_once(app, database_url, backend, tmp_path):
+    count, ticks = (4, 10) if backend == "postgresql" else (2, 10)
+    env = subprocess_env(database_url, tmp_path, JOB_SCHEDULES={"overdue_requests": 1}, JOB_LEASE_SECONDS=30)
+    started = _start_schedulers(count, env, tmp_path)
+    try:
+        all_up = _wait_started(started)
+        time.sleep(ticks + 1.5)
+        stopped_at = time.time()
+    finally:
+        _stop(started)
+
+    runs = _runs(app, "overdue_requests")
+    stamps = [r.scheduled_for.timestamp() for r in runs]
+    assert len(stamps) == len(set(stamps)), "a tick ran twice"
+    assert all(r.outcome == "succeeded" and r.trigger == "schedule" for r in runs)
+    # Every tick while all schedulers were up ran, once: a contiguous run of one-second ticks.
+    window = [s for s in stamps if all_up + 1 <= s <= stopped_at - 1]
+    assert len(window) >= ticks - 1
+    assert window == [window[0] + i for i in range(len(window))], f"missed ticks: {window}"
+    assert len({r.runner for r in runs}) >= 1

@@ -1,0 +1,91 @@
+"""The knowledge hub: links and PDFs published by providers and staff, searched by everyone."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from health_responder.training.models import MATERIAL_MAX_BYTES
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def upload(client, content=PDF, content_type="application/pdf", filename="guide.pdf", **fields):
+    form = {"title": "Concentrator guide", "topic": "oxygen_therapy", "language": "en"} | fields
+    form["file"] = (io.BytesIO(content), filename, content_type)
+    return client._client.post("/api/v1/materials", data=form, content_type="multipart/form-data",
+                                headers=client._headers(None))
+
+
+def test_provider_publishes_a_link_and_everyone_finds_it(provider, api):
+    made = provider.post("/api/v1/materials", json={"title": "WHO oxygen guide", "topic": "oxygen_therapy",
+                                                    "language": "en", "url": "https://who.example.org/oxygen"})
+    assert made.status_code == 201
+    assert (made.json["kind"], made.json["provider_id"], made.json["file_url"]) == \
+        ("link", provider.user.provider_id, None)
+    found = api("city").get("/api/v1/materials", query_string={"topic": "oxygen_therapy", "q": "who"})
+    assert [m["id"] for m in found.json["items"]] == [made.json["id"]]
+    link_file = api("city").get(f"/api/v1/materials/{made.json['id']}/file")
+    assert link_file.status_code == 409 and "link" in link_file.json["message"]
+
+
+def test_provider_uploads_a_pdf_that_downloads_byte_for_byte(provider, api, app):
+    made = upload(provider, language="ko", title="산소 농축기 안내서")
+    assert made.status_code == 201, made.json
+    body = made.json
+    assert (body["kind"], body["size"], body["content_type"], body["language"]) == ("pdf", len(PDF), "application/pdf", "ko")
+    with api("city").get(body["file_url"]) as downloaded:
+        assert downloaded.status_code == 200 and downloaded.mimetype == "application/pdf" and downloaded.data == PDF
+    from pathlib import Path
+
+    assert (Path(app.config["REPORTS_DIR"]) / "materials" / f"{body['sha256']}.pdf").read_bytes() == PDF
+
+
+@pytest.mark.parametrize(("content", "content_type", "message"), [
+    (b"MZ\x90\x00 not a pdf at all", "application/pdf", "Not a PDF"),
+    (PDF, "text/plain", "application/pdf"),
+    (b"", "application/pdf", "empty"),
+])
+def test_uploads_that_are_not_pdfs_are_refused_naming_the_file(provider, content, content_type, message):
+    response = upload(provider, content=content, content_type=content_type)
+    assert response.status_code == 422 and message in response.json["errors"]["file"][0], response.json
+
+
+def test_a_pdf_over_10_mb_is_refused_and_one_just_under_is_taken(provider):
+    too_big = upload(provider, content=PDF + b"0" * (MATERIAL_MAX_BYTES - len(PDF) + 1))
+    assert too_big.status_code in (413, 422)
+    if too_big.status_code == 422:
+        assert "file" in too_big.json["errors"]
+    fits = upload(provider, content=PDF + b"0" * (MATERIAL_MAX_BYTES - len(PDF)))
+    assert fits.status_code == 201 and fits.json["size"] == MATERIAL_MAX_BYTES
+
+
+def test_bad_material_input_names_the_field(provider, api):
+    assert "url" in provider.post("/api/v1/materials", json={"title": "x", "topic": "oxygen_therapy",
+                                                              "url": "ftp://x"}).json["errors"]
+    assert "topic" in provider.post("/api/v1/materials", json={"title": "x", "topic": "astrology",
+                                                                "url": "https://x.example.org"}).json["errors"]
+    assert "title" in upload(provider, title="").json["errors"]
+    missing = provider._client.post("/api/v1/materials", data={"title": "x", "topic": "oxygen_therapy"},
+                                    content_type="multipart/form-data", headers=provider._headers(None))
+    assert missing.status_code == 422 and "file" in missing.json["errors"]
+
+
+def test_cities_cannot_publish_and_coordinators_can(api, topics):
+    body = {"title": "Hand hygiene", "topic": "infection_control", "url": "https://who.example.org/hands"}
+    assert api("city").post("/api/v1/materials", json=body).status_code == 403
+    made = api("coordinator").post("/api/v1/materials", json=body)
+    assert made.status_code == 201 and made.json["provider_id"] is None
+
+
+def test_materials_filter_by_language_and_kind(provider, api):
+    provider.post("/api/v1/materials", json={"title": "Guide", "topic": "oxygen_therapy", "language": "en",
+                                             "url": "https://docs.example.org/en"})
+    korean = upload(provider, language="ko").json
+    city = api("city")
+    assert [m["id"] for m in city.get("/api/v1/materials", query_string={"language": "ko"}).json["items"]] == \
+        [korean["id"]]
+    assert [m["id"] for m in city.get("/api/v1/materials", query_string={"kind": "pdf"}).json["items"]] == \
+        [korean["id"]]
+    assert city.get("/api/v1/materials/999999").status_code == 404

@@ -1,0 +1,48 @@
+"""The training_reminders check: one reminder per enrolled participant, however many ticks run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from health_responder.extensions import db
+from health_responder.notifications.models import Notification
+from health_responder.training.jobs import training_reminders
+from tests.training.conftest import enrol
+
+
+def test_reminders_are_queued_once_per_participant_across_two_runs(app, api, make, new_program):
+    now = datetime.now(UTC)
+    soon = new_program(capacity=2, starts_at=(now + timedelta(hours=30)).isoformat(),
+                       ends_at=(now + timedelta(hours=33)).isoformat(), enrolment_deadline=now.date().isoformat())
+    later = new_program(title="Next month", starts_at=(now + timedelta(days=30)).isoformat(),
+                        ends_at=(now + timedelta(days=30, hours=3)).isoformat())
+    city = make.city()
+    clerk, colleague = api("city", city=city), make.user("city", city=city)
+    a = enrol(clerk, soon["id"], "Ana", "ana@a.example.org").json
+    b = enrol(clerk, soon["id"], "Ben", "ben@a.example.org").json
+    waiting = enrol(clerk, soon["id"], "Cy", "cy@a.example.org").json
+    enrol(clerk, later["id"], "Ana", "ana@a.example.org")
+    assert waiting["status"] == "waitlisted"
+
+    with app.app_context():
+        first = training_reminders(now=now)
+        second = training_reminders(now=now + timedelta(hours=1))
+        keys = sorted(db.session.scalars(select(Notification.message_id)).all())
+
+    assert first == {"programs": 1, "participants": 2, "queued": 4}
+    assert second == {"programs": 1, "participants": 0, "queued": 0}
+    assert keys == sorted(f"training-reminder:{e['id']}:user={u}" for e in (a, b) for u in (clerk.user.id, colleague.id))
+
+
+def test_no_reminders_for_programs_that_already_started_or_are_cancelled(app, api, provider, new_program):
+    now = datetime.now(UTC)
+    program = new_program(starts_at=(now + timedelta(hours=10)).isoformat(),
+                          ends_at=(now + timedelta(hours=12)).isoformat(), enrolment_deadline=now.date().isoformat())
+    enrol(api("city"), program["id"], "Ana", "ana@a.example.org")
+    with app.app_context():
+        assert training_reminders(now=now + timedelta(hours=11))["programs"] == 0
+    provider.post(f"/api/v1/training/programs/{program['id']}/cancel")
+    with app.app_context():
+        assert training_reminders(now=now)["queued"] == 0
