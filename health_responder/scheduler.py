@@ -160,6 +160,10 @@ class _AdvisoryLock:
         try:
             self.connection.scalar(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
             self.connection.commit()
+        except Exception:
+            # Never hand a connection that may still hold the lock back to the pool.
+            self.connection.invalidate()
+            raise
         finally:
             self.connection.close()
             self.connection = None

@@ -105,7 +105,8 @@ def test_postgresql_advisory_lock_keeps_runs_from_overlapping(app, backend):
         pytest.skip("advisory locks are PostgreSQL's; SQLite uses the lease (test above)")
     stuck = _insert_running(app, lease_until=utcnow() + timedelta(minutes=5))
     with app.app_context():
-        holder = db.engine.connect()
+        other_runner = sa.create_engine(app.config["DATABASE_URL"], poolclass=sa.pool.NullPool)
+        holder = other_runner.connect()
         holder.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": scheduler._lock_key("low_stock")})
         holder.commit()
         try:
@@ -113,6 +114,7 @@ def test_postgresql_advisory_lock_keeps_runs_from_overlapping(app, backend):
                 scheduler.run_job("low_stock", scheduled_for=scheduler.tick(utcnow(), 60), trigger="schedule")
         finally:
             holder.close()  # like a killed runner: the server drops the lock with the connection
+            other_runner.dispose()
         fresh = scheduler.run_job("low_stock", scheduled_for=scheduler.tick(utcnow(), 60), trigger="schedule")
     # The lock was free, so the old "running" row belonged to a dead runner: abandoned at once.
     assert {r.id: r.outcome for r in _runs(app)} == {stuck: "abandoned", fresh.id: "succeeded"}
