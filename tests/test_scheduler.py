@@ -143,8 +143,9 @@ def _start_schedulers(count: int, env: dict, tmp_path: Path) -> list[tuple[subpr
     started = []
     for index in range(count):
         log = tmp_path / f"scheduler-{index}.log"
-        process = subprocess.Popen([FLASK, "scheduler", "run"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=log.open("w"))
+        with log.open("w") as stderr:
+            process = subprocess.Popen([FLASK, "scheduler", "run"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=stderr)
         started.append((process, log))
     return started
 

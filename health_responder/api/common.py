@@ -6,14 +6,72 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from flask import has_request_context, request
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates
+
+#: JSON types each field kind accepts in a JSON body (marshmallow alone would take "5" for 5, 1 for true).
+_JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
+    (fields.Boolean, (bool,), "a boolean"),
+    (fields.Integer, (int,), "an integer"),
+    (fields.Float, (int, float), "a number"),
+    (fields.Decimal, (int, float), "a number"),
+    (fields.String, (str,), "a string"),
+    (fields.Date, (str,), "a date string"),
+    (fields.DateTime, (str,), "a date-time string"),
+    (fields.List, (list,), "a list"),
+    (fields.Nested, (dict,), "an object"),
+    (fields.Dict, (dict,), "an object"),
+]
+
+
+def _type_errors(schema: Schema, data: dict) -> dict:
+    errors: dict = {}
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        if key not in data or field.dump_only:
+            continue
+        problem = _field_errors(field, data[key])
+        if problem:
+            errors[key] = problem
+    return errors
+
+
+def _field_errors(field: fields.Field, value):
+    if value is None:
+        return None if field.allow_none else ["Field may not be null."]
+    for kind, accepted, label in _JSON_TYPES:
+        if isinstance(field, kind):
+            if not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted):
+                return [f"Not a valid value: expected {label}."]
+            break
+    if isinstance(field, fields.List) and isinstance(value, list):
+        nested = {i: _field_errors(field.inner, v) for i, v in enumerate(value)}
+        nested = {i: e for i, e in nested.items() if e}
+        return nested or None
+    if isinstance(field, fields.Nested) and isinstance(value, dict) and isinstance(field.schema, Schema):
+        return _type_errors(field.schema, value) or None
+    return None
 
 
 class StrictSchema(Schema):
-    """Base of every input schema: unknown fields are an error, named in ``errors``."""
+    """Base of every input schema: unknown fields are an error, named in ``errors``.
+
+    When the schema reads a JSON body, values must also have the JSON type the field declares: a
+    string is not an integer and 0 is not false. Query strings are text by nature and are left to the
+    fields' own parsing.
+    """
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _json_types(self, data, **_kwargs):
+        if has_request_context() and request.is_json and isinstance(data, dict) \
+                and data == request.get_json(silent=True):
+            errors = _type_errors(self, data)
+            if errors:
+                raise ValidationError(errors)
+        return data
 
 
 class ErrorSchema(Schema):

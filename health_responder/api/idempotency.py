@@ -118,6 +118,10 @@ def idempotent(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get(HEADER)
+        # Authentication read in the request's session. End that transaction: on SQLite it holds the
+        # write lock, which the key's claim needs, and parsing the body need not hold it either (the
+        # view's work begins a transaction of its own).
+        db.session.commit()
         if key is None:
             return view(*args, **kwargs)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
@@ -126,9 +130,6 @@ def idempotent(view: Callable) -> Callable:
         user_id = g.user.id
         endpoint = f"{request.method} {request.path}"[:300]
         digest = body_hash()
-        # Authentication read in the request's session; end that transaction so that on SQLite it does
-        # not hold the write lock the claim needs (the view begins a new one).
-        db.session.commit()
         existing = _claim(user_id=user_id, key=key, endpoint=endpoint, digest=digest)
         if existing is not None:
             return _replay(existing, endpoint=endpoint, digest=digest)

@@ -26,8 +26,9 @@ SHIPPERS = (Role.PROVIDER, *STAFF)
 
 
 def _answer(dispatch):
+    view = queries.view(dispatch)  # read inside the transaction that wrote it
     db.session.commit()
-    return queries.view(dispatch)
+    return view
 
 
 @blp.route("/dispatches")

@@ -1,9 +1,10 @@
 """Dispatch schemas, by direction: *CreateSchema / *Schema; receipts and discrepancies."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.dispatch.models import REJECTION_REASONS, DispatchStatus
+from health_responder.health_requests.schemas import flatten
 
 _label = validate.Length(min=1, max=200)
 
@@ -31,6 +32,10 @@ class ReceiptLineSchema(StrictSchema):
 
 
 class ReceiptSchema(StrictSchema):
+    def handle_error(self, error, data, **kwargs):
+        """Name nested fields by their path (``lines.0.accepted``), as the services do."""
+        raise ValidationError(flatten(error.messages)) from error
+
     lines = fields.List(fields.Nested(ReceiptLineSchema), required=True, validate=validate.Length(min=1, max=1000))
     received_by = fields.String(required=True, validate=_label)
 

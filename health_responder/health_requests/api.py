@@ -43,8 +43,11 @@ def as_json(data, status: int = 200):
 
 
 def _answer(request, status: int = 200):
+    # The view is read inside the transaction that wrote it: reading after the commit would begin another
+    # (on SQLite an IMMEDIATE one, queuing behind every writer again).
+    view = queries.request_view(request)
     db.session.commit()
-    return as_json(queries.request_view(request), status)
+    return as_json(view, status)
 
 
 @blp.route("/requests")

@@ -19,7 +19,23 @@ class LineInputSchema(StrictSchema):
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
 
 
+def flatten(messages: dict, prefix: str = "") -> dict:
+    """``{"lines": {0: {"quantity": [...]}}}`` → ``{"lines.0.quantity": [...]}``: one field path per message."""
+    flat: dict = {}
+    for key, value in messages.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, path + "."))
+        else:
+            flat[path] = value
+    return flat
+
+
 class _LinesMixin:
+    def handle_error(self, error, data, **kwargs):
+        """Name nested fields by their path (``lines.0.quantity``), as the services do."""
+        raise ValidationError(flatten(error.messages)) from error
+
     @validates_schema
     def _distinct_items(self, data, **_kwargs):
         seen: dict[int, int] = {}

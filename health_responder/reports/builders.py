@@ -17,7 +17,7 @@ import functools
 import hashlib
 import io
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from itertools import groupby
 
@@ -108,13 +108,6 @@ CELL_PAD_X = 3
 CELL_PAD_Y = 2
 STYLE_CELL = ParagraphStyle("cell", fontName=BASE_FONT, fontSize=CELL_FONT_SIZE, leading=CELL_LEADING, textColor=INK)
 STYLE_CELL_BOLD = ParagraphStyle("cell-bold", parent=STYLE_CELL, fontName=BOLD_FONT)
-#: Header cells wrap (a long label in a narrow column) and take their column's alignment.
-STYLE_HEADER_CELL = ParagraphStyle("header-cell", parent=STYLE_CELL, fontName=BOLD_FONT, textColor=colors.white)
-HEADER_CELL_STYLES = {
-    "LEFT": STYLE_HEADER_CELL,
-    "RIGHT": ParagraphStyle("header-cell-right", parent=STYLE_HEADER_CELL, alignment=TA_RIGHT),
-    "CENTER": ParagraphStyle("header-cell-center", parent=STYLE_HEADER_CELL, alignment=TA_CENTER),
-}
 #: No row can be lower than one line of text plus its padding: bounds the rows a page may hold.
 MIN_ROW_HEIGHT = CELL_LEADING + 2 * CELL_PAD_Y
 
@@ -214,13 +207,13 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
                ("Lot", 24 * mm, "LEFT"), ("Expiry", 19 * mm, "LEFT"), ("Qty", 14 * mm, "RIGHT"),
                ("Unit", 15 * mm, "LEFT"), ("Cold chain", 15 * mm, "CENTER")]
     widths = _widths(columns, width)
-    rows = [
+    # Rows are handed over as a generator: the table alone holds them, and lets go page by page.
+    story += _data_table(columns, widths, (
         [str(n), _cell(fonts, line.item_code, widths[1]), _cell(fonts, line.item_name, widths[2]),
          _cell(fonts, line.lot_code, widths[3]), _date(line.expires_on), _quantity(line.quantity),
          _cell(fonts, line.unit, widths[6]), cold if line.cold_chain else ""]
         for n, line in enumerate(data.lines, 1)
-    ]
-    story += _data_table(columns, widths, rows, empty="No lines.")
+    ), empty="No lines.")
     total = sum(line.quantity for line in data.lines)
     story.append(Paragraph(
         f"{len(data.lines)} line{'s' if len(data.lines) != 1 else ''}, {_quantity(total)} units in total."
@@ -272,16 +265,17 @@ def build_pick_list(data: PickListData) -> bytes:
                ("Expiry", 19 * mm, "LEFT"), ("Qty", 13 * mm, "RIGHT"), ("Unit", 14 * mm, "LEFT"),
                ("Cold", 10 * mm, "CENTER")]
     widths = _widths(columns, width)
-    number = 0
+    first = 1
     for location, group in groupby(lines, key=lambda line: clean_text(line.location_name, single_line=True)):
         group = list(group)
-        rows = []
-        for line in group:
-            number += 1
-            rows.append([box, str(number), _cell(fonts, line.bin, widths[2]), _cell(fonts, line.item_code, widths[3]),
-                         _cell(fonts, line.item_name, widths[4]), _cell(fonts, line.lot_code, widths[5]),
-                         _date(line.expires_on), _quantity(line.quantity), _cell(fonts, line.unit, widths[8]),
-                         cold if line.cold_chain else ""])
+        rows = (
+            [box, str(number), _cell(fonts, line.bin, widths[2]), _cell(fonts, line.item_code, widths[3]),
+             _cell(fonts, line.item_name, widths[4]), _cell(fonts, line.lot_code, widths[5]),
+             _date(line.expires_on), _quantity(line.quantity), _cell(fonts, line.unit, widths[8]),
+             cold if line.cold_chain else ""]
+            for number, line in enumerate(group, first)
+        )
+        first += len(group)
         # A location heading alone at the foot of a page is useless: keep room for a few rows.
         story.append(CondPageBreak(STYLE_SECTION.leading + 6 * MIN_ROW_HEIGHT))
         story.append(Paragraph(
@@ -366,14 +360,12 @@ def build_dispatch_summary(data: DispatchSummaryData) -> bytes:
     columns = [("Dispatch", 32 * mm, "LEFT"), ("Item code", 28 * mm, "LEFT"), ("Item", None, "LEFT"),
                ("City", 30 * mm, "LEFT"), ("Rejected", 16 * mm, "RIGHT"), ("Reason", 20 * mm, "LEFT")]
     widths = _widths(columns, width)
-    rows = [
+    story += _data_table(columns, widths, (
         [_cell(fonts, d.dispatch_reference, widths[0]), _cell(fonts, d.item_code, widths[1]),
          _cell(fonts, d.item_name, widths[2]), _cell(fonts, d.city_name, widths[3]), _quantity(d.rejected),
          _cell(fonts, d.reason, widths[5])]
         for d in data.discrepancies
-    ]
-    story += _data_table(columns, widths, rows, empty="No discrepancy.",
-                         total=["Total", "", "", "", _quantity(rejected), ""] if rows else None)
+    ), empty="No discrepancy.", total=["Total", "", "", "", _quantity(rejected), ""])
     return _render(story, fonts=fonts, pagesize=pagesize, title=f"{title} {period}", author=data.association_name,
                    doc_date=data.period_to, band=(data.association_name, title, period),
                    footer_left=_footer_left(f"{title} {period}", data.verification_code))
@@ -716,7 +708,7 @@ def _totals_table(fonts: FontSet, label: str, rows: Sequence[TotalRow], width: f
     # Across categories a dispatch counts once per category, so their dispatch counts do not add up.
     footer = ["Total", str(sum(row.dispatches for row in rows)) if count_total else "", _quantity(total),
               "100.0 %" if total else "—"]
-    return _data_table(columns, widths, body, empty="Nothing dispatched.", total=footer if rows else None)
+    return _data_table(columns, widths, body, empty="Nothing dispatched.", total=footer)
 
 
 def _lead_row(stage: str, lead: LeadTime) -> list[str]:
@@ -754,9 +746,9 @@ class PagedTable(Flowable):
         self._table: Table | None = None
         self._wrapped_for: tuple[float, float] | None = None
 
-    def _slice(self, stop: int) -> Table:
-        return Table(self._header + self._rows[:stop], colWidths=self._widths, repeatRows=len(self._header),
-                     style=self._style, hAlign="LEFT")
+    def _slice(self, stop: int, heights: list[float] | None = None) -> Table:
+        return Table(self._header + self._rows[:stop], colWidths=self._widths, rowHeights=heights,
+                     repeatRows=len(self._header), style=self._style, hAlign="LEFT")
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
         end = len(self._rows)
@@ -785,19 +777,21 @@ class PagedTable(Flowable):
             fitting += 1
         if fitting == 0:
             return []
+        # The heights just measured are passed on, so the page's rows are not measured again.
+        page = self._slice(fitting, list(heights[: len(self._header) + fitting]))
         if fitting >= len(self._rows):
-            return [self._slice(fitting)]
-        rest = PagedTable(self._header, self._rows[fitting:], self._widths, self._style)
-        return [self._slice(fitting), rest]
+            return [page]
+        return [page, PagedTable(self._header, self._rows[fitting:], self._widths, self._style)]
 
     def draw(self):
         self._table.drawOn(self.canv, 0, 0)
 
 
-def _data_table(columns: list[tuple[str, float | None, str]], widths: list[float], rows: list[list], *,
+def _data_table(columns: list[tuple[str, float | None, str]], widths: list[float], rows: Iterable[list], *,
                 empty: str = "", total: list[str] | None = None) -> list[Flowable]:
-    """A data table (header repeated on each page) and, when given, its total row just below."""
-    header = [[Paragraph(_label_markup(label), HEADER_CELL_STYLES[align]) for label, _, align in columns]]
+    """A data table (header repeated on each page) and, when given and rows exist, a total row below."""
+    rows = list(rows)
+    header = [[_cell(get_fonts(), label, width, bold=True) for (label, _, _), width in zip(columns, widths)]]
     style = TableStyle(list(DATA_TABLE_STYLE.getCommands()) + [
         ("ALIGN", (i, 0), (i, -1), align) for i, (_, _, align) in enumerate(columns) if align != "LEFT"
     ])
@@ -818,11 +812,6 @@ def _data_table(columns: list[tuple[str, float | None, str]], widths: list[float
     return out
 
 
-def _label_markup(label: str) -> str:
-    """A column label as Paragraph markup (labels are ours, but may hold a user-named category)."""
-    return get_fonts().markup(label)
-
-
 def _widths(columns: list[tuple[str, float | None, str]], width: float) -> list[float]:
     """Column widths, the one given as None taking what the others leave."""
     fixed = sum(w for _, w, _ in columns if w is not None)
@@ -831,13 +820,55 @@ def _widths(columns: list[tuple[str, float | None, str]], width: float) -> list[
     return [share if w is None else w for _, w, _ in columns]
 
 
-def _cell(fonts: FontSet, value: object, width: float) -> str | Paragraph:
-    """A table cell for user text: a plain string when it fits on one line in the base font (fast,
-    and drawn literally), else a wrapping Paragraph of escaped markup."""
+def _cell(fonts: FontSet, value: object, width: float, *, bold: bool = False) -> str | Paragraph:
+    """A table cell for user text, drawn literally and wrapped to ``width``.
+
+    Text the base font covers becomes a plain string broken into lines here: a table draws such a
+    string as it is, several times faster than a Paragraph. Other text (CJK, say) becomes a
+    Paragraph of escaped markup, which switches fonts run by run.
+    """
     text = clean_text(value, max_length=MAX_CELL, single_line=True)
-    if fonts.covers(text) and pdfmetrics.stringWidth(text, BASE_FONT, CELL_FONT_SIZE) <= width - 2 * CELL_PAD_X:
-        return text
-    return Paragraph(fonts.markup(text), STYLE_CELL)
+    if fonts.covers(text):
+        font = BOLD_FONT if bold else BASE_FONT
+        return "\n".join(_wrap(text, font, CELL_FONT_SIZE, width - 2 * CELL_PAD_X))
+    return Paragraph(fonts.markup(text, bold=bold), STYLE_CELL_BOLD if bold else STYLE_CELL)
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy line breaking at spaces; a word wider than the line is broken between characters."""
+    measure = functools.partial(pdfmetrics.stringWidth, fontName=font, fontSize=size)
+    if measure(text) <= width:
+        return [text]
+    space = measure(" ")
+    lines: list[str] = []
+    current, current_width = "", 0.0
+    for word in text.split():
+        word_width = measure(word)
+        if current and current_width + space + word_width <= width:
+            current, current_width = f"{current} {word}", current_width + space + word_width
+            continue
+        if current:
+            lines.append(current)
+        while word_width > width and len(word) > 1:
+            cut = _longest_prefix(word, measure, width)
+            lines.append(word[:cut])
+            word = word[cut:]
+            word_width = measure(word)
+        current, current_width = word, word_width
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def _longest_prefix(word: str, measure: Callable[[str], float], width: float) -> int:
+    low, high = 1, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(word[:middle]) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _fit(fonts: FontSet, text: str, size: float, width: float) -> str:

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from health_responder.api.common import page_of
+from health_responder.api.idempotency import idempotent
 from health_responder.auth.access import STAFF, roles_required
 from health_responder.auth.models import Role
 from health_responder.errors import NotFound, ValidationFailed
@@ -45,6 +46,7 @@ class Lots(MethodView):
         return queries.list_lots(g.user, args)
 
     @roles_required(*KEEPERS)
+    @idempotent
     @blp.arguments(LotCreateSchema)
     @blp.response(201, LotSchema)
     def post(self, data):
@@ -87,6 +89,7 @@ class LotById(MethodView):
 @blp.route("/lots/<int:lot_id>/adjustments")
 class Adjustments(MethodView):
     @roles_required(*KEEPERS)
+    @idempotent
     @blp.arguments(AdjustmentCreateSchema)
     @blp.response(201, MovementSchema)
     def post(self, data, lot_id):

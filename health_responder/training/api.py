@@ -5,9 +5,7 @@ Programs and enrolments live under /api/v1/training/…; the knowledge hub under
 
 from __future__ import annotations
 
-import io
-
-from flask import g, request, send_file
+from flask import Response, g, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
@@ -176,13 +174,16 @@ class EnrolmentCertificate(MethodView):
     @roles_required()
     @blp.doc(responses=_PDF)
     def get(self, enrolment_id):
-        """The completion certificate of a completed participant (PDF)."""
-        enrolment = queries.get_enrolment(enrolment_id, g.user)
-        pdf = services.certificate_pdf(enrolment=enrolment, by=g.user)
-        response = send_file(io.BytesIO(pdf), mimetype="application/pdf",
-                             download_name=f"certificate-{enrolment.id}.pdf")
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        """The completion certificate of a completed participant (PDF, registered with its verification code)."""
+        db.begin_write()  # a GET that may register a document: begin as a writer (SQLite IMMEDIATE)
+        document, content = services.certificate(enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user)
+        db.session.commit()
+        return Response(content, mimetype="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="{document.path.rsplit("/", 1)[-1]}"',
+            "X-Document-SHA256": document.sha256,
+            "X-Verification-Code": document.verification_code,
+            "Cache-Control": "private, no-store",
+        })
 
 
 # --- readiness ------------------------------------------------------------------------------------

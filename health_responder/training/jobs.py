@@ -13,7 +13,13 @@ from sqlmodel import select
 
 from health_responder.extensions import db
 from health_responder.notifications import services as notifications
-from health_responder.training.models import Enrolment, EnrolmentStatus, ProgramMode, ProgramStatus, TrainingProgram
+from health_responder.training.models import (
+    Enrolment,
+    EnrolmentStatus,
+    ProgramMode,
+    ProgramStatus,
+    TrainingProgram,
+)
 
 #: How long before the start a reminder goes out.
 REMINDER_WINDOW = timedelta(hours=48)

@@ -28,6 +28,8 @@ from health_responder.audit import services as audit
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import lock, utcnow
+from health_responder.documents import services as documents
+from health_responder.documents.models import Document
 from health_responder.errors import Conflict, Duplicate, InvalidTransition, NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.notifications import services as notifications
@@ -410,20 +412,23 @@ def certificate_data(*, enrolment: Enrolment, verification_code: str = "", verif
         page_size=current_app.config.get("PDF_PAGE_SIZE", "A4"))
 
 
-def certificate_pdf(*, enrolment: Enrolment, by: User) -> bytes:
-    """The completion certificate of a completed participant, as PDF bytes.
+def certificate(*, enrolment: Enrolment, by: User) -> tuple[Document, bytes]:
+    """The registered completion certificate of a completed participant, with its verification code.
 
-    The document registry (documents/services.py) does not exist yet: until it does, the PDF is built
-    on each request without a verification code (the same data gives the same content).
+    Registered in the document registry: asked again with unchanged data, the same file comes back
+    (still "current"); a changed name or title supersedes it with a new one. The caller commits.
     """
+    from health_responder.reports.builders import build_certificate
+
     program = db.session.get(TrainingProgram, enrolment.program_id)
     _check_enrolment_actor(enrolment, by, program)
     if enrolment.status != E.COMPLETED:
         raise Conflict(f"Only a participant who completed the program has a certificate; this one is "
                        f"{enrolment.status}.", {"status": [f"Is {enrolment.status}, not completed."]})
-    from health_responder.reports.builders import build_certificate
-
-    return build_certificate(certificate_data(enrolment=enrolment))
+    data = certificate_data(enrolment=enrolment)
+    return documents.issue(kind="certificate", subject_type="enrolment", subject_key=str(enrolment.id), data=data,
+                           build=build_certificate, event_date=data.completed_on, by=by,
+                           name=f"enrolment-{enrolment.id}")
 
 
 # --- knowledge hub --------------------------------------------------------------------------------

@@ -1,11 +1,105 @@
-"""Forms of the shared pages."""
+"""Forms of the shared pages, and the helpers every page form uses to show the API's errors.
+
+A page form is a Flask-WTF form (CSRF, labels, input kept on error). After WTForms has parsed the
+types, the page loads the same marshmallow schema the API loads and calls the same service; the
+messages of either (``ValidationError.messages``, ``DomainError.errors``) are put next to the field
+they name, so a person sees what an API client would read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from marshmallow import Schema, ValidationError
+from wtforms import EmailField, Field, PasswordField
 from wtforms.validators import DataRequired, Length
+
+from health_responder.errors import DomainError, Forbidden, NotFound, Unauthorized
+from health_responder.extensions import db
+
+T = TypeVar("T")
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
+
+
+def flatten(errors, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages (``{"lines": {0: {"quantity": [...]}}}``) as dotted keys."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                flat.update(flatten(value, name))
+            else:
+                flat.setdefault(name, []).extend(value if isinstance(value, list) else [str(value)])
+    elif errors:
+        flat.setdefault(prefix or "_schema", []).extend(errors if isinstance(errors, list) else [str(errors)])
+    return flat
+
+
+def _field(form: FlaskForm, dotted: str) -> Field | None:
+    """The form field a dotted error key names: ``lines.0.item_id`` → ``form.lines[0].item_id``."""
+    current = form
+    for part in dotted.split("."):
+        if part.isdigit():
+            entries = getattr(current, "entries", None)
+            if entries is None or int(part) >= len(entries):
+                return None
+            current = entries[int(part)]
+        else:
+            target = getattr(current, "form", current)  # a FormField holds its sub-form
+            current = target._fields.get(part) if hasattr(target, "_fields") else None
+            if current is None:
+                return None
+    return current if isinstance(current, Field) else None
+
+
+def show_errors(form: FlaskForm, errors: dict, aliases: dict[str, str] | None = None) -> None:
+    """Put each message next to the field it names; messages of no field go above the form."""
+    for key, messages in flatten(errors).items():
+        field = _field(form, (aliases or {}).get(key, key))
+        if field is None or field.name == "csrf_token":
+            form.form_errors.extend(messages)
+        else:
+            field.errors = [*field.errors, *messages]
+
+
+def attempt(form: FlaskForm, action: Callable[[], T], aliases: dict[str, str] | None = None) -> tuple[T | None, int]:
+    """Run ``action`` (load the API schema, call the service, commit); ``(result, 200)`` when it went through.
+
+    On bad input or a state that forbids it, nothing is kept (rollback), the messages go onto the form
+    and the status is the API's (422, or 409 for a conflict). A record that is not there or not the
+    caller's is not a form error: NotFound and Forbidden go to the error page.
+    """
+    try:
+        return action(), 200
+    except ValidationError as error:
+        db.session.rollback()
+        show_errors(form, error.messages, aliases)
+        return None, 422
+    except (NotFound, Forbidden, Unauthorized):
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        if error.message not in form.form_errors:
+            form.form_errors.insert(0, error.message)
+        show_errors(form, error.errors, aliases)
+        return None, error.code
+
+
+def load(schema: type[Schema], payload: dict) -> dict:
+    """Load ``payload`` with the API's input schema (raises its ValidationError)."""
+    return schema().load(payload)
+
+
+def status_of(form: FlaskForm, status: int = 200) -> int:
+    """422 for a posted form that shows errors (unless a more precise status is known), else ``status``."""
+    if status != 200:
+        return status
+    return 422 if form.is_submitted() and (form.errors or form.form_errors) else 200

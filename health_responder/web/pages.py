@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from health_responder.auth import services as auth
@@ -13,6 +14,7 @@ from health_responder.auth.limits import limit_failed_logins
 from health_responder.extensions import db
 from health_responder.providers.models import Provider
 from health_responder.reference.models import City
+from health_responder.web.context import LANGUAGE_NAMES, PANELS
 from health_responder.web.forms import LoginForm
 
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -69,8 +71,9 @@ def dashboard():
         tenant = db.session.get(City, current_user.city_id)
     elif current_user.provider_id:
         tenant = db.session.get(Provider, current_user.provider_id)
-    panels = current_app.extensions.get("dashboard_panels", {})
-    return render_template("web/dashboard.html", tenant=tenant, panels=panels.get(current_user.role, []))
+    user = current_user._get_current_object()
+    panels = [(panel.template, panel.load(user)) for panel in PANELS.get(user.role, [])]
+    return render_template("web/dashboard.html", tenant=tenant, panels=panels)
 
 
 @bp.post("/language")
@@ -82,4 +85,6 @@ def language():
         if current_user.is_authenticated:
             current_user.locale = chosen
             db.session.commit()
+        refresh()  # the message below in the language just chosen
+        flash(_("The language is now %(name)s.", name=LANGUAGE_NAMES.get(chosen, chosen)), "info")
     return redirect(_safe_next(request.form.get("next")) or url_for("web.index"))

@@ -74,3 +74,15 @@ def test_the_movements_list_is_the_lots_ledger_paged(app, keeper, coordinator, n
     newest = keeper.get(f"/api/v1/stock/lots/{lot['id']}/movements?order_by=-id&kind=adjustment").json["items"]
     assert [m["delta_on_hand"] for m in newest] == [-3, -2, -1]
     assert coordinator.get(f"/api/v1/stock/lots/{other['id']}/movements").json["total"] == 1
+
+
+def test_a_retried_adjustment_with_the_same_idempotency_key_applies_once(app, keeper, new_lot):
+    lot = new_lot(quantity=20)
+    path, body = f"/api/v1/stock/lots/{lot['id']}/adjustments", {"delta": -4, "reason": "damaged"}
+    first = keeper.post(path, json=body, headers={"Idempotency-Key": "adj-1"})
+    again = keeper.post(path, json=body, headers={"Idempotency-Key": "adj-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json["id"] == first.json["id"] and again.headers["Idempotent-Replayed"] == "true"
+    assert lot_state(app, lot["id"]) == (16, 0, [])
+    other = keeper.post(path, json={"delta": -5, "reason": "damaged"}, headers={"Idempotency-Key": "adj-1"})
+    assert other.status_code == 422

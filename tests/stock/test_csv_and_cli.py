@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from health_responder.stock.csvio import EXPORT_COLUMNS
 from health_responder.stock.models import StockLot, StockMovement
 from tests.stock.conftest import NEXT_YEAR, count_rows, reserve
@@ -14,6 +16,7 @@ def _csv(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+@pytest.mark.both_databases
 def test_the_lots_csv_is_tenant_scoped_filtered_and_spreadsheet_safe(app, keeper, coordinator, world, new_lot):
     a = new_lot(quantity=12, lot_code="=HYPERLINK(\"x\")")
     reserve(app, a["id"], 2)

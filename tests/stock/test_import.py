@@ -20,6 +20,7 @@ def _upload(client, text: str | bytes, query: str = "", filename: str = "lots.cs
                                data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
 
 
+@pytest.mark.both_databases
 def test_a_dry_run_lists_every_bad_row_by_line_and_field_and_writes_nothing(app, keeper, world, new_lot):
     new_lot(lot_code="EXISTS")
     text = (HEADER
@@ -55,6 +56,7 @@ def test_an_import_with_one_bad_row_imports_nothing_and_answers_422(app, keeper)
     assert count_rows(app) == 0 and count_rows(app, StockMovement) == 0
 
 
+@pytest.mark.both_databases
 def test_a_good_file_imports_every_lot_with_receipts_referencing_the_import(app, keeper, world):
     text = ("Item_Code;Location;Lot_Code;Expires_On;Quantity;Status;Note\n"   # a spreadsheet's semicolons
             f"OXY-CONC-10L;main;I-1;{NEXT_YEAR};10;;\n"

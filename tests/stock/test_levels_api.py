@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from health_responder.extensions import db
 from health_responder.stock.models import StockLot
 from tests.stock.conftest import reserve
@@ -15,6 +17,7 @@ def _levels(client, query="") -> dict:
     return {row["code"]: row for row in response.json["items"]}
 
 
+@pytest.mark.both_databases
 def test_levels_sum_each_items_lots_across_providers(app, keeper, coordinator, world, new_lot):
     a = new_lot(quantity=100)
     new_lot(quantity=20, status="quarantined")
@@ -31,6 +34,7 @@ def test_levels_sum_each_items_lots_across_providers(app, keeper, coordinator, w
     assert (mine["on_hand"], mine["lots"], mine["providers"]) == (120, 2, 1)
 
 
+@pytest.mark.both_databases
 def test_levels_filter_by_item_category_provider_and_network(coordinator, world, new_lot):
     new_lot(quantity=10)
     new_lot(quantity=4, item_id=world.mask.id)

@@ -77,6 +77,7 @@ def test_a_provider_cannot_receive_at_another_providers_location(keeper, world):
     assert "Elsewhere" not in response.get_data(as_text=True)
 
 
+@pytest.mark.both_databases
 def test_the_same_lot_code_twice_at_a_location_answers_409(keeper, world, new_lot):
     new_lot(lot_code="DUP-1")
     response = keeper.post("/api/v1/stock/lots", json={
@@ -116,6 +117,7 @@ def test_another_providers_lot_answers_404_without_its_data(rival, new_lot):
     assert rival.get("/api/v1/stock/lots").json["total"] == 0
 
 
+@pytest.mark.both_databases
 def test_lists_are_tenant_scoped_and_filtered(keeper, rival, coordinator, world, new_lot):
     mine = new_lot(quantity=10, lot_code="A")
     new_lot(quantity=50, lot_code="B", item_id=world.mask.id, expires_on=None)

@@ -7,7 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pypdf
 import pytest
+from sqlmodel import select
 
+from health_responder.extensions import db
+from health_responder.notifications.models import Notification
+from health_responder.training.queries import city_has_completed
 from tests.training.conftest import enrol
 
 
@@ -138,11 +142,6 @@ def test_cancelling_a_seat_promotes_the_lowest_waitlist_ticket_and_notifies_its_
     assert (still["status"], still["waitlist_position"]) == ("waitlisted", 2)
     again = city_a.post(f"/api/v1/training/enrolments/{seat['id']}/cancel")
     assert again.status_code == 409 and "cancelled" in again.json["message"]
-    from sqlmodel import select
-
-    from health_responder.extensions import db
-    from health_responder.notifications.models import Notification
-
     with app.app_context():
         ids = db.session.scalars(select(Notification.message_id)).all()
     assert ids == [f"training-promoted:{first_waiting['id']}:user={city_b.user.id}"]
@@ -209,12 +208,18 @@ def test_certificate_of_a_completed_participant_reads_back_from_the_pdf(api, pro
     response = city.get(certificate)
 
     assert response.status_code == 200 and response.mimetype == "application/pdf"
+    code = response.headers["X-Verification-Code"]
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.data)).pages)
     text = " ".join(text.split())
     for expected in ("Certificate of completion", "Amara Okafor", "Oxygen concentrator maintenance",
-                     "Oxygen therapy", f"Completed on {datetime.now(UTC).date().isoformat()}"):
+                     "Oxygen therapy", f"Completed on {datetime.now(UTC).date().isoformat()}", code):
         assert expected in text, (expected, text)
-    assert provider.get(certificate).status_code == 200
+    verified = city.get(f"/api/v1/documents/verify/{code}")
+    assert verified.status_code == 200 and (verified.json["genuine"], verified.json["current"]) == (True, True)
+    assert verified.json["kind"] == "certificate"
+    reprint = provider.get(certificate)
+    assert reprint.status_code == 200 and reprint.headers["X-Verification-Code"] == code
+    assert reprint.data == response.data
     assert api("city").get(certificate).status_code == 404
 
 
@@ -240,8 +245,6 @@ def test_readiness_shows_the_topics_a_city_completed(app, api, make, provider, n
     assert staff.status_code == 200 and not any(t["ready"] for t in staff.json["topics"])
     assert api("coordinator").get("/api/v1/training/readiness").status_code == 422
     assert provider.get("/api/v1/training/readiness").status_code == 403
-
-    from health_responder.training.queries import city_has_completed
 
     with app.app_context():
         assert city_has_completed(city.user.city_id, "oxygen_therapy") is True

@@ -15,7 +15,8 @@ from tests.training.conftest import enrol
 def test_reminders_are_queued_once_per_participant_across_two_runs(app, api, make, new_program):
     now = datetime.now(UTC)
     soon = new_program(capacity=2, starts_at=(now + timedelta(hours=30)).isoformat(),
-                       ends_at=(now + timedelta(hours=33)).isoformat(), enrolment_deadline=now.date().isoformat())
+                       ends_at=(now + timedelta(hours=33)).isoformat(),
+                       enrolment_deadline=(now + timedelta(hours=30)).date().isoformat())
     later = new_program(title="Next month", starts_at=(now + timedelta(days=30)).isoformat(),
                         ends_at=(now + timedelta(days=30, hours=3)).isoformat())
     city = make.city()
@@ -39,8 +40,9 @@ def test_reminders_are_queued_once_per_participant_across_two_runs(app, api, mak
 def test_no_reminders_for_programs_that_already_started_or_are_cancelled(app, api, provider, new_program):
     now = datetime.now(UTC)
     program = new_program(starts_at=(now + timedelta(hours=10)).isoformat(),
-                          ends_at=(now + timedelta(hours=12)).isoformat(), enrolment_deadline=now.date().isoformat())
-    enrol(api("city"), program["id"], "Ana", "ana@a.example.org")
+                          ends_at=(now + timedelta(hours=12)).isoformat(),
+                          enrolment_deadline=(now + timedelta(hours=10)).date().isoformat())
+    assert enrol(api("city"), program["id"], "Ana", "ana@a.example.org").status_code == 201
     with app.app_context():
         assert training_reminders(now=now + timedelta(hours=11))["programs"] == 0
     provider.post(f"/api/v1/training/programs/{program['id']}/cancel")

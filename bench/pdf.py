@@ -1,0 +1,242 @@
+"""Benchmark of the dispatch report builder against a bare reportlab table and WeasyPrint.
+
+Run it from the repository root::
+
+    .venv/bin/python bench/pdf.py            # 1,000 and 10,000 lines
+    .venv/bin/python bench/pdf.py --quick    # 200 and 2,000 lines
+
+Each measurement runs in a fresh subprocess, so that peak memory (``ru_maxrss``, the whole process:
+interpreter, reportlab, fonts and the build) belongs to that case alone. Times cover the build of
+the PDF only: imports and font registration happen once per server process and are done before the
+clock starts.
+
+The cases, with the same rows:
+
+- ``report``: `build_dispatch_report`, the real document (heading, parties, escaped and wrapping
+  cells, page-sized table slices, signatures, QR code, "Page X of Y");
+- ``bare``: the rows as plain strings in 100-row `Table` chunks (header repeated) in a
+  `SimpleDocTemplate`, same font and column widths: what reportlab costs with nothing of ours;
+- ``weasy``: the same rows as an HTML table (header repeated by ``thead``) through WeasyPrint,
+  if it can be imported.
+
+Targets: report ≤ 1.5x bare, report ≥ 15x faster than WeasyPrint, 10k/1k time ≤ 12x, peak memory of
+the 10k report < 150 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_BARE_RATIO = 1.5
+TARGET_WEASY_SPEEDUP = 15.0
+TARGET_SCALING = 12.0
+TARGET_PEAK_MB = 150.0
+
+
+def make_report(n: int):
+    """A dispatch report of ``n`` lines with realistic variety (long names wrap, CJK recipient)."""
+    from health_responder.reports.data import DispatchLineData, DispatchReportData, Party
+
+    kinds = [("OXY-CONC-10L", "Oxygen concentrator 10 L", "each", False),
+             ("PULSE-OX", "Pulse oximeter, fingertip, adult and paediatric probes", "each", False),
+             ("VAC-CARRIER", "Vaccine carrier 1.7 L with ice packs, WHO PQS prequalified", "each", True),
+             ("MASK-N95", "Respirator N95", "box", False),
+             ("INSULIN-PEN", "Insulin pen needles 4 mm", "pack", True)]
+    lines = []
+    for i in range(n):
+        code, name, unit, cold = kinds[i % len(kinds)]
+        lines.append(DispatchLineData(
+            item_code=f"{code}-{i:05d}", item_name=f"{name} #{i}", lot_code=f"L-{i * 7 % 9973:04d}",
+            expires_on=date(2027, 1, 1) + timedelta(days=i % 400) if i % 6 else None,
+            quantity=1 + i % 120, unit=unit, cold_chain=cold, location_name="Main warehouse"))
+    return DispatchReportData(
+        reference="DSP-2026-000042", ship_date=date(2026, 12, 1), status="shipped",
+        request_reference="REQ-2026-000123", priority="critical",
+        sender=Party("MedEquip Distribution GmbH", "DE", "Hauptstraße 1\n10115 Berlin", "ops@medequip.example"),
+        sender_location="Berlin central warehouse",
+        recipient=Party("세종특별자치시 Sejong", "KR", "Hanuri-daero 2130, 세종", "Kim Min-jun, +82 44 300 0000"),
+        carrier="DHL Express", tracking_number="JD014600003828", packages=12, lines=lines,
+        notes="Keep the cold-chain cartons between 2 and 8 °C.",
+        verification_url="https://shr.example.org/api/v1/documents/verify/AB12CD34",
+        verification_code="AB12CD34", association_name="World Smart Sustainable Cities Organization")
+
+
+def _cells(line) -> list[str]:
+    return [line.item_code, line.item_name, line.lot_code,
+            line.expires_on.isoformat() if line.expires_on else "—", str(line.quantity), line.unit,
+            "❄" if line.cold_chain else ""]
+
+
+HEADER = ["Item code", "Item", "Lot", "Expiry", "Qty", "Unit", "Cold"]
+
+
+def build_report(data) -> bytes:
+    from health_responder.reports.builders import build_dispatch_report
+
+    return build_dispatch_report(data)
+
+
+def build_bare(data) -> bytes:
+    """The rows through reportlab with nothing of ours: 100-row chunks, plain strings, a grid."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+
+    from health_responder.reports.fonts import BASE_FONT, BOLD_FONT
+
+    style = TableStyle([("FONT", (0, 0), (-1, -1), BASE_FONT, 8, 10), ("FONT", (0, 0), (-1, 0), BOLD_FONT, 8, 10),
+                        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    widths = [28 * mm, 66 * mm, 24 * mm, 19 * mm, 14 * mm, 15 * mm, 14 * mm]
+    rows = [_cells(line) for line in data.lines]
+    story = [Table([HEADER] + rows[i:i + 100], colWidths=widths, repeatRows=1, style=style)
+             for i in range(0, len(rows), 100)]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, invariant=1).build(story)
+    return buffer.getvalue()
+
+
+def build_weasy(data) -> bytes:
+    """The rows as an HTML table through WeasyPrint, header repeated by ``thead``."""
+    from html import escape
+
+    import weasyprint
+
+    rows = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _cells(line)) + "</tr>" for line in data.lines)
+    html = f"""<!doctype html><html><head><meta charset="utf-8"><style>
+      @page {{ size: A4; margin: 15mm; @bottom-right {{ content: "Page " counter(page) " of " counter(pages); }} }}
+      body {{ font-family: "DejaVu Sans", sans-serif; font-size: 8pt; }}
+      table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 0.25pt solid grey; padding: 2pt 3pt; }}
+    </style></head><body><h1>Dispatch report {escape(data.reference)}</h1>
+    <table><thead><tr>{"".join(f"<th>{h}</th>" for h in HEADER)}</tr></thead><tbody>{rows}</tbody></table>
+    </body></html>"""
+    return weasyprint.HTML(string=html).write_pdf()
+
+
+BUILDERS = {"report": build_report, "bare": build_bare, "weasy": build_weasy}
+
+
+def worker(kind: str, n: int) -> None:
+    """Measure one case in this process and print it as JSON."""
+    import pypdf
+
+    from health_responder.reports.fonts import get_fonts
+
+    data = make_report(n)
+    fonts = get_fonts()
+    fonts.runs(data.recipient.name)  # open the fallback font as a running server already would have
+    if kind == "weasy":
+        import weasyprint  # noqa: F401 - its import is not part of the build
+    started = time.perf_counter()
+    pdf = BUILDERS[kind](data)
+    seconds = time.perf_counter() - started
+    pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"kind": kind, "n": n, "seconds": seconds, "pages": pages, "peak_mb": peak_mb,
+                      "bytes": len(pdf)}))
+
+
+def measure(kind: str, n: int) -> dict | None:
+    proc = subprocess.run([sys.executable, __file__, "--worker", kind, str(n)], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if proc.returncode != 0:
+        print(f"  {kind} {n}: failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}", file=sys.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def weasyprint_available() -> str | None:
+    """None if WeasyPrint can be imported in a subprocess, else the reason it cannot."""
+    proc = subprocess.run([sys.executable, "-c", "import weasyprint"], capture_output=True, text=True)
+    if proc.returncode == 0:
+        return None
+    last = (proc.stderr.strip().splitlines() or ["import failed"])[-1]
+    return last
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="200 and 2,000 lines instead of 1,000 and 10,000")
+    parser.add_argument("--worker", nargs=2, metavar=("KIND", "LINES"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker[0], int(args.worker[1]))
+        return 0
+
+    small, large = (200, 2000) if args.quick else (1000, 10000)
+    weasy_reason = weasyprint_available()
+    kinds = ["report", "bare"] + ([] if weasy_reason else ["weasy"])
+    results: dict[tuple[str, int], dict | None] = {}
+    for n in (small, large):
+        for kind in kinds:
+            results[kind, n] = measure(kind, n)
+
+    print(f"PDF benchmark: dispatch report, {small:,} and {large:,} lines (each case in its own process)")
+    if weasy_reason:
+        print(f"WeasyPrint not measured: {weasy_reason} (pip install weasyprint; apt-get install libpango-1.0-0 "
+              "libpangoft2-1.0-0)")
+    print()
+    print(f"{'case':<8} {'lines':>7} {'seconds':>8} {'pages':>6} {'pages/s':>8} {'peak MB':>8} "
+          f"{'vs bare':>8} {'vs weasy':>9}")
+    failures = 0
+    for n in (small, large):
+        for kind in kinds:
+            r = results[kind, n]
+            if r is None:
+                print(f"{kind:<8} {n:>7,} {'failed':>8}")
+                continue
+            bare, weasy = results.get(("bare", n)), results.get(("weasy", n))
+            vs_bare = f"{r['seconds'] / bare['seconds']:.2f}x" if bare else "-"
+            vs_weasy = f"{weasy['seconds'] / r['seconds']:.1f}x" if weasy and kind != "weasy" else "-"
+            print(f"{kind:<8} {n:>7,} {r['seconds']:>8.2f} {r['pages']:>6} {r['pages'] / r['seconds']:>8.1f} "
+                  f"{r['peak_mb']:>8.1f} {vs_bare:>8} {vs_weasy:>9}")
+    print("(vs bare: report time / bare time; vs weasy: how many times faster than WeasyPrint)")
+    print()
+
+    checks: list[tuple[str, bool | None, str]] = []
+    for n in (small, large):
+        report, bare, weasy = results.get(("report", n)), results.get(("bare", n)), results.get(("weasy", n))
+        if report and bare:
+            ratio = report["seconds"] / bare["seconds"]
+            checks.append((f"overhead over bare reportlab, {n:,} lines ≤ {TARGET_BARE_RATIO}x", ratio <= TARGET_BARE_RATIO,
+                           f"{ratio:.2f}x"))
+        if weasy_reason:
+            checks.append((f"faster than WeasyPrint, {n:,} lines ≥ {TARGET_WEASY_SPEEDUP:g}x", None, "not measured"))
+        elif report and weasy:
+            speedup = weasy["seconds"] / report["seconds"]
+            checks.append((f"faster than WeasyPrint, {n:,} lines ≥ {TARGET_WEASY_SPEEDUP:g}x",
+                           speedup >= TARGET_WEASY_SPEEDUP, f"{speedup:.1f}x"))
+    report_small, report_large = results.get(("report", small)), results.get(("report", large))
+    if report_small and report_large:
+        scaling = report_large["seconds"] / report_small["seconds"]
+        checks.append((f"time for {large:,} / {small:,} lines ≤ {TARGET_SCALING:g}x", scaling <= TARGET_SCALING,
+                       f"{scaling:.2f}x"))
+        checks.append((f"peak memory, {large:,} lines < {TARGET_PEAK_MB:g} MB", report_large["peak_mb"] < TARGET_PEAK_MB,
+                       f"{report_large['peak_mb']:.1f} MB"))
+    for name, ok, value in checks:
+        status = "SKIP" if ok is None else verdict(ok)
+        failures += ok is False
+        print(f"{status:<5} {name:<52} {value}")
+    if any(r is None for r in results.values()):
+        failures += 1
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Who may open a page: a logged-in user of the right role (others: the login page, or 403)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from health_responder.auth.models import Role, User
+from health_responder.errors import Forbidden
+
+STAFF = (Role.COORDINATOR, Role.ADMIN)
+
+
+def roles(*allowed: str) -> Callable:
+    """Require a login session (else the login page) of one of ``allowed`` (else 403); none: any role."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if allowed and current_user.role not in allowed:
+                raise Forbidden(_("Your role may not open this page."))
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = frozenset(allowed)
+        return wrapper
+
+    return decorate
+
+
+def me() -> User:
+    """The logged-in user itself (not the proxy), as the services expect it."""
+    return current_user._get_current_object()
+
+
+def is_staff() -> bool:
+    """Coordinators and admins see every tenant."""
+    return current_user.is_authenticated and current_user.role in STAFF
