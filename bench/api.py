@@ -214,6 +214,10 @@ def main() -> int:
             verdict = "PASS" if ratio >= TARGET and ours_bad == 0 else "FAIL"
             verdicts.append(verdict)
             print(f"{label:<44} {ours_rate:>14.1f} {bare_rate:>11.1f} {ratio:>7.2f}  {ours_bad}/{bare_bad}")
+            for name, bad in (("ours", ours_bad), ("bare", bare_bad)):
+                if bad:
+                    tail = (workdir / f"{name}.log").read_text(errors="replace").splitlines()[-8:]
+                    print(f"  {name} server log (last lines):\n    " + "\n    ".join(tail))
             print(f"RESULT {label} ratio project/bare | {ratio:.2f} ({ours_rate:.0f} vs {bare_rate:.0f} req/s) "
                   f"| >= {TARGET} | {verdict}")
         return 0 if all(v == "PASS" for v in verdicts) else 1

@@ -11,7 +11,7 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,15 @@ def handle_integrity_error(error: IntegrityError):
     return _respond(409, "The change conflicts with existing data (a duplicate or a stock rule).")
 
 
+def handle_out_of_range(error: Exception):
+    """A number too large for the database column (a fuzzer's favourite): bad input, nothing written."""
+    from health_responder.extensions import db
+
+    db.session.rollback()
+    return _respond(422, "A value is out of range (too large, too long or malformed for its field).",
+                    {"value": ["Out of range."]})
+
+
 def handle_operational_error(error: OperationalError):
     """The database is busy or unreachable: nothing was written, the client may retry."""
     from health_responder.extensions import db
@@ -204,4 +213,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_operational_error)
+    app.register_error_handler(DataError, handle_out_of_range)
+    app.register_error_handler(OverflowError, handle_out_of_range)
     app.register_error_handler(Exception, handle_unexpected)

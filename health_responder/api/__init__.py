@@ -12,12 +12,21 @@ import swagger_ui_bundle
 from flask import Blueprint, Flask, current_app, render_template, send_from_directory
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
+from werkzeug.routing import IntegerConverter
 
 
 # Unknown query parameters are an error like unknown body fields: a misspelt filter must not be
 # silently ignored (the schemas' Meta.unknown = RAISE then applies to the query string too).
 for _location in ("query", "querystring"):
     _Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION[_location] = None
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` in URLs stops at the largest id a database column holds: beyond it is simply 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 class Api(_Api):
@@ -58,7 +67,9 @@ def register_api(app: Flask) -> None:
     from health_responder.reference.api import blp as reference_blp
     from health_responder.web.health import blp as health_blp
 
+    app.url_map.converters["int"] = BoundedInt
     api.init_app(app)
+    api.register_converter(BoundedInt, lambda converter: {"type": "integer", "minimum": 0, "maximum": converter.max})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.schema("ApiError", schema=common.ErrorSchema)
     api.spec.components.response("Error", {"description": "An error, in the one error shape.",

@@ -115,20 +115,25 @@ def user_for_token(token: str) -> User | None:
 
 
 def _touch(token_id: int, now, interval) -> None:
-    """Write last_used in its own short transaction, so a read request stays a read."""
+    """Write last_used without turning a read request into a writer.
+
+    In a writing request the request's own transaction already holds the write lock (SQLite: BEGIN
+    IMMEDIATE), so the touch joins it; a second connection would wait for that very lock. In a reading
+    request a short transaction of its own writes it, best effort.
+    """
     from health_responder.db import _write_intent
 
-    engine = db.engine
+    statement = (sa.update(ApiToken.__table__).where(ApiToken.__table__.c.id == token_id)
+                 .where(sa.or_(ApiToken.__table__.c.last_used.is_(None),
+                               ApiToken.__table__.c.last_used <= now - interval))
+                 .values(last_used=now))
+    if _write_intent.get():
+        db.session.execute(statement)
+        return
     token = _write_intent.set(True)
     try:
-        with engine.begin() as conn:
-            conn.execute(
-                sa.update(ApiToken.__table__)
-                .where(ApiToken.__table__.c.id == token_id)
-                .where(sa.or_(ApiToken.__table__.c.last_used.is_(None),
-                              ApiToken.__table__.c.last_used <= now - interval))
-                .values(last_used=now)
-            )
+        with db.engine.begin() as conn:
+            conn.execute(statement)
     except sa.exc.OperationalError:
         pass  # best effort: a busy database must not fail the caller's request
     finally:

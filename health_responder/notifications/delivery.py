@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import socket
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -93,7 +94,9 @@ def _candidates(now: datetime, after_id: int, limit: int) -> list[int]:
 
 def _connect() -> smtplib.SMTP:
     config = current_app.config
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=float(config.get("MAIL_TIMEOUT", 10)))
+    # The host name for EHLO without a DNS lookup (smtplib's default getfqdn() can stall for seconds).
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), local_hostname=socket.gethostname(),
+                        timeout=float(config.get("MAIL_TIMEOUT", 10)))
     if config["MAIL_USE_TLS"]:
         smtp.starttls()
     if config["MAIL_USERNAME"]:

@@ -1,5 +1,7 @@
 """Tokens: issued for a right password, refused otherwise, revocable, rate limited on failure."""
 
+import time
+
 import pytest
 from sqlmodel import select
 
@@ -99,3 +101,11 @@ def test_failed_logins_are_limited_per_address_across_accounts(make, anonymous):
     codes = [anonymous.post("/api/v1/auth/tokens", json={"email": f"u{i}@example.org", "password": "wrong-one"}).status_code
              for i in range(12)]
     assert codes.count(401) == 10 and codes[-1] == 429
+import time
+def test_a_fresh_tokens_first_post_is_not_delayed(make):
+    api = make.api("coordinator")
+    started = time.perf_counter()
+    response = api.post("/api/v1/topics", json={"code": "triage", "name": "Triage"})
+    assert response.status_code == 201
+    assert time.perf_counter() - started < 5
+    assert api.get("/api/v1/auth/tokens").json[0]["last_used"] is not None

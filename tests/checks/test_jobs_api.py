@@ -46,8 +46,10 @@ def test_only_staff_see_and_run_checks(login_as, role):
 
 def test_running_an_unknown_check_is_404_and_bad_bodies_are_422(coordinator):
     assert coordinator.post("/api/v1/jobs/make_coffee/run", json={}).status_code == 404
-    response = coordinator.post("/api/v1/jobs/low_stock/run", json={"dry_run": "maybe", "extra": 1})
-    assert response.status_code == 422 and set(response.json["errors"]) == {"dry_run", "extra"}
+    response = coordinator.post("/api/v1/jobs/low_stock/run", json={"dry_run": "maybe"})
+    assert response.status_code == 422 and set(response.json["errors"]) == {"dry_run"}
+    response = coordinator.post("/api/v1/jobs/low_stock/run", json={"extra": 1})
+    assert response.status_code == 422 and set(response.json["errors"]) == {"extra"}
 
 
 def test_a_manual_run_is_recorded_with_who_asked_and_listed_in_runs(coordinator, run_check):
