@@ -104,7 +104,7 @@ def build_bare(data) -> bytes:
                         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)])
     # The report's column widths; long names wrapped the cheapest way reportlab offers.
-    widths = [9 * mm, 28 * mm, 56 * mm, 24 * mm, 19 * mm, 14 * mm, 15 * mm, 15 * mm]
+    widths = [9 * mm, 32 * mm, 57 * mm, 22 * mm, 18 * mm, 14 * mm, 15 * mm, 14 * mm]
     rows = [[str(i)] + ["\n".join(simpleSplit(text, BASE_FONT, 8, width - 12)) for text, width in
                         zip(_cells(line), widths[1:])] for i, line in enumerate(data.lines, 1)]
     story = [Table([["#"] + HEADER] + rows[i:i + 100], colWidths=widths, repeatRows=1, style=style)

@@ -17,7 +17,8 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import select
 
-from health_responder.api.common import paginate
+from flask import current_app
+
 from health_responder.auth.models import Role, User
 from health_responder.errors import NotFound
 from health_responder.extensions import db
@@ -27,6 +28,7 @@ from health_responder.providers.models import Provider, ProviderNetwork
 from health_responder.reference.models import City, Item
 
 R = AssistanceRequest
+TABLE = AssistanceRequest.__table__
 LINE = RequestLine.__table__
 ORDER_COLUMNS = {"id": R.id, "reference": R.reference, "needed_by": R.needed_by, "created_at": R.created_at,
                  "submitted_at": R.submitted_at, "priority": R.priority_rank, "status": R.status}
@@ -90,10 +92,16 @@ def _line_view(line) -> dict:
             "quantity_unfilled": line.quantity - line.quantity_allocated}
 
 
-def request_views(requests: list[AssistanceRequest]) -> list[dict]:
-    """Requests as JSON-ready dicts with their lines, the lines of all of them read in one query."""
+def request_views(requests: list, lines_of: dict[int, list] | None = None) -> list[dict]:
+    """Requests (ORM objects or rows) as JSON-ready dicts with their lines, read in one query for all.
+
+    ``lines_of`` maps request ids to lines the caller already holds (a request it just wrote).
+    """
     lines: dict[int, list[dict]] = {r.id: [] for r in requests}
-    if requests:
+    if lines_of is not None:
+        for request_id, held in lines_of.items():
+            lines[request_id] = [_line_view(line) for line in sorted(held, key=lambda x: x.id)]
+    elif requests:
         rows = db.session.execute(select(LINE.c.id, LINE.c.request_id, LINE.c.item_id, LINE.c.quantity,
                                          LINE.c.quantity_allocated, LINE.c.quantity_dispatched,
                                          LINE.c.quantity_received, LINE.c.quantity_rejected)
@@ -112,16 +120,29 @@ def request_views(requests: list[AssistanceRequest]) -> list[dict]:
 
 
 
-def request_view(request: AssistanceRequest) -> dict:
-    """One request as a JSON-ready dict with its lines."""
-    return request_views([request])[0]
+def request_view(request: AssistanceRequest, lines: list[RequestLine] | None = None) -> dict:
+    """One request as a JSON-ready dict with its lines (read, unless given)."""
+    return request_views([request], None if lines is None else {request.id: lines})[0]
 
 
 def list_requests(user: User, args: dict) -> dict:
-    """A page of the visible requests matching the filters, as dicts."""
-    page = paginate(db.session, filtered(user, args), args, ORDER_COLUMNS)
-    page["items"] = request_views(page["items"])
-    return page
+    """A page of the visible requests matching the filters, as dicts.
+
+    Plain rows rather than ORM objects, and ``count(*)`` straight on the filtered table: this is the
+    busiest read, and both are measurably cheaper than ``paginate`` at 100,000 requests.
+    """
+    statement = filtered(user, args)
+    page, size = args.get("page", 1), min(args.get("page_size", 20), current_app.config["MAX_PAGE_SIZE"])
+    order, keys = args.get("order_by"), []
+    if order and order.lstrip("-") != "id":
+        column = ORDER_COLUMNS[order.lstrip("-")]
+        keys.append(column.desc() if order.startswith("-") else column.asc())
+    keys.append(R.id.desc() if order == "-id" else R.id.asc())
+    total = db.session.scalar(statement.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None))
+    rows = db.session.execute(statement.with_only_columns(*TABLE.c).order_by(*keys)
+                              .limit(size).offset((page - 1) * size)).all()
+    return {"items": request_views(rows), "page": page, "page_size": size, "total": total,
+            "pages": (total + size - 1) // size if total else 0}
 
 
 CSV_COLUMNS = ("reference", "status", "priority", "city", "needed_by", "created_at", "submitted_at", "item_code",

@@ -107,7 +107,8 @@ def _check_lines(lines: list[dict]) -> None:
     """Every item exists and is in the catalogue; each item once."""
     errors: dict[str, list[str]] = {}
     ids = [line["item_id"] for line in lines]
-    found = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
+    found = {item.id: item for item in db.session.execute(select(Item.id, Item.code, Item.active)
+                                                          .where(Item.id.in_(ids)))}
     seen: dict[int, int] = {}
     for index, line in enumerate(lines):
         item = found.get(line["item_id"])
@@ -125,9 +126,12 @@ def _check_lines(lines: list[dict]) -> None:
         raise ValidationFailed("Some lines are not valid: see errors for each field.", errors)
 
 
-def _add_lines(request: AssistanceRequest, lines: list[dict]) -> None:
-    db.session.add_all(RequestLine(request_id=request.id, item_id=line["item_id"], quantity=line["quantity"])
-                       for line in lines)
+def _add_lines(request: AssistanceRequest, lines: list[dict]) -> list[RequestLine]:
+    rows = [RequestLine(request_id=request.id, item_id=line["item_id"], quantity=line["quantity"],
+                        quantity_allocated=0, quantity_dispatched=0, quantity_received=0, quantity_rejected=0)
+            for line in lines]
+    db.session.add_all(rows)
+    return rows
 
 
 def _city_of(by: User, city_id: int | None) -> int:

@@ -203,9 +203,9 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
 
     story.append(_section(fonts, "Lines"))
     cold = _cold_mark(fonts)
-    columns = [("#", 9 * mm, "RIGHT"), ("Item code", 28 * mm, "LEFT"), ("Item", None, "LEFT"),
-               ("Lot", 24 * mm, "LEFT"), ("Expiry", 19 * mm, "LEFT"), ("Qty", 14 * mm, "RIGHT"),
-               ("Unit", 15 * mm, "LEFT"), ("Cold chain", 15 * mm, "CENTER")]
+    columns = [("#", 9 * mm, "RIGHT"), ("Item code", 32 * mm, "LEFT"), ("Item", None, "LEFT"),
+               ("Lot", 22 * mm, "LEFT"), ("Expiry", 18 * mm, "LEFT"), ("Qty", 14 * mm, "RIGHT"),
+               ("Unit", 15 * mm, "LEFT"), ("Cold chain", 14 * mm, "CENTER")]
     widths = _widths(columns, width)
     # Rows are handed over as a generator: the table alone holds them, and lets go page by page.
     story += _data_table(columns, widths, (
