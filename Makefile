@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 # PostgreSQL for the tests that must also prove themselves there (skipped, with the reason, if unreachable).
 export TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: venv run test bench lint migrate seed clean
+.PHONY: venv run test bench lint migrate seed clean translations
 
 $(STAMP): setup.cfg setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ test: venv
 
 bench: venv
 	$(BIN)/python bench/run_all.py
+
+# Extract every message (babel.cfg), merge it into each catalogue, compile. New messages arrive
+# untranslated in health_responder/translations/*/LC_MESSAGES/messages.po: translate them (the page
+# tests fail until every catalogue is complete), then run this again to compile.
+translations: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project "Smart Health Responder" --copyright-holder "Smart Health Responder" \
+		-o health_responder/translations/messages.pot .
+	$(BIN)/pybabel update -i health_responder/translations/messages.pot -d health_responder/translations \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d health_responder/translations --statistics
 
 lint: venv
 	$(BIN)/ruff check health_responder tests bench

@@ -70,10 +70,15 @@ def _views(conn, rows) -> list[dict]:
                 "quantity_allocated": line.quantity_allocated, "quantity_dispatched": line.quantity_dispatched,
                 "quantity_received": line.quantity_received, "quantity_rejected": line.quantity_rejected,
                 "quantity_unfilled": line.quantity - line.quantity_allocated})
+    # The same fields as the project's answer, so that both serialise the same document.
     return [{"id": r.id, "reference": r.reference, "city_id": r.city_id, "status": r.status, "priority": r.priority,
              "needed_by": _iso(r.needed_by), "justification": r.justification,
-             "delivery_contact": r.delivery_contact, "created_at": _iso(r.created_at),
-             "submitted_at": _iso(r.submitted_at), "lines": lines[r.id]} for r in rows]
+             "delivery_contact": r.delivery_contact, "created_by_id": r.created_by_id,
+             "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at),
+             "submitted_at": _iso(r.submitted_at), "approved_at": _iso(r.approved_at),
+             "rejected_reason": r.rejected_reason, "cancelled_at": _iso(r.cancelled_at),
+             "delivered_at": _iso(r.delivered_at), "closed_at": _iso(r.closed_at), "close_note": r.close_note,
+             "lines": lines[r.id]} for r in rows]
 
 
 @app.get("/api/v1/requests")

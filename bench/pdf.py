@@ -51,34 +51,62 @@ def make_report(n: int):
     """A dispatch report of ``n`` lines with realistic variety (long names wrap, CJK recipient)."""
     from health_responder.reports.data import DispatchLineData, DispatchReportData, Party
 
-    kinds = [("OXY-CONC-10L", "Oxygen concentrator 10 L", "each", False),
-             ("PULSE-OX", "Pulse oximeter, fingertip, adult and paediatric probes", "each", False),
-             ("VAC-CARRIER", "Vaccine carrier 1.7 L with ice packs, WHO PQS prequalified", "each", True),
-             ("MASK-N95", "Respirator N95", "box", False),
-             ("INSULIN-PEN", "Insulin pen needles 4 mm", "pack", True)]
+    kinds = [
+        ("OXY-CONC-10L", "Oxygen concentrator 10 L", "each", False),
+        ("PULSE-OX", "Pulse oximeter, fingertip, adult and paediatric probes", "each", False),
+        ("VAC-CARRIER", "Vaccine carrier 1.7 L with ice packs, WHO PQS prequalified", "each", True),
+        ("MASK-N95", "Respirator N95", "box", False),
+        ("INSULIN-PEN", "Insulin pen needles 4 mm", "pack", True),
+    ]
     lines = []
     for i in range(n):
         code, name, unit, cold = kinds[i % len(kinds)]
-        lines.append(DispatchLineData(
-            item_code=f"{code}-{i:05d}", item_name=f"{name} #{i}", lot_code=f"L-{i * 7 % 9973:04d}",
-            expires_on=date(2027, 1, 1) + timedelta(days=i % 400) if i % 6 else None,
-            quantity=1 + i % 120, unit=unit, cold_chain=cold, location_name="Main warehouse"))
+        lines.append(
+            DispatchLineData(
+                item_code=f"{code}-{i:05d}",
+                item_name=f"{name} #{i}",
+                lot_code=f"L-{i * 7 % 9973:04d}",
+                expires_on=date(2027, 1, 1) + timedelta(days=i % 400) if i % 6 else None,
+                quantity=1 + i % 120,
+                unit=unit,
+                cold_chain=cold,
+                location_name="Berlin central warehouse",
+            )
+        )
     return DispatchReportData(
-        reference="DSP-2026-000042", ship_date=date(2026, 12, 1), status="shipped",
-        request_reference="REQ-2026-000123", priority="critical",
-        sender=Party("MedEquip Distribution GmbH", "DE", "Hauptstraße 1\n10115 Berlin", "ops@medequip.example"),
+        reference="DSP-2026-000042",
+        ship_date=date(2026, 12, 1),
+        status="shipped",
+        request_reference="REQ-2026-000123",
+        priority="critical",
+        sender=Party(
+            "MedEquip Distribution GmbH", "DE", "Hauptstraße 1\n10115 Berlin", "ops@medequip.example"
+        ),
         sender_location="Berlin central warehouse",
-        recipient=Party("세종특별자치시 Sejong", "KR", "Hanuri-daero 2130, 세종", "Kim Min-jun, +82 44 300 0000"),
-        carrier="DHL Express", tracking_number="JD014600003828", packages=12, lines=lines,
+        recipient=Party(
+            "세종특별자치시 Sejong", "KR", "Hanuri-daero 2130, 세종", "Kim Min-jun, +82 44 300 0000"
+        ),
+        carrier="DHL Express",
+        tracking_number="JD014600003828",
+        packages=12,
+        lines=lines,
         notes="Keep the cold-chain cartons between 2 and 8 °C.",
         verification_url="https://shr.example.org/api/v1/documents/verify/AB12CD34",
-        verification_code="AB12CD34", association_name="World Smart Sustainable Cities Organization")
+        verification_code="AB12CD34",
+        association_name="World Smart Sustainable Cities Organization",
+    )
 
 
 def _cells(line) -> list[str]:
-    return [line.item_code, line.item_name, line.lot_code,
-            line.expires_on.isoformat() if line.expires_on else "—", str(line.quantity), line.unit,
-            "❄" if line.cold_chain else ""]
+    return [
+        line.item_code,
+        line.item_name,
+        line.lot_code,
+        line.expires_on.isoformat() if line.expires_on else "—",
+        str(line.quantity),
+        line.unit,
+        "❄" if line.cold_chain else "",
+    ]
 
 
 HEADER = ["Item code", "Item", "Lot", "Expiry", "Qty", "Unit", "Cold"]
@@ -100,18 +128,40 @@ def build_bare(data) -> bytes:
 
     from health_responder.reports.fonts import BASE_FONT, BOLD_FONT
 
-    style = TableStyle([("FONT", (0, 0), (-1, -1), BASE_FONT, 8, 10), ("FONT", (0, 0), (-1, 0), BOLD_FONT, 8, 10),
-                        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)])
+    style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), BASE_FONT, 8, 10),
+            ("FONT", (0, 0), (-1, 0), BOLD_FONT, 8, 10),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ]
+    )
     # The report's column widths; long names wrapped the cheapest way reportlab offers.
     widths = [9 * mm, 32 * mm, 57 * mm, 22 * mm, 18 * mm, 14 * mm, 15 * mm, 14 * mm]
-    rows = [[str(i)] + ["\n".join(simpleSplit(text, BASE_FONT, 8, width - 12)) for text, width in
-                        zip(_cells(line), widths[1:])] for i, line in enumerate(data.lines, 1)]
-    story = [Table([["#"] + HEADER] + rows[i:i + 100], colWidths=widths, repeatRows=1, style=style)
-             for i in range(0, len(rows), 100)]
+    rows = [
+        [str(i)]
+        + [
+            "\n".join(simpleSplit(text, BASE_FONT, 8, width - 12))
+            for text, width in zip(_cells(line), widths[1:], strict=True)
+        ]
+        for i, line in enumerate(data.lines, 1)
+    ]
+    story = [
+        Table([["#"] + HEADER] + rows[i : i + 100], colWidths=widths, repeatRows=1, style=style)
+        for i in range(0, len(rows), 100)
+    ]
     buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, invariant=1, leftMargin=15 * mm, rightMargin=15 * mm,
-                      topMargin=18 * mm, bottomMargin=18 * mm).build(story)
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        invariant=1,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+    ).build(story)
     return buffer.getvalue()
 
 
@@ -121,7 +171,9 @@ def build_weasy(data) -> bytes:
 
     import weasyprint
 
-    rows = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _cells(line)) + "</tr>" for line in data.lines)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _cells(line)) + "</tr>" for line in data.lines
+    )
     html = f"""<!doctype html><html><head><meta charset="utf-8"><style>
       @page {{ size: A4; margin: 15mm; @bottom-right {{ content: "Page " counter(page) " of " counter(pages); }} }}
       body {{ font-family: "DejaVu Sans", sans-serif; font-size: 8pt; }}
@@ -152,15 +204,34 @@ def worker(kind: str, n: int, repeat: int) -> None:
         wall.append(time.perf_counter() - started_wall)
     pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"kind": kind, "n": n, "seconds": min(cpu), "wall": min(wall), "pages": pages,
-                      "peak_mb": peak_mb, "bytes": len(pdf)}))
+    print(
+        json.dumps(
+            {
+                "kind": kind,
+                "n": n,
+                "seconds": min(cpu),
+                "wall": min(wall),
+                "pages": pages,
+                "peak_mb": peak_mb,
+                "bytes": len(pdf),
+            }
+        )
+    )
 
 
 def measure(kind: str, n: int, repeat: int) -> dict | None:
-    proc = subprocess.run([sys.executable, __file__, "--worker", kind, str(n), str(repeat)], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    proc = subprocess.run(
+        [sys.executable, __file__, "--worker", kind, str(n), str(repeat)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     if proc.returncode != 0:
-        print(f"  {kind} {n}: failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}", file=sys.stderr)
+        print(
+            f"  {kind} {n}: failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}",
+            file=sys.stderr,
+        )
         return None
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -180,8 +251,12 @@ def verdict(ok: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="200 and 2,000 lines instead of 1,000 and 10,000")
-    parser.add_argument("--repeat", type=int, default=3, help="builds per case, the fastest counts (default 3)")
+    parser.add_argument(
+        "--quick", action="store_true", help="200 and 2,000 lines instead of 1,000 and 10,000"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="builds per case, the fastest counts (default 3)"
+    )
     parser.add_argument("--worker", nargs=3, metavar=("KIND", "LINES", "REPEAT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -199,11 +274,15 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"PDF benchmark: dispatch report, {small:,} and {large:,} lines (each case in its own process)")
     if weasy_reason:
-        print(f"WeasyPrint not measured: {weasy_reason} (pip install weasyprint; apt-get install libpango-1.0-0 "
-              "libpangoft2-1.0-0)")
+        print(
+            f"WeasyPrint not measured: {weasy_reason} (pip install weasyprint; apt-get install libpango-1.0-0 "
+            "libpangoft2-1.0-0)"
+        )
     print()
-    print(f"{'case':<8} {'lines':>7} {'seconds':>8} {'wall s':>7} {'pages':>6} {'pages/s':>8} {'peak MB':>8} "
-          f"{'vs bare':>8} {'vs weasy':>9}")
+    print(
+        f"{'case':<8} {'lines':>7} {'seconds':>8} {'wall s':>7} {'pages':>6} {'pages/s':>8} {'peak MB':>8} "
+        f"{'vs bare':>8} {'vs weasy':>9}"
+    )
     failures = 0
     for n in (small, large):
         for kind in kinds:
@@ -214,11 +293,17 @@ def main(argv: list[str] | None = None) -> int:
             bare, weasy = results.get(("bare", n)), results.get(("weasy", n))
             vs_bare = f"{r['seconds'] / bare['seconds']:.2f}x" if bare else "-"
             vs_weasy = f"{weasy['seconds'] / r['seconds']:.1f}x" if weasy and kind != "weasy" else "-"
-            print(f"{kind:<8} {n:>7,} {r['seconds']:>8.2f} {r['wall']:>7.2f} {r['pages']:>6} "
-                  f"{r['pages'] / r['seconds']:>8.1f} "
-                  f"{r['peak_mb']:>8.1f} {vs_bare:>8} {vs_weasy:>9}")
-    print("seconds: CPU time of the build, best of the runs (the machine may be shared; wall s is the wall clock);")
-    print("vs bare: report time / bare time; vs weasy: how many times faster than WeasyPrint; peak MB: ru_maxrss")
+            print(
+                f"{kind:<8} {n:>7,} {r['seconds']:>8.2f} {r['wall']:>7.2f} {r['pages']:>6} "
+                f"{r['pages'] / r['seconds']:>8.1f} "
+                f"{r['peak_mb']:>8.1f} {vs_bare:>8} {vs_weasy:>9}"
+            )
+    print(
+        "seconds: CPU time of the build, best of the runs (the machine may be shared; wall s is the wall clock);"
+    )
+    print(
+        "vs bare: report time / bare time; vs weasy: how many times faster than WeasyPrint; peak MB: ru_maxrss"
+    )
     print()
 
     checks: list[tuple[str, bool | None, str]] = []
@@ -226,21 +311,43 @@ def main(argv: list[str] | None = None) -> int:
         report, bare, weasy = results.get(("report", n)), results.get(("bare", n)), results.get(("weasy", n))
         if report and bare:
             ratio = report["seconds"] / bare["seconds"]
-            checks.append((f"overhead over bare reportlab, {n:,} lines ≤ {TARGET_BARE_RATIO}x", ratio <= TARGET_BARE_RATIO,
-                           f"{ratio:.2f}x"))
+            checks.append(
+                (
+                    f"overhead over bare reportlab, {n:,} lines ≤ {TARGET_BARE_RATIO}x",
+                    ratio <= TARGET_BARE_RATIO,
+                    f"{ratio:.2f}x",
+                )
+            )
         if weasy_reason:
-            checks.append((f"faster than WeasyPrint, {n:,} lines ≥ {TARGET_WEASY_SPEEDUP:g}x", None, "not measured"))
+            checks.append(
+                (f"faster than WeasyPrint, {n:,} lines ≥ {TARGET_WEASY_SPEEDUP:g}x", None, "not measured")
+            )
         elif report and weasy:
             speedup = weasy["seconds"] / report["seconds"]
-            checks.append((f"faster than WeasyPrint, {n:,} lines ≥ {TARGET_WEASY_SPEEDUP:g}x",
-                           speedup >= TARGET_WEASY_SPEEDUP, f"{speedup:.1f}x"))
+            checks.append(
+                (
+                    f"faster than WeasyPrint, {n:,} lines ≥ {TARGET_WEASY_SPEEDUP:g}x",
+                    speedup >= TARGET_WEASY_SPEEDUP,
+                    f"{speedup:.1f}x",
+                )
+            )
     report_small, report_large = results.get(("report", small)), results.get(("report", large))
     if report_small and report_large:
         scaling = report_large["seconds"] / report_small["seconds"]
-        checks.append((f"time for {large:,} / {small:,} lines ≤ {TARGET_SCALING:g}x", scaling <= TARGET_SCALING,
-                       f"{scaling:.2f}x"))
-        checks.append((f"peak memory, {large:,} lines < {TARGET_PEAK_MB:g} MB", report_large["peak_mb"] < TARGET_PEAK_MB,
-                       f"{report_large['peak_mb']:.1f} MB"))
+        checks.append(
+            (
+                f"time for {large:,} / {small:,} lines ≤ {TARGET_SCALING:g}x",
+                scaling <= TARGET_SCALING,
+                f"{scaling:.2f}x",
+            )
+        )
+        checks.append(
+            (
+                f"peak memory, {large:,} lines < {TARGET_PEAK_MB:g} MB",
+                report_large["peak_mb"] < TARGET_PEAK_MB,
+                f"{report_large['peak_mb']:.1f} MB",
+            )
+        )
     for name, ok, value in checks:
         status = "SKIP" if ok is None else verdict(ok)
         failures += ok is False

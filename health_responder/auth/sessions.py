@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, request
 from flask_babel import lazy_gettext as _l
 
+from health_responder import db as db_module
 from health_responder.auth import services
 from health_responder.auth.models import User
 from health_responder.extensions import db, login_manager
@@ -29,5 +30,21 @@ def api_user() -> User | None:
     if "api_user" not in g:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        g.api_user = services.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+        g.api_user = _read_token(token.strip()) if scheme.lower() == "bearer" and token else None
     return g.api_user
+
+
+def _read_token(token: str) -> User | None:
+    """Look the token up as a plain read, then end that read.
+
+    On SQLite a write request's transactions begin IMMEDIATE; reading the token inside one would take
+    the write lock before the view even parses its input, and every writer would queue behind it. The
+    view's own work begins a new transaction (objects stay loaded: the session does not expire on commit).
+    """
+    previous = db_module._write_intent.get()
+    db_module.set_write_intent(False)
+    try:
+        return services.user_for_token(token)
+    finally:
+        db.session.commit()
+        db_module.set_write_intent(previous)

@@ -14,17 +14,36 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlmodel import select
-from wtforms import DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField
-from wtforms import TextAreaField
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 
 from health_responder.auth.models import Role
 from health_responder.dispatch import queries, services
 from health_responder.dispatch.models import REJECTION_REASONS, Dispatch, DispatchLine, DispatchStatus
-from health_responder.dispatch.schemas import CancelDispatchSchema, DispatchCreateSchema, ReceiptSchema, ShipSchema
+from health_responder.dispatch.schemas import (
+    CancelDispatchSchema,
+    DispatchCreateSchema,
+    ReceiptSchema,
+    ShipSchema,
+)
 from health_responder.errors import NotFound
 from health_responder.extensions import db
-from health_responder.health_requests.models import Allocation, AllocationStatus, AssistanceRequest, RequestLine
+from health_responder.health_requests.models import (
+    Allocation,
+    AllocationStatus,
+    AssistanceRequest,
+    RequestLine,
+)
 from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import City, Item
 from health_responder.reports import services as reports

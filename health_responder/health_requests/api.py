@@ -16,7 +16,6 @@ from health_responder.auth.access import STAFF, roles_required
 from health_responder.auth.models import Role
 from health_responder.extensions import db
 from health_responder.health_requests import queries, services
-from health_responder.health_requests.models import RequestLine
 from health_responder.health_requests.schemas import (
     AllocationCreateSchema,
     AllocationListArgsSchema,
@@ -43,18 +42,12 @@ def as_json(data, status: int = 200):
                                       mimetype="application/json")
 
 
-def _answer(request, status: int = 200, lines=None):
+def _answer(request, status: int = 200):
     # The view is read inside the transaction that wrote it: reading after the commit would begin another
     # (on SQLite an IMMEDIATE one, queuing behind every writer again).
-    view = queries.request_view(request, lines)
+    view = queries.request_view(request)
     db.session.commit()
     return as_json(view, status)
-
-
-def _just_written_lines(request) -> list[RequestLine]:
-    """A new request's lines, all still in the session: its answer needs no query to read them back."""
-    return [row for row in db.session.identity_map.values()
-            if isinstance(row, RequestLine) and row.request_id == request.id]
 
 
 @blp.route("/requests")
@@ -72,8 +65,7 @@ class Requests(MethodView):
     @blp.response(201, RequestSchema)
     def post(self, data):
         """Create a draft request (city users for their city; staff name the city with ``city_id``)."""
-        request = services.create_request(by=g.user, **data)
-        return _answer(request, 201, _just_written_lines(request))
+        return _answer(services.create_request(by=g.user, **data), 201)
 
 
 @blp.route("/requests.csv")

@@ -13,14 +13,23 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlmodel import select
-from wtforms import DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField
-from wtforms import TextAreaField
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 
 from health_responder.api.common import paginate
 from health_responder.auth.models import Role
 from health_responder.dispatch import queries as dispatch_queries
-from health_responder.dispatch.models import Dispatch, DispatchStatus
+from health_responder.dispatch.models import Dispatch
 from health_responder.extensions import db
 from health_responder.health_requests import queries, services
 from health_responder.health_requests.models import (
@@ -32,7 +41,12 @@ from health_responder.health_requests.models import (
     Priority,
     RequestStatus,
 )
-from health_responder.health_requests.schemas import CancelSchema, CloseSchema, RejectSchema, RequestCreateSchema
+from health_responder.health_requests.schemas import (
+    CancelSchema,
+    CloseSchema,
+    RejectSchema,
+    RequestCreateSchema,
+)
 from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import City, Item, Network
 from health_responder.stock.models import StockLot

@@ -167,9 +167,9 @@ def create_request(*, by: User, needed_by: date, justification: str, lines: list
     db.session.flush()
     request.reference = reference_for("REQ", now.year, request.id)
     _add_lines(request, lines)
-    db.session.flush()
     audit.record(action="request.create", subject=request, by=by,
                  after=_snapshot(request) | {"reference": request.reference, "city_id": city_id, "lines": lines})
+    db.session.flush()
     return request
 
 

@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from itertools import groupby
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -89,8 +89,12 @@ MAX_NOTES = 5000
 
 # --- styles ----------------------------------------------------------------------------------------
 
-STYLE_ASSOCIATION = ParagraphStyle("association", fontName=BOLD_FONT, fontSize=10, leading=13, textColor=ACCENT)
-STYLE_TITLE = ParagraphStyle("title", fontName=BOLD_FONT, fontSize=18, leading=22, textColor=INK, spaceBefore=2)
+STYLE_ASSOCIATION = ParagraphStyle(
+    "association", fontName=BOLD_FONT, fontSize=10, leading=13, textColor=ACCENT
+)
+STYLE_TITLE = ParagraphStyle(
+    "title", fontName=BOLD_FONT, fontSize=18, leading=22, textColor=INK, spaceBefore=2
+)
 STYLE_REFERENCE = ParagraphStyle("reference", fontName=BASE_FONT, fontSize=12, leading=15, textColor=INK)
 STYLE_SECTION = ParagraphStyle(
     "section", fontName=BOLD_FONT, fontSize=11, leading=14, textColor=ACCENT, spaceBefore=9, spaceAfter=4
@@ -106,7 +110,9 @@ CELL_FONT_SIZE = 8
 CELL_LEADING = 10
 CELL_PAD_X = 3
 CELL_PAD_Y = 2
-STYLE_CELL = ParagraphStyle("cell", fontName=BASE_FONT, fontSize=CELL_FONT_SIZE, leading=CELL_LEADING, textColor=INK)
+STYLE_CELL = ParagraphStyle(
+    "cell", fontName=BASE_FONT, fontSize=CELL_FONT_SIZE, leading=CELL_LEADING, textColor=INK
+)
 STYLE_CELL_BOLD = ParagraphStyle("cell-bold", parent=STYLE_CELL, fontName=BOLD_FONT)
 #: No row can be lower than one line of text plus its padding: bounds the rows a page may hold.
 MIN_ROW_HEIGHT = CELL_LEADING + 2 * CELL_PAD_Y
@@ -115,19 +121,45 @@ STYLE_CERT_ASSOCIATION = ParagraphStyle(
     "cert-association", fontName=BOLD_FONT, fontSize=14, leading=18, alignment=TA_CENTER, textColor=ACCENT
 )
 STYLE_CERT_TITLE = ParagraphStyle(
-    "cert-title", fontName=BOLD_FONT, fontSize=28, leading=34, alignment=TA_CENTER, textColor=INK, spaceBefore=10
+    "cert-title",
+    fontName=BOLD_FONT,
+    fontSize=28,
+    leading=34,
+    alignment=TA_CENTER,
+    textColor=INK,
+    spaceBefore=10,
 )
 STYLE_CERT_TEXT = ParagraphStyle(
-    "cert-text", fontName=BASE_FONT, fontSize=12, leading=16, alignment=TA_CENTER, textColor=MUTED, spaceBefore=6
+    "cert-text",
+    fontName=BASE_FONT,
+    fontSize=12,
+    leading=16,
+    alignment=TA_CENTER,
+    textColor=MUTED,
+    spaceBefore=6,
 )
 STYLE_CERT_NAME = ParagraphStyle(
-    "cert-name", fontName=BOLD_FONT, fontSize=26, leading=32, alignment=TA_CENTER, textColor=ACCENT, spaceBefore=6
+    "cert-name",
+    fontName=BOLD_FONT,
+    fontSize=26,
+    leading=32,
+    alignment=TA_CENTER,
+    textColor=ACCENT,
+    spaceBefore=6,
 )
 STYLE_CERT_PROGRAM = ParagraphStyle(
-    "cert-program", fontName=BOLD_FONT, fontSize=17, leading=22, alignment=TA_CENTER, textColor=INK, spaceBefore=6
+    "cert-program",
+    fontName=BOLD_FONT,
+    fontSize=17,
+    leading=22,
+    alignment=TA_CENTER,
+    textColor=INK,
+    spaceBefore=6,
 )
 STYLE_CERT_SMALL = ParagraphStyle("cert-small", fontName=BASE_FONT, fontSize=8, leading=10, textColor=MUTED)
-STYLE_CERT_SIGN = ParagraphStyle("cert-sign", fontName=BASE_FONT, fontSize=9, leading=12, alignment=TA_LEFT, textColor=INK)
+STYLE_CERT_SIGN = ParagraphStyle(
+    "cert-sign", fontName=BASE_FONT, fontSize=9, leading=12, alignment=TA_LEFT, textColor=INK
+)
 
 #: Every data table: header row on the accent colour, light rules, zebra rows.
 DATA_TABLE_STYLE = TableStyle(
@@ -187,52 +219,114 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
     title = "Dispatch report"
 
     story: list[Flowable] = []
-    story += _heading(fonts, data.association_name, title, data.reference, width, data.verification_url,
-                      data.verification_code, [
-                          ("Reference", data.reference), ("Ship date", _date(data.ship_date)),
-                          ("Request", data.request_reference), ("Priority", data.priority),
-                          ("Status", data.status), ("Verification code", data.verification_code),
-                      ])
+    story += _heading(
+        fonts,
+        data.association_name,
+        title,
+        data.reference,
+        width,
+        data.verification_url,
+        data.verification_code,
+        [
+            ("Reference", data.reference),
+            ("Ship date", _date(data.ship_date)),
+            ("Request", data.request_reference),
+            ("Priority", data.priority),
+            ("Status", data.status),
+            ("Verification code", data.verification_code),
+        ],
+    )
     story.append(_section(fonts, "From and to"))
     story.append(_parties(fonts, data, width))
     story.append(_section(fonts, "Shipment"))
-    story.append(_facts(fonts, [
-        ("Carrier", data.carrier), ("Tracking number", data.tracking_number),
-        ("Packages", "" if data.packages is None else str(data.packages)),
-    ], width, columns=3))
+    story.append(
+        _facts(
+            fonts,
+            [
+                ("Carrier", data.carrier),
+                ("Tracking number", data.tracking_number),
+                ("Packages", "" if data.packages is None else str(data.packages)),
+            ],
+            width,
+            columns=3,
+        )
+    )
 
     story.append(_section(fonts, "Lines"))
     cold = _cold_mark(fonts)
-    columns = [("#", 9 * mm, "RIGHT"), ("Item code", 32 * mm, "LEFT"), ("Item", None, "LEFT"),
-               ("Lot", 22 * mm, "LEFT"), ("Expiry", 18 * mm, "LEFT"), ("Qty", 14 * mm, "RIGHT"),
-               ("Unit", 15 * mm, "LEFT"), ("Cold chain", 14 * mm, "CENTER")]
+    columns = [
+        ("#", 9 * mm, "RIGHT"),
+        ("Item code", 32 * mm, "LEFT"),
+        ("Item", None, "LEFT"),
+        ("Lot", 22 * mm, "LEFT"),
+        ("Expiry", 18 * mm, "LEFT"),
+        ("Qty", 14 * mm, "RIGHT"),
+        ("Unit", 15 * mm, "LEFT"),
+        ("Cold chain", 14 * mm, "CENTER"),
+    ]
+    # A dispatch normally leaves from the one location of its heading; lines from elsewhere say where.
+    origin = clean_text(data.sender_location, single_line=True)
+    by_line = any(clean_text(line.location_name, single_line=True) not in ("", origin) for line in data.lines)
+    if by_line:
+        columns.insert(3, ("Location", 24 * mm, "LEFT"))
     widths = _widths(columns, width)
+
+    def row(n: int, line) -> list:
+        cells = [str(n), _cell(fonts, line.item_code, widths[1]), _cell(fonts, line.item_name, widths[2])]
+        if by_line:
+            cells.append(_cell(fonts, line.location_name or origin, widths[3]))
+        return cells + [
+            _cell(fonts, line.lot_code, widths[len(cells)]),
+            _date(line.expires_on),
+            _quantity(line.quantity),
+            _cell(fonts, line.unit, widths[-2]),
+            cold if line.cold_chain else "",
+        ]
+
     # Rows are handed over as a generator: the table alone holds them, and lets go page by page.
-    story += _data_table(columns, widths, (
-        [str(n), _cell(fonts, line.item_code, widths[1]), _cell(fonts, line.item_name, widths[2]),
-         _cell(fonts, line.lot_code, widths[3]), _date(line.expires_on), _quantity(line.quantity),
-         _cell(fonts, line.unit, widths[6]), cold if line.cold_chain else ""]
-        for n, line in enumerate(data.lines, 1)
-    ), empty="No lines.")
+    story += _data_table(
+        columns, widths, (row(n, line) for n, line in enumerate(data.lines, 1)), empty="No lines."
+    )
     total = sum(line.quantity for line in data.lines)
-    story.append(Paragraph(
-        f"{len(data.lines)} line{'s' if len(data.lines) != 1 else ''}, {_quantity(total)} units in total."
-        + (f" {cold} cold chain: keep refrigerated from dispatch to receipt." if any(
-            line.cold_chain for line in data.lines) else ""),
-        STYLE_SMALL))
+    story.append(
+        Paragraph(
+            f"{len(data.lines)} line{'s' if len(data.lines) != 1 else ''}, {_quantity(total)} units in total."
+            + (
+                f" {cold} cold chain: keep refrigerated from dispatch to receipt."
+                if any(line.cold_chain for line in data.lines)
+                else ""
+            ),
+            STYLE_SMALL,
+        )
+    )
 
     if clean_text(data.notes).strip():
         story.append(_section(fonts, "Notes"))
         story.append(Paragraph(fonts.markup(clean_text(data.notes, max_length=MAX_NOTES)), STYLE_BODY))
 
     signatories = data.signatories
-    story.append(_signatures(fonts, width, [
-        ("Prepared", signatories.prepared_by), ("Dispatched", signatories.dispatched_by),
-        ("Transported", signatories.transported_by), ("Received", signatories.received_by),
-    ]))
-    return _render(story, fonts=fonts, pagesize=pagesize, title=f"{title} {clean_text(data.reference, max_length=80)}",
-                   author=data.association_name, doc_date=data.ship_date, band=(data.association_name, title, data.reference),
-                   footer_left=_footer_left(data.reference, data.verification_code))
+    story.append(
+        _signatures(
+            fonts,
+            width,
+            [
+                ("Prepared", signatories.prepared_by),
+                ("Dispatched", signatories.dispatched_by),
+                ("Transported", signatories.transported_by),
+                ("Received", signatories.received_by),
+            ],
+        )
+    )
+    return _render(
+        story,
+        fonts=fonts,
+        pagesize=pagesize,
+        title=f"{title} {clean_text(data.reference, max_length=80)}",
+        author=data.association_name,
+        doc_date=data.ship_date,
+        band=(data.association_name, title, data.reference),
+        footer_left=_footer_left(data.reference, data.verification_code),
+    )
 
 
 def build_pick_list(data: PickListData) -> bytes:
@@ -243,44 +337,81 @@ def build_pick_list(data: PickListData) -> bytes:
     title = "Pick list"
 
     story: list[Flowable] = []
-    story += _heading(fonts, data.association_name, title, data.dispatch_reference, width, data.verification_url,
-                      data.verification_code, [
-                          ("Dispatch", data.dispatch_reference), ("Request", data.request_reference),
-                          ("Provider", data.provider_name), ("City", data.city_name),
-                          ("Priority", data.priority), ("Needed by", _date(data.needed_by)),
-                          ("Prepared on", _date(data.prepared_on)), ("Verification code", data.verification_code),
-                      ])
+    story += _heading(
+        fonts,
+        data.association_name,
+        title,
+        data.dispatch_reference,
+        width,
+        data.verification_url,
+        data.verification_code,
+        [
+            ("Dispatch", data.dispatch_reference),
+            ("Request", data.request_reference),
+            ("Provider", data.provider_name),
+            ("City", data.city_name),
+            ("Priority", data.priority),
+            ("Needed by", _date(data.needed_by)),
+            ("Prepared on", _date(data.prepared_on)),
+            ("Verification code", data.verification_code),
+        ],
+    )
     lines = sorted(data.lines, key=_pick_order)
     locations = len({clean_text(line.location_name, single_line=True) for line in lines})
     total = sum(line.quantity for line in lines)
-    story.append(Paragraph(
-        f"{len(lines)} lot{'s' if len(lines) != 1 else ''} to pick in {locations} "
-        f"location{'s' if locations != 1 else ''}, {_quantity(total)} units in total. "
-        "Take each location's lots in the order listed: earliest expiry first.", STYLE_BODY))
+    story.append(
+        Paragraph(
+            f"{len(lines)} lot{'s' if len(lines) != 1 else ''} to pick in {locations} "
+            f"location{'s' if locations != 1 else ''}, {_quantity(total)} units in total. "
+            "Take each location's lots in the order listed: earliest expiry first.",
+            STYLE_BODY,
+        )
+    )
 
     box = "☐" if fonts.covers("☐") else "[ ]"
     cold = _cold_mark(fonts)
-    columns = [("Picked", 12 * mm, "CENTER"), ("#", 8 * mm, "RIGHT"), ("Bin", 14 * mm, "LEFT"),
-               ("Item code", 26 * mm, "LEFT"), ("Item", None, "LEFT"), ("Lot", 22 * mm, "LEFT"),
-               ("Expiry", 19 * mm, "LEFT"), ("Qty", 13 * mm, "RIGHT"), ("Unit", 14 * mm, "LEFT"),
-               ("Cold", 10 * mm, "CENTER")]
+    columns = [
+        ("Picked", 14 * mm, "CENTER"),
+        ("#", 8 * mm, "RIGHT"),
+        ("Bin", 14 * mm, "LEFT"),
+        ("Item code", 26 * mm, "LEFT"),
+        ("Item", None, "LEFT"),
+        ("Lot", 22 * mm, "LEFT"),
+        ("Expiry", 19 * mm, "LEFT"),
+        ("Qty", 13 * mm, "RIGHT"),
+        ("Unit", 14 * mm, "LEFT"),
+        ("Cold", 10 * mm, "CENTER"),
+    ]
     widths = _widths(columns, width)
     first = 1
     for location, group in groupby(lines, key=lambda line: clean_text(line.location_name, single_line=True)):
         group = list(group)
         rows = (
-            [box, str(number), _cell(fonts, line.bin, widths[2]), _cell(fonts, line.item_code, widths[3]),
-             _cell(fonts, line.item_name, widths[4]), _cell(fonts, line.lot_code, widths[5]),
-             _date(line.expires_on), _quantity(line.quantity), _cell(fonts, line.unit, widths[8]),
-             cold if line.cold_chain else ""]
+            [
+                box,
+                str(number),
+                _cell(fonts, line.bin, widths[2]),
+                _cell(fonts, line.item_code, widths[3]),
+                _cell(fonts, line.item_name, widths[4]),
+                _cell(fonts, line.lot_code, widths[5]),
+                _date(line.expires_on),
+                _quantity(line.quantity),
+                _cell(fonts, line.unit, widths[8]),
+                cold if line.cold_chain else "",
+            ]
             for number, line in enumerate(group, first)
         )
         first += len(group)
         # A location heading alone at the foot of a page is useless: keep room for a few rows.
         story.append(CondPageBreak(STYLE_SECTION.leading + 6 * MIN_ROW_HEIGHT))
-        story.append(Paragraph(
-            "Location: " + fonts.markup(clean_text(location or "—", max_length=MAX_FIELD))
-            + f" · {len(group)} lot{'s' if len(group) != 1 else ''}", STYLE_SECTION))
+        story.append(
+            Paragraph(
+                "Location: "
+                + fonts.markup(clean_text(location or "—", max_length=MAX_FIELD))
+                + f" · {len(group)} lot{'s' if len(group) != 1 else ''}",
+                STYLE_SECTION,
+            )
+        )
         story += _data_table(columns, widths, rows, empty="")
     if not lines:
         story.append(Paragraph("Nothing to pick.", STYLE_BODY))
@@ -289,11 +420,16 @@ def build_pick_list(data: PickListData) -> bytes:
         story.append(_section(fonts, "Notes"))
         story.append(Paragraph(fonts.markup(clean_text(data.notes, max_length=MAX_NOTES)), STYLE_BODY))
     story.append(_signatures(fonts, width, [("Picked", ""), ("Checked", "")]))
-    return _render(story, fonts=fonts, pagesize=pagesize,
-                   title=f"{title} {clean_text(data.dispatch_reference, max_length=80)}",
-                   author=data.association_name, doc_date=data.prepared_on,
-                   band=(data.association_name, title, data.dispatch_reference),
-                   footer_left=_footer_left(data.dispatch_reference, data.verification_code))
+    return _render(
+        story,
+        fonts=fonts,
+        pagesize=pagesize,
+        title=f"{title} {clean_text(data.dispatch_reference, max_length=80)}",
+        author=data.association_name,
+        doc_date=data.prepared_on,
+        band=(data.association_name, title, data.dispatch_reference),
+        footer_left=_footer_left(data.dispatch_reference, data.verification_code),
+    )
 
 
 def build_dispatch_summary(data: DispatchSummaryData) -> bytes:
@@ -308,14 +444,24 @@ def build_dispatch_summary(data: DispatchSummaryData) -> bytes:
     units = sum(row.quantity for row in data.totals_by_network)
     rejected = sum(d.rejected for d in data.discrepancies)
     story: list[Flowable] = []
-    story += _heading(fonts, data.association_name, title, period, width, data.verification_url,
-                      data.verification_code, [
-                          ("Period", period), ("Verification code", data.verification_code),
-                          ("Dispatches shipped", str(dispatches)), ("Units shipped", _quantity(units)),
-                          ("Open requests", str(data.open_requests)),
-                          ("Overdue requests", str(len(data.overdue_requests))),
-                          ("Discrepancies", f"{len(data.discrepancies)} ({_quantity(rejected)} units rejected)"),
-                      ])
+    story += _heading(
+        fonts,
+        data.association_name,
+        title,
+        period,
+        width,
+        data.verification_url,
+        data.verification_code,
+        [
+            ("Period", period),
+            ("Verification code", data.verification_code),
+            ("Dispatches shipped", str(dispatches)),
+            ("Units shipped", _quantity(units)),
+            ("Open requests", str(data.open_requests)),
+            ("Overdue requests", str(len(data.overdue_requests))),
+            ("Discrepancies", f"{len(data.discrepancies)} ({_quantity(rejected)} units rejected)"),
+        ],
+    )
 
     story.append(_section(fonts, "Quantity dispatched by network"))
     if data.totals_by_network:
@@ -323,52 +469,110 @@ def build_dispatch_summary(data: DispatchSummaryData) -> bytes:
     else:
         story.append(Paragraph("No dispatch shipped in this period.", STYLE_BODY))
 
-    for heading, rows in (("By network", data.totals_by_network), ("By city", data.by_city),
-                          ("By provider", data.by_provider), ("By item category", data.by_category)):
+    for heading, rows in (
+        ("By network", data.totals_by_network),
+        ("By city", data.by_city),
+        ("By provider", data.by_provider),
+        ("By item category", data.by_category),
+    ):
         story.append(CondPageBreak(STYLE_SECTION.leading + 5 * MIN_ROW_HEIGHT))
         story.append(_section(fonts, heading))
-        story += _totals_table(fonts, heading.split()[-1].capitalize(), rows, width,
-                               count_total=heading != "By item category")
+        story += _totals_table(
+            fonts, heading.split()[-1].capitalize(), rows, width, count_total=heading != "By item category"
+        )
 
     story.append(CondPageBreak(STYLE_SECTION.leading + 4 * MIN_ROW_HEIGHT))
     story.append(_section(fonts, "Lead times"))
-    columns = [("Stage", None, "LEFT"), ("Dispatches measured", 34 * mm, "RIGHT"),
-               ("Average (hours)", 30 * mm, "RIGHT"), ("Median (hours)", 30 * mm, "RIGHT")]
+    columns = [
+        ("Stage", None, "LEFT"),
+        ("Dispatches measured", 34 * mm, "RIGHT"),
+        ("Average (hours)", 30 * mm, "RIGHT"),
+        ("Median (hours)", 30 * mm, "RIGHT"),
+    ]
     widths = _widths(columns, width)
-    story += _data_table(columns, widths, [
-        _lead_row("Approved → shipped", data.approved_to_shipped),
-        _lead_row("Shipped → received", data.shipped_to_received),
-    ])
+    story += _data_table(
+        columns,
+        widths,
+        [
+            _lead_row("Approved → shipped", data.approved_to_shipped),
+            _lead_row("Shipped → received", data.shipped_to_received),
+        ],
+    )
 
     story.append(CondPageBreak(STYLE_SECTION.leading + 4 * MIN_ROW_HEIGHT))
     story.append(_section(fonts, "Open and overdue requests"))
-    story.append(Paragraph(
-        f"{data.open_requests} request{'s' if data.open_requests != 1 else ''} open at the end of the period, "
-        f"{len(data.overdue_requests)} of them overdue.", STYLE_BODY))
+    story.append(
+        Paragraph(
+            f"{data.open_requests} request{'s' if data.open_requests != 1 else ''} open at the end of the period, "
+            f"{len(data.overdue_requests)} of them overdue.",
+            STYLE_BODY,
+        )
+    )
     story.append(Spacer(1, 3))
-    columns = [("Request", 34 * mm, "LEFT"), ("City", None, "LEFT"), ("Priority", 20 * mm, "LEFT"),
-               ("Needed by", 20 * mm, "LEFT"), ("Days overdue", 22 * mm, "RIGHT"), ("Status", 32 * mm, "LEFT")]
+    columns = [
+        ("Request", 34 * mm, "LEFT"),
+        ("City", None, "LEFT"),
+        ("Priority", 20 * mm, "LEFT"),
+        ("Needed by", 20 * mm, "LEFT"),
+        ("Days overdue", 22 * mm, "RIGHT"),
+        ("Status", 32 * mm, "LEFT"),
+    ]
     widths = _widths(columns, width)
-    story += _data_table(columns, widths, [
-        [_cell(fonts, r.reference, widths[0]), _cell(fonts, r.city_name, widths[1]),
-         _cell(fonts, r.priority, widths[2]), _date(r.needed_by), str(r.days_overdue), _cell(fonts, r.status, widths[5])]
-        for r in data.overdue_requests
-    ], empty="No overdue request.")
+    story += _data_table(
+        columns,
+        widths,
+        [
+            [
+                _cell(fonts, r.reference, widths[0]),
+                _cell(fonts, r.city_name, widths[1]),
+                _cell(fonts, r.priority, widths[2]),
+                _date(r.needed_by),
+                str(r.days_overdue),
+                _cell(fonts, r.status, widths[5]),
+            ]
+            for r in data.overdue_requests
+        ],
+        empty="No overdue request.",
+    )
 
     story.append(CondPageBreak(STYLE_SECTION.leading + 4 * MIN_ROW_HEIGHT))
     story.append(_section(fonts, "Discrepancies on receipt"))
-    columns = [("Dispatch", 32 * mm, "LEFT"), ("Item code", 28 * mm, "LEFT"), ("Item", None, "LEFT"),
-               ("City", 30 * mm, "LEFT"), ("Rejected", 16 * mm, "RIGHT"), ("Reason", 20 * mm, "LEFT")]
+    columns = [
+        ("Dispatch", 32 * mm, "LEFT"),
+        ("Item code", 28 * mm, "LEFT"),
+        ("Item", None, "LEFT"),
+        ("City", 30 * mm, "LEFT"),
+        ("Rejected", 18 * mm, "RIGHT"),
+        ("Reason", 20 * mm, "LEFT"),
+    ]
     widths = _widths(columns, width)
-    story += _data_table(columns, widths, (
-        [_cell(fonts, d.dispatch_reference, widths[0]), _cell(fonts, d.item_code, widths[1]),
-         _cell(fonts, d.item_name, widths[2]), _cell(fonts, d.city_name, widths[3]), _quantity(d.rejected),
-         _cell(fonts, d.reason, widths[5])]
-        for d in data.discrepancies
-    ), empty="No discrepancy.", total=["Total", "", "", "", _quantity(rejected), ""])
-    return _render(story, fonts=fonts, pagesize=pagesize, title=f"{title} {period}", author=data.association_name,
-                   doc_date=data.period_to, band=(data.association_name, title, period),
-                   footer_left=_footer_left(f"{title} {period}", data.verification_code))
+    story += _data_table(
+        columns,
+        widths,
+        (
+            [
+                _cell(fonts, d.dispatch_reference, widths[0]),
+                _cell(fonts, d.item_code, widths[1]),
+                _cell(fonts, d.item_name, widths[2]),
+                _cell(fonts, d.city_name, widths[3]),
+                _quantity(d.rejected),
+                _cell(fonts, d.reason, widths[5]),
+            ]
+            for d in data.discrepancies
+        ),
+        empty="No discrepancy.",
+        total=["Total", "", "", "", _quantity(rejected), ""],
+    )
+    return _render(
+        story,
+        fonts=fonts,
+        pagesize=pagesize,
+        title=f"{title} {period}",
+        author=data.association_name,
+        doc_date=data.period_to,
+        band=(data.association_name, title, period),
+        footer_left=_footer_left(f"{title} {period}", data.verification_code),
+    )
 
 
 def build_certificate(data: CertificateData) -> bytes:
@@ -391,7 +595,8 @@ def build_certificate(data: CertificateData) -> bytes:
         Paragraph("This certifies that", STYLE_CERT_TEXT),
         para(data.participant_name, STYLE_CERT_NAME, 200),
         Paragraph(fonts.markup("of " + clean_text(data.city_name, max_length=200)), STYLE_CERT_TEXT)
-        if clean_text(data.city_name).strip() else Spacer(1, 1),
+        if clean_text(data.city_name).strip()
+        else Spacer(1, 1),
         Paragraph("has completed the training program", STYLE_CERT_TEXT),
         para(data.program_title, STYLE_CERT_PROGRAM, 300),
         para(" · ".join(details), STYLE_CERT_TEXT, 700),
@@ -405,20 +610,38 @@ def build_certificate(data: CertificateData) -> bytes:
     ]
     verify = _qr(data.verification_url, CERT_QR_SIZE)
     verify_text = Paragraph(
-        "Verification code " + fonts.markup(clean_text(data.verification_code, max_length=64), bold=True)
-        + "<br/>" + fonts.markup(clean_text(data.verification_url, max_length=300)), STYLE_CERT_SMALL)
+        "Verification code "
+        + fonts.markup(clean_text(data.verification_code, max_length=64), bold=True)
+        + "<br/>"
+        + fonts.markup(clean_text(data.verification_url, max_length=300)),
+        STYLE_CERT_SMALL,
+    )
     qr_width = CERT_QR_SIZE + 2 * mm
-    footer = Table([[sign, "", verify_text, verify or ""]],
-                   colWidths=[width * 0.4, width * 0.6 - 60 * mm - qr_width, 60 * mm, qr_width], style=TableStyle([
-                       ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                       ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                   ]))
+    footer = Table(
+        [[sign, "", verify_text, verify or ""]],
+        colWidths=[width * 0.4, width * 0.6 - 60 * mm - qr_width, 60 * mm, qr_width],
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+    )
     # Long names shrink the page's content instead of spilling onto a second page.
     story = [KeepInFrame(width, height, body + [Spacer(1, 8 * mm), footer], mode="shrink")]
-    return _render(story, fonts=fonts, pagesize=pagesize,
-                   title=f"Certificate of completion {clean_text(data.verification_code, max_length=64)}",
-                   author=data.association_name, doc_date=data.completed_on, band=None, footer_left=None,
-                   margins=(MARGIN + 10 * mm, MARGIN + 8 * mm), decorate=_certificate_border)
+    return _render(
+        story,
+        fonts=fonts,
+        pagesize=pagesize,
+        title=f"Certificate of completion {clean_text(data.verification_code, max_length=64)}",
+        author=data.association_name,
+        doc_date=data.completed_on,
+        band=None,
+        footer_left=None,
+        margins=(MARGIN + 10 * mm, MARGIN + 8 * mm),
+        decorate=_certificate_border,
+    )
 
 
 # --- document assembly -----------------------------------------------------------------------------
@@ -448,29 +671,57 @@ class _NumberedCanvas(Canvas):
         self._startPage()
 
     def save(self):
-        total = len(self._held_pages)
-        for number, state in enumerate(self._held_pages, 1):
+        held, total = self._held_pages, len(self._held_pages)
+        for number in range(1, total + 1):
+            # Let go of each held page once it is in the document: a long report holds hundreds.
+            state, held[number - 1] = held[number - 1], None
             self.__dict__.update(state)
             self._footer(self, number, total)
             super().showPage()
         super().save()
 
 
-def _render(story: list[Flowable], *, fonts: FontSet, pagesize: tuple[float, float], title: str, author: str,
-            doc_date: date | None, band: tuple[str, str, str] | None, footer_left: str | None,
-            margins: tuple[float, float] | None = None,
-            decorate: Callable[[Canvas, tuple[float, float]], None] | None = None) -> bytes:
+def _render(
+    story: list[Flowable],
+    *,
+    fonts: FontSet,
+    pagesize: tuple[float, float],
+    title: str,
+    author: str,
+    doc_date: date | None,
+    band: tuple[str, str, str] | None,
+    footer_left: str | None,
+    margins: tuple[float, float] | None = None,
+    decorate: Callable[[Canvas, tuple[float, float]], None] | None = None,
+) -> bytes:
     side, vertical = margins or (MARGIN, None)
     top = vertical or TOP_MARGIN
     bottom = vertical or BOTTOM_MARGIN
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
-        buffer, pagesize=pagesize, leftMargin=side, rightMargin=side, topMargin=top, bottomMargin=bottom,
-        title=title, author=clean_text(author, max_length=200, single_line=True), subject=title,
-        creator=CREATOR, invariant=1,
+        buffer,
+        pagesize=pagesize,
+        leftMargin=side,
+        rightMargin=side,
+        topMargin=top,
+        bottomMargin=bottom,
+        title=title,
+        author=clean_text(author, max_length=200, single_line=True),
+        subject=title,
+        creator=CREATOR,
+        invariant=1,
     )
-    frame = Frame(side, bottom, pagesize[0] - 2 * side, pagesize[1] - top - bottom, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    frame = Frame(
+        side,
+        bottom,
+        pagesize[0] - 2 * side,
+        pagesize[1] - top - bottom,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
 
     def on_page(canvas: Canvas, _doc) -> None:
         canvas.saveState()
@@ -502,7 +753,9 @@ def _render(story: list[Flowable], *, fonts: FontSet, pagesize: tuple[float, flo
     return buffer.getvalue()
 
 
-def _draw_band(canvas: Canvas, fonts: FontSet, pagesize, association: str, title: str, reference: str) -> None:
+def _draw_band(
+    canvas: Canvas, fonts: FontSet, pagesize, association: str, title: str, reference: str
+) -> None:
     """The running head of pages after the first: association on the left, document on the right."""
     y = pagesize[1] - TOP_MARGIN + 6 * mm
     right = pagesize[0] - MARGIN
@@ -521,7 +774,9 @@ def _certificate_border(canvas: Canvas, pagesize) -> None:
     canvas.setLineWidth(2.5)
     canvas.rect(inset, inset, pagesize[0] - 2 * inset, pagesize[1] - 2 * inset)
     canvas.setLineWidth(0.75)
-    canvas.rect(inset + 4 * mm, inset + 4 * mm, pagesize[0] - 2 * inset - 8 * mm, pagesize[1] - 2 * inset - 8 * mm)
+    canvas.rect(
+        inset + 4 * mm, inset + 4 * mm, pagesize[0] - 2 * inset - 8 * mm, pagesize[1] - 2 * inset - 8 * mm
+    )
 
 
 def _footer_left(reference: str, code: str) -> str:
@@ -541,8 +796,16 @@ def _page_size(name: str, *, rotate: bool = False) -> tuple[float, float]:
 # --- building blocks -------------------------------------------------------------------------------
 
 
-def _heading(fonts: FontSet, association: str, title: str, subtitle: str, width: float, url: str, code: str,
-             facts: list[tuple[str, str]]) -> list[Flowable]:
+def _heading(
+    fonts: FontSet,
+    association: str,
+    title: str,
+    subtitle: str,
+    width: float,
+    url: str,
+    code: str,
+    facts: list[tuple[str, str]],
+) -> list[Flowable]:
     """Association, title, subtitle and the facts grid, with the verification QR code on the right."""
     qr = _qr(url, QR_SIZE)
     text_width = width - (QR_SIZE + 6 * mm if qr else 0)
@@ -555,20 +818,37 @@ def _heading(fonts: FontSet, association: str, title: str, subtitle: str, width:
     ]
     if not qr:
         return [*left, Spacer(1, 2 * mm)]
-    right = [qr, Paragraph("Scan to verify", ParagraphStyle("qr-caption", parent=STYLE_SMALL, alignment=TA_CENTER))]
-    table = Table([[left, right]], colWidths=[text_width, width - text_width],
-                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"),
-                                    ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    right = [
+        qr,
+        Paragraph("Scan to verify", ParagraphStyle("qr-caption", parent=STYLE_SMALL, alignment=TA_CENTER)),
+    ]
+    table = Table(
+        [[left, right]],
+        colWidths=[text_width, width - text_width],
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+    )
     return [table, Spacer(1, 2 * mm)]
 
 
 def _facts(fonts: FontSet, facts: list[tuple[str, str]], width: float, *, columns: int) -> Table:
     """A grid of small labels above their values, ``columns`` facts per row; rows break across pages."""
-    cells = [[Paragraph(label, STYLE_LABEL),
-              Paragraph(fonts.markup(clean_text(value, max_length=MAX_HEADING_FACT)) or "—", STYLE_VALUE)]
-             for label, value in facts]
-    rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
+    cells = [
+        [
+            Paragraph(label, STYLE_LABEL),
+            Paragraph(fonts.markup(clean_text(value, max_length=MAX_HEADING_FACT)) or "—", STYLE_VALUE),
+        ]
+        for label, value in facts
+    ]
+    rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
     rows[-1] += [""] * (columns - len(rows[-1]))
     return Table(rows, colWidths=[width / columns] * columns, style=FACTS_TABLE_STYLE, hAlign="LEFT")
 
@@ -595,22 +875,38 @@ def _parties(fonts: FontSet, data: DispatchReportData, width: float) -> Table:
                 row.append("")
                 continue
             label, text, bold = item
-            row.append([Paragraph(label, STYLE_LABEL), value(text, STYLE_VALUE_BOLD if bold else STYLE_VALUE)])
+            row.append(
+                [Paragraph(label, STYLE_LABEL), value(text, STYLE_VALUE_BOLD if bold else STYLE_VALUE)]
+            )
         rows.append(row)
-    return Table(rows, colWidths=[width / 2, width / 2], style=TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 1),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LINEBEFORE", (1, 0), (1, -1), 0.5, RULE), ("LEFTPADDING", (1, 0), (1, -1), 8),
-    ]), hAlign="LEFT")
+    return Table(
+        rows,
+        colWidths=[width / 2, width / 2],
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("LINEBEFORE", (1, 0), (1, -1), 0.5, RULE),
+                ("LEFTPADDING", (1, 0), (1, -1), 8),
+            ]
+        ),
+        hAlign="LEFT",
+    )
 
 
 def _signatures(fonts: FontSet, width: float, roles: list[tuple[str, str]]) -> Flowable:
     """Signature blocks, one column per role, kept on one page with their heading."""
     label_width = 22 * mm
     column = (width - label_width) / len(roles)
-    names = [Paragraph(fonts.markup(clean_text(name, max_length=120, single_line=True)), STYLE_VALUE) if name else ""
-             for _, name in roles]
+    names = [
+        Paragraph(fonts.markup(clean_text(name, max_length=120, single_line=True)), STYLE_VALUE)
+        if name
+        else ""
+        for _, name in roles
+    ]
     rows = [
         [""] + [Paragraph(role, STYLE_VALUE_BOLD) for role, _ in roles],
         [Paragraph("Name", STYLE_LABEL), *names],
@@ -618,8 +914,13 @@ def _signatures(fonts: FontSet, width: float, roles: list[tuple[str, str]]) -> F
         [Paragraph("Signature", STYLE_LABEL)] + [""] * len(roles),
         [Paragraph("Stamp", STYLE_LABEL)] + [""] * len(roles),
     ]
-    table = Table(rows, colWidths=[label_width] + [column] * len(roles),
-                  rowHeights=[None, None, 9 * mm, 14 * mm, 20 * mm], style=SIGNATURE_TABLE_STYLE, hAlign="LEFT")
+    table = Table(
+        rows,
+        colWidths=[label_width] + [column] * len(roles),
+        rowHeights=[None, None, 9 * mm, 14 * mm, 20 * mm],
+        style=SIGNATURE_TABLE_STYLE,
+        hAlign="LEFT",
+    )
     return KeepTogether([_section(fonts, "Signatures"), table])
 
 
@@ -627,17 +928,53 @@ def _section(fonts: FontSet, text: str) -> Paragraph:
     return Paragraph(fonts.markup(text), STYLE_SECTION)
 
 
-def _qr(url: str, size: float) -> Drawing | None:
-    """The QR code of ``url`` as vector rectangles (no image), or None without a URL."""
+def _qr(url: str, size: float) -> QrCode | None:
+    """The QR code of ``url``, or None without a URL."""
     value = clean_text(url, max_length=1000, single_line=True).strip()
-    if not value:
-        return None
-    # Level M survives a crease or a smudge on a printed sheet; the widget's 4-module border is the
-    # quiet zone scanners need.
-    widget = QrCodeWidget(value, barWidth=size, barHeight=size, barLevel="M")
-    drawing = Drawing(size, size)
-    drawing.add(widget)
-    return drawing
+    return QrCode(value, size) if value else None
+
+
+class QrCode(Flowable):
+    """A QR code drawn as one vector path: no image, and text extraction is not disturbed.
+
+    The modules come from reportlab's own encoder (`reportlab.graphics.barcode.qrencoder`, the one
+    behind ``QrCodeWidget``); drawing each row's dark runs into a single path is several times faster
+    than the widget's one shape per run, and the PDF is smaller.
+    """
+
+    #: Modules of white around the code: the quiet zone scanners need.
+    QUIET_ZONE = 4
+
+    def __init__(self, value: str, size: float, level: str = "M"):
+        super().__init__()
+        # Level M survives a crease or a smudge on a printed sheet.
+        code = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
+        code.addData(value)
+        code.make()
+        self.value = value
+        self._modules = [[bool(module) for module in row] for row in code.modules]
+        self.width = self.height = size
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+        return self.width, self.height
+
+    def draw(self):
+        canvas = self.canv
+        count = len(self._modules) + 2 * self.QUIET_ZONE
+        box = self.width / count
+        path = canvas.beginPath()
+        for r, row in enumerate(self._modules):
+            y = self.height - (r + self.QUIET_ZONE + 1) * box
+            column = self.QUIET_ZONE
+            for dark, run in groupby(row):
+                length = len(list(run))
+                if dark:
+                    path.rect(column * box, y, length * box, box)
+                column += length
+        canvas.saveState()
+        canvas.setFillColor(colors.black)
+        canvas.drawPath(path, stroke=0, fill=1)
+        canvas.restoreState()
 
 
 def _network_chart(fonts: FontSet, rows: Sequence[TotalRow], width: float) -> Drawing:
@@ -694,20 +1031,33 @@ def _single_font(fonts: FontSet, text: str) -> str:
     return fonts.regular
 
 
-def _totals_table(fonts: FontSet, label: str, rows: Sequence[TotalRow], width: float, *,
-                  count_total: bool) -> list[Flowable]:
-    columns = [(label, None, "LEFT"), ("Dispatches", 26 * mm, "RIGHT"), ("Quantity", 26 * mm, "RIGHT"),
-               ("Share", 20 * mm, "RIGHT")]
+def _totals_table(
+    fonts: FontSet, label: str, rows: Sequence[TotalRow], width: float, *, count_total: bool
+) -> list[Flowable]:
+    columns = [
+        (label, None, "LEFT"),
+        ("Dispatches", 26 * mm, "RIGHT"),
+        ("Quantity", 26 * mm, "RIGHT"),
+        ("Share", 20 * mm, "RIGHT"),
+    ]
     widths = _widths(columns, width)
     total = sum(row.quantity for row in rows)
     body = [
-        [_cell(fonts, row.name, widths[0]), str(row.dispatches), _quantity(row.quantity),
-         f"{100 * row.quantity / total:.1f} %" if total else "—"]
+        [
+            _cell(fonts, row.name, widths[0]),
+            str(row.dispatches),
+            _quantity(row.quantity),
+            f"{100 * row.quantity / total:.1f} %" if total else "—",
+        ]
         for row in rows
     ]
     # Across categories a dispatch counts once per category, so their dispatch counts do not add up.
-    footer = ["Total", str(sum(row.dispatches for row in rows)) if count_total else "", _quantity(total),
-              "100.0 %" if total else "—"]
+    footer = [
+        "Total",
+        str(sum(row.dispatches for row in rows)) if count_total else "",
+        _quantity(total),
+        "100.0 %" if total else "—",
+    ]
     return _data_table(columns, widths, body, empty="Nothing dispatched.", total=footer)
 
 
@@ -720,8 +1070,15 @@ def _lead_row(stage: str, lead: LeadTime) -> list[str]:
 
 def _pick_order(line: PickLineData):
     location = clean_text(line.location_name, single_line=True)
-    return (location.casefold(), location, line.expires_on is None, line.expires_on or date.min,
-            line.item_code, line.lot_code, line.bin)
+    return (
+        location.casefold(),
+        location,
+        line.expires_on is None,
+        line.expires_on or date.min,
+        line.item_code,
+        line.lot_code,
+        line.bin,
+    )
 
 
 # --- tables ----------------------------------------------------------------------------------------
@@ -747,8 +1104,14 @@ class PagedTable(Flowable):
         self._wrapped_for: tuple[float, float] | None = None
 
     def _slice(self, stop: int, heights: list[float] | None = None) -> Table:
-        return Table(self._header + self._rows[:stop], colWidths=self._widths, rowHeights=heights,
-                     repeatRows=len(self._header), style=self._style, hAlign="LEFT")
+        return Table(
+            self._header + self._rows[:stop],
+            colWidths=self._widths,
+            rowHeights=heights,
+            repeatRows=len(self._header),
+            style=self._style,
+            hAlign="LEFT",
+        )
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
         end = len(self._rows)
@@ -787,14 +1150,26 @@ class PagedTable(Flowable):
         self._table.drawOn(self.canv, 0, 0)
 
 
-def _data_table(columns: list[tuple[str, float | None, str]], widths: list[float], rows: Iterable[list], *,
-                empty: str = "", total: list[str] | None = None) -> list[Flowable]:
+def _data_table(
+    columns: list[tuple[str, float | None, str]],
+    widths: list[float],
+    rows: Iterable[list],
+    *,
+    empty: str = "",
+    total: list[str] | None = None,
+) -> list[Flowable]:
     """A data table (header repeated on each page) and, when given and rows exist, a total row below."""
     rows = list(rows)
-    header = [[_cell(get_fonts(), label, width, bold=True) for (label, _, _), width in zip(columns, widths)]]
-    style = TableStyle(list(DATA_TABLE_STYLE.getCommands()) + [
-        ("ALIGN", (i, 0), (i, -1), align) for i, (_, _, align) in enumerate(columns) if align != "LEFT"
-    ])
+    header = [
+        [
+            _cell(get_fonts(), label, width, bold=True)
+            for (label, _, _), width in zip(columns, widths, strict=True)
+        ]
+    ]
+    style = TableStyle(
+        list(DATA_TABLE_STYLE.getCommands())
+        + [("ALIGN", (i, 0), (i, -1), align) for i, (_, _, align) in enumerate(columns) if align != "LEFT"]
+    )
     if not rows:
         if not empty:
             return []
@@ -804,10 +1179,14 @@ def _data_table(columns: list[tuple[str, float | None, str]], widths: list[float
         return [Table(header + rows, colWidths=widths, style=style, hAlign="LEFT")]
     out: list[Flowable] = [PagedTable(header, rows, widths, style)]
     if total is not None:
-        total_style = TableStyle(list(style.getCommands()) + [
-            ("FONT", (0, 0), (-1, -1), BOLD_FONT, CELL_FONT_SIZE, CELL_LEADING),
-            ("BACKGROUND", (0, 0), (-1, -1), TOTAL_BG), ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        ])
+        total_style = TableStyle(
+            list(style.getCommands())
+            + [
+                ("FONT", (0, 0), (-1, -1), BOLD_FONT, CELL_FONT_SIZE, CELL_LEADING),
+                ("BACKGROUND", (0, 0), (-1, -1), TOTAL_BG),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+            ]
+        )
         out.append(Table([total], colWidths=widths, style=total_style, hAlign="LEFT"))
     return out
 

@@ -43,7 +43,8 @@ class DispatchLineData:
     quantity: int
     unit: str
     cold_chain: bool = False
-    #: Stock location (warehouse) the lot is picked from.
+    #: Stock location (warehouse) the lot is picked from; the report adds a Location column only
+    #: when some line's location differs from the dispatch's ``sender_location``.
     location_name: str = ""
 
 

@@ -246,7 +246,9 @@ class FontSet:
         """Width of ``text`` in points when drawn run by run at ``size``."""
         return sum(pdfmetrics.stringWidth(run, font, size) for font, run in self.runs(text, bold=bold))
 
-    def draw(self, canvas, x: float, y: float, text: str, size: float, *, bold: bool = False, align: str = "left") -> float:
+    def draw(
+        self, canvas, x: float, y: float, text: str, size: float, *, bold: bool = False, align: str = "left"
+    ) -> float:
         """Draw single-line ``text`` on ``canvas`` run by run; returns the width drawn.
 
         ``align`` is ``left``, ``right`` (``x`` is the right edge) or ``center``.

@@ -16,8 +16,13 @@ from health_responder.extensions import db
 from health_responder.providers.models import Provider
 from health_responder.reference.models import City, TrainingTopic
 from health_responder.training import queries, services
-from health_responder.training.models import ATTENDANCE_STATUSES, Enrolment, EnrolmentStatus, ProgramStatus
-from health_responder.training.models import TrainingProgram
+from health_responder.training.models import (
+    ATTENDANCE_STATUSES,
+    Enrolment,
+    EnrolmentStatus,
+    ProgramStatus,
+    TrainingProgram,
+)
 from health_responder.training.schemas import AttendanceSchema, EnrolmentCreateSchema
 from health_responder.web.context import NAV, label, register_panel
 from health_responder.web.forms import attempt, load
