@@ -32,7 +32,7 @@ def _pragmas(dbapi_connection, _record):
 
 meta = sa.MetaData()
 meta.reflect(engine, only=["api_token", "user", "assistance_request", "request_line", "item", "audit_event"])
-T, U, R, L, I, A = (meta.tables[n] for n in ("api_token", "user", "assistance_request", "request_line", "item",
+T, U, R, L, ITEM, A = (meta.tables[n] for n in ("api_token", "user", "assistance_request", "request_line", "item",
                                              "audit_event"))
 app = Flask(__name__)
 
@@ -114,7 +114,7 @@ def create_request():
                 return _json({"code": 401}, 401)
             lines = body["lines"]
             ids = [line["item_id"] for line in lines]
-            if len(conn.execute(sa.select(I.c.id).where(I.c.id.in_(ids))).all()) != len(set(ids)):
+            if len(conn.execute(sa.select(ITEM.c.id).where(ITEM.c.id.in_(ids))).all()) != len(set(ids)):
                 conn.rollback()
                 return _json({"code": 422}, 422)
             needed_by = date.fromisoformat(body["needed_by"])

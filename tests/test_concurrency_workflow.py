@@ -15,7 +15,11 @@ from sqlmodel import select
 
 from health_responder.extensions import db
 from tests.conftest import ApiClient
-from tests.health_requests.conftest import approved, ledger_ok, lot, make_lot, request_body, world  # noqa: F401
+from tests.health_requests import conftest as fixtures
+from tests.health_requests.conftest import approved, ledger_ok, lot, request_body
+
+# The request workflow's fixtures, shared with this top-level module.
+make_lot, world = fixtures.make_lot, fixtures.world
 
 
 def race(count: int, call) -> Counter:

@@ -10,7 +10,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.health_requests.conftest import allocate, approved, create, ledger_ok, lot, make_lot, world  # noqa: F401
+from tests.health_requests import conftest as fixtures
+from tests.health_requests.conftest import allocate, approved, create, ledger_ok, lot
+
+# The request workflow's fixtures, shared with this top-level module.
+make_lot, world = fixtures.make_lot, fixtures.world
 
 
 def status_of(api, request_id):

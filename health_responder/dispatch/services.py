@@ -19,7 +19,13 @@ from health_responder.audit import services as audit
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import utcnow
-from health_responder.dispatch.models import REJECTION_REASONS, TRANSITIONS, Dispatch, DispatchLine, DispatchStatus
+from health_responder.dispatch.models import (
+    REJECTION_REASONS,
+    TRANSITIONS,
+    Dispatch,
+    DispatchLine,
+    DispatchStatus,
+)
 from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.health_requests import services as requests

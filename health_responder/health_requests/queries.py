@@ -15,9 +15,8 @@ import io
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import select
-
 from flask import current_app
+from sqlmodel import select
 
 from health_responder.auth.models import Role, User
 from health_responder.errors import NotFound

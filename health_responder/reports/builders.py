@@ -104,6 +104,7 @@ STYLE_LABEL = ParagraphStyle("label", fontName=BOLD_FONT, fontSize=7.5, leading=
 STYLE_VALUE = ParagraphStyle("value", fontName=BASE_FONT, fontSize=9, leading=11.5, textColor=INK)
 STYLE_VALUE_BOLD = ParagraphStyle("value-bold", parent=STYLE_VALUE, fontName=BOLD_FONT)
 STYLE_SMALL = ParagraphStyle("small", fontName=BASE_FONT, fontSize=7, leading=9, textColor=MUTED)
+STYLE_TABLE_NOTE = ParagraphStyle("table-note", parent=STYLE_SMALL, spaceBefore=3)
 
 #: Table cells: a plain-string cell is drawn with the same font, size and leading.
 CELL_FONT_SIZE = 8
@@ -296,7 +297,7 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
                 if any(line.cold_chain for line in data.lines)
                 else ""
             ),
-            STYLE_SMALL,
+            STYLE_TABLE_NOTE,
         )
     )
 
@@ -321,7 +322,7 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
         story,
         fonts=fonts,
         pagesize=pagesize,
-        title=f"{title} {clean_text(data.reference, max_length=80)}",
+        title=f"{title} {clean_text(data.reference, max_length=80, single_line=True)}",
         author=data.association_name,
         doc_date=data.ship_date,
         band=(data.association_name, title, data.reference),
@@ -424,7 +425,7 @@ def build_pick_list(data: PickListData) -> bytes:
         story,
         fonts=fonts,
         pagesize=pagesize,
-        title=f"{title} {clean_text(data.dispatch_reference, max_length=80)}",
+        title=f"{title} {clean_text(data.dispatch_reference, max_length=80, single_line=True)}",
         author=data.association_name,
         doc_date=data.prepared_on,
         band=(data.association_name, title, data.dispatch_reference),
@@ -587,7 +588,7 @@ def build_certificate(data: CertificateData) -> bytes:
 
     details = [f"Topic: {clean_text(data.topic, max_length=200)}"]
     if data.duration_hours:
-        details.append(f"{data.duration_hours:g} hours")
+        details.append(f"{data.duration_hours:g} hour{'' if data.duration_hours == 1 else 's'}")
     details.append(f"Provided by {clean_text(data.provider_name, max_length=200)}")
     body: list[Flowable] = [
         para(data.association_name, STYLE_CERT_ASSOCIATION, 200),

@@ -6,10 +6,14 @@ CFF/OpenType ones (``.otf``, Noto CJK), so the font set is assembled from what t
 1. a *base* TrueType font for Latin, Cyrillic and Greek (DejaVu Sans, Liberation Sans, …, and at
    worst the Bitstream Vera that ships inside reportlab, so a base font always exists);
 2. TrueType *fallbacks* that cover Han, Hangul and kana (WenQuanYi Zen Hei, Droid Sans Fallback,
-   Nanum Gothic, …), loaded only when a text needs a character the base font lacks;
+   Nanum Gothic, …) and Thai (Loma, Garuda), loaded only when a text needs a character the base
+   font lacks;
 3. reportlab's built-in CID fonts (``HYSMyeongJo-Medium``, ``STSong-Light``, ``HeiseiMin-W3``) when
-   no TrueType file covers a character: they need no file, and readers render them from their own
-   fonts, so the text still comes back out of the PDF instead of empty boxes.
+   no TrueType file covers a CJK, Cyrillic or Greek character: they need no file, and readers render
+   them from their own fonts, so the text still comes back out of the PDF instead of empty boxes.
+
+What none of these has (and right-to-left shaping, which reportlab does not do without HarfBuzz)
+is drawn as the base font's missing-glyph box.
 
 A text is split into runs, each in the first font of that chain that has its characters; `markup`
 gives the runs as escaped Paragraph markup and `runs` as ``(font, text)`` pairs for canvas drawing.
@@ -67,6 +71,8 @@ _FALLBACK_CANDIDATES: tuple[tuple[str, int], ...] = (
     ("ipag.ttf", 0),
     ("ukai.ttc", 0),
     ("uming.ttc", 0),
+    ("Loma.ttf", 0),  # Thai (fonts-tlwg-loma-ttf), for the ASEAN network's cities
+    ("Garuda.ttf", 0),
     ("DejaVuSans.ttf", 0),  # Cyrillic and Greek when the base font is Latin-only
     ("LiberationSans-Regular.ttf", 0),
     ("FreeSans.ttf", 0),
@@ -96,18 +102,14 @@ def clean_text(value: object, *, max_length: int = MAX_TEXT_LENGTH, single_line:
     """Return ``value`` as text a PDF can carry: no control characters, lone surrogates or excess.
 
     ``None`` becomes an empty string. Tabs become spaces; line breaks are kept unless
-    ``single_line``. Text longer than ``max_length`` is cut and ends with an ellipsis.
+    ``single_line``. Characters beyond U+FFFF become U+FFFD. Text longer than ``max_length`` is cut
+    and ends with an ellipsis.
     """
     if value is None:
         return ""
     text = str(value)
-    if not text.isascii() or not text.isprintable():
-        text = "".join(_clean_char(c, single_line) for c in text)
-    elif single_line:
-        text = text.replace("\n", " ")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if single_line:
-        text = " ".join(text.split("\n"))
+    if not (text.isascii() and text.isprintable()):
+        text = "".join(_clean_char(c, single_line) for c in text.replace("\r\n", "\n"))
     if len(text) > max_length:
         text = text[: max_length - 1].rstrip() + "…"
     return text
@@ -115,13 +117,17 @@ def clean_text(value: object, *, max_length: int = MAX_TEXT_LENGTH, single_line:
 
 def _clean_char(c: str, single_line: bool) -> str:
     if c == "\n" or c == "\r":
-        return " " if single_line else c
+        return " " if single_line else "\n"
     if c == "\t":
         return " "
     # Control, surrogate, unassigned and private-use code points render as nothing useful and can
     # break the PDF's text encoding; format characters (ZWJ, bidi marks) are kept.
     if unicodedata.category(c) in ("Cc", "Cs", "Cn", "Co"):
         return ""
+    # reportlab writes characters past U+FFFF (emoji, CJK extension B) into the font's ToUnicode map
+    # unencoded, which corrupts the text of the whole font for readers: show a replacement mark.
+    if ord(c) > 0xFFFF:
+        return "\ufffd"
     return c
 
 
@@ -182,7 +188,7 @@ class FontSet:
         if text.isascii():
             return True
         cmap = self._base_cmap
-        return all(ord(c) in cmap or c.isspace() for c in text)
+        return all(ord(c) in cmap for c in text)
 
     def font_for(self, char: str, context: str = "") -> str:
         """The font to draw ``char`` with; ``context`` (the whole text) decides Han as Japanese or Korean."""
@@ -197,9 +203,13 @@ class FontSet:
                 if code in cmap:
                     self._choice_cache[code] = name
                     return name
+        cid = _cid_font_for(char, context)
+        if cid is None:
+            # No font here has it: the base font's "missing glyph" box keeps at least the text.
+            return self.regular
+        with self._lock:
             self._register_cid()
-        # Han is shared by the three CID collections: follow the kana or Hangul around it.
-        return _cid_font_for(char, context)
+        return cid
 
     def runs(self, text: str, *, bold: bool = False) -> list[tuple[str, str]]:
         """Split ``text`` into ``(font name, text)`` runs, each drawable in a single font."""
@@ -293,8 +303,11 @@ class FontSet:
         self._cid_registered = True
 
 
-def _cid_font_for(char: str, context: str) -> str:
+def _cid_font_for(char: str, context: str) -> str | None:
+    """The CID font for a character of the scripts their collections hold; None for any other."""
     code = ord(char)
+    if not _in_cid_collections(code):
+        return None
     if _is_hangul(code):
         return CID_KOREAN
     if _is_kana(code):
@@ -304,6 +317,17 @@ def _cid_font_for(char: str, context: str) -> str:
     if any(_is_hangul(ord(c)) for c in context):
         return CID_KOREAN
     return CID_CHINESE
+
+
+def _in_cid_collections(code: int) -> bool:
+    return (
+        0x0370 <= code <= 0x04FF  # Greek and Cyrillic, held by all three collections
+        or 0x1100 <= code <= 0x11FF
+        or 0x2E80 <= code <= 0x9FFF  # CJK radicals, punctuation, kana, Hangul jamo, Han
+        or 0xAC00 <= code <= 0xD7AF
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF
+    )
 
 
 def _is_hangul(code: int) -> bool:

@@ -16,11 +16,13 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import pypdf
 import pytest
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate
@@ -294,6 +296,22 @@ def test_a_long_report_repeats_the_table_header_on_every_page():
     assert "250 lines," in everything
 
 
+def test_cost_grows_linearly_with_the_number_of_lines():
+    # One huge platypus table would be re-split on every page and grow quadratically: ten times the
+    # lines would then cost far more than ten times the time. The bound is loose for shared machines.
+    def cpu_seconds(lines: int) -> float:
+        data = make_report(lines=lines)
+        best = float("inf")
+        for _ in range(2):
+            started = time.process_time()
+            build_dispatch_report(data)
+            best = min(best, time.process_time() - started)
+        return best
+
+    build_dispatch_report(make_report(lines=5))
+    assert cpu_seconds(3000) < 20 * cpu_seconds(300)
+
+
 def test_letter_page_size_is_honoured():
     pdf = build_dispatch_report(make_report(page_size="LETTER"))
     box = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].mediabox
@@ -345,9 +363,15 @@ def test_pick_list_groups_lots_by_location_then_expiry():
     order = [text.index(lot) for lot in ("P-003", "P-004", "P-002", "P-001")]
     assert order == sorted(order), "Alpha store by expiry (none last), then Zeta store"
     assert text.index("Alpha store") < text.index("Zeta store")
-    assert "☐" in text and "Picked" in text and "Checked" in text
+    assert ("☐" in text or "[ ]" in text) and "Picked" in text and "Checked" in text
     assert "4 lots to pick in 2 locations, 50 units in total." in text
     assert "東京 Tokyo" in text and "Page 1 of 1" in text
+
+
+def test_an_empty_pick_list_still_builds():
+    text = "\n".join(pages_text(build_pick_list(make_pick_list(lines=[], verification_url=""))))
+
+    assert "Nothing to pick." in text and "0 lots to pick in 0 locations" in text
 
 
 def test_dispatch_summary_shows_totals_lead_times_and_discrepancies():
@@ -408,6 +432,10 @@ def test_certificate_is_one_landscape_page_even_with_long_names():
         assert len(reader.pages) == 1
         box = reader.pages[0].mediabox
         assert float(box.width) > float(box.height)
+    letter = (
+        pypdf.PdfReader(io.BytesIO(build_certificate(make_certificate(page_size="letter")))).pages[0].mediabox
+    )
+    assert (round(float(letter.width)), round(float(letter.height))) == (792, 612)
     text = pages_text(build_certificate(make_certificate()))[0]
     for expected in (
         "Certificate of completion",
@@ -515,6 +543,20 @@ def test_control_characters_and_lone_surrogates_are_dropped():
     assert "bell nul surrogate tab end" in text and "CR" in text
 
 
+def test_an_emoji_does_not_garble_the_rest_of_the_text(tmp_path):
+    # reportlab cannot map characters past U+FFFF back to text, and one of them used to corrupt the
+    # whole font's text map: they are replaced by a mark, and the text around them survives.
+    data = make_report(carrier="Señor 😀 Ульяновск 𝔘 express")
+    pdf = build_dispatch_report(data)
+
+    texts = ["\n".join(pages_text(pdf))]
+    if shutil.which("pdftotext"):
+        texts.append(pdftotext(pdf, tmp_path))
+    for text in texts:
+        assert "Señor" in text and "Ульяновск" in text and "express" in text
+        assert "😀" not in text and "𝔘" not in text
+
+
 # --- structure, QR code, determinism ---------------------------------------------------------------
 
 
@@ -588,6 +630,7 @@ def test_identical_data_gives_identical_bytes_in_another_process_and_environment
 
 
 def test_without_truetype_cjk_fonts_the_cid_fonts_still_give_text(tmp_path):
+    """With no font file but reportlab's own Latin Vera, CJK and Cyrillic fall back to CID fonts."""
     fonts = FontSet(search_dirs=[tmp_path], name_prefix="NoSystemFonts-")
     runs = dict((text, font) for font, text in fonts.runs("세종 北京"))
     assert CID_KOREAN in runs.values()
@@ -612,10 +655,19 @@ def test_without_truetype_cjk_fonts_the_cid_fonts_still_give_text(tmp_path):
 
     for name in NAMES + ("<b>literal</b>",):
         assert name in text
+    if shutil.which("pdftotext"):
+        poppler = pdftotext(buffer.getvalue(), tmp_path)
+        for name in NAMES:
+            assert name in poppler
 
 
-def test_fonts_are_found_without_a_hard_coded_path():
-    fonts = FontSet(name_prefix="Probe-")
+def test_fonts_are_found_by_name_in_any_folder_given(tmp_path):
+    nested = tmp_path / "any" / "depth"
+    nested.mkdir(parents=True)
+    vera = Path(rl_config.__file__).parent / "fonts" / "Vera.ttf"
+    shutil.copy(vera, nested / "DejaVuSans.ttf")
 
-    assert Path(fonts.base_path).is_file()
-    assert fonts.covers("Ульяновск") or fonts.fallback_paths
+    fonts = FontSet(search_dirs=[tmp_path], name_prefix="Found-")
+
+    assert fonts.base_path == str(nested / "DejaVuSans.ttf")
+    assert fonts.fallback_paths == []
