@@ -139,7 +139,7 @@ def test_auto_allocate_killed_at_random_points_leaves_nothing_half_done(app, dat
             source.backup(copy)
     fork = multiprocessing.get_context("fork")
     rng = random.Random()
-    kills, seen = 0, set()
+    kills, seen, finished_first = 0, set(), set()
     deadline = time.time() + 20
     while kills < KILLS and time.time() < deadline:
         process = fork.Process(target=_runner, args=(database_url, str(tmp_path)))
@@ -156,6 +156,9 @@ def test_auto_allocate_killed_at_random_points_leaves_nothing_half_done(app, dat
         process.kill()
         process.join()
         kills += 1
+        with app.app_context(), db.read_session() as session:
+            if session.scalar(select(JobRun.outcome).where(JobRun.id == run_id)) == "succeeded":
+                finished_first.add(run_id)  # the run beat the kill on a fast machine: not a mid-run kill
         assert _invariants(app) == {"half_handled": 0, "duplicates": 0, "ledger_mismatches": []}
         if backend == "sqlite":
             _wait_for_lease_to_lapse(app)
@@ -171,7 +174,10 @@ def test_auto_allocate_killed_at_random_points_leaves_nothing_half_done(app, dat
     assert _invariants(app) == {"half_handled": 0, "duplicates": 0, "ledger_mismatches": []}
     with app.app_context(), db.read_session() as session:
         outcomes = dict(session.execute(select(JobRun.id, JobRun.outcome).where(JobRun.id.in_(seen))).all())
-    assert sorted(outcomes) == sorted(seen) and set(outcomes.values()) == {"abandoned"}
+    assert sorted(outcomes) == sorted(seen)
+    assert {outcomes[r] for r in seen - finished_first} == {"abandoned"}
+    assert {outcomes[r] for r in finished_first} <= {"succeeded"}
+    assert len(seen - finished_first) >= 3, "too few kills landed while a run was working"
     allocated = _allocations(app)
     assert allocated
     if reference is not None:
