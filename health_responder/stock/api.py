@@ -126,7 +126,8 @@ class Imports(MethodView):
     @blp.arguments(ImportFileSchema, location="files")
     @blp.response(200, ImportReportSchema, description="Imported, or a dry run (its errors listed).")
     @blp.alt_response(201, schema=ImportReportSchema, description="Every row imported as a lot.")
-    @blp.alt_response(422, schema=ImportReportSchema, description="Rows with errors: nothing was imported.")
+    @blp.alt_response(422, response="Error", description="Rows with errors (errors.rows lists each line and "
+                                                          "field; report is the whole report): nothing was imported.")
     def post(self, args, files):
         """Import lots from a CSV file, all or nothing; ``dry_run=true`` checks every row and writes nothing."""
         provider = _import_provider(args.get("provider_id"))
@@ -136,8 +137,10 @@ class Imports(MethodView):
         if report.errors and not report.dry_run:
             db.session.rollback()
             count = len({e.line for e in report.errors})
+            # The one error envelope: ``errors`` names what is wrong (here, each row), ``report`` adds the rest.
             response = jsonify({"code": 422, "status": "Unprocessable Entity",
-                                "message": f"{count} row(s) have errors; nothing was imported.", **body})
+                                "message": f"{count} row(s) have errors; nothing was imported.",
+                                "errors": {"rows": body["errors"]}, "report": body})
             response.status_code = 422
             return response
         if report.dry_run:

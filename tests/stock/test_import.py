@@ -51,8 +51,10 @@ def test_an_import_with_one_bad_row_imports_nothing_and_answers_422(app, keeper)
     assert response.status_code == 422
     body = response.json
     assert body["code"] == 422 and "nothing was imported" in body["message"]
-    assert body["created"] == 0 and body["errors"] == [{"line": 3, "field": "expires_on",
-                                                        "message": body["errors"][0]["message"]}]
+    rows = body["errors"]["rows"]
+    assert set(body) == {"code", "status", "message", "errors", "report"}
+    assert body["report"]["created"] == 0 and rows == [{"line": 3, "field": "expires_on",
+                                                        "message": rows[0]["message"]}]
     assert count_rows(app) == 0 and count_rows(app, StockMovement) == 0
 
 

@@ -1,0 +1,1 @@
+"""The production shape under load: PostgreSQL, gunicorn workers, several schedulers, real HTTP clients."""

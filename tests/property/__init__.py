@@ -1,0 +1,1 @@
+"""Hypothesis stateful tests of the ledger, the request workflow and training seats."""
