@@ -14,7 +14,6 @@ from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from werkzeug.routing import IntegerConverter
 
-
 # Unknown query parameters are an error like unknown body fields: a misspelt filter must not be
 # silently ignored (the schemas' Meta.unknown = RAISE then applies to the query string too).
 for _location in ("query", "querystring"):

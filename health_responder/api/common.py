@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates
 
 #: JSON types each field kind accepts in a JSON body (marshmallow alone would take "5" for 5, 1 for true).

@@ -9,7 +9,6 @@ carries on from what the database says, without duplicates.
 from __future__ import annotations
 
 import importlib
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,8 +18,7 @@ from flask import current_app
 from sqlmodel import select
 
 from health_responder.checks import services as alerts
-from health_responder.checks.models import JobRun
-from health_responder.errors import Conflict
+from health_responder.checks.models import JobRun, RunOutcome
 from health_responder.extensions import db
 from health_responder.health_requests.models import (
     Allocation,
@@ -28,6 +26,16 @@ from health_responder.health_requests.models import (
     AssistanceRequest,
     RequestLine,
     RequestStatus,
+)
+from health_responder.health_requests.services import (
+    LotStock,
+    PlannedAllocation,
+    RequestPlan,
+    allocation_snapshot,
+    fefo_key,
+    notify_providers_of_run,
+    plan_line,
+    reserve_lines_bulk,
 )
 from health_responder.providers.models import Provider, ProviderNetwork
 from health_responder.reference.models import City, Item, Network
@@ -61,48 +69,75 @@ def _feature(module: str):
 
 @dataclass
 class _Queue:
-    """What a run knows before it writes: the open requests in serving order and their open lines."""
+    """What a run knows before it writes, from one read: the open requests in serving order and the free stock.
 
-    requests: list[tuple]  # (id, reference, city_id, priority, needed_by)
-    lines: dict[int, list[tuple]]  # request id -> [(line id, item id)]
-    item_left: dict[int, int]  # item id -> units still available in available lots (shrinks as we reserve)
+    The lots are the planner's running picture: it takes from ``left`` as it plans, and every batch
+    replaces the lots of its items with what the database says then (under lock), so a batch always
+    plans from the truth; ``latest`` only decides, cheaply, which requests are worth a batch at all.
+    """
+
+    #: (request id, needed_by, open lines, item ids of the open lines) in serving order
+    requests: list[tuple[int, date, int, list[int]]]
+    #: item id -> available lots with units left, FEFO order
+    lots: dict[int, list[LotStock]]
+    #: item id -> the latest expiry among its lots with units left (date.max: one never expires)
+    latest: dict[int, date]
     network_of_city: dict[int, int]
-    serving: dict[int, set[int]]  # network id -> providers serving it first
+    serving: dict[int, set[int]]  # network id -> providers serving it
     provider_names: dict[int, str]
     network_codes: dict[int, str]
 
+    def could_serve(self, needed_by: date, item_ids: list[int]) -> bool:
+        """Some item has a lot with units left that does not expire before ``needed_by``."""
+        latest = self.latest
+        for item_id in item_ids:
+            if latest.get(item_id, date.min) >= needed_by:
+                return True
+        return False
+
+    def set_lots(self, item_id: int, lots: list[LotStock]) -> None:
+        self.lots[item_id] = lots
+        self.recount(item_id)
+
+    def recount(self, item_id: int) -> None:
+        left = [lot.expires_on or date.max for lot in self.lots.get(item_id, ()) if lot.left > 0]
+        if left:
+            self.latest[item_id] = max(left)
+        else:
+            self.latest.pop(item_id, None)
+
 
 def _load_queue() -> _Queue:
-    queue_order = (AssistanceRequest.priority_rank, AssistanceRequest.needed_by,
-                   sa.func.coalesce(AssistanceRequest.submitted_at, AssistanceRequest.created_at), AssistanceRequest.id)
-    requests = db.session.execute(
-        select(AssistanceRequest.id, AssistanceRequest.reference, AssistanceRequest.city_id, AssistanceRequest.priority,
-               AssistanceRequest.needed_by)
-        .where(AssistanceRequest.status.in_(ALLOCATING)).order_by(*queue_order)
-    ).all()
-    lines: dict[int, list[tuple]] = defaultdict(list)
-    open_lines = db.session.execute(
-        select(RequestLine.request_id, RequestLine.id, RequestLine.item_id)
-        .join(AssistanceRequest, AssistanceRequest.id == RequestLine.request_id)
-        .where(AssistanceRequest.status.in_(ALLOCATING), RequestLine.quantity_allocated < RequestLine.quantity)
-        .order_by(RequestLine.request_id, RequestLine.id)
-    )
-    for request_id, line_id, item_id in open_lines:
-        lines[request_id].append((line_id, item_id))
-    item_left = dict(db.session.execute(
-        select(StockLot.item_id, sa.func.sum(StockLot.on_hand - StockLot.reserved))
-        .where(StockLot.status == LotStatus.AVAILABLE, StockLot.on_hand > StockLot.reserved)
-        .group_by(StockLot.item_id)
-    ).all())
+    """The one read a run plans from: each open request once (its open lines' items in one string), and the free lots."""
+    requests, lines = AssistanceRequest.__table__, RequestLine.__table__
+    queue_order = (requests.c.priority_rank, requests.c.needed_by,
+                   sa.func.coalesce(requests.c.submitted_at, requests.c.created_at), requests.c.id)
+    rows = db.session.execute(
+        select(requests.c.id, requests.c.needed_by, sa.func.count(),
+               sa.func.aggregate_strings(sa.cast(lines.c.item_id, sa.String), ","))
+        .select_from(requests.join(lines, lines.c.request_id == requests.c.id))
+        .where(requests.c.status.in_(ALLOCATING), lines.c.quantity_allocated < lines.c.quantity)
+        .group_by(requests.c.id).order_by(*queue_order))
+    queue_rows = [(request_id, needed_by, count, [int(i) for i in items.split(",")])
+                  for request_id, needed_by, count, items in rows]
+    lots: dict[int, list[LotStock]] = defaultdict(list)
+    for lot_id, provider_id, item_id, code, expires_on, left in db.session.execute(
+            select(StockLot.id, StockLot.provider_id, StockLot.item_id, StockLot.lot_code, StockLot.expires_on,
+                   StockLot.on_hand - StockLot.reserved)
+            .where(StockLot.status == LotStatus.AVAILABLE, StockLot.on_hand > StockLot.reserved)):
+        lots[item_id].append(LotStock(lot_id, provider_id, item_id, code, expires_on, int(left)))
     serving: dict[int, set[int]] = defaultdict(set)
     for provider_id, network_id in db.session.execute(select(ProviderNetwork.provider_id, ProviderNetwork.network_id)):
         serving[network_id].add(provider_id)
-    return _Queue(
-        requests=[tuple(r) for r in requests], lines=lines, item_left={k: int(v or 0) for k, v in item_left.items()},
+    queue = _Queue(
+        requests=queue_rows, lots={}, latest={},
         network_of_city=dict(db.session.execute(select(City.id, City.network_id)).all()), serving=serving,
         provider_names=dict(db.session.execute(select(Provider.id, Provider.name)).all()),
         network_codes=dict(db.session.execute(select(Network.id, Network.code)).all()),
     )
+    for item_id, item_lots in lots.items():
+        queue.set_lots(item_id, sorted(item_lots, key=fefo_key))
+    return queue
 
 
 @dataclass
@@ -117,7 +152,9 @@ class _Tally:
     allocations: int = 0
     units: int = 0
     conflicts: int = 0
+    lost_races: int = 0
     transactions: int = 0
+    notifications: int = 0
     stopped_early: bool = False
     planned: list[dict] = field(default_factory=list)
 
@@ -129,7 +166,7 @@ class _Tally:
         return out
 
 
-def _rationale(*, request, city_network: str | None, preferred: bool, provider: str, lot: StockLot, quantity: int,
+def _rationale(*, request, city_network: str | None, preferred: bool, provider: str, lot: LotStock, quantity: int,
                needed: int, shortfall: int, rank: int) -> str:
     """Why this lot, this provider, this quantity: the sentence stored on the allocation."""
     _id, reference, _city, priority, needed_by = request
@@ -149,135 +186,155 @@ def _rationale(*, request, city_network: str | None, preferred: bool, provider: 
     return text + "."
 
 
-def _plan_line(*, line: RequestLine, request_row: tuple, request: AssistanceRequest, city: City, queue: _Queue,
-               overlay: dict[int, int]) -> tuple[list[tuple[StockLot, int, bool]], int]:
-    """The lots and quantities for one line, in the usable-lot order; returns (choices, shortfall)."""
-    from health_responder.health_requests.services import usable_lots_query
-
-    needed = line.quantity - line.quantity_allocated
-    preferred = queue.serving.get(queue.network_of_city.get(city.id), set())
-    choices = []
-    if needed > 0 and queue.item_left.get(line.item_id, 0) > 0:
-        statement = usable_lots_query(line=line, request=request, city=city).execution_options(populate_existing=True)
-        for lot in db.session.scalars(statement):
-            left = lot.on_hand - lot.reserved - overlay.get(lot.id, 0)
-            if left <= 0:
-                continue
-            take = min(left, needed)
-            choices.append((lot, take, lot.provider_id in preferred))
-            needed -= take
-            if needed == 0:
-                break
-    return choices, needed
-
-
-def _allocate_request(*, request_row: tuple, queue: _Queue, run: JobRun, dry_run: bool, tally: _Tally,
-                      overlay: dict[int, int]) -> None:
-    """Reserve what the request's open lines can get, in one unit of work (the caller's savepoint)."""
-    from health_responder.health_requests.services import reserve_line
-
-    request_id, _ref, city_id, _priority, _needed_by = request_row
-    request = db.session.get(AssistanceRequest, request_id, populate_existing=True)
-    if request is None or request.status not in ALLOCATING:
-        tally.requests_skipped += 1
-        return
-    city = db.session.get(City, city_id)
-    network = queue.network_codes.get(queue.network_of_city.get(city_id))
-    actor = Actor.job("auto_allocate", run.id)
-    served = complete = False
-    all_done = True
-    for line_id, item_id in queue.lines[request_id]:
-        line = db.session.get(RequestLine, line_id, populate_existing=True)
-        tally.lines_seen += 1
-        needed = line.quantity - line.quantity_allocated
-        if needed <= 0:
-            continue
-        choices, shortfall = _plan_line(line=line, request_row=request_row, request=request, city=city, queue=queue,
-                                        overlay=overlay)
-        for rank, (lot, quantity, preferred) in enumerate(choices):
-            rationale = _rationale(request=request_row, city_network=network, preferred=preferred,
+def _plan_request(request, lines: list, queue: _Queue) -> tuple[RequestPlan, dict[int, int]]:
+    """The request's allocations, line by line in id order, from the queue's lots; and what each line still needed."""
+    request_id, reference, city_id, _status, priority, needed_by = request
+    network_id = queue.network_of_city.get(city_id)
+    preferred = queue.serving.get(network_id, set())
+    network = queue.network_codes.get(network_id)
+    plan = RequestPlan(request_id=request_id, needed_by=needed_by, allocations=[])
+    needs: dict[int, int] = {}
+    for _request, line_id, item_id, quantity, allocated in lines:
+        needed = quantity - allocated
+        needs[line_id] = needed
+        choices, shortfall = plan_line(needed=needed, needed_by=needed_by, lots=queue.lots.get(item_id, ()),
+                                       preferred=preferred)
+        for rank, (lot, take, is_preferred) in enumerate(choices):
+            rationale = _rationale(request=(request_id, reference, city_id, priority, needed_by), city_network=network,
+                                   preferred=is_preferred, lot=lot, quantity=take, needed=needed, shortfall=shortfall,
                                    provider=queue.provider_names.get(lot.provider_id, f"provider {lot.provider_id}"),
-                                   lot=lot, quantity=quantity, needed=needed, shortfall=shortfall, rank=rank)
-            if dry_run:
-                overlay[lot.id] = overlay.get(lot.id, 0) + quantity
-                tally.planned.append({"request_id": request_id, "line_id": line_id, "lot_id": lot.id,
-                                      "provider_id": lot.provider_id, "quantity": quantity, "rationale": rationale})
-            else:
-                reserve_line(request=request, line=line, lot_id=lot.id, quantity=quantity, actor=actor,
-                             rationale=rationale)
-            queue.item_left[item_id] = queue.item_left.get(item_id, 0) - quantity
-            tally.allocations += 1
-            tally.units += quantity
-            served = True
-        if choices:
-            tally.lines_allocated += 1
-        if shortfall:
-            tally.lines_short += 1
-            all_done = False
-    complete = all_done
-    tally.requests_served += served
-    tally.requests_complete += served and complete
+                                   rank=rank)
+            plan.allocations.append(PlannedAllocation(line_id=line_id, item_id=item_id, lot_id=lot.id,
+                                                      provider_id=lot.provider_id, quantity=take, rationale=rationale))
+    return plan, needs
 
 
-def _batch_limits() -> tuple[int, float]:
-    config = current_app.config
-    return int(config.get("AUTO_ALLOCATE_BATCH_REQUESTS", 50)), float(config.get("AUTO_ALLOCATE_BATCH_SECONDS", 0.5))
+def _count(tally: _Tally, needs: dict[int, int], made: list[PlannedAllocation]) -> None:
+    """Count one handled request from what it got."""
+    got: dict[int, int] = defaultdict(int)
+    for allocation in made:
+        got[allocation.line_id] += allocation.quantity
+    tally.lines_seen += len(needs)
+    tally.lines_allocated += sum(1 for line_id in needs if got[line_id] > 0)
+    short = sum(1 for line_id, needed in needs.items() if got[line_id] < needed)
+    tally.lines_short += short
+    tally.allocations += len(made)
+    tally.units += sum(a.quantity for a in made)
+    tally.requests_served += bool(made)
+    tally.requests_complete += bool(made) and not short
+
+
+def _allocate_batch(batch: list[tuple], queue: _Queue, *, actor: Actor, dry_run: bool, tally: _Tally,
+                    overlay: dict[int, int]) -> None:
+    """Plan a batch of requests from the database as it is now (locked) and reserve it, in the caller's transaction."""
+    items = {item_id for _r, _n, _c, item_ids in batch for item_id in item_ids}
+    snapshot = allocation_snapshot(request_ids=[row[0] for row in batch], item_ids=items, lock=not dry_run)
+    for item_id in items:
+        fresh = snapshot.lots.get(item_id, [])
+        for lot in fresh:  # a dry run plans on top of what it planned before (nothing was written)
+            lot.left -= overlay.get(lot.id, 0)
+        queue.set_lots(item_id, fresh)
+    plans, needs = [], {}
+    for request_id, _needed_by, count, _items in batch:
+        request = snapshot.requests.get(request_id)
+        if request is None or request.status not in ALLOCATING:
+            tally.requests_skipped += 1
+            tally.lines_seen += count
+            continue
+        plan, needs[request_id] = _plan_request(request, snapshot.lines.get(request_id, []), queue)
+        plans.append(plan)
+    if dry_run:
+        for plan in plans:
+            for a in plan.allocations:
+                overlay[a.lot_id] = overlay.get(a.lot_id, 0) + a.quantity
+                tally.planned.append({"request_id": plan.request_id, "line_id": a.line_id, "lot_id": a.lot_id,
+                                      "provider_id": a.provider_id, "quantity": a.quantity, "rationale": a.rationale})
+            _count(tally, needs[plan.request_id], plan.allocations)
+        return
+    outcome = reserve_lines_bulk(plans=plans, actor=actor)
+    made: dict[int, list[PlannedAllocation]] = defaultdict(list)
+    for _ident, request_id, allocation in outcome.made:
+        made[request_id].append(allocation)
+    undone = set(outcome.undone)
+    lots = {lot.id: lot for item_id in items for lot in queue.lots.get(item_id, [])}
+    for plan in plans:
+        if plan.request_id in undone:
+            # Someone changed the request or its lines meanwhile: it is untouched; the next run serves it again.
+            tally.conflicts += 1
+            for a in plan.allocations:
+                if a.lot_id in lots:
+                    lots[a.lot_id].left += a.quantity
+            continue
+        _count(tally, needs[plan.request_id], made[plan.request_id])
+    for _request_id, allocation in outcome.lost:  # a race lost: the lot is taken as empty until the next run
+        tally.lost_races += 1
+        if allocation.lot_id in lots:
+            lots[allocation.lot_id].left = 0
+    for item_id in items:
+        queue.recount(item_id)
+
+
+def _runs_to_announce(run: JobRun) -> list[int]:
+    """This run, and the earlier runs since the last one that finished, which died before telling the providers."""
+    last_finished = (select(sa.func.coalesce(sa.func.max(JobRun.id), 0))
+                     .where(JobRun.name == run.name, JobRun.dry_run.is_(False), JobRun.outcome == RunOutcome.SUCCEEDED,
+                            JobRun.id < run.id).scalar_subquery())
+    unfinished = db.session.scalars(
+        select(JobRun.id).where(JobRun.name == run.name, JobRun.dry_run.is_(False), JobRun.id < run.id,
+                                JobRun.id > last_finished,
+                                JobRun.outcome.in_([RunOutcome.ABANDONED, RunOutcome.FAILED])).order_by(JobRun.id)
+    ).all()
+    return [*unfinished, run.id]
+
+
+def _batch_size() -> int:
+    return max(1, int(current_app.config.get("AUTO_ALLOCATE_BATCH_REQUESTS", 50)))
 
 
 @job("auto_allocate")
 def auto_allocate(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     """Allocate approved requests to usable stock: priority, needed-by, submission; FEFO; the city's network first.
 
-    Each request is one unit of work in a savepoint; several requests share a transaction (at most
-    AUTO_ALLOCATE_BATCH_REQUESTS or AUTO_ALLOCATE_BATCH_SECONDS), so a commit is not paid per request
-    while a kill still leaves every request either fully handled (its batch committed) or untouched
-    (its batch rolled back). A request whose items have no available stock left is passed over without
-    a transaction. A race lost to a person allocating at the same moment undoes only that request; the
-    next run serves it again from what is then free.
+    One read gives the queue and the free stock. Requests are then taken in serving order, in batches
+    of AUTO_ALLOCATE_BATCH_REQUESTS that have something usable left; each batch is one short
+    transaction that locks its requests and lots, plans them from what the database says then, and
+    reserves them with health_requests.services.reserve_lines_bulk (a few statements for the whole
+    batch). A kill leaves every request either fully handled (its batch committed) or untouched (its
+    batch rolled back), and the next run carries on from the database without duplicates. At the end,
+    each provider hears once what this run (and any earlier run that died before saying so) reserved.
     """
     tally = _Tally()
     with db.read_session():
         queue = _load_queue()
+    actor = Actor.job("auto_allocate", run.id)
     overlay: dict[int, int] = {}  # dry run: units planned per lot, not written
-    batch_size, batch_seconds = _batch_limits()
-    pending = [row for row in queue.requests]
-    index = 0
+    batch_size = _batch_size()
+    index, pending = 0, queue.requests
     while index < len(pending):
         if stopping():
             tally.stopped_early = True
             break
         if not dry_run:
             keep_alive(run)
-        started = time.monotonic()
-        session_cm = db.read_session() if dry_run else db.write_session()
-        with session_cm as session:
-            handled = 0
-            while index < len(pending) and handled < batch_size and time.monotonic() - started < batch_seconds:
-                row = pending[index]
-                index += 1
-                tally.requests_seen += 1
-                lines = queue.lines.get(row[0], [])
-                if not any(queue.item_left.get(item_id, 0) > 0 for _line, item_id in lines):
-                    tally.lines_seen += len(lines)
-                    tally.lines_short += len(lines)
-                    continue
-                handled += 1
-                if dry_run:
-                    _allocate_request(request_row=row, queue=queue, run=run, dry_run=True, tally=tally, overlay=overlay)
-                    continue
-                saved_tally, saved_left = dict(tally.__dict__), {i: queue.item_left.get(i, 0) for _l, i in lines}
-                try:
-                    with session.begin_nested():
-                        _allocate_request(request_row=row, queue=queue, run=run, dry_run=False, tally=tally,
-                                          overlay=overlay)
-                except Conflict:
-                    # Lost a race (a person reserved the same units, or changed the request): this request
-                    # alone is undone; the next run serves it from what is then free.
-                    tally.__dict__.update(saved_tally)
-                    tally.conflicts += 1
-                    queue.item_left.update(saved_left)
-            if handled:
-                tally.transactions += 1
+        batch = []
+        while index < len(pending) and len(batch) < batch_size:
+            row = pending[index]
+            index += 1
+            tally.requests_seen += 1
+            if queue.could_serve(row[1], row[3]):
+                batch.append(row)
+            else:  # nothing usable left for any of its items: passed over without a transaction
+                tally.lines_seen += row[2]
+                tally.lines_short += row[2]
+        if not batch:
+            continue
+        with db.read_session() if dry_run else db.write_session():
+            _allocate_batch(batch, queue, actor=actor, dry_run=dry_run, tally=tally, overlay=overlay)
+        tally.transactions += 1
+    if not dry_run:
+        with db.write_session():
+            for run_id in _runs_to_announce(run):
+                tally.notifications += notify_providers_of_run(job_run_id=run_id)
     return tally.counts(dry_run)
 
 

@@ -11,15 +11,19 @@ them after every allocation, release, shipment and receipt.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from sqlmodel import select
 
 from health_responder.audit import services as audit
+from health_responder.audit.models import AuditEvent
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
-from health_responder.db import utcnow
+from health_responder.db import UTCDateTime, utcnow
 from health_responder.dispatch.models import Dispatch, DispatchStatus
 from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from health_responder.extensions import db
@@ -38,7 +42,7 @@ from health_responder.notifications import services as notifications
 from health_responder.providers.models import Provider, ProviderNetwork
 from health_responder.reference.models import City, Item
 from health_responder.stock import services as stock
-from health_responder.stock.models import LotStatus, StockLot
+from health_responder.stock.models import LotStatus, MovementKind, StockLot, StockMovement
 from health_responder.stock.services import Actor
 
 S = RequestStatus
@@ -330,6 +334,13 @@ def close(*, request: AssistanceRequest, by: User, note: str) -> AssistanceReque
     return request
 
 
+def _allocation_status(wanted: int, allocated: int) -> str:
+    """The derived status of a request of which nothing has shipped yet."""
+    if allocated >= wanted > 0:
+        return S.ALLOCATED
+    return S.PARTIALLY_ALLOCATED if allocated > 0 else S.APPROVED
+
+
 def refresh_status(*, request: AssistanceRequest) -> str:
     """Derive the status between approved and delivered from the lines (and the dispatches' receipts)."""
     derived = {S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED, S.DISPATCHED}
@@ -350,12 +361,8 @@ def refresh_status(*, request: AssistanceRequest) -> str:
         status = S.DISPATCHED if open_dispatches else S.DELIVERED
     elif dispatched > 0:
         status = S.PARTIALLY_DISPATCHED
-    elif allocated >= wanted > 0:
-        status = S.ALLOCATED
-    elif allocated > 0:
-        status = S.PARTIALLY_ALLOCATED
     else:
-        status = S.APPROVED
+        status = _allocation_status(wanted, allocated)
     if status != request.status:
         before = request.status
         request.status = status
@@ -492,3 +499,325 @@ def release_allocation(*, allocation: Allocation, by: User, note: str | None = N
                  after={"status": AllocationStatus.RELEASED, "note": note})
     refresh_status(request=request)
     return allocation
+
+
+# --- bulk allocation (the auto_allocate check)
+#
+# The check plans in memory from one read and reserves a whole batch of requests with a few statements:
+# one conditional UPDATE per allocation on stock_lot and per line on request_line (sent with executemany),
+# then the allocation, ledger and audit rows as multi-row INSERTs. The rules are the ones above:
+# ``plan_line`` is usable_lots_query in memory, and the UPDATEs carry the same conditions as
+# stock.reserve and reserve_line, so a stale plan can never oversell or over-allocate.
+
+ALLOCATIONS = Allocation.__table__
+REQUESTS = AssistanceRequest.__table__
+LOTS = StockLot.__table__
+MOVEMENTS = StockMovement.__table__
+AUDIT = AuditEvent.__table__
+
+_RESERVE_LOT = (
+    sa.update(LOTS)
+    .where(LOTS.c.id == sa.bindparam("b_lot"), LOTS.c.item_id == sa.bindparam("b_item"),
+           LOTS.c.status == LotStatus.AVAILABLE, LOTS.c.on_hand - LOTS.c.reserved >= sa.bindparam("b_q"),
+           sa.or_(LOTS.c.expires_on.is_(None), LOTS.c.expires_on >= sa.bindparam("b_need", type_=sa.Date)))
+    .values(reserved=LOTS.c.reserved + sa.bindparam("b_q"), updated_at=sa.bindparam("b_at", type_=UTCDateTime))
+)
+_ALLOCATE_LINE = (
+    sa.update(LINES)
+    .where(LINES.c.id == sa.bindparam("b_line"), LINES.c.request_id == sa.bindparam("b_request"),
+           LINES.c.item_id == sa.bindparam("b_item"), LINES.c.quantity_allocated + sa.bindparam("b_q") <= LINES.c.quantity)
+    .values(quantity_allocated=LINES.c.quantity_allocated + sa.bindparam("b_q"))
+)
+_SET_STATUS = (
+    sa.update(REQUESTS)
+    .where(REQUESTS.c.id == sa.bindparam("b_id"), REQUESTS.c.status == sa.bindparam("b_from"))
+    .values(status=sa.bindparam("b_to"), updated_at=sa.bindparam("b_at", type_=UTCDateTime))
+)
+
+
+@dataclass
+class LotStock:
+    """A lot as the planner sees it; ``left`` is what is still free to reserve (it shrinks as the plan takes)."""
+
+    id: int
+    provider_id: int
+    item_id: int
+    lot_code: str
+    expires_on: date | None
+    left: int
+
+
+def fefo_key(lot: LotStock) -> tuple:
+    """First-expiry-first-out: earliest expiry first, no expiry last, then lot id (usable_lots_query's order)."""
+    return (lot.expires_on is None, lot.expires_on or date.max, lot.id)
+
+
+def usable_by(lot: LotStock, needed_by: date) -> bool:
+    """A lot can serve a line needed by ``needed_by``: units left, and no expiry before that day."""
+    return lot.left > 0 and (lot.expires_on is None or lot.expires_on >= needed_by)
+
+
+def plan_line(*, needed: int, needed_by: date, lots: Sequence[LotStock], preferred: Collection[int]
+              ) -> tuple[list[tuple[LotStock, int, bool]], int]:
+    """Take ``needed`` units from one item's available ``lots`` (in FEFO order) by usable_lots_query's rules.
+
+    Usable lots only; lots of the ``preferred`` providers (those serving the city's network) first,
+    then the others, each in FEFO order. Lowers ``left`` of every lot it takes from. Returns the
+    choices ``[(lot, quantity, preferred)]`` and the shortfall (0 when the line is covered).
+    """
+    choices: list[tuple[LotStock, int, bool]] = []
+    for want_preferred in (True, False):
+        for lot in lots:
+            if needed <= 0:
+                return choices, 0
+            if (lot.provider_id in preferred) is not want_preferred or not usable_by(lot, needed_by):
+                continue
+            take = min(lot.left, needed)
+            lot.left -= take
+            needed -= take
+            choices.append((lot, take, want_preferred))
+    return choices, max(needed, 0)
+
+
+@dataclass
+class AllocationSnapshot:
+    """Requests, their open lines and the available lots of some items, as they are in this transaction."""
+
+    #: request id -> (id, reference, city_id, status, priority, needed_by)
+    requests: dict[int, sa.Row]
+    #: request id -> open lines [(id, item_id, quantity, quantity_allocated)], in id order
+    lines: dict[int, list[sa.Row]]
+    #: item id -> available lots with units left, in FEFO order
+    lots: dict[int, list[LotStock]]
+
+
+def allocation_snapshot(*, request_ids: Collection[int], item_ids: Collection[int], lock: bool) -> AllocationSnapshot:
+    """What a batch of the check plans from; with ``lock``, the requests and then the lots stay locked (id order).
+
+    Every writer of a line's allocated quantity locks its request first, so the lines read after the
+    requests are locked stay true until the caller commits; the lots are locked in id order as every
+    other multi-lot writer does, so the check never waits on a person in a circle.
+    """
+    requests = (select(REQUESTS.c.id, REQUESTS.c.reference, REQUESTS.c.city_id, REQUESTS.c.status,
+                       REQUESTS.c.priority, REQUESTS.c.needed_by)
+                .where(REQUESTS.c.id.in_(sorted(request_ids))).order_by(REQUESTS.c.id))
+    lots = (select(LOTS.c.id, LOTS.c.provider_id, LOTS.c.item_id, LOTS.c.lot_code, LOTS.c.expires_on,
+                   LOTS.c.on_hand - LOTS.c.reserved)
+            .where(LOTS.c.item_id.in_(sorted(item_ids)), LOTS.c.status == LotStatus.AVAILABLE,
+                   LOTS.c.on_hand > LOTS.c.reserved).order_by(LOTS.c.id))
+    if lock:
+        requests, lots = requests.with_for_update(), lots.with_for_update()
+    found = {row.id: row for row in db.session.execute(requests)}
+    lines: dict[int, list[sa.Row]] = {}
+    for row in db.session.execute(
+            select(LINES.c.request_id, LINES.c.id, LINES.c.item_id, LINES.c.quantity, LINES.c.quantity_allocated)
+            .where(LINES.c.request_id.in_(sorted(found)), LINES.c.quantity_allocated < LINES.c.quantity)
+            .order_by(LINES.c.request_id, LINES.c.id)):
+        lines.setdefault(row.request_id, []).append(row)
+    by_item: dict[int, list[LotStock]] = {}
+    for lot_id, provider_id, item_id, code, expires_on, left in db.session.execute(lots):
+        by_item.setdefault(item_id, []).append(LotStock(lot_id, provider_id, item_id, code, expires_on, int(left)))
+    for item_lots in by_item.values():
+        item_lots.sort(key=fefo_key)
+    return AllocationSnapshot(requests=found, lines=lines, lots=by_item)
+
+
+@dataclass(frozen=True)
+class PlannedAllocation:
+    """One allocation a plan wants: ``quantity`` of lot ``lot_id`` for line ``line_id``, and why."""
+
+    line_id: int
+    item_id: int
+    lot_id: int
+    provider_id: int
+    quantity: int
+    rationale: str
+
+
+@dataclass
+class RequestPlan:
+    """A request's planned allocations: reserved all together, or (when a line changed meanwhile) none."""
+
+    request_id: int
+    needed_by: date
+    allocations: list[PlannedAllocation]
+
+
+@dataclass
+class BulkReservation:
+    """What reserve_lines_bulk did."""
+
+    #: (allocation id, request id, planned) for every allocation made, in plan order
+    made: list[tuple[int, int, PlannedAllocation]] = field(default_factory=list)
+    #: (request id, planned) whose lot had no longer enough free units (a race lost): skipped
+    lost: list[tuple[int, PlannedAllocation]] = field(default_factory=list)
+    #: requests left untouched: no longer being fulfilled, or a line allocated by someone meanwhile
+    undone: list[int] = field(default_factory=list)
+    #: request id -> its status after (for every request that got an allocation)
+    statuses: dict[int, str] = field(default_factory=dict)
+
+
+class _Stale(Exception):
+    """A conditional UPDATE matched fewer rows than planned: the plan was made on data that changed."""
+
+
+def _lot_params(plan: RequestPlan, planned: PlannedAllocation, now) -> dict:
+    return {"b_lot": planned.lot_id, "b_item": planned.item_id, "b_q": planned.quantity, "b_need": plan.needed_by,
+            "b_at": now}
+
+
+def _line_params(request_id: int, line_id: int, item_id: int, quantity: int) -> dict:
+    return {"b_line": line_id, "b_request": request_id, "b_item": item_id, "b_q": quantity}
+
+
+def _reserve_all(plans: list[RequestPlan], now) -> None:
+    """The usual case: every UPDATE of the batch in two executemany calls; _Stale when any row did not match."""
+    lot_rows = [_lot_params(plan, a, now) for plan in plans for a in plan.allocations]
+    if db.session.execute(_RESERVE_LOT, lot_rows).rowcount != len(lot_rows):
+        raise _Stale
+    per_line: dict[tuple[int, int, int], int] = {}
+    for plan in plans:
+        for a in plan.allocations:
+            key = (plan.request_id, a.line_id, a.item_id)
+            per_line[key] = per_line.get(key, 0) + a.quantity
+    line_rows = [_line_params(*key, quantity) for key, quantity in per_line.items()]
+    if db.session.execute(_ALLOCATE_LINE, line_rows).rowcount != len(line_rows):
+        raise _Stale
+
+
+def _reserve_each(plans: list[RequestPlan], now, outcome: BulkReservation) -> list[RequestPlan]:
+    """After a mismatch: request by request in a savepoint; a lot no longer free is skipped, a changed line undoes its request."""
+    kept_plans = []
+    for plan in plans:
+        kept, lost = [], []
+        try:
+            with db.session.begin_nested():
+                for planned in plan.allocations:
+                    if db.session.execute(_RESERVE_LOT, _lot_params(plan, planned, now)).rowcount != 1:
+                        lost.append((plan.request_id, planned))
+                        continue
+                    line = _line_params(plan.request_id, planned.line_id, planned.item_id, planned.quantity)
+                    if db.session.execute(_ALLOCATE_LINE, line).rowcount != 1:
+                        raise _Stale
+                    kept.append(planned)
+        except _Stale:
+            outcome.undone.append(plan.request_id)
+            continue
+        outcome.lost.extend(lost)
+        if kept:
+            kept_plans.append(RequestPlan(request_id=plan.request_id, needed_by=plan.needed_by, allocations=kept))
+    return kept_plans
+
+
+def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor) -> BulkReservation:
+    """Reserve many requests' planned allocations in the caller's transaction; each request whole or not at all.
+
+    Locks the requests, then the lots, in id order. Each allocation is a conditional UPDATE of its lot
+    (available, enough free units, no expiry before the needed-by) and of its line (not above the
+    quantity asked); when one does not match, the batch is redone request by request in savepoints: a
+    lot no longer free is skipped (a race lost), a line allocated meanwhile undoes its whole request.
+    Then, for what was reserved: the allocation rows, one ledger row each, one audit event per request
+    listing its allocations, and each request's status derived once. The caller commits.
+    """
+    outcome = BulkReservation()
+    plans = [plan for plan in plans if plan.allocations]
+    pairs = [(a.line_id, a.lot_id) for plan in plans for a in plan.allocations]
+    if len(set(pairs)) != len(pairs):
+        raise ValueError("A plan takes the same lot twice for one line: make it one allocation.")
+    if not plans:
+        return outcome
+    now = utcnow()
+    statuses = dict(db.session.execute(
+        select(REQUESTS.c.id, REQUESTS.c.status).where(REQUESTS.c.id.in_(sorted({p.request_id for p in plans})))
+        .order_by(REQUESTS.c.id).with_for_update()).all())
+    live = [plan for plan in plans if statuses.get(plan.request_id) in FULFILLING]
+    outcome.undone = [plan.request_id for plan in plans if statuses.get(plan.request_id) not in FULFILLING]
+    if not live:
+        return outcome
+    db.session.execute(select(LOTS.c.id).where(LOTS.c.id.in_(sorted({a.lot_id for p in live for a in p.allocations})))
+                       .order_by(LOTS.c.id).with_for_update()).all()
+    try:
+        with db.session.begin_nested():
+            _reserve_all(live, now)
+    except _Stale:
+        live = _reserve_each(live, now, outcome)
+    if not live:
+        return outcome
+    rows = [{"request_id": plan.request_id, "line_id": a.line_id, "lot_id": a.lot_id, "provider_id": a.provider_id,
+             "quantity": a.quantity, "status": AllocationStatus.RESERVED, "rationale": a.rationale,
+             "created_by_id": actor.user_id, "job_run_id": actor.job_run_id, "created_at": now}
+            for plan in live for a in plan.allocations]
+    # RETURNING in bulk gives the new ids in no particular order (SQLite cannot promise one): a line
+    # takes a lot at most once per plan, so (line, lot) tells which row got which id.
+    ids = {(line_id, lot_id): ident for ident, line_id, lot_id in db.session.execute(
+        sa.insert(ALLOCATIONS).returning(ALLOCATIONS.c.id, ALLOCATIONS.c.line_id, ALLOCATIONS.c.lot_id), rows)}
+    outcome.made = [(ids[(a.line_id, a.lot_id)], plan.request_id, a) for plan in live for a in plan.allocations]
+    label = actor.label[:200]
+    db.session.execute(sa.insert(MOVEMENTS), [
+        {"lot_id": a.lot_id, "kind": MovementKind.RESERVATION, "delta_on_hand": 0, "delta_reserved": a.quantity,
+         "reason": None, "note": None, "actor_id": actor.user_id, "actor_label": label, "reference_type": "allocation",
+         "reference_id": ident, "job_run_id": actor.job_run_id, "created_at": now}
+        for ident, _request_id, a in outcome.made])
+    _bulk_statuses(statuses, [plan.request_id for plan in live], now, outcome)
+    by_request: dict[int, list[dict]] = {}
+    for ident, request_id, a in outcome.made:
+        by_request.setdefault(request_id, []).append(
+            {"id": ident, "line_id": a.line_id, "lot_id": a.lot_id, "provider_id": a.provider_id,
+             "quantity": a.quantity, "rationale": a.rationale})
+    request_context = g.get("request_id") if has_request_context() else None
+    db.session.execute(sa.insert(AUDIT), [
+        {"at": now, "actor_id": actor.user_id, "actor_label": label, "action": "request.allocate",
+         "subject_type": REQUESTS.name, "subject_id": request_id, "before": {"status": statuses[request_id]},
+         "after": {"status": outcome.statuses[request_id], "job_run_id": actor.job_run_id,
+                   "units": sum(a["quantity"] for a in made), "allocations": made},
+         "request_id": request_context}
+        for request_id, made in by_request.items()])
+    return outcome
+
+
+def _bulk_statuses(before: dict[int, str], request_ids: list[int], now, outcome: BulkReservation) -> None:
+    """Derive each request's status once from its lines' totals (its audit event records the change)."""
+    totals = db.session.execute(
+        select(LINES.c.request_id, sa.func.sum(LINES.c.quantity), sa.func.sum(LINES.c.quantity_allocated),
+               sa.func.sum(LINES.c.quantity_dispatched))
+        .where(LINES.c.request_id.in_(sorted(request_ids))).group_by(LINES.c.request_id)).all()
+    changes = []
+    for request_id, wanted, allocated, dispatched in totals:
+        if dispatched:  # something shipped already: the full derivation, with the dispatches' receipts
+            request = db.session.get(AssistanceRequest, request_id, populate_existing=True)
+            outcome.statuses[request_id] = refresh_status(request=request)
+            continue
+        status = _allocation_status(int(wanted), int(allocated))
+        outcome.statuses[request_id] = status
+        if status != before[request_id]:
+            changes.append({"b_id": request_id, "b_from": before[request_id], "b_to": status, "b_at": now})
+    if changes and db.session.execute(_SET_STATUS, changes).rowcount != len(changes):
+        raise Conflict("A request changed while its allocations were being reserved; nothing was reserved.")
+
+
+def notify_providers_of_run(*, job_run_id: int) -> int:
+    """Tell each provider's users, once per run (a stable key), what a run reserved of its stock; returns messages queued."""
+    rows = db.session.execute(
+        select(Allocation.provider_id, Allocation.request_id, sa.func.count(), sa.func.sum(Allocation.quantity))
+        .where(Allocation.job_run_id == job_run_id, Allocation.status == AllocationStatus.RESERVED)
+        .group_by(Allocation.provider_id, Allocation.request_id)
+        .order_by(Allocation.provider_id, Allocation.request_id)).all()
+    per_provider: dict[int, list[tuple[int, int, int]]] = {}
+    for provider_id, request_id, count, units in rows:
+        per_provider.setdefault(provider_id, []).append((request_id, int(count), int(units)))
+    shown = sorted({request_id for served in per_provider.values() for request_id, _c, _u in served[:5]})
+    references = dict(db.session.execute(select(REQUESTS.c.id, REQUESTS.c.reference)
+                                         .where(REQUESTS.c.id.in_(shown))).all()) if shown else {}
+    queued = 0
+    for provider_id, served in per_provider.items():
+        units = sum(u for _r, _c, u in served)
+        count = sum(c for _r, c, _u in served)
+        names = ", ".join(references.get(r) or f"request {r}" for r, _c, _u in served[:5])
+        more = f" and {len(served) - 5} more" if len(served) > 5 else ""
+        queued += notifications.notify(
+            users=notifications.provider_users(provider_id), key=f"allocation-run:{job_run_id}:provider={provider_id}",
+            subject=f"{units} unit(s) of your stock allocated to {len(served)} request(s)",
+            body=f"The automatic allocation (run {job_run_id}) reserved {units} unit(s) of your stock in {count} "
+                 f"allocation(s) for {names}{more}. Prepare the dispatches.",
+            link="/dispatches/waiting")
+    return queued

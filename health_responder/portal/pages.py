@@ -13,7 +13,6 @@ from markupsafe import Markup
 
 from health_responder.portal import queries
 from health_responder.portal.charts import bar_chart
-
 from health_responder.web.context import NAV
 
 bp = Blueprint("portal", __name__, template_folder="templates", url_prefix="/portal")

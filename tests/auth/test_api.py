@@ -101,7 +101,6 @@ def test_failed_logins_are_limited_per_address_across_accounts(make, anonymous):
     codes = [anonymous.post("/api/v1/auth/tokens", json={"email": f"u{i}@example.org", "password": "wrong-one"}).status_code
              for i in range(12)]
     assert codes.count(401) == 10 and codes[-1] == 429
-import time
 def test_a_fresh_tokens_first_post_is_not_delayed(make):
     api = make.api("coordinator")
     started = time.perf_counter()
