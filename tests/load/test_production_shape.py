@@ -168,6 +168,30 @@ def http_get(port: int, path: str) -> tuple[int, bytes]:
         conn.close()
 
 
+def _post_chunked(port: int, path: str, token: str, size: int) -> tuple[int, dict]:
+    """POST ``size`` bytes chunked (no Content-Length); the server may answer and close before the end."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        try:
+            sock.sendall(head.encode())
+            for _ in range(size // 65536):
+                sock.sendall(b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n")
+            sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server stopped reading at the limit: its answer is what counts
+        sock.shutdown(socket.SHUT_WR)
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status = int(head.split()[1])
+    if b"chunked" in head.lower():
+        size_line, _, rest = body.partition(b"\r\n")
+        body = rest[:int(size_line, 16)]
+    return status, json.loads(body)
+
+
 class Client:
     """One user's HTTP connection (kept alive, as a browser or script would), counting every answer."""
 
@@ -413,6 +437,9 @@ def _invariants(database_url: str) -> dict:
     return found
 
 
+# A client socket that the load threads dropped mid-request (the server recycled a worker) may be
+# collected unclosed on a saturated machine; that is the test client's housekeeping, not the service's.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_gunicorn_4_workers_and_2_schedulers_on_postgresql_under_load(database, tmp_path):
     started = time.monotonic()
     shape = Shape(database, tmp_path)
@@ -424,7 +451,9 @@ def test_gunicorn_4_workers_and_2_schedulers_on_postgresql_under_load(database, 
         setup = Client(shape.port, stats, tokens["coordinator"])
         _, items = setup.call("GET", "/api/v1/items?page_size=100", label="GET /items")
         item_ids = [item["id"] for item in _items(items)]
-        _, me = Client(shape.port, stats, tokens["provider_a"]).call("GET", "/api/v1/auth/me", label="GET /auth/me")
+        as_provider = Client(shape.port, stats, tokens["provider_a"])
+        _, me = as_provider.call("GET", "/api/v1/auth/me", label="GET /auth/me")
+        as_provider.close()
         _, provider = setup.call("GET", f"/api/v1/providers/{me['provider_id']}", label="GET /providers/{id}")
         locations = [loc["id"] for loc in provider["locations"]]
         setup.close()
@@ -461,14 +490,7 @@ def test_gunicorn_4_workers_and_2_schedulers_on_postgresql_under_load(database, 
         assert not any(t.is_alive() for t in threads), "a client thread hung"
 
         # A body over the limit, streamed without a length (chunked), answers 413 as JSON through gunicorn.
-        chunked = http.client.HTTPConnection("127.0.0.1", shape.port, timeout=30)
-        chunked.request("POST", "/api/v1/requests", body=iter([b"x" * 65536] * 8), encode_chunked=True,
-                        headers={"Authorization": f"Bearer {tokens['city_a']}", "Content-Type": "application/json"})
-        too_big = chunked.getresponse()
-        too_big_body = json.loads(too_big.read())
-        chunked.close()
-
-        time.sleep(max(SCHEDULES.values()) + 1)  # let the last ticks finish before reading the runs
+        too_big, too_big_body = _post_chunked(shape.port, "/api/v1/requests", tokens["city_a"], 8 * 65536)
     finally:
         codes = shape.stop()
         shape.kill_leftovers()
@@ -476,13 +498,15 @@ def test_gunicorn_4_workers_and_2_schedulers_on_postgresql_under_load(database, 
     totals = stats.total()
     summary = {"seconds": round(time.monotonic() - started, 1), "answers": dict(totals), "health": dict(health),
                "rows": found["counts"], "notes": shape.notes,
-               "runs": Counter((r.name, r.outcome) for r in found["runs"])}
+               "runs": Counter((r.name, r.outcome) for r in found["runs"]),
+               "runners": Counter((r.runner or "?", r.trigger) for r in found["runs"]),
+               "per_operation": {label: dict(codes) for label, codes in sorted(stats.codes.items())}}
     print(json.dumps({k: (v if not isinstance(v, Counter) else {f"{a}:{b}": n for (a, b), n in v.items()})
                       for k, v in summary.items()}, indent=1, default=str))
 
     assert stats.errors == [], "\n".join(stats.errors[:20])
     assert set(health) == {200} and health[200] >= LOAD_SECONDS, health
-    assert too_big.status == 413 and too_big_body["code"] == 413
+    assert too_big == 413 and too_big_body["code"] == 413, (too_big, too_big_body)
     # Real work happened, through every step of the workflow.
     assert sum(n for code, n in totals.items() if code in (200, 201)) > 200, totals
     assert stats.codes["POST /requests"][201] > 5 and stats.codes["POST /requests/{id}/approve"][200] > 0
