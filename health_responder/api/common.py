@@ -92,6 +92,17 @@ class PageArgsSchema(StrictSchema):
     #: Fields a list may be ordered by; subclasses name theirs.
     ORDERABLE: tuple[str, ...] = ("id",)
 
+    @pre_load
+    def _no_control_characters(self, data, **_kwargs):
+        # SQLite's LIKE stops at a NUL byte (so "q=%00" would match everything there and nothing on
+        # PostgreSQL): control characters in a filter are refused the same way on both databases.
+        bad = {key: ["Control characters are not allowed."] for key in data
+               if any(any(ord(ch) < 32 for ch in value) for value in
+                      (data.getlist(key) if hasattr(data, "getlist") else [data[key]]) if isinstance(value, str))}
+        if bad:
+            raise ValidationError(bad)
+        return data
+
     @validates("order_by")
     def _known_order(self, value: str | None, **_kwargs) -> None:
         if value is not None and value.lstrip("-") not in self.ORDERABLE:

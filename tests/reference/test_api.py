@@ -98,3 +98,8 @@ def test_providers_list_their_networks_and_locations(make):
     assert api.post("/api/v1/providers", json={"name": "Bad", "country": "KR", "network_ids": [999]}).status_code == 422
     listed = api.get(f"/api/v1/providers?network_id={network.id}").json
     assert [p["name"] for p in listed["items"]] == ["MedAsia"]
+
+
+def test_control_characters_in_filters_are_refused_on_every_database(make):
+    response = make.api("city").get("/api/v1/cities?q=%00")
+    assert response.status_code == 422 and "q" in response.json["errors"]
