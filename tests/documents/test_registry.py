@@ -123,3 +123,20 @@ def test_pick_list_and_summary(make, shipment):
     assert "CJK" in text and "MedAsia Supply" in text and "45" in text
     bad = make.api("coordinator").get(f"/api/v1/reports/dispatch-summary.pdf?from={today}&to={today - timedelta(days=1)}")
     assert bad.status_code == 422 and "to" in bad.json["errors"]
+
+
+def test_the_reports_cli_builds_registers_and_reuses(app, runner, shipment, tmp_path):
+    first = runner.invoke(args=["reports", "dispatch", "DSP-2026-000007", "--pick-list"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(args=["reports", "dispatch", "DSP-2026-000007"])
+    code = first.output.strip().splitlines()[-1].split("code ")[1].rstrip(")")
+    assert f"code {code})" in second.output
+    assert runner.invoke(args=["reports", "dispatch", "DSP-1999-000001"]).exit_code != 0
+    today = date.today()
+    output = tmp_path / "summary.pdf"
+    summary = runner.invoke(args=["reports", "summary", "--from", str(today - timedelta(days=7)), "--to", str(today),
+                                  "--output", str(output)])
+    assert summary.exit_code == 0, summary.output
+    assert "MedAsia Supply" in text_of(output.read_bytes())
+    backwards = runner.invoke(args=["reports", "summary", "--from", str(today), "--to", str(today - timedelta(days=1))])
+    assert backwards.exit_code != 0 and "ends before it starts" in backwards.output
