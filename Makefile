@@ -32,7 +32,9 @@ run: seed
 test: venv
 	$(BIN)/python -m pytest
 
+# WeasyPrint (the PDF comparison) needs Debian's pango; without it that column is reported as not measured.
 bench: venv
+	-$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python bench/run_all.py
 
 # Extract every message (babel.cfg), merge it into each catalogue, compile. New messages arrive
