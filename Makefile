@@ -30,6 +30,7 @@ run: seed
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
 
 test: venv
+	$(BIN)/ruff check health_responder tests bench
 	$(BIN)/python -m pytest
 
 # WeasyPrint (the PDF comparison) needs Debian's pango; without it that column is reported as not measured.

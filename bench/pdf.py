@@ -353,10 +353,9 @@ def main(argv: list[str] | None = None) -> int:
         failures += ok is False
         print(f"{status:<5} {name:<52} {value}")
     for name, ok, value in checks:  # the summary lines bench/run_all.py gathers into docs/benchmarks.md
-        measure, _, target = name.rpartition(" ≤ ") if " ≤ " in name else name.rpartition(" ≥ ") if " ≥ " in name \
-            else name.rpartition(" < ")
         sign = "≤" if " ≤ " in name else "≥" if " ≥ " in name else "<"
-        print(f"RESULT {measure or name} | {value} | {sign} {target} | {'SKIP' if ok is None else verdict(ok)}")
+        label, _, target = name.rpartition(f" {sign} ")
+        print(f"RESULT {label or name} | {value} | {sign} {target} | {'SKIP' if ok is None else verdict(ok)}")
     if any(r is None for r in results.values()):
         failures += 1
     return 1 if failures else 0

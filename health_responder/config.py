@@ -100,8 +100,9 @@ class Defaults:
     LOW_STOCK_THRESHOLD = 10
     #: Hours a submitted request may wait for approval, per priority, before it is overdue.
     REQUEST_APPROVAL_SLA_HOURS = {"critical": 4, "high": 24, "normal": 72, "low": 168}
-    #: auto_allocate commits after this many requests or seconds (each request in its own savepoint).
-    AUTO_ALLOCATE_BATCH_REQUESTS = 50
+    #: auto_allocate reserves this many requests per transaction (each whole or not at all), halving the
+    #: batch while one takes longer than AUTO_ALLOCATE_BATCH_SECONDS.
+    AUTO_ALLOCATE_BATCH_REQUESTS = 500
     AUTO_ALLOCATE_BATCH_SECONDS = 0.5
 
     # --- mail

@@ -8,8 +8,11 @@ carries on from what the database says, without duplicates.
 
 from __future__ import annotations
 
+import gc
 import importlib
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -69,15 +72,18 @@ def _feature(module: str):
 
 @dataclass
 class _Queue:
-    """What a run knows before it writes, from one read: the open requests in serving order and the free stock.
+    """What a run knows from its one read: the open lines in serving order and the free stock.
 
-    The lots are the planner's running picture: it takes from ``left`` as it plans, and every batch
-    replaces the lots of its items with what the database says then (under lock), so a batch always
-    plans from the truth; ``latest`` only decides, cheaply, which requests are worth a batch at all.
+    The lots are the planner's running picture: it takes from ``left`` as it plans. Someone else may
+    reserve or quarantine a lot meanwhile: the conditional UPDATE of reserve_lines_bulk then skips that
+    lot (a race lost), and the picture takes it as empty until the next run. ``latest`` decides cheaply
+    which requests are worth a batch at all.
     """
 
-    #: (request id, needed_by, open lines, item ids of the open lines) in serving order
-    requests: list[tuple[int, date, int, list[int]]]
+    #: (request id, needed_by as the driver gives it, item id) of every open line, in serving order
+    lines: list[tuple]
+    #: the driver's needed_by -> date (None when the driver gives dates already)
+    to_date: Callable | None
     #: item id -> available lots with units left, FEFO order
     lots: dict[int, list[LotStock]]
     #: item id -> the latest expiry among its lots with units left (date.max: one never expires)
@@ -87,18 +93,6 @@ class _Queue:
     provider_names: dict[int, str]
     network_codes: dict[int, str]
 
-    def could_serve(self, needed_by: date, item_ids: list[int]) -> bool:
-        """Some item has a lot with units left that does not expire before ``needed_by``."""
-        latest = self.latest
-        for item_id in item_ids:
-            if latest.get(item_id, date.min) >= needed_by:
-                return True
-        return False
-
-    def set_lots(self, item_id: int, lots: list[LotStock]) -> None:
-        self.lots[item_id] = lots
-        self.recount(item_id)
-
     def recount(self, item_id: int) -> None:
         left = [lot.expires_on or date.max for lot in self.lots.get(item_id, ()) if lot.left > 0]
         if left:
@@ -106,37 +100,60 @@ class _Queue:
         else:
             self.latest.pop(item_id, None)
 
+    def requests(self):
+        """Each open request in serving order, as (request id, needed_by, item ids of its open lines)."""
+        to_date = self.to_date
+        current, needed_by, items = None, None, []
+        for request_id, raw_needed_by, item_id in self.lines:
+            if request_id != current:
+                if current is not None:
+                    yield current, needed_by, items
+                current, items = request_id, [item_id]
+                needed_by = to_date(raw_needed_by) if to_date is not None else raw_needed_by
+            else:
+                items.append(item_id)
+        if current is not None:
+            yield current, needed_by, items
+
 
 def _load_queue() -> _Queue:
-    """The one read a run plans from: each open request once (its open lines' items in one string), and the free lots."""
+    """The one read a run plans from: the open lines in serving order, and the free lots."""
     requests, lines = AssistanceRequest.__table__, RequestLine.__table__
+    connection = db.session.connection()
+    dialect = connection.dialect
     queue_order = (requests.c.priority_rank, requests.c.needed_by,
                    sa.func.coalesce(requests.c.submitted_at, requests.c.created_at), requests.c.id)
-    rows = db.session.execute(
-        select(requests.c.id, requests.c.needed_by, sa.func.count(),
-               sa.func.aggregate_strings(sa.cast(lines.c.item_id, sa.String), ","))
-        .select_from(requests.join(lines, lines.c.request_id == requests.c.id))
-        .where(requests.c.status.in_(ALLOCATING), lines.c.quantity_allocated < lines.c.quantity)
-        .group_by(requests.c.id).order_by(*queue_order))
-    queue_rows = [(request_id, needed_by, count, [int(i) for i in items.split(",")])
-                  for request_id, needed_by, count, items in rows]
+    open_lines = (select(requests.c.id, requests.c.needed_by, lines.c.item_id)
+                  .select_from(requests.join(lines, lines.c.request_id == requests.c.id))
+                  .where(requests.c.status.in_(ALLOCATING), lines.c.quantity_allocated < lines.c.quantity)
+                  .order_by(*queue_order))
+    # The run's one big read (every open line: the I/O floor's own read) goes to the driver's cursor as
+    # plain SQL: SQLAlchemy's per-row result objects would cost more than the query. Only needed_by
+    # needs converting, once per request, with the Date type's own result processor.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(open_lines.compile(dialect=dialect, compile_kwargs={"literal_binds": True})))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     lots: dict[int, list[LotStock]] = defaultdict(list)
-    for lot_id, provider_id, item_id, code, expires_on, left in db.session.execute(
+    for lot_id, provider_id, item_id, code, expires_on, left in connection.execute(
             select(StockLot.id, StockLot.provider_id, StockLot.item_id, StockLot.lot_code, StockLot.expires_on,
                    StockLot.on_hand - StockLot.reserved)
             .where(StockLot.status == LotStatus.AVAILABLE, StockLot.on_hand > StockLot.reserved)):
         lots[item_id].append(LotStock(lot_id, provider_id, item_id, code, expires_on, int(left)))
     serving: dict[int, set[int]] = defaultdict(set)
-    for provider_id, network_id in db.session.execute(select(ProviderNetwork.provider_id, ProviderNetwork.network_id)):
+    for provider_id, network_id in connection.execute(select(ProviderNetwork.provider_id, ProviderNetwork.network_id)):
         serving[network_id].add(provider_id)
     queue = _Queue(
-        requests=queue_rows, lots={}, latest={},
-        network_of_city=dict(db.session.execute(select(City.id, City.network_id)).all()), serving=serving,
-        provider_names=dict(db.session.execute(select(Provider.id, Provider.name)).all()),
-        network_codes=dict(db.session.execute(select(Network.id, Network.code)).all()),
+        lines=rows, to_date=sa.Date().dialect_impl(dialect).result_processor(dialect, None), lots={}, latest={},
+        network_of_city=dict(connection.execute(select(City.id, City.network_id)).all()), serving=serving,
+        provider_names=dict(connection.execute(select(Provider.id, Provider.name)).all()),
+        network_codes=dict(connection.execute(select(Network.id, Network.code)).all()),
     )
     for item_id, item_lots in lots.items():
-        queue.set_lots(item_id, sorted(item_lots, key=fefo_key))
+        queue.lots[item_id] = sorted(item_lots, key=fefo_key)
+        queue.recount(item_id)
     return queue
 
 
@@ -157,9 +174,10 @@ class _Tally:
     notifications: int = 0
     stopped_early: bool = False
     planned: list[dict] = field(default_factory=list)
+    seconds_last_batch: float = 0.0
 
     def counts(self, dry_run: bool) -> dict:
-        out = {k: v for k, v in self.__dict__.items() if k != "planned"}
+        out = {k: v for k, v in self.__dict__.items() if k not in ("planned", "seconds_last_batch")}
         if dry_run:
             out["planned"] = self.planned[:DRY_RUN_PLAN_LIMIT]
             out["planned_truncated"] = len(self.planned) > DRY_RUN_PLAN_LIMIT
@@ -224,39 +242,34 @@ def _count(tally: _Tally, needs: dict[int, int], made: list[PlannedAllocation]) 
     tally.requests_complete += bool(made) and not short
 
 
-def _allocate_batch(batch: list[tuple], queue: _Queue, *, actor: Actor, dry_run: bool, tally: _Tally,
-                    overlay: dict[int, int]) -> None:
-    """Plan a batch of requests from the database as it is now (locked) and reserve it, in the caller's transaction."""
-    items = {item_id for _r, _n, _c, item_ids in batch for item_id in item_ids}
-    snapshot = allocation_snapshot(request_ids=[row[0] for row in batch], item_ids=items, lock=not dry_run)
-    for item_id in items:
-        fresh = snapshot.lots.get(item_id, [])
-        for lot in fresh:  # a dry run plans on top of what it planned before (nothing was written)
-            lot.left -= overlay.get(lot.id, 0)
-        queue.set_lots(item_id, fresh)
+def _allocate_batch(batch: list[tuple], queue: _Queue, *, actor: Actor, dry_run: bool, tally: _Tally) -> None:
+    """Plan a batch of requests (their lines as they are now, locked) and reserve it, in the caller's transaction."""
+    items = {item_id for _request, _needed_by, item_ids in batch for item_id in item_ids}
+    snapshot = allocation_snapshot(request_ids=[row[0] for row in batch], lock=not dry_run)
     plans, needs = [], {}
-    for request_id, _needed_by, count, _items in batch:
+    for request_id, _needed_by, item_ids in batch:
         request = snapshot.requests.get(request_id)
         if request is None or request.status not in ALLOCATING:
             tally.requests_skipped += 1
-            tally.lines_seen += count
+            tally.lines_seen += len(item_ids)
             continue
         plan, needs[request_id] = _plan_request(request, snapshot.lines.get(request_id, []), queue)
         plans.append(plan)
     if dry_run:
         for plan in plans:
             for a in plan.allocations:
-                overlay[a.lot_id] = overlay.get(a.lot_id, 0) + a.quantity
                 tally.planned.append({"request_id": plan.request_id, "line_id": a.line_id, "lot_id": a.lot_id,
                                       "provider_id": a.provider_id, "quantity": a.quantity, "rationale": a.rationale})
             _count(tally, needs[plan.request_id], plan.allocations)
+        for item_id in items:
+            queue.recount(item_id)
         return
     outcome = reserve_lines_bulk(plans=plans, actor=actor)
     made: dict[int, list[PlannedAllocation]] = defaultdict(list)
     for _ident, request_id, allocation in outcome.made:
         made[request_id].append(allocation)
     undone = set(outcome.undone)
-    lots = {lot.id: lot for item_id in items for lot in queue.lots.get(item_id, [])}
+    lots = {lot.id: lot for item_id in items for lot in queue.lots.get(item_id, [])} if undone or outcome.lost else {}
     for plan in plans:
         if plan.request_id in undone:
             # Someone changed the request or its lines meanwhile: it is untouched; the next run serves it again.
@@ -287,54 +300,85 @@ def _runs_to_announce(run: JobRun) -> list[int]:
     return [*unfinished, run.id]
 
 
-def _batch_size() -> int:
-    return max(1, int(current_app.config.get("AUTO_ALLOCATE_BATCH_REQUESTS", 50)))
+def _batch_limits() -> tuple[int, float]:
+    config = current_app.config
+    return (max(1, int(config.get("AUTO_ALLOCATE_BATCH_REQUESTS", 500))),
+            float(config.get("AUTO_ALLOCATE_BATCH_SECONDS", 0.5)))
+
+
+def _run_batch(batch: list[tuple], queue: _Queue, *, run: JobRun, actor: Actor, dry_run: bool, tally: _Tally) -> bool:
+    """One batch in its own transaction; False when the process is stopping (the batch is then not started)."""
+    if stopping():
+        tally.stopped_early = True
+        return False
+    if not dry_run:
+        keep_alive(run)
+    started = time.monotonic()
+    with db.read_session() if dry_run else db.write_session():
+        _allocate_batch(batch, queue, actor=actor, dry_run=dry_run, tally=tally)
+    tally.transactions += 1
+    tally.seconds_last_batch = time.monotonic() - started
+    return True
+
+
+def _serve_queue(queue: _Queue, *, run: JobRun, dry_run: bool, tally: _Tally) -> None:
+    """Take the requests in serving order, in batches of those with something usable left."""
+    actor = Actor.job("auto_allocate", run.id)
+    batch_size, batch_seconds = _batch_limits()
+    latest, never = queue.latest, date.min
+    batch: list[tuple] = []
+    for request in queue.requests():
+        tally.requests_seen += 1
+        needed_by, item_ids = request[1], request[2]
+        for item_id in item_ids:
+            if latest.get(item_id, never) >= needed_by:
+                batch.append(request)
+                break
+        else:  # nothing usable left for any of its items: passed over without a transaction
+            tally.lines_seen += len(item_ids)
+            tally.lines_short += len(item_ids)
+            continue
+        if len(batch) >= batch_size:
+            if not _run_batch(batch, queue, run=run, actor=actor, dry_run=dry_run, tally=tally):
+                return
+            if tally.seconds_last_batch > batch_seconds:
+                batch_size = max(1, batch_size // 2)
+            batch = []
+    if batch:
+        _run_batch(batch, queue, run=run, actor=actor, dry_run=dry_run, tally=tally)
 
 
 @job("auto_allocate")
 def auto_allocate(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     """Allocate approved requests to usable stock: priority, needed-by, submission; FEFO; the city's network first.
 
-    One read gives the queue and the free stock. Requests are then taken in serving order, in batches
-    of AUTO_ALLOCATE_BATCH_REQUESTS that have something usable left; each batch is one short
-    transaction that locks its requests and lots, plans them from what the database says then, and
-    reserves them with health_requests.services.reserve_lines_bulk (a few statements for the whole
-    batch). A kill leaves every request either fully handled (its batch committed) or untouched (its
-    batch rolled back), and the next run carries on from the database without duplicates. At the end,
-    each provider hears once what this run (and any earlier run that died before saying so) reserved.
+    One read gives the queue (every open line, in serving order) and the free stock; the plan is made
+    in memory from it. Requests are taken in serving order, in batches of at most
+    AUTO_ALLOCATE_BATCH_REQUESTS that have something usable left (halved while a batch takes longer
+    than AUTO_ALLOCATE_BATCH_SECONDS). Each batch is one transaction: it locks its requests and re-reads
+    their open lines, plans them, and reserves them with health_requests.services.reserve_lines_bulk,
+    a few statements for the whole batch; a lot someone took meanwhile is skipped, a request someone
+    changed meanwhile is left untouched. A kill leaves every request either fully handled (its batch
+    committed) or untouched (its batch rolled back), and the next run carries on from the database
+    without duplicates. At the end each provider hears once what this run (and any earlier run that
+    died before saying so) reserved of its stock.
     """
     tally = _Tally()
     with db.read_session():
         queue = _load_queue()
-    actor = Actor.job("auto_allocate", run.id)
-    overlay: dict[int, int] = {}  # dry run: units planned per lot, not written
-    batch_size = _batch_size()
-    index, pending = 0, queue.requests
-    while index < len(pending):
-        if stopping():
-            tally.stopped_early = True
-            break
+    # While the run works, the objects that exist before it (the queue, and the application itself)
+    # are frozen: the garbage collector stops walking them on every full pass, which otherwise costs
+    # about a tenth of a large run. They are handed back to it when the run is done.
+    gc.freeze()
+    try:
+        _serve_queue(queue, run=run, dry_run=dry_run, tally=tally)
+        del queue  # freed by reference counting
         if not dry_run:
-            keep_alive(run)
-        batch = []
-        while index < len(pending) and len(batch) < batch_size:
-            row = pending[index]
-            index += 1
-            tally.requests_seen += 1
-            if queue.could_serve(row[1], row[3]):
-                batch.append(row)
-            else:  # nothing usable left for any of its items: passed over without a transaction
-                tally.lines_seen += row[2]
-                tally.lines_short += row[2]
-        if not batch:
-            continue
-        with db.read_session() if dry_run else db.write_session():
-            _allocate_batch(batch, queue, actor=actor, dry_run=dry_run, tally=tally, overlay=overlay)
-        tally.transactions += 1
-    if not dry_run:
-        with db.write_session():
-            for run_id in _runs_to_announce(run):
-                tally.notifications += notify_providers_of_run(job_run_id=run_id)
+            with db.write_session():
+                for run_id in _runs_to_announce(run):
+                    tally.notifications += notify_providers_of_run(job_run_id=run_id)
+    finally:
+        gc.unfreeze()
     return tally.counts(dry_run)
 
 

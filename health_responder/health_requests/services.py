@@ -11,9 +11,11 @@ them after every allocation, release, shipment and receipt.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import g, has_request_context
@@ -503,11 +505,11 @@ def release_allocation(*, allocation: Allocation, by: User, note: str | None = N
 
 # --- bulk allocation (the auto_allocate check)
 #
-# The check plans in memory from one read and reserves a whole batch of requests with a few statements:
-# one conditional UPDATE per allocation on stock_lot and per line on request_line (sent with executemany),
-# then the allocation, ledger and audit rows as multi-row INSERTs. The rules are the ones above:
-# ``plan_line`` is usable_lots_query in memory, and the UPDATEs carry the same conditions as
-# stock.reserve and reserve_line, so a stale plan can never oversell or over-allocate.
+# The check plans in memory and reserves a whole batch of requests with a few statements: one
+# conditional UPDATE per lot and per line (sent with executemany), then the allocation, ledger and
+# audit rows as multi-row INSERTs. The rules are the ones above: ``plan_line`` is usable_lots_query in
+# memory, and the UPDATEs carry the conditions of stock.reserve and reserve_line, so a stale plan can
+# never oversell or over-allocate: it only makes the batch fall back to request-by-request savepoints.
 
 ALLOCATIONS = Allocation.__table__
 REQUESTS = AssistanceRequest.__table__
@@ -533,9 +535,66 @@ _SET_STATUS = (
     .where(REQUESTS.c.id == sa.bindparam("b_id"), REQUESTS.c.status == sa.bindparam("b_from"))
     .values(status=sa.bindparam("b_to"), updated_at=sa.bindparam("b_at", type_=UTCDateTime))
 )
+_ADD_ALLOCATIONS = sa.insert(ALLOCATIONS)
+_ADD_MOVEMENTS = sa.insert(MOVEMENTS)
+_ADD_AUDIT = sa.insert(AUDIT)
+
+#: (statement, dialect, parameter names) -> (SQL, bind names in order, their bind processors, fixed values)
+_COMPILED: dict[tuple, tuple] = {}
 
 
-@dataclass
+def _core(statement, parameters=None):
+    """Run a Core statement on the session's connection, past the ORM layer (these paths move many rows)."""
+    return db.session.connection().execute(statement, parameters)
+
+
+def _executemany(statement, rows: Sequence[dict], constants: dict | None = None) -> int:
+    """``cursor.executemany`` of a Core statement, past SQLAlchemy's per-row parameter handling; the total rowcount.
+
+    The statement is compiled once per dialect and each value goes through its type's bind processor,
+    so what reaches the driver is what SQLAlchemy itself would send (dates, times and JSON are stored
+    alike); ``constants`` (the same for every row) and the values written in the statement are
+    processed once. This is the hot path of the auto_allocate check: thousands of rows a batch.
+    """
+    if not rows:
+        return 0
+    connection = db.session.connection()
+    dialect = connection.dialect
+    constants = constants or {}
+    keys = tuple(rows[0]) + tuple(constants)
+    cache_key = (statement, dialect.name, keys)
+    entry = _COMPILED.get(cache_key)
+    if entry is None:
+        compiled = statement.compile(dialect=dialect,
+                                     column_keys=list(keys) if isinstance(statement, sa.Insert) else None)
+        if compiled.escaped_bind_names:
+            raise NotImplementedError(f"{statement} needs escaped parameter names")
+        processors = {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                processors[name] = processor
+        written = {name: bind.effective_value for name, bind in compiled.binds.items() if name not in keys}
+        # positional drivers (sqlite3's qmark) take tuples in the statement's order, the others dicts
+        order = (lambda values, get=operator.itemgetter(*compiled.positiontup, "_"): get(values)[:-1]
+                 ) if compiled.positional else None
+        entry = _COMPILED[cache_key] = (compiled.string, processors, written, order)
+    sql, processors, written, order = entry
+    fixed = {name: processors[name](value) if name in processors else value
+             for name, value in (written | constants).items()}
+    if order is not None:
+        fixed["_"] = None  # makes itemgetter return a tuple even for a one-parameter statement
+    varying = [(name, processors[name]) for name in rows[0] if name in processors]
+    prepared = []
+    for row in rows:
+        values = fixed | row
+        for name, processor in varying:
+            values[name] = processor(values[name])
+        prepared.append(order(values) if order is not None else values)
+    return connection.exec_driver_sql(sql, prepared).rowcount
+
+
+@dataclass(slots=True)
 class LotStock:
     """A lot as the planner sees it; ``left`` is what is still free to reserve (it shrinks as the plan takes)."""
 
@@ -581,49 +640,34 @@ def plan_line(*, needed: int, needed_by: date, lots: Sequence[LotStock], preferr
 
 @dataclass
 class AllocationSnapshot:
-    """Requests, their open lines and the available lots of some items, as they are in this transaction."""
+    """Some requests and their open lines, as they are in this transaction."""
 
     #: request id -> (id, reference, city_id, status, priority, needed_by)
     requests: dict[int, sa.Row]
-    #: request id -> open lines [(id, item_id, quantity, quantity_allocated)], in id order
+    #: request id -> open lines [(request_id, id, item_id, quantity, quantity_allocated)], in id order
     lines: dict[int, list[sa.Row]]
-    #: item id -> available lots with units left, in FEFO order
-    lots: dict[int, list[LotStock]]
 
 
-def allocation_snapshot(*, request_ids: Collection[int], item_ids: Collection[int], lock: bool) -> AllocationSnapshot:
-    """What a batch of the check plans from; with ``lock``, the requests and then the lots stay locked (id order).
+def allocation_snapshot(*, request_ids: Collection[int], lock: bool) -> AllocationSnapshot:
+    """The requests a batch of the check plans, and their open lines; with ``lock``, the requests stay locked (id order).
 
     Every writer of a line's allocated quantity locks its request first, so the lines read after the
-    requests are locked stay true until the caller commits; the lots are locked in id order as every
-    other multi-lot writer does, so the check never waits on a person in a circle.
+    requests are locked stay true until the caller commits.
     """
     requests = (select(REQUESTS.c.id, REQUESTS.c.reference, REQUESTS.c.city_id, REQUESTS.c.status,
                        REQUESTS.c.priority, REQUESTS.c.needed_by)
                 .where(REQUESTS.c.id.in_(sorted(request_ids))).order_by(REQUESTS.c.id))
-    lots = (select(LOTS.c.id, LOTS.c.provider_id, LOTS.c.item_id, LOTS.c.lot_code, LOTS.c.expires_on,
-                   LOTS.c.on_hand - LOTS.c.reserved)
-            .where(LOTS.c.item_id.in_(sorted(item_ids)), LOTS.c.status == LotStatus.AVAILABLE,
-                   LOTS.c.on_hand > LOTS.c.reserved).order_by(LOTS.c.id))
-    if lock:
-        requests, lots = requests.with_for_update(), lots.with_for_update()
-    found = {row.id: row for row in db.session.execute(requests)}
+    found = {row.id: row for row in _core(requests.with_for_update() if lock else requests).all()}
     lines: dict[int, list[sa.Row]] = {}
-    for row in db.session.execute(
-            select(LINES.c.request_id, LINES.c.id, LINES.c.item_id, LINES.c.quantity, LINES.c.quantity_allocated)
-            .where(LINES.c.request_id.in_(sorted(found)), LINES.c.quantity_allocated < LINES.c.quantity)
-            .order_by(LINES.c.request_id, LINES.c.id)):
+    for row in _core(select(LINES.c.request_id, LINES.c.id, LINES.c.item_id, LINES.c.quantity,
+                            LINES.c.quantity_allocated)
+                     .where(LINES.c.request_id.in_(sorted(found)), LINES.c.quantity_allocated < LINES.c.quantity)
+                     .order_by(LINES.c.request_id, LINES.c.id)).all():
         lines.setdefault(row.request_id, []).append(row)
-    by_item: dict[int, list[LotStock]] = {}
-    for lot_id, provider_id, item_id, code, expires_on, left in db.session.execute(lots):
-        by_item.setdefault(item_id, []).append(LotStock(lot_id, provider_id, item_id, code, expires_on, int(left)))
-    for item_lots in by_item.values():
-        item_lots.sort(key=fefo_key)
-    return AllocationSnapshot(requests=found, lines=lines, lots=by_item)
+    return AllocationSnapshot(requests=found, lines=lines)
 
 
-@dataclass(frozen=True)
-class PlannedAllocation:
+class PlannedAllocation(NamedTuple):
     """One allocation a plan wants: ``quantity`` of lot ``lot_id`` for line ``line_id``, and why."""
 
     line_id: int
@@ -634,7 +678,7 @@ class PlannedAllocation:
     rationale: str
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestPlan:
     """A request's planned allocations: reserved all together, or (when a line changed meanwhile) none."""
 
@@ -661,27 +705,24 @@ class _Stale(Exception):
     """A conditional UPDATE matched fewer rows than planned: the plan was made on data that changed."""
 
 
-def _lot_params(plan: RequestPlan, planned: PlannedAllocation, now) -> dict:
-    return {"b_lot": planned.lot_id, "b_item": planned.item_id, "b_q": planned.quantity, "b_need": plan.needed_by,
-            "b_at": now}
-
-
-def _line_params(request_id: int, line_id: int, item_id: int, quantity: int) -> dict:
-    return {"b_line": line_id, "b_request": request_id, "b_item": item_id, "b_q": quantity}
-
-
 def _reserve_all(plans: list[RequestPlan], now) -> None:
-    """The usual case: every UPDATE of the batch in two executemany calls; _Stale when any row did not match."""
-    lot_rows = [_lot_params(plan, a, now) for plan in plans for a in plan.allocations]
-    if db.session.execute(_RESERVE_LOT, lot_rows).rowcount != len(lot_rows):
-        raise _Stale
+    """The usual case: one UPDATE per lot and per line for the whole batch; _Stale when any of them did not match."""
+    per_lot: dict[int, list] = {}  # lot id -> [item id, units, latest needed-by of the requests taking from it]
     per_line: dict[tuple[int, int, int], int] = {}
     for plan in plans:
         for a in plan.allocations:
-            key = (plan.request_id, a.line_id, a.item_id)
+            lot = per_lot.setdefault(a.lot_id, [a.item_id, 0, plan.needed_by])
+            lot[1] += a.quantity
+            lot[2] = max(lot[2], plan.needed_by)
+            key = (a.line_id, plan.request_id, a.item_id)
             per_line[key] = per_line.get(key, 0) + a.quantity
-    line_rows = [_line_params(*key, quantity) for key, quantity in per_line.items()]
-    if db.session.execute(_ALLOCATE_LINE, line_rows).rowcount != len(line_rows):
+    lot_rows = [{"b_lot": lot_id, "b_item": item_id, "b_q": units, "b_need": needed_by}
+                for lot_id, (item_id, units, needed_by) in sorted(per_lot.items())]
+    if _executemany(_RESERVE_LOT, lot_rows, {"b_at": now}) != len(lot_rows):
+        raise _Stale
+    line_rows = [{"b_line": line_id, "b_request": request_id, "b_item": item_id, "b_q": units}
+                 for (line_id, request_id, item_id), units in per_line.items()]
+    if _executemany(_ALLOCATE_LINE, line_rows) != len(line_rows):
         raise _Stale
 
 
@@ -692,14 +733,15 @@ def _reserve_each(plans: list[RequestPlan], now, outcome: BulkReservation) -> li
         kept, lost = [], []
         try:
             with db.session.begin_nested():
-                for planned in plan.allocations:
-                    if db.session.execute(_RESERVE_LOT, _lot_params(plan, planned, now)).rowcount != 1:
-                        lost.append((plan.request_id, planned))
+                for a in plan.allocations:
+                    if _core(_RESERVE_LOT, {"b_lot": a.lot_id, "b_item": a.item_id, "b_q": a.quantity,
+                                            "b_need": plan.needed_by, "b_at": now}).rowcount != 1:
+                        lost.append((plan.request_id, a))
                         continue
-                    line = _line_params(plan.request_id, planned.line_id, planned.item_id, planned.quantity)
-                    if db.session.execute(_ALLOCATE_LINE, line).rowcount != 1:
+                    if _core(_ALLOCATE_LINE, {"b_line": a.line_id, "b_request": plan.request_id, "b_item": a.item_id,
+                                              "b_q": a.quantity}).rowcount != 1:
                         raise _Stale
-                    kept.append(planned)
+                    kept.append(a)
         except _Stale:
             outcome.undone.append(plan.request_id)
             continue
@@ -712,12 +754,13 @@ def _reserve_each(plans: list[RequestPlan], now, outcome: BulkReservation) -> li
 def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor) -> BulkReservation:
     """Reserve many requests' planned allocations in the caller's transaction; each request whole or not at all.
 
-    Locks the requests, then the lots, in id order. Each allocation is a conditional UPDATE of its lot
-    (available, enough free units, no expiry before the needed-by) and of its line (not above the
-    quantity asked); when one does not match, the batch is redone request by request in savepoints: a
-    lot no longer free is skipped (a race lost), a line allocated meanwhile undoes its whole request.
-    Then, for what was reserved: the allocation rows, one ledger row each, one audit event per request
-    listing its allocations, and each request's status derived once. The caller commits.
+    Locks the requests, then the lots, in id order. The lots and lines change only through conditional
+    UPDATEs (the lot available, with the free units, not expiring before the needed-by; the line not
+    above its quantity). When one does not match, the batch is redone request by request in
+    savepoints: a lot no longer free is skipped (a race lost), a line allocated meanwhile undoes its
+    whole request. Then, for what was reserved: the allocation rows, one ledger row each, each
+    request's status derived once, and one audit event per request listing its allocations. The
+    caller commits; it tells the providers (notify_providers_of_run).
     """
     outcome = BulkReservation()
     plans = [plan for plan in plans if plan.allocations]
@@ -727,15 +770,16 @@ def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor) -> BulkRes
     if not plans:
         return outcome
     now = utcnow()
-    statuses = dict(db.session.execute(
+    statuses = dict(_core(
         select(REQUESTS.c.id, REQUESTS.c.status).where(REQUESTS.c.id.in_(sorted({p.request_id for p in plans})))
         .order_by(REQUESTS.c.id).with_for_update()).all())
     live = [plan for plan in plans if statuses.get(plan.request_id) in FULFILLING]
     outcome.undone = [plan.request_id for plan in plans if statuses.get(plan.request_id) not in FULFILLING]
     if not live:
         return outcome
-    db.session.execute(select(LOTS.c.id).where(LOTS.c.id.in_(sorted({a.lot_id for p in live for a in p.allocations})))
-                       .order_by(LOTS.c.id).with_for_update()).all()
+    if db.dialect == "postgresql":  # row locks in id order (SQLite: the IMMEDIATE transaction holds the database)
+        _core(select(LOTS.c.id).where(LOTS.c.id.in_(sorted({a.lot_id for p in live for a in p.allocations})))
+              .order_by(LOTS.c.id).with_for_update()).all()
     try:
         with db.session.begin_nested():
             _reserve_all(live, now)
@@ -743,41 +787,45 @@ def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor) -> BulkRes
         live = _reserve_each(live, now, outcome)
     if not live:
         return outcome
-    rows = [{"request_id": plan.request_id, "line_id": a.line_id, "lot_id": a.lot_id, "provider_id": a.provider_id,
-             "quantity": a.quantity, "status": AllocationStatus.RESERVED, "rationale": a.rationale,
-             "created_by_id": actor.user_id, "job_run_id": actor.job_run_id, "created_at": now}
-            for plan in live for a in plan.allocations]
-    # RETURNING in bulk gives the new ids in no particular order (SQLite cannot promise one): a line
-    # takes a lot at most once per plan, so (line, lot) tells which row got which id.
-    ids = {(line_id, lot_id): ident for ident, line_id, lot_id in db.session.execute(
-        sa.insert(ALLOCATIONS).returning(ALLOCATIONS.c.id, ALLOCATIONS.c.line_id, ALLOCATIONS.c.lot_id), rows)}
+    # The new allocations' ids, without RETURNING (SQLite cannot return them in bulk in a known order):
+    # only this transaction can add allocations to these lines (it holds their requests), so those
+    # above the highest id before are ours, and a line takes a lot at most once.
+    before = _core(select(sa.func.coalesce(sa.func.max(ALLOCATIONS.c.id), 0))).scalar_one()
+    _executemany(_ADD_ALLOCATIONS, [{"request_id": plan.request_id, "line_id": a.line_id, "lot_id": a.lot_id,
+                                     "provider_id": a.provider_id, "quantity": a.quantity, "rationale": a.rationale}
+                                    for plan in live for a in plan.allocations],
+                 {"status": AllocationStatus.RESERVED, "created_by_id": actor.user_id, "job_run_id": actor.job_run_id,
+                  "created_at": now})
+    lines = sorted({a.line_id for plan in live for a in plan.allocations})
+    ids = {(line_id, lot_id): ident for ident, line_id, lot_id in _core(
+        select(ALLOCATIONS.c.id, ALLOCATIONS.c.line_id, ALLOCATIONS.c.lot_id)
+        .where(ALLOCATIONS.c.id > before, ALLOCATIONS.c.line_id.in_(lines))).all()}
     outcome.made = [(ids[(a.line_id, a.lot_id)], plan.request_id, a) for plan in live for a in plan.allocations]
     label = actor.label[:200]
-    db.session.execute(sa.insert(MOVEMENTS), [
-        {"lot_id": a.lot_id, "kind": MovementKind.RESERVATION, "delta_on_hand": 0, "delta_reserved": a.quantity,
-         "reason": None, "note": None, "actor_id": actor.user_id, "actor_label": label, "reference_type": "allocation",
-         "reference_id": ident, "job_run_id": actor.job_run_id, "created_at": now}
-        for ident, _request_id, a in outcome.made])
+    _executemany(_ADD_MOVEMENTS, [{"lot_id": a.lot_id, "delta_reserved": a.quantity, "reference_id": ident}
+                                  for ident, _request_id, a in outcome.made],
+                 {"kind": MovementKind.RESERVATION, "delta_on_hand": 0, "reason": None, "note": None,
+                  "actor_id": actor.user_id, "actor_label": label, "reference_type": "allocation",
+                  "job_run_id": actor.job_run_id, "created_at": now})
     _bulk_statuses(statuses, [plan.request_id for plan in live], now, outcome)
     by_request: dict[int, list[dict]] = {}
     for ident, request_id, a in outcome.made:
         by_request.setdefault(request_id, []).append(
             {"id": ident, "line_id": a.line_id, "lot_id": a.lot_id, "provider_id": a.provider_id,
-             "quantity": a.quantity, "rationale": a.rationale})
-    request_context = g.get("request_id") if has_request_context() else None
-    db.session.execute(sa.insert(AUDIT), [
-        {"at": now, "actor_id": actor.user_id, "actor_label": label, "action": "request.allocate",
-         "subject_type": REQUESTS.name, "subject_id": request_id, "before": {"status": statuses[request_id]},
+             "quantity": a.quantity})
+    _executemany(_ADD_AUDIT, [
+        {"subject_id": request_id, "before": {"status": statuses[request_id]},
          "after": {"status": outcome.statuses[request_id], "job_run_id": actor.job_run_id,
-                   "units": sum(a["quantity"] for a in made), "allocations": made},
-         "request_id": request_context}
-        for request_id, made in by_request.items()])
+                   "units": sum(a["quantity"] for a in made), "allocations": made}}
+        for request_id, made in by_request.items()],
+        {"at": now, "actor_id": actor.user_id, "actor_label": label, "action": "request.allocate",
+         "subject_type": REQUESTS.name, "request_id": g.get("request_id") if has_request_context() else None})
     return outcome
 
 
 def _bulk_statuses(before: dict[int, str], request_ids: list[int], now, outcome: BulkReservation) -> None:
     """Derive each request's status once from its lines' totals (its audit event records the change)."""
-    totals = db.session.execute(
+    totals = _core(
         select(LINES.c.request_id, sa.func.sum(LINES.c.quantity), sa.func.sum(LINES.c.quantity_allocated),
                sa.func.sum(LINES.c.quantity_dispatched))
         .where(LINES.c.request_id.in_(sorted(request_ids))).group_by(LINES.c.request_id)).all()
@@ -790,8 +838,8 @@ def _bulk_statuses(before: dict[int, str], request_ids: list[int], now, outcome:
         status = _allocation_status(int(wanted), int(allocated))
         outcome.statuses[request_id] = status
         if status != before[request_id]:
-            changes.append({"b_id": request_id, "b_from": before[request_id], "b_to": status, "b_at": now})
-    if changes and db.session.execute(_SET_STATUS, changes).rowcount != len(changes):
+            changes.append({"b_id": request_id, "b_from": before[request_id], "b_to": status})
+    if _executemany(_SET_STATUS, changes, {"b_at": now}) != len(changes):
         raise Conflict("A request changed while its allocations were being reserved; nothing was reserved.")
 
 
@@ -808,6 +856,10 @@ def notify_providers_of_run(*, job_run_id: int) -> int:
     shown = sorted({request_id for served in per_provider.values() for request_id, _c, _u in served[:5]})
     references = dict(db.session.execute(select(REQUESTS.c.id, REQUESTS.c.reference)
                                          .where(REQUESTS.c.id.in_(shown))).all()) if shown else {}
+    users: dict[int, list[int]] = {}
+    for user_id, provider_id in _core(select(User.id, User.provider_id).where(
+            User.provider_id.in_(sorted(per_provider)), User.active.is_(True))).all() if per_provider else ():
+        users.setdefault(provider_id, []).append(user_id)
     queued = 0
     for provider_id, served in per_provider.items():
         units = sum(u for _r, _c, u in served)
@@ -815,7 +867,7 @@ def notify_providers_of_run(*, job_run_id: int) -> int:
         names = ", ".join(references.get(r) or f"request {r}" for r, _c, _u in served[:5])
         more = f" and {len(served) - 5} more" if len(served) > 5 else ""
         queued += notifications.notify(
-            users=notifications.provider_users(provider_id), key=f"allocation-run:{job_run_id}:provider={provider_id}",
+            users=users.get(provider_id, []), key=f"allocation-run:{job_run_id}:provider={provider_id}",
             subject=f"{units} unit(s) of your stock allocated to {len(served)} request(s)",
             body=f"The automatic allocation (run {job_run_id}) reserved {units} unit(s) of your stock in {count} "
                  f"allocation(s) for {names}{more}. Prepare the dispatches.",

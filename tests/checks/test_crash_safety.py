@@ -27,7 +27,7 @@ from health_responder.extensions import db
 from health_responder.health_requests.models import Allocation, AssistanceRequest, RequestLine
 from health_responder.stock.models import StockLot, StockMovement
 
-REQUESTS, ITEMS, LOTS_PER_ITEM, KILLS = 960, 8, 4, 5  # enough work that a kill lands mid-run
+REQUESTS, ITEMS, LOTS_PER_ITEM, KILLS = 4000, 8, 4, 5  # enough work that a kill lands mid-run
 LEASE = 1
 
 
@@ -55,7 +55,7 @@ def _bulk_dataset(app) -> None:
         for item in range(1, ITEMS + 1):
             for _ in range(LOTS_PER_ITEM):
                 lot_id += 1
-                quantity = rng.randint(480, 1080)
+                quantity = rng.randint(2000, 4500)
                 expires = today + timedelta(days=rng.choice([20, 90, 200, 400])) if lot_id % 5 else None
                 conn.execute(sa.insert(StockLot.__table__).values(
                     id=lot_id, provider_id=1 + lot_id % 2, location_id=1 + lot_id % 2, item_id=item,
