@@ -70,9 +70,3 @@ class Item(SQLModel, table=True):
 
     __table_args__ = (sa.Index("ix_item_name", "name"),)
 
-
-#: Categories of the catalogue; more can be used, these are the ones the pages suggest.
-ITEM_CATEGORIES = (
-    "respiratory", "diagnostics", "monitoring", "ppe", "cold_chain", "consumables",
-    "surgical", "imaging", "laboratory", "emergency", "other",
-)
