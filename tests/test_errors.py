@@ -89,3 +89,23 @@ def test_every_response_has_security_headers_and_a_request_id(client):
     assert response.headers["X-Request-ID"] == "abc-123"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+# Regressions found by schemathesis.
+
+def test_an_id_beyond_any_column_is_404_not_500(make):
+    assert make.api("city").get("/api/v1/items/99999999999999999999").status_code == 404
+
+
+def test_a_number_too_large_for_the_database_is_422_not_500(make):
+    response = make.api("city").get("/api/v1/cities?network_id=99999999999999999999999")
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("field, value", [("requires_cold_chain", 0), ("requires_cold_chain", "true"),
+                                          ("name", 5), ("code", ["A"])])
+def test_json_bodies_are_type_strict(make, field, value):
+    body = {"code": "T-1", "name": "x", "category": "ppe"} | {field: value}
+    response = make.api("admin").post("/api/v1/items", json=body)
+    _assert_envelope(response, 422)
+    assert field in response.json["errors"]
