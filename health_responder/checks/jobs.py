@@ -492,7 +492,8 @@ def _requests_that_could_use(lot: StockLot, limit: int = 5) -> list[dict]:
 
 @job("near_expiry")
 def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
-    """Alert on available lots expiring within NEAR_EXPIRY_DAYS, suggesting open requests that could use them."""
+    """Alert on available lots expiring within NEAR_EXPIRY_DAYS (suggesting open requests that could use them),
+    and on lots already expired that still hold stock."""
     today = now.date()
     horizon = today + timedelta(days=int(current_app.config["NEAR_EXPIRY_DAYS"]))
     found = []
@@ -515,6 +516,23 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                 "severity": "critical" if days <= 7 else "warning",
                 "details": {"lot_id": lot.id, "item_id": lot.item_id, "expires_on": lot.expires_on.isoformat(),
                             "available": lot.available, "days_left": days, "suggested_requests": suggestions},
+                "subject": ("stock_lot", lot.id), "provider_id": lot.provider_id, "link": f"/stock/lots/{lot.id}",
+            })
+        # Lots past their date that still hold stock: nobody can allocate them, someone must write them off.
+        expired = db.session.scalars(
+            select(StockLot).where(StockLot.status != LotStatus.RECALLED, StockLot.on_hand > 0,
+                                   StockLot.expires_on.is_not(None), StockLot.expires_on < today)
+            .order_by(StockLot.expires_on, StockLot.id)
+        ).all()
+        for lot in expired:
+            found.append({
+                "dedup_key": f"expired:lot={lot.id}",
+                "message": f"Lot {lot.lot_code} ({codes.get(lot.item_id)}) expired on {lot.expires_on.isoformat()} "
+                           f"and still holds {lot.on_hand} on hand ({lot.reserved} reserved): write it off with an "
+                           "'expired' adjustment.",
+                "severity": "critical",
+                "details": {"lot_id": lot.id, "item_id": lot.item_id, "expires_on": lot.expires_on.isoformat(),
+                            "on_hand": lot.on_hand, "reserved": lot.reserved, "expired": True},
                 "subject": ("stock_lot", lot.id), "provider_id": lot.provider_id, "link": f"/stock/lots/{lot.id}",
             })
     return _sync_alerts("near_expiry", found, run, dry_run)

@@ -190,3 +190,20 @@ def test_alerts_are_tenant_scoped_and_resolved_by_people(app, world, make, run_c
     assert again.status_code == 409 and "resolved" in again.json["message"]
     assert busan.get("/api/v1/alerts?status=open").json["total"] == 0
     assert coordinator.get("/api/v1/alerts?status=bogus").status_code == 422
+
+
+def test_an_expired_lot_still_holding_stock_is_alerted_until_written_off(app, world, run_check):
+    from health_responder.stock import services as stock
+
+    lot = world.lot(12, expires_on=days(-3), code="L-OLD")
+    run_check("near_expiry")
+    [alert] = _alerts(app, kind="near_expiry")
+    assert alert.dedup_key == f"expired:lot={lot.id}" and alert.severity == "critical"
+    assert "L-OLD (OXY-CONC-10L) expired on" in alert.message and "12 on hand" in alert.message
+
+    with app.app_context(), db.write_session():
+        stock.adjust(lot_id=lot.id, delta=-12, reason="expired", actor=stock.Actor(user_id=None, label="test"))
+    run_check("near_expiry")
+    assert _alerts(app, kind="near_expiry", status="open") == []
+    [resolved] = _alerts(app, kind="near_expiry", status="resolved")
+    assert resolved.id == alert.id
