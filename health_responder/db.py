@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -26,6 +26,16 @@ _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_inte
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def utc_today() -> date:
+    """Today's date in UTC: the day needed-by and expiry dates are judged against."""
+    return utcnow().date()
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight UTC at the start of ``day``: date filters compare datetimes against it."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator):

@@ -6,13 +6,14 @@ a 404.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import select
 
 from health_responder.api.common import paginate
 from health_responder.auth.models import Role, User
+from health_responder.db import start_of_day
 from health_responder.dispatch.models import Dispatch, DispatchLine
 from health_responder.errors import NotFound
 from health_responder.extensions import db
@@ -58,10 +59,6 @@ def view(dispatch: Dispatch) -> dict:
     return views([dispatch])[0]
 
 
-def _day(value) -> datetime:
-    return datetime.combine(value, time.min, tzinfo=UTC)
-
-
 def list_dispatches(user: User, args: dict) -> dict:
     """A page of the visible dispatches matching the filters."""
     statement = dispatches_visible_to(user)
@@ -69,9 +66,9 @@ def list_dispatches(user: User, args: dict) -> dict:
         if args.get(key) is not None:
             statement = statement.where(getattr(Dispatch, key) == args[key])
     if args.get("shipped_from"):
-        statement = statement.where(Dispatch.shipped_at >= _day(args["shipped_from"]))
+        statement = statement.where(Dispatch.shipped_at >= start_of_day(args["shipped_from"]))
     if args.get("shipped_to"):
-        statement = statement.where(Dispatch.shipped_at < _day(args["shipped_to"] + timedelta(days=1)))
+        statement = statement.where(Dispatch.shipped_at < start_of_day(args["shipped_to"] + timedelta(days=1)))
     page = paginate(db.session, statement, args, ORDER_COLUMNS)
     page["items"] = views(page["items"])
     return page

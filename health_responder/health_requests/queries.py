@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlmodel import select
 
+from health_responder import csvsafe
 from health_responder.auth.models import Role, User
+from health_responder.db import start_of_day
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests import services
@@ -52,10 +54,6 @@ def get_request(request_id: int, user: User) -> AssistanceRequest:
     return found
 
 
-def _start_of(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def filtered(user: User, args: dict) -> sa.Select:
     """The visible requests matching the list filters."""
     statement = requests_visible_to(user)
@@ -72,9 +70,9 @@ def filtered(user: User, args: dict) -> sa.Select:
     if args.get("needed_by_to"):
         statement = statement.where(R.needed_by <= args["needed_by_to"])
     if args.get("created_from"):
-        statement = statement.where(R.created_at >= _start_of(args["created_from"]))
+        statement = statement.where(R.created_at >= start_of_day(args["created_from"]))
     if args.get("created_to"):
-        statement = statement.where(R.created_at < _start_of(args["created_to"] + timedelta(days=1)))
+        statement = statement.where(R.created_at < start_of_day(args["created_to"] + timedelta(days=1)))
     if args.get("q"):
         statement = statement.where(R.reference.contains(args["q"].strip().upper(), autoescape=True))
     return statement
@@ -143,12 +141,6 @@ CSV_COLUMNS = ("reference", "status", "priority", "city", "needed_by", "created_
                "quantity_rejected", "quantity_unfilled")
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def requests_csv(user: User, args: dict) -> str:
     """The visible requests matching the filters, one row per line, as CSV text."""
     ids = filtered(user, args).with_only_columns(R.id).order_by(R.id).limit(args.get("page_size", 10_000))
@@ -165,7 +157,7 @@ def requests_csv(user: User, args: dict) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in db.session.execute(statement):
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([csvsafe.cell(v) for v in row])
     return out.getvalue()
 
 

@@ -25,7 +25,7 @@ from health_responder.audit import services as audit
 from health_responder.audit.models import AuditEvent
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
-from health_responder.db import UTCDateTime, utcnow
+from health_responder.db import UTCDateTime, utc_today, utcnow
 from health_responder.dispatch.models import Dispatch, DispatchStatus
 from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from health_responder.extensions import db
@@ -53,11 +53,6 @@ REQUEST_FIELDS = ("status", "priority", "needed_by", "justification", "delivery_
 
 
 # --- helpers
-
-
-def today() -> date:
-    """Today in UTC: the day a needed-by date is judged against."""
-    return utcnow().date()
 
 
 def reference_for(prefix: str, year: int, ident: int) -> str:
@@ -104,7 +99,7 @@ def _label(by: User | None, actor: Actor | None = None) -> str | None:
 
 
 def _check_needed_by(needed_by: date) -> None:
-    if needed_by < today():
+    if needed_by < utc_today():
         raise ValidationFailed("The needed-by date is in the past.",
                                {"needed_by": [f"{needed_by.isoformat()} is in the past: give today or a later day."]})
 

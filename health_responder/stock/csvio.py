@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from health_responder import csvsafe
 from health_responder.errors import ValidationFailed
 from health_responder.stock.services import EXTRA_CELLS, IMPORT_COLUMNS, IMPORT_OPTIONAL
 
@@ -18,8 +19,6 @@ MAX_ROWS = 10_000
 #: Columns of an export, in order.
 EXPORT_COLUMNS = ("id", "provider", "item_code", "item_name", "location", "location_id", "lot_code", "expires_on",
                   "status", "on_hand", "reserved", "available")
-# A cell starting with one of these is a formula to a spreadsheet: exported text is defused with a quote.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _file_error(message: str) -> ValidationFailed:
@@ -92,15 +91,6 @@ def _check_header(cells: list[str]) -> list[str]:
     return names
 
 
-def _safe(value) -> str:
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
 def write_lots(rows: Iterable[dict]) -> Iterator[str]:
     """CSV text of lots, a header first, then one line per dict with the EXPORT_COLUMNS keys (streamable)."""
     buffer = io.StringIO()
@@ -115,7 +105,7 @@ def write_lots(rows: Iterable[dict]) -> Iterator[str]:
     writer.writerow(EXPORT_COLUMNS)
     yield flush()
     for count, row in enumerate(rows, start=1):
-        writer.writerow([_safe(row[name]) for name in EXPORT_COLUMNS])
+        writer.writerow([csvsafe.cell(row[name]) for name in EXPORT_COLUMNS])
         if count % 200 == 0:
             yield flush()
     rest = flush()

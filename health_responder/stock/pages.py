@@ -16,6 +16,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import Optional
 
 from health_responder.auth.models import Role
+from health_responder.db import utc_today
 from health_responder.errors import ValidationFailed
 from health_responder.extensions import db
 from health_responder.providers import queries as providers
@@ -93,7 +94,7 @@ def expiry_class(lot: StockLot) -> str:
     """``expired``, ``expiring`` (within NEAR_EXPIRY_DAYS) or empty: the row's highlight."""
     if lot.expires_on is None:
         return ""
-    today = services.today()
+    today = utc_today()
     if lot.expires_on < today:
         return "expired"
     if lot.expires_on <= today + timedelta(days=current_app.config["NEAR_EXPIRY_DAYS"]):
@@ -133,7 +134,7 @@ def index():
     if form.status.data in {s.value for s in LotStatus}:
         args["status"] = form.status.data
     if form.expiring.data:
-        args["expires_before"] = services.today() + timedelta(days=current_app.config["NEAR_EXPIRY_DAYS"] + 1)
+        args["expires_before"] = utc_today() + timedelta(days=current_app.config["NEAR_EXPIRY_DAYS"] + 1)
     page = queries.list_lots(me(), args | {"order_by": "expires_on"})
     link_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("stock/index.html", form=form, page=page, groups=_groups(page["items"]),
@@ -259,7 +260,7 @@ def import_lots():
 
 
 def _provider_panel(user) -> dict:
-    soon = services.today() + timedelta(days=current_app.config["NEAR_EXPIRY_DAYS"])
+    soon = utc_today() + timedelta(days=current_app.config["NEAR_EXPIRY_DAYS"])
     lots = db.session.scalars(queries.lots_visible_to(user).where(StockLot.expires_on.is_not(None),
                                                                  StockLot.expires_on <= soon, StockLot.on_hand > 0)
                               .order_by(StockLot.expires_on, StockLot.id).limit(10)).all()

@@ -14,12 +14,12 @@ from sqlmodel import select
 
 from health_responder.api.common import paginate
 from health_responder.auth.models import Role, User
+from health_responder.db import utc_today
 from health_responder.errors import Forbidden, NotFound
 from health_responder.extensions import db
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation
 from health_responder.reference.models import Item
 from health_responder.stock.models import LotStatus, StockLot, StockMovement
-from health_responder.stock.services import today as utc_today
 
 _AVAILABLE = StockLot.on_hand - StockLot.reserved
 # Lots without an expiry date sort after every dated lot, on SQLite and PostgreSQL alike.

@@ -25,7 +25,7 @@ from sqlmodel import select
 from health_responder.audit import services as audit
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
-from health_responder.db import utcnow
+from health_responder.db import utc_today, utcnow
 from health_responder.errors import (
     Conflict,
     Duplicate,
@@ -224,11 +224,6 @@ def _snapshot(lot: StockLot) -> dict:
     return {name: getattr(lot, name) for name in LOT_FIELDS}
 
 
-def today() -> date:
-    """Today's date in UTC: the day against which expiry dates are judged."""
-    return utcnow().date()
-
-
 def _check_lot_tenant(lot: StockLot, by: User) -> None:
     require_role(by, Role.PROVIDER, *STAFF)
     if by.role == Role.PROVIDER and lot.provider_id != by.provider_id:
@@ -269,7 +264,7 @@ def create_lot(*, by: User, item_id: int, location_id: int, lot_code: str, expir
     lot_code = lot_code.strip()
     if not lot_code or len(lot_code) > MAX_LOT_CODE:
         errors["lot_code"] = [f"1 to {MAX_LOT_CODE} characters."]
-    if expires_on is not None and expires_on < today():
+    if expires_on is not None and expires_on < utc_today():
         errors["expires_on"] = [f"{expires_on.isoformat()} is in the past: an expired lot cannot be received."]
     if quantity <= 0:
         errors["quantity"] = ["Must be at least 1."]
@@ -459,7 +454,7 @@ def _check_row(line: int, raw: Mapping[str, str], context: _ImportContext, error
         except ValueError:
             fail("expires_on", f"{value('expires_on')!r} is not a date: use YYYY-MM-DD, or leave it empty.")
         else:
-            if expires_on < today():
+            if expires_on < utc_today():
                 fail("expires_on", f"{expires_on.isoformat()} is in the past: an expired lot cannot be received.")
     quantity = 0
     if not _WHOLE.match(value("quantity")) or int(value("quantity")) < 1:
