@@ -7,7 +7,7 @@ from statistics import median
 
 import sqlalchemy as sa
 
-from health_responder.db import utcnow
+from health_responder.db import start_of_day, utc_today, utcnow
 from health_responder.dispatch.models import Dispatch, DispatchStatus
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine, RequestStatus
@@ -67,7 +67,7 @@ def _summary(values: list[float]) -> dict:
 
 def lead_times(since: date | None = None) -> dict:
     """Hours from submission to approval, approval to shipping, shipping to receipt (last 365 days)."""
-    since_at = datetime.combine(since or (utcnow().date() - timedelta(days=365)), datetime.min.time())
+    since_at = start_of_day(since or (utc_today() - timedelta(days=365)))
     requests = db.session.execute(
         sa.select(AssistanceRequest.submitted_at, AssistanceRequest.approved_at)
         .where(AssistanceRequest.submitted_at >= since_at, AssistanceRequest.approved_at.is_not(None))

@@ -8,7 +8,7 @@ by the moment it is printed, so a reprint of unchanged data is the same register
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from statistics import median
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from flask import current_app
 from sqlmodel import select
 
 from health_responder.auth.models import User
+from health_responder.db import start_of_day
 from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchStatus
 from health_responder.documents import services as documents
 from health_responder.documents.models import Document
@@ -120,8 +121,7 @@ def summary_data(period_from: date, period_to: date, provider_id: int | None = N
         raise ValidationFailed("The period ends before it starts.", {"to": ["Must be on or after 'from'."]})
     if (period_to - period_from).days >= MAX_SUMMARY_DAYS:
         raise ValidationFailed("The period is too long.", {"to": [f"At most {MAX_SUMMARY_DAYS} days after 'from'."]})
-    start = datetime.combine(period_from, time.min)
-    end = datetime.combine(period_to + timedelta(days=1), time.min)
+    start, end = start_of_day(period_from), start_of_day(period_to + timedelta(days=1))
     shipped = [DispatchStatus.SHIPPED, DispatchStatus.RECEIVED]
     statement = (
         select(Dispatch.id, Network.code, City.name, Provider.name, Item.category, DispatchLine.quantity)

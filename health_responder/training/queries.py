@@ -7,13 +7,14 @@ its own programs' rosters; coordinators and admins see everything. Anything else
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import select
 
 from health_responder.api.common import paginate
 from health_responder.auth.models import Role, User
+from health_responder.db import start_of_day
 from health_responder.errors import NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.reference.models import City, Item, Network, TrainingTopic
@@ -121,9 +122,9 @@ def list_programs(args: dict, user: User) -> dict:
         if args.get(key) is not None:
             statement = statement.where(getattr(P, key) == args[key])
     if args.get("starts_from"):
-        statement = statement.where(P.starts_at >= datetime.combine(args["starts_from"], time(), UTC))
+        statement = statement.where(P.starts_at >= start_of_day(args["starts_from"]))
     if args.get("starts_to"):
-        statement = statement.where(P.starts_at < datetime.combine(args["starts_to"] + timedelta(days=1), time(), UTC))
+        statement = statement.where(P.starts_at < start_of_day(args["starts_to"] + timedelta(days=1)))
     if args.get("has_seats") is not None:
         statement = statement.where((P.seats_taken < P.capacity) if args["has_seats"] else (P.seats_taken >= P.capacity))
     if args.get("q"):
