@@ -249,7 +249,7 @@ def _allocate_batch(batch: list[tuple], queue: _Queue, *, actor: Actor, dry_run:
     plans, needs = [], {}
     for request_id, _needed_by, item_ids in batch:
         request = snapshot.requests.get(request_id)
-        if request is None or request.status not in ALLOCATING:
+        if request is None or request[3] not in ALLOCATING:
             tally.requests_skipped += 1
             tally.lines_seen += len(item_ids)
             continue
@@ -264,7 +264,7 @@ def _allocate_batch(batch: list[tuple], queue: _Queue, *, actor: Actor, dry_run:
         for item_id in items:
             queue.recount(item_id)
         return
-    outcome = reserve_lines_bulk(plans=plans, actor=actor)
+    outcome = reserve_lines_bulk(plans=plans, actor=actor, snapshot=snapshot)
     made: dict[int, list[PlannedAllocation]] = defaultdict(list)
     for _ident, request_id, allocation in outcome.made:
         made[request_id].append(allocation)

@@ -70,7 +70,7 @@ class AssistanceRequest(SQLModel, table=True):
     #: "REQ-2026-000123": year of creation and the id, so it is unique without a counter.
     reference: str | None = Field(default=None, max_length=30, unique=True)
     city_id: int = Field(foreign_key="city.id", index=True)
-    status: str = Field(default=RequestStatus.DRAFT, max_length=30, index=True)
+    status: str = Field(default=RequestStatus.DRAFT, max_length=30)  # ix_assistance_request_queue leads with it
     priority: str = Field(default=Priority.NORMAL, max_length=10)
     #: 0 critical … 3 low, so that the queue sorts in the database.
     priority_rank: int = Field(default=2)

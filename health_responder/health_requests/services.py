@@ -635,31 +635,63 @@ def plan_line(*, needed: int, needed_by: date, lots: Sequence[LotStock], preferr
 
 @dataclass
 class AllocationSnapshot:
-    """Some requests and their open lines, as they are in this transaction."""
+    """Some requests and their lines, as they are in this transaction (plain tuples, as the driver gives them)."""
 
     #: request id -> (id, reference, city_id, status, priority, needed_by)
-    requests: dict[int, sa.Row]
+    requests: dict[int, tuple]
     #: request id -> open lines [(request_id, id, item_id, quantity, quantity_allocated)], in id order
-    lines: dict[int, list[sa.Row]]
+    lines: dict[int, list[tuple]]
+    #: request id -> (units wanted, allocated, dispatched) over all its lines
+    totals: dict[int, tuple[int, int, int]]
+    #: the requests stay locked until the caller's transaction ends, so what this says stays true
+    locked: bool
+
+
+def _driver_rows(sql: str) -> list[tuple]:
+    """Rows of a SELECT run on the driver's cursor in the session's transaction: plain tuples, no result objects."""
+    cursor = db.session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+#: The snapshot's two reads, written out: the ids are integers from the database, joined into the IN list
+#: (compiling a Core statement with hundreds of literal parameters costs more than running it).
+_SNAPSHOT_REQUESTS = ("SELECT id, reference, city_id, status, priority, needed_by FROM assistance_request "
+                      "WHERE id IN ({ids}) ORDER BY id")
+_SNAPSHOT_LINES = ("SELECT request_id, id, item_id, quantity, quantity_allocated, quantity_dispatched FROM request_line "
+                   "WHERE request_id IN ({ids}) ORDER BY request_id, id")
 
 
 def allocation_snapshot(*, request_ids: Collection[int], lock: bool) -> AllocationSnapshot:
-    """The requests a batch of the check plans, and their open lines; with ``lock``, the requests stay locked (id order).
+    """The requests a batch of the check plans, and their lines; with ``lock``, the requests stay locked (id order).
 
     Every writer of a line's allocated quantity locks its request first, so the lines read after the
-    requests are locked stay true until the caller commits.
+    requests are locked stay true until the caller commits: reserve_lines_bulk derives the statuses
+    from them instead of reading the lines again.
     """
-    requests = (select(REQUESTS.c.id, REQUESTS.c.reference, REQUESTS.c.city_id, REQUESTS.c.status,
-                       REQUESTS.c.priority, REQUESTS.c.needed_by)
-                .where(REQUESTS.c.id.in_(sorted(request_ids))).order_by(REQUESTS.c.id))
-    found = {row.id: row for row in _core(requests.with_for_update() if lock else requests).all()}
-    lines: dict[int, list[sa.Row]] = {}
-    for row in _core(select(LINES.c.request_id, LINES.c.id, LINES.c.item_id, LINES.c.quantity,
-                            LINES.c.quantity_allocated)
-                     .where(LINES.c.request_id.in_(sorted(found)), LINES.c.quantity_allocated < LINES.c.quantity)
-                     .order_by(LINES.c.request_id, LINES.c.id)).all():
-        lines.setdefault(row.request_id, []).append(row)
-    return AllocationSnapshot(requests=found, lines=lines)
+    ids = sorted({int(ident) for ident in request_ids})
+    if not ids:
+        return AllocationSnapshot(requests={}, lines={}, totals={}, locked=lock)
+    dialect = db.session.connection().dialect
+    locking = " FOR UPDATE" if lock and dialect.name == "postgresql" else ""  # SQLite: the write transaction locks
+    rows = _driver_rows(_SNAPSHOT_REQUESTS.format(ids=",".join(map(str, ids))) + locking)
+    to_date = sa.Date().dialect_impl(dialect).result_processor(dialect, None)
+    if to_date is not None:
+        rows = [(*row[:5], to_date(row[5])) for row in rows]
+    found = {row[0]: row for row in rows}
+    lines: dict[int, list[tuple]] = {}
+    totals: dict[int, tuple[int, int, int]] = {}
+    if found:
+        for request_id, line_id, item_id, quantity, allocated, dispatched in _driver_rows(
+                _SNAPSHOT_LINES.format(ids=",".join(map(str, sorted(found))))):
+            wanted, total_allocated, total_dispatched = totals.get(request_id, (0, 0, 0))
+            totals[request_id] = (wanted + quantity, total_allocated + allocated, total_dispatched + dispatched)
+            if allocated < quantity:
+                lines.setdefault(request_id, []).append((request_id, line_id, item_id, quantity, allocated))
+    return AllocationSnapshot(requests=found, lines=lines, totals=totals, locked=lock)
 
 
 class PlannedAllocation(NamedTuple):
@@ -746,15 +778,17 @@ def _reserve_each(plans: list[RequestPlan], now, outcome: BulkReservation) -> li
     return kept_plans
 
 
-def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor) -> BulkReservation:
+def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor,
+                       snapshot: AllocationSnapshot | None = None) -> BulkReservation:
     """Reserve many requests' planned allocations in the caller's transaction; each request whole or not at all.
 
-    Locks the requests, then the lots, in id order. The lots and lines change only through conditional
-    UPDATEs (the lot available, with the free units, not expiring before the needed-by; the line not
-    above its quantity). When one does not match, the batch is redone request by request in
-    savepoints: a lot no longer free is skipped (a race lost), a line allocated meanwhile undoes its
-    whole request. Then, for what was reserved: the allocation rows, one ledger row each, each
-    request's status derived once, and one audit event per request listing its allocations. The
+    Locks the requests, then the lots, in id order; given a locked ``snapshot`` of the requests (taken
+    in this transaction), it uses that instead of reading them again. The lots and lines change only
+    through conditional UPDATEs (the lot available, with the free units, not expiring before the
+    needed-by; the line not above its quantity). When one does not match, the batch is redone request
+    by request in savepoints: a lot no longer free is skipped (a race lost), a line allocated meanwhile
+    undoes its whole request. Then, for what was reserved: the allocation rows, one ledger row each,
+    each request's status derived once, and one audit event per request listing its allocations. The
     caller commits; it tells the providers (notify_providers_of_run).
     """
     outcome = BulkReservation()
@@ -765,9 +799,13 @@ def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor) -> BulkRes
     if not plans:
         return outcome
     now = utcnow()
-    statuses = dict(_core(
-        select(REQUESTS.c.id, REQUESTS.c.status).where(REQUESTS.c.id.in_(sorted({p.request_id for p in plans})))
-        .order_by(REQUESTS.c.id).with_for_update()).all())
+    request_ids = sorted({p.request_id for p in plans})
+    if snapshot is not None and snapshot.locked:
+        statuses = {rid: snapshot.requests[rid][3] for rid in request_ids if rid in snapshot.requests}
+    else:
+        snapshot = None
+        statuses = dict(_core(select(REQUESTS.c.id, REQUESTS.c.status).where(REQUESTS.c.id.in_(request_ids))
+                              .order_by(REQUESTS.c.id).with_for_update()).all())
     live = [plan for plan in plans if statuses.get(plan.request_id) in FULFILLING]
     outcome.undone = [plan.request_id for plan in plans if statuses.get(plan.request_id) not in FULFILLING]
     if not live:
@@ -782,27 +820,30 @@ def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor) -> BulkRes
         live = _reserve_each(live, now, outcome)
     if not live:
         return outcome
-    # The new allocations' ids, without RETURNING (SQLite cannot return them in bulk in a known order):
-    # only this transaction can add allocations to these lines (it holds their requests), so those
-    # above the highest id before are ours, and a line takes a lot at most once.
-    before = _core(select(sa.func.coalesce(sa.func.max(ALLOCATIONS.c.id), 0))).scalar_one()
-    _executemany(_ADD_ALLOCATIONS, [{"request_id": plan.request_id, "line_id": a.line_id, "lot_id": a.lot_id,
+    pending = [(plan.request_id, a) for plan in live for a in plan.allocations]
+    outcome.made = [(ident, request_id, a)
+                    for ident, (request_id, a) in zip(_new_ids(ALLOCATIONS, len(pending)), pending, strict=True)]
+    _executemany(_ADD_ALLOCATIONS, [{"id": ident, "request_id": request_id, "line_id": a.line_id, "lot_id": a.lot_id,
                                      "provider_id": a.provider_id, "quantity": a.quantity, "rationale": a.rationale}
-                                    for plan in live for a in plan.allocations],
+                                    for ident, request_id, a in outcome.made],
                  {"status": AllocationStatus.RESERVED, "created_by_id": actor.user_id, "job_run_id": actor.job_run_id,
                   "created_at": now})
-    lines = sorted({a.line_id for plan in live for a in plan.allocations})
-    ids = {(line_id, lot_id): ident for ident, line_id, lot_id in _core(
-        select(ALLOCATIONS.c.id, ALLOCATIONS.c.line_id, ALLOCATIONS.c.lot_id)
-        .where(ALLOCATIONS.c.id > before, ALLOCATIONS.c.line_id.in_(lines))).all()}
-    outcome.made = [(ids[(a.line_id, a.lot_id)], plan.request_id, a) for plan in live for a in plan.allocations]
     label = actor.label[:200]
     _executemany(_ADD_MOVEMENTS, [{"lot_id": a.lot_id, "delta_reserved": a.quantity, "reference_id": ident}
                                   for ident, _request_id, a in outcome.made],
                  {"kind": MovementKind.RESERVATION, "delta_on_hand": 0, "reason": None, "note": None,
                   "actor_id": actor.user_id, "actor_label": label, "reference_type": "allocation",
                   "job_run_id": actor.job_run_id, "created_at": now})
-    _bulk_statuses(statuses, [plan.request_id for plan in live], now, outcome)
+    totals = None
+    if snapshot is not None:  # the lines as the snapshot saw them (locked), plus what this call added
+        added: dict[int, int] = {}
+        for _ident, request_id, a in outcome.made:
+            added[request_id] = added.get(request_id, 0) + a.quantity
+        totals = {}
+        for plan in live:
+            wanted, allocated, dispatched = snapshot.totals.get(plan.request_id, (0, 0, 0))
+            totals[plan.request_id] = (wanted, allocated + added.get(plan.request_id, 0), dispatched)
+    _bulk_statuses(statuses, [plan.request_id for plan in live], now, outcome, totals)
     by_request: dict[int, list[dict]] = {}
     for ident, request_id, a in outcome.made:
         by_request.setdefault(request_id, []).append(
@@ -818,19 +859,44 @@ def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor) -> BulkRes
     return outcome
 
 
-def _bulk_statuses(before: dict[int, str], request_ids: list[int], now, outcome: BulkReservation) -> None:
-    """Derive each request's status once from its lines' totals (its audit event records the change)."""
-    totals = _core(
-        select(LINES.c.request_id, sa.func.sum(LINES.c.quantity), sa.func.sum(LINES.c.quantity_allocated),
-               sa.func.sum(LINES.c.quantity_dispatched))
-        .where(LINES.c.request_id.in_(sorted(request_ids))).group_by(LINES.c.request_id)).all()
+def _new_ids(table: sa.Table, count: int) -> list[int]:
+    """``count`` ids for new rows of ``table``, taken before the INSERT, so that other rows can refer to them at once.
+
+    PostgreSQL: from the table's sequence. SQLite: after the highest id, which is safe because the
+    transaction holds the database's write lock (BEGIN IMMEDIATE); were it not so, SQLite would refuse
+    the write of a transaction that read before another one wrote, and the INSERT would fail on the
+    primary key rather than mix up rows.
+    """
+    if not count:
+        return []
+    if db.dialect == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        return [int(ident) for ident, in _core(
+            select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))).all()]
+    top = _core(select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+    return list(range(top + 1, top + 1 + count))
+
+
+def _bulk_statuses(before: dict[int, str], request_ids: list[int], now, outcome: BulkReservation,
+                   totals: dict[int, tuple[int, int, int]] | None = None) -> None:
+    """Derive each request's status once from its lines' totals (its audit event records the change).
+
+    ``totals`` (request id -> units wanted, allocated, dispatched) when the caller knows them from a
+    locked snapshot; else they are read.
+    """
+    if totals is None:
+        totals = {request_id: (int(wanted), int(allocated), int(dispatched)) for request_id, wanted, allocated, dispatched
+                  in _core(select(LINES.c.request_id, sa.func.sum(LINES.c.quantity),
+                                  sa.func.sum(LINES.c.quantity_allocated), sa.func.sum(LINES.c.quantity_dispatched))
+                           .where(LINES.c.request_id.in_(sorted(request_ids))).group_by(LINES.c.request_id)).all()}
     changes = []
-    for request_id, wanted, allocated, dispatched in totals:
+    for request_id in request_ids:
+        wanted, allocated, dispatched = totals[request_id]
         if dispatched:  # something shipped already: the full derivation, with the dispatches' receipts
             request = db.session.get(AssistanceRequest, request_id, populate_existing=True)
             outcome.statuses[request_id] = refresh_status(request=request)
             continue
-        status = _allocation_status(int(wanted), int(allocated))
+        status = _allocation_status(wanted, allocated)
         outcome.statuses[request_id] = status
         if status != before[request_id]:
             changes.append({"b_id": request_id, "b_from": before[request_id], "b_to": status})
