@@ -21,6 +21,10 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from sqlmodel import Session
 
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
+#: SQLite: transactions begun in this context leave the WAL to grow (see Database.deferred_checkpoints)
+_defer_checkpoints: contextvars.ContextVar[bool] = contextvars.ContextVar("defer_checkpoints", default=False)
+#: SQLite's own default: a checkpoint when a commit leaves more than this many pages in the WAL
+WAL_AUTOCHECKPOINT_PAGES = 1000
 
 
 def utcnow() -> datetime:
@@ -80,6 +84,11 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        defer, info = _defer_checkpoints.get(), connection.connection.info
+        if info.get("defer_checkpoints", False) is not defer:  # the pragma is the connection's: set it on change
+            pages = 0 if defer else WAL_AUTOCHECKPOINT_PAGES
+            connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={pages}")
+            info["defer_checkpoints"] = defer
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
@@ -165,6 +174,34 @@ class Database:
         finally:
             self.session.remove()
             set_write_intent(previous)
+
+    @contextlib.contextmanager
+    def deferred_checkpoints(self) -> Iterator[None]:
+        """Many write transactions in a row (SQLite): one WAL checkpoint at the end instead of one per commit.
+
+        SQLite copies the WAL back into the database (and syncs both) whenever a commit leaves more than
+        a thousand pages in it. A run of batches that rewrite the same pages (the lines and requests of
+        auto_allocate) would copy those pages again after every batch; inside this block the commits
+        only append to the WAL, and a checkpoint at the end copies each page once. Commits stay as
+        durable as ever (the WAL is the database's own journal); other connections keep checkpointing
+        as usual. PostgreSQL: nothing to do.
+        """
+        if self.dialect != "sqlite":
+            yield
+            return
+        token = _defer_checkpoints.set(True)
+        try:
+            yield
+        finally:
+            _defer_checkpoints.reset(token)
+            self.session.remove()
+            connection = self.engine.raw_connection()  # outside any transaction: the driver is in autocommit
+            try:
+                cursor = connection.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                cursor.close()
+            finally:
+                connection.close()
 
     @contextlib.contextmanager
     def read_session(self) -> Iterator[Session]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -82,12 +83,14 @@ class _Queue:
 
     #: (request id, needed_by as the driver gives it, item id) of every open line, in serving order
     lines: list[tuple]
-    #: the driver's needed_by -> date (None when the driver gives dates already)
-    to_date: Callable | None
+    #: a date -> as the driver gives dates (None when it gives date objects). The queue compares dates
+    #: in that form: SQLite's are ISO strings ("2026-11-26"), which sort as the dates do, so the tens
+    #: of thousands of requests passed over are never converted.
+    as_stored: Callable | None
     #: item id -> available lots with units left, FEFO order
     lots: dict[int, list[LotStock]]
-    #: item id -> the latest expiry among its lots with units left (date.max: one never expires)
-    latest: dict[int, date]
+    #: item id -> the latest expiry among its lots with units left (date.max: one never expires), as stored
+    latest: dict[int, date | str]
     network_of_city: dict[int, int]
     serving: dict[int, set[int]]  # network id -> providers serving it
     provider_names: dict[int, str]
@@ -96,24 +99,12 @@ class _Queue:
     def recount(self, item_id: int) -> None:
         left = [lot.expires_on or date.max for lot in self.lots.get(item_id, ()) if lot.left > 0]
         if left:
-            self.latest[item_id] = max(left)
+            self.latest[item_id] = self.stored(max(left))
         else:
             self.latest.pop(item_id, None)
 
-    def requests(self):
-        """Each open request in serving order, as (request id, needed_by, item ids of its open lines)."""
-        to_date = self.to_date
-        current, needed_by, items = None, None, []
-        for request_id, raw_needed_by, item_id in self.lines:
-            if request_id != current:
-                if current is not None:
-                    yield current, needed_by, items
-                current, items = request_id, [item_id]
-                needed_by = to_date(raw_needed_by) if to_date is not None else raw_needed_by
-            else:
-                items.append(item_id)
-        if current is not None:
-            yield current, needed_by, items
+    def stored(self, day: date) -> date | str:
+        return self.as_stored(day) if self.as_stored is not None else day
 
 
 def _load_queue() -> _Queue:
@@ -146,7 +137,7 @@ def _load_queue() -> _Queue:
     for provider_id, network_id in connection.execute(select(ProviderNetwork.provider_id, ProviderNetwork.network_id)):
         serving[network_id].add(provider_id)
     queue = _Queue(
-        lines=rows, to_date=sa.Date().dialect_impl(dialect).result_processor(dialect, None), lots={}, latest={},
+        lines=rows, as_stored=sa.Date().dialect_impl(dialect).bind_processor(dialect), lots={}, latest={},
         network_of_city=dict(connection.execute(select(City.id, City.network_id)).all()), serving=serving,
         provider_names=dict(connection.execute(select(Provider.id, Provider.name)).all()),
         network_codes=dict(connection.execute(select(Network.id, Network.code)).all()),
@@ -244,10 +235,10 @@ def _count(tally: _Tally, needs: dict[int, int], made: list[PlannedAllocation]) 
 
 def _allocate_batch(batch: list[tuple], queue: _Queue, *, actor: Actor, dry_run: bool, tally: _Tally) -> None:
     """Plan a batch of requests (their lines as they are now, locked) and reserve it, in the caller's transaction."""
-    items = {item_id for _request, _needed_by, item_ids in batch for item_id in item_ids}
+    items = {item_id for _request, item_ids in batch for item_id in item_ids}
     snapshot = allocation_snapshot(request_ids=[row[0] for row in batch], lock=not dry_run)
     plans, needs = [], {}
-    for request_id, _needed_by, item_ids in batch:
+    for request_id, item_ids in batch:
         request = snapshot.requests.get(request_id)
         if request is None or request[3] not in ALLOCATING:
             tally.requests_skipped += 1
@@ -322,28 +313,39 @@ def _run_batch(batch: list[tuple], queue: _Queue, *, run: JobRun, actor: Actor, 
 
 
 def _serve_queue(queue: _Queue, *, run: JobRun, dry_run: bool, tally: _Tally) -> None:
-    """Take the requests in serving order, in batches of those with something usable left."""
+    """Take the requests in serving order, in batches of those with something usable left.
+
+    One pass over the queue's lines (grouped by request, in serving order): a request joins the batch
+    when one of its items has a lot expiring on or after its needed-by; the others are passed over
+    without a transaction.
+    """
     actor = Actor.job("auto_allocate", run.id)
     batch_size, batch_seconds = _batch_limits()
-    latest, never = queue.latest, date.min
-    batch: list[tuple] = []
-    for request in queue.requests():
-        tally.requests_seen += 1
-        needed_by, item_ids = request[1], request[2]
-        for item_id in item_ids:
-            if latest.get(item_id, never) >= needed_by:
-                batch.append(request)
-                break
-        else:  # nothing usable left for any of its items: passed over without a transaction
-            tally.lines_seen += len(item_ids)
-            tally.lines_short += len(item_ids)
+    latest, never = queue.latest, queue.stored(date.min)
+    batch: list[tuple[int, list[int]]] = []
+    current, items, usable = None, [], False
+    for request_id, needed_by, item_id in itertools.chain(queue.lines, ((None, None, None),)):
+        if request_id == current and request_id is not None:
+            items.append(item_id)
+            usable = usable or latest.get(item_id, never) >= needed_by
             continue
-        if len(batch) >= batch_size:
-            if not _run_batch(batch, queue, run=run, actor=actor, dry_run=dry_run, tally=tally):
-                return
-            if tally.seconds_last_batch > batch_seconds:
-                batch_size = max(1, batch_size // 2)
-            batch = []
+        if current is not None:  # the previous request is complete
+            tally.requests_seen += 1
+            if usable:
+                batch.append((current, items))
+            else:  # nothing usable left for any of its items
+                tally.lines_seen += len(items)
+                tally.lines_short += len(items)
+            if len(batch) >= batch_size:
+                if not _run_batch(batch, queue, run=run, actor=actor, dry_run=dry_run, tally=tally):
+                    return
+                if tally.seconds_last_batch > batch_seconds:
+                    batch_size = max(1, batch_size // 2)
+                batch = []
+        if request_id is None:  # the end
+            break
+        current, items = request_id, [item_id]
+        usable = latest.get(item_id, never) >= needed_by
     if batch:
         _run_batch(batch, queue, run=run, actor=actor, dry_run=dry_run, tally=tally)
 
@@ -371,7 +373,8 @@ def auto_allocate(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     # about a tenth of a large run. They are handed back to it when the run is done.
     gc.freeze()
     try:
-        _serve_queue(queue, run=run, dry_run=dry_run, tally=tally)
+        with db.deferred_checkpoints():
+            _serve_queue(queue, run=run, dry_run=dry_run, tally=tally)
         del queue  # freed by reference counting
         if not dry_run:
             with db.write_session():
