@@ -100,6 +100,8 @@ class Defaults:
     LOW_STOCK_THRESHOLD = 10
     #: Hours a submitted request may wait for approval, per priority, before it is overdue.
     REQUEST_APPROVAL_SLA_HOURS = {"critical": 4, "high": 24, "normal": 72, "low": 168}
+    #: Hours an approved request may wait for its first shipment, per priority, before it is overdue.
+    REQUEST_DISPATCH_SLA_HOURS = {"critical": 24, "high": 72, "normal": 168, "low": 336}
     #: auto_allocate reserves this many requests per transaction (each whole or not at all), halving the
     #: batch while one takes longer than AUTO_ALLOCATE_BATCH_SECONDS.
     AUTO_ALLOCATE_BATCH_REQUESTS = 500

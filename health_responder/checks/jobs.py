@@ -53,6 +53,8 @@ ALLOCATING = (RequestStatus.APPROVED, RequestStatus.PARTIALLY_ALLOCATED)
 #: Requests that are open and not yet dispatched: they can be overdue.
 NOT_DISPATCHED = (RequestStatus.SUBMITTED, RequestStatus.APPROVED, RequestStatus.PARTIALLY_ALLOCATED,
                   RequestStatus.ALLOCATED, RequestStatus.PARTIALLY_DISPATCHED)
+#: Approved requests of which nothing has shipped yet: the dispatch service level runs for them.
+NOTHING_SHIPPED = (RequestStatus.APPROVED, RequestStatus.PARTIALLY_ALLOCATED, RequestStatus.ALLOCATED)
 #: Planned allocations a dry run returns at most (the counts are always complete).
 DRY_RUN_PLAN_LIMIT = 1000
 
@@ -388,8 +390,9 @@ def auto_allocate(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
 # --- alerts ------------------------------------------------------------------------------------------
 
 
-def _sla_hours() -> dict[str, float]:
-    return dict(current_app.config.get("REQUEST_APPROVAL_SLA_HOURS") or {})
+def _sla_hours(name: str) -> dict[str, float]:
+    """A per-priority service level from the configuration (REQUEST_APPROVAL_SLA_HOURS, REQUEST_DISPATCH_SLA_HOURS)."""
+    return dict(current_app.config.get(name) or {})
 
 
 def _sync_alerts(kind: str, found: list[dict], run: JobRun, dry_run: bool) -> dict:
@@ -409,18 +412,22 @@ def _sync_alerts(kind: str, found: list[dict], run: JobRun, dry_run: bool) -> di
 
 @job("overdue_requests")
 def overdue_requests(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
-    """Alert on requests past their needed-by and not dispatched, or waiting for approval past their service level."""
+    """Alert on requests past their needed-by and not dispatched, or past a service level of their priority.
+
+    Two service levels: from submission to approval (REQUEST_APPROVAL_SLA_HOURS), and from approval to
+    the first shipment (REQUEST_DISPATCH_SLA_HOURS) while nothing of the request has shipped.
+    """
     today = now.date()
-    sla = _sla_hours()
+    sla, dispatch_sla = _sla_hours("REQUEST_APPROVAL_SLA_HOURS"), _sla_hours("REQUEST_DISPATCH_SLA_HOURS")
     found = []
     with db.read_session():
         rows = db.session.execute(
             select(AssistanceRequest.id, AssistanceRequest.reference, AssistanceRequest.city_id,
                    AssistanceRequest.priority, AssistanceRequest.status, AssistanceRequest.needed_by,
-                   AssistanceRequest.submitted_at)
+                   AssistanceRequest.submitted_at, AssistanceRequest.approved_at)
             .where(AssistanceRequest.status.in_(NOT_DISPATCHED)).order_by(AssistanceRequest.id)
         ).all()
-    for request_id, reference, city_id, priority, status, needed_by, submitted_at in rows:
+    for request_id, reference, city_id, priority, status, needed_by, submitted_at, approved_at in rows:
         severity = "critical" if priority in ("critical", "high") else "warning"
         common = {"subject": ("assistance_request", request_id), "city_id": city_id, "severity": severity,
                   "link": f"/requests/{request_id}"}
@@ -443,6 +450,17 @@ def overdue_requests(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                            f"its service level is {limit:g} h.",
                 "details": {"reason": "approval_sla", "request_id": request_id, "priority": priority,
                             "sla_hours": limit, "waited_hours": round(waited, 1)},
+            })
+        limit = dispatch_sla.get(priority)
+        if status in NOTHING_SHIPPED and limit is not None and approved_at is not None \
+                and now - approved_at > timedelta(hours=limit):
+            waited = (now - approved_at).total_seconds() / 3600
+            found.append(common | {
+                "dedup_key": f"overdue_request:request={request_id}:dispatch",
+                "message": f"The {priority} request {reference} was approved {waited:.0f} h ago and nothing of it "
+                           f"has shipped; its service level is {limit:g} h.",
+                "details": {"reason": "dispatch_sla", "request_id": request_id, "priority": priority,
+                            "sla_hours": limit, "waited_hours": round(waited, 1), "status": status},
             })
     return _sync_alerts("overdue_request", found, run, dry_run)
 
@@ -607,9 +625,7 @@ def training_reminders(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     training_jobs = _feature("training.jobs")
     if training_jobs is None or not hasattr(training_jobs, "training_reminders"):
         return {"skipped": "training feature absent"}
-    if dry_run:
-        return {"skipped": "dry run: reminders are not previewed"}
-    return training_jobs.training_reminders(now=now, run=run) or {}
+    return training_jobs.training_reminders(now=now, run=run, dry_run=dry_run) or {}
 
 
 @job("send_notifications")

@@ -12,21 +12,24 @@ from health_responder.extensions import db
 from health_responder.notifications.models import Notification
 
 
+def not_yet_told(*, users: Iterable[User | int], key: str) -> dict[int, str]:
+    """The users who have not been queued the news ``key`` yet, with the message id each would get."""
+    ids = sorted({u if isinstance(u, int) else u.id for u in users})
+    if not ids:
+        return {}
+    message_ids = {uid: f"{key}:user={uid}"[:200] for uid in ids}
+    existing = set(db.session.scalars(select(Notification.message_id)
+                                      .where(Notification.message_id.in_(list(message_ids.values())))).all())
+    return {uid: message_id for uid, message_id in message_ids.items() if message_id not in existing}
+
+
 def notify(*, users: Iterable[User | int], key: str, subject: str, body: str = "", link: str | None = None) -> int:
     """Queue one message per user; ``key`` names the news, so the same news is queued once per user.
 
     Returns how many were newly queued. Safe to call again for the same key (retries, repeated checks).
     """
-    ids = sorted({u if isinstance(u, int) else u.id for u in users})
-    if not ids:
-        return 0
-    message_ids = {uid: f"{key}:user={uid}"[:200] for uid in ids}
-    existing = set(db.session.scalars(select(Notification.message_id)
-                                      .where(Notification.message_id.in_(list(message_ids.values())))).all())
     added = 0
-    for uid, message_id in message_ids.items():
-        if message_id in existing:
-            continue
+    for uid, message_id in not_yet_told(users=users, key=key).items():
         # A savepoint per row: a racing writer of the same message id loses quietly, not the caller.
         try:
             with db.session.begin_nested():

@@ -25,12 +25,14 @@ from health_responder.training.models import (
 REMINDER_WINDOW = timedelta(hours=48)
 
 
-def training_reminders(*, now: datetime, run=None) -> dict:
+def training_reminders(*, now: datetime, run=None, dry_run: bool = False) -> dict:
     """Queue reminders for enrolled participants of published programs starting within 48 hours of ``now``.
 
     Needs an app context; works in short write transactions of its own (one per program), so it must
     not be called inside an open ``db.write_session()``. ``run`` (the JobRun, if any) is not needed.
     Returns counts: programs seen, participants reminded for the first time, notifications queued.
+    A dry run writes nothing: it counts what a run would queue now and lists those reminders under
+    ``planned`` (program, enrolment, participant, how many city users would hear).
     """
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
     with db.read_session():
@@ -40,8 +42,9 @@ def training_reminders(*, now: datetime, run=None) -> dict:
                                              TrainingProgram.starts_at <= now + REMINDER_WINDOW)
             .order_by(TrainingProgram.id)).all()
     counts = {"programs": len(program_ids), "participants": 0, "queued": 0}
+    planned: list[dict] = []
     for program_id in program_ids:
-        with db.write_session():
+        with db.read_session() if dry_run else db.write_session():
             program = db.session.get(TrainingProgram, program_id)
             if program is None or program.status != ProgramStatus.PUBLISHED:
                 continue
@@ -50,13 +53,20 @@ def training_reminders(*, now: datetime, run=None) -> dict:
                                                                     Enrolment.status == EnrolmentStatus.ENROLLED)
                                             .order_by(Enrolment.id)).all()
             for enrolment in enrolments:
-                queued = notifications.notify(
-                    users=notifications.city_users(enrolment.city_id), key=f"training-reminder:{enrolment.id}",
-                    subject=f"Reminder: {program.title} starts {program.starts_at:%Y-%m-%d %H:%M} UTC",
-                    body=f"{enrolment.participant_name} is enrolled in {program.title!r}, which starts on "
-                         f"{program.starts_at:%Y-%m-%d %H:%M} UTC ({program.mode}"
-                         f"{': ' + where if where else ''}).",
-                    link=f"/training/programs/{program_id}")
+                users, key = notifications.city_users(enrolment.city_id), f"training-reminder:{enrolment.id}"
+                if dry_run:
+                    queued = len(notifications.not_yet_told(users=users, key=key))
+                    if queued:
+                        planned.append({"program_id": program_id, "enrolment_id": enrolment.id,
+                                        "participant": enrolment.participant_name, "city_users": queued})
+                else:
+                    queued = notifications.notify(
+                        users=users, key=key,
+                        subject=f"Reminder: {program.title} starts {program.starts_at:%Y-%m-%d %H:%M} UTC",
+                        body=f"{enrolment.participant_name} is enrolled in {program.title!r}, which starts on "
+                             f"{program.starts_at:%Y-%m-%d %H:%M} UTC ({program.mode}"
+                             f"{': ' + where if where else ''}).",
+                        link=f"/training/{program_id}")
                 counts["queued"] += queued
                 counts["participants"] += 1 if queued else 0
-    return counts
+    return {**counts, "planned": planned} if dry_run else counts

@@ -62,7 +62,7 @@ def _snapshot(row, names: Iterable[str]) -> dict:
 
 
 def _program_link(program_id: int) -> str:
-    return f"/training/programs/{program_id}"
+    return f"/training/{program_id}"  # the program's page (training/pages.py)
 
 
 # --- programs -------------------------------------------------------------------------------------

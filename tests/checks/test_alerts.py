@@ -207,3 +207,26 @@ def test_an_expired_lot_still_holding_stock_is_alerted_until_written_off(app, wo
     assert _alerts(app, kind="near_expiry", status="open") == []
     [resolved] = _alerts(app, kind="near_expiry", status="resolved")
     assert resolved.id == alert.id
+
+
+@pytest.mark.both_databases
+def test_an_approved_request_with_nothing_shipped_past_its_dispatch_service_level_is_overdue(app, world, run_check):
+    stuck = world.request((world.item, 1), priority="high", status="allocated",
+                          submitted_at=utcnow() - timedelta(hours=80))  # approved then too (the fixture's rule)
+    world.request((world.item, 1), priority="high", status="approved", submitted_at=utcnow() - timedelta(hours=70))
+    world.request((world.item, 1), priority="high", status="partially_dispatched",
+                  submitted_at=utcnow() - timedelta(hours=100))  # something shipped: the level is met
+
+    first = run_check("overdue_requests")
+
+    [alert] = _alerts(app, kind="overdue_request")
+    assert alert.dedup_key == f"overdue_request:request={stuck.id}:dispatch"
+    assert f"The high request {stuck.reference} was approved 80 h ago and nothing of it has shipped" in alert.message
+    assert "service level is 72 h" in alert.message
+    assert alert.details["reason"] == "dispatch_sla" and alert.details["status"] == "allocated"
+    assert first["counts"]["raised"] == 1
+
+    with app.app_context(), db.write_session() as session:  # the first dispatch ships
+        session.execute(sa.update(AssistanceRequest).where(AssistanceRequest.id == stuck.id)
+                        .values(status="partially_dispatched"))
+    assert run_check("overdue_requests")["counts"]["resolved"] == 1

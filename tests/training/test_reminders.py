@@ -9,6 +9,7 @@ from sqlmodel import select
 from health_responder.extensions import db
 from health_responder.notifications.models import Notification
 from health_responder.training.jobs import training_reminders
+from tests.conftest import page_login
 from tests.training.conftest import enrol
 
 
@@ -48,3 +49,42 @@ def test_no_reminders_for_programs_that_already_started_or_are_cancelled(app, ap
     provider.post(f"/api/v1/training/programs/{program['id']}/cancel")
     with app.app_context():
         assert training_reminders(now=now)["queued"] == 0
+
+
+def test_a_dry_run_lists_the_reminders_a_run_would_queue_and_writes_nothing(app, api, make, new_program, login_as):
+    now = datetime.now(UTC)
+    soon = new_program(starts_at=(now + timedelta(hours=20)).isoformat(), ends_at=(now + timedelta(hours=22)).isoformat(),
+                       enrolment_deadline=(now + timedelta(hours=20)).date().isoformat())
+    city = make.city()
+    clerk, _colleague = api("city", city=city), make.user("city", city=city)
+    ana = enrol(clerk, soon["id"], "Ana", "ana@a.example.org").json
+    coordinator = login_as("coordinator")
+
+    def run(dry_run):
+        response = coordinator.post("/api/v1/jobs/training_reminders/run", json={"dry_run": dry_run})
+        assert response.status_code == 200 and response.json["outcome"] == "succeeded", response.json
+        return response.json["counts"]
+
+    preview = run(True)
+    with app.app_context():
+        assert db.session.scalars(select(Notification.message_id)).all() == []
+    assert preview == {"programs": 1, "participants": 1, "queued": 2, "planned": [
+        {"program_id": soon["id"], "enrolment_id": ana["id"], "participant": "Ana", "city_users": 2}]}
+    assert run(False) == {"programs": 1, "participants": 1, "queued": 2}
+    assert run(True) == {"programs": 1, "participants": 0, "queued": 0, "planned": []}
+
+
+def test_the_reminder_links_to_the_program_page_the_city_can_open(app, api, make, new_program):
+    now = datetime.now(UTC)
+    soon = new_program(starts_at=(now + timedelta(hours=20)).isoformat(), ends_at=(now + timedelta(hours=22)).isoformat(),
+                       enrolment_deadline=(now + timedelta(hours=20)).date().isoformat())
+    city = make.city()
+    clerk = api("city", city=city)
+    enrol(clerk, soon["id"], "Ana", "ana@a.example.org")
+    with app.app_context():
+        training_reminders(now=now)
+        link = db.session.scalars(select(Notification.link)).one()
+    browser = app.test_client()
+    assert page_login(browser, clerk.user.email).status_code == 302
+    page = browser.get(link)
+    assert page.status_code == 200 and soon["title"] in page.get_data(as_text=True)
