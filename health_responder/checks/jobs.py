@@ -440,27 +440,19 @@ def overdue_requests(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                 "details": {"reason": "needed_by", "request_id": request_id, "needed_by": needed_by.isoformat(),
                             "status": status, "days_late": late},
             })
-        limit = sla.get(priority)
-        if status == RequestStatus.SUBMITTED and limit is not None and submitted_at is not None \
-                and now - submitted_at > timedelta(hours=limit):
-            waited = (now - submitted_at).total_seconds() / 3600
+        for stage, limit, since, running in (
+                ("approval", sla.get(priority), submitted_at, status == RequestStatus.SUBMITTED),
+                ("dispatch", dispatch_sla.get(priority), approved_at, status in NOTHING_SHIPPED)):
+            if not running or limit is None or since is None or now - since <= timedelta(hours=limit):
+                continue
+            hours = (now - since).total_seconds() / 3600
+            what = (f"has waited {hours:.0f} h for approval" if stage == "approval"
+                    else f"was approved {hours:.0f} h ago and nothing of it has shipped")
             found.append(common | {
-                "dedup_key": f"overdue_request:request={request_id}:approval",
-                "message": f"The {priority} request {reference} has waited {waited:.0f} h for approval; "
-                           f"its service level is {limit:g} h.",
-                "details": {"reason": "approval_sla", "request_id": request_id, "priority": priority,
-                            "sla_hours": limit, "waited_hours": round(waited, 1)},
-            })
-        limit = dispatch_sla.get(priority)
-        if status in NOTHING_SHIPPED and limit is not None and approved_at is not None \
-                and now - approved_at > timedelta(hours=limit):
-            waited = (now - approved_at).total_seconds() / 3600
-            found.append(common | {
-                "dedup_key": f"overdue_request:request={request_id}:dispatch",
-                "message": f"The {priority} request {reference} was approved {waited:.0f} h ago and nothing of it "
-                           f"has shipped; its service level is {limit:g} h.",
-                "details": {"reason": "dispatch_sla", "request_id": request_id, "priority": priority,
-                            "sla_hours": limit, "waited_hours": round(waited, 1), "status": status},
+                "dedup_key": f"overdue_request:request={request_id}:{stage}",
+                "message": f"The {priority} request {reference} {what}; its service level is {limit:g} h.",
+                "details": {"reason": f"{stage}_sla", "request_id": request_id, "priority": priority, "status": status,
+                            "sla_hours": limit, "waited_hours": round(hours, 1)},
             })
     return _sync_alerts("overdue_request", found, run, dry_run)
 
