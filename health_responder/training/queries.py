@@ -259,3 +259,28 @@ def list_materials(args: dict) -> dict:
                     {"id": Material.id, "title": Material.title, "created_at": Material.created_at})
     page["items"] = [material_view(m) for m in page["items"]]
     return page
+
+
+# --- reads of the pages ---------------------------------------------------------------------------
+
+
+def live_enrolment_count(program_id: int) -> int:
+    """Participants holding a seat or a waitlist ticket: the places a cancellation would cancel."""
+    return db.session.scalar(select(sa.func.count()).select_from(Enrolment).where(
+        Enrolment.program_id == program_id,
+        Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED])))
+
+
+def material_languages() -> list[str]:
+    """The languages the knowledge hub holds material in (for the hub's filter)."""
+    return list(db.session.scalars(select(Material.language).distinct().order_by(Material.language)))
+
+
+def hub_page(args: dict) -> dict:
+    """A page of the knowledge hub ordered by topic, then language, then title (so the page groups them)."""
+    statement = select(Material)
+    for key in ("topic", "language"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(Material, key) == args[key])
+    return paginate(db.session, statement, args, {"id": Material.id},
+                    default_order=(Material.topic, Material.language, sa.func.lower(Material.title)))
