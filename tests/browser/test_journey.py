@@ -181,8 +181,9 @@ def test_a_form_with_bad_values_shows_the_messages_and_keeps_the_input(live, ope
 MAIN_PAGES = [
     (None, ["/login"]),
     ("city", ["/dashboard", "/requests/new", "/requests", "/dispatches", "/training", "/alerts"]),
-    ("coordinator", ["/dashboard", "/requests", "/checks", "/reports/dispatch-summary", "/portal/"]),
-    ("provider", ["/dashboard", "/stock", "/stock/receive", "/dispatches/waiting", "/stock/import"]),
+    ("coordinator", ["/dashboard", "/requests", "/checks", "/reports/dispatch-summary", "/portal/", "/training/new"]),
+    ("provider", ["/dashboard", "/stock", "/stock/receive", "/dispatches/waiting", "/stock/import", "/training/new",
+                  "/training/materials"]),
 ]
 
 
