@@ -178,6 +178,37 @@ def test_a_form_with_bad_values_shows_the_messages_and_keeps_the_input(live, ope
     assert "is in the past" in city.locator("#needed_by-errors").inner_text()
 
 
+def test_a_provider_publishes_a_program_and_a_city_enrols(live, open_as):
+    title = "Oxygen concentrators: maintenance on site"
+    starts = date.today() + timedelta(days=20)
+    provider = open_as("provider")
+    provider.goto("/training")
+    provider.get_by_role("link", name="New program").click()
+    provider.get_by_label("Title").fill(title)
+    provider.get_by_label("Topic").select_option("biomedical_maintenance")
+    provider.get_by_label("Mode").select_option("onsite")
+    provider.get_by_role("button", name="Publish now").click()  # refused: no venue, no dates
+    assert provider.locator(".has-error, .error").count() > 0
+    assert provider.get_by_label("Title").input_value() == title  # what was typed is kept
+    provider.get_by_label("Venue (required on site)").fill("Seoul training centre, room 4")
+    provider.get_by_label("Starts").fill(f"{starts.isoformat()}T09:00")
+    provider.get_by_label("Ends").fill(f"{starts.isoformat()}T17:00")
+    provider.get_by_label("Enrolment deadline").fill((starts - timedelta(days=5)).isoformat())
+    provider.get_by_label("Capacity (seats)").fill("2")
+    provider.get_by_role("button", name="Publish now").click()
+    assert provider.locator("h1").inner_text() == title
+    program_url = provider.url
+
+    city = open_as("city")
+    city.goto("/training")
+    city.get_by_role("link", name=title).click()
+    assert city.url == program_url
+    city.get_by_label("Participant's name").fill("Irina Volkova")
+    city.get_by_label("Participant's email").fill("irina@ulyanovsk.example.org")
+    city.get_by_role("button", name=re.compile("Enrol")).click()
+    assert "Irina Volkova" in city.content()
+
+
 MAIN_PAGES = [
     (None, ["/login"]),
     ("city", ["/dashboard", "/requests/new", "/requests", "/dispatches", "/training", "/alerts"]),
