@@ -97,7 +97,7 @@ def users_create(email: str, role: str, password: str, name: str, city: str | No
             user = services.create_user(email=email, password=password, role=role, name=name,
                                         city_id=city_id, provider_id=provider_id)
         except DomainError as error:
-            details = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.errors.items())
+            details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in error.errors.items())
             raise click.ClickException(f"{error.message} {details}".strip()) from error
         click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 

@@ -3,6 +3,11 @@
 Services raise these; routes never build error responses themselves. Under ``/api/`` every error is
 ``{"code", "status", "message", "errors"}``; elsewhere it is a friendly page. No stack trace, SQL or
 exception text ever leaves: unexpected errors are logged with the request id and answered 500.
+
+Messages are written where they are raised, in English, as lazy strings (``lazy_gettext`` with named
+placeholders), so each is put into words only when it is shown: in the page's language on a page, in
+English in the JSON API (whatever ``Accept-Language`` says), in logs, job runs and the command line.
+``plain`` turns them into text at those boundaries; nothing stored in the database is ever lazy.
 """
 
 from __future__ import annotations
@@ -11,10 +16,45 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import force_locale, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+#: The language every message is written in (the msgids), and the one the JSON API always answers in.
+SOURCE_LANGUAGE = "en"
+
+#: A message: plain text, or a lazy string put into words in the current language when shown.
+Message = str | LazyString
+
+
+def plain(value):
+    """``value`` with every lazy message turned into text of the current language (dicts and lists deeply)."""
+    if isinstance(value, LazyString):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
+def _state_text(code: str) -> str:
+    locale = get_locale()
+    if locale is None or locale.language == SOURCE_LANGUAGE:
+        return code
+    from health_responder.web.context import label  # the pages' labels (the web package imports this module)
+
+    return label(code)
+
+
+def code_label(code) -> LazyString:
+    """A code named in a message (a state, a role …): the code itself in English, what the API documents;
+    its page label in other languages."""
+    return LazyString(_state_text, str(code))
 
 
 class DomainError(Exception):
@@ -22,7 +62,7 @@ class DomainError(Exception):
 
     code = 400
 
-    def __init__(self, message: str, errors: dict | None = None, headers: dict | None = None) -> None:
+    def __init__(self, message: Message, errors: dict | None = None, headers: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
@@ -58,13 +98,18 @@ class Duplicate(Conflict):
 
 
 class InvalidTransition(Conflict):
-    """The record's current state does not allow this transition; the message names both states."""
+    """The record's current state does not allow this transition; the message names both states.
 
-    def __init__(self, thing: str, current: str, target: str, action: str | None = None) -> None:
-        verb = action or target
+    ``thing`` ("request") and ``action`` ("approve") are lazy strings of the caller's words.
+    """
+
+    def __init__(self, thing: Message, current: str, target: str, action: Message | None = None) -> None:
+        verb = action or code_label(target)
         super().__init__(
-            f"Cannot {verb} a {thing} that is {current} (the {thing} would become {target}).",
-            errors={"status": [f"{current} -> {target} is not allowed"]},
+            _l("Cannot %(verb)s a %(thing)s that is %(current)s (the %(thing)s would become %(target)s).",
+               verb=verb, thing=thing, current=code_label(current), target=code_label(target)),
+            errors={"status": [_l("%(current)s -> %(target)s is not allowed",
+                                  current=code_label(current), target=code_label(target))]},
         )
         self.current = current
         self.target = target
@@ -90,9 +135,11 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz" or request.is_json
 
 
-def envelope(code: int, message: str, errors: dict | None = None, headers: dict | None = None) -> Response:
-    """The JSON error body every API error shares."""
-    body = {"code": code, "status": HTTPStatus(code).phrase, "message": message, "errors": errors or {}}
+def envelope(code: int, message: Message, errors: dict | None = None, headers: dict | None = None) -> Response:
+    """The JSON error body every API error shares, always in English (the API's one language)."""
+    with force_locale(SOURCE_LANGUAGE):
+        body = {"code": code, "status": HTTPStatus(code).phrase, "message": plain(message),
+                "errors": plain(errors or {})}
     response = jsonify(body)
     response.status_code = code
     for key, value in (headers or {}).items():
@@ -100,12 +147,13 @@ def envelope(code: int, message: str, errors: dict | None = None, headers: dict 
     return response
 
 
-def _page(code: int, message: str, errors: dict | None = None) -> tuple[str, int]:
-    return render_template("error.html", code=code, status=HTTPStatus(code).phrase, message=message,
-                           errors=errors or {}), code
+def _page(code: int, message: Message, errors: dict | None = None) -> tuple[str, int]:
+    # Text, not lazy strings: a lazy string's __html__ would skip the escaping of the names it quotes.
+    return render_template("error.html", code=code, status=HTTPStatus(code).phrase, message=plain(message),
+                           errors=plain(errors or {})), code
 
 
-def _respond(code: int, message: str, errors: dict | None = None, headers: dict | None = None):
+def _respond(code: int, message: Message, errors: dict | None = None, headers: dict | None = None):
     if _wants_json():
         return envelope(code, message, errors, headers)
     body, status = _page(code, message, errors)
@@ -124,15 +172,15 @@ def _flatten_webargs(messages: dict) -> dict:
 
 
 _HTTP_MESSAGES = {
-    400: "The request could not be understood: check its syntax and encoding.",
-    401: "Authentication is required: send 'Authorization: Bearer <token>'.",
-    403: "You are not allowed to do this.",
-    404: "No such resource.",
-    405: "This method is not allowed on this resource.",
-    413: "The request body is too large.",
-    415: "Send the body as application/json.",
-    422: "The input is not valid: see errors for each field.",
-    429: "Too many attempts: wait a minute and try again.",
+    400: _l("The request could not be understood: check its syntax and encoding."),
+    401: _l("Authentication is required: send 'Authorization: Bearer <token>'."),
+    403: _l("You are not allowed to do this."),
+    404: _l("No such resource."),
+    405: _l("This method is not allowed on this resource."),
+    413: _l("The request body is too large."),
+    415: _l("Send the body as application/json."),
+    422: _l("The input is not valid: see errors for each field."),
+    429: _l("Too many attempts: wait a minute and try again."),
 }
 
 
@@ -149,9 +197,9 @@ def handle_http_exception(error: HTTPException):
     elif data.get("message"):
         message = data["message"]
     if code == 400 and getattr(error, "description", "").startswith("The CSRF"):
-        message = "The form has expired or is missing its CSRF token: reload the page and try again."
+        message = _l("The form has expired or is missing its CSRF token: reload the page and try again.")
     if code == 400 and ("Failed to decode JSON" in (error.description or "") or "json" in errors):
-        message = "The body is not valid JSON."
+        message = _l("The body is not valid JSON.")
     headers = dict(data.get("headers") or {})
     if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
@@ -172,7 +220,7 @@ def handle_integrity_error(error: IntegrityError):
 
     db.session.rollback()
     log.info("integrity error answered 409: %s", error.orig.__class__.__name__)
-    return _respond(409, "The change conflicts with existing data (a duplicate or a stock rule).")
+    return _respond(409, _l("The change conflicts with existing data (a duplicate or a stock rule)."))
 
 
 def handle_out_of_range(error: Exception):
@@ -180,8 +228,8 @@ def handle_out_of_range(error: Exception):
     from health_responder.extensions import db
 
     db.session.rollback()
-    return _respond(422, "A value is out of range (too large, too long or malformed for its field).",
-                    {"value": ["Out of range."]})
+    return _respond(422, _l("A value is out of range (too large, too long or malformed for its field)."),
+                    {"value": [_l("Out of range.")]})
 
 
 def handle_operational_error(error: OperationalError):
@@ -190,7 +238,7 @@ def handle_operational_error(error: OperationalError):
 
     db.session.rollback()
     log.exception("database operational error")
-    return _respond(503, "The database is busy; nothing was changed. Please retry.", headers={"Retry-After": "1"})
+    return _respond(503, _l("The database is busy; nothing was changed. Please retry."), headers={"Retry-After": "1"})
 
 
 def handle_unexpected(error: Exception):
@@ -204,7 +252,7 @@ def handle_unexpected(error: Exception):
     except Exception:  # noqa: BLE001 - the original error matters more
         log.exception("rollback failed")
     log.exception("unhandled error")
-    return _respond(500, "Something went wrong on our side; it has been logged.")
+    return _respond(500, _l("Something went wrong on our side; it has been logged."))
 
 
 def register_error_handlers(app: Flask) -> None:

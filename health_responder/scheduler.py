@@ -39,11 +39,13 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.checks.models import JobRun, RunOutcome
 from health_responder.db import utcnow
-from health_responder.errors import Conflict, NotFound
+from health_responder.errors import SOURCE_LANGUAGE, Conflict, NotFound
 from health_responder.extensions import db
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,7 @@ def get_job(name: str) -> Job:
     """The check called ``name``, or NotFound."""
     found = jobs().get(name)
     if found is None:
-        raise NotFound(f"No check named {name!r}.")
+        raise NotFound(_l("No check named %(name)s.", name=repr(name)))
     return found
 
 
@@ -190,7 +192,7 @@ def _claim(name: str, *, scheduled_for: datetime, trigger: str, dry_run: bool, r
                 busy = session.scalar(select(JobRun.id).where(JobRun.name == name,
                                                               JobRun.outcome == RunOutcome.RUNNING).limit(1))
                 if busy is not None:
-                    raise JobBusy(f"The check {name} is already running (run {busy}).")
+                    raise JobBusy(_l("The check %(name)s is already running (run %(run)s).", name=name, run=busy))
             run = JobRun(name=name, scheduled_for=scheduled_for, trigger=trigger, dry_run=dry_run, started_at=now,
                          lease_until=now + timedelta(seconds=_lease_seconds()), outcome=RunOutcome.RUNNING,
                          runner=_runner_label(), requested_by_id=requested_by)
@@ -198,7 +200,8 @@ def _claim(name: str, *, scheduled_for: datetime, trigger: str, dry_run: bool, r
             session.flush()
             session.expunge(run)
     except sa.exc.IntegrityError as error:
-        raise TickTaken(f"The tick {scheduled_for.isoformat()} of {name} was claimed by another scheduler.") from error
+        raise TickTaken(_l("The tick %(tick)s of %(name)s was claimed by another scheduler.",
+                           tick=scheduled_for.isoformat(), name=name)) from error
     return run
 
 
@@ -219,7 +222,7 @@ def keep_alive(run: JobRun, *, every: float | None = None) -> None:
             .values(lease_until=now + timedelta(seconds=_lease_seconds()))
         ).rowcount
     if renewed != 1:
-        raise JobBusy(f"Run {run.id} of {run.name} lost its lease; stopping.")
+        raise JobBusy(_l("Run %(run)s of %(name)s lost its lease; stopping.", run=run.id, name=run.name))
     _renewed[run.id] = now.timestamp()
 
 
@@ -251,7 +254,7 @@ def run_job(name: str, *, scheduled_for: datetime, trigger: str, dry_run: bool =
     entry = get_job(name)
     lock = _AdvisoryLock(name) if db.dialect == "postgresql" else None
     if lock is not None and not lock.acquire():
-        raise JobBusy(f"The check {name} is already running.")
+        raise JobBusy(_l("The check %(name)s is already running.", name=name))
     run: JobRun | None = None
     try:
         run = _claim(name, scheduled_for=scheduled_for, trigger=trigger, dry_run=dry_run, requested_by=requested_by,
@@ -263,7 +266,8 @@ def run_job(name: str, *, scheduled_for: datetime, trigger: str, dry_run: bool =
         except Exception as error:  # noqa: BLE001 - any failure of the check is recorded, not raised
             db.session.remove()
             log.exception("job %s run %s failed", name, run.id)
-            message = f"{error.__class__.__name__}: {error}".splitlines()[0][:1000]
+            with force_locale(SOURCE_LANGUAGE):  # stored: English, whoever pressed "run now" in which language
+                message = f"{error.__class__.__name__}: {error}".splitlines()[0][:1000]
             return _finish(run, RunOutcome.FAILED, None, message)
         finished = _finish(run, RunOutcome.SUCCEEDED, _jsonable(counts), None)
         log.info("job %s run %s succeeded: %s", name, run.id,
@@ -370,7 +374,7 @@ def scheduler_run_once(name: str, dry_run: bool) -> None:
     try:
         run = run_job(name, scheduled_for=utcnow(), trigger="cli", dry_run=dry_run)
     except (NotFound, Conflict) as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(str(error.message)) from error
     click.echo(json.dumps({"id": run.id, "name": run.name, "outcome": run.outcome, "dry_run": run.dry_run,
                            "counts": run.counts, "error": run.error}, ensure_ascii=False, indent=2))
     if run.outcome != RunOutcome.SUCCEEDED:

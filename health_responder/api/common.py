@@ -1,4 +1,9 @@
-"""Pieces every API feature shares: the one list shape, paging arguments, ordering whitelists."""
+"""Pieces every API feature shares: the one list shape, paging arguments, ordering whitelists.
+
+Messages of the schemas are lazy strings (English in the API, the page's language on a page), always
+inside a list: marshmallow keeps a ``ValidationError`` message that is not a ``str`` as it is, so a lone
+lazy string would not become the one-element list the envelope promises.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,21 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates
 
 #: JSON types each field kind accepts in a JSON body (marshmallow alone would take "5" for 5, 1 for true).
-_JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
-    (fields.Boolean, (bool,), "a boolean"),
-    (fields.Integer, (int,), "an integer"),
-    (fields.Float, (int, float), "a number"),
-    (fields.Decimal, (int, float), "a number"),
-    (fields.String, (str,), "a string"),
-    (fields.Date, (str,), "a date string"),
-    (fields.DateTime, (str,), "a date-time string"),
-    (fields.List, (list,), "a list"),
-    (fields.Nested, (dict,), "an object"),
-    (fields.Dict, (dict,), "an object"),
+_JSON_TYPES: list[tuple[type, tuple[type, ...], object]] = [
+    (fields.Boolean, (bool,), _l("a boolean")),
+    (fields.Integer, (int,), _l("an integer")),
+    (fields.Float, (int, float), _l("a number")),
+    (fields.Decimal, (int, float), _l("a number")),
+    (fields.String, (str,), _l("a string")),
+    (fields.Date, (str,), _l("a date string")),
+    (fields.DateTime, (str,), _l("a date-time string")),
+    (fields.List, (list,), _l("a list")),
+    (fields.Nested, (dict,), _l("an object")),
+    (fields.Dict, (dict,), _l("an object")),
 ]
 
 
@@ -37,11 +43,11 @@ def _type_errors(schema: Schema, data: dict) -> dict:
 
 def _field_errors(field: fields.Field, value):
     if value is None:
-        return None if field.allow_none else ["Field may not be null."]
+        return None if field.allow_none else [_l("Field may not be null.")]
     for kind, accepted, label in _JSON_TYPES:
         if isinstance(field, kind):
             if not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted):
-                return [f"Not a valid value: expected {label}."]
+                return [_l("Not a valid value: expected %(kind)s.", kind=label)]
             break
     if isinstance(field, fields.List) and isinstance(value, list):
         nested = {i: _field_errors(field.inner, v) for i, v in enumerate(value)}
@@ -96,7 +102,7 @@ class PageArgsSchema(StrictSchema):
     def _no_control_characters(self, data, **_kwargs):
         # SQLite's LIKE stops at a NUL byte (so "q=%00" would match everything there and nothing on
         # PostgreSQL): control characters in a filter are refused the same way on both databases.
-        bad = {key: ["Control characters are not allowed."] for key in data
+        bad = {key: [_l("Control characters are not allowed.")] for key in data
                if any(any(ord(ch) < 32 for ch in value) for value in
                       (data.getlist(key) if hasattr(data, "getlist") else [data[key]]) if isinstance(value, str))}
         if bad:
@@ -106,7 +112,8 @@ class PageArgsSchema(StrictSchema):
     @validates("order_by")
     def _known_order(self, value: str | None, **_kwargs) -> None:
         if value is not None and value.lstrip("-") not in self.ORDERABLE:
-            raise ValidationError(f"Order by one of: {', '.join(self.ORDERABLE)} (prefix '-' for descending).")
+            raise ValidationError([_l("Order by one of: %(fields)s (prefix '-' for descending).",
+                                      fields=", ".join(self.ORDERABLE))])
 
 
 _page_schemas: dict[str, type[Schema]] = {}

@@ -35,6 +35,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Response, current_app, g, request
+from flask_babel import lazy_gettext as _l
 
 from health_responder.auth.models import IdempotencyKey
 from health_responder.db import _write_intent, utcnow
@@ -83,8 +84,8 @@ def _claim(*, user_id: int, key: str, endpoint: str, digest: str) -> dict | None
                 return None
         except sa.exc.IntegrityError:
             continue  # a concurrent first call inserted it meanwhile: read it on the next attempt
-    raise Conflict("A request with this Idempotency-Key is still in flight; retry in a moment.",
-                   {HEADER: ["Still in flight."]})
+    raise Conflict(_l("A request with this Idempotency-Key is still in flight; retry in a moment."),
+                   {HEADER: [_l("Still in flight.")]})
 
 
 def _finish(*, user_id: int, key: str, response: Response | None) -> None:
@@ -101,11 +102,11 @@ def _finish(*, user_id: int, key: str, response: Response | None) -> None:
 def _replay(row: dict, *, endpoint: str, digest: str) -> Response:
     if row["endpoint"] != endpoint or row["body_hash"] != digest:
         raise ValidationFailed(
-            "This Idempotency-Key was already used with another request body or endpoint: use a new key.",
-            {HEADER: ["Already used for a different request."]})
+            _l("This Idempotency-Key was already used with another request body or endpoint: use a new key."),
+            {HEADER: [_l("Already used for a different request.")]})
     if row["status_code"] is None:
-        raise Conflict("A request with this Idempotency-Key is still in flight; retry in a moment.",
-                       {HEADER: ["Still in flight."]}, headers={"Retry-After": "1"})
+        raise Conflict(_l("A request with this Idempotency-Key is still in flight; retry in a moment."),
+                       {HEADER: [_l("Still in flight.")]}, headers={"Retry-After": "1"})
     response = current_app.response_class(row["response_body"] or "", status=row["status_code"],
                                           mimetype="application/json")
     response.headers[REPLAYED_HEADER] = "true"
@@ -125,8 +126,8 @@ def idempotent(view: Callable) -> Callable:
         if key is None:
             return view(*args, **kwargs)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise ValidationFailed("The Idempotency-Key header is not valid.",
-                                   {HEADER: [f"1 to {MAX_KEY_LENGTH} printable characters."]})
+            raise ValidationFailed(_l("The Idempotency-Key header is not valid."),
+                                   {HEADER: [_l("1 to %(n)s printable characters.", n=MAX_KEY_LENGTH)]})
         user_id = g.user.id
         endpoint = f"{request.method} {request.path}"[:300]
         digest = body_hash()

@@ -6,9 +6,10 @@ import functools
 from collections.abc import Callable
 
 from flask import g
+from flask_babel import lazy_gettext as _l
 
 from health_responder.auth.models import Role, User
-from health_responder.errors import Forbidden, Unauthorized
+from health_responder.errors import Forbidden, Unauthorized, code_label
 
 ALL_ROLES = tuple(Role)
 STAFF = (Role.COORDINATOR, Role.ADMIN)
@@ -29,11 +30,11 @@ def roles_required(*roles: str) -> Callable:
 
             user = api_user()
             if user is None:
-                raise Unauthorized("A valid bearer token is required: send 'Authorization: Bearer <token>'.",
+                raise Unauthorized(_l("A valid bearer token is required: send 'Authorization: Bearer <token>'."),
                                    headers={"WWW-Authenticate": 'Bearer realm="api"'})
             if user.role not in allowed:
-                raise Forbidden(f"Your role ({user.role}) may not do this; it needs one of: "
-                                f"{', '.join(sorted(allowed))}.")
+                raise Forbidden(_l("Your role (%(role)s) may not do this; it needs one of: %(roles)s.",
+                                   role=code_label(user.role), roles=", ".join(sorted(allowed))))
             g.user = user
             return view(*args, **kwargs)
 
@@ -56,4 +57,5 @@ def roles_required(*roles: str) -> Callable:
 def require_role(user: User, *roles: str) -> None:
     """Raise Forbidden unless ``user`` has one of ``roles`` (services call this)."""
     if user.role not in roles:
-        raise Forbidden(f"Your role ({user.role}) may not do this; it needs one of: {', '.join(sorted(roles))}.")
+        raise Forbidden(_l("Your role (%(role)s) may not do this; it needs one of: %(roles)s.",
+                           role=code_label(user.role), roles=", ".join(sorted(roles))))

@@ -2,6 +2,7 @@
 
 from flask import g
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from health_responder.api.common import page_of
@@ -33,7 +34,7 @@ class Tokens(MethodView):
         """Exchange an email and password for a bearer token (failed attempts are rate limited)."""
         user = services.authenticate(email=data["email"], password=data["password"])
         if user is None:
-            raise Unauthorized("Wrong email or password.", {"password": ["Wrong email or password."]})
+            raise Unauthorized(_l("Wrong email or password."), {"password": [_l("Wrong email or password.")]})
         row, token = services.issue_token(user=user, name=data["name"])
         db.session.commit()
         return {"id": row.id, "token": token, "name": row.name, "created_at": row.created_at}

@@ -1,6 +1,7 @@
 """Reads of users and tokens."""
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.api.common import paginate
@@ -18,7 +19,7 @@ def get_user(user_id: int) -> User:
     """A user by id, or NotFound."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No user {user_id}.")
+        raise NotFound(_l("No user %(id)s.", id=user_id))
     return user
 
 

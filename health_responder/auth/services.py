@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,21 +39,22 @@ def create_user(*, email: str, password: str, role: str, name: str = "", city_id
     email = normalise_email(email)
     errors: dict = {}
     if role not in set(Role):
-        errors["role"] = [f"Unknown role {role!r}; one of: {', '.join(Role)}."]
+        errors["role"] = [_l("Unknown role %(role)s; one of: %(roles)s.", role=repr(role), roles=", ".join(Role))]
     if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [f"At least {MIN_PASSWORD_LENGTH} characters."]
+        errors["password"] = [_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]
     if role == Role.CITY and city_id is None:
-        errors["city_id"] = ["A city user needs a city."]
+        errors["city_id"] = [_l("A city user needs a city.")]
     if role == Role.PROVIDER and provider_id is None:
-        errors["provider_id"] = ["A provider user needs a provider."]
+        errors["provider_id"] = [_l("A provider user needs a provider.")]
     if role != Role.CITY and city_id is not None:
-        errors["city_id"] = ["Only city users belong to a city."]
+        errors["city_id"] = [_l("Only city users belong to a city.")]
     if role != Role.PROVIDER and provider_id is not None:
-        errors["provider_id"] = ["Only provider users belong to a provider."]
+        errors["provider_id"] = [_l("Only provider users belong to a provider.")]
     if errors:
-        raise ValidationFailed("The user is not valid.", errors)
+        raise ValidationFailed(_l("The user is not valid."), errors)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Duplicate(f"A user with email {email} already exists.", {"email": ["Already registered."]})
+        raise Duplicate(_l("A user with email %(email)s already exists.", email=email),
+                        {"email": [_l("Already registered.")]})
     user = User(email=email, name=name, password_hash=generate_password_hash(password), role=role,
                 city_id=city_id, provider_id=provider_id, locale=locale)
     db.session.add(user)
@@ -87,7 +89,7 @@ def revoke_token(*, token_id: int, by: User) -> ApiToken:
     """Revoke one of the caller's tokens (admins may revoke anyone's)."""
     row = db.session.get(ApiToken, token_id)
     if row is None or (row.user_id != by.id and by.role != Role.ADMIN):
-        raise NotFound("No such token.")
+        raise NotFound(_l("No such token."))
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         audit.record(action="token.revoke", subject=row, by=by)

@@ -22,6 +22,7 @@ from health_responder.extensions import db
 from health_responder.web.context import NAV, check_label, label, register_panel
 from health_responder.web.forms import attempt, load
 from health_responder.web.guards import STAFF, me, roles
+from health_responder.web.i18n import translate
 
 bp = Blueprint("checks_pages", __name__, template_folder="templates")
 
@@ -136,7 +137,7 @@ def run_now(name: str):
                                 requested_by=me().id)
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(translate(error.message), "error")
         return redirect(url_for(".jobs"))
     counts = ", ".join(f"{key}: {value}" for key, value in (run.counts or {}).items()
                        if not isinstance(value, (list, dict)))

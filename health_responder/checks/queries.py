@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.api.common import paginate
@@ -52,5 +53,5 @@ def alert_for(user: User, alert_id: int) -> Alert:
     """One alert the user may see, or NotFound."""
     alert = db.session.scalar(alerts_visible_to(user).where(Alert.id == alert_id))
     if alert is None:
-        raise NotFound(f"No alert {alert_id}.")
+        raise NotFound(_l("No alert %(id)s.", id=alert_id))
     return alert

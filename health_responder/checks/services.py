@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.audit import services as audit
@@ -96,15 +97,15 @@ def resolve(*, alert: Alert, by: User, note: str | None = None) -> Alert:
     require_role(by, Role.CITY, Role.PROVIDER, *STAFF)
     if not by.is_staff and not ((by.city_id and alert.city_id == by.city_id)
                                 or (by.provider_id and alert.provider_id == by.provider_id)):
-        raise NotFound(f"No alert {alert.id}.")
+        raise NotFound(_l("No alert %(id)s.", id=alert.id))
     if alert.status != AlertStatus.OPEN:
-        raise InvalidTransition("alert", alert.status, AlertStatus.RESOLVED, action="resolve")
+        raise InvalidTransition(_l("alert"), alert.status, AlertStatus.RESOLVED, action=_l("resolve"))
     changed = db.session.execute(
         sa.update(Alert).where(Alert.id == alert.id, Alert.status == AlertStatus.OPEN)
         .values(status=AlertStatus.RESOLVED, resolved_at=utcnow(), resolved_by_id=by.id, resolution=note or "")
     ).rowcount
     if changed != 1:
-        raise InvalidTransition("alert", AlertStatus.RESOLVED, AlertStatus.RESOLVED, action="resolve")
+        raise InvalidTransition(_l("alert"), AlertStatus.RESOLVED, AlertStatus.RESOLVED, action=_l("resolve"))
     db.session.refresh(alert)
     audit.record(action="alert.resolve", subject=alert, by=by, before={"status": AlertStatus.OPEN},
                  after={"status": alert.status, "resolution": alert.resolution})

@@ -398,7 +398,7 @@ def summary():
         user = me()
         provider_id = user.provider_id if user.role == Role.PROVIDER else None
         if user.role == Role.PROVIDER and provider_id is None:
-            raise NotFound("No provider.")
+            raise NotFound(_l("No provider."))
 
         def run():
             args = load(SummaryArgsSchema, payload)

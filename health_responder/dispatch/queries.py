@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.api.common import paginate
@@ -40,7 +41,7 @@ def get_dispatch(dispatch_id: int, user: User) -> Dispatch:
     """A dispatch the user may see, or NotFound."""
     found = db.session.scalar(dispatches_visible_to(user).where(Dispatch.id == dispatch_id))
     if found is None:
-        raise NotFound(f"No dispatch {dispatch_id}.")
+        raise NotFound(_l("No dispatch %(id)s.", id=dispatch_id))
     return found
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.audit import services as audit
@@ -45,27 +46,29 @@ from health_responder.stock.services import Actor
 D = DispatchStatus
 LINES = RequestLine.__table__
 ALLOCATIONS = Allocation.__table__
+#: The words of a refused transition's message ("Cannot ship a dispatch that is cancelled …").
+DISPATCH, REQUEST = _l("dispatch"), _l("request")
 
 
 def _check_tenant(dispatch: Dispatch, by: User) -> None:
     """A provider acts on its own dispatches, a city on those to it; others are not found."""
     if (by.role == Role.PROVIDER and dispatch.provider_id != by.provider_id) or \
             (by.role == Role.CITY and dispatch.city_id != by.city_id):
-        raise NotFound(f"No dispatch {dispatch.id}.")
+        raise NotFound(_l("No dispatch %(id)s.", id=dispatch.id))
 
 
 def _lock(dispatch_id: int) -> Dispatch:
     found = db.session.scalar(select(Dispatch).where(Dispatch.id == dispatch_id).with_for_update()
                               .execution_options(populate_existing=True))
     if found is None:
-        raise NotFound(f"No dispatch {dispatch_id}.")
+        raise NotFound(_l("No dispatch %(id)s.", id=dispatch_id))
     return found
 
 
-def _check_state(dispatch: Dispatch, action: str, verb: str) -> None:
+def _check_state(dispatch: Dispatch, action: str, verb) -> None:
     allowed, target = TRANSITIONS[action]
     if dispatch.status not in allowed:
-        raise InvalidTransition("dispatch", dispatch.status, target, action=verb)
+        raise InvalidTransition(DISPATCH, dispatch.status, target, action=verb)
 
 
 def lines_of(dispatch_id: int) -> list[DispatchLine]:
@@ -77,11 +80,12 @@ def lines_of(dispatch_id: int) -> list[DispatchLine]:
 def _provider_of(by: User, provider_id: int | None) -> int:
     if by.role == Role.PROVIDER:
         if provider_id is not None and provider_id != by.provider_id:
-            raise ValidationFailed("Providers dispatch their own allocations.",
-                                   {"provider_id": ["Leave it out, or give your own provider."]})
+            raise ValidationFailed(_l("Providers dispatch their own allocations."),
+                                   {"provider_id": [_l("Leave it out, or give your own provider.")]})
         return by.provider_id
     if provider_id is None:
-        raise ValidationFailed("Say whose allocations to dispatch.", {"provider_id": ["Required for coordinators."]})
+        raise ValidationFailed(_l("Say whose allocations to dispatch."),
+                               {"provider_id": [_l("Required for coordinators.")]})
     return provider_id
 
 
@@ -96,8 +100,8 @@ def create_dispatch(*, request: AssistanceRequest, by: User, location_id: int | 
     provider_id = _provider_of(by, provider_id)
     request = requests.lock_request(request.id)
     if request.status not in FULFILLING:
-        raise InvalidTransition("request", request.status, RequestStatus.PARTIALLY_DISPATCHED,
-                                action="prepare a dispatch for")
+        raise InvalidTransition(REQUEST, request.status, RequestStatus.PARTIALLY_DISPATCHED,
+                                action=_l("prepare a dispatch for"))
     rows = db.session.execute(
         select(Allocation, StockLot.location_id, StockLot.item_id).join(StockLot, StockLot.id == Allocation.lot_id)
         .where(Allocation.request_id == request.id, Allocation.provider_id == provider_id,
@@ -105,18 +109,19 @@ def create_dispatch(*, request: AssistanceRequest, by: User, location_id: int | 
         .order_by(Allocation.id).with_for_update(of=Allocation)
         .execution_options(populate_existing=True)).all()
     if not rows:
-        raise Conflict("No reserved allocation of this provider is waiting to be dispatched for this request.",
-                       {"request_id": ["Nothing reserved to dispatch."]})
+        raise Conflict(_l("No reserved allocation of this provider is waiting to be dispatched for this request."),
+                       {"request_id": [_l("Nothing reserved to dispatch.")]})
     locations = sorted({location for _a, location, _i in rows})
     if location_id is None:
         if len(locations) > 1:
             raise ValidationFailed(
-                "The reserved stock is at several locations: prepare one dispatch per location.",
-                {"location_id": [f"Choose one of: {', '.join(str(x) for x in locations)}."]})
+                _l("The reserved stock is at several locations: prepare one dispatch per location."),
+                {"location_id": [_l("Choose one of: %(choices)s.", choices=", ".join(str(x) for x in locations))]})
         location_id = locations[0]
     elif location_id not in locations:
-        raise ValidationFailed("Nothing reserved for this request at that location.",
-                               {"location_id": [f"Choose one of: {', '.join(str(x) for x in locations)}."]})
+        raise ValidationFailed(_l("Nothing reserved for this request at that location."),
+                               {"location_id": [_l("Choose one of: %(choices)s.",
+                                                   choices=", ".join(str(x) for x in locations))]})
     chosen = [(allocation, item_id) for allocation, location, item_id in rows if location == location_id]
     now = utcnow()
     dispatch = Dispatch(request_id=request.id, provider_id=provider_id, location_id=location_id,
@@ -137,7 +142,7 @@ def create_dispatch(*, request: AssistanceRequest, by: User, location_id: int | 
                                                              ALLOCATIONS.c.status == AllocationStatus.RESERVED)
                                 .values(dispatch_id=dispatch.id))
     if result.rowcount != len(ids):
-        raise Conflict("Some of these allocations changed meanwhile; try again.")
+        raise Conflict(_l("Some of these allocations changed meanwhile; try again."))
     db.session.flush()
     audit.record(action="dispatch.create", subject=dispatch, by=by,
                  after={"reference": dispatch.reference, "request_id": request.id, "provider_id": provider_id,
@@ -152,9 +157,9 @@ def ship(*, dispatch: Dispatch, by: User, carrier: str, tracking_number: str, pa
     _check_tenant(dispatch, by)
     request = requests.lock_request(dispatch.request_id)
     dispatch = _lock(dispatch.id)
-    _check_state(dispatch, "ship", "ship")
+    _check_state(dispatch, "ship", _l("ship"))
     if request.status not in FULFILLING:
-        raise InvalidTransition("request", request.status, RequestStatus.DISPATCHED, action="ship a dispatch of")
+        raise InvalidTransition(REQUEST, request.status, RequestStatus.DISPATCHED, action=_l("ship a dispatch of"))
     actor = Actor.of(by)
     lines = lines_of(dispatch.id)
     for line in sorted(lines, key=lambda x: (x.lot_id, x.id)):
@@ -168,7 +173,8 @@ def ship(*, dispatch: Dispatch, by: User, carrier: str, tracking_number: str, pa
                                                            <= LINES.c.quantity_allocated)
                                     .values(quantity_dispatched=LINES.c.quantity_dispatched + quantity))
         if result.rowcount != 1:
-            raise Conflict(f"Request line {line_id} has not {quantity} allocated units left to ship.")
+            raise Conflict(_l("Request line %(id)s has not %(n)s allocated units left to ship.", id=line_id,
+                              n=quantity))
     db.session.execute(sa.update(ALLOCATIONS).where(ALLOCATIONS.c.dispatch_id == dispatch.id,
                                                     ALLOCATIONS.c.status == AllocationStatus.RESERVED)
                        .values(status=AllocationStatus.DISPATCHED))
@@ -194,7 +200,7 @@ def cancel(*, dispatch: Dispatch, by: User, reason: str | None = None) -> Dispat
     _check_tenant(dispatch, by)
     requests.lock_request(dispatch.request_id)
     dispatch = _lock(dispatch.id)
-    _check_state(dispatch, "cancel", "cancel")
+    _check_state(dispatch, "cancel", _l("cancel"))
     detached = db.session.execute(sa.update(ALLOCATIONS).where(ALLOCATIONS.c.dispatch_id == dispatch.id,
                                                                ALLOCATIONS.c.status == AllocationStatus.RESERVED)
                                   .values(dispatch_id=None)).rowcount
@@ -214,31 +220,34 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
     _check_tenant(dispatch, by)
     request = requests.lock_request(dispatch.request_id)
     dispatch = _lock(dispatch.id)
-    _check_state(dispatch, "receipt", "record the receipt of")
+    _check_state(dispatch, "receipt", _l("record the receipt of"))
     shipped = {line.id: line for line in lines_of(dispatch.id)}
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list] = {}
     given: dict[int, int] = {}
     for index, entry in enumerate(lines):
         line = shipped.get(entry["line_id"])
         if line is None:
-            errors[f"lines.{index}.line_id"] = [f"No line {entry['line_id']} on this dispatch."]
+            errors[f"lines.{index}.line_id"] = [_l("No line %(id)s on this dispatch.", id=entry["line_id"])]
             continue
         if entry["line_id"] in given:
-            errors[f"lines.{index}.line_id"] = [f"Line {entry['line_id']} is already given as entry {given[line.id]}."]
+            errors[f"lines.{index}.line_id"] = [_l("Line %(id)s is already given as entry %(entry)s.",
+                                                    id=entry["line_id"], entry=given[line.id])]
             continue
         given[line.id] = index
         rejected = entry.get("rejected") or 0
         if entry["accepted"] + rejected != line.quantity:
             errors[f"lines.{index}.accepted"] = [
-                f"accepted + rejected must equal the shipped quantity {line.quantity} "
-                f"(got {entry['accepted']} + {rejected})."]
+                _l("accepted + rejected must equal the shipped quantity %(n)s (got %(accepted)s + %(rejected)s).",
+                   n=line.quantity, accepted=entry["accepted"], rejected=rejected)]
         if rejected > 0 and entry.get("reason") not in REJECTION_REASONS:
-            errors[f"lines.{index}.reason"] = [f"Rejected units need a reason: one of {', '.join(REJECTION_REASONS)}."]
+            errors[f"lines.{index}.reason"] = [_l("Rejected units need a reason: one of %(choices)s.",
+                                                   choices=", ".join(REJECTION_REASONS))]
     missing = sorted(set(shipped) - set(given))
     if missing:
-        errors["lines"] = [f"Give every line of the dispatch; missing: {', '.join(str(m) for m in missing)}."]
+        errors["lines"] = [_l("Give every line of the dispatch; missing: %(lines)s.",
+                              lines=", ".join(str(m) for m in missing))]
     if errors:
-        raise ValidationFailed("The receipt does not add up: see errors for each line.", errors)
+        raise ValidationFailed(_l("The receipt does not add up: see errors for each line."), errors)
     per_request_line: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     discrepancies = []
     for entry in lines:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.db import utcnow
@@ -71,7 +72,7 @@ def read(document: Document) -> bytes:
     """The document's bytes, checked against the registered SHA-256."""
     content = path_of(document).read_bytes()
     if hashlib.sha256(content).hexdigest() != document.sha256:
-        raise NotFound("The stored file does not match its registered hash; regenerate it.")
+        raise NotFound(_l("The stored file does not match its registered hash; regenerate it."))
     return content
 
 
@@ -113,8 +114,8 @@ def verify(code: str) -> dict:
     """Whether a verification code belongs to a registered document, and whether it is still current."""
     document = db.session.scalar(select(Document).where(Document.verification_code == code.strip().upper()))
     if document is None:
-        raise NotFound("No document has this verification code: it is not genuine, or the code is mistyped.",
-                       {"code": ["Unknown verification code."]})
+        raise NotFound(_l("No document has this verification code: it is not genuine, or the code is mistyped."),
+                       {"code": [_l("Unknown verification code.")]})
     return {
         "genuine": True,
         "current": document.superseded_at is None,
@@ -135,5 +136,6 @@ def verify_bytes(content: bytes) -> dict:
     digest = hashlib.sha256(content).hexdigest()
     document = db.session.scalar(select(Document).where(Document.sha256 == digest).limit(1))
     if document is None:
-        raise NotFound("This file is not a document we issued (or it was altered).", {"file": ["Unknown file."]})
+        raise NotFound(_l("This file is not a document we issued (or it was altered)."),
+                       {"file": [_l("Unknown file.")]})
     return verify(document.verification_code)

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder import csvsafe
@@ -50,7 +51,7 @@ def get_request(request_id: int, user: User) -> AssistanceRequest:
     """A request the user may see, or NotFound."""
     found = db.session.scalar(requests_visible_to(user).where(R.id == request_id))
     if found is None:
-        raise NotFound(f"No request {request_id}.")
+        raise NotFound(_l("No request %(id)s.", id=request_id))
     return found
 
 
@@ -186,7 +187,7 @@ def get_allocation(allocation_id: int, user: User) -> Allocation:
     """An allocation the user may see, or NotFound."""
     found = db.session.scalar(allocations_visible_to(user).where(Allocation.id == allocation_id))
     if found is None:
-        raise NotFound(f"No allocation {allocation_id}.")
+        raise NotFound(_l("No allocation %(id)s.", id=allocation_id))
     return found
 
 
@@ -194,7 +195,7 @@ def get_line(request: AssistanceRequest, line_id: int) -> RequestLine:
     """A line of the request, or NotFound."""
     line = db.session.get(RequestLine, line_id)
     if line is None or line.request_id != request.id:
-        raise NotFound(f"No line {line_id} on request {request.id}.")
+        raise NotFound(_l("No line %(id)s on request %(request)s.", id=line_id, request=request.id))
     return line
 
 

@@ -4,6 +4,7 @@ Rules that need the database (an item exists, needed-by not in the past, the cal
 services' to check; these schemas check shapes and ranges.
 """
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from health_responder.api.common import PageArgsSchema, StrictSchema
@@ -43,7 +44,8 @@ class _LinesMixin:
             item_id = line.get("item_id")
             if item_id in seen:
                 raise ValidationError({f"lines.{index}.item_id": [
-                    f"Item {item_id} is already on line {seen[item_id]}: one line per item."]})
+                    _l("Item %(item)s is already on line %(line)s: one line per item.", item=item_id,
+                       line=seen[item_id])]})
             seen[item_id] = index
 
 

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.audit import services as audit
@@ -50,6 +51,10 @@ from health_responder.stock.services import Actor
 S = RequestStatus
 LINES = RequestLine.__table__
 REQUEST_FIELDS = ("status", "priority", "needed_by", "justification", "delivery_contact")
+#: The words of a refused transition's message ("Cannot approve a request that is draft …").
+REQUEST = _l("request")
+ACTIONS = {"submit": _l("submit"), "approve": _l("approve"), "reject": _l("reject"), "cancel": _l("cancel"),
+           "close": _l("close"), "edit": _l("edit")}
 
 
 # --- helpers
@@ -65,7 +70,7 @@ def lock_request(request_id: int) -> AssistanceRequest:
     found = db.session.scalar(select(AssistanceRequest).where(AssistanceRequest.id == request_id)
                               .with_for_update().execution_options(populate_existing=True))
     if found is None:
-        raise NotFound(f"No request {request_id}.")
+        raise NotFound(_l("No request %(id)s.", id=request_id))
     return found
 
 
@@ -78,14 +83,14 @@ def lines_of(request_id: int) -> list[RequestLine]:
 def _check_tenant(request: AssistanceRequest, by: User | None) -> None:
     """A city user acts on its own city's requests only; another city's request is not found."""
     if by is not None and by.role == Role.CITY and by.city_id != request.city_id:
-        raise NotFound(f"No request {request.id}.")
+        raise NotFound(_l("No request %(id)s.", id=request.id))
     if by is not None and by.role == Role.PROVIDER:
-        raise NotFound(f"No request {request.id}.")
+        raise NotFound(_l("No request %(id)s.", id=request.id))
 
 
 def _check_state(request: AssistanceRequest, action: str) -> None:
     if request.status not in TRANSITIONS[action]:
-        raise InvalidTransition("request", request.status, TARGET[action], action=action)
+        raise InvalidTransition(REQUEST, request.status, TARGET[action], action=ACTIONS[action])
 
 
 def _snapshot(request: AssistanceRequest) -> dict:
@@ -100,13 +105,14 @@ def _label(by: User | None, actor: Actor | None = None) -> str | None:
 
 def _check_needed_by(needed_by: date) -> None:
     if needed_by < utc_today():
-        raise ValidationFailed("The needed-by date is in the past.",
-                               {"needed_by": [f"{needed_by.isoformat()} is in the past: give today or a later day."]})
+        raise ValidationFailed(_l("The needed-by date is in the past."),
+                               {"needed_by": [_l("%(date)s is in the past: give today or a later day.",
+                                                 date=needed_by.isoformat())]})
 
 
 def _check_lines(lines: list[dict]) -> None:
     """Every item exists and is in the catalogue; each item once."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list] = {}
     ids = [line["item_id"] for line in lines]
     found = {item.id: item for item in db.session.execute(select(Item.id, Item.code, Item.active)
                                                           .where(Item.id.in_(ids)))}
@@ -114,17 +120,18 @@ def _check_lines(lines: list[dict]) -> None:
     for index, line in enumerate(lines):
         item = found.get(line["item_id"])
         if item is None:
-            errors[f"lines.{index}.item_id"] = [f"No item {line['item_id']}."]
+            errors[f"lines.{index}.item_id"] = [_l("No item %(id)s.", id=line["item_id"])]
         elif not item.active:
-            errors[f"lines.{index}.item_id"] = [f"Item {item.code} is no longer in the catalogue."]
+            errors[f"lines.{index}.item_id"] = [_l("Item %(code)s is no longer in the catalogue.", code=item.code)]
         elif line["item_id"] in seen:
-            errors[f"lines.{index}.item_id"] = [f"Item {item.code} is already on line {seen[line['item_id']]}."]
+            errors[f"lines.{index}.item_id"] = [_l("Item %(code)s is already on line %(line)s.", code=item.code,
+                                                   line=seen[line["item_id"]])]
         else:
             seen[line["item_id"]] = index
         if line["quantity"] <= 0:
-            errors[f"lines.{index}.quantity"] = ["Must be at least 1."]
+            errors[f"lines.{index}.quantity"] = [_l("Must be at least 1.")]
     if errors:
-        raise ValidationFailed("Some lines are not valid: see errors for each field.", errors)
+        raise ValidationFailed(_l("Some lines are not valid: see errors for each field."), errors)
 
 
 def _add_lines(request: AssistanceRequest, lines: list[dict]) -> list[RequestLine]:
@@ -138,13 +145,14 @@ def _add_lines(request: AssistanceRequest, lines: list[dict]) -> list[RequestLin
 def _city_of(by: User, city_id: int | None) -> int:
     if by.role == Role.CITY:
         if city_id is not None and city_id != by.city_id:
-            raise ValidationFailed("City users create requests for their own city.",
-                                   {"city_id": ["Leave it out, or give your own city."]})
+            raise ValidationFailed(_l("City users create requests for their own city."),
+                                   {"city_id": [_l("Leave it out, or give your own city.")]})
         return by.city_id
     if city_id is None:
-        raise ValidationFailed("Say which city the request is for.", {"city_id": ["Required for coordinators."]})
+        raise ValidationFailed(_l("Say which city the request is for."),
+                               {"city_id": [_l("Required for coordinators.")]})
     if db.session.get(City, city_id) is None:
-        raise ValidationFailed("Unknown city.", {"city_id": [f"No city {city_id}."]})
+        raise ValidationFailed(_l("Unknown city."), {"city_id": [_l("No city %(id)s.", id=city_id)]})
     return city_id
 
 
@@ -246,7 +254,7 @@ def reject(*, request: AssistanceRequest, by: User, reason: str) -> AssistanceRe
     request = lock_request(request.id)
     _check_state(request, "reject")
     if any(line.quantity_allocated for line in lines_of(request.id)):
-        raise InvalidTransition("request", request.status, S.REJECTED, action="reject")
+        raise InvalidTransition(REQUEST, request.status, S.REJECTED, action=ACTIONS["reject"])
     request.rejected_reason = reason
     _move(request, "reject", by, reason=reason)
     notifications.notify(users=notifications.city_users(request.city_id), key=f"request:{request.id}:rejected",
@@ -294,7 +302,8 @@ def _release_allocation_rows(allocation: Allocation, actor: Actor, note: str) ->
                                                        >= allocation.quantity)
                                 .values(quantity_allocated=LINES.c.quantity_allocated - allocation.quantity))
     if result.rowcount != 1:
-        raise Conflict(f"Line {allocation.line_id} does not hold {allocation.quantity} reserved units to release.")
+        raise Conflict(_l("Line %(line)s does not hold %(n)s reserved units to release.", line=allocation.line_id,
+                          n=allocation.quantity))
     allocation.status = AllocationStatus.RELEASED
     allocation.released_at = utcnow()
     allocation.dispatch_id = None
@@ -415,25 +424,28 @@ def reserve_line(*, request: AssistanceRequest, line: RequestLine, lot_id: int, 
     """
     request = lock_request(request.id)
     if request.status not in FULFILLING:
-        raise InvalidTransition("request", request.status, S.ALLOCATED, action="allocate stock to")
+        raise InvalidTransition(REQUEST, request.status, S.ALLOCATED, action=_l("allocate stock to"))
     if line.request_id != request.id:
-        raise ValidationFailed("The line is not on this request.", {"line_id": [f"No line {line.id} on this request."]})
+        raise ValidationFailed(_l("The line is not on this request."),
+                               {"line_id": [_l("No line %(id)s on this request.", id=line.id)]})
     if quantity <= 0:
-        raise ValidationFailed("Allocate at least one unit.", {"quantity": ["Must be at least 1."]})
+        raise ValidationFailed(_l("Allocate at least one unit."), {"quantity": [_l("Must be at least 1.")]})
     lot = db.session.get(StockLot, lot_id)
     if lot is None:
-        raise ValidationFailed("Unknown stock lot.", {"lot_id": [f"No stock lot {lot_id}."]})
+        raise ValidationFailed(_l("Unknown stock lot."), {"lot_id": [_l("No stock lot %(id)s.", id=lot_id)]})
     if lot.item_id != line.item_id:
-        raise ValidationFailed("The lot holds another item than the line asks for.",
-                               {"lot_id": [f"Lot {lot.lot_code} is not of item {line.item_id}."]})
+        raise ValidationFailed(_l("The lot holds another item than the line asks for."),
+                               {"lot_id": [_l("Lot %(lot)s is not of item %(item)s.", lot=lot.lot_code,
+                                              item=line.item_id)]})
     with db.session.begin_nested():
         result = db.session.execute(sa.update(LINES).where(LINES.c.id == line.id,
                                                            LINES.c.quantity_allocated + quantity <= LINES.c.quantity)
                                     .values(quantity_allocated=LINES.c.quantity_allocated + quantity))
         if result.rowcount != 1:
             current = db.session.scalar(select(LINES.c.quantity - LINES.c.quantity_allocated).where(LINES.c.id == line.id))
-            raise Conflict(f"Line {line.id} has only {current} unit(s) left to allocate; asked for {quantity}.",
-                           {"quantity": [f"At most {current}."]})
+            raise Conflict(_l("Line %(line)s has only %(left)s unit(s) left to allocate; asked for %(n)s.",
+                              line=line.id, left=current, n=quantity),
+                           {"quantity": [_l("At most %(n)s.", n=current)]})
         allocation = Allocation(request_id=request.id, line_id=line.id, lot_id=lot.id, provider_id=lot.provider_id,
                                 quantity=quantity, status=AllocationStatus.RESERVED, rationale=rationale,
                                 created_by_id=by.id if by is not None else actor.user_id,
@@ -461,7 +473,8 @@ def allocate(*, request: AssistanceRequest, by: User, line_id: int, lot_id: int,
     require_role(by, *STAFF)
     line = db.session.get(RequestLine, line_id)
     if line is None or line.request_id != request.id:
-        raise ValidationFailed("The line is not on this request.", {"line_id": [f"No line {line_id} on this request."]})
+        raise ValidationFailed(_l("The line is not on this request."),
+                               {"line_id": [_l("No line %(id)s on this request.", id=line_id)]})
     if not rationale:
         lot = db.session.get(StockLot, lot_id)
         if lot is not None and lot.item_id == line.item_id:
@@ -482,15 +495,16 @@ def release_allocation(*, allocation: Allocation, by: User, note: str | None = N
     """Give a reserved allocation's units back to the lot (staff; a provider its own)."""
     require_role(by, Role.PROVIDER, *STAFF)
     if by.role == Role.PROVIDER and allocation.provider_id != by.provider_id:
-        raise NotFound(f"No allocation {allocation.id}.")
+        raise NotFound(_l("No allocation %(id)s.", id=allocation.id))
     request = lock_request(allocation.request_id)
     allocation = db.session.scalar(select(Allocation).where(Allocation.id == allocation.id).with_for_update()
                                    .execution_options(populate_existing=True))
     if allocation.status != AllocationStatus.RESERVED:
-        raise InvalidTransition("allocation", allocation.status, AllocationStatus.RELEASED, action="release")
+        raise InvalidTransition(_l("allocation"), allocation.status, AllocationStatus.RELEASED, action=_l("release"))
     if allocation.dispatch_id is not None:
-        raise Conflict(f"Allocation {allocation.id} is on prepared dispatch {allocation.dispatch_id}: "
-                       "cancel that dispatch first.", {"dispatch_id": ["On a prepared dispatch."]})
+        raise Conflict(_l("Allocation %(id)s is on prepared dispatch %(dispatch)s: cancel that dispatch first.",
+                          id=allocation.id, dispatch=allocation.dispatch_id),
+                       {"dispatch_id": [_l("On a prepared dispatch.")]})
     _release_allocation_rows(allocation, Actor.of(by), note or f"allocation {allocation.id} released")
     audit.record(action="allocation.release", subject=allocation, by=by, before={"status": AllocationStatus.RESERVED},
                  after={"status": AllocationStatus.RELEASED, "note": note})

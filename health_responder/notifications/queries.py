@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.api.common import paginate
@@ -27,5 +28,5 @@ def own(user: User, notification_id: int) -> Notification:
     row = db.session.scalar(select(Notification).where(Notification.id == notification_id,
                                                        Notification.user_id == user.id))
     if row is None:
-        raise NotFound(f"No notification {notification_id}.")
+        raise NotFound(_l("No notification %(id)s.", id=notification_id))
     return row

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.auth.models import Role, User
@@ -63,7 +64,7 @@ def mark_read(*, notification: Notification, by: User) -> Notification:
     from health_responder.errors import NotFound
 
     if notification.user_id != by.id:
-        raise NotFound(f"No notification {notification.id}.")
+        raise NotFound(_l("No notification %(id)s.", id=notification.id))
     if notification.read_at is None:
         db.session.execute(sa.update(Notification).where(Notification.id == notification.id,
                                                          Notification.read_at.is_(None)).values(read_at=utcnow()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.api.common import paginate
@@ -45,14 +46,14 @@ def get_provider(provider_id: int) -> Provider:
     """A provider, or NotFound."""
     provider = db.session.get(Provider, provider_id)
     if provider is None:
-        raise NotFound(f"No provider {provider_id}.")
+        raise NotFound(_l("No provider %(id)s.", id=provider_id))
     return provider
 
 
 def editable_provider(provider_id: int, user: User) -> Provider:
     """A provider the user may change: staff any, a provider user only its own (else 404)."""
     if user.role == Role.PROVIDER and user.provider_id != provider_id:
-        raise NotFound(f"No provider {provider_id}.")
+        raise NotFound(_l("No provider %(id)s.", id=provider_id))
     return get_provider(provider_id)
 
 
@@ -76,5 +77,5 @@ def get_location(provider: Provider, location_id: int) -> StockLocation:
     """A location of this provider, or NotFound."""
     location = db.session.get(StockLocation, location_id)
     if location is None or location.provider_id != provider.id:
-        raise NotFound(f"No location {location_id} at this provider.")
+        raise NotFound(_l("No location %(id)s at this provider.", id=location_id))
     return location

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.audit import services as audit
@@ -20,7 +21,7 @@ LOCATION_FIELDS = ("name", "address", "country", "active")
 def _check_owner(provider: Provider, by: User) -> None:
     require_role(by, Role.PROVIDER, *STAFF)
     if by.role == Role.PROVIDER and by.provider_id != provider.id:
-        raise NotFound(f"No provider {provider.id}.")
+        raise NotFound(_l("No provider %(id)s.", id=provider.id))
 
 
 def _set_networks(provider: Provider, network_ids: list[int]) -> list[int]:
@@ -28,7 +29,8 @@ def _set_networks(provider: Provider, network_ids: list[int]) -> list[int]:
     known = set(db.session.scalars(select(Network.id).where(Network.id.in_(wanted))).all())
     missing = [n for n in wanted if n not in known]
     if missing:
-        raise ValidationFailed("Unknown network.", {"network_ids": [f"No network {n}." for n in missing]})
+        raise ValidationFailed(_l("Unknown network."),
+                               {"network_ids": [_l("No network %(id)s.", id=n) for n in missing]})
     db.session.execute(sa.delete(ProviderNetwork).where(ProviderNetwork.provider_id == provider.id))
     db.session.add_all(ProviderNetwork(provider_id=provider.id, network_id=n) for n in wanted)
     return wanted
@@ -42,7 +44,8 @@ def _served(provider: Provider) -> list[int]:
 def _ensure_unique_name(name: str, exclude_id: int | None = None) -> None:
     existing = db.session.scalar(select(Provider.id).where(Provider.name == name))
     if existing is not None and existing != exclude_id:
-        raise Duplicate(f"A provider named {name!r} already exists.", {"name": ["Already exists."]})
+        raise Duplicate(_l("A provider named %(name)s already exists.", name=repr(name)),
+                        {"name": [_l("Already exists.")]})
 
 
 def create_provider(*, by: User, network_ids: list[int], **values) -> Provider:

@@ -2,6 +2,7 @@
 
 from flask import g
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from health_responder.api.common import page_of
@@ -73,14 +74,14 @@ class CityById(MethodView):
     @blp.response(200, CitySchema)
     def get(self, city_id):
         """One member city."""
-        return queries.get_or_404(City, city_id, "city")
+        return queries.get_or_404(City, city_id, _l("city"))
 
     @roles_required(*STAFF)
     @blp.arguments(CityUpdateSchema)
     @blp.response(200, CitySchema)
     def patch(self, data, city_id):
         """Change a member city (coordinators, admins)."""
-        city = services.update_city(city=queries.get_or_404(City, city_id, "city"), by=g.user, **data)
+        city = services.update_city(city=queries.get_or_404(City, city_id, _l("city")), by=g.user, **data)
         db.session.commit()
         return city
 
@@ -128,13 +129,13 @@ class ItemById(MethodView):
     @blp.response(200, ItemSchema)
     def get(self, item_id):
         """One catalogue item."""
-        return queries.get_or_404(Item, item_id, "item")
+        return queries.get_or_404(Item, item_id, _l("item"))
 
     @roles_required(*STAFF)
     @blp.arguments(ItemUpdateSchema)
     @blp.response(200, ItemSchema)
     def patch(self, data, item_id):
         """Change an item (coordinators, admins)."""
-        item = services.update_item(item=queries.get_or_404(Item, item_id, "item"), by=g.user, **data)
+        item = services.update_item(item=queries.get_or_404(Item, item_id, _l("item")), by=g.user, **data)
         db.session.commit()
         return item

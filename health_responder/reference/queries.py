@@ -1,6 +1,7 @@
 """Reads of networks, cities, topics and items; reference data is readable by every role."""
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.api.common import paginate
@@ -9,11 +10,11 @@ from health_responder.extensions import db
 from health_responder.reference.models import City, Item, Network, TrainingTopic
 
 
-def get_or_404(model, ident, label: str):
-    """A row by primary key, or NotFound naming what is missing."""
+def get_or_404(model, ident, label):
+    """A row by primary key, or NotFound naming what is missing (``label``: a lazy string, "city")."""
     row = db.session.get(model, ident)
     if row is None:
-        raise NotFound(f"No {label} {ident}.")
+        raise NotFound(_l("No %(thing)s %(id)s.", thing=label, id=ident))
     return row
 
 

@@ -2,13 +2,14 @@
 
 import zoneinfo
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from health_responder.api.common import PageArgsSchema, StrictSchema
 
 _code = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
-                        error="Letters, digits, '.', '_' and '-' only, starting with a letter or digit.")
-_country = validate.Regexp(r"^[A-Za-z]{2}$", error="An ISO 3166-1 alpha-2 country code such as KR.")
+                        error=_l("Letters, digits, '.', '_' and '-' only, starting with a letter or digit."))
+_country = validate.Regexp(r"^[A-Za-z]{2}$", error=_l("An ISO 3166-1 alpha-2 country code such as KR."))
 _name = validate.Length(min=1, max=200)
 
 
@@ -16,7 +17,7 @@ def _timezone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationError("An IANA timezone such as Asia/Seoul.") from error
+        raise ValidationError([_l("An IANA timezone such as Asia/Seoul.")]) from error
 
 
 class NetworkSchema(Schema):
@@ -27,7 +28,7 @@ class NetworkSchema(Schema):
 
 class NetworkCreateSchema(StrictSchema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z]{2,20}$",
-                                                                  error="2 to 20 letters, e.g. NEASCN."))
+                                                                  error=_l("2 to 20 letters, e.g. NEASCN.")))
     name = fields.String(required=True, validate=_name)
 
 
@@ -79,7 +80,7 @@ class TopicSchema(Schema):
 
 class TopicCreateSchema(StrictSchema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$",
-                                                                  error="Lower-case letters, digits and '_'."))
+                                                                  error=_l("Lower-case letters, digits and '_'.")))
     name = fields.String(required=True, validate=_name)
 
 
@@ -98,7 +99,7 @@ class ItemSchema(Schema):
 class ItemUpdateSchema(StrictSchema):
     name = fields.String(validate=_name)
     category = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$",
-                                                       error="Lower-case letters, digits and '_', e.g. respiratory."))
+                                                       error=_l("Lower-case letters, digits and '_', e.g. respiratory.")))
     unit = fields.String(validate=validate.Length(min=1, max=40))
     requires_cold_chain = fields.Boolean()
     requires_training = fields.String(allow_none=True, validate=validate.Length(max=40))
@@ -126,4 +127,4 @@ class ItemListArgsSchema(PageArgsSchema):
     @validates("category")
     def _category(self, value, **_kwargs):
         if not value.replace("_", "").isalnum():
-            raise ValidationError("Lower-case letters, digits and '_'.")
+            raise ValidationError([_l("Lower-case letters, digits and '_'.")])

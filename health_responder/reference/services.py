@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.audit import services as audit
@@ -16,28 +17,31 @@ def _snapshot(row, fields) -> dict:
     return {name: getattr(row, name) for name in fields}
 
 
-def _ensure_unique(model, column, value, label: str, field: str, exclude_id=None) -> None:
+def _ensure_unique(model, column, value, label, field: str, exclude_id=None) -> None:
     statement = select(model).where(column == value)
     existing = db.session.scalar(statement)
     if existing is not None and getattr(existing, "id", None) != exclude_id:
-        raise Duplicate(f"A {label} with {field} {value!r} already exists.", {field: ["Already exists."]})
+        raise Duplicate(_l("A %(thing)s with %(field)s %(value)s already exists.", thing=label, field=field,
+                           value=repr(value)), {field: [_l("Already exists.")]})
 
 
 def _ensure_network(network_id: int) -> None:
     if db.session.get(Network, network_id) is None:
-        raise ValidationFailed("Unknown network.", {"network_id": [f"No network {network_id}."]})
+        raise ValidationFailed(_l("Unknown network."),
+                               {"network_id": [_l("No network %(id)s.", id=network_id)]})
 
 
 def _ensure_topic(code: str | None) -> None:
     if code and db.session.get(TrainingTopic, code) is None:
-        raise ValidationFailed("Unknown training topic.", {"requires_training": [f"No training topic {code!r}."]})
+        raise ValidationFailed(_l("Unknown training topic."),
+                               {"requires_training": [_l("No training topic %(code)s.", code=repr(code))]})
 
 
 def create_network(*, by: User, code: str, name: str) -> Network:
     """Add a regional network."""
     require_role(by, Role.ADMIN)
     code = code.upper()
-    _ensure_unique(Network, Network.code, code, "network", "code")
+    _ensure_unique(Network, Network.code, code, _l("network"), "code")
     network = Network(code=code, name=name)
     db.session.add(network)
     db.session.flush()
@@ -54,7 +58,7 @@ def create_city(*, by: User, **values) -> City:
     require_role(by, *STAFF)
     values["country"] = values["country"].upper()
     _ensure_network(values["network_id"])
-    _ensure_unique(City, City.name, values["name"], "city", "name")
+    _ensure_unique(City, City.name, values["name"], _l("city"), "name")
     city = City(**values)
     db.session.add(city)
     db.session.flush()
@@ -69,7 +73,7 @@ def update_city(*, city: City, by: User, **values) -> City:
     if "network_id" in values:
         _ensure_network(values["network_id"])
     if "name" in values:
-        _ensure_unique(City, City.name, values["name"], "city", "name", exclude_id=city.id)
+        _ensure_unique(City, City.name, values["name"], _l("city"), "name", exclude_id=city.id)
     if "country" in values:
         values["country"] = values["country"].upper()
     for key, value in values.items():
@@ -82,7 +86,8 @@ def create_topic(*, by: User, code: str, name: str) -> TrainingTopic:
     """Add a training topic."""
     require_role(by, *STAFF)
     if db.session.get(TrainingTopic, code) is not None:
-        raise Duplicate(f"A training topic {code!r} already exists.", {"code": ["Already exists."]})
+        raise Duplicate(_l("A training topic %(code)s already exists.", code=repr(code)),
+                        {"code": [_l("Already exists.")]})
     topic = TrainingTopic(code=code, name=name)
     db.session.add(topic)
     db.session.flush()
@@ -100,7 +105,7 @@ def create_item(*, by: User, **values) -> Item:
     values["code"] = values["code"].upper()
     values["requires_training"] = values.get("requires_training") or None
     _ensure_topic(values["requires_training"])
-    _ensure_unique(Item, Item.code, values["code"], "item", "code")
+    _ensure_unique(Item, Item.code, values["code"], _l("item"), "code")
     item = Item(**values)
     db.session.add(item)
     db.session.flush()

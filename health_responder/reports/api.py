@@ -2,6 +2,7 @@
 
 from flask import Response, g
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from health_responder.auth.access import STAFF, roles_required
@@ -60,7 +61,7 @@ class DispatchSummary(MethodView):
         """Dispatch summary for a period (?from=YYYY-MM-DD&to=YYYY-MM-DD); a provider gets its own."""
         provider_id = g.user.provider_id if g.user.role == Role.PROVIDER else None
         if g.user.role == Role.PROVIDER and provider_id is None:
-            raise NotFound("No provider.")
+            raise NotFound(_l("No provider."))
         db.begin_write()
         document, content = services.dispatch_summary(by=g.user, provider_id=provider_id, **args)
         db.session.commit()

@@ -47,7 +47,7 @@ def dispatch(references: tuple[str, ...], pick_list: bool) -> None:
 def summary(period_from, period_to, output: Path | None) -> None:
     """Build (or reuse) the dispatch summary of a period."""
     from health_responder.documents.services import path_of
-    from health_responder.errors import DomainError
+    from health_responder.errors import DomainError, plain
     from health_responder.reports import services
 
     start, end = date.fromordinal(period_from.toordinal()), date.fromordinal(period_to.toordinal())
@@ -55,7 +55,7 @@ def summary(period_from, period_to, output: Path | None) -> None:
         with db.write_session():
             document, content = services.dispatch_summary(period_from=start, period_to=end)
     except DomainError as error:
-        raise click.ClickException(f"{error.message} {error.errors or ''}".strip()) from error
+        raise click.ClickException(f"{error.message} {plain(error.errors) or ''}".strip()) from error
     if output:
         output.write_bytes(content)
     click.echo(f"{path_of(document)} (code {document.verification_code})")

@@ -1,5 +1,6 @@
 """Report arguments."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validates_schema
 
 from health_responder.api.common import StrictSchema
@@ -12,4 +13,4 @@ class SummaryArgsSchema(StrictSchema):
     @validates_schema
     def _order(self, data, **_kwargs):
         if "period_from" in data and "period_to" in data and data["period_to"] < data["period_from"]:
-            raise ValidationError("Must be on or after 'from'.", "to")
+            raise ValidationError([_l("Must be on or after 'from'.")], "to")

@@ -13,6 +13,7 @@ from statistics import median
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.auth.models import User
@@ -118,9 +119,11 @@ def _lead(values: list[float]) -> LeadTime:
 def summary_data(period_from: date, period_to: date, provider_id: int | None = None) -> DispatchSummaryData:
     """Totals, lead times, open and overdue requests and discrepancies for dispatches shipped in the period."""
     if period_to < period_from:
-        raise ValidationFailed("The period ends before it starts.", {"to": ["Must be on or after 'from'."]})
+        raise ValidationFailed(_l("The period ends before it starts."),
+                               {"to": [_l("Must be on or after 'from'.")]})
     if (period_to - period_from).days >= MAX_SUMMARY_DAYS:
-        raise ValidationFailed("The period is too long.", {"to": [f"At most {MAX_SUMMARY_DAYS} days after 'from'."]})
+        raise ValidationFailed(_l("The period is too long."),
+                               {"to": [_l("At most %(n)s days after 'from'.", n=MAX_SUMMARY_DAYS)]})
     start, end = start_of_day(period_from), start_of_day(period_to + timedelta(days=1))
     shipped = [DispatchStatus.SHIPPED, DispatchStatus.RECEIVED]
     statement = (

@@ -6,6 +6,7 @@ see no stock (403).
 
 from flask import Response, g, jsonify, stream_with_context
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from health_responder.api.common import page_of
@@ -154,11 +155,14 @@ class Imports(MethodView):
 def _import_provider(provider_id: int | None):
     if g.user.role == Role.PROVIDER:
         if provider_id is not None and provider_id != g.user.provider_id:
-            raise ValidationFailed("You can import only your own stock.", {"provider_id": [f"No provider {provider_id}."]})
+            raise ValidationFailed(_l("You can import only your own stock."),
+                                   {"provider_id": [_l("No provider %(id)s.", id=provider_id)]})
         return providers.get_provider(g.user.provider_id)
     if provider_id is None:
-        raise ValidationFailed("Say whose stock this is.", {"provider_id": ["Required for coordinators and admins."]})
+        raise ValidationFailed(_l("Say whose stock this is."),
+                               {"provider_id": [_l("Required for coordinators and admins.")]})
     try:
         return providers.get_provider(provider_id)
     except NotFound as error:  # a provider named in the input is bad input, not a missing resource
-        raise ValidationFailed("Unknown provider.", {"provider_id": [f"No provider {provider_id}."]}) from error
+        raise ValidationFailed(_l("Unknown provider."),
+                               {"provider_id": [_l("No provider %(id)s.", id=provider_id)]}) from error

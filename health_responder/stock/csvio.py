@@ -10,8 +10,11 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from health_responder import csvsafe
-from health_responder.errors import ValidationFailed
+from health_responder.errors import Message, ValidationFailed
 from health_responder.stock.services import EXTRA_CELLS, IMPORT_COLUMNS, IMPORT_OPTIONAL
 
 #: Most data rows one import file may hold.
@@ -21,18 +24,23 @@ EXPORT_COLUMNS = ("id", "provider", "item_code", "item_name", "location", "locat
                   "status", "on_hand", "reserved", "available")
 
 
-def _file_error(message: str) -> ValidationFailed:
+def _file_error(message: Message) -> ValidationFailed:
     return ValidationFailed(message, {"file": [message]})
+
+
+def _sentences(parts: list[Message]) -> LazyString:
+    """Several messages as one, each put into words when the whole is."""
+    return LazyString(lambda: " ".join(str(part) for part in parts))
 
 
 def _decode(data: bytes) -> str:
     if b"\x00" in data:
-        raise _file_error("The file is not a CSV text file (it holds binary data).")
+        raise _file_error(_l("The file is not a CSV text file (it holds binary data)."))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise _file_error(f"The file is not UTF-8 text (bad byte at position {error.start}): "
-                          "save it as 'CSV UTF-8'.") from error
+        raise _file_error(_l("The file is not UTF-8 text (bad byte at position %(position)s): save it as 'CSV UTF-8'.",
+                             position=error.start)) from error
 
 
 def _dialect(first_line: str) -> str:
@@ -46,7 +54,7 @@ def read_lots(data: bytes, *, max_rows: int = MAX_ROWS) -> list[tuple[int, dict[
     """The data rows of an import file as (line number, {column: text}); ValidationFailed names ``file``."""
     text = _decode(data)
     if not text.strip():
-        raise _file_error("The file is empty: it needs a header line and at least one row.")
+        raise _file_error(_l("The file is empty: it needs a header line and at least one row."))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text.lstrip().splitlines()[0]), strict=True)
     rows: list[tuple[int, dict[str, str]]] = []
     header: list[str] | None = None
@@ -60,15 +68,17 @@ def read_lots(data: bytes, *, max_rows: int = MAX_ROWS) -> list[tuple[int, dict[
                 header = _check_header(cells)
                 continue
             if len(rows) >= max_rows:
-                raise _file_error(f"The file has more than {max_rows:,} rows: split it into smaller files.")
+                raise _file_error(_l("The file has more than %(n)s rows: split it into smaller files.",
+                                     n=format(max_rows, ",")))
             row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
             if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
                 row[EXTRA_CELLS] = str(len(cells) - len(header))
             rows.append((start, row))
     except csv.Error as error:
-        raise _file_error(f"The file is not valid CSV near line {line + 1}: {error}.") from error
+        raise _file_error(_l("The file is not valid CSV near line %(line)s: %(error)s.", line=line + 1,
+                             error=str(error))) from error
     if not rows:
-        raise _file_error("The file has a header but no rows.")
+        raise _file_error(_l("The file has a header but no rows."))
     return rows
 
 
@@ -77,17 +87,17 @@ def _check_header(cells: list[str]) -> list[str]:
     missing = [name for name in IMPORT_COLUMNS if name not in names]
     unknown = [name for name in names if name not in IMPORT_COLUMNS + IMPORT_OPTIONAL]
     repeated = sorted({name for name in names if names.count(name) > 1})
-    problems = []
+    problems: list[Message] = []
     if missing:
-        problems.append(f"Missing column(s): {', '.join(missing)}.")
+        problems.append(_l("Missing column(s): %(columns)s.", columns=", ".join(missing)))
     if unknown:
-        problems.append(f"Unknown column(s): {', '.join(repr(n) for n in unknown)}.")
+        problems.append(_l("Unknown column(s): %(columns)s.", columns=", ".join(repr(n) for n in unknown)))
     if repeated:
-        problems.append(f"Repeated column(s): {', '.join(repeated)}.")
+        problems.append(_l("Repeated column(s): %(columns)s.", columns=", ".join(repeated)))
     if problems:
-        expected = ", ".join(IMPORT_COLUMNS) + " (optional: " + ", ".join(IMPORT_OPTIONAL) + ")"
-        message = " ".join(problems) + f" The header line must name: {expected}."
-        raise _file_error(message)
+        raise _file_error(_l("%(problems)s The header line must name: %(columns)s (optional: %(optional)s).",
+                             problems=_sentences(problems), columns=", ".join(IMPORT_COLUMNS),
+                             optional=", ".join(IMPORT_OPTIONAL)))
     return names
 
 

@@ -4,6 +4,7 @@ and importing lots from CSV with a dry run that lists every row's errors before 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -28,6 +29,7 @@ from health_responder.stock.schemas import AdjustmentCreateSchema, LotCreateSche
 from health_responder.web.context import NAV, label, register_panel
 from health_responder.web.forms import attempt, load, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
+from health_responder.web.i18n import translate
 
 bp = Blueprint("stock_pages", __name__, template_folder="templates")
 KEEPERS = (Role.PROVIDER, *STAFF)
@@ -213,7 +215,8 @@ def _import_provider(form: ImportForm):
     if me().role == Role.PROVIDER:
         return providers.get_provider(me().provider_id)
     if form.provider_id.data is None:
-        raise ValidationFailed("Say whose stock this is.", {"provider_id": ["Required for coordinators and admins."]})
+        raise ValidationFailed(_l("Say whose stock this is."),
+                               {"provider_id": [_l("Required for coordinators and admins.")]})
     return providers.get_provider(form.provider_id.data)
 
 
@@ -231,7 +234,8 @@ def import_lots():
         def run():
             provider = _import_provider(form)
             if upload is None or not upload.filename:
-                raise ValidationFailed("Choose a CSV file.", {"file": ["Missing data for required field."]})
+                raise ValidationFailed(_l("Choose a CSV file."),
+                                       {"file": [_l("Missing data for required field.")]})
             rows = csvio.read_lots(upload.read())
             found = services.import_lots(provider=provider, rows=rows, by=me(), dry_run=bool(form.dry_run.data))
             if found.errors or found.dry_run:
@@ -242,6 +246,8 @@ def import_lots():
 
         report, status = attempt(form, run)
         if report is not None:
+            # Text in the page's language (a lazy string would skip the escaping of the cell it quotes).
+            report.errors = [replace(error, message=translate(error.message)) for error in report.errors]
             if report.errors:
                 status = 422
                 form.form_errors.append(_("%(n)s row(s) have errors; nothing was imported.",

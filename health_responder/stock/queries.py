@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.api.common import paginate
@@ -29,7 +30,7 @@ LOT_ORDER = {"id": StockLot.id, "expires_on": _EXPIRY_SORT, "lot_code": StockLot
 
 def _ensure_sees_stock(user: User) -> None:
     if user.role not in (Role.PROVIDER, Role.COORDINATOR, Role.ADMIN):
-        raise Forbidden(f"Your role ({user.role}) does not see stock.")
+        raise Forbidden(_l("Your role (%(role)s) does not see stock.", role=user.role))
 
 
 def lots_visible_to(user: User) -> sa.Select:
@@ -63,7 +64,7 @@ def get_lot(user: User, lot_id: int) -> StockLot:
     """One lot ``user`` may see, or NotFound (also for another provider's lot)."""
     lot = db.session.scalar(lots_visible_to(user).where(StockLot.id == lot_id))
     if lot is None:
-        raise NotFound(f"No stock lot {lot_id}.")
+        raise NotFound(_l("No stock lot %(id)s.", id=lot_id))
     return lot
 
 
@@ -156,5 +157,5 @@ def provider_named(name: str) -> Provider:
     """The provider with this exact name, or NotFound."""
     provider = db.session.scalar(select(Provider).where(Provider.name == name))
     if provider is None:
-        raise NotFound(f"No provider named {name!r}.")
+        raise NotFound(_l("No provider named %(name)s.", name=repr(name)))
     return provider

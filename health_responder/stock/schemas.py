@@ -1,5 +1,6 @@
 """Stock schemas, by direction: *CreateSchema / *UpdateSchema / *ArgsSchema load, the others dump."""
 
+from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
@@ -46,7 +47,7 @@ class LotUpdateSchema(StrictSchema):
     @validates_schema
     def _something(self, data, **_kwargs):
         if not set(data) - {"note"}:
-            raise ValidationError("Give at least one of status, expires_on, lot_code.", "_schema")
+            raise ValidationError([_l("Give at least one of status, expires_on, lot_code.")], "_schema")
 
 
 class LotFilterSchema(StrictSchema):
@@ -72,7 +73,7 @@ class AdjustmentCreateSchema(StrictSchema):
     @validates("delta")
     def _not_zero(self, value, **_kwargs):
         if value == 0:
-            raise ValidationError("Must not be 0.")
+            raise ValidationError([_l("Must not be 0.")])
 
 
 class MovementSchema(Schema):

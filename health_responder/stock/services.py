@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -31,8 +32,10 @@ from health_responder.errors import (
     Duplicate,
     InsufficientStock,
     InvalidTransition,
+    Message,
     NotFound,
     ValidationFailed,
+    code_label,
 )
 from health_responder.extensions import db
 from health_responder.providers.models import Provider, StockLocation
@@ -84,7 +87,8 @@ def receive(*, provider_id: int, location_id: int, item_id: int, lot_code: str, 
             reference: tuple[str, int | None] | None = None) -> StockLot:
     """Create a lot with ``quantity`` units on hand and its receipt row in the ledger."""
     if quantity <= 0:
-        raise ValidationFailed("A received quantity must be positive.", {"quantity": ["Must be at least 1."]})
+        raise ValidationFailed(_l("A received quantity must be positive."),
+                               {"quantity": [_l("Must be at least 1.")]})
     lot = StockLot(provider_id=provider_id, location_id=location_id, item_id=item_id, lot_code=lot_code,
                    expires_on=expires_on, status=status, on_hand=quantity, reserved=0, updated_at=utcnow())
     db.session.add(lot)
@@ -98,7 +102,8 @@ def adjust(*, lot_id: int, delta: int, reason: str, actor: Actor, note: str | No
            kind: str = MovementKind.ADJUSTMENT, reference: tuple[str, int | None] | None = None) -> StockMovement:
     """Add ``delta`` (negative removes) to on hand; refused when it would go below what is reserved."""
     if delta == 0:
-        raise ValidationFailed("An adjustment must change the quantity.", {"delta": ["Must not be 0."]})
+        raise ValidationFailed(_l("An adjustment must change the quantity."),
+                               {"delta": [_l("Must not be 0.")]})
     result = db.session.execute(
         sa.update(LOT).where(LOT.c.id == lot_id, LOT.c.on_hand + delta >= LOT.c.reserved)
         .values(on_hand=LOT.c.on_hand + delta, updated_at=utcnow())
@@ -106,11 +111,12 @@ def adjust(*, lot_id: int, delta: int, reason: str, actor: Actor, note: str | No
     if result.rowcount != 1:
         lot = db.session.get(StockLot, lot_id)
         if lot is None:
-            raise NotFound(f"No stock lot {lot_id}.")
+            raise NotFound(_l("No stock lot %(id)s.", id=lot_id))
         db.session.refresh(lot)
         raise InsufficientStock(
-            f"Lot {lot.lot_code} has {lot.on_hand} on hand of which {lot.reserved} reserved: "
-            f"it cannot lose {-delta}.", {"delta": [f"At most {lot.on_hand - lot.reserved} can be removed."]})
+            _l("Lot %(lot)s has %(on_hand)s on hand of which %(reserved)s reserved: it cannot lose %(n)s.",
+               lot=lot.lot_code, on_hand=lot.on_hand, reserved=lot.reserved, n=-delta),
+            {"delta": [_l("At most %(n)s can be removed.", n=lot.on_hand - lot.reserved)]})
     movement = _ledger(lot_id=lot_id, kind=kind, actor=actor, delta_on_hand=delta, reason=reason, note=note,
                        reference=reference)
     _refresh(lot_id)
@@ -124,7 +130,8 @@ def reserve(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, i
     ``usable_on``: the lot must not expire before this date (the line's needed-by).
     """
     if quantity <= 0:
-        raise ValidationFailed("A reserved quantity must be positive.", {"quantity": ["Must be at least 1."]})
+        raise ValidationFailed(_l("A reserved quantity must be positive."),
+                               {"quantity": [_l("Must be at least 1.")]})
     condition = [LOT.c.id == lot_id, LOT.c.status == LotStatus.AVAILABLE,
                  LOT.c.on_hand - LOT.c.reserved >= quantity]
     if usable_on is not None:
@@ -134,16 +141,19 @@ def reserve(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, i
     if result.rowcount != 1:
         lot = db.session.get(StockLot, lot_id)
         if lot is None:
-            raise NotFound(f"No stock lot {lot_id}.")
+            raise NotFound(_l("No stock lot %(id)s.", id=lot_id))
         db.session.refresh(lot)
         if lot.status != LotStatus.AVAILABLE:
-            raise Conflict(f"Lot {lot.lot_code} is {lot.status}; only available lots can be reserved.",
-                           {"lot_id": [f"Lot is {lot.status}."]})
+            raise Conflict(_l("Lot %(lot)s is %(status)s; only available lots can be reserved.", lot=lot.lot_code,
+                              status=code_label(lot.status)),
+                           {"lot_id": [_l("Lot is %(status)s.", status=code_label(lot.status))]})
         if usable_on is not None and lot.expires_on is not None and lot.expires_on < usable_on:
-            raise Conflict(f"Lot {lot.lot_code} expires on {lot.expires_on}, before {usable_on}.",
-                           {"lot_id": ["Expires before the date it is needed by."]})
-        raise InsufficientStock(f"Lot {lot.lot_code} has only {lot.available} available; asked for {quantity}.",
-                                {"quantity": [f"Only {lot.available} available."]})
+            raise Conflict(_l("Lot %(lot)s expires on %(date)s, before %(needed_by)s.", lot=lot.lot_code,
+                              date=str(lot.expires_on), needed_by=str(usable_on)),
+                           {"lot_id": [_l("Expires before the date it is needed by.")]})
+        raise InsufficientStock(_l("Lot %(lot)s has only %(available)s available; asked for %(n)s.",
+                                   lot=lot.lot_code, available=lot.available, n=quantity),
+                                {"quantity": [_l("Only %(n)s available.", n=lot.available)]})
     movement = _ledger(lot_id=lot_id, kind=MovementKind.RESERVATION, actor=actor, delta_reserved=quantity,
                        reference=reference)
     _refresh(lot_id)
@@ -154,11 +164,12 @@ def release(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, i
             note: str | None = None) -> StockMovement:
     """Give back ``quantity`` reserved units (an allocation released, a request cancelled)."""
     if quantity <= 0:
-        raise ValidationFailed("A released quantity must be positive.", {"quantity": ["Must be at least 1."]})
+        raise ValidationFailed(_l("A released quantity must be positive."),
+                               {"quantity": [_l("Must be at least 1.")]})
     result = db.session.execute(sa.update(LOT).where(LOT.c.id == lot_id, LOT.c.reserved >= quantity)
                                 .values(reserved=LOT.c.reserved - quantity, updated_at=utcnow()))
     if result.rowcount != 1:
-        raise Conflict(f"Lot {lot_id} does not hold {quantity} reserved units to release.")
+        raise Conflict(_l("Lot %(id)s does not hold %(n)s reserved units to release.", id=lot_id, n=quantity))
     movement = _ledger(lot_id=lot_id, kind=MovementKind.RELEASE, actor=actor, delta_reserved=-quantity,
                        reference=reference, note=note)
     _refresh(lot_id)
@@ -168,13 +179,14 @@ def release(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, i
 def ship(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, int | None]) -> StockMovement:
     """Move ``quantity`` reserved units out of the warehouse (on hand and reserved both drop)."""
     if quantity <= 0:
-        raise ValidationFailed("A shipped quantity must be positive.", {"quantity": ["Must be at least 1."]})
+        raise ValidationFailed(_l("A shipped quantity must be positive."),
+                               {"quantity": [_l("Must be at least 1.")]})
     result = db.session.execute(
         sa.update(LOT).where(LOT.c.id == lot_id, LOT.c.reserved >= quantity, LOT.c.on_hand >= quantity)
         .values(on_hand=LOT.c.on_hand - quantity, reserved=LOT.c.reserved - quantity, updated_at=utcnow())
     )
     if result.rowcount != 1:
-        raise Conflict(f"Lot {lot_id} does not hold {quantity} reserved units to ship.")
+        raise Conflict(_l("Lot %(id)s does not hold %(n)s reserved units to ship.", id=lot_id, n=quantity))
     movement = _ledger(lot_id=lot_id, kind=MovementKind.DISPATCH, actor=actor, delta_on_hand=-quantity,
                        delta_reserved=-quantity, reference=reference)
     _refresh(lot_id)
@@ -184,10 +196,11 @@ def ship(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, int 
 def set_status(*, lot_id: int, status: str, actor: Actor, note: str | None = None) -> StockLot:
     """Quarantine, recall or release a lot; it keeps its reservations (people decide what to do with them)."""
     if status not in set(LotStatus):
-        raise ValidationFailed("Unknown lot status.", {"status": [f"One of: {', '.join(LotStatus)}."]})
+        raise ValidationFailed(_l("Unknown lot status."), {"status": [_l("One of: %(choices)s.",
+                                                                      choices=", ".join(LotStatus))]})
     lot = db.session.get(StockLot, lot_id)
     if lot is None:
-        raise NotFound(f"No stock lot {lot_id}.")
+        raise NotFound(_l("No stock lot %(id)s.", id=lot_id))
     lot.status = status
     lot.updated_at = utcnow()
     return lot
@@ -214,7 +227,8 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     LotStatus.QUARANTINED: frozenset({LotStatus.AVAILABLE, LotStatus.RECALLED}),
     LotStatus.RECALLED: frozenset(),
 }
-_STATUS_VERBS = {LotStatus.AVAILABLE: "release", LotStatus.QUARANTINED: "quarantine", LotStatus.RECALLED: "recall"}
+_STATUS_VERBS = {LotStatus.AVAILABLE: _l("release"), LotStatus.QUARANTINED: _l("quarantine"),
+                 LotStatus.RECALLED: _l("recall")}
 LOT_FIELDS = ("provider_id", "location_id", "item_id", "lot_code", "expires_on", "status", "on_hand", "reserved")
 MAX_LOT_CODE = 80
 MAX_NOTE = 2000
@@ -227,51 +241,53 @@ def _snapshot(lot: StockLot) -> dict:
 def _check_lot_tenant(lot: StockLot, by: User) -> None:
     require_role(by, Role.PROVIDER, *STAFF)
     if by.role == Role.PROVIDER and lot.provider_id != by.provider_id:
-        raise NotFound(f"No stock lot {lot.id}.")
+        raise NotFound(_l("No stock lot %(id)s.", id=lot.id))
 
 
 def _ensure_new_lot_code(*, location_id: int, item_id: int, lot_code: str, exclude_id: int | None = None) -> None:
     existing = db.session.scalar(select(StockLot.id).where(
         StockLot.location_id == location_id, StockLot.item_id == item_id, StockLot.lot_code == lot_code))
     if existing is not None and existing != exclude_id:
-        raise Duplicate(f"Lot {lot_code!r} of this item already exists at this location (lot {existing}).",
-                        {"lot_code": ["Already exists for this item at this location."]})
+        raise Duplicate(_l("Lot %(lot)s of this item already exists at this location (lot %(id)s).",
+                           lot=repr(lot_code), id=existing),
+                        {"lot_code": [_l("Already exists for this item at this location.")]})
 
 
 def _duplicate_from(lot_code: str) -> Duplicate:
     """A unique-key race lost to another transaction: the same answer as the check before it."""
-    return Duplicate(f"Lot {lot_code!r} of this item already exists at this location.",
-                     {"lot_code": ["Already exists for this item at this location."]})
+    return Duplicate(_l("Lot %(lot)s of this item already exists at this location.", lot=repr(lot_code)),
+                     {"lot_code": [_l("Already exists for this item at this location.")]})
 
 
 def create_lot(*, by: User, item_id: int, location_id: int, lot_code: str, expires_on: date | None,
                quantity: int, status: str = LotStatus.AVAILABLE, note: str | None = None) -> StockLot:
     """Receive a new lot at a location of the caller's provider (staff: of any provider)."""
     require_role(by, Role.PROVIDER, *STAFF)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list] = {}
     item = db.session.get(Item, item_id)
     if item is None:
-        errors["item_id"] = [f"No item {item_id}."]
+        errors["item_id"] = [_l("No item %(id)s.", id=item_id)]
     elif not item.active:
-        errors["item_id"] = [f"Item {item.code} is no longer in the catalogue."]
+        errors["item_id"] = [_l("Item %(code)s is no longer in the catalogue.", code=item.code)]
     location = db.session.get(StockLocation, location_id)
     if location is None or (by.role == Role.PROVIDER and location.provider_id != by.provider_id):
         # Another provider's location reads as no location: ids leak nothing.
-        errors["location_id"] = [f"No stock location {location_id}"
-                                 + (" of your provider." if by.role == Role.PROVIDER else ".")]
+        errors["location_id"] = [_l("No stock location %(id)s of your provider.", id=location_id)
+                                 if by.role == Role.PROVIDER else _l("No stock location %(id)s.", id=location_id)]
     elif not location.active:
-        errors["location_id"] = [f"Location {location.name!r} is inactive."]
+        errors["location_id"] = [_l("Location %(name)s is inactive.", name=repr(location.name))]
     lot_code = lot_code.strip()
     if not lot_code or len(lot_code) > MAX_LOT_CODE:
-        errors["lot_code"] = [f"1 to {MAX_LOT_CODE} characters."]
+        errors["lot_code"] = [_l("1 to %(n)s characters.", n=MAX_LOT_CODE)]
     if expires_on is not None and expires_on < utc_today():
-        errors["expires_on"] = [f"{expires_on.isoformat()} is in the past: an expired lot cannot be received."]
+        errors["expires_on"] = [_l("%(date)s is in the past: an expired lot cannot be received.",
+                                   date=expires_on.isoformat())]
     if quantity <= 0:
-        errors["quantity"] = ["Must be at least 1."]
+        errors["quantity"] = [_l("Must be at least 1.")]
     if status not in set(LotStatus):
-        errors["status"] = [f"One of: {', '.join(LotStatus)}."]
+        errors["status"] = [_l("One of: %(choices)s.", choices=", ".join(LotStatus))]
     if errors:
-        raise ValidationFailed("The lot cannot be received: see errors for each field.", errors)
+        raise ValidationFailed(_l("The lot cannot be received: see errors for each field."), errors)
     _ensure_new_lot_code(location_id=location.id, item_id=item.id, lot_code=lot_code)
     try:
         lot = receive(provider_id=location.provider_id, location_id=location.id, item_id=item.id, lot_code=lot_code,
@@ -288,20 +304,23 @@ def update_lot(*, lot: StockLot, by: User, note: str | None = None, **values) ->
     _check_lot_tenant(lot, by)
     unknown = set(values) - {"lot_code", "expires_on", "status"}
     if unknown:
-        raise ValidationFailed("These fields cannot be changed.", {name: ["Cannot be changed."] for name in unknown})
+        raise ValidationFailed(_l("These fields cannot be changed."),
+                               {name: [_l("Cannot be changed.")] for name in unknown})
     changes = {name: value for name, value in values.items() if getattr(lot, name) != value}
     if "lot_code" in changes:
         changes["lot_code"] = changes["lot_code"].strip()
         if not changes["lot_code"] or len(changes["lot_code"]) > MAX_LOT_CODE:
-            raise ValidationFailed("Invalid lot code.", {"lot_code": [f"1 to {MAX_LOT_CODE} characters."]})
+            raise ValidationFailed(_l("Invalid lot code."),
+                                   {"lot_code": [_l("1 to %(n)s characters.", n=MAX_LOT_CODE)]})
         _ensure_new_lot_code(location_id=lot.location_id, item_id=lot.item_id, lot_code=changes["lot_code"],
                              exclude_id=lot.id)
     if "status" in changes:
         target = changes["status"]
         if target not in set(LotStatus):
-            raise ValidationFailed("Unknown lot status.", {"status": [f"One of: {', '.join(LotStatus)}."]})
+            raise ValidationFailed(_l("Unknown lot status."), {"status": [_l("One of: %(choices)s.",
+                                                                          choices=", ".join(LotStatus))]})
         if target not in STATUS_TRANSITIONS[lot.status]:
-            raise InvalidTransition("lot", lot.status, target, action=_STATUS_VERBS[target])
+            raise InvalidTransition(_l("lot"), lot.status, target, action=_STATUS_VERBS[target])
     if not changes:
         return lot
     before = _snapshot(lot)
@@ -320,7 +339,8 @@ def adjust_lot(*, lot: StockLot, by: User, delta: int, reason: str, note: str | 
     """Add or remove units after a count, a loss, damage …; never below what is reserved (409)."""
     _check_lot_tenant(lot, by)
     if reason not in ADJUSTMENT_REASONS:
-        raise ValidationFailed("Unknown adjustment reason.", {"reason": [f"One of: {', '.join(ADJUSTMENT_REASONS)}."]})
+        raise ValidationFailed(_l("Unknown adjustment reason."),
+                               {"reason": [_l("One of: %(choices)s.", choices=", ".join(ADJUSTMENT_REASONS))]})
     movement = adjust(lot_id=lot.id, delta=delta, reason=reason, actor=Actor.of(by), note=note)
     audit.record(action="stock_lot.adjust", subject=lot, by=by,
                  before={"on_hand": lot.on_hand - delta, "reserved": lot.reserved},
@@ -346,7 +366,8 @@ class RowError:
 
     line: int
     field: str
-    message: str
+    #: A lazy string: the import page shows it in its language, the API and the command line in English.
+    message: Message
 
 
 @dataclass
@@ -399,7 +420,7 @@ class _ImportContext:
                 .where(StockLot.provider_id == provider.id, StockLot.lot_code.in_(chunk))))
         self.seen: dict[tuple[int, int, str], int] = {}
 
-    def location(self, value: str) -> tuple[StockLocation | None, str | None]:
+    def location(self, value: str) -> tuple[StockLocation | None, Message | None]:
         """The provider's location named or numbered ``value``, or the reason there is none."""
         found = None
         if value.isdigit() and int(value) in self.locations_by_id:
@@ -407,12 +428,13 @@ class _ImportContext:
         else:
             named = self.locations_by_name.get(value.casefold(), [])
             if len(named) > 1:
-                return None, f"Several locations of {self.provider.name} are named {value!r}: use the location id."
+                return None, _l("Several locations of %(provider)s are named %(name)s: use the location id.",
+                                provider=self.provider.name, name=repr(value))
             found = named[0] if named else None
         if found is None:
-            return None, f"No location {value!r} at {self.provider.name}."
+            return None, _l("No location %(name)s at %(provider)s.", name=repr(value), provider=self.provider.name)
         if not found.active:
-            return None, f"Location {found.name!r} is inactive."
+            return None, _l("Location %(name)s is inactive.", name=repr(found.name))
         return found, None
 
 
@@ -420,31 +442,31 @@ def _check_row(line: int, raw: Mapping[str, str], context: _ImportContext, error
     def value(name: str) -> str:
         return (raw.get(name) or "").strip()
 
-    def fail(name: str, message: str) -> None:
+    def fail(name: str, message: Message) -> None:
         errors.append(RowError(line=line, field=name, message=message))
 
     before = len(errors)
     item = location = None
     code = value("item_code").upper()
     if not code:
-        fail("item_code", "Required.")
+        fail("item_code", _l("Required."))
     elif code not in context.items:
-        fail("item_code", f"No item {code!r} in the catalogue.")
+        fail("item_code", _l("No item %(code)s in the catalogue.", code=repr(code)))
     elif not context.items[code].active:
-        fail("item_code", f"Item {code} is no longer in the catalogue.")
+        fail("item_code", _l("Item %(code)s is no longer in the catalogue.", code=code))
     else:
         item = context.items[code]
     if not value("location"):
-        fail("location", "Required: a location name or id.")
+        fail("location", _l("Required: a location name or id."))
     else:
         location, problem = context.location(value("location"))
         if problem:
             fail("location", problem)
     lot_code = value("lot_code")
     if not lot_code:
-        fail("lot_code", "Required.")
+        fail("lot_code", _l("Required."))
     elif len(lot_code) > MAX_LOT_CODE:
-        fail("lot_code", f"At most {MAX_LOT_CODE} characters.")
+        fail("lot_code", _l("At most %(n)s characters.", n=MAX_LOT_CODE))
     expires_on = None
     if value("expires_on"):
         try:
@@ -452,29 +474,33 @@ def _check_row(line: int, raw: Mapping[str, str], context: _ImportContext, error
                 raise ValueError
             expires_on = date.fromisoformat(value("expires_on"))
         except ValueError:
-            fail("expires_on", f"{value('expires_on')!r} is not a date: use YYYY-MM-DD, or leave it empty.")
+            fail("expires_on", _l("%(value)s is not a date: use YYYY-MM-DD, or leave it empty.",
+                                  value=repr(value("expires_on"))))
         else:
             if expires_on < utc_today():
-                fail("expires_on", f"{expires_on.isoformat()} is in the past: an expired lot cannot be received.")
+                fail("expires_on", _l("%(date)s is in the past: an expired lot cannot be received.",
+                                      date=expires_on.isoformat()))
     quantity = 0
     if not _WHOLE.match(value("quantity")) or int(value("quantity")) < 1:
-        fail("quantity", f"{value('quantity')!r} is not a whole number of at least 1.")
+        fail("quantity", _l("%(value)s is not a whole number of at least 1.", value=repr(value("quantity"))))
     else:
         quantity = int(value("quantity"))
     status = value("status").lower() or LotStatus.AVAILABLE
     if status not in set(LotStatus):
-        fail("status", f"{value('status')!r} is not one of: {', '.join(LotStatus)}.")
+        fail("status", _l("%(value)s is not one of: %(choices)s.", value=repr(value("status")),
+                          choices=", ".join(LotStatus)))
     note = value("note") or None
     if note and len(note) > MAX_NOTE:
-        fail("note", f"At most {MAX_NOTE} characters.")
+        fail("note", _l("At most %(n)s characters.", n=MAX_NOTE))
     if raw.get(EXTRA_CELLS):
-        fail("row", f"{raw[EXTRA_CELLS]} more cell(s) than the header has columns.")
+        fail("row", _l("%(n)s more cell(s) than the header has columns.", n=raw[EXTRA_CELLS]))
     if item is not None and location is not None and lot_code and len(lot_code) <= MAX_LOT_CODE:
         key = (location.id, item.id, lot_code)
         if key in context.existing:
-            fail("lot_code", f"Lot {lot_code!r} of {item.code} already exists at {location.name!r}.")
+            fail("lot_code", _l("Lot %(lot)s of %(item)s already exists at %(location)s.", lot=repr(lot_code),
+                                item=item.code, location=repr(location.name)))
         elif key in context.seen:
-            fail("lot_code", f"Repeats line {context.seen[key]} (same item, location and lot code).")
+            fail("lot_code", _l("Repeats line %(line)s (same item, location and lot code).", line=context.seen[key]))
         else:
             context.seen[key] = line
     if len(errors) > before:
@@ -494,7 +520,7 @@ def import_lots(*, provider: Provider, rows: Sequence[tuple[int, Mapping[str, st
     if by is not None:
         require_role(by, Role.PROVIDER, *STAFF)
         if by.role == Role.PROVIDER and by.provider_id != provider.id:
-            raise NotFound(f"No provider {provider.id}.")
+            raise NotFound(_l("No provider %(id)s.", id=provider.id))
     report = ImportReport(dry_run=dry_run, rows=len(rows))
     context = _ImportContext(provider, rows)
     checked = [_check_row(line, raw, context, report.errors) for line, raw in rows]
@@ -512,8 +538,8 @@ def import_lots(*, provider: Provider, rows: Sequence[tuple[int, Mapping[str, st
                 progress(1)
         db.session.flush()
     except IntegrityError as error:
-        raise Duplicate("A lot in the file was created by someone else meanwhile; nothing was imported.",
-                        {"file": ["A lot code now exists already: check the file again."]}) from error
+        raise Duplicate(_l("A lot in the file was created by someone else meanwhile; nothing was imported."),
+                        {"file": [_l("A lot code now exists already: check the file again.")]}) from error
     report.created = len(report.lot_ids)
     audit.record(action="stock.import", subject=provider, by=by, actor_label=None if by else actor_label,
                  after={"rows": report.rows, "created": report.created,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Response, g, request, send_file
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
@@ -216,7 +217,7 @@ def _load(schema, data) -> dict:
     try:
         return schema.load(data)
     except ValidationError as error:
-        raise ValidationFailed("The input is not valid: see errors for each field.", error.messages) from error
+        raise ValidationFailed(_l("The input is not valid: see errors for each field."), error.messages) from error
 
 
 @blp.route("/materials")
@@ -239,14 +240,15 @@ class Materials(MethodView):
             upload = request.files.get("file")
             data = _load(MaterialUploadSchema(), request.form.to_dict())
             if upload is None:
-                raise ValidationFailed("Attach the PDF as the form part named 'file'.", {"file": ["Required."]})
+                raise ValidationFailed(_l("Attach the PDF as the form part named 'file'."),
+                                       {"file": [_l("Required.")]})
             material = services.create_pdf_material(by=g.user, stream=upload.stream, file_name=upload.filename or "",
                                                     content_type=upload.mimetype, **data)
         else:
             body = request.get_json(silent=True)
             if not isinstance(body, dict):
-                raise ValidationFailed("Send JSON for a link, or multipart/form-data with a PDF.",
-                                       {"json": ["A JSON object is required."]})
+                raise ValidationFailed(_l("Send JSON for a link, or multipart/form-data with a PDF."),
+                                       {"json": [_l("A JSON object is required.")]})
             material = services.create_link_material(by=g.user, **_load(MaterialLinkCreateSchema(), body))
         db.session.commit()
         return queries.material_view(material)

@@ -518,7 +518,8 @@ def upload_material():
     def run():
         data = load(MaterialUploadSchema, payload)
         if upload is None or not upload.filename:
-            raise ValidationFailed("Choose a PDF file.", {"file": ["Missing data for required field."]})
+            raise ValidationFailed(_l("Choose a PDF file."),
+                                   {"file": [_l("Missing data for required field.")]})
         material = services.create_pdf_material(by=me(), stream=upload.stream, file_name=upload.filename,
                                                 content_type=upload.mimetype, **data)
         db.session.commit()

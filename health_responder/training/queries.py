@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.api.common import paginate
@@ -68,7 +69,7 @@ def get_program(program_id: int, user: User) -> TrainingProgram:
     """A program ``user`` may see, or NotFound."""
     program = db.session.scalar(programs_visible_to(user).where(P.id == program_id))
     if program is None:
-        raise NotFound(f"No training program {program_id}.")
+        raise NotFound(_l("No training program %(id)s.", id=program_id))
     return program
 
 
@@ -76,7 +77,7 @@ def editable_program(program_id: int, user: User) -> TrainingProgram:
     """A program ``user`` may change: staff any, a provider only its own (another's is a 404)."""
     program = db.session.get(P, program_id)
     if program is None or (user.role == Role.PROVIDER and program.provider_id != user.provider_id):
-        raise NotFound(f"No training program {program_id}.")
+        raise NotFound(_l("No training program %(id)s.", id=program_id))
     return program
 
 
@@ -153,7 +154,7 @@ def get_enrolment(enrolment_id: int, user: User) -> Enrolment:
     """An enrolment ``user`` may see, or NotFound."""
     enrolment = db.session.scalar(enrolments_visible_to(user).where(Enrolment.id == enrolment_id))
     if enrolment is None:
-        raise NotFound(f"No enrolment {enrolment_id}.")
+        raise NotFound(_l("No enrolment %(id)s.", id=enrolment_id))
     return enrolment
 
 
@@ -211,12 +212,12 @@ def readable_city(city_id: int | None, user: User) -> int:
     """The city whose readiness ``user`` may read: a city user its own (another is a 404)."""
     if user.role == Role.CITY:
         if city_id is not None and city_id != user.city_id:
-            raise NotFound(f"No city {city_id}.")
+            raise NotFound(_l("No city %(id)s.", id=city_id))
         return user.city_id
     if city_id is None:
-        raise ValidationFailed("Say which city.", {"city_id": ["Required."]})
+        raise ValidationFailed(_l("Say which city."), {"city_id": [_l("Required.")]})
     if db.session.get(City, city_id) is None:
-        raise NotFound(f"No city {city_id}.")
+        raise NotFound(_l("No city %(id)s.", id=city_id))
     return city_id
 
 
@@ -241,7 +242,7 @@ def get_material(material_id: int) -> Material:
     """A material (the hub is readable by every role), or NotFound."""
     material = db.session.get(Material, material_id)
     if material is None:
-        raise NotFound(f"No material {material_id}.")
+        raise NotFound(_l("No material %(id)s.", id=material_id))
     return material
 
 

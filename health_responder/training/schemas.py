@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.training.models import ATTENDANCE_STATUSES, EnrolmentStatus, ProgramMode, ProgramStatus
 
 _language = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-                            error="A language tag such as en, ko or pt-BR.")
+                            error=_l("A language tag such as en, ko or pt-BR."))
 _topic = validate.Length(min=1, max=40)
-_url = validate.URL(schemes={"http", "https"}, error="An http or https URL.")
+_url = validate.URL(schemes={"http", "https"}, error=_l("An http or https URL."))
+_capacity = validate.Range(min=1, max=100_000, error=_l("Must be between 1 and 100000."))
 
 
 def _when(**kwargs) -> fields.AwareDateTime:
@@ -25,9 +27,9 @@ class _NetworkRef(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise ValidationError("A network id or code.")
+            raise ValidationError([_l("A network id or code.")])
         if isinstance(value, str) and not 1 <= len(value.strip()) <= 20:
-            raise ValidationError("A network id or code.")
+            raise ValidationError([_l("A network id or code.")])
         return value.strip() if isinstance(value, str) else value
 
 
@@ -42,7 +44,7 @@ class ProgramUpdateSchema(StrictSchema):
     starts_at = _when()
     ends_at = _when()
     enrolment_deadline = fields.Date()
-    capacity = fields.Integer(validate=validate.Range(min=1, max=100_000, error="Must be between 1 and 100000."))
+    capacity = fields.Integer(validate=_capacity)
     networks = fields.List(_NetworkRef(), validate=validate.Length(max=50),
                            metadata={"description": "Networks (ids or codes) whose cities may enrol; empty: all."})
 
@@ -51,9 +53,9 @@ class ProgramUpdateSchema(StrictSchema):
         starts, ends, deadline = data.get("starts_at"), data.get("ends_at"), data.get("enrolment_deadline")
         errors = {}
         if starts and ends and ends <= starts:
-            errors["ends_at"] = ["Must be after starts_at."]
+            errors["ends_at"] = [_l("Must be after starts_at.")]
         if starts and deadline and deadline > starts.date():
-            errors["enrolment_deadline"] = ["Must be on or before the day the program starts."]
+            errors["enrolment_deadline"] = [_l("Must be on or before the day the program starts.")]
         if errors:
             raise ValidationError(errors)
 
@@ -67,8 +69,7 @@ class ProgramCreateSchema(ProgramUpdateSchema):
     starts_at = _when(required=True)
     ends_at = _when(required=True)
     enrolment_deadline = fields.Date(required=True)
-    capacity = fields.Integer(required=True,
-                              validate=validate.Range(min=1, max=100_000, error="Must be between 1 and 100000."))
+    capacity = fields.Integer(required=True, validate=_capacity)
     networks = fields.List(_NetworkRef(), load_default=list, validate=validate.Length(max=50))
     published = fields.Boolean(load_default=True, metadata={"description": "False keeps it a draft."})
     provider_id = fields.Integer(metadata={"description": "The provider running it (coordinators must give it)."})
@@ -145,7 +146,7 @@ class EnrolmentCreateSchema(StrictSchema):
     @validates("participant_name")
     def _not_blank(self, value: str, **_kwargs) -> None:
         if not value.strip():
-            raise ValidationError("Must not be blank.")
+            raise ValidationError([_l("Must not be blank.")])
 
 
 class EnrolmentSchema(Schema):

@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.audit import services as audit
@@ -30,7 +31,14 @@ from health_responder.auth.models import Role, User
 from health_responder.db import lock, utcnow
 from health_responder.documents import services as documents
 from health_responder.documents.models import Document
-from health_responder.errors import Conflict, Duplicate, InvalidTransition, NotFound, ValidationFailed
+from health_responder.errors import (
+    Conflict,
+    Duplicate,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    code_label,
+)
 from health_responder.extensions import db
 from health_responder.notifications import services as notifications
 from health_responder.providers.models import Provider
@@ -55,6 +63,8 @@ E = EnrolmentStatus
 PROGRAM_FIELDS = ("provider_id", "title", "topic", "description", "language", "mode", "venue", "link", "starts_at",
                   "ends_at", "enrolment_deadline", "capacity", "status")
 ENROLMENT_FIELDS = ("program_id", "city_id", "participant_name", "participant_email", "status", "waitlist_position")
+#: The words of a refused transition's message ("Cannot publish a training program that is cancelled …").
+ACTIONS = {"publish": _l("publish"), "cancel": _l("cancel"), "mark": _l("mark")}
 
 
 def _snapshot(row, names: Iterable[str]) -> dict:
@@ -73,25 +83,28 @@ def lock_program(program_id: int) -> TrainingProgram:
     program = db.session.scalar(lock(select(TrainingProgram).where(TrainingProgram.id == program_id))
                                 .execution_options(populate_existing=True))
     if program is None:
-        raise NotFound(f"No training program {program_id}.")
+        raise NotFound(_l("No training program %(id)s.", id=program_id))
     return program
 
 
 def _check_topic(code: str) -> None:
     if db.session.get(TrainingTopic, code) is None:
-        raise ValidationFailed("Unknown training topic.", {"topic": [f"No training topic {code!r}."]})
+        raise ValidationFailed(_l("Unknown training topic."),
+                               {"topic": [_l("No training topic %(code)s.", code=repr(code))]})
 
 
 def _program_provider(by: User, provider_id: int | None) -> int:
     if by.role == Role.PROVIDER:
         if provider_id is not None and provider_id != by.provider_id:
-            raise ValidationFailed("A provider runs only its own programs.",
-                                   {"provider_id": ["You can create programs only for your own provider."]})
+            raise ValidationFailed(_l("A provider runs only its own programs."),
+                                   {"provider_id": [_l("You can create programs only for your own provider.")]})
         return by.provider_id
     if provider_id is None:
-        raise ValidationFailed("Say which provider runs the program.", {"provider_id": ["Required for staff."]})
+        raise ValidationFailed(_l("Say which provider runs the program."),
+                               {"provider_id": [_l("Required for staff.")]})
     if db.session.get(Provider, provider_id) is None:
-        raise ValidationFailed("Unknown provider.", {"provider_id": [f"No provider {provider_id}."]})
+        raise ValidationFailed(_l("Unknown provider."),
+                               {"provider_id": [_l("No provider %(id)s.", id=provider_id)]})
     return provider_id
 
 
@@ -104,11 +117,11 @@ def _resolve_networks(refs: Iterable[int | str]) -> list[int]:
         else:
             found = db.session.scalar(select(Network.id).where(sa.func.lower(Network.code) == ref.lower()))
         if found is None:
-            missing.append(f"No network {ref!r}.")
+            missing.append(_l("No network %(ref)s.", ref=repr(ref)))
         else:
             ids.add(found)
     if missing:
-        raise ValidationFailed("Unknown network.", {"networks": missing})
+        raise ValidationFailed(_l("Unknown network."), {"networks": missing})
     return sorted(ids)
 
 
@@ -128,15 +141,15 @@ def _check_consistent(program: TrainingProgram) -> None:
     """Rules that span fields, checked on the values the program will have."""
     errors = {}
     if program.ends_at <= program.starts_at:
-        errors["ends_at"] = ["Must be after starts_at."]
+        errors["ends_at"] = [_l("Must be after starts_at.")]
     if program.enrolment_deadline > program.starts_at.date():
-        errors["enrolment_deadline"] = ["Must be on or before the day the program starts."]
+        errors["enrolment_deadline"] = [_l("Must be on or before the day the program starts.")]
     if program.mode == ProgramMode.ONSITE and not (program.venue or "").strip():
-        errors["venue"] = ["An onsite program needs a venue."]
+        errors["venue"] = [_l("An onsite program needs a venue.")]
     if program.capacity < program.seats_taken:
-        errors["capacity"] = [f"{program.seats_taken} seats are taken already; capacity cannot be lower."]
+        errors["capacity"] = [_l("%(n)s seats are taken already; capacity cannot be lower.", n=program.seats_taken)]
     if errors:
-        raise ValidationFailed("The program's details do not fit together.", errors)
+        raise ValidationFailed(_l("The program's details do not fit together."), errors)
 
 
 def create_program(*, by: User, published: bool = True, provider_id: int | None = None,
@@ -160,13 +173,13 @@ def create_program(*, by: User, published: bool = True, provider_id: int | None 
 
 def _require_state(program: TrainingProgram, action: str, target: str) -> None:
     if program.status not in PROGRAM_TRANSITIONS[action]:
-        raise InvalidTransition("training program", program.status, target, action=action)
+        raise InvalidTransition(_l("training program"), program.status, target, action=ACTIONS[action])
 
 
 def _check_owner(program: TrainingProgram, by: User) -> None:
     require_role(by, Role.PROVIDER, *STAFF)
     if by.role == Role.PROVIDER and program.provider_id != by.provider_id:
-        raise NotFound(f"No training program {program.id}.")
+        raise NotFound(_l("No training program %(id)s.", id=program.id))
 
 
 def update_program(*, program: TrainingProgram, by: User, **values) -> TrainingProgram:
@@ -174,8 +187,8 @@ def update_program(*, program: TrainingProgram, by: User, **values) -> TrainingP
     _check_owner(program, by)
     program = lock_program(program.id)
     if program.status not in PROGRAM_TRANSITIONS["edit"]:
-        raise Conflict(f"A {program.status} training program cannot be changed.",
-                       {"status": [f"Program is {program.status}."]})
+        raise Conflict(_l("A %(status)s training program cannot be changed.", status=code_label(program.status)),
+                       {"status": [_l("Program is %(status)s.", status=code_label(program.status))]})
     before = _snapshot(program, PROGRAM_FIELDS) | {"network_ids": _network_ids(program)}
     if "topic" in values:
         _check_topic(values["topic"])
@@ -243,14 +256,15 @@ def cancel_program(*, program: TrainingProgram, by: User) -> TrainingProgram:
 def _enrolling_city(by: User, city_id: int | None) -> City:
     if by.role == Role.CITY:
         if city_id is not None and city_id != by.city_id:
-            raise ValidationFailed("You can enrol only participants of your own city.",
-                                   {"city_id": ["You can enrol only participants of your own city."]})
+            raise ValidationFailed(_l("You can enrol only participants of your own city."),
+                                   {"city_id": [_l("You can enrol only participants of your own city.")]})
         city_id = by.city_id
     elif city_id is None:
-        raise ValidationFailed("Say which city the participant belongs to.", {"city_id": ["Required for staff."]})
+        raise ValidationFailed(_l("Say which city the participant belongs to."),
+                               {"city_id": [_l("Required for staff.")]})
     city = db.session.get(City, city_id)
     if city is None:
-        raise ValidationFailed("Unknown city.", {"city_id": [f"No city {city_id}."]})
+        raise ValidationFailed(_l("Unknown city."), {"city_id": [_l("No city %(id)s.", id=city_id)]})
     return city
 
 
@@ -283,24 +297,27 @@ def enrol(*, program: TrainingProgram, by: User, participant_name: str, particip
     city = _enrolling_city(by, city_id)
     program = lock_program(program.id)
     if program.status == ProgramStatus.CANCELLED:
-        raise Conflict(f"The program {program.title!r} is cancelled: it takes no enrolments.",
-                       {"program": ["Cancelled."]})
+        raise Conflict(_l("The program %(title)s is cancelled: it takes no enrolments.", title=repr(program.title)),
+                       {"program": [_l("Cancelled.")]})
     if program.status != ProgramStatus.PUBLISHED:
-        raise Conflict(f"The program {program.title!r} is not published yet: it takes no enrolments.",
-                       {"program": ["Not published."]})
+        raise Conflict(_l("The program %(title)s is not published yet: it takes no enrolments.",
+                          title=repr(program.title)), {"program": [_l("Not published.")]})
     if not queries.program_open_to(program.id, city.network_id):
-        raise ValidationFailed("The program is not open to this city's network.",
-                               {"city_id": [f"{city.name} is not in a network this program is open to."]})
+        raise ValidationFailed(_l("The program is not open to this city's network."),
+                               {"city_id": [_l("%(city)s is not in a network this program is open to.",
+                                               city=city.name)]})
     if _today_in(city) > program.enrolment_deadline:
-        raise Conflict(f"Enrolment closed on {program.enrolment_deadline.isoformat()} (the deadline); "
-                       "no more enrolments are taken.", {"enrolment_deadline": ["The deadline has passed."]})
+        raise Conflict(_l("Enrolment closed on %(date)s (the deadline); no more enrolments are taken.",
+                          date=program.enrolment_deadline.isoformat()),
+                       {"enrolment_deadline": [_l("The deadline has passed.")]})
     email = participant_email.strip().lower()
     existing = db.session.scalar(select(Enrolment).where(Enrolment.program_id == program.id,
                                                          Enrolment.participant_email == email,
                                                          Enrolment.status != E.CANCELLED))
     if existing is not None:
-        raise Duplicate(f"{email} is already {existing.status} in this program (enrolment {existing.id}).",
-                        {"participant_email": ["Already enrolled in this program."]})
+        raise Duplicate(_l("%(email)s is already %(status)s in this program (enrolment %(id)s).", email=email,
+                           status=code_label(existing.status), id=existing.id),
+                        {"participant_email": [_l("Already enrolled in this program.")]})
     if _take_seat(program.id):
         status, position = E.ENROLLED, None
     else:
@@ -342,12 +359,12 @@ def _fill_from_waitlist(program: TrainingProgram, *, by: User | None) -> list[En
 def _check_enrolment_actor(enrolment: Enrolment, by: User, program: TrainingProgram) -> None:
     if (by.role == Role.CITY and enrolment.city_id != by.city_id) or (
             by.role == Role.PROVIDER and program.provider_id != by.provider_id):
-        raise NotFound(f"No enrolment {enrolment.id}.")
+        raise NotFound(_l("No enrolment %(id)s.", id=enrolment.id))
 
 
 def _transition(enrolment: Enrolment, target: str, action: str) -> None:
     if enrolment.status not in ENROLMENT_TRANSITIONS[target]:
-        raise InvalidTransition("enrolment", enrolment.status, target, action=action)
+        raise InvalidTransition(_l("enrolment"), enrolment.status, target, action=ACTIONS[action])
 
 
 def cancel_enrolment(*, enrolment: Enrolment, by: User) -> Enrolment:
@@ -376,12 +393,14 @@ def mark_attendance(*, enrolment: Enrolment, by: User, status: str) -> Enrolment
     _check_enrolment_actor(enrolment, by, program)
     db.session.refresh(enrolment)
     if program.status != ProgramStatus.PUBLISHED:
-        raise Conflict(f"The program is {program.status}: attendance cannot be marked.",
-                       {"status": [f"Program is {program.status}."]})
+        raise Conflict(_l("The program is %(status)s: attendance cannot be marked.",
+                          status=code_label(program.status)),
+                       {"status": [_l("Program is %(status)s.", status=code_label(program.status))]})
     now = utcnow()
     if now < program.starts_at:
-        raise Conflict(f"The program starts on {program.starts_at:%Y-%m-%d %H:%M} UTC: attendance is marked "
-                       "once it has begun.", {"status": ["The program has not started yet."]})
+        raise Conflict(_l("The program starts on %(when)s UTC: attendance is marked once it has begun.",
+                          when=program.starts_at.strftime("%Y-%m-%d %H:%M")),
+                       {"status": [_l("The program has not started yet.")]})
     _transition(enrolment, status, "mark")
     before = _snapshot(enrolment, ENROLMENT_FIELDS)
     enrolment.status, enrolment.marked_at = status, now
@@ -423,8 +442,9 @@ def certificate(*, enrolment: Enrolment, by: User) -> tuple[Document, bytes]:
     program = db.session.get(TrainingProgram, enrolment.program_id)
     _check_enrolment_actor(enrolment, by, program)
     if enrolment.status != E.COMPLETED:
-        raise Conflict(f"Only a participant who completed the program has a certificate; this one is "
-                       f"{enrolment.status}.", {"status": [f"Is {enrolment.status}, not completed."]})
+        raise Conflict(_l("Only a participant who completed the program has a certificate; this one is %(status)s.",
+                          status=code_label(enrolment.status)),
+                       {"status": [_l("Is %(status)s, not completed.", status=code_label(enrolment.status))]})
     data = certificate_data(enrolment=enrolment)
     return documents.issue(kind="certificate", subject_type="enrolment", subject_key=str(enrolment.id), data=data,
                            build=build_certificate, event_date=data.completed_on, by=by,
@@ -438,11 +458,12 @@ def _material_provider(by: User, provider_id: int | None) -> int | None:
     require_role(by, Role.PROVIDER, *STAFF)
     if by.role == Role.PROVIDER:
         if provider_id is not None and provider_id != by.provider_id:
-            raise ValidationFailed("A provider publishes only in its own name.",
-                                   {"provider_id": ["You can publish only for your own provider."]})
+            raise ValidationFailed(_l("A provider publishes only in its own name."),
+                                   {"provider_id": [_l("You can publish only for your own provider.")]})
         return by.provider_id
     if provider_id is not None and db.session.get(Provider, provider_id) is None:
-        raise ValidationFailed("Unknown provider.", {"provider_id": [f"No provider {provider_id}."]})
+        raise ValidationFailed(_l("Unknown provider."),
+                               {"provider_id": [_l("No provider %(id)s.", id=provider_id)]})
     return provider_id
 
 
@@ -478,16 +499,17 @@ def _store_pdf(stream: BinaryIO) -> tuple[str, int, str]:
             while chunk := stream.read(64 * 1024):
                 size += len(chunk)
                 if size > MATERIAL_MAX_BYTES:
-                    raise ValidationFailed("The file is too large.",
-                                           {"file": [f"At most {MATERIAL_MAX_BYTES // (1024 * 1024)} MB."]})
+                    raise ValidationFailed(_l("The file is too large."),
+                                           {"file": [_l("At most %(mb)s MB.", mb=MATERIAL_MAX_BYTES // (1024 * 1024))]})
                 if len(head) < len(PDF_MAGIC):
                     head += chunk[:len(PDF_MAGIC) - len(head)]
                 digest.update(chunk)
                 tmp.write(chunk)
         if size == 0:
-            raise ValidationFailed("The file is empty.", {"file": ["The file is empty."]})
+            raise ValidationFailed(_l("The file is empty."), {"file": [_l("The file is empty.")]})
         if head != PDF_MAGIC:
-            raise ValidationFailed("The file is not a PDF.", {"file": ["Not a PDF document (no %PDF header)."]})
+            raise ValidationFailed(_l("The file is not a PDF."),
+                                   {"file": [_l("Not a PDF document (no %PDF header).")]})
         name = f"{digest.hexdigest()}.pdf"
         # Content-addressed: the same bytes land on the same name, so a rename can only replace equal content.
         os.replace(tmp_name, folder / name)
@@ -504,8 +526,9 @@ def create_pdf_material(*, by: User, title: str, topic: str, stream: BinaryIO, f
     provider_id = _material_provider(by, provider_id)
     _check_topic(topic)
     if content_type != "application/pdf":
-        raise ValidationFailed("Only PDF files are accepted.",
-                               {"file": [f"Content type is {content_type or 'missing'}; send application/pdf."]})
+        raise ValidationFailed(_l("Only PDF files are accepted."),
+                               {"file": [_l("Content type is %(type)s; send application/pdf.",
+                                            type=content_type or "missing")]})
     path, size, sha256 = _store_pdf(stream)
     safe_name = Path(file_name or "material.pdf").name[:200] or "material.pdf"
     return _add_material(Material(title=title, topic=topic, language=language, description=description,
@@ -517,8 +540,9 @@ def create_pdf_material(*, by: User, title: str, topic: str, stream: BinaryIO, f
 def material_file(material: Material) -> Path:
     """Where a PDF material's bytes are stored."""
     if material.kind != MaterialKind.PDF or not material.file_path:
-        raise Conflict(f"Material {material.id} is a link, not a file: {material.url}", {"kind": ["Is a link."]})
+        raise Conflict(_l("Material %(id)s is a link, not a file: %(url)s", id=material.id, url=material.url),
+                       {"kind": [_l("Is a link.")]})
     path = Path(current_app.config["REPORTS_DIR"]) / material.file_path
     if not path.is_file():
-        raise NotFound(f"The file of material {material.id} is missing from storage.")
+        raise NotFound(_l("The file of material %(id)s is missing from storage.", id=material.id))
     return path

@@ -3,7 +3,8 @@
 A page form is a Flask-WTF form (CSRF, labels, input kept on error). After WTForms has parsed the
 types, the page loads the same marshmallow schema the API loads and calls the same service; the
 messages of either (``ValidationError.messages``, ``DomainError.errors``) are put next to the field
-they name, so a person sees what an API client would read.
+they name, so a person sees what an API client would read, in the page's language (``i18n.translate``).
+They go onto the form as text: a lazy string would reach the template unescaped (its ``__html__``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from wtforms.validators import DataRequired, Length
 
 from health_responder.errors import DomainError, Forbidden, NotFound, Unauthorized
 from health_responder.extensions import db
+from health_responder.web.i18n import translate
 
 T = TypeVar("T")
 
@@ -61,8 +63,9 @@ def _field(form: FlaskForm, dotted: str) -> Field | None:
 
 
 def show_errors(form: FlaskForm, errors: dict, aliases: dict[str, str] | None = None) -> None:
-    """Put each message next to the field it names; messages of no field go above the form."""
-    for key, messages in flatten(errors).items():
+    """Put each message, in the page's language, next to the field it names; messages of no field go above."""
+    for key, found in flatten(errors).items():
+        messages = [translate(message) for message in found]
         field = _field(form, (aliases or {}).get(key, key))
         if field is None or field.name == "csrf_token":
             form.form_errors.extend(messages)
@@ -87,8 +90,9 @@ def attempt(form: FlaskForm, action: Callable[[], T], aliases: dict[str, str] | 
         raise
     except DomainError as error:
         db.session.rollback()
-        if error.message not in form.form_errors:
-            form.form_errors.insert(0, error.message)
+        message = translate(error.message)
+        if message not in form.form_errors:
+            form.form_errors.insert(0, message)
         show_errors(form, error.errors, aliases)
         return None, error.code
 

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from health_responder.auth.models import Role, User
@@ -24,7 +24,7 @@ def roles(*allowed: str) -> Callable:
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
             if allowed and current_user.role not in allowed:
-                raise Forbidden(_("Your role may not open this page."))
+                raise Forbidden(_l("Your role may not open this page."))
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = frozenset(allowed)
