@@ -140,6 +140,9 @@ def test_the_api_answers_the_same_refusals_in_english_whatever_accept_language_s
     assert missing.json["errors"]["justification"] == ["Missing data for required field."]
     assert missing.json["errors"]["lines.0.quantity"] == [
         "Must be greater than or equal to 1 and less than or equal to 1000000."]
+    unordered = w.api["city"].get("/api/v1/requests?order_by=nope", headers=korean)
+    assert unordered.status_code == 422
+    assert unordered.json["errors"]["order_by"][0].startswith("Order by one of: ")
 
 
 def test_a_schema_message_is_english_in_the_api_even_from_a_korean_session(app, world):
