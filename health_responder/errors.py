@@ -42,7 +42,7 @@ def plain(value):
     return value
 
 
-def _state_text(code: str) -> str:
+def _code_text(code: str) -> str:
     locale = get_locale()
     if locale is None or locale.language == SOURCE_LANGUAGE:
         return code
@@ -52,9 +52,8 @@ def _state_text(code: str) -> str:
 
 
 def code_label(code) -> LazyString:
-    """A code named in a message (a state, a role …): the code itself in English, what the API documents;
-    its page label in other languages."""
-    return LazyString(_state_text, str(code))
+    """A code (a state, a role …) named in a message: itself in English, as the API documents it, else its label."""
+    return LazyString(_code_text, str(code))
 
 
 class DomainError(Exception):
