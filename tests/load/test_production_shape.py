@@ -180,7 +180,10 @@ def _post_chunked(port: int, path: str, token: str, size: int) -> tuple[int, dic
             sock.sendall(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server stopped reading at the limit: its answer is what counts
-        sock.shutdown(socket.SHUT_WR)
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:  # the server has answered and closed already (ENOTCONN): its answer is still to read
+            pass
         raw = b""
         while chunk := sock.recv(65536):
             raw += chunk
