@@ -7,6 +7,7 @@ reached those runs are skipped with the reason, never silently passed.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -14,6 +15,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
+from werkzeug.security import generate_password_hash
 
 import health_responder.models  # noqa: F401
 from health_responder import create_app
@@ -62,6 +64,15 @@ def _sqlite(tmp_path_factory):
     SQLModel.metadata.create_all(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch):
+    """Tests create many users: a cheap hash instead of scrypt's ~0.15 s each (the login path is the same)."""
+    from health_responder.auth import services
+
+    monkeypatch.setattr(services, "generate_password_hash",
+                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"))
 
 
 @pytest.fixture

@@ -6,27 +6,16 @@ State is set up through the JSON API (the same services), and the pages are what
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from health_responder.extensions import db
 from tests.conftest import csrf_token, page_login
 
 JUSTIFICATION = "Our district hospital lost its oxygen supply after the flood."
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch):
-    """Page tests log many users in: a cheap hash keeps them fast (the login path is the same)."""
-    from health_responder.auth import services
-
-    monkeypatch.setattr(services, "generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"))
 
 
 def future(days: int = 60) -> date:
