@@ -14,7 +14,7 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from tests.pages.conftest import _fast_password_hashing, flashes, make_lot, text, world  # noqa: F401
+from tests.pages.conftest import flashes, make_lot, text, world  # noqa: F401
 from tests.training.conftest import program_body
 
 START = (datetime.now(UTC) + timedelta(days=20)).replace(hour=9, minute=0, second=0, microsecond=0)
