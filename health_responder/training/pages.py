@@ -482,6 +482,15 @@ def materials():
     return _materials_page()
 
 
+def _material_added(form: LinkMaterialForm | PdfMaterialForm, run, form_name: str):
+    """Run the add, then back to the hub on the material's topic; or the hub again with ``form_name`` refused."""
+    material, status = attempt(form, run)
+    if material is None:
+        return _materials_page(status, **{form_name: form})
+    flash(_("%(title)s is in the knowledge hub.", title=material.title), "success")
+    return redirect(url_for(".materials", topic=material.topic))
+
+
 @bp.post("/training/materials/links")
 @roles(*EDITORS)
 def add_link_material():
@@ -497,11 +506,7 @@ def add_link_material():
         db.session.commit()
         return material
 
-    material, status = attempt(form, run)
-    if material is None:
-        return _materials_page(status, link_form=form)
-    flash(_("%(title)s is in the knowledge hub.", title=material.title), "success")
-    return redirect(url_for(".materials", topic=material.topic))
+    return _material_added(form, run, "link_form")
 
 
 @bp.post("/training/materials/pdfs")
@@ -525,11 +530,7 @@ def upload_material():
         db.session.commit()
         return material
 
-    material, status = attempt(form, run)
-    if material is None:
-        return _materials_page(status, pdf_form=form)
-    flash(_("%(title)s is in the knowledge hub.", title=material.title), "success")
-    return redirect(url_for(".materials", topic=material.topic))
+    return _material_added(form, run, "pdf_form")
 
 
 @bp.get("/training/materials/<int:material_id>/file")
