@@ -62,19 +62,32 @@ def build(path: Path, lines: int, seed: int = 7) -> None:
     today = date.today()
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode=WAL")
-    con.executemany("INSERT INTO network (id, code, name, created_at) VALUES (?, ?, ?, ?)",
-                    [(i, f"N{i}", f"Network {i}", now) for i in range(1, NETWORKS + 1)])
-    con.executemany("INSERT INTO city (id, name, country, network_id, timezone, created_at) VALUES (?, ?, 'KR', ?, 'UTC', ?)",
-                    [(i, f"City {i}", 1 + i % NETWORKS, now) for i in range(1, CITIES + 1)])
-    con.executemany("INSERT INTO provider (id, name, country, kind, created_at) VALUES (?, ?, 'KR', 'ngo', ?)",
-                    [(i, f"Provider {i}", now) for i in range(1, PROVIDERS + 1)])
-    con.executemany("INSERT INTO provider_network (provider_id, network_id) VALUES (?, ?)",
-                    [(i, 1 + i % NETWORKS) for i in range(1, PROVIDERS + 1)])
-    con.executemany("INSERT INTO stock_location (id, provider_id, name, country, active, created_at) "
-                    "VALUES (?, ?, ?, 'KR', 1, ?)", [(i, i, f"WH {i}", now) for i in range(1, PROVIDERS + 1)])
-    con.executemany("INSERT INTO item (id, code, name, category, unit, requires_cold_chain, active, created_at) "
-                    "VALUES (?, ?, ?, 'respiratory', 'each', 0, 1, ?)",
-                    [(i, f"ITEM-{i}", f"Item {i}", now) for i in range(1, ITEMS + 1)])
+    con.executemany(
+        "INSERT INTO network (id, code, name, created_at) VALUES (?, ?, ?, ?)",
+        [(i, f"N{i}", f"Network {i}", now) for i in range(1, NETWORKS + 1)],
+    )
+    con.executemany(
+        "INSERT INTO city (id, name, country, network_id, timezone, created_at) VALUES (?, ?, 'KR', ?, 'UTC', ?)",
+        [(i, f"City {i}", 1 + i % NETWORKS, now) for i in range(1, CITIES + 1)],
+    )
+    con.executemany(
+        "INSERT INTO provider (id, name, country, kind, created_at) VALUES (?, ?, 'KR', 'ngo', ?)",
+        [(i, f"Provider {i}", now) for i in range(1, PROVIDERS + 1)],
+    )
+    con.executemany(
+        "INSERT INTO provider_network (provider_id, network_id) VALUES (?, ?)",
+        [(i, 1 + i % NETWORKS) for i in range(1, PROVIDERS + 1)],
+    )
+    con.executemany(
+        "INSERT INTO stock_location (id, provider_id, name, country, active, created_at) "
+        "VALUES (?, ?, ?, 'KR', 1, ?)",
+        [(i, i, f"WH {i}", now) for i in range(1, PROVIDERS + 1)],
+    )
+    con.executemany(
+        "INSERT INTO item (id, code, name, category, unit, requires_cold_chain, active, created_at) "
+        "VALUES (?, ?, ?, 'respiratory', 'each', 0, 1, ?)",
+        [(i, f"ITEM-{i}", f"Item {i}", now) for i in range(1, ITEMS + 1)],
+    )
     lots, movements = [], []
     for lot in range(1, LOTS + 1):
         provider = rng.randint(1, PROVIDERS)
@@ -82,16 +95,32 @@ def build(path: Path, lines: int, seed: int = 7) -> None:
         expires = None if lot % 7 == 0 else (today + timedelta(days=rng.randint(10, 720))).isoformat()
         lots.append((lot, provider, provider, 1 + lot % ITEMS, f"L-{lot}", expires, quantity, now))
         movements.append((lot, quantity, now))
-    con.executemany("INSERT INTO stock_lot (id, provider_id, location_id, item_id, lot_code, expires_on, status, "
-                    "on_hand, reserved, created_at) VALUES (?, ?, ?, ?, ?, ?, 'available', ?, 0, ?)", lots)
-    con.executemany("INSERT INTO stock_movement (lot_id, kind, delta_on_hand, delta_reserved, actor_label, created_at) "
-                    "VALUES (?, 'receipt', ?, 0, 'bench', ?)", movements)
+    con.executemany(
+        "INSERT INTO stock_lot (id, provider_id, location_id, item_id, lot_code, expires_on, status, "
+        "on_hand, reserved, created_at) VALUES (?, ?, ?, ?, ?, ?, 'available', ?, 0, ?)",
+        lots,
+    )
+    con.executemany(
+        "INSERT INTO stock_movement (lot_id, kind, delta_on_hand, delta_reserved, actor_label, created_at) "
+        "VALUES (?, 'receipt', ?, 0, 'bench', ?)",
+        movements,
+    )
     requests = lines // 2
     batch_r, batch_l = [], []
     for rid in range(1, requests + 1):
         priority = rng.choice(PRIORITIES)
-        batch_r.append((rid, f"REQ-{rid:07d}", 1 + rid % CITIES, priority, PRIORITIES.index(priority),
-                        (today + timedelta(days=rng.randint(3, 365))).isoformat(), now, now))
+        batch_r.append(
+            (
+                rid,
+                f"REQ-{rid:07d}",
+                1 + rid % CITIES,
+                priority,
+                PRIORITIES.index(priority),
+                (today + timedelta(days=rng.randint(3, 365))).isoformat(),
+                now,
+                now,
+            )
+        )
         for item in rng.sample(range(1, ITEMS + 1), 2):
             batch_l.append((rid, item, rng.randint(1, 12)))
         if len(batch_r) >= 50_000:
@@ -102,10 +131,16 @@ def build(path: Path, lines: int, seed: int = 7) -> None:
 
 
 def _flush(con, batch_r: list, batch_l: list) -> None:
-    con.executemany("INSERT INTO assistance_request (id, reference, city_id, status, priority, priority_rank, needed_by, "
-                    "justification, submitted_at, created_at) VALUES (?, ?, ?, 'approved', ?, ?, ?, '', ?, ?)", batch_r)
-    con.executemany("INSERT INTO request_line (request_id, item_id, quantity, quantity_allocated, quantity_dispatched, "
-                    "quantity_received, quantity_rejected) VALUES (?, ?, ?, 0, 0, 0, 0)", batch_l)
+    con.executemany(
+        "INSERT INTO assistance_request (id, reference, city_id, status, priority, priority_rank, needed_by, "
+        "justification, submitted_at, created_at) VALUES (?, ?, ?, 'approved', ?, ?, ?, '', ?, ?)",
+        batch_r,
+    )
+    con.executemany(
+        "INSERT INTO request_line (request_id, item_id, quantity, quantity_allocated, quantity_dispatched, "
+        "quantity_received, quantity_rejected) VALUES (?, ?, ?, 0, 0, 0, 0)",
+        batch_l,
+    )
     batch_r.clear()
     batch_l.clear()
 
@@ -124,13 +159,20 @@ def io_floor(path: Path, allocations: int, rationale_length: int) -> float:
     ).fetchall()
     now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
     lot_of_item = dict(con.execute("SELECT item_id, min(id) FROM stock_lot GROUP BY item_id").fetchall())
-    rationale = ("Rationale of the same average length as the check's: priority, lot, FEFO, expiry, provider. "
-                 * (1 + rationale_length // 80))[:rationale_length]
-    out = [(request_id, line_id, lot_of_item.get(item_id, 1), 1, max(1, quantity), "reserved", rationale, now)
-           for line_id, request_id, item_id, quantity in rows[:allocations]]
+    rationale = (
+        "Rationale of the same average length as the check's: priority, lot, FEFO, expiry, provider. "
+        * (1 + rationale_length // 80)
+    )[:rationale_length]
+    out = [
+        (request_id, line_id, lot_of_item.get(item_id, 1), 1, max(1, quantity), "reserved", rationale, now)
+        for line_id, request_id, item_id, quantity in rows[:allocations]
+    ]
     con.execute("BEGIN IMMEDIATE")
-    con.executemany("INSERT INTO allocation (request_id, line_id, lot_id, provider_id, quantity, status, rationale, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out)
+    con.executemany(
+        "INSERT INTO allocation (request_id, line_id, lot_id, provider_id, quantity, status, rationale, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        out,
+    )
     con.execute("COMMIT")
     con.close()
     return time.perf_counter() - started
@@ -146,8 +188,16 @@ def _copy(source: Path, target: Path) -> Path:
 
 def run_check(path: Path, workdir: Path) -> tuple[float, dict, int]:
     """auto_allocate on ``path`` as the scheduler runs it: (seconds, counts, average rationale length)."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{path}",
-                      "REPORTS_DIR": str(workdir / "reports"), "LOG_JSON": False, "JOB_LEASE_SECONDS": 3600})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": f"sqlite:///{path}",
+            "REPORTS_DIR": str(workdir / "reports"),
+            "LOG_JSON": False,
+            "JOB_LEASE_SECONDS": 3600,
+        }
+    )
     from health_responder.extensions import db
 
     with app.app_context():
@@ -179,17 +229,31 @@ def measure(lines: int, workdir: Path, rounds: int) -> dict:
             checks.append(seconds)
             floors.append(io_floor(floor_file, counts["allocations"], length))
     base.unlink()
-    return {"lines": lines, "seconds": min(checks), "floor": min(floors), "allocations": counts["allocations"],
-            "transactions": counts["transactions"], "requests_served": counts["requests_served"], "built": built,
-            "rounds": len(checks), "paired": statistics.median(c / f for c, f in zip(checks, floors, strict=True)),
-            "ratios": [c / f for c, f in zip(checks, floors, strict=True)]}
+    return {
+        "lines": lines,
+        "seconds": min(checks),
+        "floor": min(floors),
+        "allocations": counts["allocations"],
+        "transactions": counts["transactions"],
+        "requests_served": counts["requests_served"],
+        "built": built,
+        "rounds": len(checks),
+        "paired": statistics.median(c / f for c, f in zip(checks, floors, strict=True)),
+        "ratios": [c / f for c, f in zip(checks, floors, strict=True)],
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10k and 100k only, 3 rounds (bench/run_all.py --quick)")
-    parser.add_argument("--rounds", type=int, default=None,
-                        help="rounds per size (default 7 up to 100k and 3 for 1M; 3 with --quick)")
+    parser.add_argument(
+        "--quick", action="store_true", help="10k and 100k only, 3 rounds (bench/run_all.py --quick)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="rounds per size (default 7 up to 100k and 3 for 1M; 3 with --quick)",
+    )
     args = parser.parse_args()
     sizes = [10_000, 100_000] + ([] if args.quick else [1_000_000])
     results = []
@@ -198,27 +262,34 @@ def main() -> int:
             rounds = max(1, args.rounds) if args.rounds else 3 if args.quick or n >= 1_000_000 else 7
             result = measure(n, Path(tmp), rounds)
             results.append(result)
-            print(f"{n:>9,} lines: {result['seconds']:8.2f} s  {n / result['seconds']:>10,.0f} lines/s  "
-                  f"{result['allocations']:>6,} allocations for {result['requests_served']:>6,} requests in "
-                  f"{result['transactions']:>5,} transactions  I/O floor {result['floor']:6.2f} s  "
-                  f"ratio {result['paired']:5.2f}x median of {result['rounds']} rounds "
-                  f"({' '.join(f'{r:.2f}' for r in sorted(result['ratios']))}), best rounds "
-                  f"{result['seconds'] / result['floor']:.2f}x; built in {result['built']:.1f} s", flush=True)
+            print(
+                f"{n:>9,} lines: {result['seconds']:8.2f} s  {n / result['seconds']:>10,.0f} lines/s  "
+                f"{result['allocations']:>6,} allocations for {result['requests_served']:>6,} requests in "
+                f"{result['transactions']:>5,} transactions  I/O floor {result['floor']:6.2f} s  "
+                f"ratio {result['paired']:5.2f}x median of {result['rounds']} rounds "
+                f"({' '.join(f'{r:.2f}' for r in sorted(result['ratios']))}), best rounds "
+                f"{result['seconds'] / result['floor']:.2f}x; built in {result['built']:.1f} s",
+                flush=True,
+            )
     verdicts = []
     for before, after in zip(results, results[1:], strict=False):
         growth = after["seconds"] / before["seconds"]
         nlogn = (after["lines"] * math.log(after["lines"])) / (before["lines"] * math.log(before["lines"]))
         verdict = "PASS" if growth <= nlogn else "FAIL"
         verdicts.append(verdict)
-        print(f"RESULT growth {_short(before['lines'])}->{_short(after['lines'])} vs n log n | x{growth:.2f} | "
-              f"<= x{nlogn:.2f} | {verdict}")
+        print(
+            f"RESULT growth {_short(before['lines'])}->{_short(after['lines'])} vs n log n | x{growth:.2f} | "
+            f"<= x{nlogn:.2f} | {verdict}"
+        )
     hundred = next(r for r in results if r["lines"] == 100_000)
     ratio = hundred["paired"]
     verdict = "PASS" if ratio <= 3 else "FAIL"
     verdicts.append(verdict)
-    print(f"RESULT auto_allocate 100k lines vs I/O floor | {ratio:.1f}x median of {hundred['rounds']} paired rounds "
-          f"(best rounds {hundred['seconds']:.2f} s vs {hundred['floor']:.2f} s: "
-          f"{hundred['seconds'] / hundred['floor']:.1f}x) | <= 3x | {verdict}")
+    print(
+        f"RESULT auto_allocate 100k lines vs I/O floor | {ratio:.1f}x median of {hundred['rounds']} paired rounds "
+        f"(best rounds {hundred['seconds']:.2f} s vs {hundred['floor']:.2f} s: "
+        f"{hundred['seconds'] / hundred['floor']:.1f}x) | <= 3x | {verdict}"
+    )
     return 0 if all(v == "PASS" for v in verdicts) else 1
 
 

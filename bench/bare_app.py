@@ -18,7 +18,9 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from flask import Flask, Response, request
 
-engine = sa.create_engine(os.environ["DATABASE_URL"], connect_args={"check_same_thread": False, "timeout": 30})
+engine = sa.create_engine(
+    os.environ["DATABASE_URL"], connect_args={"check_same_thread": False, "timeout": 30}
+)
 
 
 @sa.event.listens_for(engine, "connect")
@@ -32,22 +34,29 @@ def _pragmas(dbapi_connection, _record):
 
 meta = sa.MetaData()
 meta.reflect(engine, only=["api_token", "user", "assistance_request", "request_line", "item", "audit_event"])
-T, U, R, L, ITEM, A = (meta.tables[n] for n in ("api_token", "user", "assistance_request", "request_line", "item",
-                                             "audit_event"))
+T, U, R, L, ITEM, A = (
+    meta.tables[n] for n in ("api_token", "user", "assistance_request", "request_line", "item", "audit_event")
+)
 app = Flask(__name__)
 
 
 def _json(data, status=200) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False, separators=(",", ":")), status=status,
-                    mimetype="application/json")
+    return Response(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        mimetype="application/json",
+    )
 
 
 def _user(conn):
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return None
-    row = conn.execute(sa.select(T.c.user_id, T.c.revoked_at).where(
-        T.c.token_hash == hashlib.sha256(token.encode()).hexdigest())).first()
+    row = conn.execute(
+        sa.select(T.c.user_id, T.c.revoked_at).where(
+            T.c.token_hash == hashlib.sha256(token.encode()).hexdigest()
+        )
+    ).first()
     if row is None or row.revoked_at is not None:
         return None
     return conn.execute(sa.select(U).where(U.c.id == row.user_id, U.c.active.is_(True))).first()
@@ -65,20 +74,43 @@ def _views(conn, rows) -> list[dict]:
     lines: dict[int, list] = {r.id: [] for r in rows}
     if rows:
         for line in conn.execute(sa.select(L).where(L.c.request_id.in_(list(lines))).order_by(L.c.id)):
-            lines[line.request_id].append({
-                "id": line.id, "item_id": line.item_id, "quantity": line.quantity,
-                "quantity_allocated": line.quantity_allocated, "quantity_dispatched": line.quantity_dispatched,
-                "quantity_received": line.quantity_received, "quantity_rejected": line.quantity_rejected,
-                "quantity_unfilled": line.quantity - line.quantity_allocated})
+            lines[line.request_id].append(
+                {
+                    "id": line.id,
+                    "item_id": line.item_id,
+                    "quantity": line.quantity,
+                    "quantity_allocated": line.quantity_allocated,
+                    "quantity_dispatched": line.quantity_dispatched,
+                    "quantity_received": line.quantity_received,
+                    "quantity_rejected": line.quantity_rejected,
+                    "quantity_unfilled": line.quantity - line.quantity_allocated,
+                }
+            )
     # The same fields as the project's answer, so that both serialise the same document.
-    return [{"id": r.id, "reference": r.reference, "city_id": r.city_id, "status": r.status, "priority": r.priority,
-             "needed_by": _iso(r.needed_by), "justification": r.justification,
-             "delivery_contact": r.delivery_contact, "created_by_id": r.created_by_id,
-             "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at),
-             "submitted_at": _iso(r.submitted_at), "approved_at": _iso(r.approved_at),
-             "rejected_reason": r.rejected_reason, "cancelled_at": _iso(r.cancelled_at),
-             "delivered_at": _iso(r.delivered_at), "closed_at": _iso(r.closed_at), "close_note": r.close_note,
-             "lines": lines[r.id]} for r in rows]
+    return [
+        {
+            "id": r.id,
+            "reference": r.reference,
+            "city_id": r.city_id,
+            "status": r.status,
+            "priority": r.priority,
+            "needed_by": _iso(r.needed_by),
+            "justification": r.justification,
+            "delivery_contact": r.delivery_contact,
+            "created_by_id": r.created_by_id,
+            "created_at": _iso(r.created_at),
+            "updated_at": _iso(r.updated_at),
+            "submitted_at": _iso(r.submitted_at),
+            "approved_at": _iso(r.approved_at),
+            "rejected_reason": r.rejected_reason,
+            "cancelled_at": _iso(r.cancelled_at),
+            "delivered_at": _iso(r.delivered_at),
+            "closed_at": _iso(r.closed_at),
+            "close_note": r.close_note,
+            "lines": lines[r.id],
+        }
+        for r in rows
+    ]
 
 
 @app.get("/api/v1/requests")
@@ -96,10 +128,13 @@ def list_requests():
         if request.args.get("priority"):
             where.append(R.c.priority == request.args["priority"])
         total = conn.scalar(sa.select(sa.func.count()).select_from(R).where(*where))
-        rows = conn.execute(sa.select(R).where(*where).order_by(R.c.id).limit(size).offset((page - 1) * size)).all()
+        rows = conn.execute(
+            sa.select(R).where(*where).order_by(R.c.id).limit(size).offset((page - 1) * size)
+        ).all()
         items = _views(conn, rows)
-    return _json({"items": items, "page": page, "page_size": size, "total": total,
-                  "pages": (total + size - 1) // size})
+    return _json(
+        {"items": items, "page": page, "page_size": size, "total": total, "pages": (total + size - 1) // size}
+    )
 
 
 @app.post("/api/v1/requests")
@@ -119,18 +154,48 @@ def create_request():
                 return _json({"code": 422}, 422)
             needed_by = date.fromisoformat(body["needed_by"])
             now = datetime.now(UTC).replace(tzinfo=None)
-            rid = conn.execute(sa.insert(R).values(
-                city_id=user.city_id, status="draft", priority=body["priority"], priority_rank=2, needed_by=needed_by,
-                justification=body["justification"], delivery_contact=body.get("delivery_contact"),
-                created_by_id=user.id, created_at=now, updated_at=now)).inserted_primary_key[0]
+            rid = conn.execute(
+                sa.insert(R).values(
+                    city_id=user.city_id,
+                    status="draft",
+                    priority=body["priority"],
+                    priority_rank=2,
+                    needed_by=needed_by,
+                    justification=body["justification"],
+                    delivery_contact=body.get("delivery_contact"),
+                    created_by_id=user.id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).inserted_primary_key[0]
             reference = f"REQ-{now.year}-{rid:06d}"
             conn.execute(sa.update(R).where(R.c.id == rid).values(reference=reference))
-            conn.execute(sa.insert(L), [{"request_id": rid, "item_id": x["item_id"], "quantity": x["quantity"],
-                                         "quantity_allocated": 0, "quantity_dispatched": 0, "quantity_received": 0,
-                                         "quantity_rejected": 0} for x in lines])
-            conn.execute(sa.insert(A).values(actor_id=user.id, actor_label=f"user:{user.email}",
-                                             action="request.create", subject_type="assistance_request",
-                                             subject_id=rid, after=body, at=now))
+            conn.execute(
+                sa.insert(L),
+                [
+                    {
+                        "request_id": rid,
+                        "item_id": x["item_id"],
+                        "quantity": x["quantity"],
+                        "quantity_allocated": 0,
+                        "quantity_dispatched": 0,
+                        "quantity_received": 0,
+                        "quantity_rejected": 0,
+                    }
+                    for x in lines
+                ],
+            )
+            conn.execute(
+                sa.insert(A).values(
+                    actor_id=user.id,
+                    actor_label=f"user:{user.email}",
+                    action="request.create",
+                    subject_type="assistance_request",
+                    subject_id=rid,
+                    after=body,
+                    at=now,
+                )
+            )
             row = conn.execute(sa.select(R).where(R.c.id == rid)).first()
             item = _views(conn, [row])[0]
             conn.commit()

@@ -259,9 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="200 and 2,000 lines instead of 1,000 and 10,000"
     )
-    parser.add_argument(
-        "--repeat", type=int, default=5, help="rounds of report and bare (default 5)"
-    )
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of report and bare (default 5)")
     parser.add_argument("--worker", nargs=3, metavar=("KIND", "LINES", "REPEAT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -285,14 +283,20 @@ def main(argv: list[str] | None = None) -> int:
                 weasy_runs.append((measure("weasy", n, 1), runs["report"][-1]))
         for kind, measured in runs.items():
             done = [r for r in measured if r is not None]
-            results[kind, n] = None if len(done) < len(measured) else {
-                **min(done, key=lambda r: r["seconds"]), "peak_mb": max(r["peak_mb"] for r in done)}
+            results[kind, n] = (
+                None
+                if len(done) < len(measured)
+                else {**min(done, key=lambda r: r["seconds"]), "peak_mb": max(r["peak_mb"] for r in done)}
+            )
         if results["report", n] and results["bare", n]:
-            overhead[n] = statistics.median(r["seconds"] / b["seconds"] for r, b in zip(runs["report"], runs["bare"],
-                                                                                       strict=True))
+            overhead[n] = statistics.median(
+                r["seconds"] / b["seconds"] for r, b in zip(runs["report"], runs["bare"], strict=True)
+            )
         if weasy_runs:
             done = [w for w, _r in weasy_runs if w is not None]
-            results["weasy", n] = min(done, key=lambda r: r["seconds"]) if len(done) == len(weasy_runs) else None
+            results["weasy", n] = (
+                min(done, key=lambda r: r["seconds"]) if len(done) == len(weasy_runs) else None
+            )
             if results["weasy", n] and results["report", n]:
                 speedup[n] = statistics.median(w["seconds"] / r["seconds"] for w, r in weasy_runs)
 
@@ -315,18 +319,28 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{kind:<8} {n:>7,} {'failed':>8}")
                 continue
             bare, weasy = results.get(("bare", n)), results.get(("weasy", n))
-            vs_bare = ("1.00x" if kind == "bare" else f"{overhead[n]:.2f}x" if n in overhead and kind == "report"
-                       else f"{r['seconds'] / bare['seconds']:.2f}x" if bare else "-")
-            vs_weasy = ("-" if kind == "weasy" or not weasy else f"{speedup[n]:.1f}x" if kind == "report" and n in speedup
-                        else f"{weasy['seconds'] / r['seconds']:.1f}x")
+            vs_bare = (
+                "1.00x"
+                if kind == "bare"
+                else f"{overhead[n]:.2f}x"
+                if n in overhead and kind == "report"
+                else f"{r['seconds'] / bare['seconds']:.2f}x"
+                if bare
+                else "-"
+            )
+            vs_weasy = (
+                "-"
+                if kind == "weasy" or not weasy
+                else f"{speedup[n]:.1f}x"
+                if kind == "report" and n in speedup
+                else f"{weasy['seconds'] / r['seconds']:.1f}x"
+            )
             print(
                 f"{kind:<8} {n:>7,} {r['seconds']:>8.2f} {r['wall']:>7.2f} {r['pages']:>6} "
                 f"{r['pages'] / r['seconds']:>8.1f} "
                 f"{r['peak_mb']:>8.1f} {vs_bare:>8} {vs_weasy:>9}"
             )
-    print(
-        "seconds: CPU time of the build, best round (the machine may be shared; wall s is the wall clock);"
-    )
+    print("seconds: CPU time of the build, best round (the machine may be shared; wall s is the wall clock);")
     print(
         "vs bare: median of the rounds' report/bare; vs weasy: median of the rounds' weasy/report (3 rounds at "
         f"{small:,} lines, 1 at {large:,}); peak MB: ru_maxrss"

@@ -62,7 +62,7 @@ def main() -> int:
         outputs.append((name, text, elapsed))
         for line in done.stdout.splitlines():
             if line.startswith("RESULT "):
-                cells = [c.strip() for c in line[len("RESULT "):].split("|")]
+                cells = [c.strip() for c in line[len("RESULT ") :].split("|")]
                 results.append([name] + (cells + ["", "", "", ""])[:4])
         if done.returncode:
             results.append([name, "exit status", str(done.returncode), "0", "FAIL"])
@@ -70,7 +70,8 @@ def main() -> int:
         "# Benchmarks",
         "",
         f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}; `make bench`"
-        + (" (quick sizes)" if args.quick else "") + ".",
+        + (" (quick sizes)" if args.quick else "")
+        + ".",
         "Each ratio compares two things measured side by side in the same run, so a busy machine shifts both.",
         "",
         "| benchmark | measure | result | target | verdict |",

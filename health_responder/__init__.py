@@ -57,8 +57,12 @@ def _ensure_instance_config(instance: Path) -> None:
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-                 "message": record.getMessage()}
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         for key in ("request_id", "method", "path", "status", "duration_ms", "user_id"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
@@ -104,8 +108,11 @@ def _register_request_hooks(app: Flask) -> None:
         # A body without Content-Length (chunked) is cut at MAX_CONTENT_LENGTH by werkzeug when read
         # whole, silently: the JSON then looks broken (400). Read it here and one byte more, which past
         # the limit raises 413, as a body with a length gets.
-        if request.max_content_length is not None and request.content_length is None \
-                and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        if (
+            request.max_content_length is not None
+            and request.content_length is None
+            and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        ):
             request.get_data(cache=True)
             request.stream.read(1)
 
@@ -123,10 +130,17 @@ def _register_request_hooks(app: Flask) -> None:
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         access.info(
-            "%s %s %s", request.method, request.path, response.status_code,
-            extra={"request_id": g.get("request_id"), "method": request.method, "path": request.path,
-                   "status": response.status_code,
-                   "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)},
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
+            },
         )
         return response
 

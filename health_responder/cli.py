@@ -86,7 +86,9 @@ def _tenant_ids(city: str | None, provider: str | None) -> tuple[int | None, int
 @click.option("--name", default="", help="Display name.")
 @click.option("--city", default=None, help="City name, for a city user.")
 @click.option("--provider", default=None, help="Provider name, for a provider user.")
-def users_create(email: str, role: str, password: str, name: str, city: str | None, provider: str | None) -> None:
+def users_create(
+    email: str, role: str, password: str, name: str, city: str | None, provider: str | None
+) -> None:
     """Create a user."""
     from health_responder.auth import services
     from health_responder.errors import DomainError
@@ -94,8 +96,9 @@ def users_create(email: str, role: str, password: str, name: str, city: str | No
     with db.write_session():
         city_id, provider_id = _tenant_ids(city, provider)
         try:
-            user = services.create_user(email=email, password=password, role=role, name=name,
-                                        city_id=city_id, provider_id=provider_id)
+            user = services.create_user(
+                email=email, password=password, role=role, name=name, city_id=city_id, provider_id=provider_id
+            )
         except DomainError as error:
             details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in error.errors.items())
             raise click.ClickException(f"{error.message} {details}".strip()) from error

@@ -133,7 +133,12 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
     environ = os.environ if environ is None else environ
     found: dict = {}
     for key, raw in environ.items():
-        if not key.startswith("FLASK_") or key in {"FLASK_APP", "FLASK_DEBUG", "FLASK_RUN_PORT", "FLASK_RUN_HOST"}:
+        if not key.startswith("FLASK_") or key in {
+            "FLASK_APP",
+            "FLASK_DEBUG",
+            "FLASK_RUN_PORT",
+            "FLASK_RUN_HOST",
+        }:
             continue
         try:
             found[key.removeprefix("FLASK_")] = json.loads(raw)

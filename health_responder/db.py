@@ -85,7 +85,9 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         defer, info = _defer_checkpoints.get(), connection.connection.info
-        if info.get("defer_checkpoints", False) is not defer:  # the pragma is the connection's: set it on change
+        if (
+            info.get("defer_checkpoints", False) is not defer
+        ):  # the pragma is the connection's: set it on change
             pages = 0 if defer else WAL_AUTOCHECKPOINT_PAGES
             connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={pages}")
             info["defer_checkpoints"] = defer

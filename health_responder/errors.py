@@ -105,10 +105,22 @@ class InvalidTransition(Conflict):
     def __init__(self, thing: Message, current: str, target: str, action: Message | None = None) -> None:
         verb = action or code_label(target)
         super().__init__(
-            _l("Cannot %(verb)s a %(thing)s that is %(current)s (the %(thing)s would become %(target)s).",
-               verb=verb, thing=thing, current=code_label(current), target=code_label(target)),
-            errors={"status": [_l("%(current)s -> %(target)s is not allowed",
-                                  current=code_label(current), target=code_label(target))]},
+            _l(
+                "Cannot %(verb)s a %(thing)s that is %(current)s (the %(thing)s would become %(target)s).",
+                verb=verb,
+                thing=thing,
+                current=code_label(current),
+                target=code_label(target),
+            ),
+            errors={
+                "status": [
+                    _l(
+                        "%(current)s -> %(target)s is not allowed",
+                        current=code_label(current),
+                        target=code_label(target),
+                    )
+                ]
+            },
         )
         self.current = current
         self.target = target
@@ -134,11 +146,17 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz" or request.is_json
 
 
-def envelope(code: int, message: Message, errors: dict | None = None, headers: dict | None = None) -> Response:
+def envelope(
+    code: int, message: Message, errors: dict | None = None, headers: dict | None = None
+) -> Response:
     """The JSON error body every API error shares, always in English (the API's one language)."""
     with force_locale(SOURCE_LANGUAGE):
-        body = {"code": code, "status": HTTPStatus(code).phrase, "message": plain(message),
-                "errors": plain(errors or {})}
+        body = {
+            "code": code,
+            "status": HTTPStatus(code).phrase,
+            "message": plain(message),
+            "errors": plain(errors or {}),
+        }
     response = jsonify(body)
     response.status_code = code
     for key, value in (headers or {}).items():
@@ -148,8 +166,13 @@ def envelope(code: int, message: Message, errors: dict | None = None, headers: d
 
 def _page(code: int, message: Message, errors: dict | None = None) -> tuple[str, int]:
     # Text, not lazy strings: a lazy string's __html__ would skip the escaping of the names it quotes.
-    return render_template("error.html", code=code, status=HTTPStatus(code).phrase, message=plain(message),
-                           errors=plain(errors or {})), code
+    return render_template(
+        "error.html",
+        code=code,
+        status=HTTPStatus(code).phrase,
+        message=plain(message),
+        errors=plain(errors or {}),
+    ), code
 
 
 def _respond(code: int, message: Message, errors: dict | None = None, headers: dict | None = None):
@@ -227,8 +250,11 @@ def handle_out_of_range(error: Exception):
     from health_responder.extensions import db
 
     db.session.rollback()
-    return _respond(422, _l("A value is out of range (too large, too long or malformed for its field)."),
-                    {"value": [_l("Out of range.")]})
+    return _respond(
+        422,
+        _l("A value is out of range (too large, too long or malformed for its field)."),
+        {"value": [_l("Out of range.")]},
+    )
 
 
 def handle_operational_error(error: OperationalError):
@@ -237,7 +263,9 @@ def handle_operational_error(error: OperationalError):
 
     db.session.rollback()
     log.exception("database operational error")
-    return _respond(503, _l("The database is busy; nothing was changed. Please retry."), headers={"Retry-After": "1"})
+    return _respond(
+        503, _l("The database is busy; nothing was changed. Please retry."), headers={"Retry-After": "1"}
+    )
 
 
 def handle_unexpected(error: Exception):

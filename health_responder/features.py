@@ -8,10 +8,26 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-API = ["stock.api", "health_requests.api", "dispatch.api", "checks.api", "notifications.api", "documents.api",
-       "reports.api", "training.api", "portal.api"]
-PAGES = ["health_requests.pages", "stock.pages", "dispatch.pages", "training.pages", "checks.pages",
-         "portal.pages", "documents.pages"]
+API = [
+    "stock.api",
+    "health_requests.api",
+    "dispatch.api",
+    "checks.api",
+    "notifications.api",
+    "documents.api",
+    "reports.api",
+    "training.api",
+    "portal.api",
+]
+PAGES = [
+    "health_requests.pages",
+    "stock.pages",
+    "dispatch.pages",
+    "training.pages",
+    "checks.pages",
+    "portal.pages",
+    "documents.pages",
+]
 CLI = ["stock.cli", "reports.cli", "scheduler"]
 SEED = ["stock.seed", "health_requests.seed", "training.seed"]
 

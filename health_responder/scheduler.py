@@ -98,8 +98,11 @@ def get_job(name: str) -> Job:
 def schedules() -> dict[str, int]:
     """Seconds between ticks of each scheduled check (JOB_SCHEDULES; a check absent there runs on demand only)."""
     known = jobs()
-    return {name: int(seconds) for name, seconds in current_app.config["JOB_SCHEDULES"].items()
-            if name in known and seconds and int(seconds) > 0}
+    return {
+        name: int(seconds)
+        for name, seconds in current_app.config["JOB_SCHEDULES"].items()
+        if name in known and seconds and int(seconds) > 0
+    }
 
 
 def tick(now: datetime, interval: int) -> datetime:
@@ -171,8 +174,15 @@ class _AdvisoryLock:
             self.connection = None
 
 
-def _claim(name: str, *, scheduled_for: datetime, trigger: str, dry_run: bool, requested_by: int | None,
-           lock_held: bool) -> JobRun:
+def _claim(
+    name: str,
+    *,
+    scheduled_for: datetime,
+    trigger: str,
+    dry_run: bool,
+    requested_by: int | None,
+    lock_held: bool,
+) -> JobRun:
     """Insert the run row (the claim) in its own committed transaction, after retiring dead runs."""
     now = utcnow()
     try:
@@ -181,27 +191,49 @@ def _claim(name: str, *, scheduled_for: datetime, trigger: str, dry_run: bool, r
             if not lock_held:  # SQLite: only a run past its lease is dead
                 dead = sa.and_(dead, sa.or_(JobRun.lease_until.is_(None), JobRun.lease_until < now))
             abandoned = session.execute(
-                sa.update(JobRun).where(JobRun.name == name, dead)
-                .values(outcome=RunOutcome.ABANDONED, finished_at=now,
-                        error="The runner stopped without finishing (killed or lost); its work was per request, "
-                              "so nothing is half-applied.")
+                sa.update(JobRun)
+                .where(JobRun.name == name, dead)
+                .values(
+                    outcome=RunOutcome.ABANDONED,
+                    finished_at=now,
+                    error="The runner stopped without finishing (killed or lost); its work was per request, "
+                    "so nothing is half-applied.",
+                )
             ).rowcount
             if abandoned:
                 log.warning("marked %d run(s) of %s abandoned", abandoned, name)
             if not lock_held:
-                busy = session.scalar(select(JobRun.id).where(JobRun.name == name,
-                                                              JobRun.outcome == RunOutcome.RUNNING).limit(1))
+                busy = session.scalar(
+                    select(JobRun.id)
+                    .where(JobRun.name == name, JobRun.outcome == RunOutcome.RUNNING)
+                    .limit(1)
+                )
                 if busy is not None:
-                    raise JobBusy(_l("The check %(name)s is already running (run %(run)s).", name=name, run=busy))
-            run = JobRun(name=name, scheduled_for=scheduled_for, trigger=trigger, dry_run=dry_run, started_at=now,
-                         lease_until=now + timedelta(seconds=_lease_seconds()), outcome=RunOutcome.RUNNING,
-                         runner=_runner_label(), requested_by_id=requested_by)
+                    raise JobBusy(
+                        _l("The check %(name)s is already running (run %(run)s).", name=name, run=busy)
+                    )
+            run = JobRun(
+                name=name,
+                scheduled_for=scheduled_for,
+                trigger=trigger,
+                dry_run=dry_run,
+                started_at=now,
+                lease_until=now + timedelta(seconds=_lease_seconds()),
+                outcome=RunOutcome.RUNNING,
+                runner=_runner_label(),
+                requested_by_id=requested_by,
+            )
             session.add(run)
             session.flush()
             session.expunge(run)
     except sa.exc.IntegrityError as error:
-        raise TickTaken(_l("The tick %(tick)s of %(name)s was claimed by another scheduler.",
-                           tick=scheduled_for.isoformat(), name=name)) from error
+        raise TickTaken(
+            _l(
+                "The tick %(tick)s of %(name)s was claimed by another scheduler.",
+                tick=scheduled_for.isoformat(),
+                name=name,
+            )
+        ) from error
     return run
 
 
@@ -218,7 +250,8 @@ def keep_alive(run: JobRun, *, every: float | None = None) -> None:
     now = utcnow()
     with db.write_session() as session:
         renewed = session.execute(
-            sa.update(JobRun).where(JobRun.id == run.id, JobRun.outcome == RunOutcome.RUNNING)
+            sa.update(JobRun)
+            .where(JobRun.id == run.id, JobRun.outcome == RunOutcome.RUNNING)
             .values(lease_until=now + timedelta(seconds=_lease_seconds()))
         ).rowcount
     if renewed != 1:
@@ -230,7 +263,8 @@ def _finish(run: JobRun, outcome: str, counts: dict | None, error: str | None) -
     now = utcnow()
     with db.write_session() as session:
         session.execute(
-            sa.update(JobRun).where(JobRun.id == run.id, JobRun.outcome == RunOutcome.RUNNING)
+            sa.update(JobRun)
+            .where(JobRun.id == run.id, JobRun.outcome == RunOutcome.RUNNING)
             .values(outcome=outcome, finished_at=now, counts=counts, error=error)
         )
         finished = session.get(JobRun, run.id)
@@ -243,8 +277,14 @@ def _jsonable(counts: object) -> dict:
     return json.loads(json.dumps(counts if isinstance(counts, dict) else {"result": counts}, default=str))
 
 
-def run_job(name: str, *, scheduled_for: datetime, trigger: str, dry_run: bool = False,
-            requested_by: int | None = None) -> JobRun:
+def run_job(
+    name: str,
+    *,
+    scheduled_for: datetime,
+    trigger: str,
+    dry_run: bool = False,
+    requested_by: int | None = None,
+) -> JobRun:
     """Claim the tick and run the check once; returns the finished run.
 
     Raises TickTaken when another scheduler has this tick, JobBusy while another run of the check is
@@ -257,21 +297,39 @@ def run_job(name: str, *, scheduled_for: datetime, trigger: str, dry_run: bool =
         raise JobBusy(_l("The check %(name)s is already running.", name=name))
     run: JobRun | None = None
     try:
-        run = _claim(name, scheduled_for=scheduled_for, trigger=trigger, dry_run=dry_run, requested_by=requested_by,
-                     lock_held=lock is not None)
-        log.info("job %s run %s started (tick %s, %s%s)", name, run.id, scheduled_for.isoformat(), trigger,
-                 ", dry run" if dry_run else "")
+        run = _claim(
+            name,
+            scheduled_for=scheduled_for,
+            trigger=trigger,
+            dry_run=dry_run,
+            requested_by=requested_by,
+            lock_held=lock is not None,
+        )
+        log.info(
+            "job %s run %s started (tick %s, %s%s)",
+            name,
+            run.id,
+            scheduled_for.isoformat(),
+            trigger,
+            ", dry run" if dry_run else "",
+        )
         try:
             counts = entry.fn(run=run, now=utcnow(), dry_run=dry_run)
         except Exception as error:  # noqa: BLE001 - any failure of the check is recorded, not raised
             db.session.remove()
             log.exception("job %s run %s failed", name, run.id)
-            with force_locale(SOURCE_LANGUAGE):  # stored: English, whoever pressed "run now" in which language
+            with force_locale(
+                SOURCE_LANGUAGE
+            ):  # stored: English, whoever pressed "run now" in which language
                 message = f"{error.__class__.__name__}: {error}".splitlines()[0][:1000]
             return _finish(run, RunOutcome.FAILED, None, message)
         finished = _finish(run, RunOutcome.SUCCEEDED, _jsonable(counts), None)
-        log.info("job %s run %s succeeded: %s", name, run.id,
-                 {k: v for k, v in (finished.counts or {}).items() if not isinstance(v, (list, dict))})
+        log.info(
+            "job %s run %s succeeded: %s",
+            name,
+            run.id,
+            {k: v for k, v in (finished.counts or {}).items() if not isinstance(v, (list, dict))},
+        )
         return finished
     finally:
         if run is not None:
@@ -296,7 +354,7 @@ def run_scheduled(app: Flask, name: str, interval: int) -> None:
 
 def last_runs() -> dict[str, JobRun]:
     """The latest run of each check."""
-    latest = (select(JobRun.name, sa.func.max(JobRun.id).label("id")).group_by(JobRun.name).subquery())
+    latest = select(JobRun.name, sa.func.max(JobRun.id).label("id")).group_by(JobRun.name).subquery()
     rows = db.session.scalars(select(JobRun).join(latest, latest.c.id == JobRun.id)).all()
     return {row.name: row for row in rows}
 
@@ -314,13 +372,23 @@ def build_scheduler(app: Flask, blocking: bool = False):
     scheduler = cls(executors={"default": ThreadPoolExecutor(max_workers=max(1, len(plan)))}, timezone=UTC)
     epoch = datetime(1970, 1, 1, tzinfo=UTC)  # start on the epoch: fire times fall on the grid
     for name, interval in plan.items():
-        scheduler.add_job(run_scheduled, IntervalTrigger(seconds=interval, start_date=epoch, timezone=UTC),
-                          args=[app, name, interval], id=name, name=name, coalesce=True, max_instances=1,
-                          misfire_grace_time=max(1, interval // 2), replace_existing=True)
+        scheduler.add_job(
+            run_scheduled,
+            IntervalTrigger(seconds=interval, start_date=epoch, timezone=UTC),
+            args=[app, name, interval],
+            id=name,
+            name=name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=max(1, interval // 2),
+            replace_existing=True,
+        )
     return scheduler
 
 
-scheduler_cli = AppGroup("scheduler", help="The scheduled checks: run the scheduler, list checks, run one now.")
+scheduler_cli = AppGroup(
+    "scheduler", help="The scheduled checks: run the scheduler, list checks, run one now."
+)
 
 
 @scheduler_cli.command("run")
@@ -339,9 +407,11 @@ def scheduler_run() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     scheduler.start()
-    click.echo(f"Scheduler started ({_runner_label()}): " +
-               ", ".join(f"{job.id} every {job.trigger.interval_length:.0f}s" for job in scheduler.get_jobs()),
-               err=True)
+    click.echo(
+        f"Scheduler started ({_runner_label()}): "
+        + ", ".join(f"{job.id} every {job.trigger.interval_length:.0f}s" for job in scheduler.get_jobs()),
+        err=True,
+    )
     while not done.wait(1):
         pass
     scheduler.shutdown(wait=True)
@@ -360,8 +430,14 @@ def scheduler_list() -> None:
         every = f"{interval}s" if interval else "manual"
         upcoming = next_tick(now, interval).strftime("%Y-%m-%d %H:%M:%S") if interval else "-"
         run = latest.get(name)
-        last = (f"#{run.id} {run.started_at:%Y-%m-%d %H:%M:%S} {run.outcome}"
-                f"{' (dry run)' if run.dry_run else ''}") if run else "never"
+        last = (
+            (
+                f"#{run.id} {run.started_at:%Y-%m-%d %H:%M:%S} {run.outcome}"
+                f"{' (dry run)' if run.dry_run else ''}"
+            )
+            if run
+            else "never"
+        )
         click.echo(f"{name:<20} {every:>7}  {upcoming:<20} {last}")
         click.echo(f"{'':<20} {entry.description}")
 
@@ -375,8 +451,20 @@ def scheduler_run_once(name: str, dry_run: bool) -> None:
         run = run_job(name, scheduled_for=utcnow(), trigger="cli", dry_run=dry_run)
     except (NotFound, Conflict) as error:
         raise click.ClickException(str(error.message)) from error
-    click.echo(json.dumps({"id": run.id, "name": run.name, "outcome": run.outcome, "dry_run": run.dry_run,
-                           "counts": run.counts, "error": run.error}, ensure_ascii=False, indent=2))
+    click.echo(
+        json.dumps(
+            {
+                "id": run.id,
+                "name": run.name,
+                "outcome": run.outcome,
+                "dry_run": run.dry_run,
+                "counts": run.counts,
+                "error": run.error,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     if run.outcome != RunOutcome.SUCCEEDED:
         raise SystemExit(1)
 

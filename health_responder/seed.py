@@ -45,10 +45,24 @@ CITIES = [
 
 # name, country, kind, networks served, locations [(name, country, address)]
 PROVIDERS = [
-    ("MedAsia Supply", "KR", "distributor", ["CJK", "NEASCN"],
-     [("Incheon Hub", "KR", "Incheon Free Economic Zone, Songdo"), ("Busan Port Depot", "KR", "Busan New Port")]),
+    (
+        "MedAsia Supply",
+        "KR",
+        "distributor",
+        ["CJK", "NEASCN"],
+        [
+            ("Incheon Hub", "KR", "Incheon Free Economic Zone, Songdo"),
+            ("Busan Port Depot", "KR", "Busan New Port"),
+        ],
+    ),
     ("日本医療機器販売", "JP", "distributor", ["CJK"], [("大阪倉庫", "JP", "大阪府大阪市住之江区南港北")]),
-    ("Sibir MedTech", "RU", "manufacturer", ["NEASCN"], [("Новосибирск склад", "RU", "Новосибирск, ул. Станционная")]),
+    (
+        "Sibir MedTech",
+        "RU",
+        "manufacturer",
+        ["NEASCN"],
+        [("Новосибирск склад", "RU", "Новосибирск, ул. Станционная")],
+    ),
     ("ASEAN Health Logistics", "SG", "distributor", ["ASCN"], [("Singapore DC", "SG", "Tuas South Ave 1")]),
     ("Afya Relief", "KE", "ngo", ["AfSCN"], [("Nairobi Warehouse", "KE", "Mombasa Road, Nairobi")]),
     ("Andes Salud", "CO", "distributor", ["LASCN"], [("Bogotá Centro", "CO", "Zona Franca, Bogotá")]),
@@ -106,30 +120,49 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
 
     cities = []
     for name, country, network, tz, address, contact in CITIES:
-        city = City(name=name, country=country, network_id=networks[network].id, timezone=tz,
-                    delivery_address=address, contact_name=contact,
-                    contact_email=f"health@{country.lower()}-city{len(cities) + 1}.example.org")
+        city = City(
+            name=name,
+            country=country,
+            network_id=networks[network].id,
+            timezone=tz,
+            delivery_address=address,
+            contact_name=contact,
+            contact_email=f"health@{country.lower()}-city{len(cities) + 1}.example.org",
+        )
         cities.append(city)
         db.session.add(city)
 
     providers, locations = [], []
     for name, country, kind, served, warehouses in PROVIDERS:
-        provider = Provider(name=name, country=country, kind=kind, contact_name="Warehouse desk",
-                            contact_email=f"desk{len(providers) + 1}@provider.example.org")
+        provider = Provider(
+            name=name,
+            country=country,
+            kind=kind,
+            contact_name="Warehouse desk",
+            contact_email=f"desk{len(providers) + 1}@provider.example.org",
+        )
         db.session.add(provider)
         db.session.flush()
         providers.append(provider)
         for code in served:
             db.session.add(ProviderNetwork(provider_id=provider.id, network_id=networks[code].id))
         for loc_name, loc_country, address in warehouses:
-            location = StockLocation(provider_id=provider.id, name=loc_name, country=loc_country, address=address)
+            location = StockLocation(
+                provider_id=provider.id, name=loc_name, country=loc_country, address=address
+            )
             db.session.add(location)
             locations.append(location)
 
     items = []
     for code, name, category, unit, cold, training in ITEMS:
-        item = Item(code=code, name=name, category=category, unit=unit, requires_cold_chain=cold,
-                    requires_training=training)
+        item = Item(
+            code=code,
+            name=name,
+            category=category,
+            unit=unit,
+            requires_cold_chain=cold,
+            requires_training=training,
+        )
         items.append(item)
         db.session.add(item)
     db.session.flush()
@@ -144,12 +177,25 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
     ]
     users = {}
     for role, email, city_id, provider_id, name in logins:
-        users[email] = auth.create_user(email=email, password=DEMO_PASSWORD, role=role, name=name,
-                                        city_id=city_id, provider_id=provider_id,
-                                        locale="ko" if email.endswith("sejong.example.org") else "en")
+        users[email] = auth.create_user(
+            email=email,
+            password=DEMO_PASSWORD,
+            role=role,
+            name=name,
+            city_id=city_id,
+            provider_id=provider_id,
+            locale="ko" if email.endswith("sejong.example.org") else "en",
+        )
 
-    context = {"today": today, "networks": networks, "cities": cities, "providers": providers,
-               "locations": locations, "items": items, "users": users}
+    context = {
+        "today": today,
+        "networks": networks,
+        "cities": cities,
+        "providers": providers,
+        "locations": locations,
+        "items": items,
+        "users": users,
+    }
     # Features with demo data of their own (stock, requests, training …) add it here.
     for module in features.present(features.SEED):
         module.load_demo(context)

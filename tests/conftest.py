@@ -71,8 +71,11 @@ def _fast_password_hashing(monkeypatch):
     """Tests create many users: a cheap hash instead of scrypt's ~0.15 s each (the login path is the same)."""
     from health_responder.auth import services
 
-    monkeypatch.setattr(services, "generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+    monkeypatch.setattr(
+        services,
+        "generate_password_hash",
+        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+    )
 
 
 @pytest.fixture
@@ -96,7 +99,9 @@ def wipe(engine: sa.Engine) -> None:
     tables = list(reversed(SQLModel.metadata.sorted_tables))
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                sa.text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
         else:
             for table in tables:
                 conn.execute(table.delete())
@@ -104,13 +109,15 @@ def wipe(engine: sa.Engine) -> None:
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": database_url,
-        "REPORTS_DIR": str(tmp_path / "reports"),
-        "LOG_JSON": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url,
+            "REPORTS_DIR": str(tmp_path / "reports"),
+            "LOG_JSON": False,
+        }
+    )
     with app.app_context():
         wipe(db.engine)
     yield app
@@ -145,7 +152,9 @@ class ApiClient:
         return self._client.get(path, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def post(self, path, json=None, **kw):
-        return self._client.post(path, json=json if json is not None else {}, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self._client.post(
+            path, json=json if json is not None else {}, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def patch(self, path, json=None, **kw):
         return self._client.patch(path, json=json or {}, headers=self._headers(kw.pop("headers", None)), **kw)
@@ -203,7 +212,9 @@ class Factories:
     def location(self, provider, name=None):
         from health_responder.providers.models import StockLocation
 
-        return self._save(StockLocation(provider_id=provider.id, name=name or f"Warehouse {self._n()}", country="KR"))
+        return self._save(
+            StockLocation(provider_id=provider.id, name=name or f"Warehouse {self._n()}", country="KR")
+        )
 
     def topic(self, code="oxygen_therapy", name="Oxygen therapy"):
         from health_responder.reference.models import TrainingTopic
@@ -229,9 +240,14 @@ class Factories:
         if role == "provider" and provider is None:
             provider = self.provider()
         with self.app.app_context(), db.write_session():
-            user = services.create_user(email=email or f"{role}{self._n()}@example.org", password=password, role=role,
-                                        name=f"Test {role}", city_id=city.id if city else None,
-                                        provider_id=provider.id if provider else None)
+            user = services.create_user(
+                email=email or f"{role}{self._n()}@example.org",
+                password=password,
+                role=role,
+                name=f"Test {role}",
+                city_id=city.id if city else None,
+                provider_id=provider.id if provider else None,
+            )
             db.session.flush()
             db.session.expunge(user)
         return user

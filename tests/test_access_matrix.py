@@ -34,8 +34,13 @@ def api_operations(app):
 
 
 def _concrete(rule: str) -> str:
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "ABCDEFGH" if "code" in m.group(1) or "path" in m.group(1)
-                  or "name" in m.group(1) else "999999", rule)
+    return re.sub(
+        r"<(?:[a-z]+:)?([a-z_]+)>",
+        lambda m: (
+            "ABCDEFGH" if "code" in m.group(1) or "path" in m.group(1) or "name" in m.group(1) else "999999"
+        ),
+        rule,
+    )
 
 
 def test_every_api_endpoint_declares_its_roles(app):

@@ -8,8 +8,19 @@ from health_responder.extensions import db
 
 def test_users_create_and_token_give_a_working_token(app, make, runner, client):
     city = make.city(name="Kigali")
-    result = runner.invoke(args=["users", "create", "nurse@kigali.example.org", "--role", "city", "--password",
-                                 "long-enough-1", "--city", "Kigali"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "nurse@kigali.example.org",
+            "--role",
+            "city",
+            "--password",
+            "long-enough-1",
+            "--city",
+            "Kigali",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "nurse@kigali.example.org"))
@@ -20,12 +31,30 @@ def test_users_create_and_token_give_a_working_token(app, make, runner, client):
 
 
 def test_users_create_names_what_is_wrong(runner, make):
-    assert "no city named" in runner.invoke(args=["users", "create", "a@b.org", "--role", "city", "--password",
-                                                  "long-enough-1", "--city", "Atlantis"]).output
-    result = runner.invoke(args=["users", "create", "a@b.org", "--role", "city", "--password", "long-enough-1"])
+    assert (
+        "no city named"
+        in runner.invoke(
+            args=[
+                "users",
+                "create",
+                "a@b.org",
+                "--role",
+                "city",
+                "--password",
+                "long-enough-1",
+                "--city",
+                "Atlantis",
+            ]
+        ).output
+    )
+    result = runner.invoke(
+        args=["users", "create", "a@b.org", "--role", "city", "--password", "long-enough-1"]
+    )
     assert result.exit_code != 0 and "city_id" in result.output
     make.user("admin", email="dup@example.org")
-    result = runner.invoke(args=["users", "create", "dup@example.org", "--role", "admin", "--password", "long-enough-1"])
+    result = runner.invoke(
+        args=["users", "create", "dup@example.org", "--role", "admin", "--password", "long-enough-1"]
+    )
     assert result.exit_code != 0 and "already exists" in result.output
 
 
@@ -39,8 +68,9 @@ def test_seed_demo_prints_logins_and_runs_only_once(app, runner, client):
     assert result.exit_code == 0, result.output
     assert "coordinator@responder.example.org" in result.output and "city@sejong.example.org" in result.output
     assert "already loaded" in runner.invoke(args=["seed", "demo", "--if-empty"]).output
-    token = client.post("/api/v1/auth/tokens", json={"email": "city@sejong.example.org",
-                                                     "password": "demo-pass-2026"}).json["token"]
+    token = client.post(
+        "/api/v1/auth/tokens", json={"email": "city@sejong.example.org", "password": "demo-pass-2026"}
+    ).json["token"]
     cities = client.get("/api/v1/cities?page_size=100", headers={"Authorization": f"Bearer {token}"}).json
     names = {c["name"] for c in cities["items"]}
     assert cities["total"] == 12 and {"세종", "Ульяновск"} <= names

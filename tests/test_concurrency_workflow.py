@@ -44,8 +44,10 @@ def test_200_simultaneous_allocations_of_one_unit_against_50_available_give_exac
 
     def allocate_one(_i):
         client = ApiClient(app, token)
-        return client.post(f"/api/v1/requests/{req['id']}/allocations",
-                           json={"line_id": line_id, "lot_id": lot_id, "quantity": 1}).status_code
+        return client.post(
+            f"/api/v1/requests/{req['id']}/allocations",
+            json={"line_id": line_id, "lot_id": lot_id, "quantity": 1},
+        ).status_code
 
     codes = race(200, allocate_one)
     assert codes == Counter({201: 50, 409: 150}), codes
@@ -76,5 +78,7 @@ def test_20_simultaneous_retries_with_one_idempotency_key_create_one_request(app
     assert len({body for (code, body) in results if code == 201}) == 1  # every 201 is the same answer
     with app.app_context():
         assert len(db.session.scalars(select(AssistanceRequest)).all()) == 1
-    replay = ApiClient(app, token).post("/api/v1/requests", json=body, headers={"Idempotency-Key": "retry-me-1"})
+    replay = ApiClient(app, token).post(
+        "/api/v1/requests", json=body, headers={"Idempotency-Key": "retry-me-1"}
+    )
     assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"

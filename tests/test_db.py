@@ -13,13 +13,22 @@ def _write_pages(pages: int) -> None:
     with db.write_session() as session:
         session.connection().exec_driver_sql(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
-            "INSERT INTO scratch (body) SELECT zeroblob(4000) FROM n", (pages,))
+            "INSERT INTO scratch (body) SELECT zeroblob(4000) FROM n",
+            (pages,),
+        )
 
 
 def test_checkpoints_wait_for_the_end_of_the_block_then_resume(tmp_path):
     # a database of its own: no free pages left over by other tests to fill before the file grows
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{tmp_path}/wal.sqlite",
-                      "REPORTS_DIR": str(tmp_path / "reports"), "LOG_JSON": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/wal.sqlite",
+            "REPORTS_DIR": str(tmp_path / "reports"),
+            "LOG_JSON": False,
+        }
+    )
     with app.app_context():
         path = db.engine.url.database
         with db.write_session() as session:
@@ -42,6 +51,8 @@ def test_checkpoints_wait_for_the_end_of_the_block_then_resume(tmp_path):
             with db.read_session() as session:  # the same pooled connection is back to SQLite's default
                 assert session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
             _write_pages(1500)
-            assert os.path.getsize(path) >= after_block + 1500 * PAGE, "outside the block, commits checkpoint again"
+            assert os.path.getsize(path) >= after_block + 1500 * PAGE, (
+                "outside the block, commits checkpoint again"
+            )
         finally:
             db.engine.dispose()

@@ -33,8 +33,16 @@ FLASK = str(Path(sys.executable).with_name("flask"))
 def subprocess_env(database_url: str, tmp_path: Path, **settings) -> dict:
     """Environment for a ``flask`` subprocess on the test's database, with FLASK_* settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env.update({"FLASK_APP": "wsgi", "DATABASE_URL": database_url, "REPORTS_DIR": str(tmp_path / "reports"),
-                "FLASK_SECRET_KEY": "test-secret", "FLASK_LOG_JSON": "false", "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "FLASK_APP": "wsgi",
+            "DATABASE_URL": database_url,
+            "REPORTS_DIR": str(tmp_path / "reports"),
+            "FLASK_SECRET_KEY": "test-secret",
+            "FLASK_LOG_JSON": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update({f"FLASK_{key}": json.dumps(value) for key, value in settings.items()})
     return env
 
@@ -58,8 +66,14 @@ def test_ticks_fall_on_a_fixed_grid():
 
 
 def test_create_app_never_starts_a_scheduler(app):
-    create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "x",
-                "REPORTS_DIR": app.config["REPORTS_DIR"]})
+    create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "SECRET_KEY": "x",
+            "REPORTS_DIR": app.config["REPORTS_DIR"],
+        }
+    )
     assert not [t for t in threading.enumerate() if "APScheduler" in t.name]
 
 
@@ -75,8 +89,14 @@ def test_a_tick_is_claimed_once(app):
 
 def _insert_running(app, *, lease_until: datetime) -> int:
     with app.app_context(), db.write_session() as session:
-        run = JobRun(name="low_stock", scheduled_for=utcnow() - timedelta(minutes=5), trigger="schedule",
-                     lease_until=lease_until, outcome="running", runner="elsewhere:1")
+        run = JobRun(
+            name="low_stock",
+            scheduled_for=utcnow() - timedelta(minutes=5),
+            trigger="schedule",
+            lease_until=lease_until,
+            outcome="running",
+            runner="elsewhere:1",
+        )
         session.add(run)
         session.flush()
         return run.id
@@ -91,7 +111,9 @@ def test_sqlite_a_live_lease_makes_the_next_tick_skip_and_an_expired_one_is_aban
     assert busy.status_code == 409 and "already running" in busy.json["message"]
 
     with app.app_context(), db.write_session() as session:
-        session.execute(sa.update(JobRun).where(JobRun.id == stuck).values(lease_until=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            sa.update(JobRun).where(JobRun.id == stuck).values(lease_until=utcnow() - timedelta(seconds=1))
+        )
     with app.app_context():
         fresh = scheduler.run_job("low_stock", scheduled_for=scheduler.tick(utcnow(), 60), trigger="schedule")
 
@@ -125,7 +147,9 @@ def test_cli_list_shows_each_check_its_interval_and_last_run(app, runner):
         scheduler.run_job("near_expiry", scheduled_for=utcnow(), trigger="cli")
     result = runner.invoke(args=["scheduler", "list"])
     assert result.exit_code == 0, result.output
-    lines = {line.split()[0]: line for line in result.output.splitlines() if line and not line.startswith(" ")}
+    lines = {
+        line.split()[0]: line for line in result.output.splitlines() if line and not line.startswith(" ")
+    }
     assert "300s" in lines["auto_allocate"] and "never" in lines["auto_allocate"]
     assert "succeeded" in lines["near_expiry"] and "60s" in lines["send_notifications"]
 
@@ -144,8 +168,14 @@ def _start_schedulers(count: int, env: dict, tmp_path: Path) -> list[tuple[subpr
     for index in range(count):
         log = tmp_path / f"scheduler-{index}.log"
         with log.open("w") as stderr:
-            process = subprocess.Popen([FLASK, "scheduler", "run"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.DEVNULL, stderr=stderr)
+            process = subprocess.Popen(
+                [FLASK, "scheduler", "run"],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         started.append((process, log))
     return started
 
@@ -158,7 +188,9 @@ def _wait_started(started, timeout: float = 30) -> float:
         for process, log in started:
             assert process.poll() is None, log.read_text()[-2000:]
         time.sleep(0.1)
-    raise AssertionError("schedulers did not start: " + " | ".join(log.read_text()[-500:] for _p, log in started))
+    raise AssertionError(
+        "schedulers did not start: " + " | ".join(log.read_text()[-500:] for _p, log in started)
+    )
 
 
 def _stop(started) -> None:

@@ -17,6 +17,9 @@ def test_openapi_and_docs_page_are_served_locally(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "/api/v1/docs/assets/swagger-ui-bundle.js" in html and "http" not in html.split("<body>")[1].split("swagger-ui")[0]
+    assert (
+        "/api/v1/docs/assets/swagger-ui-bundle.js" in html
+        and "http" not in html.split("<body>")[1].split("swagger-ui")[0]
+    )
     with client.get("/api/v1/docs/assets/swagger-ui-bundle.js") as asset:
         assert asset.status_code == 200 and asset.mimetype in {"application/javascript", "text/javascript"}

@@ -35,10 +35,14 @@ class Api(_Api):
         pass
 
 
-api = Api(spec_kwargs={
-    "info": {"description": "Assistance desk of an international association of smart cities. "
-                            "Authenticate with `Authorization: Bearer <token>` from POST /api/v1/auth/tokens."},
-})
+api = Api(
+    spec_kwargs={
+        "info": {
+            "description": "Assistance desk of an international association of smart cities. "
+            "Authenticate with `Authorization: Bearer <token>` from POST /api/v1/auth/tokens."
+        },
+    }
+)
 
 docs = Blueprint("api_docs", __name__, url_prefix="/api/v1", template_folder="templates")
 _SWAGGER = Path(swagger_ui_bundle.swagger_ui_path)
@@ -47,7 +51,9 @@ _SWAGGER = Path(swagger_ui_bundle.swagger_ui_path)
 @docs.get("/docs")
 def docs_page():
     """Swagger UI, with every asset served by this application (works offline and under our CSP)."""
-    return render_template("api_docs.html", spec_url=current_app.config["OPENAPI_URL_PREFIX"] + "/openapi.json")
+    return render_template(
+        "api_docs.html", spec_url=current_app.config["OPENAPI_URL_PREFIX"] + "/openapi.json"
+    )
 
 
 @docs.get("/docs/assets/<path:filename>")
@@ -68,12 +74,24 @@ def register_api(app: Flask) -> None:
 
     app.url_map.converters["int"] = BoundedInt
     api.init_app(app)
-    api.register_converter(BoundedInt, lambda converter: {"type": "integer", "minimum": 0, "maximum": converter.max})
+    api.register_converter(
+        BoundedInt, lambda converter: {"type": "integer", "minimum": 0, "maximum": converter.max}
+    )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.schema("ApiError", schema=common.ErrorSchema)
-    api.spec.components.response("Error", {"description": "An error, in the one error shape.",
-                                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}})
-    for blueprint in (auth_blp, reference_blp, providers_blp, *(m.blp for m in features.present(features.API))):
+    api.spec.components.response(
+        "Error",
+        {
+            "description": "An error, in the one error shape.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
+        },
+    )
+    for blueprint in (
+        auth_blp,
+        reference_blp,
+        providers_blp,
+        *(m.blp for m in features.present(features.API)),
+    ):
         api.register_blueprint(blueprint, url_prefix="/api/v1" + (blueprint.url_prefix or ""))
         csrf.exempt(blueprint)  # the API authenticates by bearer token, never by cookie
     app.register_blueprint(docs)

@@ -71,8 +71,12 @@ class StrictSchema(Schema):
 
     @pre_load
     def _json_types(self, data, **_kwargs):
-        if has_request_context() and request.is_json and isinstance(data, dict) \
-                and data == request.get_json(silent=True):
+        if (
+            has_request_context()
+            and request.is_json
+            and isinstance(data, dict)
+            and data == request.get_json(silent=True)
+        ):
             errors = _type_errors(self, data)
             if errors:
                 raise ValidationError(errors)
@@ -102,9 +106,15 @@ class PageArgsSchema(StrictSchema):
     def _no_control_characters(self, data, **_kwargs):
         # SQLite's LIKE stops at a NUL byte (so "q=%00" would match everything there and nothing on
         # PostgreSQL): control characters in a filter are refused the same way on both databases.
-        bad = {key: [_l("Control characters are not allowed.")] for key in data
-               if any(any(ord(ch) < 32 for ch in value) for value in
-                      (data.getlist(key) if hasattr(data, "getlist") else [data[key]]) if isinstance(value, str))}
+        bad = {
+            key: [_l("Control characters are not allowed.")]
+            for key in data
+            if any(
+                any(ord(ch) < 32 for ch in value)
+                for value in (data.getlist(key) if hasattr(data, "getlist") else [data[key]])
+                if isinstance(value, str)
+            )
+        }
         if bad:
             raise ValidationError(bad)
         return data
@@ -112,8 +122,14 @@ class PageArgsSchema(StrictSchema):
     @validates("order_by")
     def _known_order(self, value: str | None, **_kwargs) -> None:
         if value is not None and value.lstrip("-") not in self.ORDERABLE:
-            raise ValidationError([_l("Order by one of: %(fields)s (prefix '-' for descending).",
-                                      fields=", ".join(self.ORDERABLE))])
+            raise ValidationError(
+                [
+                    _l(
+                        "Order by one of: %(fields)s (prefix '-' for descending).",
+                        fields=", ".join(self.ORDERABLE),
+                    )
+                ]
+            )
 
 
 _page_schemas: dict[str, type[Schema]] = {}
@@ -123,18 +139,23 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
     """The list shape for ``item_schema``: ``{items, page, page_size, total, pages}``."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
     if name not in _page_schemas:
-        _page_schemas[name] = type(name, (Schema,), {
-            "items": fields.List(fields.Nested(item_schema), required=True),
-            "page": fields.Integer(required=True),
-            "page_size": fields.Integer(required=True),
-            "total": fields.Integer(required=True),
-            "pages": fields.Integer(required=True),
-        })
+        _page_schemas[name] = type(
+            name,
+            (Schema,),
+            {
+                "items": fields.List(fields.Nested(item_schema), required=True),
+                "page": fields.Integer(required=True),
+                "page_size": fields.Integer(required=True),
+                "total": fields.Integer(required=True),
+                "pages": fields.Integer(required=True),
+            },
+        )
     return _page_schemas[name]
 
 
-def paginate(session, statement: sa.Select, args: dict, columns: dict[str, Any],
-             default_order: tuple = ()) -> dict:
+def paginate(
+    session, statement: sa.Select, args: dict, columns: dict[str, Any], default_order: tuple = ()
+) -> dict:
     """Run ``statement`` for one page. ``columns`` maps each orderable name to its column.
 
     The id is always the last sort key, so pages never overlap or skip rows.
@@ -151,5 +172,10 @@ def paginate(session, statement: sa.Select, args: dict, columns: dict[str, Any],
         keys.append(id_column.desc() if order == "-id" else id_column.asc())
     total = session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
     rows = session.scalars(statement.order_by(*keys).limit(size).offset((page - 1) * size)).all()
-    return {"items": rows, "page": page, "page_size": size, "total": total,
-            "pages": (total + size - 1) // size if total else 0}
+    return {
+        "items": rows,
+        "page": page,
+        "page_size": size,
+        "total": total,
+        "pages": (total + size - 1) // size if total else 0,
+    }

@@ -76,16 +76,25 @@ def _claim(*, user_id: int, key: str, endpoint: str, digest: str) -> dict | None
         try:
             with _own_transaction() as conn:
                 conn.execute(sa.delete(KEYS).where(KEYS.c.user_id == user_id, KEYS.c.created_at < cutoff))
-                existing = conn.execute(sa.select(KEYS).where(KEYS.c.user_id == user_id, KEYS.c.key == key)).mappings().first()
+                existing = (
+                    conn.execute(sa.select(KEYS).where(KEYS.c.user_id == user_id, KEYS.c.key == key))
+                    .mappings()
+                    .first()
+                )
                 if existing is not None:
                     return dict(existing)
-                conn.execute(sa.insert(KEYS).values(user_id=user_id, key=key, endpoint=endpoint, body_hash=digest,
-                                                    created_at=utcnow()))
+                conn.execute(
+                    sa.insert(KEYS).values(
+                        user_id=user_id, key=key, endpoint=endpoint, body_hash=digest, created_at=utcnow()
+                    )
+                )
                 return None
         except sa.exc.IntegrityError:
             continue  # a concurrent first call inserted it meanwhile: read it on the next attempt
-    raise Conflict(_l("A request with this Idempotency-Key is still in flight; retry in a moment."),
-                   {HEADER: [_l("Still in flight.")]})
+    raise Conflict(
+        _l("A request with this Idempotency-Key is still in flight; retry in a moment."),
+        {HEADER: [_l("Still in flight.")]},
+    )
 
 
 def _finish(*, user_id: int, key: str, response: Response | None) -> None:
@@ -93,8 +102,11 @@ def _finish(*, user_id: int, key: str, response: Response | None) -> None:
     with _own_transaction() as conn:
         where = (KEYS.c.user_id == user_id, KEYS.c.key == key)
         if response is not None and response.status_code < 400:
-            conn.execute(sa.update(KEYS).where(*where).values(status_code=response.status_code,
-                                                              response_body=response.get_data(as_text=True)))
+            conn.execute(
+                sa.update(KEYS)
+                .where(*where)
+                .values(status_code=response.status_code, response_body=response.get_data(as_text=True))
+            )
         else:
             conn.execute(sa.delete(KEYS).where(*where))
 
@@ -103,12 +115,17 @@ def _replay(row: dict, *, endpoint: str, digest: str) -> Response:
     if row["endpoint"] != endpoint or row["body_hash"] != digest:
         raise ValidationFailed(
             _l("This Idempotency-Key was already used with another request body or endpoint: use a new key."),
-            {HEADER: [_l("Already used for a different request.")]})
+            {HEADER: [_l("Already used for a different request.")]},
+        )
     if row["status_code"] is None:
-        raise Conflict(_l("A request with this Idempotency-Key is still in flight; retry in a moment."),
-                       {HEADER: [_l("Still in flight.")]}, headers={"Retry-After": "1"})
-    response = current_app.response_class(row["response_body"] or "", status=row["status_code"],
-                                          mimetype="application/json")
+        raise Conflict(
+            _l("A request with this Idempotency-Key is still in flight; retry in a moment."),
+            {HEADER: [_l("Still in flight.")]},
+            headers={"Retry-After": "1"},
+        )
+    response = current_app.response_class(
+        row["response_body"] or "", status=row["status_code"], mimetype="application/json"
+    )
     response.headers[REPLAYED_HEADER] = "true"
     return response
 
@@ -126,8 +143,10 @@ def idempotent(view: Callable) -> Callable:
         if key is None:
             return view(*args, **kwargs)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise ValidationFailed(_l("The Idempotency-Key header is not valid."),
-                                   {HEADER: [_l("1 to %(n)s printable characters.", n=MAX_KEY_LENGTH)]})
+            raise ValidationFailed(
+                _l("The Idempotency-Key header is not valid."),
+                {HEADER: [_l("1 to %(n)s printable characters.", n=MAX_KEY_LENGTH)]},
+            )
         user_id = g.user.id
         endpoint = f"{request.method} {request.path}"[:300]
         digest = body_hash()
@@ -157,11 +176,17 @@ def idempotent(view: Callable) -> Callable:
     responses.setdefault("409", {"$ref": "#/components/responses/Error"})
     responses.setdefault("422", {"$ref": "#/components/responses/Error"})
     manual["responses"] = responses
-    manual["parameters"] = [*manual.get("parameters", []), {
-        "in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
-        "description": "Retry-safe creation: the same key and body replay the first answer (header "
-                       "Idempotent-Replayed: true); another body answers 422; while the first is in flight, 409.",
-    }]
+    manual["parameters"] = [
+        *manual.get("parameters", []),
+        {
+            "in": "header",
+            "name": HEADER,
+            "required": False,
+            "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+            "description": "Retry-safe creation: the same key and body replay the first answer (header "
+            "Idempotent-Replayed: true); another body answers 422; while the first is in flight, 409.",
+        },
+    ]
     apidoc["manual_doc"] = manual
     wrapper._apidoc = apidoc
     wrapper.idempotent = True

@@ -22,8 +22,15 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def record(*, action: str, subject: Any, by: Any = None, before: dict | None = None,
-           after: dict | None = None, actor_label: str | None = None) -> AuditEvent:
+def record(
+    *,
+    action: str,
+    subject: Any,
+    by: Any = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    actor_label: str | None = None,
+) -> AuditEvent:
     """Add an audit event for ``action`` on ``subject`` by ``by`` (a user, or None for a job)."""
     label = actor_label or (f"user:{by.email}" if by is not None else "system")
     event = AuditEvent(

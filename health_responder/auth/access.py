@@ -30,11 +30,18 @@ def roles_required(*roles: str) -> Callable:
 
             user = api_user()
             if user is None:
-                raise Unauthorized(_l("A valid bearer token is required: send 'Authorization: Bearer <token>'."),
-                                   headers={"WWW-Authenticate": 'Bearer realm="api"'})
+                raise Unauthorized(
+                    _l("A valid bearer token is required: send 'Authorization: Bearer <token>'."),
+                    headers={"WWW-Authenticate": 'Bearer realm="api"'},
+                )
             if user.role not in allowed:
-                raise Forbidden(_l("Your role (%(role)s) may not do this; it needs one of: %(roles)s.",
-                                   role=code_label(user.role), roles=", ".join(sorted(allowed))))
+                raise Forbidden(
+                    _l(
+                        "Your role (%(role)s) may not do this; it needs one of: %(roles)s.",
+                        role=code_label(user.role),
+                        roles=", ".join(sorted(allowed)),
+                    )
+                )
             g.user = user
             return view(*args, **kwargs)
 
@@ -57,5 +64,10 @@ def roles_required(*roles: str) -> Callable:
 def require_role(user: User, *roles: str) -> None:
     """Raise Forbidden unless ``user`` has one of ``roles`` (services call this)."""
     if user.role not in roles:
-        raise Forbidden(_l("Your role (%(role)s) may not do this; it needs one of: %(roles)s.",
-                           role=code_label(user.role), roles=", ".join(sorted(roles))))
+        raise Forbidden(
+            _l(
+                "Your role (%(role)s) may not do this; it needs one of: %(roles)s.",
+                role=code_label(user.role),
+                roles=", ".join(sorted(roles)),
+            )
+        )

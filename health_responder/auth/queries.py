@@ -12,7 +12,9 @@ from health_responder.extensions import db
 
 def tokens_of(user: User) -> list[ApiToken]:
     """The user's tokens, newest first."""
-    return db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())).all()
+    return db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).all()
 
 
 def get_user(user_id: int) -> User:
@@ -31,6 +33,9 @@ def list_users(args: dict) -> dict:
             statement = statement.where(getattr(User, key) == args[key])
     if args.get("q"):
         pattern = f"%{args['q'].lower()}%"
-        statement = statement.where(sa.or_(sa.func.lower(User.email).like(pattern),
-                                           sa.func.lower(User.name).like(pattern)))
-    return paginate(db.session, statement, args, {"id": User.id, "email": User.email, "created_at": User.created_at})
+        statement = statement.where(
+            sa.or_(sa.func.lower(User.email).like(pattern), sa.func.lower(User.name).like(pattern))
+        )
+    return paginate(
+        db.session, statement, args, {"id": User.id, "email": User.email, "created_at": User.created_at}
+    )

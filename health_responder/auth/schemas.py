@@ -61,4 +61,6 @@ class UserListArgsSchema(PageArgsSchema):
     role = fields.String(validate=validate.OneOf([r.value for r in Role]))
     city_id = fields.Integer()
     provider_id = fields.Integer()
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Part of the email or name."})
+    q = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "Part of the email or name."}
+    )

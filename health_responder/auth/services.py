@@ -33,13 +33,24 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(*, email: str, password: str, role: str, name: str = "", city_id: int | None = None,
-                provider_id: int | None = None, by: User | None = None, locale: str = "en") -> User:
+def create_user(
+    *,
+    email: str,
+    password: str,
+    role: str,
+    name: str = "",
+    city_id: int | None = None,
+    provider_id: int | None = None,
+    by: User | None = None,
+    locale: str = "en",
+) -> User:
     """Create a user; city users need a city, provider users a provider, staff neither."""
     email = normalise_email(email)
     errors: dict = {}
     if role not in set(Role):
-        errors["role"] = [_l("Unknown role %(role)s; one of: %(roles)s.", role=repr(role), roles=", ".join(Role))]
+        errors["role"] = [
+            _l("Unknown role %(role)s; one of: %(roles)s.", role=repr(role), roles=", ".join(Role))
+        ]
     if len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = [_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]
     if role == Role.CITY and city_id is None:
@@ -53,14 +64,28 @@ def create_user(*, email: str, password: str, role: str, name: str = "", city_id
     if errors:
         raise ValidationFailed(_l("The user is not valid."), errors)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Duplicate(_l("A user with email %(email)s already exists.", email=email),
-                        {"email": [_l("Already registered.")]})
-    user = User(email=email, name=name, password_hash=generate_password_hash(password), role=role,
-                city_id=city_id, provider_id=provider_id, locale=locale)
+        raise Duplicate(
+            _l("A user with email %(email)s already exists.", email=email),
+            {"email": [_l("Already registered.")]},
+        )
+    user = User(
+        email=email,
+        name=name,
+        password_hash=generate_password_hash(password),
+        role=role,
+        city_id=city_id,
+        provider_id=provider_id,
+        locale=locale,
+    )
     db.session.add(user)
     db.session.flush()
-    audit.record(action="user.create", subject=user, by=by, actor_label=None if by else "cli",
-                 after={"email": email, "role": role, "city_id": city_id, "provider_id": provider_id})
+    audit.record(
+        action="user.create",
+        subject=user,
+        by=by,
+        actor_label=None if by else "cli",
+        after={"email": email, "role": role, "city_id": city_id, "provider_id": provider_id},
+    )
     return user
 
 
@@ -125,10 +150,14 @@ def _touch(token_id: int, now, interval) -> None:
     """
     from health_responder.db import _write_intent
 
-    statement = (sa.update(ApiToken.__table__).where(ApiToken.__table__.c.id == token_id)
-                 .where(sa.or_(ApiToken.__table__.c.last_used.is_(None),
-                               ApiToken.__table__.c.last_used <= now - interval))
-                 .values(last_used=now))
+    statement = (
+        sa.update(ApiToken.__table__)
+        .where(ApiToken.__table__.c.id == token_id)
+        .where(
+            sa.or_(ApiToken.__table__.c.last_used.is_(None), ApiToken.__table__.c.last_used <= now - interval)
+        )
+        .values(last_used=now)
+    )
     if _write_intent.get():
         db.session.execute(statement)
         return
@@ -142,8 +171,15 @@ def _touch(token_id: int, now, interval) -> None:
         _write_intent.reset(token)
 
 
-def update_user(*, user: User, by: User, name: str | None = None, active: bool | None = None,
-                locale: str | None = None, password: str | None = None) -> User:
+def update_user(
+    *,
+    user: User,
+    by: User,
+    name: str | None = None,
+    active: bool | None = None,
+    locale: str | None = None,
+    password: str | None = None,
+) -> User:
     """Change a user's profile, password or active flag; deactivating also revokes their tokens."""
     before = {"name": user.name, "active": user.active, "locale": user.locale}
     if name is not None:
@@ -155,9 +191,21 @@ def update_user(*, user: User, by: User, name: str | None = None, active: bool |
     if active is not None and active != user.active:
         user.active = active
         if not active:
-            db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id,
-                                                         ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
-    audit.record(action="user.update", subject=user, by=by, before=before,
-                 after={"name": user.name, "active": user.active, "locale": user.locale,
-                        "password_changed": password is not None})
+            db.session.execute(
+                sa.update(ApiToken)
+                .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+    audit.record(
+        action="user.update",
+        subject=user,
+        by=by,
+        before=before,
+        after={
+            "name": user.name,
+            "active": user.active,
+            "locale": user.locale,
+            "password_changed": password is not None,
+        },
+    )
     return user

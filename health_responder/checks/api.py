@@ -30,9 +30,16 @@ class Jobs(MethodView):
     def get(self):
         """Each check: its interval, next tick and last run (coordinators, admins)."""
         now, plan, latest = utcnow(), scheduler.schedules(), scheduler.last_runs()
-        return [{"name": name, "description": entry.description, "interval_seconds": plan.get(name),
-                 "next_tick": scheduler.next_tick(now, plan[name]) if name in plan else None,
-                 "last_run": latest.get(name)} for name, entry in scheduler.jobs().items()]
+        return [
+            {
+                "name": name,
+                "description": entry.description,
+                "interval_seconds": plan.get(name),
+                "next_tick": scheduler.next_tick(now, plan[name]) if name in plan else None,
+                "last_run": latest.get(name),
+            }
+            for name, entry in scheduler.jobs().items()
+        ]
 
 
 @blp.route("/jobs/runs")
@@ -56,8 +63,9 @@ class JobRunNow(MethodView):
         409 while another run of the same check is working.
         """
         scheduler.get_job(name)
-        return scheduler.run_job(name, scheduled_for=utcnow(), trigger="manual", dry_run=data["dry_run"],
-                                 requested_by=g.user.id)
+        return scheduler.run_job(
+            name, scheduled_for=utcnow(), trigger="manual", dry_run=data["dry_run"], requested_by=g.user.id
+        )
 
 
 @blp.route("/alerts")

@@ -51,8 +51,13 @@ from health_responder.stock.services import Actor
 #: unless people changed it; they allocate by hand then).
 ALLOCATING = (RequestStatus.APPROVED, RequestStatus.PARTIALLY_ALLOCATED)
 #: Requests that are open and not yet dispatched: they can be overdue.
-NOT_DISPATCHED = (RequestStatus.SUBMITTED, RequestStatus.APPROVED, RequestStatus.PARTIALLY_ALLOCATED,
-                  RequestStatus.ALLOCATED, RequestStatus.PARTIALLY_DISPATCHED)
+NOT_DISPATCHED = (
+    RequestStatus.SUBMITTED,
+    RequestStatus.APPROVED,
+    RequestStatus.PARTIALLY_ALLOCATED,
+    RequestStatus.ALLOCATED,
+    RequestStatus.PARTIALLY_DISPATCHED,
+)
 #: Approved requests of which nothing has shipped yet: the dispatch service level runs for them.
 NOTHING_SHIPPED = (RequestStatus.APPROVED, RequestStatus.PARTIALLY_ALLOCATED, RequestStatus.ALLOCATED)
 #: Planned allocations a dry run returns at most (the counts are always complete).
@@ -114,12 +119,18 @@ def _load_queue() -> _Queue:
     requests, lines = AssistanceRequest.__table__, RequestLine.__table__
     connection = db.session.connection()
     dialect = connection.dialect
-    queue_order = (requests.c.priority_rank, requests.c.needed_by,
-                   sa.func.coalesce(requests.c.submitted_at, requests.c.created_at), requests.c.id)
-    open_lines = (select(requests.c.id, requests.c.needed_by, lines.c.item_id)
-                  .select_from(requests.join(lines, lines.c.request_id == requests.c.id))
-                  .where(requests.c.status.in_(ALLOCATING), lines.c.quantity_allocated < lines.c.quantity)
-                  .order_by(*queue_order))
+    queue_order = (
+        requests.c.priority_rank,
+        requests.c.needed_by,
+        sa.func.coalesce(requests.c.submitted_at, requests.c.created_at),
+        requests.c.id,
+    )
+    open_lines = (
+        select(requests.c.id, requests.c.needed_by, lines.c.item_id)
+        .select_from(requests.join(lines, lines.c.request_id == requests.c.id))
+        .where(requests.c.status.in_(ALLOCATING), lines.c.quantity_allocated < lines.c.quantity)
+        .order_by(*queue_order)
+    )
     # The run's one big read (every open line: the I/O floor's own read) goes to the driver's cursor as
     # plain SQL: SQLAlchemy's per-row result objects would cost more than the query. Only needed_by
     # needs converting, once per request, with the Date type's own result processor.
@@ -131,16 +142,28 @@ def _load_queue() -> _Queue:
         cursor.close()
     lots: dict[int, list[LotStock]] = defaultdict(list)
     for lot_id, provider_id, item_id, code, expires_on, left in connection.execute(
-            select(StockLot.id, StockLot.provider_id, StockLot.item_id, StockLot.lot_code, StockLot.expires_on,
-                   StockLot.on_hand - StockLot.reserved)
-            .where(StockLot.status == LotStatus.AVAILABLE, StockLot.on_hand > StockLot.reserved)):
+        select(
+            StockLot.id,
+            StockLot.provider_id,
+            StockLot.item_id,
+            StockLot.lot_code,
+            StockLot.expires_on,
+            StockLot.on_hand - StockLot.reserved,
+        ).where(StockLot.status == LotStatus.AVAILABLE, StockLot.on_hand > StockLot.reserved)
+    ):
         lots[item_id].append(LotStock(lot_id, provider_id, item_id, code, expires_on, int(left)))
     serving: dict[int, set[int]] = defaultdict(set)
-    for provider_id, network_id in connection.execute(select(ProviderNetwork.provider_id, ProviderNetwork.network_id)):
+    for provider_id, network_id in connection.execute(
+        select(ProviderNetwork.provider_id, ProviderNetwork.network_id)
+    ):
         serving[network_id].add(provider_id)
     queue = _Queue(
-        lines=rows, as_stored=sa.Date().dialect_impl(dialect).bind_processor(dialect), lots={}, latest={},
-        network_of_city=dict(connection.execute(select(City.id, City.network_id)).all()), serving=serving,
+        lines=rows,
+        as_stored=sa.Date().dialect_impl(dialect).bind_processor(dialect),
+        lots={},
+        latest={},
+        network_of_city=dict(connection.execute(select(City.id, City.network_id)).all()),
+        serving=serving,
         provider_names=dict(connection.execute(select(Provider.id, Provider.name)).all()),
         network_codes=dict(connection.execute(select(Network.id, Network.code)).all()),
     )
@@ -177,21 +200,41 @@ class _Tally:
         return out
 
 
-def _rationale(*, request, city_network: str | None, preferred: bool, provider: str, lot: LotStock, quantity: int,
-               needed: int, shortfall: int, rank: int) -> str:
+def _rationale(
+    *,
+    request,
+    city_network: str | None,
+    preferred: bool,
+    provider: str,
+    lot: LotStock,
+    quantity: int,
+    needed: int,
+    shortfall: int,
+    rank: int,
+) -> str:
     """Why this lot, this provider, this quantity: the sentence stored on the allocation."""
     _id, reference, _city, priority, needed_by = request
-    who = (f"{provider} serves the city's network ({city_network}), so its stock is preferred"
-           if preferred else f"{provider} does not serve the city's network ({city_network or 'none'}); "
-                             "no preferred provider had usable stock left")
+    who = (
+        f"{provider} serves the city's network ({city_network}), so its stock is preferred"
+        if preferred
+        else f"{provider} does not serve the city's network ({city_network or 'none'}); "
+        "no preferred provider had usable stock left"
+    )
     if lot.expires_on is None:
         when = "the lot does not expire"
     else:
-        when = f"it expires {lot.expires_on.isoformat()}, on or after the needed-by date {needed_by.isoformat()}"
-    fefo = ("the earliest-expiring usable lot (FEFO)" if rank == 0
-            else f"the next usable lot in first-expiry-first-out order (FEFO, choice {rank + 1})")
-    text = (f"Priority {priority} request {reference or ''}, needed by {needed_by.isoformat()}: "
-            f"lot {lot.lot_code}, {fefo}; {when}. {who}. Reserved {quantity} of the {needed} still needed")
+        when = (
+            f"it expires {lot.expires_on.isoformat()}, on or after the needed-by date {needed_by.isoformat()}"
+        )
+    fefo = (
+        "the earliest-expiring usable lot (FEFO)"
+        if rank == 0
+        else f"the next usable lot in first-expiry-first-out order (FEFO, choice {rank + 1})"
+    )
+    text = (
+        f"Priority {priority} request {reference or ''}, needed by {needed_by.isoformat()}: "
+        f"lot {lot.lot_code}, {fefo}; {when}. {who}. Reserved {quantity} of the {needed} still needed"
+    )
     if shortfall:
         text += f"; partial: usable stock is short by {shortfall}, the rest waits for new stock"
     return text + "."
@@ -208,15 +251,31 @@ def _plan_request(request, lines: list, queue: _Queue) -> tuple[RequestPlan, dic
     for _request, line_id, item_id, quantity, allocated in lines:
         needed = quantity - allocated
         needs[line_id] = needed
-        choices, shortfall = plan_line(needed=needed, needed_by=needed_by, lots=queue.lots.get(item_id, ()),
-                                       preferred=preferred)
+        choices, shortfall = plan_line(
+            needed=needed, needed_by=needed_by, lots=queue.lots.get(item_id, ()), preferred=preferred
+        )
         for rank, (lot, take, is_preferred) in enumerate(choices):
-            rationale = _rationale(request=(request_id, reference, city_id, priority, needed_by), city_network=network,
-                                   preferred=is_preferred, lot=lot, quantity=take, needed=needed, shortfall=shortfall,
-                                   provider=queue.provider_names.get(lot.provider_id, f"provider {lot.provider_id}"),
-                                   rank=rank)
-            plan.allocations.append(PlannedAllocation(line_id=line_id, item_id=item_id, lot_id=lot.id,
-                                                      provider_id=lot.provider_id, quantity=take, rationale=rationale))
+            rationale = _rationale(
+                request=(request_id, reference, city_id, priority, needed_by),
+                city_network=network,
+                preferred=is_preferred,
+                lot=lot,
+                quantity=take,
+                needed=needed,
+                shortfall=shortfall,
+                provider=queue.provider_names.get(lot.provider_id, f"provider {lot.provider_id}"),
+                rank=rank,
+            )
+            plan.allocations.append(
+                PlannedAllocation(
+                    line_id=line_id,
+                    item_id=item_id,
+                    lot_id=lot.id,
+                    provider_id=lot.provider_id,
+                    quantity=take,
+                    rationale=rationale,
+                )
+            )
     return plan, needs
 
 
@@ -251,8 +310,16 @@ def _allocate_batch(batch: list[tuple], queue: _Queue, *, actor: Actor, dry_run:
     if dry_run:
         for plan in plans:
             for a in plan.allocations:
-                tally.planned.append({"request_id": plan.request_id, "line_id": a.line_id, "lot_id": a.lot_id,
-                                      "provider_id": a.provider_id, "quantity": a.quantity, "rationale": a.rationale})
+                tally.planned.append(
+                    {
+                        "request_id": plan.request_id,
+                        "line_id": a.line_id,
+                        "lot_id": a.lot_id,
+                        "provider_id": a.provider_id,
+                        "quantity": a.quantity,
+                        "rationale": a.rationale,
+                    }
+                )
             _count(tally, needs[plan.request_id], plan.allocations)
         for item_id in items:
             queue.recount(item_id)
@@ -262,7 +329,11 @@ def _allocate_batch(batch: list[tuple], queue: _Queue, *, actor: Actor, dry_run:
     for _ident, request_id, allocation in outcome.made:
         made[request_id].append(allocation)
     undone = set(outcome.undone)
-    lots = {lot.id: lot for item_id in items for lot in queue.lots.get(item_id, [])} if undone or outcome.lost else {}
+    lots = (
+        {lot.id: lot for item_id in items for lot in queue.lots.get(item_id, [])}
+        if undone or outcome.lost
+        else {}
+    )
     for plan in plans:
         if plan.request_id in undone:
             # Someone changed the request or its lines meanwhile: it is untouched; the next run serves it again.
@@ -282,24 +353,41 @@ def _allocate_batch(batch: list[tuple], queue: _Queue, *, actor: Actor, dry_run:
 
 def _runs_to_announce(run: JobRun) -> list[int]:
     """This run, and the earlier runs since the last one that finished, which died before telling the providers."""
-    last_finished = (select(sa.func.coalesce(sa.func.max(JobRun.id), 0))
-                     .where(JobRun.name == run.name, JobRun.dry_run.is_(False), JobRun.outcome == RunOutcome.SUCCEEDED,
-                            JobRun.id < run.id).scalar_subquery())
+    last_finished = (
+        select(sa.func.coalesce(sa.func.max(JobRun.id), 0))
+        .where(
+            JobRun.name == run.name,
+            JobRun.dry_run.is_(False),
+            JobRun.outcome == RunOutcome.SUCCEEDED,
+            JobRun.id < run.id,
+        )
+        .scalar_subquery()
+    )
     unfinished = db.session.scalars(
-        select(JobRun.id).where(JobRun.name == run.name, JobRun.dry_run.is_(False), JobRun.id < run.id,
-                                JobRun.id > last_finished,
-                                JobRun.outcome.in_([RunOutcome.ABANDONED, RunOutcome.FAILED])).order_by(JobRun.id)
+        select(JobRun.id)
+        .where(
+            JobRun.name == run.name,
+            JobRun.dry_run.is_(False),
+            JobRun.id < run.id,
+            JobRun.id > last_finished,
+            JobRun.outcome.in_([RunOutcome.ABANDONED, RunOutcome.FAILED]),
+        )
+        .order_by(JobRun.id)
     ).all()
     return [*unfinished, run.id]
 
 
 def _batch_limits() -> tuple[int, float]:
     config = current_app.config
-    return (max(1, int(config.get("AUTO_ALLOCATE_BATCH_REQUESTS", 500))),
-            float(config.get("AUTO_ALLOCATE_BATCH_SECONDS", 0.5)))
+    return (
+        max(1, int(config.get("AUTO_ALLOCATE_BATCH_REQUESTS", 500))),
+        float(config.get("AUTO_ALLOCATE_BATCH_SECONDS", 0.5)),
+    )
 
 
-def _run_batch(batch: list[tuple], queue: _Queue, *, run: JobRun, actor: Actor, dry_run: bool, tally: _Tally) -> bool:
+def _run_batch(
+    batch: list[tuple], queue: _Queue, *, run: JobRun, actor: Actor, dry_run: bool, tally: _Tally
+) -> bool:
     """One batch in its own transaction; False when the process is stopping (the batch is then not started)."""
     if stopping():
         tally.stopped_early = True
@@ -406,7 +494,9 @@ def _sync_alerts(kind: str, found: list[dict], run: JobRun, dry_run: bool) -> di
             _alert, new = alerts.raise_alert(kind=kind, run=run, **condition)
         counts["raised"] += new
     with db.write_session():
-        counts["resolved"] = alerts.resolve_missing(kind=kind, still_open_keys=[f["dedup_key"] for f in found], run=run)
+        counts["resolved"] = alerts.resolve_missing(
+            kind=kind, still_open_keys=[f["dedup_key"] for f in found], run=run
+        )
     return counts
 
 
@@ -422,44 +512,79 @@ def overdue_requests(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     found = []
     with db.read_session():
         rows = db.session.execute(
-            select(AssistanceRequest.id, AssistanceRequest.reference, AssistanceRequest.city_id,
-                   AssistanceRequest.priority, AssistanceRequest.status, AssistanceRequest.needed_by,
-                   AssistanceRequest.submitted_at, AssistanceRequest.approved_at)
-            .where(AssistanceRequest.status.in_(NOT_DISPATCHED)).order_by(AssistanceRequest.id)
+            select(
+                AssistanceRequest.id,
+                AssistanceRequest.reference,
+                AssistanceRequest.city_id,
+                AssistanceRequest.priority,
+                AssistanceRequest.status,
+                AssistanceRequest.needed_by,
+                AssistanceRequest.submitted_at,
+                AssistanceRequest.approved_at,
+            )
+            .where(AssistanceRequest.status.in_(NOT_DISPATCHED))
+            .order_by(AssistanceRequest.id)
         ).all()
     for request_id, reference, city_id, priority, status, needed_by, submitted_at, approved_at in rows:
         severity = "critical" if priority in ("critical", "high") else "warning"
-        common = {"subject": ("assistance_request", request_id), "city_id": city_id, "severity": severity,
-                  "link": f"/requests/{request_id}"}
+        common = {
+            "subject": ("assistance_request", request_id),
+            "city_id": city_id,
+            "severity": severity,
+            "link": f"/requests/{request_id}",
+        }
         if needed_by < today:
             late = (today - needed_by).days
-            found.append(common | {
-                "dedup_key": f"overdue_request:request={request_id}:needed_by",
-                "message": f"Request {reference} was needed by {needed_by.isoformat()} and is still {status} "
-                           f"({late} day{'s' if late != 1 else ''} late).",
-                "details": {"reason": "needed_by", "request_id": request_id, "needed_by": needed_by.isoformat(),
-                            "status": status, "days_late": late},
-            })
+            found.append(
+                common
+                | {
+                    "dedup_key": f"overdue_request:request={request_id}:needed_by",
+                    "message": f"Request {reference} was needed by {needed_by.isoformat()} and is still {status} "
+                    f"({late} day{'s' if late != 1 else ''} late).",
+                    "details": {
+                        "reason": "needed_by",
+                        "request_id": request_id,
+                        "needed_by": needed_by.isoformat(),
+                        "status": status,
+                        "days_late": late,
+                    },
+                }
+            )
         for stage, limit, since, running in (
-                ("approval", sla.get(priority), submitted_at, status == RequestStatus.SUBMITTED),
-                ("dispatch", dispatch_sla.get(priority), approved_at, status in NOTHING_SHIPPED)):
+            ("approval", sla.get(priority), submitted_at, status == RequestStatus.SUBMITTED),
+            ("dispatch", dispatch_sla.get(priority), approved_at, status in NOTHING_SHIPPED),
+        ):
             if not running or limit is None or since is None or now - since <= timedelta(hours=limit):
                 continue
             hours = (now - since).total_seconds() / 3600
-            what = (f"has waited {hours:.0f} h for approval" if stage == "approval"
-                    else f"was approved {hours:.0f} h ago and nothing of it has shipped")
-            found.append(common | {
-                "dedup_key": f"overdue_request:request={request_id}:{stage}",
-                "message": f"The {priority} request {reference} {what}; its service level is {limit:g} h.",
-                "details": {"reason": f"{stage}_sla", "request_id": request_id, "priority": priority, "status": status,
-                            "sla_hours": limit, "waited_hours": round(hours, 1)},
-            })
+            what = (
+                f"has waited {hours:.0f} h for approval"
+                if stage == "approval"
+                else f"was approved {hours:.0f} h ago and nothing of it has shipped"
+            )
+            found.append(
+                common
+                | {
+                    "dedup_key": f"overdue_request:request={request_id}:{stage}",
+                    "message": f"The {priority} request {reference} {what}; its service level is {limit:g} h.",
+                    "details": {
+                        "reason": f"{stage}_sla",
+                        "request_id": request_id,
+                        "priority": priority,
+                        "status": status,
+                        "sla_hours": limit,
+                        "waited_hours": round(hours, 1),
+                    },
+                }
+            )
     return _sync_alerts("overdue_request", found, run, dry_run)
 
 
 def _usable_today(today: date):
-    return sa.and_(StockLot.status == LotStatus.AVAILABLE,
-                   sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= today))
+    return sa.and_(
+        StockLot.status == LotStatus.AVAILABLE,
+        sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= today),
+    )
 
 
 @job("low_stock")
@@ -470,37 +595,71 @@ def low_stock(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     with db.read_session():
         rows = db.session.execute(
             select(StockLot.provider_id, StockLot.item_id, sa.func.sum(usable), Item.code, Provider.name)
-            .join(Item, Item.id == StockLot.item_id).join(Provider, Provider.id == StockLot.provider_id)
+            .join(Item, Item.id == StockLot.item_id)
+            .join(Provider, Provider.id == StockLot.provider_id)
             .where(Item.active.is_(True))
             .group_by(StockLot.provider_id, StockLot.item_id, Item.code, Provider.name)
-            .having(sa.func.sum(usable) <= threshold).order_by(StockLot.provider_id, StockLot.item_id)
+            .having(sa.func.sum(usable) <= threshold)
+            .order_by(StockLot.provider_id, StockLot.item_id)
         ).all()
-    found = [{
-        "dedup_key": f"low_stock:provider={provider_id}:item={item_id}",
-        "message": f"{provider} has {int(left or 0)} {code} available (threshold {threshold}).",
-        "severity": "critical" if not left else "warning",
-        "details": {"provider_id": provider_id, "item_id": item_id, "item_code": code, "available": int(left or 0),
-                    "threshold": threshold},
-        "subject": ("item", item_id), "provider_id": provider_id, "link": f"/stock?item_id={item_id}",
-    } for provider_id, item_id, left, code, provider in rows]
+    found = [
+        {
+            "dedup_key": f"low_stock:provider={provider_id}:item={item_id}",
+            "message": f"{provider} has {int(left or 0)} {code} available (threshold {threshold}).",
+            "severity": "critical" if not left else "warning",
+            "details": {
+                "provider_id": provider_id,
+                "item_id": item_id,
+                "item_code": code,
+                "available": int(left or 0),
+                "threshold": threshold,
+            },
+            "subject": ("item", item_id),
+            "provider_id": provider_id,
+            "link": f"/stock?item_id={item_id}",
+        }
+        for provider_id, item_id, left, code, provider in rows
+    ]
     return _sync_alerts("low_stock", found, run, dry_run)
 
 
 def _requests_that_could_use(lot: StockLot, limit: int = 5) -> list[dict]:
     """Open request lines for the lot's item, needed by the lot's expiry, most urgent first."""
     rows = db.session.execute(
-        select(AssistanceRequest.id, AssistanceRequest.reference, AssistanceRequest.city_id, City.name,
-               AssistanceRequest.priority, AssistanceRequest.needed_by, RequestLine.id,
-               RequestLine.quantity - RequestLine.quantity_allocated)
+        select(
+            AssistanceRequest.id,
+            AssistanceRequest.reference,
+            AssistanceRequest.city_id,
+            City.name,
+            AssistanceRequest.priority,
+            AssistanceRequest.needed_by,
+            RequestLine.id,
+            RequestLine.quantity - RequestLine.quantity_allocated,
+        )
         .join(RequestLine, RequestLine.request_id == AssistanceRequest.id)
         .join(City, City.id == AssistanceRequest.city_id)
-        .where(AssistanceRequest.status.in_(ALLOCATING), RequestLine.item_id == lot.item_id,
-               RequestLine.quantity_allocated < RequestLine.quantity, AssistanceRequest.needed_by <= lot.expires_on)
+        .where(
+            AssistanceRequest.status.in_(ALLOCATING),
+            RequestLine.item_id == lot.item_id,
+            RequestLine.quantity_allocated < RequestLine.quantity,
+            AssistanceRequest.needed_by <= lot.expires_on,
+        )
         .order_by(AssistanceRequest.priority_rank, AssistanceRequest.needed_by, AssistanceRequest.id)
         .limit(limit)
     ).all()
-    return [{"request_id": r[0], "reference": r[1], "city_id": r[2], "city": r[3], "priority": r[4],
-             "needed_by": r[5].isoformat(), "line_id": r[6], "still_needed": int(r[7])} for r in rows]
+    return [
+        {
+            "request_id": r[0],
+            "reference": r[1],
+            "city_id": r[2],
+            "city": r[3],
+            "priority": r[4],
+            "needed_by": r[5].isoformat(),
+            "line_id": r[6],
+            "still_needed": int(r[7]),
+        }
+        for r in rows
+    ]
 
 
 @job("near_expiry")
@@ -512,42 +671,76 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     found = []
     with db.read_session():
         lots = db.session.scalars(
-            select(StockLot).where(StockLot.status == LotStatus.AVAILABLE, StockLot.on_hand > StockLot.reserved,
-                                   StockLot.expires_on.is_not(None), StockLot.expires_on >= today,
-                                   StockLot.expires_on <= horizon).order_by(StockLot.expires_on, StockLot.id)
+            select(StockLot)
+            .where(
+                StockLot.status == LotStatus.AVAILABLE,
+                StockLot.on_hand > StockLot.reserved,
+                StockLot.expires_on.is_not(None),
+                StockLot.expires_on >= today,
+                StockLot.expires_on <= horizon,
+            )
+            .order_by(StockLot.expires_on, StockLot.id)
         ).all()
         codes = dict(db.session.execute(select(Item.id, Item.code)).all())
         for lot in lots:
             days = (lot.expires_on - today).days
             suggestions = _requests_that_could_use(lot)
-            hint = (f" {len(suggestions)} open request(s) could use it first, e.g. {suggestions[0]['reference']}."
-                    if suggestions else " No open request for this item can use it before then.")
-            found.append({
-                "dedup_key": f"near_expiry:lot={lot.id}",
-                "message": f"Lot {lot.lot_code} ({codes.get(lot.item_id)}) expires {lot.expires_on.isoformat()} "
-                           f"(in {days} days) with {lot.available} available.{hint}",
-                "severity": "critical" if days <= 7 else "warning",
-                "details": {"lot_id": lot.id, "item_id": lot.item_id, "expires_on": lot.expires_on.isoformat(),
-                            "available": lot.available, "days_left": days, "suggested_requests": suggestions},
-                "subject": ("stock_lot", lot.id), "provider_id": lot.provider_id, "link": f"/stock/lots/{lot.id}",
-            })
+            hint = (
+                f" {len(suggestions)} open request(s) could use it first, e.g. {suggestions[0]['reference']}."
+                if suggestions
+                else " No open request for this item can use it before then."
+            )
+            found.append(
+                {
+                    "dedup_key": f"near_expiry:lot={lot.id}",
+                    "message": f"Lot {lot.lot_code} ({codes.get(lot.item_id)}) expires {lot.expires_on.isoformat()} "
+                    f"(in {days} days) with {lot.available} available.{hint}",
+                    "severity": "critical" if days <= 7 else "warning",
+                    "details": {
+                        "lot_id": lot.id,
+                        "item_id": lot.item_id,
+                        "expires_on": lot.expires_on.isoformat(),
+                        "available": lot.available,
+                        "days_left": days,
+                        "suggested_requests": suggestions,
+                    },
+                    "subject": ("stock_lot", lot.id),
+                    "provider_id": lot.provider_id,
+                    "link": f"/stock/lots/{lot.id}",
+                }
+            )
         # Lots past their date that still hold stock: nobody can allocate them, someone must write them off.
         expired = db.session.scalars(
-            select(StockLot).where(StockLot.status != LotStatus.RECALLED, StockLot.on_hand > 0,
-                                   StockLot.expires_on.is_not(None), StockLot.expires_on < today)
+            select(StockLot)
+            .where(
+                StockLot.status != LotStatus.RECALLED,
+                StockLot.on_hand > 0,
+                StockLot.expires_on.is_not(None),
+                StockLot.expires_on < today,
+            )
             .order_by(StockLot.expires_on, StockLot.id)
         ).all()
         for lot in expired:
-            found.append({
-                "dedup_key": f"expired:lot={lot.id}",
-                "message": f"Lot {lot.lot_code} ({codes.get(lot.item_id)}) expired on {lot.expires_on.isoformat()} "
-                           f"and still holds {lot.on_hand} on hand ({lot.reserved} reserved): write it off with an "
-                           "'expired' adjustment.",
-                "severity": "critical",
-                "details": {"lot_id": lot.id, "item_id": lot.item_id, "expires_on": lot.expires_on.isoformat(),
-                            "on_hand": lot.on_hand, "reserved": lot.reserved, "expired": True},
-                "subject": ("stock_lot", lot.id), "provider_id": lot.provider_id, "link": f"/stock/lots/{lot.id}",
-            })
+            found.append(
+                {
+                    "dedup_key": f"expired:lot={lot.id}",
+                    "message": f"Lot {lot.lot_code} ({codes.get(lot.item_id)}) expired on {lot.expires_on.isoformat()} "
+                    f"and still holds {lot.on_hand} on hand ({lot.reserved} reserved): write it off with an "
+                    "'expired' adjustment.",
+                    "severity": "critical",
+                    "details": {
+                        "lot_id": lot.id,
+                        "item_id": lot.item_id,
+                        "expires_on": lot.expires_on.isoformat(),
+                        "on_hand": lot.on_hand,
+                        "reserved": lot.reserved,
+                        "expired": True,
+                    },
+                    "subject": ("stock_lot", lot.id),
+                    "provider_id": lot.provider_id,
+                    "link": f"/stock/lots/{lot.id}",
+                }
+            )
     return _sync_alerts("near_expiry", found, run, dry_run)
 
 
@@ -557,12 +750,19 @@ def _programs_on(topic: str, network_id: int | None, now: datetime) -> list[dict
     program = getattr(training_models, "TrainingProgram", None)
     if program is None:
         return None
-    statement = (select(program).where(program.topic == topic, program.status == "published", program.starts_at > now)
-                 .order_by(program.starts_at, program.id).limit(5))
+    statement = (
+        select(program)
+        .where(program.topic == topic, program.status == "published", program.starts_at > now)
+        .order_by(program.starts_at, program.id)
+        .limit(5)
+    )
     open_to_network = getattr(_feature("training.queries"), "open_to_network", None)
     if open_to_network is not None and network_id is not None:
         statement = statement.where(open_to_network(network_id))
-    return [{"id": p.id, "title": p.title, "starts_at": p.starts_at.isoformat()} for p in db.session.scalars(statement)]
+    return [
+        {"id": p.id, "title": p.title, "starts_at": p.starts_at.isoformat()}
+        for p in db.session.scalars(statement)
+    ]
 
 
 @job("readiness_gaps")
@@ -579,13 +779,18 @@ def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
             .join(RequestLine, RequestLine.id == Allocation.line_id)
             .join(Item, Item.id == RequestLine.item_id)
             .join(City, City.id == AssistanceRequest.city_id)
-            .where(Allocation.status.in_([AllocationStatus.RESERVED, AllocationStatus.DISPATCHED]),
-                   Item.requires_training.is_not(None))
-            .distinct().order_by(AssistanceRequest.city_id, Item.requires_training, Item.code)
+            .where(
+                Allocation.status.in_([AllocationStatus.RESERVED, AllocationStatus.DISPATCHED]),
+                Item.requires_training.is_not(None),
+            )
+            .distinct()
+            .order_by(AssistanceRequest.city_id, Item.requires_training, Item.code)
         ).all()
         needs: dict[tuple[int, str], dict] = {}
         for city_id, city_name, network_id, topic, code in rows:
-            needs.setdefault((city_id, topic), {"city": city_name, "network_id": network_id, "items": []})["items"].append(code)
+            needs.setdefault((city_id, topic), {"city": city_name, "network_id": network_id, "items": []})[
+                "items"
+            ].append(code)
         for (city_id, topic), need in needs.items():
             if has_completed is not None and has_completed(city_id, topic):
                 continue
@@ -596,15 +801,24 @@ def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                 pointer = "Matching programs: " + "; ".join(p["title"] for p in programs) + "."
             else:
                 pointer = f"No upcoming published program on {topic} is open to it yet."
-            found.append({
-                "dedup_key": f"readiness_gap:city={city_id}:topic={topic}",
-                "message": f"{need['city']} is receiving equipment that needs {topic} training "
-                           f"({', '.join(need['items'])}), and none of its staff has completed a program on it. "
-                           + pointer,
-                "details": {"city_id": city_id, "topic": topic, "items": need["items"], "programs": programs or [],
-                            "training_feature": programs is not None},
-                "subject": ("city", city_id), "city_id": city_id, "link": f"/training/programs?topic={topic}",
-            })
+            found.append(
+                {
+                    "dedup_key": f"readiness_gap:city={city_id}:topic={topic}",
+                    "message": f"{need['city']} is receiving equipment that needs {topic} training "
+                    f"({', '.join(need['items'])}), and none of its staff has completed a program on it. "
+                    + pointer,
+                    "details": {
+                        "city_id": city_id,
+                        "topic": topic,
+                        "items": need["items"],
+                        "programs": programs or [],
+                        "training_feature": programs is not None,
+                    },
+                    "subject": ("city", city_id),
+                    "city_id": city_id,
+                    "link": f"/training/programs?topic={topic}",
+                }
+            )
     return _sync_alerts("readiness_gap", found, run, dry_run)
 
 

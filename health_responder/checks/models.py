@@ -79,6 +79,11 @@ class Alert(SQLModel, table=True):
     resolution: str | None = text()
 
     __table_args__ = (
-        sa.Index("uq_alert_open_key", "dedup_key", unique=True,
-                 sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'")),
+        sa.Index(
+            "uq_alert_open_key",
+            "dedup_key",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
     )

@@ -66,11 +66,16 @@ def _alerts_page(status_code: int = 200, failed: tuple[int, ResolveForm] | None 
     page = queries.list_alerts(me(), args)
     rows = []
     for alert in page["items"]:
-        resolve_form = failed[1] if failed and failed[0] == alert.id else \
-            ResolveForm(formdata=None, alert_id=alert.id, prefix=f"a{alert.id}")
+        resolve_form = (
+            failed[1]
+            if failed and failed[0] == alert.id
+            else ResolveForm(formdata=None, alert_id=alert.id, prefix=f"a{alert.id}")
+        )
         rows.append({"alert": alert, "form": resolve_form})
     link_args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("checks/alerts.html", form=form, page=page, rows=rows, link_args=link_args), status_code
+    return render_template(
+        "checks/alerts.html", form=form, page=page, rows=rows, link_args=link_args
+    ), status_code
 
 
 @bp.get("/alerts")
@@ -110,17 +115,29 @@ def resolve(alert_id: int):
 def jobs():
     """Each check with its interval, next tick and last run; a button to run it now; the recent runs."""
     now, plan, latest = utcnow(), scheduler.schedules(), scheduler.last_runs()
-    checks = [{"name": name, "label": check_label(name), "interval": plan.get(name),
-               "next_tick": scheduler.next_tick(now, plan[name]) if name in plan else None,
-               "last_run": latest.get(name), "form": RunForm(formdata=None, prefix=name)}
-              for name in scheduler.jobs()]
+    checks = [
+        {
+            "name": name,
+            "label": check_label(name),
+            "interval": plan.get(name),
+            "next_tick": scheduler.next_tick(now, plan[name]) if name in plan else None,
+            "last_run": latest.get(name),
+            "form": RunForm(formdata=None, prefix=name),
+        }
+        for name in scheduler.jobs()
+    ]
     name = request.args.get("name") or None
     args = {"page": max(1, request.args.get("page", 1, type=int) or 1), "page_size": 30}
     if name in scheduler.jobs():
         args["name"] = name
     runs = queries.list_runs(args)
-    return render_template("checks/jobs.html", checks=checks, runs=runs, name=name,
-                           link_args={k: v for k, v in request.args.items() if k != "page"})
+    return render_template(
+        "checks/jobs.html",
+        checks=checks,
+        runs=runs,
+        name=name,
+        link_args={k: v for k, v in request.args.items() if k != "page"},
+    )
 
 
 @bp.post("/checks/<string:name>/run")
@@ -133,20 +150,32 @@ def run_now(name: str):
         flash(_("The form has expired: try again."), "error")
         return redirect(url_for(".jobs"))
     try:
-        run = scheduler.run_job(name, scheduled_for=utcnow(), trigger="manual", dry_run=bool(form.dry_run.data),
-                                requested_by=me().id)
+        run = scheduler.run_job(
+            name,
+            scheduled_for=utcnow(),
+            trigger="manual",
+            dry_run=bool(form.dry_run.data),
+            requested_by=me().id,
+        )
     except DomainError as error:
         db.session.rollback()
         flash(translate(error.message), "error")
         return redirect(url_for(".jobs"))
-    counts = ", ".join(f"{key}: {value}" for key, value in (run.counts or {}).items()
-                       if not isinstance(value, (list, dict)))
+    counts = ", ".join(
+        f"{key}: {value}" for key, value in (run.counts or {}).items() if not isinstance(value, (list, dict))
+    )
     if run.outcome == "succeeded":
-        flash(_("%(check)s ran: %(outcome)s.", check=check_label(name), outcome=label(run.outcome))
-              + (f" {counts}" if counts else ""), "success")
+        flash(
+            _("%(check)s ran: %(outcome)s.", check=check_label(name), outcome=label(run.outcome))
+            + (f" {counts}" if counts else ""),
+            "success",
+        )
     else:
-        flash(_("%(check)s ran: %(outcome)s.", check=check_label(name), outcome=label(run.outcome))
-              + (f" {run.error}" if run.error else ""), "error")
+        flash(
+            _("%(check)s ran: %(outcome)s.", check=check_label(name), outcome=label(run.outcome))
+            + (f" {run.error}" if run.error else ""),
+            "error",
+        )
     return redirect(url_for(".jobs", name=name))
 
 

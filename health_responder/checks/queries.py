@@ -21,8 +21,17 @@ def list_runs(args: dict) -> dict:
             statement = statement.where(getattr(JobRun, key) == args[key])
     if not args.get("order_by"):
         args = args | {"order_by": "-id"}
-    return paginate(db.session, statement, args, {"id": JobRun.id, "started_at": JobRun.started_at,
-                                                  "scheduled_for": JobRun.scheduled_for, "name": JobRun.name})
+    return paginate(
+        db.session,
+        statement,
+        args,
+        {
+            "id": JobRun.id,
+            "started_at": JobRun.started_at,
+            "scheduled_for": JobRun.scheduled_for,
+            "name": JobRun.name,
+        },
+    )
 
 
 def alerts_visible_to(user: User) -> sa.Select:
@@ -45,8 +54,12 @@ def list_alerts(user: User, args: dict) -> dict:
             statement = statement.where(getattr(Alert, key) == args[key])
     if not args.get("order_by"):
         args = args | {"order_by": "-id"}
-    return paginate(db.session, statement, args, {"id": Alert.id, "created_at": Alert.created_at,
-                                                  "kind": Alert.kind, "severity": Alert.severity})
+    return paginate(
+        db.session,
+        statement,
+        args,
+        {"id": Alert.id, "created_at": Alert.created_at, "kind": Alert.kind, "severity": Alert.severity},
+    )
 
 
 def alert_for(user: User, alert_id: int) -> Alert:

@@ -16,8 +16,12 @@ class JobRunSchema(Schema):
     finished_at = fields.DateTime(allow_none=True)
     lease_until = fields.DateTime(allow_none=True)
     outcome = fields.String(metadata={"description": "running, succeeded, failed or abandoned."})
-    counts = fields.Dict(allow_none=True, metadata={"description": "What the run did (a dry run: what it would do)."})
-    error = fields.String(allow_none=True, metadata={"description": "The error's message when the run failed."})
+    counts = fields.Dict(
+        allow_none=True, metadata={"description": "What the run did (a dry run: what it would do)."}
+    )
+    error = fields.String(
+        allow_none=True, metadata={"description": "The error's message when the run failed."}
+    )
     runner = fields.String(allow_none=True)
     requested_by_id = fields.Integer(allow_none=True)
 
@@ -62,7 +66,9 @@ class AlertSchema(Schema):
 
 class AlertListArgsSchema(PageArgsSchema):
     ORDERABLE = ("id", "created_at", "kind", "severity")
-    kind = fields.String(validate=validate.OneOf(["overdue_request", "low_stock", "near_expiry", "readiness_gap"]))
+    kind = fields.String(
+        validate=validate.OneOf(["overdue_request", "low_stock", "near_expiry", "readiness_gap"])
+    )
     status = fields.String(validate=validate.OneOf(list(AlertStatus)))
     city_id = fields.Integer()
     provider_id = fields.Integer()

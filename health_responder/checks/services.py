@@ -36,12 +36,24 @@ def _concerned(alert: Alert) -> list[int]:
 
 
 def _open(dedup_key: str) -> Alert | None:
-    return db.session.scalar(select(Alert).where(Alert.dedup_key == dedup_key, Alert.status == AlertStatus.OPEN))
+    return db.session.scalar(
+        select(Alert).where(Alert.dedup_key == dedup_key, Alert.status == AlertStatus.OPEN)
+    )
 
 
-def raise_alert(*, kind: str, dedup_key: str, message: str, severity: str = "warning", details: dict | None = None,
-                subject: tuple[str, int] | None = None, city_id: int | None = None, provider_id: int | None = None,
-                run: JobRun | None = None, link: str | None = None) -> tuple[Alert, bool]:
+def raise_alert(
+    *,
+    kind: str,
+    dedup_key: str,
+    message: str,
+    severity: str = "warning",
+    details: dict | None = None,
+    subject: tuple[str, int] | None = None,
+    city_id: int | None = None,
+    provider_id: int | None = None,
+    run: JobRun | None = None,
+    link: str | None = None,
+) -> tuple[Alert, bool]:
     """Open the alert for ``dedup_key`` unless one is open already; returns (alert, newly raised).
 
     A new alert notifies whom it concerns. An open one keeps its identity; its message and details are
@@ -49,9 +61,18 @@ def raise_alert(*, kind: str, dedup_key: str, message: str, severity: str = "war
     """
     existing = _open(dedup_key)
     if existing is None:
-        alert = Alert(kind=kind, dedup_key=dedup_key[:200], severity=severity, message=message, details=details,
-                      subject_type=subject[0] if subject else None, subject_id=subject[1] if subject else None,
-                      city_id=city_id, provider_id=provider_id, job_run_id=run.id if run else None)
+        alert = Alert(
+            kind=kind,
+            dedup_key=dedup_key[:200],
+            severity=severity,
+            message=message,
+            details=details,
+            subject_type=subject[0] if subject else None,
+            subject_id=subject[1] if subject else None,
+            city_id=city_id,
+            provider_id=provider_id,
+            job_run_id=run.id if run else None,
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(alert)
@@ -60,10 +81,19 @@ def raise_alert(*, kind: str, dedup_key: str, message: str, severity: str = "war
             if existing is None:  # resolved between our insert and this read: nothing to do this time
                 raise
         else:
-            audit.record(action="alert.raise", subject=alert, actor_label=f"job:{run.name}#{run.id}" if run else None,
-                         after={"kind": kind, "dedup_key": dedup_key, "message": message})
-            notifications.notify(users=_concerned(alert), key=f"alert:{alert.id}", subject=f"[{severity}] {message}"[:300],
-                                 body=message, link=link or f"/alerts/{alert.id}")
+            audit.record(
+                action="alert.raise",
+                subject=alert,
+                actor_label=f"job:{run.name}#{run.id}" if run else None,
+                after={"kind": kind, "dedup_key": dedup_key, "message": message},
+            )
+            notifications.notify(
+                users=_concerned(alert),
+                key=f"alert:{alert.id}",
+                subject=f"[{severity}] {message}"[:300],
+                body=message,
+                link=link or f"/alerts/{alert.id}",
+            )
             return alert, True
     if existing.message != message or existing.details != details:
         existing.message, existing.details = message, details
@@ -73,8 +103,9 @@ def raise_alert(*, kind: str, dedup_key: str, message: str, severity: str = "war
 def resolve_missing(*, kind: str, still_open_keys: Iterable[str], run: JobRun | None = None) -> int:
     """Resolve every open alert of ``kind`` whose condition the check no longer found; returns how many."""
     keep = set(still_open_keys)
-    stale = db.session.scalars(select(Alert).where(Alert.kind == kind, Alert.status == AlertStatus.OPEN)
-                               .order_by(Alert.id)).all()
+    stale = db.session.scalars(
+        select(Alert).where(Alert.kind == kind, Alert.status == AlertStatus.OPEN).order_by(Alert.id)
+    ).all()
     resolved = 0
     now = utcnow()
     note = f"The condition ended (checked by run {run.id})." if run else "The condition ended."
@@ -82,31 +113,46 @@ def resolve_missing(*, kind: str, still_open_keys: Iterable[str], run: JobRun | 
         if alert.dedup_key in keep:
             continue
         changed = db.session.execute(
-            sa.update(Alert).where(Alert.id == alert.id, Alert.status == AlertStatus.OPEN)
+            sa.update(Alert)
+            .where(Alert.id == alert.id, Alert.status == AlertStatus.OPEN)
             .values(status=AlertStatus.RESOLVED, resolved_at=now, resolution=note)
         ).rowcount
         if changed:
             resolved += 1
-            audit.record(action="alert.resolve", subject=alert, actor_label=f"job:{run.name}#{run.id}" if run else None,
-                         after={"resolution": note})
+            audit.record(
+                action="alert.resolve",
+                subject=alert,
+                actor_label=f"job:{run.name}#{run.id}" if run else None,
+                after={"resolution": note},
+            )
     return resolved
 
 
 def resolve(*, alert: Alert, by: User, note: str | None = None) -> Alert:
     """A person resolves an open alert (staff any, a city or provider user the alerts that name them)."""
     require_role(by, Role.CITY, Role.PROVIDER, *STAFF)
-    if not by.is_staff and not ((by.city_id and alert.city_id == by.city_id)
-                                or (by.provider_id and alert.provider_id == by.provider_id)):
+    if not by.is_staff and not (
+        (by.city_id and alert.city_id == by.city_id)
+        or (by.provider_id and alert.provider_id == by.provider_id)
+    ):
         raise NotFound(_l("No alert %(id)s.", id=alert.id))
     if alert.status != AlertStatus.OPEN:
         raise InvalidTransition(_l("alert"), alert.status, AlertStatus.RESOLVED, action=_l("resolve"))
     changed = db.session.execute(
-        sa.update(Alert).where(Alert.id == alert.id, Alert.status == AlertStatus.OPEN)
-        .values(status=AlertStatus.RESOLVED, resolved_at=utcnow(), resolved_by_id=by.id, resolution=note or "")
+        sa.update(Alert)
+        .where(Alert.id == alert.id, Alert.status == AlertStatus.OPEN)
+        .values(
+            status=AlertStatus.RESOLVED, resolved_at=utcnow(), resolved_by_id=by.id, resolution=note or ""
+        )
     ).rowcount
     if changed != 1:
         raise InvalidTransition(_l("alert"), AlertStatus.RESOLVED, AlertStatus.RESOLVED, action=_l("resolve"))
     db.session.refresh(alert)
-    audit.record(action="alert.resolve", subject=alert, by=by, before={"status": AlertStatus.OPEN},
-                 after={"status": alert.status, "resolution": alert.resolution})
+    audit.record(
+        action="alert.resolve",
+        subject=alert,
+        by=by,
+        before={"status": AlertStatus.OPEN},
+        after={"status": alert.status, "resolution": alert.resolution},
+    )
     return alert

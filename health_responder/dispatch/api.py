@@ -96,4 +96,6 @@ class Receipt(MethodView):
     @blp.response(200, DispatchSchema)
     def post(self, data, dispatch_id):
         """shipped → received: accepted + rejected per line must equal what was shipped."""
-        return _answer(services.record_receipt(dispatch=queries.get_dispatch(dispatch_id, g.user), by=g.user, **data))
+        return _answer(
+            services.record_receipt(dispatch=queries.get_dispatch(dispatch_id, g.user), by=g.user, **data)
+        )

@@ -81,7 +81,9 @@ class DispatchLine(SQLModel, table=True):
 
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
-        sa.CheckConstraint("accepted IS NULL OR (accepted >= 0 AND rejected >= 0 AND accepted + rejected = quantity)",
-                           name="receipt_adds_up"),
+        sa.CheckConstraint(
+            "accepted IS NULL OR (accepted >= 0 AND rejected >= 0 AND accepted + rejected = quantity)",
+            name="receipt_adds_up",
+        ),
         sa.UniqueConstraint("dispatch_id", "request_line_id", "lot_id", name="uq_dispatch_line_line_lot"),
     )

@@ -57,8 +57,11 @@ from health_responder.web.guards import STAFF, is_staff, me, roles
 bp = Blueprint("dispatch_pages", __name__, template_folder="templates")
 
 NAV["city"] += [(_l("Dispatches"), "dispatch_pages.index")]
-NAV["provider"] += [(_l("To dispatch"), "dispatch_pages.waiting"), (_l("Dispatches"), "dispatch_pages.index"),
-                    (_l("Reports"), "dispatch_pages.summary")]
+NAV["provider"] += [
+    (_l("To dispatch"), "dispatch_pages.waiting"),
+    (_l("Dispatches"), "dispatch_pages.index"),
+    (_l("Reports"), "dispatch_pages.summary"),
+]
 for _role in STAFF:
     NAV[_role] += [(_l("Dispatches"), "dispatch_pages.index"), (_l("Reports"), "dispatch_pages.summary")]
 
@@ -117,41 +120,66 @@ def _int(value) -> int | None:
 
 def _names(model, ids) -> dict[int, str]:
     ids = sorted({i for i in ids if i is not None})
-    return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all()) if ids else {}
+    return (
+        dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all()) if ids else {}
+    )
 
 
 def _line_rows(dispatch: Dispatch) -> list[dict]:
     lines = services.lines_of(dispatch.id)
-    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_([x.item_id for x in lines])))} \
-        if lines else {}
-    lots = {lot.id: lot for lot in db.session.scalars(select(StockLot).where(StockLot.id.in_([x.lot_id for x in lines])))} \
-        if lines else {}
+    items = (
+        {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_([x.item_id for x in lines])))}
+        if lines
+        else {}
+    )
+    lots = (
+        {
+            lot.id: lot
+            for lot in db.session.scalars(select(StockLot).where(StockLot.id.in_([x.lot_id for x in lines])))
+        }
+        if lines
+        else {}
+    )
     return [{"line": line, "item": items.get(line.item_id), "lot": lots.get(line.lot_id)} for line in lines]
 
 
 def _waiting_groups(user) -> list[dict]:
     """Reserved allocations not yet on a dispatch, by request and location (one dispatch each)."""
-    statement = (select(Allocation, StockLot, AssistanceRequest, RequestLine.item_id)
-                 .join(StockLot, StockLot.id == Allocation.lot_id)
-                 .join(AssistanceRequest, AssistanceRequest.id == Allocation.request_id)
-                 .join(RequestLine, RequestLine.id == Allocation.line_id)
-                 .where(Allocation.status == AllocationStatus.RESERVED, Allocation.dispatch_id.is_(None))
-                 .order_by(AssistanceRequest.priority_rank, AssistanceRequest.needed_by, Allocation.id))
+    statement = (
+        select(Allocation, StockLot, AssistanceRequest, RequestLine.item_id)
+        .join(StockLot, StockLot.id == Allocation.lot_id)
+        .join(AssistanceRequest, AssistanceRequest.id == Allocation.request_id)
+        .join(RequestLine, RequestLine.id == Allocation.line_id)
+        .where(Allocation.status == AllocationStatus.RESERVED, Allocation.dispatch_id.is_(None))
+        .order_by(AssistanceRequest.priority_rank, AssistanceRequest.needed_by, Allocation.id)
+    )
     if user.role == Role.PROVIDER:
         statement = statement.where(Allocation.provider_id == user.provider_id)
     rows = db.session.execute(statement.limit(500)).all()
-    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_({r[3] for r in rows})))} if rows else {}
+    items = (
+        {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_({r[3] for r in rows})))}
+        if rows
+        else {}
+    )
     locations = _names(StockLocation, (r[1].location_id for r in rows))
     cities = _names(City, (r[2].city_id for r in rows))
     providers = _names(Provider, (r[0].provider_id for r in rows))
     groups: OrderedDict = OrderedDict()
     for allocation, lot, req, item_id in rows:
         key = (req.id, allocation.provider_id, lot.location_id)
-        group = groups.setdefault(key, {"request": req, "city": cities.get(req.city_id, ""),
-                                        "provider_id": allocation.provider_id,
-                                        "provider": providers.get(allocation.provider_id, ""),
-                                        "location_id": lot.location_id, "location": locations.get(lot.location_id, ""),
-                                        "rows": [], "units": 0})
+        group = groups.setdefault(
+            key,
+            {
+                "request": req,
+                "city": cities.get(req.city_id, ""),
+                "provider_id": allocation.provider_id,
+                "provider": providers.get(allocation.provider_id, ""),
+                "location_id": lot.location_id,
+                "location": locations.get(lot.location_id, ""),
+                "rows": [],
+                "units": 0,
+            },
+        )
         group["rows"].append({"allocation": allocation, "lot": lot, "item": items.get(item_id)})
         group["units"] += allocation.quantity
     return list(groups.values())
@@ -169,17 +197,36 @@ def index():
     if status in set(D):
         statement = statement.where(Dispatch.status == status)
     dispatches = db.session.scalars(statement.order_by(Dispatch.id.desc()).limit(100)).all()
-    requests = {r.id: r for r in db.session.scalars(select(AssistanceRequest).where(
-        AssistanceRequest.id.in_([d.request_id for d in dispatches])))} if dispatches else {}
-    return render_template("dispatch/index.html", dispatches=dispatches, requests=requests, status=status,
-                           statuses=[(s.value, label(s.value)) for s in D],
-                           cities=_names(City, (d.city_id for d in dispatches)),
-                           providers=_names(Provider, (d.provider_id for d in dispatches)))
+    requests = (
+        {
+            r.id: r
+            for r in db.session.scalars(
+                select(AssistanceRequest).where(AssistanceRequest.id.in_([d.request_id for d in dispatches]))
+            )
+        }
+        if dispatches
+        else {}
+    )
+    return render_template(
+        "dispatch/index.html",
+        dispatches=dispatches,
+        requests=requests,
+        status=status,
+        statuses=[(s.value, label(s.value)) for s in D],
+        cities=_names(City, (d.city_id for d in dispatches)),
+        providers=_names(Provider, (d.provider_id for d in dispatches)),
+    )
 
 
 def _receipt_form(dispatch: Dispatch, rows: list[dict]) -> ReceiptForm:
-    form = ReceiptForm(formdata=None, data={"lines": [
-        {"line_id": row["line"].id, "accepted": row["line"].quantity, "rejected": 0} for row in rows]})
+    form = ReceiptForm(
+        formdata=None,
+        data={
+            "lines": [
+                {"line_id": row["line"].id, "accepted": row["line"].quantity, "rejected": 0} for row in rows
+            ]
+        },
+    )
     _reason_choices(form)
     return form
 
@@ -200,9 +247,12 @@ def _detail(dispatch: Dispatch, status: int = 200, **forms):
         "report": dispatch.status in (D.SHIPPED, D.RECEIVED),
     }
     context = {
-        "dispatch": dispatch, "rows": rows, "can": can,
+        "dispatch": dispatch,
+        "rows": rows,
+        "can": can,
         "req": db.session.get(AssistanceRequest, dispatch.request_id),
-        "provider": db.session.get(Provider, dispatch.provider_id), "city": db.session.get(City, dispatch.city_id),
+        "provider": db.session.get(Provider, dispatch.provider_id),
+        "city": db.session.get(City, dispatch.city_id),
         "location": db.session.get(StockLocation, dispatch.location_id),
         "ship_form": forms.get("ship_form") or ShipForm(formdata=None),
         "cancel_form": forms.get("cancel_form") or CancelForm(prefix="cancel", formdata=None),
@@ -227,8 +277,12 @@ def waiting():
     """Allocations waiting to be dispatched, one box per request and warehouse."""
     groups = _waiting_groups(me())
     for group in groups:
-        group["form"] = PrepareForm(formdata=None, request_id=group["request"].id, location_id=group["location_id"],
-                                    provider_id=group["provider_id"])
+        group["form"] = PrepareForm(
+            formdata=None,
+            request_id=group["request"].id,
+            location_id=group["location_id"],
+            provider_id=group["provider_id"],
+        )
     return render_template("dispatch/waiting.html", groups=groups)
 
 
@@ -260,8 +314,10 @@ def prepare():
         for message in form.form_errors + [m for ms in form.errors.values() for m in ms]:
             flash(str(message), "error")
         return redirect(url_for(".waiting"))
-    flash(_("Dispatch %(ref)s is prepared: print the pick list, pack it and ship it.", ref=dispatch.reference),
-          "success")
+    flash(
+        _("Dispatch %(ref)s is prepared: print the pick list, pack it and ship it.", ref=dispatch.reference),
+        "success",
+    )
     return redirect(url_for(".detail", dispatch_id=dispatch.id))
 
 
@@ -273,7 +329,10 @@ def ship(dispatch_id: int):
     form = ShipForm()
     if not form.validate_on_submit():
         return _detail(dispatch, 422, ship_form=form)
-    payload = {"carrier": (form.carrier.data or "").strip(), "tracking_number": (form.tracking_number.data or "").strip()}
+    payload = {
+        "carrier": (form.carrier.data or "").strip(),
+        "tracking_number": (form.tracking_number.data or "").strip(),
+    }
     payload = {k: v for k, v in payload.items() if v}
     if form.packages.data is not None:
         payload["packages"] = form.packages.data
@@ -301,16 +360,22 @@ def cancel(dispatch_id: int):
     reason = (form.reason.data or "").strip()
 
     def run():
-        cancelled = services.cancel(dispatch=dispatch, by=me(),
-                                    **load(CancelDispatchSchema, {"reason": reason} if reason else {}))
+        cancelled = services.cancel(
+            dispatch=dispatch, by=me(), **load(CancelDispatchSchema, {"reason": reason} if reason else {})
+        )
         db.session.commit()
         return cancelled
 
     cancelled, status = attempt(form, run)
     if cancelled is None:
         return _detail(queries.get_dispatch(dispatch_id, me()), status, cancel_form=form)
-    flash(_("Dispatch %(ref)s was cancelled; its stock stays reserved for the request.", ref=cancelled.reference),
-          "success")
+    flash(
+        _(
+            "Dispatch %(ref)s was cancelled; its stock stays reserved for the request.",
+            ref=cancelled.reference,
+        ),
+        "success",
+    )
     return redirect(url_for(".detail", dispatch_id=dispatch_id))
 
 
@@ -347,7 +412,9 @@ def receipt(dispatch_id: int):
         return _detail(dispatch, 422, receipt_form=form)
 
     def run():
-        received = services.record_receipt(dispatch=dispatch, by=me(), **load(ReceiptSchema, _receipt_payload(form)))
+        received = services.record_receipt(
+            dispatch=dispatch, by=me(), **load(ReceiptSchema, _receipt_payload(form))
+        )
         db.session.commit()
         return received
 
@@ -355,9 +422,15 @@ def receipt(dispatch_id: int):
     if received is None:
         return _detail(queries.get_dispatch(dispatch_id, me()), status, receipt_form=form)
     rejected = sum(line.rejected or 0 for line in services.lines_of(received.id))
-    flash(_("The receipt of %(ref)s is recorded.", ref=received.reference) + (
-        " " + _("%(n)s rejected unit(s) are reported to the coordinators and the provider.", n=rejected)
-        if rejected else ""), "success")
+    flash(
+        _("The receipt of %(ref)s is recorded.", ref=received.reference)
+        + (
+            " " + _("%(n)s rejected unit(s) are reported to the coordinators and the provider.", n=rejected)
+            if rejected
+            else ""
+        ),
+        "success",
+    )
     return redirect(url_for(".detail", dispatch_id=dispatch_id))
 
 
@@ -391,8 +464,11 @@ def summary():
     form = SummaryForm(request.args)
     if not request.args:
         return render_template("dispatch/summary.html", form=form)
-    payload = {key: value.isoformat() for key, value in
-               (("from", form.period_from.data), ("to", form.period_to.data)) if value is not None}
+    payload = {
+        key: value.isoformat()
+        for key, value in (("from", form.period_from.data), ("to", form.period_to.data))
+        if value is not None
+    }
     status = 422
     if form.validate():
         user = me()
@@ -418,23 +494,40 @@ def summary():
 
 def _provider_panel(user) -> dict:
     groups = _waiting_groups(user)
-    prepared = db.session.scalars(queries.dispatches_visible_to(user).where(Dispatch.status == D.PREPARED)
-                                  .order_by(Dispatch.id).limit(10)).all()
+    prepared = db.session.scalars(
+        queries.dispatches_visible_to(user)
+        .where(Dispatch.status == D.PREPARED)
+        .order_by(Dispatch.id)
+        .limit(10)
+    ).all()
     return {"groups": groups[:10], "prepared": prepared}
 
 
 def _city_panel(user) -> dict:
-    shipped = db.session.scalars(queries.dispatches_visible_to(user).where(Dispatch.status == D.SHIPPED)
-                                 .order_by(Dispatch.shipped_at).limit(10)).all()
+    shipped = db.session.scalars(
+        queries.dispatches_visible_to(user)
+        .where(Dispatch.status == D.SHIPPED)
+        .order_by(Dispatch.shipped_at)
+        .limit(10)
+    ).all()
     return {"shipped": shipped}
 
 
 def _staff_panel(user) -> dict:
-    counts = dict(db.session.execute(select(Dispatch.status, sa.func.count()).group_by(Dispatch.status)).all())
+    counts = dict(
+        db.session.execute(select(Dispatch.status, sa.func.count()).group_by(Dispatch.status)).all()
+    )
     recent = db.session.scalars(select(Dispatch).order_by(Dispatch.id.desc()).limit(5)).all()
-    discrepancies = db.session.scalar(select(sa.func.count()).select_from(DispatchLine)
-                                      .where(DispatchLine.rejected > 0)) or 0
-    return {"counts": counts, "recent": recent, "discrepancies": discrepancies, "form": SummaryForm(formdata=None)}
+    discrepancies = (
+        db.session.scalar(select(sa.func.count()).select_from(DispatchLine).where(DispatchLine.rejected > 0))
+        or 0
+    )
+    return {
+        "counts": counts,
+        "recent": recent,
+        "discrepancies": discrepancies,
+        "form": SummaryForm(formdata=None),
+    }
 
 
 register_panel((Role.PROVIDER,), "dispatch/panel_provider.html", _provider_panel, order=10)

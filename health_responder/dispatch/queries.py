@@ -20,8 +20,13 @@ from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests import queries as request_queries
 
-ORDER_COLUMNS = {"id": Dispatch.id, "reference": Dispatch.reference, "created_at": Dispatch.created_at,
-                 "shipped_at": Dispatch.shipped_at, "status": Dispatch.status}
+ORDER_COLUMNS = {
+    "id": Dispatch.id,
+    "reference": Dispatch.reference,
+    "created_at": Dispatch.created_at,
+    "shipped_at": Dispatch.shipped_at,
+    "status": Dispatch.status,
+}
 
 
 def _tenant(statement: sa.Select, user: User, provider_column, city_column) -> sa.Select:
@@ -49,8 +54,9 @@ def views(dispatches: list[Dispatch]) -> list[dict]:
     """Dispatches as dicts with their lines (one query for all lines)."""
     lines: dict[int, list[DispatchLine]] = {d.id: [] for d in dispatches}
     if dispatches:
-        for line in db.session.scalars(select(DispatchLine).where(DispatchLine.dispatch_id.in_(list(lines)))
-                                       .order_by(DispatchLine.id)):
+        for line in db.session.scalars(
+            select(DispatchLine).where(DispatchLine.dispatch_id.in_(list(lines))).order_by(DispatchLine.id)
+        ):
             lines[line.dispatch_id].append(line)
     return [d.model_dump() | {"lines": lines[d.id]} for d in dispatches]
 
@@ -69,7 +75,9 @@ def list_dispatches(user: User, args: dict) -> dict:
     if args.get("shipped_from"):
         statement = statement.where(Dispatch.shipped_at >= start_of_day(args["shipped_from"]))
     if args.get("shipped_to"):
-        statement = statement.where(Dispatch.shipped_at < start_of_day(args["shipped_to"] + timedelta(days=1)))
+        statement = statement.where(
+            Dispatch.shipped_at < start_of_day(args["shipped_to"] + timedelta(days=1))
+        )
     page = paginate(db.session, statement, args, ORDER_COLUMNS)
     page["items"] = views(page["items"])
     return page
@@ -82,13 +90,28 @@ def request_for(request_id: int, user: User):
 
 def list_discrepancies(user: User, args: dict) -> dict:
     """A page of received dispatch lines with rejected units."""
-    statement = (select(DispatchLine.id, DispatchLine.dispatch_id, Dispatch.reference.label("dispatch_reference"),
-                        Dispatch.request_id, DispatchLine.request_line_id, Dispatch.provider_id, Dispatch.city_id,
-                        DispatchLine.item_id, DispatchLine.lot_id, DispatchLine.quantity, DispatchLine.accepted,
-                        DispatchLine.rejected, DispatchLine.rejection_reason.label("reason"),
-                        DispatchLine.rejection_note.label("note"), Dispatch.received_at, Dispatch.received_by)
-                 .join(Dispatch, Dispatch.id == DispatchLine.dispatch_id)
-                 .where(DispatchLine.rejected > 0))
+    statement = (
+        select(
+            DispatchLine.id,
+            DispatchLine.dispatch_id,
+            Dispatch.reference.label("dispatch_reference"),
+            Dispatch.request_id,
+            DispatchLine.request_line_id,
+            Dispatch.provider_id,
+            Dispatch.city_id,
+            DispatchLine.item_id,
+            DispatchLine.lot_id,
+            DispatchLine.quantity,
+            DispatchLine.accepted,
+            DispatchLine.rejected,
+            DispatchLine.rejection_reason.label("reason"),
+            DispatchLine.rejection_note.label("note"),
+            Dispatch.received_at,
+            Dispatch.received_by,
+        )
+        .join(Dispatch, Dispatch.id == DispatchLine.dispatch_id)
+        .where(DispatchLine.rejected > 0)
+    )
     statement = _tenant(statement, user, Dispatch.provider_id, Dispatch.city_id)
     for key in ("provider_id", "city_id"):
         if args.get(key) is not None:
@@ -104,6 +127,13 @@ def list_discrepancies(user: User, args: dict) -> dict:
     keys.append(DispatchLine.id.desc() if order == "-id" else DispatchLine.id.asc())
     size, page = args.get("page_size", 20), args.get("page", 1)
     total = db.session.scalar(select(sa.func.count()).select_from(statement.subquery()))
-    rows = db.session.execute(statement.order_by(*keys).limit(size).offset((page - 1) * size)).mappings().all()
-    return {"items": [dict(row) for row in rows], "page": page, "page_size": size, "total": total,
-            "pages": (total + size - 1) // size if total else 0}
+    rows = (
+        db.session.execute(statement.order_by(*keys).limit(size).offset((page - 1) * size)).mappings().all()
+    )
+    return {
+        "items": [dict(row) for row in rows],
+        "page": page,
+        "page_size": size,
+        "total": total,
+        "pages": (total + size - 1) // size if total else 0,
+    }

@@ -11,9 +11,13 @@ _label = validate.Length(min=1, max=200)
 
 class DispatchCreateSchema(StrictSchema):
     request_id = fields.Integer(required=True, strict=True)
-    location_id = fields.Integer(strict=True, metadata={"description": "Needed when the reserved stock is at "
-                                                                       "several of the provider's locations."})
-    provider_id = fields.Integer(strict=True, metadata={"description": "Coordinators: whose allocations to ship."})
+    location_id = fields.Integer(
+        strict=True,
+        metadata={"description": "Needed when the reserved stock is at several of the provider's locations."},
+    )
+    provider_id = fields.Integer(
+        strict=True, metadata={"description": "Coordinators: whose allocations to ship."}
+    )
     notes = fields.String(validate=validate.Length(max=5000))
 
 
@@ -36,7 +40,9 @@ class ReceiptSchema(StrictSchema):
         """Name nested fields by their path (``lines.0.accepted``), as the services do."""
         raise ValidationError(flatten(error.messages)) from error
 
-    lines = fields.List(fields.Nested(ReceiptLineSchema), required=True, validate=validate.Length(min=1, max=1000))
+    lines = fields.List(
+        fields.Nested(ReceiptLineSchema), required=True, validate=validate.Length(min=1, max=1000)
+    )
     received_by = fields.String(required=True, validate=_label)
 
 

@@ -52,14 +52,19 @@ DISPATCH, REQUEST = _l("dispatch"), _l("request")
 
 def _check_tenant(dispatch: Dispatch, by: User) -> None:
     """A provider acts on its own dispatches, a city on those to it; others are not found."""
-    if (by.role == Role.PROVIDER and dispatch.provider_id != by.provider_id) or \
-            (by.role == Role.CITY and dispatch.city_id != by.city_id):
+    if (by.role == Role.PROVIDER and dispatch.provider_id != by.provider_id) or (
+        by.role == Role.CITY and dispatch.city_id != by.city_id
+    ):
         raise NotFound(_l("No dispatch %(id)s.", id=dispatch.id))
 
 
 def _lock(dispatch_id: int) -> Dispatch:
-    found = db.session.scalar(select(Dispatch).where(Dispatch.id == dispatch_id).with_for_update()
-                              .execution_options(populate_existing=True))
+    found = db.session.scalar(
+        select(Dispatch)
+        .where(Dispatch.id == dispatch_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if found is None:
         raise NotFound(_l("No dispatch %(id)s.", id=dispatch_id))
     return found
@@ -73,24 +78,39 @@ def _check_state(dispatch: Dispatch, action: str, verb) -> None:
 
 def lines_of(dispatch_id: int) -> list[DispatchLine]:
     """The dispatch's lines in id order."""
-    return list(db.session.scalars(select(DispatchLine).where(DispatchLine.dispatch_id == dispatch_id)
-                                   .order_by(DispatchLine.id).execution_options(populate_existing=True)))
+    return list(
+        db.session.scalars(
+            select(DispatchLine)
+            .where(DispatchLine.dispatch_id == dispatch_id)
+            .order_by(DispatchLine.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _provider_of(by: User, provider_id: int | None) -> int:
     if by.role == Role.PROVIDER:
         if provider_id is not None and provider_id != by.provider_id:
-            raise ValidationFailed(_l("Providers dispatch their own allocations."),
-                                   {"provider_id": [_l("Leave it out, or give your own provider.")]})
+            raise ValidationFailed(
+                _l("Providers dispatch their own allocations."),
+                {"provider_id": [_l("Leave it out, or give your own provider.")]},
+            )
         return by.provider_id
     if provider_id is None:
-        raise ValidationFailed(_l("Say whose allocations to dispatch."),
-                               {"provider_id": [_l("Required for coordinators.")]})
+        raise ValidationFailed(
+            _l("Say whose allocations to dispatch."), {"provider_id": [_l("Required for coordinators.")]}
+        )
     return provider_id
 
 
-def create_dispatch(*, request: AssistanceRequest, by: User, location_id: int | None = None,
-                    provider_id: int | None = None, notes: str | None = None) -> Dispatch:
+def create_dispatch(
+    *,
+    request: AssistanceRequest,
+    by: User,
+    location_id: int | None = None,
+    provider_id: int | None = None,
+    notes: str | None = None,
+) -> Dispatch:
     """A prepared dispatch of one provider's reserved, not yet dispatched allocations for the request.
 
     One location per dispatch: when the allocations' lots are at several, ``location_id`` says which.
@@ -100,32 +120,60 @@ def create_dispatch(*, request: AssistanceRequest, by: User, location_id: int | 
     provider_id = _provider_of(by, provider_id)
     request = requests.lock_request(request.id)
     if request.status not in FULFILLING:
-        raise InvalidTransition(REQUEST, request.status, RequestStatus.PARTIALLY_DISPATCHED,
-                                action=_l("prepare a dispatch for"))
+        raise InvalidTransition(
+            REQUEST, request.status, RequestStatus.PARTIALLY_DISPATCHED, action=_l("prepare a dispatch for")
+        )
     rows = db.session.execute(
-        select(Allocation, StockLot.location_id, StockLot.item_id).join(StockLot, StockLot.id == Allocation.lot_id)
-        .where(Allocation.request_id == request.id, Allocation.provider_id == provider_id,
-               Allocation.status == AllocationStatus.RESERVED, Allocation.dispatch_id.is_(None))
-        .order_by(Allocation.id).with_for_update(of=Allocation)
-        .execution_options(populate_existing=True)).all()
+        select(Allocation, StockLot.location_id, StockLot.item_id)
+        .join(StockLot, StockLot.id == Allocation.lot_id)
+        .where(
+            Allocation.request_id == request.id,
+            Allocation.provider_id == provider_id,
+            Allocation.status == AllocationStatus.RESERVED,
+            Allocation.dispatch_id.is_(None),
+        )
+        .order_by(Allocation.id)
+        .with_for_update(of=Allocation)
+        .execution_options(populate_existing=True)
+    ).all()
     if not rows:
-        raise Conflict(_l("No reserved allocation of this provider is waiting to be dispatched for this request."),
-                       {"request_id": [_l("Nothing reserved to dispatch.")]})
+        raise Conflict(
+            _l("No reserved allocation of this provider is waiting to be dispatched for this request."),
+            {"request_id": [_l("Nothing reserved to dispatch.")]},
+        )
     locations = sorted({location for _a, location, _i in rows})
     if location_id is None:
         if len(locations) > 1:
             raise ValidationFailed(
                 _l("The reserved stock is at several locations: prepare one dispatch per location."),
-                {"location_id": [_l("Choose one of: %(choices)s.", choices=", ".join(str(x) for x in locations))]})
+                {
+                    "location_id": [
+                        _l("Choose one of: %(choices)s.", choices=", ".join(str(x) for x in locations))
+                    ]
+                },
+            )
         location_id = locations[0]
     elif location_id not in locations:
-        raise ValidationFailed(_l("Nothing reserved for this request at that location."),
-                               {"location_id": [_l("Choose one of: %(choices)s.",
-                                                   choices=", ".join(str(x) for x in locations))]})
+        raise ValidationFailed(
+            _l("Nothing reserved for this request at that location."),
+            {
+                "location_id": [
+                    _l("Choose one of: %(choices)s.", choices=", ".join(str(x) for x in locations))
+                ]
+            },
+        )
     chosen = [(allocation, item_id) for allocation, location, item_id in rows if location == location_id]
     now = utcnow()
-    dispatch = Dispatch(request_id=request.id, provider_id=provider_id, location_id=location_id,
-                        city_id=request.city_id, status=D.PREPARED, notes=notes, created_by_id=by.id, created_at=now)
+    dispatch = Dispatch(
+        request_id=request.id,
+        provider_id=provider_id,
+        location_id=location_id,
+        city_id=request.city_id,
+        status=D.PREPARED,
+        notes=notes,
+        created_by_id=by.id,
+        created_at=now,
+    )
     db.session.add(dispatch)
     db.session.flush()
     dispatch.reference = requests.reference_for("DSP", now.year, dispatch.id)
@@ -134,20 +182,41 @@ def create_dispatch(*, request: AssistanceRequest, by: User, location_id: int | 
         entry = summed.setdefault((allocation.line_id, allocation.lot_id), [item_id, 0])
         entry[1] += allocation.quantity
     for (line_id, lot_id), (item_id, quantity) in sorted(summed.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        db.session.add(DispatchLine(dispatch_id=dispatch.id, request_line_id=line_id, lot_id=lot_id, item_id=item_id,
-                                    quantity=quantity))
+        db.session.add(
+            DispatchLine(
+                dispatch_id=dispatch.id,
+                request_line_id=line_id,
+                lot_id=lot_id,
+                item_id=item_id,
+                quantity=quantity,
+            )
+        )
     ids = [allocation.id for allocation, _item in chosen]
-    result = db.session.execute(sa.update(ALLOCATIONS).where(ALLOCATIONS.c.id.in_(ids),
-                                                             ALLOCATIONS.c.dispatch_id.is_(None),
-                                                             ALLOCATIONS.c.status == AllocationStatus.RESERVED)
-                                .values(dispatch_id=dispatch.id))
+    result = db.session.execute(
+        sa.update(ALLOCATIONS)
+        .where(
+            ALLOCATIONS.c.id.in_(ids),
+            ALLOCATIONS.c.dispatch_id.is_(None),
+            ALLOCATIONS.c.status == AllocationStatus.RESERVED,
+        )
+        .values(dispatch_id=dispatch.id)
+    )
     if result.rowcount != len(ids):
         raise Conflict(_l("Some of these allocations changed meanwhile; try again."))
     db.session.flush()
-    audit.record(action="dispatch.create", subject=dispatch, by=by,
-                 after={"reference": dispatch.reference, "request_id": request.id, "provider_id": provider_id,
-                        "location_id": location_id, "allocation_ids": ids,
-                        "lines": [[line_id, lot_id, quantity] for (line_id, lot_id), (_i, quantity) in summed.items()]})
+    audit.record(
+        action="dispatch.create",
+        subject=dispatch,
+        by=by,
+        after={
+            "reference": dispatch.reference,
+            "request_id": request.id,
+            "provider_id": provider_id,
+            "location_id": location_id,
+            "allocation_ids": ids,
+            "lines": [[line_id, lot_id, quantity] for (line_id, lot_id), (_i, quantity) in summed.items()],
+        },
+    )
     return dispatch
 
 
@@ -159,38 +228,61 @@ def ship(*, dispatch: Dispatch, by: User, carrier: str, tracking_number: str, pa
     dispatch = _lock(dispatch.id)
     _check_state(dispatch, "ship", _l("ship"))
     if request.status not in FULFILLING:
-        raise InvalidTransition(REQUEST, request.status, RequestStatus.DISPATCHED, action=_l("ship a dispatch of"))
+        raise InvalidTransition(
+            REQUEST, request.status, RequestStatus.DISPATCHED, action=_l("ship a dispatch of")
+        )
     actor = Actor.of(by)
     lines = lines_of(dispatch.id)
     for line in sorted(lines, key=lambda x: (x.lot_id, x.id)):
-        stock.ship(lot_id=line.lot_id, quantity=line.quantity, actor=actor, reference=("dispatch", dispatch.id))
+        stock.ship(
+            lot_id=line.lot_id, quantity=line.quantity, actor=actor, reference=("dispatch", dispatch.id)
+        )
     per_request_line: dict[int, int] = defaultdict(int)
     for line in lines:
         per_request_line[line.request_line_id] += line.quantity
     for line_id, quantity in sorted(per_request_line.items()):
-        result = db.session.execute(sa.update(LINES).where(LINES.c.id == line_id,
-                                                           LINES.c.quantity_dispatched + quantity
-                                                           <= LINES.c.quantity_allocated)
-                                    .values(quantity_dispatched=LINES.c.quantity_dispatched + quantity))
+        result = db.session.execute(
+            sa.update(LINES)
+            .where(
+                LINES.c.id == line_id, LINES.c.quantity_dispatched + quantity <= LINES.c.quantity_allocated
+            )
+            .values(quantity_dispatched=LINES.c.quantity_dispatched + quantity)
+        )
         if result.rowcount != 1:
-            raise Conflict(_l("Request line %(id)s has not %(n)s allocated units left to ship.", id=line_id,
-                              n=quantity))
-    db.session.execute(sa.update(ALLOCATIONS).where(ALLOCATIONS.c.dispatch_id == dispatch.id,
-                                                    ALLOCATIONS.c.status == AllocationStatus.RESERVED)
-                       .values(status=AllocationStatus.DISPATCHED))
+            raise Conflict(
+                _l("Request line %(id)s has not %(n)s allocated units left to ship.", id=line_id, n=quantity)
+            )
+    db.session.execute(
+        sa.update(ALLOCATIONS)
+        .where(ALLOCATIONS.c.dispatch_id == dispatch.id, ALLOCATIONS.c.status == AllocationStatus.RESERVED)
+        .values(status=AllocationStatus.DISPATCHED)
+    )
     dispatch.status = D.SHIPPED
     dispatch.carrier, dispatch.tracking_number, dispatch.packages = carrier, tracking_number, packages
     dispatch.shipped_at = utcnow()
     dispatch.shipped_by_id = by.id
-    audit.record(action="dispatch.ship", subject=dispatch, by=by, before={"status": D.PREPARED},
-                 after={"status": D.SHIPPED, "carrier": carrier, "tracking_number": tracking_number,
-                        "packages": packages, "units": sum(line.quantity for line in lines)})
+    audit.record(
+        action="dispatch.ship",
+        subject=dispatch,
+        by=by,
+        before={"status": D.PREPARED},
+        after={
+            "status": D.SHIPPED,
+            "carrier": carrier,
+            "tracking_number": tracking_number,
+            "packages": packages,
+            "units": sum(line.quantity for line in lines),
+        },
+    )
     requests.refresh_status(request=request)
-    notifications.notify(users=notifications.city_users(dispatch.city_id), key=f"dispatch:{dispatch.id}:shipped",
-                         subject=f"{dispatch.reference} shipped for {request.reference}",
-                         body=f"{sum(line.quantity for line in lines)} unit(s) in {packages} package(s) by {carrier}, "
-                              f"tracking {tracking_number}. Confirm the receipt when it arrives.",
-                         link=f"/dispatches/{dispatch.id}")
+    notifications.notify(
+        users=notifications.city_users(dispatch.city_id),
+        key=f"dispatch:{dispatch.id}:shipped",
+        subject=f"{dispatch.reference} shipped for {request.reference}",
+        body=f"{sum(line.quantity for line in lines)} unit(s) in {packages} package(s) by {carrier}, "
+        f"tracking {tracking_number}. Confirm the receipt when it arrives.",
+        link=f"/dispatches/{dispatch.id}",
+    )
     return dispatch
 
 
@@ -201,13 +293,20 @@ def cancel(*, dispatch: Dispatch, by: User, reason: str | None = None) -> Dispat
     requests.lock_request(dispatch.request_id)
     dispatch = _lock(dispatch.id)
     _check_state(dispatch, "cancel", _l("cancel"))
-    detached = db.session.execute(sa.update(ALLOCATIONS).where(ALLOCATIONS.c.dispatch_id == dispatch.id,
-                                                               ALLOCATIONS.c.status == AllocationStatus.RESERVED)
-                                  .values(dispatch_id=None)).rowcount
+    detached = db.session.execute(
+        sa.update(ALLOCATIONS)
+        .where(ALLOCATIONS.c.dispatch_id == dispatch.id, ALLOCATIONS.c.status == AllocationStatus.RESERVED)
+        .values(dispatch_id=None)
+    ).rowcount
     dispatch.status = D.CANCELLED
     dispatch.cancelled_at = utcnow()
-    audit.record(action="dispatch.cancel", subject=dispatch, by=by, before={"status": D.PREPARED},
-                 after={"status": D.CANCELLED, "reason": reason, "allocations_detached": detached})
+    audit.record(
+        action="dispatch.cancel",
+        subject=dispatch,
+        by=by,
+        before={"status": D.PREPARED},
+        after={"status": D.CANCELLED, "reason": reason, "allocations_detached": detached},
+    )
     return dispatch
 
 
@@ -230,22 +329,37 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
             errors[f"lines.{index}.line_id"] = [_l("No line %(id)s on this dispatch.", id=entry["line_id"])]
             continue
         if entry["line_id"] in given:
-            errors[f"lines.{index}.line_id"] = [_l("Line %(id)s is already given as entry %(entry)s.",
-                                                    id=entry["line_id"], entry=given[line.id])]
+            errors[f"lines.{index}.line_id"] = [
+                _l(
+                    "Line %(id)s is already given as entry %(entry)s.",
+                    id=entry["line_id"],
+                    entry=given[line.id],
+                )
+            ]
             continue
         given[line.id] = index
         rejected = entry.get("rejected") or 0
         if entry["accepted"] + rejected != line.quantity:
             errors[f"lines.{index}.accepted"] = [
-                _l("accepted + rejected must equal the shipped quantity %(n)s (got %(accepted)s + %(rejected)s).",
-                   n=line.quantity, accepted=entry["accepted"], rejected=rejected)]
+                _l(
+                    "accepted + rejected must equal the shipped quantity %(n)s (got %(accepted)s + %(rejected)s).",
+                    n=line.quantity,
+                    accepted=entry["accepted"],
+                    rejected=rejected,
+                )
+            ]
         if rejected > 0 and entry.get("reason") not in REJECTION_REASONS:
-            errors[f"lines.{index}.reason"] = [_l("Rejected units need a reason: one of %(choices)s.",
-                                                   choices=", ".join(REJECTION_REASONS))]
+            errors[f"lines.{index}.reason"] = [
+                _l("Rejected units need a reason: one of %(choices)s.", choices=", ".join(REJECTION_REASONS))
+            ]
     missing = sorted(set(shipped) - set(given))
     if missing:
-        errors["lines"] = [_l("Give every line of the dispatch; missing: %(lines)s.",
-                              lines=", ".join(str(m) for m in missing))]
+        errors["lines"] = [
+            _l(
+                "Give every line of the dispatch; missing: %(lines)s.",
+                lines=", ".join(str(m) for m in missing),
+            )
+        ]
     if errors:
         raise ValidationFailed(_l("The receipt does not add up: see errors for each line."), errors)
     per_request_line: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -259,25 +373,47 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
         per_request_line[line.request_line_id][0] += line.accepted
         per_request_line[line.request_line_id][1] += rejected
         if rejected:
-            discrepancies.append({"line_id": line.id, "lot_id": line.lot_id, "rejected": rejected,
-                                  "reason": line.rejection_reason})
+            discrepancies.append(
+                {
+                    "line_id": line.id,
+                    "lot_id": line.lot_id,
+                    "rejected": rejected,
+                    "reason": line.rejection_reason,
+                }
+            )
     for line_id, (accepted, rejected) in sorted(per_request_line.items()):
-        db.session.execute(sa.update(LINES).where(LINES.c.id == line_id)
-                           .values(quantity_received=LINES.c.quantity_received + accepted,
-                                   quantity_rejected=LINES.c.quantity_rejected + rejected))
+        db.session.execute(
+            sa.update(LINES)
+            .where(LINES.c.id == line_id)
+            .values(
+                quantity_received=LINES.c.quantity_received + accepted,
+                quantity_rejected=LINES.c.quantity_rejected + rejected,
+            )
+        )
     dispatch.status = D.RECEIVED
     dispatch.received_at = utcnow()
     dispatch.received_by = received_by
-    audit.record(action="dispatch.receipt", subject=dispatch, by=by, before={"status": D.SHIPPED},
-                 after={"status": D.RECEIVED, "received_by": received_by,
-                        "accepted": sum(v[0] for v in per_request_line.values()),
-                        "rejected": sum(v[1] for v in per_request_line.values()), "discrepancies": discrepancies})
+    audit.record(
+        action="dispatch.receipt",
+        subject=dispatch,
+        by=by,
+        before={"status": D.SHIPPED},
+        after={
+            "status": D.RECEIVED,
+            "received_by": received_by,
+            "accepted": sum(v[0] for v in per_request_line.values()),
+            "rejected": sum(v[1] for v in per_request_line.values()),
+            "discrepancies": discrepancies,
+        },
+    )
     requests.refresh_status(request=request)
     if discrepancies:
         units = sum(d["rejected"] for d in discrepancies)
-        notifications.notify(users=[*notifications.staff_users(), *notifications.provider_users(dispatch.provider_id)],
-                             key=f"dispatch:{dispatch.id}:discrepancy",
-                             subject=f"{dispatch.reference}: {units} unit(s) rejected at receipt",
-                             body=", ".join(f"line {d['line_id']}: {d['rejected']} {d['reason']}" for d in discrepancies),
-                             link=f"/dispatches/{dispatch.id}")
+        notifications.notify(
+            users=[*notifications.staff_users(), *notifications.provider_users(dispatch.provider_id)],
+            key=f"dispatch:{dispatch.id}:discrepancy",
+            subject=f"{dispatch.reference}: {units} unit(s) rejected at receipt",
+            body=", ".join(f"line {d['line_id']}: {d['rejected']} {d['reason']}" for d in discrepancies),
+            link=f"/dispatches/{dispatch.id}",
+        )
     return dispatch

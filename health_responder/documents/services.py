@@ -42,7 +42,11 @@ def _canonical(value) -> str:
 def data_hash(data) -> str:
     """The SHA-256 of a document's data, ignoring the verification fields that differ per issue."""
     if dataclasses.is_dataclass(data):
-        data = {k: v for k, v in dataclasses.asdict(data).items() if k not in {"verification_url", "verification_code"}}
+        data = {
+            k: v
+            for k, v in dataclasses.asdict(data).items()
+            if k not in {"verification_url", "verification_code"}
+        }
     return hashlib.sha256(_canonical(data).encode()).hexdigest()
 
 
@@ -58,9 +62,17 @@ def verification_url(code: str) -> str:
 
 def current_document(kind: str, subject_type: str, subject_key: str) -> Document | None:
     """The current (not superseded) document for a subject."""
-    return db.session.scalar(select(Document).where(
-        Document.kind == kind, Document.subject_type == subject_type, Document.subject_key == subject_key,
-        Document.superseded_at.is_(None)).order_by(Document.id.desc()).limit(1))
+    return db.session.scalar(
+        select(Document)
+        .where(
+            Document.kind == kind,
+            Document.subject_type == subject_type,
+            Document.subject_key == subject_key,
+            Document.superseded_at.is_(None),
+        )
+        .order_by(Document.id.desc())
+        .limit(1)
+    )
 
 
 def path_of(document: Document) -> Path:
@@ -76,8 +88,17 @@ def read(document: Document) -> bytes:
     return content
 
 
-def issue(*, kind: str, subject_type: str, subject_key: str, data, build: Callable[[object], bytes],
-          event_date: date | None = None, by=None, name: str | None = None) -> tuple[Document, bytes]:
+def issue(
+    *,
+    kind: str,
+    subject_type: str,
+    subject_key: str,
+    data,
+    build: Callable[[object], bytes],
+    event_date: date | None = None,
+    by=None,
+    name: str | None = None,
+) -> tuple[Document, bytes]:
     """The document for ``data``: the registered one when its data is unchanged, else a new one.
 
     ``data`` is a dataclass with ``verification_url`` and ``verification_code`` fields; ``build(data)``
@@ -99,14 +120,26 @@ def issue(*, kind: str, subject_type: str, subject_key: str, data, build: Callab
     temporary = target.with_suffix(".part")
     temporary.write_bytes(content)
     os.replace(temporary, target)
-    document = Document(kind=kind, subject_type=subject_type, subject_key=subject_key, data_hash=digest,
-                        sha256=hashlib.sha256(content).hexdigest(), path=relative, size=len(content),
-                        verification_code=code, event_date=event_date, created_by_id=getattr(by, "id", None))
+    document = Document(
+        kind=kind,
+        subject_type=subject_type,
+        subject_key=subject_key,
+        data_hash=digest,
+        sha256=hashlib.sha256(content).hexdigest(),
+        path=relative,
+        size=len(content),
+        verification_code=code,
+        event_date=event_date,
+        created_by_id=getattr(by, "id", None),
+    )
     db.session.add(document)
     db.session.flush()
     if current is not None:
-        db.session.execute(sa.update(Document).where(Document.id == current.id, Document.superseded_at.is_(None))
-                           .values(superseded_at=now, superseded_by_id=document.id))
+        db.session.execute(
+            sa.update(Document)
+            .where(Document.id == current.id, Document.superseded_at.is_(None))
+            .values(superseded_at=now, superseded_by_id=document.id)
+        )
     return document, content
 
 
@@ -114,8 +147,10 @@ def verify(code: str) -> dict:
     """Whether a verification code belongs to a registered document, and whether it is still current."""
     document = db.session.scalar(select(Document).where(Document.verification_code == code.strip().upper()))
     if document is None:
-        raise NotFound(_l("No document has this verification code: it is not genuine, or the code is mistyped."),
-                       {"code": [_l("Unknown verification code.")]})
+        raise NotFound(
+            _l("No document has this verification code: it is not genuine, or the code is mistyped."),
+            {"code": [_l("Unknown verification code.")]},
+        )
     return {
         "genuine": True,
         "current": document.superseded_at is None,
@@ -136,6 +171,7 @@ def verify_bytes(content: bytes) -> dict:
     digest = hashlib.sha256(content).hexdigest()
     document = db.session.scalar(select(Document).where(Document.sha256 == digest).limit(1))
     if document is None:
-        raise NotFound(_l("This file is not a document we issued (or it was altered)."),
-                       {"file": [_l("Unknown file.")]})
+        raise NotFound(
+            _l("This file is not a document we issued (or it was altered)."), {"file": [_l("Unknown file.")]}
+        )
     return verify(document.verification_code)

@@ -32,14 +32,19 @@ from health_responder.health_requests.schemas import (
     SuggestionSchema,
 )
 
-blp = Blueprint("health_requests", __name__, description="Assistance requests, their workflow and allocations")
+blp = Blueprint(
+    "health_requests", __name__, description="Assistance requests, their workflow and allocations"
+)
 CITY_OR_STAFF = (Role.CITY, *STAFF)
 
 
 def as_json(data, status: int = 200):
     """A JSON response of already JSON-ready data."""
-    return current_app.response_class(json.dumps(data, ensure_ascii=False, separators=(",", ":")), status=status,
-                                      mimetype="application/json")
+    return current_app.response_class(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        mimetype="application/json",
+    )
 
 
 def _answer(request, status: int = 200):
@@ -72,8 +77,7 @@ class Requests(MethodView):
 class RequestsCsv(MethodView):
     @roles_required()
     @blp.arguments(CsvArgsSchema, location="query")
-    @blp.response(200, description="One row per request line, UTF-8 CSV.",
-                  content_type="text/csv")
+    @blp.response(200, description="One row per request line, UTF-8 CSV.", content_type="text/csv")
     def get(self, args):
         """The visible requests matching the filters as CSV (up to 10,000 requests)."""
         body = "\ufeff" + queries.requests_csv(g.user, args)
@@ -195,7 +199,8 @@ class Release(MethodView):
     @blp.response(200, AllocationSchema)
     def post(self, data, allocation_id):
         """Give a reserved allocation back to its lot (staff; a provider its own, not on a prepared dispatch)."""
-        allocation = services.release_allocation(allocation=queries.get_allocation(allocation_id, g.user),
-                                                 by=g.user, note=data.get("reason"))
+        allocation = services.release_allocation(
+            allocation=queries.get_allocation(allocation_id, g.user), by=g.user, note=data.get("reason")
+        )
         db.session.commit()
         return allocation

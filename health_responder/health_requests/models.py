@@ -51,14 +51,21 @@ TRANSITIONS: dict[str, frozenset[RequestStatus]] = {
     "approve": frozenset({S.SUBMITTED}),
     "reject": frozenset({S.SUBMITTED, S.APPROVED}),
     "cancel": frozenset({S.DRAFT, S.SUBMITTED, S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED}),
-    "close": frozenset({S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED,
-                        S.DISPATCHED, S.DELIVERED}),
+    "close": frozenset(
+        {S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED, S.DISPATCHED, S.DELIVERED}
+    ),
     "edit": frozenset({S.DRAFT}),
 }
 
 #: The state each explicit transition leads to.
-TARGET = {"submit": S.SUBMITTED, "approve": S.APPROVED, "reject": S.REJECTED, "cancel": S.CANCELLED,
-          "close": S.CLOSED, "edit": S.DRAFT}
+TARGET = {
+    "submit": S.SUBMITTED,
+    "approve": S.APPROVED,
+    "reject": S.REJECTED,
+    "cancel": S.CANCELLED,
+    "close": S.CLOSED,
+    "edit": S.DRAFT,
+}
 
 
 class AssistanceRequest(SQLModel, table=True):
@@ -70,7 +77,9 @@ class AssistanceRequest(SQLModel, table=True):
     #: "REQ-2026-000123": year of creation and the id, so it is unique without a counter.
     reference: str | None = Field(default=None, max_length=30, unique=True)
     city_id: int = Field(foreign_key="city.id", index=True)
-    status: str = Field(default=RequestStatus.DRAFT, max_length=30)  # ix_assistance_request_queue leads with it
+    status: str = Field(
+        default=RequestStatus.DRAFT, max_length=30
+    )  # ix_assistance_request_queue leads with it
     priority: str = Field(default=Priority.NORMAL, max_length=10)
     #: 0 critical … 3 low, so that the queue sorts in the database.
     priority_rank: int = Field(default=2)
@@ -120,11 +129,16 @@ class RequestLine(SQLModel, table=True):
 
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
-        sa.CheckConstraint("quantity_allocated >= 0 AND quantity_allocated <= quantity", name="allocated_within"),
-        sa.CheckConstraint("quantity_dispatched >= 0 AND quantity_dispatched <= quantity_allocated",
-                           name="dispatched_within"),
-        sa.CheckConstraint("quantity_received >= 0 AND quantity_received + quantity_rejected <= quantity_dispatched",
-                           name="received_within"),
+        sa.CheckConstraint(
+            "quantity_allocated >= 0 AND quantity_allocated <= quantity", name="allocated_within"
+        ),
+        sa.CheckConstraint(
+            "quantity_dispatched >= 0 AND quantity_dispatched <= quantity_allocated", name="dispatched_within"
+        ),
+        sa.CheckConstraint(
+            "quantity_received >= 0 AND quantity_received + quantity_rejected <= quantity_dispatched",
+            name="received_within",
+        ),
         sa.CheckConstraint("quantity_rejected >= 0", name="rejected_not_negative"),
     )
 

@@ -56,7 +56,10 @@ from health_responder.web.guards import STAFF, is_staff, me, roles
 
 bp = Blueprint("health_requests_pages", __name__, template_folder="templates")
 
-NAV["city"] += [(_l("Requests"), "health_requests_pages.index"), (_l("New request"), "health_requests_pages.new")]
+NAV["city"] += [
+    (_l("Requests"), "health_requests_pages.index"),
+    (_l("New request"), "health_requests_pages.new"),
+]
 NAV["provider"] += [(_l("Requests"), "health_requests_pages.index")]
 for _role in STAFF:
     NAV[_role] += [(_l("Triage queue"), "health_requests_pages.index")]
@@ -125,11 +128,15 @@ def _items_by_id(ids) -> dict[int, Item]:
 
 def _item_choices() -> list[tuple]:
     items = db.session.scalars(select(Item).where(Item.active.is_(True)).order_by(Item.code)).all()
-    return [("", _("Choose an item"))] + [(item.id, f"{item.code} — {item.name} ({item.unit})") for item in items]
+    return [("", _("Choose an item"))] + [
+        (item.id, f"{item.code} — {item.name} ({item.unit})") for item in items
+    ]
 
 
 def _city_choices() -> list[tuple]:
-    return [("", _("Choose a city"))] + [(c.id, c.name) for c in db.session.scalars(select(City).order_by(City.name))]
+    return [("", _("Choose a city"))] + [
+        (c.id, c.name) for c in db.session.scalars(select(City).order_by(City.name))
+    ]
 
 
 def _priority_choices() -> list[tuple]:
@@ -144,11 +151,15 @@ def _names(model, ids) -> dict[int, str]:
 
 
 def _first_allocated(request_id: int):
-    return db.session.scalar(select(sa.func.min(Allocation.created_at)).where(Allocation.request_id == request_id))
+    return db.session.scalar(
+        select(sa.func.min(Allocation.created_at)).where(Allocation.request_id == request_id)
+    )
 
 
 def _first_shipped(request_id: int):
-    return db.session.scalar(select(sa.func.min(Dispatch.shipped_at)).where(Dispatch.request_id == request_id))
+    return db.session.scalar(
+        select(sa.func.min(Dispatch.shipped_at)).where(Dispatch.request_id == request_id)
+    )
 
 
 def timeline(req: AssistanceRequest) -> list[dict]:
@@ -157,14 +168,18 @@ def timeline(req: AssistanceRequest) -> list[dict]:
     if req.status == S.REJECTED:
         steps.append(("rejected", _("Rejected"), req.updated_at))
     else:
-        steps += [("approved", _("Approved"), req.approved_at),
-                  ("allocated", _("Stock allocated"), _first_allocated(req.id)),
-                  ("dispatched", _("Shipped"), _first_shipped(req.id)),
-                  ("delivered", _("Delivered"), req.delivered_at)]
+        steps += [
+            ("approved", _("Approved"), req.approved_at),
+            ("allocated", _("Stock allocated"), _first_allocated(req.id)),
+            ("dispatched", _("Shipped"), _first_shipped(req.id)),
+            ("delivered", _("Delivered"), req.delivered_at),
+        ]
         if req.status == S.CLOSED:
             steps.append(("closed", _("Closed"), req.closed_at))
         if req.status == S.CANCELLED:
-            steps = [step for step in steps if step[2] is not None] + [("cancelled", _("Cancelled"), req.cancelled_at)]
+            steps = [step for step in steps if step[2] is not None] + [
+                ("cancelled", _("Cancelled"), req.cancelled_at)
+            ]
     found, current = [], None
     for key, text, at in steps:
         state = "done" if at is not None else "pending"
@@ -180,8 +195,11 @@ def _view_rows(requests: list[AssistanceRequest]) -> list[dict]:
     cities = _names(City, (r.city_id for r in requests))
     for view, req in zip(views, requests, strict=True):
         view["city"] = cities.get(req.city_id, "")
-        view["items"] = ", ".join(f"{items[line['item_id']].code} × {line['quantity']}" for line in view["lines"]
-                                  if line["item_id"] in items)
+        view["items"] = ", ".join(
+            f"{items[line['item_id']].code} × {line['quantity']}"
+            for line in view["lines"]
+            if line["item_id"] in items
+        )
         view["open"] = req.status in OPEN
     return views
 
@@ -201,13 +219,19 @@ def index():
     form.status.choices = [("", _("Any status"))] + [(s.value, label(s.value)) for s in S]
     form.priority.choices = [("", _("Any priority"))] + _priority_choices()
     form.network_id.choices = [("", _("Any network"))] + [
-        (n.id, n.code) for n in db.session.scalars(select(Network).order_by(Network.code))]
+        (n.id, n.code) for n in db.session.scalars(select(Network).order_by(Network.code))
+    ]
     form.item_id.choices = [("", _("Any item"))] + _item_choices()[1:]
     staff = is_staff()
     if staff and "status" not in request.args:
         form.status.data = S.SUBMITTED.value
-    args = {"status": form.status.data or None, "priority": form.priority.data or None,
-            "network_id": form.network_id.data, "item_id": form.item_id.data, "q": (form.q.data or "").strip()[:40]}
+    args = {
+        "status": form.status.data or None,
+        "priority": form.priority.data or None,
+        "network_id": form.network_id.data,
+        "item_id": form.item_id.data,
+        "q": (form.q.data or "").strip()[:40],
+    }
     if args["status"] not in {s.value for s in S}:
         args["status"] = None
     if args["priority"] not in {p.value for p in Priority}:
@@ -215,14 +239,25 @@ def index():
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
     if staff:
         order = (R.priority_rank.asc(), sa.case((R.submitted_at.is_(None), 1), else_=0), R.submitted_at.asc())
-        page = paginate(db.session, _queue_statement(me(), args), {"page": page_number, "page_size": 20},
-                        {"id": R.id}, default_order=order)
+        page = paginate(
+            db.session,
+            _queue_statement(me(), args),
+            {"page": page_number, "page_size": 20},
+            {"id": R.id},
+            default_order=order,
+        )
     else:
-        page = paginate(db.session, _queue_statement(me(), args),
-                        {"page": page_number, "page_size": 20, "order_by": "-id"}, {"id": R.id})
+        page = paginate(
+            db.session,
+            _queue_statement(me(), args),
+            {"page": page_number, "page_size": 20, "order_by": "-id"},
+            {"id": R.id},
+        )
     page["items"] = _view_rows(page["items"])
     link_args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("health_requests/index.html", form=form, page=page, staff=staff, link_args=link_args)
+    return render_template(
+        "health_requests/index.html", form=form, page=page, staff=staff, link_args=link_args
+    )
 
 
 # --- new request ----------------------------------------------------------------------------------
@@ -289,8 +324,12 @@ def new():
         submit_now = request.form.get("action") == "submit"
         created, status = attempt(form, lambda: _create(form, payload, submit_now), aliases)
         if created is not None:
-            flash(_("Request %(ref)s was submitted.", ref=created.reference) if submit_now
-                  else _("Request %(ref)s was saved as a draft.", ref=created.reference), "success")
+            flash(
+                _("Request %(ref)s was submitted.", ref=created.reference)
+                if submit_now
+                else _("Request %(ref)s was saved as a draft.", ref=created.reference),
+                "success",
+            )
             return redirect(url_for(".detail", request_id=created.id))
     return render_template("health_requests/new.html", form=form, staff=is_staff()), status_of(form, status)
 
@@ -299,27 +338,58 @@ def new():
 
 
 def _dispatch_rows(req: AssistanceRequest) -> list[dict]:
-    statement = dispatch_queries.dispatches_visible_to(me()).where(Dispatch.request_id == req.id).order_by(Dispatch.id)
+    statement = (
+        dispatch_queries.dispatches_visible_to(me())
+        .where(Dispatch.request_id == req.id)
+        .order_by(Dispatch.id)
+    )
     dispatches = db.session.scalars(statement).all()
     providers = _names(Provider, (d.provider_id for d in dispatches))
     return [{"dispatch": d, "provider": providers.get(d.provider_id, "")} for d in dispatches]
 
 
-def _allocation_rows(req: AssistanceRequest, items: dict[int, Item], line_items: dict[int, int]) -> list[dict]:
+def _allocation_rows(
+    req: AssistanceRequest, items: dict[int, Item], line_items: dict[int, int]
+) -> list[dict]:
     allocations = queries.allocations_of(req, me(), {})
-    lots = {lot.id: lot for lot in db.session.scalars(select(StockLot).where(
-        StockLot.id.in_([a.lot_id for a in allocations])))} if allocations else {}
+    lots = (
+        {
+            lot.id: lot
+            for lot in db.session.scalars(
+                select(StockLot).where(StockLot.id.in_([a.lot_id for a in allocations]))
+            )
+        }
+        if allocations
+        else {}
+    )
     providers = _names(Provider, (a.provider_id for a in allocations))
-    return [{"allocation": a, "lot": lots.get(a.lot_id), "provider": providers.get(a.provider_id, ""),
-             "item": items.get(line_items.get(a.line_id))} for a in allocations]
+    return [
+        {
+            "allocation": a,
+            "lot": lots.get(a.lot_id),
+            "provider": providers.get(a.provider_id, ""),
+            "item": items.get(line_items.get(a.line_id)),
+        }
+        for a in allocations
+    ]
 
 
 def _provider_can_prepare(req: AssistanceRequest) -> bool:
     if me().role != Role.PROVIDER:
         return False
-    return db.session.scalar(select(sa.func.count()).select_from(Allocation).where(
-        Allocation.request_id == req.id, Allocation.provider_id == me().provider_id,
-        Allocation.status == AllocationStatus.RESERVED, Allocation.dispatch_id.is_(None))) > 0
+    return (
+        db.session.scalar(
+            select(sa.func.count())
+            .select_from(Allocation)
+            .where(
+                Allocation.request_id == req.id,
+                Allocation.provider_id == me().provider_id,
+                Allocation.status == AllocationStatus.RESERVED,
+                Allocation.dispatch_id.is_(None),
+            )
+        )
+        > 0
+    )
 
 
 def _detail(req: AssistanceRequest, status: int = 200, **forms):
@@ -332,15 +402,22 @@ def _detail(req: AssistanceRequest, status: int = 200, **forms):
         "submit": req.status in TRANSITIONS["submit"] and user.role in (Role.CITY, *STAFF),
         "cancel": req.status in TRANSITIONS["cancel"] and user.role in (Role.CITY, *STAFF),
         "approve": req.status in TRANSITIONS["approve"] and user.role in STAFF,
-        "reject": req.status in TRANSITIONS["reject"] and user.role in STAFF
+        "reject": req.status in TRANSITIONS["reject"]
+        and user.role in STAFF
         and not any(line["quantity_allocated"] for line in view["lines"]),
         "allocate": req.status in FULFILLING and user.role in STAFF,
         "close": req.status in TRANSITIONS["close"] and user.role in STAFF,
         "prepare": req.status in FULFILLING and _provider_can_prepare(req),
     }
     context = {
-        "req": req, "view": view, "items": items, "city": city, "timeline": timeline(req),
-        "allocations": _allocation_rows(req, items, line_items), "dispatches": _dispatch_rows(req), "can": can,
+        "req": req,
+        "view": view,
+        "items": items,
+        "city": city,
+        "timeline": timeline(req),
+        "allocations": _allocation_rows(req, items, line_items),
+        "dispatches": _dispatch_rows(req),
+        "can": can,
         "reject_form": forms.get("reject_form") or ReasonForm(prefix="reject", formdata=None),
         "cancel_form": forms.get("cancel_form") or ReasonForm(prefix="cancel", formdata=None),
         "close_form": forms.get("close_form") or NoteForm(prefix="close", formdata=None),
@@ -356,8 +433,9 @@ def detail(request_id: int):
     return _detail(queries.get_request(request_id, me()))
 
 
-def _transition(request_id: int, action, done_message: str, form: FlaskForm | None = None, form_name: str = "",
-                **values):
+def _transition(
+    request_id: int, action, done_message: str, form: FlaskForm | None = None, form_name: str = "", **values
+):
     """Run one transition service from a button or a small form; show the outcome."""
     req = queries.get_request(request_id, me())
     form = form or FlaskForm()
@@ -389,7 +467,9 @@ def submit(request_id: int):
 @roles(*STAFF)
 def approve(request_id: int):
     """submitted → approved."""
-    return _transition(request_id, services.approve, _("Request %(ref)s was approved: allocate stock to it next."))
+    return _transition(
+        request_id, services.approve, _("Request %(ref)s was approved: allocate stock to it next.")
+    )
 
 
 def _with_text(request_id: int, form: FlaskForm, schema, field: str, action, message: str, form_name: str):
@@ -416,30 +496,53 @@ def _with_text(request_id: int, form: FlaskForm, schema, field: str, action, mes
 @roles(*STAFF)
 def reject(request_id: int):
     """submitted/approved → rejected, with a reason."""
-    return _with_text(request_id, ReasonForm(prefix="reject"), RejectSchema, "reason", services.reject,
-                      _("Request %(ref)s was rejected."), "reject_form")
+    return _with_text(
+        request_id,
+        ReasonForm(prefix="reject"),
+        RejectSchema,
+        "reason",
+        services.reject,
+        _("Request %(ref)s was rejected."),
+        "reject_form",
+    )
 
 
 @bp.post("/requests/<int:request_id>/cancel")
 @roles(Role.CITY, *STAFF)
 def cancel(request_id: int):
     """Any state before a shipment → cancelled."""
-    return _with_text(request_id, ReasonForm(prefix="cancel"), CancelSchema, "reason", services.cancel,
-                      _("Request %(ref)s was cancelled; its reservations were released."), "cancel_form")
+    return _with_text(
+        request_id,
+        ReasonForm(prefix="cancel"),
+        CancelSchema,
+        "reason",
+        services.cancel,
+        _("Request %(ref)s was cancelled; its reservations were released."),
+        "cancel_form",
+    )
 
 
 @bp.post("/requests/<int:request_id>/close")
 @roles(*STAFF)
 def close(request_id: int):
     """After approval → closed with a note."""
-    return _with_text(request_id, NoteForm(prefix="close"), CloseSchema, "note", services.close,
-                      _("Request %(ref)s was closed."), "close_form")
+    return _with_text(
+        request_id,
+        NoteForm(prefix="close"),
+        CloseSchema,
+        "note",
+        services.close,
+        _("Request %(ref)s was closed."),
+        "close_form",
+    )
 
 
 # --- allocation from suggestions ------------------------------------------------------------------
 
 
-def _allocation_page(req: AssistanceRequest, failed: tuple[int, int, AllocateForm] | None = None, status: int = 200):
+def _allocation_page(
+    req: AssistanceRequest, failed: tuple[int, int, AllocateForm] | None = None, status: int = 200
+):
     view = queries.request_view(req)
     items = _items_by_id(line["item_id"] for line in view["lines"])
     lines = []
@@ -449,17 +552,34 @@ def _allocation_page(req: AssistanceRequest, failed: tuple[int, int, AllocateFor
         locations = _names(StockLocation, (s["location_id"] for s in suggestions))
         rows = []
         for suggestion in suggestions:
-            form = AllocateForm(formdata=None, line_id=line.id, lot_id=suggestion["lot_id"],
-                                quantity=suggestion["suggested_quantity"])
+            form = AllocateForm(
+                formdata=None,
+                line_id=line.id,
+                lot_id=suggestion["lot_id"],
+                quantity=suggestion["suggested_quantity"],
+            )
             if failed and failed[0] == line.id and failed[1] == suggestion["lot_id"]:
                 form = failed[2]
-            rows.append({"suggestion": suggestion, "location": locations.get(suggestion["location_id"], ""),
-                         "form": form})
+            rows.append(
+                {
+                    "suggestion": suggestion,
+                    "location": locations.get(suggestion["location_id"], ""),
+                    "form": form,
+                }
+            )
         lines.append({"line": line, "item": items.get(line.item_id), "still": still, "rows": rows})
-    stray = failed[2] if failed and not any(row["form"] is failed[2] for entry in lines for row in entry["rows"]) \
+    stray = (
+        failed[2]
+        if failed and not any(row["form"] is failed[2] for entry in lines for row in entry["rows"])
         else None
-    return render_template("health_requests/allocate.html", req=req, lines=lines, city=db.session.get(City, req.city_id),
-                           stray=stray), status
+    )
+    return render_template(
+        "health_requests/allocate.html",
+        req=req,
+        lines=lines,
+        city=db.session.get(City, req.city_id),
+        stray=stray,
+    ), status
 
 
 @bp.route("/requests/<int:request_id>/allocate", methods=["GET", "POST"])
@@ -488,7 +608,10 @@ def allocate(request_id: int):
     if allocation is None:
         return _allocation_page(queries.get_request(request_id, me()), (line_id, lot_id, form), status)
     lot = db.session.get(StockLot, allocation.lot_id)
-    flash(_("%(qty)s unit(s) of lot %(lot)s were allocated.", qty=allocation.quantity, lot=lot.lot_code), "success")
+    flash(
+        _("%(qty)s unit(s) of lot %(lot)s were allocated.", qty=allocation.quantity, lot=lot.lot_code),
+        "success",
+    )
     return redirect(url_for(".allocate", request_id=request_id))
 
 
@@ -503,17 +626,24 @@ def _optional_int_or_zero(value) -> int:
 
 
 def _city_panel(user) -> dict:
-    statement = queries.requests_visible_to(user).where(R.status.in_(OPEN)).order_by(R.needed_by, R.id).limit(10)
+    statement = (
+        queries.requests_visible_to(user).where(R.status.in_(OPEN)).order_by(R.needed_by, R.id).limit(10)
+    )
     requests = db.session.scalars(statement).all()
     return {"requests": _view_rows(requests), "timelines": {r.id: timeline(r) for r in requests}}
 
 
 def _queue_panel(user) -> dict:
     order = (R.priority_rank.asc(), R.submitted_at.asc(), R.id.asc())
-    submitted = db.session.scalars(queries.requests_visible_to(user).where(R.status == S.SUBMITTED)
-                                   .order_by(*order).limit(8)).all()
-    waiting = db.session.scalars(queries.requests_visible_to(user)
-                                 .where(R.status.in_([S.APPROVED, S.PARTIALLY_ALLOCATED])).order_by(*order).limit(8)).all()
+    submitted = db.session.scalars(
+        queries.requests_visible_to(user).where(R.status == S.SUBMITTED).order_by(*order).limit(8)
+    ).all()
+    waiting = db.session.scalars(
+        queries.requests_visible_to(user)
+        .where(R.status.in_([S.APPROVED, S.PARTIALLY_ALLOCATED]))
+        .order_by(*order)
+        .limit(8)
+    ).all()
     counts = dict(db.session.execute(select(R.status, sa.func.count()).group_by(R.status)).all())
     return {"submitted": _view_rows(submitted), "waiting": _view_rows(waiting), "counts": counts}
 

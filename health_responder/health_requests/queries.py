@@ -32,8 +32,15 @@ from health_responder.reference.models import City, Item
 R = AssistanceRequest
 TABLE = AssistanceRequest.__table__
 LINE = RequestLine.__table__
-ORDER_COLUMNS = {"id": R.id, "reference": R.reference, "needed_by": R.needed_by, "created_at": R.created_at,
-                 "submitted_at": R.submitted_at, "priority": R.priority_rank, "status": R.status}
+ORDER_COLUMNS = {
+    "id": R.id,
+    "reference": R.reference,
+    "needed_by": R.needed_by,
+    "created_at": R.created_at,
+    "submitted_at": R.submitted_at,
+    "priority": R.priority_rank,
+    "status": R.status,
+}
 
 
 def requests_visible_to(user: User) -> sa.Select:
@@ -42,8 +49,9 @@ def requests_visible_to(user: User) -> sa.Select:
     if user.role == Role.CITY:
         return statement.where(R.city_id == user.city_id)
     if user.role == Role.PROVIDER:
-        return statement.where(R.id.in_(select(Allocation.request_id)
-                                        .where(Allocation.provider_id == user.provider_id)))
+        return statement.where(
+            R.id.in_(select(Allocation.request_id).where(Allocation.provider_id == user.provider_id))
+        )
     return statement
 
 
@@ -62,10 +70,13 @@ def filtered(user: User, args: dict) -> sa.Select:
         if args.get(key) is not None:
             statement = statement.where(getattr(R, key) == args[key])
     if args.get("network_id") is not None:
-        statement = statement.where(R.city_id.in_(select(City.id).where(City.network_id == args["network_id"])))
+        statement = statement.where(
+            R.city_id.in_(select(City.id).where(City.network_id == args["network_id"]))
+        )
     if args.get("item_id") is not None:
-        statement = statement.where(sa.exists().where(RequestLine.request_id == R.id,
-                                                      RequestLine.item_id == args["item_id"]))
+        statement = statement.where(
+            sa.exists().where(RequestLine.request_id == R.id, RequestLine.item_id == args["item_id"])
+        )
     if args.get("needed_by_from"):
         statement = statement.where(R.needed_by >= args["needed_by_from"])
     if args.get("needed_by_to"):
@@ -79,9 +90,16 @@ def filtered(user: User, args: dict) -> sa.Select:
     return statement
 
 
-_LINES_SELECT = sa.select(LINE.c.id, LINE.c.request_id, LINE.c.item_id, LINE.c.quantity, LINE.c.quantity_allocated,
-                          LINE.c.quantity_dispatched, LINE.c.quantity_received,
-                          LINE.c.quantity_rejected).order_by(LINE.c.id)
+_LINES_SELECT = sa.select(
+    LINE.c.id,
+    LINE.c.request_id,
+    LINE.c.item_id,
+    LINE.c.quantity,
+    LINE.c.quantity_allocated,
+    LINE.c.quantity_dispatched,
+    LINE.c.quantity_received,
+    LINE.c.quantity_rejected,
+).order_by(LINE.c.id)
 
 
 def _iso(value):
@@ -96,19 +114,42 @@ def request_views(requests: list) -> list[dict]:
         # busiest list, where the ORM's machinery and attribute lookups by name show.
         rows = db.session.connection().execute(_LINES_SELECT.where(LINE.c.request_id.in_(list(lines))))
         for line_id, request_id, item_id, quantity, allocated, dispatched, received, rejected in rows:
-            lines[request_id].append({
-                "id": line_id, "item_id": item_id, "quantity": quantity, "quantity_allocated": allocated,
-                "quantity_dispatched": dispatched, "quantity_received": received, "quantity_rejected": rejected,
-                "quantity_unfilled": quantity - allocated})
-    return [{
-        "id": r.id, "reference": r.reference, "city_id": r.city_id, "status": r.status, "priority": r.priority,
-        "needed_by": _iso(r.needed_by), "justification": r.justification, "delivery_contact": r.delivery_contact,
-        "created_by_id": r.created_by_id, "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at),
-        "submitted_at": _iso(r.submitted_at), "approved_at": _iso(r.approved_at),
-        "rejected_reason": r.rejected_reason, "cancelled_at": _iso(r.cancelled_at),
-        "delivered_at": _iso(r.delivered_at), "closed_at": _iso(r.closed_at), "close_note": r.close_note,
-        "lines": lines[r.id],
-    } for r in requests]
+            lines[request_id].append(
+                {
+                    "id": line_id,
+                    "item_id": item_id,
+                    "quantity": quantity,
+                    "quantity_allocated": allocated,
+                    "quantity_dispatched": dispatched,
+                    "quantity_received": received,
+                    "quantity_rejected": rejected,
+                    "quantity_unfilled": quantity - allocated,
+                }
+            )
+    return [
+        {
+            "id": r.id,
+            "reference": r.reference,
+            "city_id": r.city_id,
+            "status": r.status,
+            "priority": r.priority,
+            "needed_by": _iso(r.needed_by),
+            "justification": r.justification,
+            "delivery_contact": r.delivery_contact,
+            "created_by_id": r.created_by_id,
+            "created_at": _iso(r.created_at),
+            "updated_at": _iso(r.updated_at),
+            "submitted_at": _iso(r.submitted_at),
+            "approved_at": _iso(r.approved_at),
+            "rejected_reason": r.rejected_reason,
+            "cancelled_at": _iso(r.cancelled_at),
+            "delivered_at": _iso(r.delivered_at),
+            "closed_at": _iso(r.closed_at),
+            "close_note": r.close_note,
+            "lines": lines[r.id],
+        }
+        for r in requests
+    ]
 
 
 def request_view(request: AssistanceRequest) -> dict:
@@ -130,30 +171,67 @@ def list_requests(user: User, args: dict) -> dict:
         keys.append(column.desc() if order.startswith("-") else column.asc())
     keys.append(R.id.desc() if order == "-id" else R.id.asc())
     conn = db.session.connection()
-    total = conn.scalar(statement.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None))
-    rows = conn.execute(statement.with_only_columns(*TABLE.c).order_by(*keys)
-                        .limit(size).offset((page - 1) * size)).all()
-    return {"items": request_views(rows), "page": page, "page_size": size, "total": total,
-            "pages": (total + size - 1) // size if total else 0}
+    total = conn.scalar(
+        statement.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)
+    )
+    rows = conn.execute(
+        statement.with_only_columns(*TABLE.c).order_by(*keys).limit(size).offset((page - 1) * size)
+    ).all()
+    return {
+        "items": request_views(rows),
+        "page": page,
+        "page_size": size,
+        "total": total,
+        "pages": (total + size - 1) // size if total else 0,
+    }
 
 
-CSV_COLUMNS = ("reference", "status", "priority", "city", "needed_by", "created_at", "submitted_at", "item_code",
-               "item_name", "quantity", "quantity_allocated", "quantity_dispatched", "quantity_received",
-               "quantity_rejected", "quantity_unfilled")
+CSV_COLUMNS = (
+    "reference",
+    "status",
+    "priority",
+    "city",
+    "needed_by",
+    "created_at",
+    "submitted_at",
+    "item_code",
+    "item_name",
+    "quantity",
+    "quantity_allocated",
+    "quantity_dispatched",
+    "quantity_received",
+    "quantity_rejected",
+    "quantity_unfilled",
+)
 
 
 def requests_csv(user: User, args: dict) -> str:
     """The visible requests matching the filters, one row per line, as CSV text."""
     ids = filtered(user, args).with_only_columns(R.id).order_by(R.id).limit(args.get("page_size", 10_000))
-    statement = (select(R.reference, R.status, R.priority, City.name, R.needed_by, R.created_at, R.submitted_at,
-                        Item.code, Item.name, RequestLine.quantity, RequestLine.quantity_allocated,
-                        RequestLine.quantity_dispatched, RequestLine.quantity_received,
-                        RequestLine.quantity_rejected,
-                        RequestLine.quantity - RequestLine.quantity_allocated)
-                 .join(City, City.id == R.city_id).join(RequestLine, RequestLine.request_id == R.id)
-                 .join(Item, Item.id == RequestLine.item_id)
-                 .where(R.id.in_(ids))
-                 .order_by(R.id, RequestLine.id))
+    statement = (
+        select(
+            R.reference,
+            R.status,
+            R.priority,
+            City.name,
+            R.needed_by,
+            R.created_at,
+            R.submitted_at,
+            Item.code,
+            Item.name,
+            RequestLine.quantity,
+            RequestLine.quantity_allocated,
+            RequestLine.quantity_dispatched,
+            RequestLine.quantity_received,
+            RequestLine.quantity_rejected,
+            RequestLine.quantity - RequestLine.quantity_allocated,
+        )
+        .join(City, City.id == R.city_id)
+        .join(RequestLine, RequestLine.request_id == R.id)
+        .join(Item, Item.id == RequestLine.item_id)
+        .where(R.id.in_(ids))
+        .order_by(R.id, RequestLine.id)
+    )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -202,20 +280,49 @@ def get_line(request: AssistanceRequest, line_id: int) -> RequestLine:
 def suggestions(request: AssistanceRequest, line: RequestLine, limit: int = 50) -> list[dict]:
     """Usable lots for a line, best first, each with the reason it is suggested."""
     city = db.session.get(City, request.city_id)
-    lots = db.session.scalars(services.usable_lots_query(line=line, request=request, city=city).limit(limit)).all()
+    lots = db.session.scalars(
+        services.usable_lots_query(line=line, request=request, city=city).limit(limit)
+    ).all()
     provider_ids = sorted({lot.provider_id for lot in lots})
-    names = dict(db.session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(provider_ids))).all()) \
-        if provider_ids else {}
-    serving = set(db.session.scalars(select(ProviderNetwork.provider_id).where(
-        ProviderNetwork.provider_id.in_(provider_ids), ProviderNetwork.network_id == city.network_id))) \
-        if provider_ids else set()
+    names = (
+        dict(
+            db.session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(provider_ids))).all()
+        )
+        if provider_ids
+        else {}
+    )
+    serving = (
+        set(
+            db.session.scalars(
+                select(ProviderNetwork.provider_id).where(
+                    ProviderNetwork.provider_id.in_(provider_ids),
+                    ProviderNetwork.network_id == city.network_id,
+                )
+            )
+        )
+        if provider_ids
+        else set()
+    )
     still_needed = line.quantity - line.quantity_allocated
-    return [{
-        "lot_id": lot.id, "lot_code": lot.lot_code, "item_id": lot.item_id, "provider_id": lot.provider_id,
-        "provider_name": names.get(lot.provider_id, ""), "location_id": lot.location_id,
-        "expires_on": lot.expires_on, "available": lot.available, "serves_network": lot.provider_id in serving,
-        "suggested_quantity": max(0, min(lot.available, still_needed)),
-        "rationale": services.lot_rationale(lot=lot, provider_name=names.get(lot.provider_id, ""),
-                                            serves_network=lot.provider_id in serving,
-                                            needed_by=request.needed_by, still_needed=still_needed),
-    } for lot in lots]
+    return [
+        {
+            "lot_id": lot.id,
+            "lot_code": lot.lot_code,
+            "item_id": lot.item_id,
+            "provider_id": lot.provider_id,
+            "provider_name": names.get(lot.provider_id, ""),
+            "location_id": lot.location_id,
+            "expires_on": lot.expires_on,
+            "available": lot.available,
+            "serves_network": lot.provider_id in serving,
+            "suggested_quantity": max(0, min(lot.available, still_needed)),
+            "rationale": services.lot_rationale(
+                lot=lot,
+                provider_name=names.get(lot.provider_id, ""),
+                serves_network=lot.provider_id in serving,
+                needed_by=request.needed_by,
+                still_needed=still_needed,
+            ),
+        }
+        for lot in lots
+    ]

@@ -43,9 +43,17 @@ class _LinesMixin:
         for index, line in enumerate(data.get("lines") or []):
             item_id = line.get("item_id")
             if item_id in seen:
-                raise ValidationError({f"lines.{index}.item_id": [
-                    _l("Item %(item)s is already on line %(line)s: one line per item.", item=item_id,
-                       line=seen[item_id])]})
+                raise ValidationError(
+                    {
+                        f"lines.{index}.item_id": [
+                            _l(
+                                "Item %(item)s is already on line %(line)s: one line per item.",
+                                item=item_id,
+                                line=seen[item_id],
+                            )
+                        ]
+                    }
+                )
             seen[item_id] = index
 
 
@@ -54,17 +62,26 @@ class RequestUpdateSchema(_LinesMixin, StrictSchema):
     needed_by = fields.Date(metadata={"description": "ISO date, today or later."})
     justification = fields.String(validate=_free_text)
     delivery_contact = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    lines = fields.List(fields.Nested(LineInputSchema), validate=validate.Length(min=1, max=MAX_LINES),
-                        metadata={"description": "Replaces every line of the draft."})
+    lines = fields.List(
+        fields.Nested(LineInputSchema),
+        validate=validate.Length(min=1, max=MAX_LINES),
+        metadata={"description": "Replaces every line of the draft."},
+    )
 
 
 class RequestCreateSchema(RequestUpdateSchema):
-    city_id = fields.Integer(strict=True, metadata={"description": "Staff: the city the request is for. "
-                                                                   "City users: their own city (may be left out)."})
+    city_id = fields.Integer(
+        strict=True,
+        metadata={
+            "description": "Staff: the city the request is for. City users: their own city (may be left out)."
+        },
+    )
     priority = fields.String(load_default=Priority.NORMAL, validate=validate.OneOf(list(Priority)))
     needed_by = fields.Date(required=True, metadata={"description": "ISO date, today or later."})
     justification = fields.String(required=True, validate=_free_text)
-    lines = fields.List(fields.Nested(LineInputSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES))
+    lines = fields.List(
+        fields.Nested(LineInputSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES)
+    )
 
 
 class LineSchema(Schema):
@@ -138,8 +155,10 @@ class AllocationCreateSchema(StrictSchema):
     line_id = fields.Integer(required=True, strict=True)
     lot_id = fields.Integer(required=True, strict=True)
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
-    rationale = fields.String(validate=validate.Length(max=5000),
-                              metadata={"description": "Why this lot; a generated explanation when left out."})
+    rationale = fields.String(
+        validate=validate.Length(max=5000),
+        metadata={"description": "Why this lot; a generated explanation when left out."},
+    )
 
 
 class AllocationSchema(Schema):

@@ -16,15 +16,23 @@ from health_responder.health_requests import services
 from health_responder.health_requests.models import RequestLine
 from health_responder.stock.models import LotStatus, StockLot
 
-WHY = ("The municipal hospital's respiratory ward is over capacity after a seasonal outbreak; "
-       "the equipment replaces units that failed their last maintenance check.")
+WHY = (
+    "The municipal hospital's respiratory ward is over capacity after a seasonal outbreak; "
+    "the equipment replaces units that failed their last maintenance check."
+)
 
 
 def _usable_lot(item_ids: list[int], needed_by, minimum: int) -> StockLot | None:
-    return db.session.scalar(select(StockLot).where(
-        StockLot.item_id.in_(item_ids), StockLot.status == LotStatus.AVAILABLE,
-        StockLot.on_hand - StockLot.reserved >= minimum,
-        (StockLot.expires_on.is_(None)) | (StockLot.expires_on >= needed_by)).order_by(StockLot.id))
+    return db.session.scalar(
+        select(StockLot)
+        .where(
+            StockLot.item_id.in_(item_ids),
+            StockLot.status == LotStatus.AVAILABLE,
+            StockLot.on_hand - StockLot.reserved >= minimum,
+            (StockLot.expires_on.is_(None)) | (StockLot.expires_on >= needed_by),
+        )
+        .order_by(StockLot.id)
+    )
 
 
 def load_demo(context: dict) -> None:
@@ -38,13 +46,22 @@ def load_demo(context: dict) -> None:
     today = context["today"]
     other_city = next((c for c in context["cities"] if c.id != city_user.city_id), None)
 
-    services.create_request(by=city_user, needed_by=today + timedelta(days=45), justification=WHY,
-                            priority="normal", lines=[{"item_id": items[8].id, "quantity": 40}])
+    services.create_request(
+        by=city_user,
+        needed_by=today + timedelta(days=45),
+        justification=WHY,
+        priority="normal",
+        lines=[{"item_id": items[8].id, "quantity": 40}],
+    )
 
-    submitted = services.create_request(by=city_user, needed_by=today + timedelta(days=7), justification=WHY,
-                                        priority="critical", delivery_contact="Ward 3 duty nurse",
-                                        lines=[{"item_id": items[0].id, "quantity": 12},
-                                               {"item_id": items[19].id, "quantity": 30}])
+    submitted = services.create_request(
+        by=city_user,
+        needed_by=today + timedelta(days=7),
+        justification=WHY,
+        priority="critical",
+        delivery_contact="Ward 3 duty nurse",
+        lines=[{"item_id": items[0].id, "quantity": 12}, {"item_id": items[19].id, "quantity": 30}],
+    )
     services.submit(request=submitted, by=city_user)
 
     needed_by = today + timedelta(days=21)
@@ -53,22 +70,37 @@ def load_demo(context: dict) -> None:
     lot = _usable_lot(candidates, needed_by, minimum=4)
     if lot is None:
         return
-    partial = services.create_request(by=coordinator, city_id=for_city, needed_by=needed_by, justification=WHY,
-                                      priority="high", lines=[{"item_id": lot.item_id, "quantity": lot.available + 10}])
+    partial = services.create_request(
+        by=coordinator,
+        city_id=for_city,
+        needed_by=needed_by,
+        justification=WHY,
+        priority="high",
+        lines=[{"item_id": lot.item_id, "quantity": lot.available + 10}],
+    )
     services.submit(request=partial, by=coordinator)
     services.approve(request=partial, by=coordinator)
     line = db.session.scalar(select(RequestLine).where(RequestLine.request_id == partial.id))
-    services.allocate(request=partial, by=coordinator, line_id=line.id, lot_id=lot.id, quantity=lot.available // 2)
+    services.allocate(
+        request=partial, by=coordinator, line_id=line.id, lot_id=lot.id, quantity=lot.available // 2
+    )
 
     lot = _usable_lot([i for i in candidates if i != lot.item_id], needed_by, minimum=5)
     if lot is None:
         return
-    shipped = services.create_request(by=city_user, needed_by=needed_by, justification=WHY, priority="normal",
-                                      lines=[{"item_id": lot.item_id, "quantity": 5}])
+    shipped = services.create_request(
+        by=city_user,
+        needed_by=needed_by,
+        justification=WHY,
+        priority="normal",
+        lines=[{"item_id": lot.item_id, "quantity": 5}],
+    )
     services.submit(request=shipped, by=city_user)
     services.approve(request=shipped, by=coordinator)
     line = db.session.scalar(select(RequestLine).where(RequestLine.request_id == shipped.id))
     services.allocate(request=shipped, by=coordinator, line_id=line.id, lot_id=lot.id, quantity=5)
     prepared = dispatch.create_dispatch(request=shipped, by=coordinator, provider_id=lot.provider_id)
-    dispatch.ship(dispatch=prepared, by=coordinator, carrier="DHL Express", tracking_number="JD014600003", packages=2)
+    dispatch.ship(
+        dispatch=prepared, by=coordinator, carrier="DHL Express", tracking_number="JD014600003", packages=2
+    )
     db.session.flush()

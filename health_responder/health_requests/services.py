@@ -53,8 +53,14 @@ LINES = RequestLine.__table__
 REQUEST_FIELDS = ("status", "priority", "needed_by", "justification", "delivery_contact")
 #: The words of a refused transition's message ("Cannot approve a request that is draft …").
 REQUEST = _l("request")
-ACTIONS = {"submit": _l("submit"), "approve": _l("approve"), "reject": _l("reject"), "cancel": _l("cancel"),
-           "close": _l("close"), "edit": _l("edit")}
+ACTIONS = {
+    "submit": _l("submit"),
+    "approve": _l("approve"),
+    "reject": _l("reject"),
+    "cancel": _l("cancel"),
+    "close": _l("close"),
+    "edit": _l("edit"),
+}
 
 
 # --- helpers
@@ -67,8 +73,12 @@ def reference_for(prefix: str, year: int, ident: int) -> str:
 
 def lock_request(request_id: int) -> AssistanceRequest:
     """The request row, locked for this transaction (PostgreSQL) and re-read, or NotFound."""
-    found = db.session.scalar(select(AssistanceRequest).where(AssistanceRequest.id == request_id)
-                              .with_for_update().execution_options(populate_existing=True))
+    found = db.session.scalar(
+        select(AssistanceRequest)
+        .where(AssistanceRequest.id == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if found is None:
         raise NotFound(_l("No request %(id)s.", id=request_id))
     return found
@@ -76,8 +86,14 @@ def lock_request(request_id: int) -> AssistanceRequest:
 
 def lines_of(request_id: int) -> list[RequestLine]:
     """The request's lines in id order, re-read."""
-    return list(db.session.scalars(select(RequestLine).where(RequestLine.request_id == request_id)
-                                   .order_by(RequestLine.id).execution_options(populate_existing=True)))
+    return list(
+        db.session.scalars(
+            select(RequestLine)
+            .where(RequestLine.request_id == request_id)
+            .order_by(RequestLine.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _check_tenant(request: AssistanceRequest, by: User | None) -> None:
@@ -105,27 +121,37 @@ def _label(by: User | None, actor: Actor | None = None) -> str | None:
 
 def _check_needed_by(needed_by: date) -> None:
     if needed_by < utc_today():
-        raise ValidationFailed(_l("The needed-by date is in the past."),
-                               {"needed_by": [_l("%(date)s is in the past: give today or a later day.",
-                                                 date=needed_by.isoformat())]})
+        raise ValidationFailed(
+            _l("The needed-by date is in the past."),
+            {
+                "needed_by": [
+                    _l("%(date)s is in the past: give today or a later day.", date=needed_by.isoformat())
+                ]
+            },
+        )
 
 
 def _check_lines(lines: list[dict]) -> None:
     """Every item exists and is in the catalogue; each item once."""
     errors: dict[str, list] = {}
     ids = [line["item_id"] for line in lines]
-    found = {item.id: item for item in db.session.execute(select(Item.id, Item.code, Item.active)
-                                                          .where(Item.id.in_(ids)))}
+    found = {
+        item.id: item
+        for item in db.session.execute(select(Item.id, Item.code, Item.active).where(Item.id.in_(ids)))
+    }
     seen: dict[int, int] = {}
     for index, line in enumerate(lines):
         item = found.get(line["item_id"])
         if item is None:
             errors[f"lines.{index}.item_id"] = [_l("No item %(id)s.", id=line["item_id"])]
         elif not item.active:
-            errors[f"lines.{index}.item_id"] = [_l("Item %(code)s is no longer in the catalogue.", code=item.code)]
+            errors[f"lines.{index}.item_id"] = [
+                _l("Item %(code)s is no longer in the catalogue.", code=item.code)
+            ]
         elif line["item_id"] in seen:
-            errors[f"lines.{index}.item_id"] = [_l("Item %(code)s is already on line %(line)s.", code=item.code,
-                                                   line=seen[line["item_id"]])]
+            errors[f"lines.{index}.item_id"] = [
+                _l("Item %(code)s is already on line %(line)s.", code=item.code, line=seen[line["item_id"]])
+            ]
         else:
             seen[line["item_id"]] = index
         if line["quantity"] <= 0:
@@ -135,9 +161,18 @@ def _check_lines(lines: list[dict]) -> None:
 
 
 def _add_lines(request: AssistanceRequest, lines: list[dict]) -> list[RequestLine]:
-    rows = [RequestLine(request_id=request.id, item_id=line["item_id"], quantity=line["quantity"],
-                        quantity_allocated=0, quantity_dispatched=0, quantity_received=0, quantity_rejected=0)
-            for line in lines]
+    rows = [
+        RequestLine(
+            request_id=request.id,
+            item_id=line["item_id"],
+            quantity=line["quantity"],
+            quantity_allocated=0,
+            quantity_dispatched=0,
+            quantity_received=0,
+            quantity_rejected=0,
+        )
+        for line in lines
+    ]
     db.session.add_all(rows)
     return rows
 
@@ -145,12 +180,15 @@ def _add_lines(request: AssistanceRequest, lines: list[dict]) -> list[RequestLin
 def _city_of(by: User, city_id: int | None) -> int:
     if by.role == Role.CITY:
         if city_id is not None and city_id != by.city_id:
-            raise ValidationFailed(_l("City users create requests for their own city."),
-                                   {"city_id": [_l("Leave it out, or give your own city.")]})
+            raise ValidationFailed(
+                _l("City users create requests for their own city."),
+                {"city_id": [_l("Leave it out, or give your own city.")]},
+            )
         return by.city_id
     if city_id is None:
-        raise ValidationFailed(_l("Say which city the request is for."),
-                               {"city_id": [_l("Required for coordinators.")]})
+        raise ValidationFailed(
+            _l("Say which city the request is for."), {"city_id": [_l("Required for coordinators.")]}
+        )
     if db.session.get(City, city_id) is None:
         raise ValidationFailed(_l("Unknown city."), {"city_id": [_l("No city %(id)s.", id=city_id)]})
     return city_id
@@ -159,25 +197,44 @@ def _city_of(by: User, city_id: int | None) -> int:
 # --- requests
 
 
-def create_request(*, by: User, needed_by: date, justification: str, lines: list[dict],
-                   priority: str = "normal", delivery_contact: str | None = None,
-                   city_id: int | None = None) -> AssistanceRequest:
+def create_request(
+    *,
+    by: User,
+    needed_by: date,
+    justification: str,
+    lines: list[dict],
+    priority: str = "normal",
+    delivery_contact: str | None = None,
+    city_id: int | None = None,
+) -> AssistanceRequest:
     """A draft request of a city (city users: their own; staff: the city they name)."""
     require_role(by, Role.CITY, *STAFF)
     city_id = _city_of(by, city_id)
     _check_needed_by(needed_by)
     _check_lines(lines)
     now = utcnow()
-    request = AssistanceRequest(city_id=city_id, status=S.DRAFT, priority=priority,
-                                priority_rank=PRIORITY_RANK[priority], needed_by=needed_by,
-                                justification=justification, delivery_contact=delivery_contact,
-                                created_by_id=by.id, created_at=now, updated_at=now)
+    request = AssistanceRequest(
+        city_id=city_id,
+        status=S.DRAFT,
+        priority=priority,
+        priority_rank=PRIORITY_RANK[priority],
+        needed_by=needed_by,
+        justification=justification,
+        delivery_contact=delivery_contact,
+        created_by_id=by.id,
+        created_at=now,
+        updated_at=now,
+    )
     db.session.add(request)
     db.session.flush()
     request.reference = reference_for("REQ", now.year, request.id)
     _add_lines(request, lines)
-    audit.record(action="request.create", subject=request, by=by,
-                 after=_snapshot(request) | {"reference": request.reference, "city_id": city_id, "lines": lines})
+    audit.record(
+        action="request.create",
+        subject=request,
+        by=by,
+        after=_snapshot(request) | {"reference": request.reference, "city_id": city_id, "lines": lines},
+    )
     db.session.flush()
     return request
 
@@ -203,8 +260,14 @@ def update_request(*, request: AssistanceRequest, by: User, **values) -> Assista
         _add_lines(request, lines)
     request.updated_at = utcnow()
     db.session.flush()
-    audit.record(action="request.update", subject=request, by=by, before=before,
-                 after=_snapshot(request) | {"lines": [(line.item_id, line.quantity) for line in lines_of(request.id)]})
+    audit.record(
+        action="request.update",
+        subject=request,
+        by=by,
+        before=before,
+        after=_snapshot(request)
+        | {"lines": [(line.item_id, line.quantity) for line in lines_of(request.id)]},
+    )
     return request
 
 
@@ -212,8 +275,13 @@ def _move(request: AssistanceRequest, action: str, by: User | None, **extra) -> 
     before = request.status
     request.status = TARGET[action]
     request.updated_at = utcnow()
-    audit.record(action=f"request.{action}", subject=request, by=by, before={"status": before},
-                 after={"status": request.status, **extra})
+    audit.record(
+        action=f"request.{action}",
+        subject=request,
+        by=by,
+        before={"status": before},
+        after={"status": request.status, **extra},
+    )
     return request
 
 
@@ -226,10 +294,13 @@ def submit(*, request: AssistanceRequest, by: User) -> AssistanceRequest:
     _check_needed_by(request.needed_by)
     request.submitted_at = utcnow()
     _move(request, "submit", by)
-    notifications.notify(users=notifications.staff_users(), key=f"request:{request.id}:submitted",
-                         subject=f"{request.reference} submitted ({request.priority})",
-                         body=f"Request {request.reference} needs review; needed by {request.needed_by.isoformat()}.",
-                         link=f"/requests/{request.id}")
+    notifications.notify(
+        users=notifications.staff_users(),
+        key=f"request:{request.id}:submitted",
+        subject=f"{request.reference} submitted ({request.priority})",
+        body=f"Request {request.reference} needs review; needed by {request.needed_by.isoformat()}.",
+        link=f"/requests/{request.id}",
+    )
     return request
 
 
@@ -241,10 +312,13 @@ def approve(*, request: AssistanceRequest, by: User) -> AssistanceRequest:
     request.approved_at = utcnow()
     request.approved_by_id = by.id
     _move(request, "approve", by)
-    notifications.notify(users=notifications.city_users(request.city_id), key=f"request:{request.id}:approved",
-                         subject=f"{request.reference} approved",
-                         body=f"Your request {request.reference} was approved; stock will be allocated to it.",
-                         link=f"/requests/{request.id}")
+    notifications.notify(
+        users=notifications.city_users(request.city_id),
+        key=f"request:{request.id}:approved",
+        subject=f"{request.reference} approved",
+        body=f"Your request {request.reference} was approved; stock will be allocated to it.",
+        link=f"/requests/{request.id}",
+    )
     return request
 
 
@@ -257,36 +331,57 @@ def reject(*, request: AssistanceRequest, by: User, reason: str) -> AssistanceRe
         raise InvalidTransition(REQUEST, request.status, S.REJECTED, action=ACTIONS["reject"])
     request.rejected_reason = reason
     _move(request, "reject", by, reason=reason)
-    notifications.notify(users=notifications.city_users(request.city_id), key=f"request:{request.id}:rejected",
-                         subject=f"{request.reference} rejected", body=reason, link=f"/requests/{request.id}")
+    notifications.notify(
+        users=notifications.city_users(request.city_id),
+        key=f"request:{request.id}:rejected",
+        subject=f"{request.reference} rejected",
+        body=reason,
+        link=f"/requests/{request.id}",
+    )
     return request
 
 
 def _cancel_prepared_dispatches(request: AssistanceRequest, by: User | None) -> list[int]:
     """Cancel the request's prepared dispatches and detach their allocations; returns their ids."""
-    prepared = db.session.scalars(select(Dispatch).where(Dispatch.request_id == request.id,
-                                                         Dispatch.status == DispatchStatus.PREPARED)
-                                  .order_by(Dispatch.id).with_for_update()).all()
+    prepared = db.session.scalars(
+        select(Dispatch)
+        .where(Dispatch.request_id == request.id, Dispatch.status == DispatchStatus.PREPARED)
+        .order_by(Dispatch.id)
+        .with_for_update()
+    ).all()
     now = utcnow()
     for dispatch in prepared:
         dispatch.status = DispatchStatus.CANCELLED
         dispatch.cancelled_at = now
-        audit.record(action="dispatch.cancel", subject=dispatch, by=by, actor_label=_label(by),
-                     before={"status": DispatchStatus.PREPARED},
-                     after={"status": DispatchStatus.CANCELLED, "because": f"request {request.status}"})
+        audit.record(
+            action="dispatch.cancel",
+            subject=dispatch,
+            by=by,
+            actor_label=_label(by),
+            before={"status": DispatchStatus.PREPARED},
+            after={"status": DispatchStatus.CANCELLED, "because": f"request {request.status}"},
+        )
     if prepared:
-        db.session.execute(sa.update(Allocation).where(Allocation.dispatch_id.in_([d.id for d in prepared]),
-                                                       Allocation.status == AllocationStatus.RESERVED)
-                           .values(dispatch_id=None))
+        db.session.execute(
+            sa.update(Allocation)
+            .where(
+                Allocation.dispatch_id.in_([d.id for d in prepared]),
+                Allocation.status == AllocationStatus.RESERVED,
+            )
+            .values(dispatch_id=None)
+        )
     return [d.id for d in prepared]
 
 
 def _release_all(request: AssistanceRequest, actor: Actor, note: str) -> int:
     """Release every still-reserved allocation of the request (lots in id order); returns the units."""
-    allocations = db.session.scalars(select(Allocation).where(Allocation.request_id == request.id,
-                                                              Allocation.status == AllocationStatus.RESERVED)
-                                     .order_by(Allocation.lot_id, Allocation.id).with_for_update()
-                                     .execution_options(populate_existing=True)).all()
+    allocations = db.session.scalars(
+        select(Allocation)
+        .where(Allocation.request_id == request.id, Allocation.status == AllocationStatus.RESERVED)
+        .order_by(Allocation.lot_id, Allocation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
     released = 0
     for allocation in allocations:
         _release_allocation_rows(allocation, actor, note)
@@ -295,15 +390,29 @@ def _release_all(request: AssistanceRequest, actor: Actor, note: str) -> int:
 
 
 def _release_allocation_rows(allocation: Allocation, actor: Actor, note: str) -> None:
-    stock.release(lot_id=allocation.lot_id, quantity=allocation.quantity, actor=actor,
-                  reference=("allocation", allocation.id), note=note)
-    result = db.session.execute(sa.update(LINES).where(LINES.c.id == allocation.line_id,
-                                                       LINES.c.quantity_allocated - LINES.c.quantity_dispatched
-                                                       >= allocation.quantity)
-                                .values(quantity_allocated=LINES.c.quantity_allocated - allocation.quantity))
+    stock.release(
+        lot_id=allocation.lot_id,
+        quantity=allocation.quantity,
+        actor=actor,
+        reference=("allocation", allocation.id),
+        note=note,
+    )
+    result = db.session.execute(
+        sa.update(LINES)
+        .where(
+            LINES.c.id == allocation.line_id,
+            LINES.c.quantity_allocated - LINES.c.quantity_dispatched >= allocation.quantity,
+        )
+        .values(quantity_allocated=LINES.c.quantity_allocated - allocation.quantity)
+    )
     if result.rowcount != 1:
-        raise Conflict(_l("Line %(line)s does not hold %(n)s reserved units to release.", line=allocation.line_id,
-                          n=allocation.quantity))
+        raise Conflict(
+            _l(
+                "Line %(line)s does not hold %(n)s reserved units to release.",
+                line=allocation.line_id,
+                n=allocation.quantity,
+            )
+        )
     allocation.status = AllocationStatus.RELEASED
     allocation.released_at = utcnow()
     allocation.dispatch_id = None
@@ -335,8 +444,15 @@ def close(*, request: AssistanceRequest, by: User, note: str) -> AssistanceReque
     request.closed_at = utcnow()
     request.close_note = note
     unfilled = {line.id: line.quantity - line.quantity_dispatched for line in lines_of(request.id)}
-    _move(request, "close", by, note=note, released_units=released, cancelled_dispatches=dispatches,
-          unfilled={k: v for k, v in unfilled.items() if v})
+    _move(
+        request,
+        "close",
+        by,
+        note=note,
+        released_units=released,
+        cancelled_dispatches=dispatches,
+        unfilled={k: v for k, v in unfilled.items() if v},
+    )
     return request
 
 
@@ -354,16 +470,22 @@ def refresh_status(*, request: AssistanceRequest) -> str:
         return request.status
     db.session.flush()
     totals = db.session.execute(
-        select(sa.func.coalesce(sa.func.sum(RequestLine.quantity), 0),
-               sa.func.coalesce(sa.func.sum(RequestLine.quantity_allocated), 0),
-               sa.func.coalesce(sa.func.sum(RequestLine.quantity_dispatched), 0))
-        .where(RequestLine.request_id == request.id)).one()
+        select(
+            sa.func.coalesce(sa.func.sum(RequestLine.quantity), 0),
+            sa.func.coalesce(sa.func.sum(RequestLine.quantity_allocated), 0),
+            sa.func.coalesce(sa.func.sum(RequestLine.quantity_dispatched), 0),
+        ).where(RequestLine.request_id == request.id)
+    ).one()
     wanted, allocated, dispatched = (int(v) for v in totals)
     if dispatched >= wanted > 0:
         open_dispatches = db.session.scalar(
-            select(sa.func.count()).select_from(Dispatch)
-            .where(Dispatch.request_id == request.id,
-                   Dispatch.status.in_([DispatchStatus.PREPARED, DispatchStatus.SHIPPED])))
+            select(sa.func.count())
+            .select_from(Dispatch)
+            .where(
+                Dispatch.request_id == request.id,
+                Dispatch.status.in_([DispatchStatus.PREPARED, DispatchStatus.SHIPPED]),
+            )
+        )
         status = S.DISPATCHED if open_dispatches else S.DELIVERED
     elif dispatched > 0:
         status = S.PARTIALLY_DISPATCHED
@@ -375,8 +497,13 @@ def refresh_status(*, request: AssistanceRequest) -> str:
         request.updated_at = utcnow()
         if status == S.DELIVERED:
             request.delivered_at = request.updated_at
-        audit.record(action="request.status", subject=request, actor_label="system",
-                     before={"status": before}, after={"status": status})
+        audit.record(
+            action="request.status",
+            subject=request,
+            actor_label="system",
+            before={"status": before},
+            after={"status": status},
+        )
     return request.status
 
 
@@ -384,8 +511,11 @@ def refresh_status(*, request: AssistanceRequest) -> str:
 
 
 def _served_by_city_network(city: City):
-    return sa.exists(select(ProviderNetwork.provider_id).where(ProviderNetwork.provider_id == StockLot.provider_id,
-                                                               ProviderNetwork.network_id == city.network_id))
+    return sa.exists(
+        select(ProviderNetwork.provider_id).where(
+            ProviderNetwork.provider_id == StockLot.provider_id, ProviderNetwork.network_id == city.network_id
+        )
+    )
 
 
 def usable_lots_query(*, line: RequestLine, request: AssistanceRequest, city: City) -> sa.Select:
@@ -395,26 +525,49 @@ def usable_lots_query(*, line: RequestLine, request: AssistanceRequest, city: Ci
     providers serving the city's network first, then earliest expiry (no expiry last), then lot id.
     """
     served = _served_by_city_network(city)
-    return (select(StockLot)
-            .where(StockLot.item_id == line.item_id, StockLot.status == LotStatus.AVAILABLE,
-                   StockLot.on_hand - StockLot.reserved > 0,
-                   sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= request.needed_by))
-            .order_by(sa.case((served, 0), else_=1), sa.case((StockLot.expires_on.is_(None), 1), else_=0),
-                      StockLot.expires_on, StockLot.id))
+    return (
+        select(StockLot)
+        .where(
+            StockLot.item_id == line.item_id,
+            StockLot.status == LotStatus.AVAILABLE,
+            StockLot.on_hand - StockLot.reserved > 0,
+            sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= request.needed_by),
+        )
+        .order_by(
+            sa.case((served, 0), else_=1),
+            sa.case((StockLot.expires_on.is_(None), 1), else_=0),
+            StockLot.expires_on,
+            StockLot.id,
+        )
+    )
 
 
-def lot_rationale(*, lot: StockLot, provider_name: str, serves_network: bool, needed_by: date,
-                  still_needed: int) -> str:
+def lot_rationale(
+    *, lot: StockLot, provider_name: str, serves_network: bool, needed_by: date, still_needed: int
+) -> str:
     """Why a lot suits a line, in one sentence people can read in the allocation history."""
     network = "serves the city's network" if serves_network else "does not serve the city's network"
-    expiry = (f"expires {lot.expires_on.isoformat()} (needed by {needed_by.isoformat()})" if lot.expires_on
-              else "does not expire")
-    return (f"Lot {lot.lot_code} of {provider_name} ({network}) {expiry}; "
-            f"{lot.on_hand - lot.reserved} available, {still_needed} still to allocate.")
+    expiry = (
+        f"expires {lot.expires_on.isoformat()} (needed by {needed_by.isoformat()})"
+        if lot.expires_on
+        else "does not expire"
+    )
+    return (
+        f"Lot {lot.lot_code} of {provider_name} ({network}) {expiry}; "
+        f"{lot.on_hand - lot.reserved} available, {still_needed} still to allocate."
+    )
 
 
-def reserve_line(*, request: AssistanceRequest, line: RequestLine, lot_id: int, quantity: int, actor: Actor,
-                 rationale: str, by: User | None = None) -> Allocation:
+def reserve_line(
+    *,
+    request: AssistanceRequest,
+    line: RequestLine,
+    lot_id: int,
+    quantity: int,
+    actor: Actor,
+    rationale: str,
+    by: User | None = None,
+) -> Allocation:
     """Reserve ``quantity`` of lot ``lot_id`` for ``line``; whole or nothing (a savepoint), else an error.
 
     Allowed while the request is approved … partially dispatched (else InvalidTransition). Not enough
@@ -426,69 +579,136 @@ def reserve_line(*, request: AssistanceRequest, line: RequestLine, lot_id: int, 
     if request.status not in FULFILLING:
         raise InvalidTransition(REQUEST, request.status, S.ALLOCATED, action=_l("allocate stock to"))
     if line.request_id != request.id:
-        raise ValidationFailed(_l("The line is not on this request."),
-                               {"line_id": [_l("No line %(id)s on this request.", id=line.id)]})
+        raise ValidationFailed(
+            _l("The line is not on this request."),
+            {"line_id": [_l("No line %(id)s on this request.", id=line.id)]},
+        )
     if quantity <= 0:
         raise ValidationFailed(_l("Allocate at least one unit."), {"quantity": [_l("Must be at least 1.")]})
     lot = db.session.get(StockLot, lot_id)
     if lot is None:
         raise ValidationFailed(_l("Unknown stock lot."), {"lot_id": [_l("No stock lot %(id)s.", id=lot_id)]})
     if lot.item_id != line.item_id:
-        raise ValidationFailed(_l("The lot holds another item than the line asks for."),
-                               {"lot_id": [_l("Lot %(lot)s is not of item %(item)s.", lot=lot.lot_code,
-                                              item=line.item_id)]})
+        raise ValidationFailed(
+            _l("The lot holds another item than the line asks for."),
+            {"lot_id": [_l("Lot %(lot)s is not of item %(item)s.", lot=lot.lot_code, item=line.item_id)]},
+        )
     with db.session.begin_nested():
-        result = db.session.execute(sa.update(LINES).where(LINES.c.id == line.id,
-                                                           LINES.c.quantity_allocated + quantity <= LINES.c.quantity)
-                                    .values(quantity_allocated=LINES.c.quantity_allocated + quantity))
+        result = db.session.execute(
+            sa.update(LINES)
+            .where(LINES.c.id == line.id, LINES.c.quantity_allocated + quantity <= LINES.c.quantity)
+            .values(quantity_allocated=LINES.c.quantity_allocated + quantity)
+        )
         if result.rowcount != 1:
-            current = db.session.scalar(select(LINES.c.quantity - LINES.c.quantity_allocated).where(LINES.c.id == line.id))
-            raise Conflict(_l("Line %(line)s has only %(left)s unit(s) left to allocate; asked for %(n)s.",
-                              line=line.id, left=current, n=quantity),
-                           {"quantity": [_l("At most %(n)s.", n=current)]})
-        allocation = Allocation(request_id=request.id, line_id=line.id, lot_id=lot.id, provider_id=lot.provider_id,
-                                quantity=quantity, status=AllocationStatus.RESERVED, rationale=rationale,
-                                created_by_id=by.id if by is not None else actor.user_id,
-                                job_run_id=actor.job_run_id, created_at=utcnow())
+            current = db.session.scalar(
+                select(LINES.c.quantity - LINES.c.quantity_allocated).where(LINES.c.id == line.id)
+            )
+            raise Conflict(
+                _l(
+                    "Line %(line)s has only %(left)s unit(s) left to allocate; asked for %(n)s.",
+                    line=line.id,
+                    left=current,
+                    n=quantity,
+                ),
+                {"quantity": [_l("At most %(n)s.", n=current)]},
+            )
+        allocation = Allocation(
+            request_id=request.id,
+            line_id=line.id,
+            lot_id=lot.id,
+            provider_id=lot.provider_id,
+            quantity=quantity,
+            status=AllocationStatus.RESERVED,
+            rationale=rationale,
+            created_by_id=by.id if by is not None else actor.user_id,
+            job_run_id=actor.job_run_id,
+            created_at=utcnow(),
+        )
         db.session.add(allocation)
         db.session.flush()
-        stock.reserve(lot_id=lot.id, quantity=quantity, actor=actor, reference=("allocation", allocation.id),
-                      usable_on=request.needed_by)
+        stock.reserve(
+            lot_id=lot.id,
+            quantity=quantity,
+            actor=actor,
+            reference=("allocation", allocation.id),
+            usable_on=request.needed_by,
+        )
     db.session.refresh(line)
-    audit.record(action="allocation.create", subject=allocation, by=by, actor_label=_label(by, actor),
-                 after={"request_id": request.id, "line_id": line.id, "lot_id": lot.id, "quantity": quantity,
-                        "provider_id": lot.provider_id, "rationale": rationale, "job_run_id": actor.job_run_id})
+    audit.record(
+        action="allocation.create",
+        subject=allocation,
+        by=by,
+        actor_label=_label(by, actor),
+        after={
+            "request_id": request.id,
+            "line_id": line.id,
+            "lot_id": lot.id,
+            "quantity": quantity,
+            "provider_id": lot.provider_id,
+            "rationale": rationale,
+            "job_run_id": actor.job_run_id,
+        },
+    )
     refresh_status(request=request)
-    notifications.notify(users=notifications.provider_users(lot.provider_id), key=f"allocation:{allocation.id}",
-                         subject=f"{quantity} × lot {lot.lot_code} allocated to {request.reference}",
-                         body=f"Prepare a dispatch of {quantity} unit(s) of lot {lot.lot_code} for {request.reference}, "
-                              f"needed by {request.needed_by.isoformat()}.",
-                         link=f"/requests/{request.id}")
+    notifications.notify(
+        users=notifications.provider_users(lot.provider_id),
+        key=f"allocation:{allocation.id}",
+        subject=f"{quantity} × lot {lot.lot_code} allocated to {request.reference}",
+        body=f"Prepare a dispatch of {quantity} unit(s) of lot {lot.lot_code} for {request.reference}, "
+        f"needed by {request.needed_by.isoformat()}.",
+        link=f"/requests/{request.id}",
+    )
     return allocation
 
 
-def allocate(*, request: AssistanceRequest, by: User, line_id: int, lot_id: int, quantity: int,
-             rationale: str | None = None) -> Allocation:
+def allocate(
+    *,
+    request: AssistanceRequest,
+    by: User,
+    line_id: int,
+    lot_id: int,
+    quantity: int,
+    rationale: str | None = None,
+) -> Allocation:
     """A coordinator's allocation of a lot to a line, with a generated rationale unless one is given."""
     require_role(by, *STAFF)
     line = db.session.get(RequestLine, line_id)
     if line is None or line.request_id != request.id:
-        raise ValidationFailed(_l("The line is not on this request."),
-                               {"line_id": [_l("No line %(id)s on this request.", id=line_id)]})
+        raise ValidationFailed(
+            _l("The line is not on this request."),
+            {"line_id": [_l("No line %(id)s on this request.", id=line_id)]},
+        )
     if not rationale:
         lot = db.session.get(StockLot, lot_id)
         if lot is not None and lot.item_id == line.item_id:
             city = db.session.get(City, request.city_id)
-            serves = db.session.scalar(select(sa.exists().where(ProviderNetwork.provider_id == lot.provider_id,
-                                                                ProviderNetwork.network_id == city.network_id)))
+            serves = db.session.scalar(
+                select(
+                    sa.exists().where(
+                        ProviderNetwork.provider_id == lot.provider_id,
+                        ProviderNetwork.network_id == city.network_id,
+                    )
+                )
+            )
             provider = db.session.get(Provider, lot.provider_id)
             rationale = "Chosen by a coordinator. " + lot_rationale(
-                lot=lot, provider_name=provider.name, serves_network=bool(serves), needed_by=request.needed_by,
-                still_needed=line.quantity - line.quantity_allocated)
+                lot=lot,
+                provider_name=provider.name,
+                serves_network=bool(serves),
+                needed_by=request.needed_by,
+                still_needed=line.quantity - line.quantity_allocated,
+            )
         else:
             rationale = "Chosen by a coordinator."
-    return reserve_line(request=request, line=line, lot_id=lot_id, quantity=quantity, actor=Actor.of(by),
-                        rationale=rationale, by=by)
+    return reserve_line(
+        request=request,
+        line=line,
+        lot_id=lot_id,
+        quantity=quantity,
+        actor=Actor.of(by),
+        rationale=rationale,
+        by=by,
+    )
 
 
 def release_allocation(*, allocation: Allocation, by: User, note: str | None = None) -> Allocation:
@@ -497,17 +717,33 @@ def release_allocation(*, allocation: Allocation, by: User, note: str | None = N
     if by.role == Role.PROVIDER and allocation.provider_id != by.provider_id:
         raise NotFound(_l("No allocation %(id)s.", id=allocation.id))
     request = lock_request(allocation.request_id)
-    allocation = db.session.scalar(select(Allocation).where(Allocation.id == allocation.id).with_for_update()
-                                   .execution_options(populate_existing=True))
+    allocation = db.session.scalar(
+        select(Allocation)
+        .where(Allocation.id == allocation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if allocation.status != AllocationStatus.RESERVED:
-        raise InvalidTransition(_l("allocation"), allocation.status, AllocationStatus.RELEASED, action=_l("release"))
+        raise InvalidTransition(
+            _l("allocation"), allocation.status, AllocationStatus.RELEASED, action=_l("release")
+        )
     if allocation.dispatch_id is not None:
-        raise Conflict(_l("Allocation %(id)s is on prepared dispatch %(dispatch)s: cancel that dispatch first.",
-                          id=allocation.id, dispatch=allocation.dispatch_id),
-                       {"dispatch_id": [_l("On a prepared dispatch.")]})
+        raise Conflict(
+            _l(
+                "Allocation %(id)s is on prepared dispatch %(dispatch)s: cancel that dispatch first.",
+                id=allocation.id,
+                dispatch=allocation.dispatch_id,
+            ),
+            {"dispatch_id": [_l("On a prepared dispatch.")]},
+        )
     _release_allocation_rows(allocation, Actor.of(by), note or f"allocation {allocation.id} released")
-    audit.record(action="allocation.release", subject=allocation, by=by, before={"status": AllocationStatus.RESERVED},
-                 after={"status": AllocationStatus.RELEASED, "note": note})
+    audit.record(
+        action="allocation.release",
+        subject=allocation,
+        by=by,
+        before={"status": AllocationStatus.RESERVED},
+        after={"status": AllocationStatus.RELEASED, "note": note},
+    )
     refresh_status(request=request)
     return allocation
 
@@ -528,15 +764,25 @@ AUDIT = AuditEvent.__table__
 
 _RESERVE_LOT = (
     sa.update(LOTS)
-    .where(LOTS.c.id == sa.bindparam("b_lot"), LOTS.c.item_id == sa.bindparam("b_item"),
-           LOTS.c.status == LotStatus.AVAILABLE, LOTS.c.on_hand - LOTS.c.reserved >= sa.bindparam("b_q"),
-           sa.or_(LOTS.c.expires_on.is_(None), LOTS.c.expires_on >= sa.bindparam("b_need", type_=sa.Date)))
-    .values(reserved=LOTS.c.reserved + sa.bindparam("b_q"), updated_at=sa.bindparam("b_at", type_=UTCDateTime))
+    .where(
+        LOTS.c.id == sa.bindparam("b_lot"),
+        LOTS.c.item_id == sa.bindparam("b_item"),
+        LOTS.c.status == LotStatus.AVAILABLE,
+        LOTS.c.on_hand - LOTS.c.reserved >= sa.bindparam("b_q"),
+        sa.or_(LOTS.c.expires_on.is_(None), LOTS.c.expires_on >= sa.bindparam("b_need", type_=sa.Date)),
+    )
+    .values(
+        reserved=LOTS.c.reserved + sa.bindparam("b_q"), updated_at=sa.bindparam("b_at", type_=UTCDateTime)
+    )
 )
 _ALLOCATE_LINE = (
     sa.update(LINES)
-    .where(LINES.c.id == sa.bindparam("b_line"), LINES.c.request_id == sa.bindparam("b_request"),
-           LINES.c.item_id == sa.bindparam("b_item"), LINES.c.quantity_allocated + sa.bindparam("b_q") <= LINES.c.quantity)
+    .where(
+        LINES.c.id == sa.bindparam("b_line"),
+        LINES.c.request_id == sa.bindparam("b_request"),
+        LINES.c.item_id == sa.bindparam("b_item"),
+        LINES.c.quantity_allocated + sa.bindparam("b_q") <= LINES.c.quantity,
+    )
     .values(quantity_allocated=LINES.c.quantity_allocated + sa.bindparam("b_q"))
 )
 _SET_STATUS = (
@@ -574,8 +820,9 @@ def _executemany(statement, rows: Sequence[dict], constants: dict | None = None)
     cache_key = (statement, dialect.name, keys)
     entry = _COMPILED.get(cache_key)
     if entry is None:
-        compiled = statement.compile(dialect=dialect,
-                                     column_keys=list(keys) if isinstance(statement, sa.Insert) else None)
+        compiled = statement.compile(
+            dialect=dialect, column_keys=list(keys) if isinstance(statement, sa.Insert) else None
+        )
         if compiled.escaped_bind_names:
             raise NotImplementedError(f"{statement} needs escaped parameter names")
         processors = {}
@@ -585,12 +832,17 @@ def _executemany(statement, rows: Sequence[dict], constants: dict | None = None)
                 processors[name] = processor
         written = {name: bind.effective_value for name, bind in compiled.binds.items() if name not in keys}
         # positional drivers (sqlite3's qmark) take tuples in the statement's order, the others dicts
-        order = (lambda values, get=operator.itemgetter(*compiled.positiontup, "_"): get(values)[:-1]
-                 ) if compiled.positional else None
+        order = (
+            (lambda values, get=operator.itemgetter(*compiled.positiontup, "_"): get(values)[:-1])
+            if compiled.positional
+            else None
+        )
         entry = _COMPILED[cache_key] = (compiled.string, processors, written, order)
     sql, processors, written, order = entry
-    fixed = {name: processors[name](value) if name in processors else value
-             for name, value in (written | constants).items()}
+    fixed = {
+        name: processors[name](value) if name in processors else value
+        for name, value in (written | constants).items()
+    }
     if order is not None:
         fixed["_"] = None  # makes itemgetter return a tuple even for a one-parameter statement
     varying = [(name, processors[name]) for name in rows[0] if name in processors]
@@ -625,8 +877,9 @@ def usable_by(lot: LotStock, needed_by: date) -> bool:
     return lot.left > 0 and (lot.expires_on is None or lot.expires_on >= needed_by)
 
 
-def plan_line(*, needed: int, needed_by: date, lots: Sequence[LotStock], preferred: Collection[int]
-              ) -> tuple[list[tuple[LotStock, int, bool]], int]:
+def plan_line(
+    *, needed: int, needed_by: date, lots: Sequence[LotStock], preferred: Collection[int]
+) -> tuple[list[tuple[LotStock, int, bool]], int]:
     """Take ``needed`` units from one item's available ``lots`` (in FEFO order) by usable_lots_query's rules.
 
     Usable lots only; lots of the ``preferred`` providers (those serving the city's network) first,
@@ -673,10 +926,14 @@ def _driver_rows(sql: str) -> list[tuple]:
 
 #: The snapshot's two reads, written out: the ids are integers from the database, joined into the IN list
 #: (compiling a Core statement with hundreds of literal parameters costs more than running it).
-_SNAPSHOT_REQUESTS = ("SELECT id, reference, city_id, status, priority, needed_by FROM assistance_request "
-                      "WHERE id IN ({ids}) ORDER BY id")
-_SNAPSHOT_LINES = ("SELECT request_id, id, item_id, quantity, quantity_allocated, quantity_dispatched FROM request_line "
-                   "WHERE request_id IN ({ids}) ORDER BY request_id, id")
+_SNAPSHOT_REQUESTS = (
+    "SELECT id, reference, city_id, status, priority, needed_by FROM assistance_request "
+    "WHERE id IN ({ids}) ORDER BY id"
+)
+_SNAPSHOT_LINES = (
+    "SELECT request_id, id, item_id, quantity, quantity_allocated, quantity_dispatched FROM request_line "
+    "WHERE request_id IN ({ids}) ORDER BY request_id, id"
+)
 
 
 def allocation_snapshot(*, request_ids: Collection[int], lock: bool) -> AllocationSnapshot:
@@ -690,7 +947,9 @@ def allocation_snapshot(*, request_ids: Collection[int], lock: bool) -> Allocati
     if not ids:
         return AllocationSnapshot(requests={}, lines={}, totals={}, locked=lock)
     dialect = db.session.connection().dialect
-    locking = " FOR UPDATE" if lock and dialect.name == "postgresql" else ""  # SQLite: the write transaction locks
+    locking = (
+        " FOR UPDATE" if lock and dialect.name == "postgresql" else ""
+    )  # SQLite: the write transaction locks
     rows = _driver_rows(_SNAPSHOT_REQUESTS.format(ids=",".join(map(str, ids))) + locking)
     to_date = sa.Date().dialect_impl(dialect).result_processor(dialect, None)
     if to_date is not None:
@@ -700,9 +959,14 @@ def allocation_snapshot(*, request_ids: Collection[int], lock: bool) -> Allocati
     totals: dict[int, tuple[int, int, int]] = {}
     if found:
         for request_id, line_id, item_id, quantity, allocated, dispatched in _driver_rows(
-                _SNAPSHOT_LINES.format(ids=",".join(map(str, sorted(found))))):
+            _SNAPSHOT_LINES.format(ids=",".join(map(str, sorted(found))))
+        ):
             wanted, total_allocated, total_dispatched = totals.get(request_id, (0, 0, 0))
-            totals[request_id] = (wanted + quantity, total_allocated + allocated, total_dispatched + dispatched)
+            totals[request_id] = (
+                wanted + quantity,
+                total_allocated + allocated,
+                total_dispatched + dispatched,
+            )
             if allocated < quantity:
                 lines.setdefault(request_id, []).append((request_id, line_id, item_id, quantity, allocated))
     return AllocationSnapshot(requests=found, lines=lines, totals=totals, locked=lock)
@@ -748,7 +1012,9 @@ class _Stale(Exception):
 
 def _reserve_all(plans: list[RequestPlan], now) -> None:
     """The usual case: one UPDATE per lot and per line for the whole batch; _Stale when any of them did not match."""
-    per_lot: dict[int, list] = {}  # lot id -> [item id, units, latest needed-by of the requests taking from it]
+    per_lot: dict[
+        int, list
+    ] = {}  # lot id -> [item id, units, latest needed-by of the requests taking from it]
     per_line: dict[tuple[int, int, int], int] = {}
     for plan in plans:
         for a in plan.allocations:
@@ -757,12 +1023,16 @@ def _reserve_all(plans: list[RequestPlan], now) -> None:
             lot[2] = max(lot[2], plan.needed_by)
             key = (a.line_id, plan.request_id, a.item_id)
             per_line[key] = per_line.get(key, 0) + a.quantity
-    lot_rows = [{"b_lot": lot_id, "b_item": item_id, "b_q": units, "b_need": needed_by}
-                for lot_id, (item_id, units, needed_by) in sorted(per_lot.items())]
+    lot_rows = [
+        {"b_lot": lot_id, "b_item": item_id, "b_q": units, "b_need": needed_by}
+        for lot_id, (item_id, units, needed_by) in sorted(per_lot.items())
+    ]
     if _executemany(_RESERVE_LOT, lot_rows, {"b_at": now}) != len(lot_rows):
         raise _Stale
-    line_rows = [{"b_line": line_id, "b_request": request_id, "b_item": item_id, "b_q": units}
-                 for (line_id, request_id, item_id), units in per_line.items()]
+    line_rows = [
+        {"b_line": line_id, "b_request": request_id, "b_item": item_id, "b_q": units}
+        for (line_id, request_id, item_id), units in per_line.items()
+    ]
     if _executemany(_ALLOCATE_LINE, line_rows) != len(line_rows):
         raise _Stale
 
@@ -775,12 +1045,33 @@ def _reserve_each(plans: list[RequestPlan], now, outcome: BulkReservation) -> li
         try:
             with db.session.begin_nested():
                 for a in plan.allocations:
-                    if _core(_RESERVE_LOT, {"b_lot": a.lot_id, "b_item": a.item_id, "b_q": a.quantity,
-                                            "b_need": plan.needed_by, "b_at": now}).rowcount != 1:
+                    if (
+                        _core(
+                            _RESERVE_LOT,
+                            {
+                                "b_lot": a.lot_id,
+                                "b_item": a.item_id,
+                                "b_q": a.quantity,
+                                "b_need": plan.needed_by,
+                                "b_at": now,
+                            },
+                        ).rowcount
+                        != 1
+                    ):
                         lost.append((plan.request_id, a))
                         continue
-                    if _core(_ALLOCATE_LINE, {"b_line": a.line_id, "b_request": plan.request_id, "b_item": a.item_id,
-                                              "b_q": a.quantity}).rowcount != 1:
+                    if (
+                        _core(
+                            _ALLOCATE_LINE,
+                            {
+                                "b_line": a.line_id,
+                                "b_request": plan.request_id,
+                                "b_item": a.item_id,
+                                "b_q": a.quantity,
+                            },
+                        ).rowcount
+                        != 1
+                    ):
                         raise _Stale
                     kept.append(a)
         except _Stale:
@@ -788,12 +1079,15 @@ def _reserve_each(plans: list[RequestPlan], now, outcome: BulkReservation) -> li
             continue
         outcome.lost.extend(lost)
         if kept:
-            kept_plans.append(RequestPlan(request_id=plan.request_id, needed_by=plan.needed_by, allocations=kept))
+            kept_plans.append(
+                RequestPlan(request_id=plan.request_id, needed_by=plan.needed_by, allocations=kept)
+            )
     return kept_plans
 
 
-def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor,
-                       snapshot: AllocationSnapshot | None = None) -> BulkReservation:
+def reserve_lines_bulk(
+    *, plans: Sequence[RequestPlan], actor: Actor, snapshot: AllocationSnapshot | None = None
+) -> BulkReservation:
     """Reserve many requests' planned allocations in the caller's transaction; each request whole or not at all.
 
     Locks the requests, then the lots, in id order; given a locked ``snapshot`` of the requests (taken
@@ -818,15 +1112,27 @@ def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor,
         statuses = {rid: snapshot.requests[rid][3] for rid in request_ids if rid in snapshot.requests}
     else:
         snapshot = None
-        statuses = dict(_core(select(REQUESTS.c.id, REQUESTS.c.status).where(REQUESTS.c.id.in_(request_ids))
-                              .order_by(REQUESTS.c.id).with_for_update()).all())
+        statuses = dict(
+            _core(
+                select(REQUESTS.c.id, REQUESTS.c.status)
+                .where(REQUESTS.c.id.in_(request_ids))
+                .order_by(REQUESTS.c.id)
+                .with_for_update()
+            ).all()
+        )
     live = [plan for plan in plans if statuses.get(plan.request_id) in FULFILLING]
     outcome.undone = [plan.request_id for plan in plans if statuses.get(plan.request_id) not in FULFILLING]
     if not live:
         return outcome
-    if db.dialect == "postgresql":  # row locks in id order (SQLite: the IMMEDIATE transaction holds the database)
-        _core(select(LOTS.c.id).where(LOTS.c.id.in_(sorted({a.lot_id for p in live for a in p.allocations})))
-              .order_by(LOTS.c.id).with_for_update()).all()
+    if (
+        db.dialect == "postgresql"
+    ):  # row locks in id order (SQLite: the IMMEDIATE transaction holds the database)
+        _core(
+            select(LOTS.c.id)
+            .where(LOTS.c.id.in_(sorted({a.lot_id for p in live for a in p.allocations})))
+            .order_by(LOTS.c.id)
+            .with_for_update()
+        ).all()
     try:
         with db.session.begin_nested():
             _reserve_all(live, now)
@@ -835,19 +1141,50 @@ def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor,
     if not live:
         return outcome
     pending = [(plan.request_id, a) for plan in live for a in plan.allocations]
-    outcome.made = [(ident, request_id, a)
-                    for ident, (request_id, a) in zip(_new_ids(ALLOCATIONS, len(pending)), pending, strict=True)]
-    _executemany(_ADD_ALLOCATIONS, [{"id": ident, "request_id": request_id, "line_id": a.line_id, "lot_id": a.lot_id,
-                                     "provider_id": a.provider_id, "quantity": a.quantity, "rationale": a.rationale}
-                                    for ident, request_id, a in outcome.made],
-                 {"status": AllocationStatus.RESERVED, "created_by_id": actor.user_id, "job_run_id": actor.job_run_id,
-                  "created_at": now})
+    outcome.made = [
+        (ident, request_id, a)
+        for ident, (request_id, a) in zip(_new_ids(ALLOCATIONS, len(pending)), pending, strict=True)
+    ]
+    _executemany(
+        _ADD_ALLOCATIONS,
+        [
+            {
+                "id": ident,
+                "request_id": request_id,
+                "line_id": a.line_id,
+                "lot_id": a.lot_id,
+                "provider_id": a.provider_id,
+                "quantity": a.quantity,
+                "rationale": a.rationale,
+            }
+            for ident, request_id, a in outcome.made
+        ],
+        {
+            "status": AllocationStatus.RESERVED,
+            "created_by_id": actor.user_id,
+            "job_run_id": actor.job_run_id,
+            "created_at": now,
+        },
+    )
     label = actor.label[:200]
-    _executemany(_ADD_MOVEMENTS, [{"lot_id": a.lot_id, "delta_reserved": a.quantity, "reference_id": ident}
-                                  for ident, _request_id, a in outcome.made],
-                 {"kind": MovementKind.RESERVATION, "delta_on_hand": 0, "reason": None, "note": None,
-                  "actor_id": actor.user_id, "actor_label": label, "reference_type": "allocation",
-                  "job_run_id": actor.job_run_id, "created_at": now})
+    _executemany(
+        _ADD_MOVEMENTS,
+        [
+            {"lot_id": a.lot_id, "delta_reserved": a.quantity, "reference_id": ident}
+            for ident, _request_id, a in outcome.made
+        ],
+        {
+            "kind": MovementKind.RESERVATION,
+            "delta_on_hand": 0,
+            "reason": None,
+            "note": None,
+            "actor_id": actor.user_id,
+            "actor_label": label,
+            "reference_type": "allocation",
+            "job_run_id": actor.job_run_id,
+            "created_at": now,
+        },
+    )
     totals = None
     if snapshot is not None:  # the lines as the snapshot saw them (locked), plus what this call added
         added: dict[int, int] = {}
@@ -861,15 +1198,38 @@ def reserve_lines_bulk(*, plans: Sequence[RequestPlan], actor: Actor,
     by_request: dict[int, list[dict]] = {}
     for ident, request_id, a in outcome.made:
         by_request.setdefault(request_id, []).append(
-            {"id": ident, "line_id": a.line_id, "lot_id": a.lot_id, "provider_id": a.provider_id,
-             "quantity": a.quantity})
-    _executemany(_ADD_AUDIT, [
-        {"subject_id": request_id, "before": {"status": statuses[request_id]},
-         "after": {"status": outcome.statuses[request_id], "job_run_id": actor.job_run_id,
-                   "units": sum(a["quantity"] for a in made), "allocations": made}}
-        for request_id, made in by_request.items()],
-        {"at": now, "actor_id": actor.user_id, "actor_label": label, "action": "request.allocate",
-         "subject_type": REQUESTS.name, "request_id": g.get("request_id") if has_request_context() else None})
+            {
+                "id": ident,
+                "line_id": a.line_id,
+                "lot_id": a.lot_id,
+                "provider_id": a.provider_id,
+                "quantity": a.quantity,
+            }
+        )
+    _executemany(
+        _ADD_AUDIT,
+        [
+            {
+                "subject_id": request_id,
+                "before": {"status": statuses[request_id]},
+                "after": {
+                    "status": outcome.statuses[request_id],
+                    "job_run_id": actor.job_run_id,
+                    "units": sum(a["quantity"] for a in made),
+                    "allocations": made,
+                },
+            }
+            for request_id, made in by_request.items()
+        ],
+        {
+            "at": now,
+            "actor_id": actor.user_id,
+            "actor_label": label,
+            "action": "request.allocate",
+            "subject_type": REQUESTS.name,
+            "request_id": g.get("request_id") if has_request_context() else None,
+        },
+    )
     return outcome
 
 
@@ -885,24 +1245,42 @@ def _new_ids(table: sa.Table, count: int) -> list[int]:
         return []
     if db.dialect == "postgresql":
         sequence = sa.func.pg_get_serial_sequence(table.name, "id")
-        return [int(ident) for ident, in _core(
-            select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))).all()]
+        return [
+            int(ident)
+            for (ident,) in _core(
+                select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+            ).all()
+        ]
     top = _core(select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
     return list(range(top + 1, top + 1 + count))
 
 
-def _bulk_statuses(before: dict[int, str], request_ids: list[int], now, outcome: BulkReservation,
-                   totals: dict[int, tuple[int, int, int]] | None = None) -> None:
+def _bulk_statuses(
+    before: dict[int, str],
+    request_ids: list[int],
+    now,
+    outcome: BulkReservation,
+    totals: dict[int, tuple[int, int, int]] | None = None,
+) -> None:
     """Derive each request's status once from its lines' totals (its audit event records the change).
 
     ``totals`` (request id -> units wanted, allocated, dispatched) when the caller knows them from a
     locked snapshot; else they are read.
     """
     if totals is None:
-        totals = {request_id: (int(wanted), int(allocated), int(dispatched)) for request_id, wanted, allocated, dispatched
-                  in _core(select(LINES.c.request_id, sa.func.sum(LINES.c.quantity),
-                                  sa.func.sum(LINES.c.quantity_allocated), sa.func.sum(LINES.c.quantity_dispatched))
-                           .where(LINES.c.request_id.in_(sorted(request_ids))).group_by(LINES.c.request_id)).all()}
+        totals = {
+            request_id: (int(wanted), int(allocated), int(dispatched))
+            for request_id, wanted, allocated, dispatched in _core(
+                select(
+                    LINES.c.request_id,
+                    sa.func.sum(LINES.c.quantity),
+                    sa.func.sum(LINES.c.quantity_allocated),
+                    sa.func.sum(LINES.c.quantity_dispatched),
+                )
+                .where(LINES.c.request_id.in_(sorted(request_ids)))
+                .group_by(LINES.c.request_id)
+            ).all()
+        }
     changes = []
     for request_id in request_ids:
         wanted, allocated, dispatched = totals[request_id]
@@ -921,19 +1299,36 @@ def _bulk_statuses(before: dict[int, str], request_ids: list[int], now, outcome:
 def notify_providers_of_run(*, job_run_id: int) -> int:
     """Tell each provider's users, once per run (a stable key), what a run reserved of its stock; returns messages queued."""
     rows = db.session.execute(
-        select(Allocation.provider_id, Allocation.request_id, sa.func.count(), sa.func.sum(Allocation.quantity))
+        select(
+            Allocation.provider_id, Allocation.request_id, sa.func.count(), sa.func.sum(Allocation.quantity)
+        )
         .where(Allocation.job_run_id == job_run_id, Allocation.status == AllocationStatus.RESERVED)
         .group_by(Allocation.provider_id, Allocation.request_id)
-        .order_by(Allocation.provider_id, Allocation.request_id)).all()
+        .order_by(Allocation.provider_id, Allocation.request_id)
+    ).all()
     per_provider: dict[int, list[tuple[int, int, int]]] = {}
     for provider_id, request_id, count, units in rows:
         per_provider.setdefault(provider_id, []).append((request_id, int(count), int(units)))
     shown = sorted({request_id for served in per_provider.values() for request_id, _c, _u in served[:5]})
-    references = dict(db.session.execute(select(REQUESTS.c.id, REQUESTS.c.reference)
-                                         .where(REQUESTS.c.id.in_(shown))).all()) if shown else {}
+    references = (
+        dict(
+            db.session.execute(
+                select(REQUESTS.c.id, REQUESTS.c.reference).where(REQUESTS.c.id.in_(shown))
+            ).all()
+        )
+        if shown
+        else {}
+    )
     users: dict[int, list[int]] = {}
-    for user_id, provider_id in _core(select(User.id, User.provider_id).where(
-            User.provider_id.in_(sorted(per_provider)), User.active.is_(True))).all() if per_provider else ():
+    for user_id, provider_id in (
+        _core(
+            select(User.id, User.provider_id).where(
+                User.provider_id.in_(sorted(per_provider)), User.active.is_(True)
+            )
+        ).all()
+        if per_provider
+        else ()
+    ):
         users.setdefault(provider_id, []).append(user_id)
     queued = 0
     for provider_id, served in per_provider.items():
@@ -942,9 +1337,11 @@ def notify_providers_of_run(*, job_run_id: int) -> int:
         names = ", ".join(references.get(r) or f"request {r}" for r, _c, _u in served[:5])
         more = f" and {len(served) - 5} more" if len(served) > 5 else ""
         queued += notifications.notify(
-            users=users.get(provider_id, []), key=f"allocation-run:{job_run_id}:provider={provider_id}",
+            users=users.get(provider_id, []),
+            key=f"allocation-run:{job_run_id}:provider={provider_id}",
             subject=f"{units} unit(s) of your stock allocated to {len(served)} request(s)",
             body=f"The automatic allocation (run {job_run_id}) reserved {units} unit(s) of your stock in {count} "
-                 f"allocation(s) for {names}{more}. Prepare the dispatches.",
-            link="/dispatches/waiting")
+            f"allocation(s) for {names}{more}. Prepare the dispatches.",
+            link="/dispatches/waiting",
+        )
     return queued

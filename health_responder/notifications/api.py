@@ -10,7 +10,9 @@ from health_responder.extensions import db
 from health_responder.notifications import queries, services
 from health_responder.notifications.schemas import NotificationListArgsSchema, NotificationSchema
 
-blp = Blueprint("notifications", __name__, description="Messages to the caller: in the app, and by email when configured")
+blp = Blueprint(
+    "notifications", __name__, description="Messages to the caller: in the app, and by email when configured"
+)
 
 
 @blp.route("/notifications")

@@ -37,7 +37,9 @@ _ATEXT = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%
 
 def message_id_header(message_id: str) -> str:
     """The ``Message-ID`` for an outbox message: its stable id, encoded to be a valid header value."""
-    left = "".join(ch if ch in _ATEXT and ch != "=" else "".join(f"={b:02X}" for b in ch.encode()) for ch in message_id)
+    left = "".join(
+        ch if ch in _ATEXT and ch != "=" else "".join(f"={b:02X}" for b in ch.encode()) for ch in message_id
+    )
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     domain = sender.rsplit("@", 1)[-1].strip("> ") if "@" in sender else "health-responder.invalid"
     return f"<{left.strip('.') or 'message'}@{domain}>"
@@ -64,30 +66,44 @@ def _claim(notification_id: int, now: datetime) -> bool:
     with db.write_session() as session:
         claimed = session.execute(
             sa.update(Notification)
-            .where(Notification.id == notification_id,
-                   sa.or_(Notification.email_status == PENDING,
-                          sa.and_(Notification.email_status == SENDING, Notification.email_claimed_until < now)))
-            .values(email_status=SENDING, email_attempts=Notification.email_attempts + 1,
-                    email_claimed_until=now + lease)
+            .where(
+                Notification.id == notification_id,
+                sa.or_(
+                    Notification.email_status == PENDING,
+                    sa.and_(Notification.email_status == SENDING, Notification.email_claimed_until < now),
+                ),
+            )
+            .values(
+                email_status=SENDING,
+                email_attempts=Notification.email_attempts + 1,
+                email_claimed_until=now + lease,
+            )
         ).rowcount
     return claimed == 1
 
 
 def _settle(notification_id: int, **values) -> None:
     with db.write_session() as session:
-        session.execute(sa.update(Notification)
-                        .where(Notification.id == notification_id, Notification.email_status == SENDING)
-                        .values(email_claimed_until=None, **values))
+        session.execute(
+            sa.update(Notification)
+            .where(Notification.id == notification_id, Notification.email_status == SENDING)
+            .values(email_claimed_until=None, **values)
+        )
 
 
 def _candidates(now: datetime, after_id: int, limit: int) -> list[int]:
     with db.read_session() as session:
         ids = session.scalars(
             select(Notification.id)
-            .where(sa.or_(Notification.email_status == PENDING,
-                          sa.and_(Notification.email_status == SENDING, Notification.email_claimed_until < now)),
-                   Notification.id > after_id)
-            .order_by(Notification.id).limit(limit)
+            .where(
+                sa.or_(
+                    Notification.email_status == PENDING,
+                    sa.and_(Notification.email_status == SENDING, Notification.email_claimed_until < now),
+                ),
+                Notification.id > after_id,
+            )
+            .order_by(Notification.id)
+            .limit(limit)
         ).all()
     return list(ids)
 
@@ -95,8 +111,12 @@ def _candidates(now: datetime, after_id: int, limit: int) -> list[int]:
 def _connect() -> smtplib.SMTP:
     config = current_app.config
     # The host name for EHLO without a DNS lookup (smtplib's default getfqdn() can stall for seconds).
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), local_hostname=socket.gethostname(),
-                        timeout=float(config.get("MAIL_TIMEOUT", 10)))
+    smtp = smtplib.SMTP(
+        config["MAIL_SERVER"],
+        int(config["MAIL_PORT"]),
+        local_hostname=socket.gethostname(),
+        timeout=float(config.get("MAIL_TIMEOUT", 10)),
+    )
     if config["MAIL_USE_TLS"]:
         smtp.starttls()
     if config["MAIL_USERNAME"]:
@@ -104,19 +124,24 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
-def deliver_pending(*, now: datetime, run: JobRun | None = None, dry_run: bool = False, batch: int = 50) -> dict:
+def deliver_pending(
+    *, now: datetime, run: JobRun | None = None, dry_run: bool = False, batch: int = 50
+) -> dict:
     """Send every pending message once (a failed one waits for the next run); returns the counts."""
     config = current_app.config
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "lost_claims": 0}
     if dry_run:
         with db.read_session() as session:
-            counts["pending"] = session.scalar(select(sa.func.count()).where(Notification.email_status == PENDING))
+            counts["pending"] = session.scalar(
+                select(sa.func.count()).where(Notification.email_status == PENDING)
+            )
         counts["smtp_configured"] = bool(config["MAIL_SERVER"])
         return counts
     if not config["MAIL_SERVER"]:
         with db.write_session() as session:
             counts["skipped"] = session.execute(
-                sa.update(Notification).where(Notification.email_status == PENDING)
+                sa.update(Notification)
+                .where(Notification.email_status == PENDING)
                 .values(email_status=SKIPPED, email_error="No SMTP server configured; shown in the app only.")
             ).rowcount
         return counts
@@ -135,7 +160,11 @@ def deliver_pending(*, now: datetime, run: JobRun | None = None, dry_run: bool =
                     user = session.get(User, notification.user_id)
                     session.expunge_all()
                 if user is None or not user.active or not user.email:
-                    _settle(notification_id, email_status=SKIPPED, email_error="The user has no active email address.")
+                    _settle(
+                        notification_id,
+                        email_status=SKIPPED,
+                        email_error="The user has no active email address.",
+                    )
                     counts["skipped"] += 1
                     continue
                 try:
@@ -150,8 +179,12 @@ def deliver_pending(*, now: datetime, run: JobRun | None = None, dry_run: bool =
                     reason = f"{error.__class__.__name__}: {error}"[:500]
                     _settle(notification_id, email_status=FAILED if failed else PENDING, email_error=reason)
                     counts["failed" if failed else "retry"] += 1
-                    log.warning("notification %s not sent (attempt %s): %s", notification_id,
-                                notification.email_attempts, reason)
+                    log.warning(
+                        "notification %s not sent (attempt %s): %s",
+                        notification_id,
+                        notification.email_attempts,
+                        reason,
+                    )
                     continue
                 _settle(notification_id, email_status=SENT, email_sent_at=utcnow(), email_error=None)
                 counts["sent"] += 1

@@ -16,17 +16,21 @@ def list_own(user: User, args: dict) -> dict:
     """A page of the user's notifications, newest first."""
     statement = select(Notification).where(Notification.user_id == user.id)
     if args.get("unread") is not None:
-        statement = statement.where(Notification.read_at.is_(None) if args["unread"]
-                                    else Notification.read_at.is_not(None))
+        statement = statement.where(
+            Notification.read_at.is_(None) if args["unread"] else Notification.read_at.is_not(None)
+        )
     if not args.get("order_by"):
         args = args | {"order_by": "-id"}
-    return paginate(db.session, statement, args, {"id": Notification.id, "created_at": Notification.created_at})
+    return paginate(
+        db.session, statement, args, {"id": Notification.id, "created_at": Notification.created_at}
+    )
 
 
 def own(user: User, notification_id: int) -> Notification:
     """One of the user's notifications, or NotFound."""
-    row = db.session.scalar(select(Notification).where(Notification.id == notification_id,
-                                                       Notification.user_id == user.id))
+    row = db.session.scalar(
+        select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
+    )
     if row is None:
         raise NotFound(_l("No notification %(id)s.", id=notification_id))
     return row

@@ -19,12 +19,17 @@ def not_yet_told(*, users: Iterable[User | int], key: str) -> dict[int, str]:
     if not ids:
         return {}
     message_ids = {uid: f"{key}:user={uid}"[:200] for uid in ids}
-    existing = set(db.session.scalars(select(Notification.message_id)
-                                      .where(Notification.message_id.in_(list(message_ids.values())))).all())
+    existing = set(
+        db.session.scalars(
+            select(Notification.message_id).where(Notification.message_id.in_(list(message_ids.values())))
+        ).all()
+    )
     return {uid: message_id for uid, message_id in message_ids.items() if message_id not in existing}
 
 
-def notify(*, users: Iterable[User | int], key: str, subject: str, body: str = "", link: str | None = None) -> int:
+def notify(
+    *, users: Iterable[User | int], key: str, subject: str, body: str = "", link: str | None = None
+) -> int:
     """Queue one message per user; ``key`` names the news, so the same news is queued once per user.
 
     Returns how many were newly queued. Safe to call again for the same key (retries, repeated checks).
@@ -34,8 +39,11 @@ def notify(*, users: Iterable[User | int], key: str, subject: str, body: str = "
         # A savepoint per row: a racing writer of the same message id loses quietly, not the caller.
         try:
             with db.session.begin_nested():
-                db.session.add(Notification(user_id=uid, message_id=message_id, subject=subject[:300], body=body,
-                                            link=link))
+                db.session.add(
+                    Notification(
+                        user_id=uid, message_id=message_id, subject=subject[:300], body=body, link=link
+                    )
+                )
             added += 1
         except sa.exc.IntegrityError:
             pass
@@ -44,8 +52,9 @@ def notify(*, users: Iterable[User | int], key: str, subject: str, body: str = "
 
 def staff_users() -> list[int]:
     """Ids of the active coordinators and admins (they hear about new requests and alerts)."""
-    return db.session.scalars(select(User.id).where(User.role.in_([Role.COORDINATOR, Role.ADMIN]),
-                                                    User.active.is_(True))).all()
+    return db.session.scalars(
+        select(User.id).where(User.role.in_([Role.COORDINATOR, Role.ADMIN]), User.active.is_(True))
+    ).all()
 
 
 def city_users(city_id: int) -> list[int]:
@@ -55,7 +64,9 @@ def city_users(city_id: int) -> list[int]:
 
 def provider_users(provider_id: int) -> list[int]:
     """Ids of the active users of a provider."""
-    return db.session.scalars(select(User.id).where(User.provider_id == provider_id, User.active.is_(True))).all()
+    return db.session.scalars(
+        select(User.id).where(User.provider_id == provider_id, User.active.is_(True))
+    ).all()
 
 
 def mark_read(*, notification: Notification, by: User) -> Notification:
@@ -66,7 +77,10 @@ def mark_read(*, notification: Notification, by: User) -> Notification:
     if notification.user_id != by.id:
         raise NotFound(_l("No notification %(id)s.", id=notification.id))
     if notification.read_at is None:
-        db.session.execute(sa.update(Notification).where(Notification.id == notification.id,
-                                                         Notification.read_at.is_(None)).values(read_at=utcnow()))
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id == notification.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
         db.session.refresh(notification)
     return notification

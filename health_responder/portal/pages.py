@@ -22,8 +22,10 @@ for _links in NAV.values():
 #: Each downloadable table: its rows and its columns.
 TABLES = {
     "requests-by-network": (queries.requests_by_network_and_status, ["network", "status", "requests"]),
-    "fill-rate": (queries.fill_rate_by_network,
-                  ["network", "requested", "allocated", "dispatched", "received", "fill_rate"]),
+    "fill-rate": (
+        queries.fill_rate_by_network,
+        ["network", "requested", "allocated", "dispatched", "received", "fill_rate"],
+    ),
     "shortage-radar": (queries.shortage_radar, ["category", "open_demand", "available", "coverage", "short"]),
 }
 
@@ -36,12 +38,20 @@ def index():
     fill = stats["fill_rate_by_network"]
     radar = stats["shortage_radar"]
     charts = {
-        "fill": Markup(bar_chart(_("Requested and dispatched units by network"),
-                                 [(r["network"], [r["requested"], r["dispatched"]]) for r in fill],
-                                 [_("Requested"), _("Dispatched")])),
-        "radar": Markup(bar_chart(_("Open demand and available supply by category"),
-                                  [(r["category"], [r["open_demand"], r["available"]]) for r in radar],
-                                  [_("Open demand"), _("Available")])),
+        "fill": Markup(
+            bar_chart(
+                _("Requested and dispatched units by network"),
+                [(r["network"], [r["requested"], r["dispatched"]]) for r in fill],
+                [_("Requested"), _("Dispatched")],
+            )
+        ),
+        "radar": Markup(
+            bar_chart(
+                _("Open demand and available supply by category"),
+                [(r["category"], [r["open_demand"], r["available"]]) for r in radar],
+                [_("Open demand"), _("Available")],
+            )
+        ),
     }
     return render_template("portal/index.html", stats=stats, charts=charts)
 
@@ -58,5 +68,8 @@ def download(name: str):
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows_of())
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )

@@ -18,17 +18,26 @@ S = RequestStatus
 #: Requests whose demand is still open (not yet fully shipped, not ended).
 OPEN = (S.SUBMITTED, S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED)
 #: Requests a coordinator accepted (the fill rate counts these).
-ACCEPTED = (S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED, S.DISPATCHED, S.DELIVERED,
-            S.CLOSED)
+ACCEPTED = (
+    S.APPROVED,
+    S.PARTIALLY_ALLOCATED,
+    S.ALLOCATED,
+    S.PARTIALLY_DISPATCHED,
+    S.DISPATCHED,
+    S.DELIVERED,
+    S.CLOSED,
+)
 
 
 def requests_by_network_and_status() -> list[dict]:
     """How many requests each network has in each status."""
     rows = db.session.execute(
         sa.select(Network.code, AssistanceRequest.status, sa.func.count(AssistanceRequest.id))
-        .select_from(AssistanceRequest).join(City, City.id == AssistanceRequest.city_id)
+        .select_from(AssistanceRequest)
+        .join(City, City.id == AssistanceRequest.city_id)
         .join(Network, Network.id == City.network_id)
-        .group_by(Network.code, AssistanceRequest.status).order_by(Network.code, AssistanceRequest.status)
+        .group_by(Network.code, AssistanceRequest.status)
+        .order_by(Network.code, AssistanceRequest.status)
     )
     return [{"network": code, "status": status, "requests": count} for code, status, count in rows]
 
@@ -36,18 +45,34 @@ def requests_by_network_and_status() -> list[dict]:
 def fill_rate_by_network() -> list[dict]:
     """Of what accepted requests asked for: the share allocated, shipped and received, per network."""
     rows = db.session.execute(
-        sa.select(Network.code, sa.func.sum(RequestLine.quantity), sa.func.sum(RequestLine.quantity_allocated),
-                  sa.func.sum(RequestLine.quantity_dispatched), sa.func.sum(RequestLine.quantity_received))
-        .select_from(RequestLine).join(AssistanceRequest, AssistanceRequest.id == RequestLine.request_id)
-        .join(City, City.id == AssistanceRequest.city_id).join(Network, Network.id == City.network_id)
-        .where(AssistanceRequest.status.in_(ACCEPTED)).group_by(Network.code).order_by(Network.code)
+        sa.select(
+            Network.code,
+            sa.func.sum(RequestLine.quantity),
+            sa.func.sum(RequestLine.quantity_allocated),
+            sa.func.sum(RequestLine.quantity_dispatched),
+            sa.func.sum(RequestLine.quantity_received),
+        )
+        .select_from(RequestLine)
+        .join(AssistanceRequest, AssistanceRequest.id == RequestLine.request_id)
+        .join(City, City.id == AssistanceRequest.city_id)
+        .join(Network, Network.id == City.network_id)
+        .where(AssistanceRequest.status.in_(ACCEPTED))
+        .group_by(Network.code)
+        .order_by(Network.code)
     )
     result = []
     for code, asked, allocated, shipped, received in rows:
         asked = int(asked or 0)
-        result.append({"network": code, "requested": asked, "allocated": int(allocated or 0),
-                       "dispatched": int(shipped or 0), "received": int(received or 0),
-                       "fill_rate": round((shipped or 0) / asked, 3) if asked else 0.0})
+        result.append(
+            {
+                "network": code,
+                "requested": asked,
+                "allocated": int(allocated or 0),
+                "dispatched": int(shipped or 0),
+                "received": int(received or 0),
+                "fill_rate": round((shipped or 0) / asked, 3) if asked else 0.0,
+            }
+        )
     return result
 
 
@@ -61,21 +86,28 @@ def _summary(values: list[float]) -> dict:
     values = [v for v in values if v is not None and v >= 0]
     if not values:
         return {"count": 0, "mean_hours": None, "median_hours": None}
-    return {"count": len(values), "mean_hours": round(sum(values) / len(values), 1),
-            "median_hours": round(median(values), 1)}
+    return {
+        "count": len(values),
+        "mean_hours": round(sum(values) / len(values), 1),
+        "median_hours": round(median(values), 1),
+    }
 
 
 def lead_times(since: date | None = None) -> dict:
     """Hours from submission to approval, approval to shipping, shipping to receipt (last 365 days)."""
     since_at = start_of_day(since or (utc_today() - timedelta(days=365)))
     requests = db.session.execute(
-        sa.select(AssistanceRequest.submitted_at, AssistanceRequest.approved_at)
-        .where(AssistanceRequest.submitted_at >= since_at, AssistanceRequest.approved_at.is_not(None))
+        sa.select(AssistanceRequest.submitted_at, AssistanceRequest.approved_at).where(
+            AssistanceRequest.submitted_at >= since_at, AssistanceRequest.approved_at.is_not(None)
+        )
     ).all()
     dispatches = db.session.execute(
         sa.select(AssistanceRequest.approved_at, Dispatch.shipped_at, Dispatch.received_at)
         .join(AssistanceRequest, AssistanceRequest.id == Dispatch.request_id)
-        .where(Dispatch.shipped_at >= since_at, Dispatch.status.in_([DispatchStatus.SHIPPED, DispatchStatus.RECEIVED]))
+        .where(
+            Dispatch.shipped_at >= since_at,
+            Dispatch.status.in_([DispatchStatus.SHIPPED, DispatchStatus.RECEIVED]),
+        )
     ).all()
     return {
         "submitted_to_approved": _summary([_hours(s, a) for s, a in requests]),
@@ -87,25 +119,40 @@ def lead_times(since: date | None = None) -> dict:
 def shortage_radar(today: date | None = None) -> list[dict]:
     """Per item category: open demand (asked, not yet allocated) against available, unexpired supply."""
     today = today or utcnow().date()
-    demand = dict(db.session.execute(
-        sa.select(Item.category, sa.func.sum(RequestLine.quantity - RequestLine.quantity_allocated))
-        .select_from(RequestLine).join(Item, Item.id == RequestLine.item_id)
-        .join(AssistanceRequest, AssistanceRequest.id == RequestLine.request_id)
-        .where(AssistanceRequest.status.in_(OPEN)).group_by(Item.category)
-    ).all())
-    supply = dict(db.session.execute(
-        sa.select(Item.category, sa.func.sum(StockLot.on_hand - StockLot.reserved))
-        .select_from(StockLot).join(Item, Item.id == StockLot.item_id)
-        .where(StockLot.status == LotStatus.AVAILABLE,
-               sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= today))
-        .group_by(Item.category)
-    ).all())
+    demand = dict(
+        db.session.execute(
+            sa.select(Item.category, sa.func.sum(RequestLine.quantity - RequestLine.quantity_allocated))
+            .select_from(RequestLine)
+            .join(Item, Item.id == RequestLine.item_id)
+            .join(AssistanceRequest, AssistanceRequest.id == RequestLine.request_id)
+            .where(AssistanceRequest.status.in_(OPEN))
+            .group_by(Item.category)
+        ).all()
+    )
+    supply = dict(
+        db.session.execute(
+            sa.select(Item.category, sa.func.sum(StockLot.on_hand - StockLot.reserved))
+            .select_from(StockLot)
+            .join(Item, Item.id == StockLot.item_id)
+            .where(
+                StockLot.status == LotStatus.AVAILABLE,
+                sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= today),
+            )
+            .group_by(Item.category)
+        ).all()
+    )
     rows = []
     for category in sorted(set(demand) | set(supply)):
         open_demand, available = int(demand.get(category) or 0), int(supply.get(category) or 0)
-        rows.append({"category": category, "open_demand": open_demand, "available": available,
-                     "coverage": round(available / open_demand, 2) if open_demand else None,
-                     "short": max(open_demand - available, 0)})
+        rows.append(
+            {
+                "category": category,
+                "open_demand": open_demand,
+                "available": available,
+                "coverage": round(available / open_demand, 2) if open_demand else None,
+                "short": max(open_demand - available, 0),
+            }
+        )
     return rows
 
 

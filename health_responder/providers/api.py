@@ -56,7 +56,9 @@ class ProviderById(MethodView):
     @blp.response(200, ProviderDetailSchema)
     def patch(self, data, provider_id):
         """Change a provider's profile (staff, or the provider itself)."""
-        provider = services.update_provider(provider=queries.editable_provider(provider_id, g.user), by=g.user, **data)
+        provider = services.update_provider(
+            provider=queries.editable_provider(provider_id, g.user), by=g.user, **data
+        )
         db.session.commit()
         return queries.detail(provider)
 
@@ -74,7 +76,9 @@ class Locations(MethodView):
     @blp.response(201, LocationSchema)
     def post(self, data, provider_id):
         """Add a stock location (staff, or the provider itself)."""
-        location = services.create_location(provider=queries.editable_provider(provider_id, g.user), by=g.user, **data)
+        location = services.create_location(
+            provider=queries.editable_provider(provider_id, g.user), by=g.user, **data
+        )
         db.session.commit()
         return location
 
@@ -87,7 +91,8 @@ class LocationById(MethodView):
     def patch(self, data, provider_id, location_id):
         """Change a stock location (staff, or the provider itself)."""
         provider = queries.editable_provider(provider_id, g.user)
-        location = services.update_location(location=queries.get_location(provider, location_id), provider=provider,
-                                            by=g.user, **data)
+        location = services.update_location(
+            location=queries.get_location(provider, location_id), provider=provider, by=g.user, **data
+        )
         db.session.commit()
         return location

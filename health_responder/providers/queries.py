@@ -17,9 +17,11 @@ def network_ids(provider_ids: list[int]) -> dict[int, list[int]]:
     """The networks each provider serves, in one query."""
     found: dict[int, list[int]] = {pid: [] for pid in provider_ids}
     if provider_ids:
-        rows = db.session.execute(select(ProviderNetwork.provider_id, ProviderNetwork.network_id)
-                                  .where(ProviderNetwork.provider_id.in_(provider_ids))
-                                  .order_by(ProviderNetwork.network_id))
+        rows = db.session.execute(
+            select(ProviderNetwork.provider_id, ProviderNetwork.network_id)
+            .where(ProviderNetwork.provider_id.in_(provider_ids))
+            .order_by(ProviderNetwork.network_id)
+        )
         for provider_id, network_id in rows:
             found[provider_id].append(network_id)
     return found
@@ -33,8 +35,9 @@ def views(providers: list[Provider]) -> list[dict]:
 
 def locations_of(provider_id: int) -> list[StockLocation]:
     """A provider's stock locations."""
-    return db.session.scalars(select(StockLocation).where(StockLocation.provider_id == provider_id)
-                              .order_by(StockLocation.id)).all()
+    return db.session.scalars(
+        select(StockLocation).where(StockLocation.provider_id == provider_id).order_by(StockLocation.id)
+    ).all()
 
 
 def detail(provider: Provider) -> dict:
@@ -61,14 +64,18 @@ def list_providers(args: dict) -> dict:
     """A page of providers, filtered by network served, country or name."""
     statement = select(Provider)
     if args.get("network_id") is not None:
-        statement = statement.where(Provider.id.in_(select(ProviderNetwork.provider_id)
-                                                    .where(ProviderNetwork.network_id == args["network_id"])))
+        statement = statement.where(
+            Provider.id.in_(
+                select(ProviderNetwork.provider_id).where(ProviderNetwork.network_id == args["network_id"])
+            )
+        )
     if args.get("country"):
         statement = statement.where(Provider.country == args["country"].upper())
     if args.get("q"):
         statement = statement.where(sa.func.lower(Provider.name).contains(args["q"].lower(), autoescape=True))
-    page = paginate(db.session, statement, args, {"id": Provider.id, "name": Provider.name,
-                                                  "country": Provider.country})
+    page = paginate(
+        db.session, statement, args, {"id": Provider.id, "name": Provider.name, "country": Provider.country}
+    )
     page["items"] = views(page["items"])
     return page
 

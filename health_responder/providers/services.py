@@ -29,23 +29,29 @@ def _set_networks(provider: Provider, network_ids: list[int]) -> list[int]:
     known = set(db.session.scalars(select(Network.id).where(Network.id.in_(wanted))).all())
     missing = [n for n in wanted if n not in known]
     if missing:
-        raise ValidationFailed(_l("Unknown network."),
-                               {"network_ids": [_l("No network %(id)s.", id=n) for n in missing]})
+        raise ValidationFailed(
+            _l("Unknown network."), {"network_ids": [_l("No network %(id)s.", id=n) for n in missing]}
+        )
     db.session.execute(sa.delete(ProviderNetwork).where(ProviderNetwork.provider_id == provider.id))
     db.session.add_all(ProviderNetwork(provider_id=provider.id, network_id=n) for n in wanted)
     return wanted
 
 
 def _served(provider: Provider) -> list[int]:
-    return sorted(db.session.scalars(select(ProviderNetwork.network_id)
-                                     .where(ProviderNetwork.provider_id == provider.id)).all())
+    return sorted(
+        db.session.scalars(
+            select(ProviderNetwork.network_id).where(ProviderNetwork.provider_id == provider.id)
+        ).all()
+    )
 
 
 def _ensure_unique_name(name: str, exclude_id: int | None = None) -> None:
     existing = db.session.scalar(select(Provider.id).where(Provider.name == name))
     if existing is not None and existing != exclude_id:
-        raise Duplicate(_l("A provider named %(name)s already exists.", name=repr(name)),
-                        {"name": [_l("Already exists.")]})
+        raise Duplicate(
+            _l("A provider named %(name)s already exists.", name=repr(name)),
+            {"name": [_l("Already exists.")]},
+        )
 
 
 def create_provider(*, by: User, network_ids: list[int], **values) -> Provider:
@@ -57,8 +63,12 @@ def create_provider(*, by: User, network_ids: list[int], **values) -> Provider:
     db.session.add(provider)
     db.session.flush()
     served = _set_networks(provider, network_ids)
-    audit.record(action="provider.create", subject=provider, by=by,
-                 after={**{k: getattr(provider, k) for k in PROVIDER_FIELDS}, "network_ids": served})
+    audit.record(
+        action="provider.create",
+        subject=provider,
+        by=by,
+        after={**{k: getattr(provider, k) for k in PROVIDER_FIELDS}, "network_ids": served},
+    )
     return provider
 
 
@@ -75,8 +85,13 @@ def update_provider(*, provider: Provider, by: User, **values) -> Provider:
         setattr(provider, key, value)
     if network_ids is not None:
         _set_networks(provider, network_ids)
-    audit.record(action="provider.update", subject=provider, by=by, before=before,
-                 after={k: getattr(provider, k) for k in PROVIDER_FIELDS} | {"network_ids": _served(provider)})
+    audit.record(
+        action="provider.update",
+        subject=provider,
+        by=by,
+        before=before,
+        after={k: getattr(provider, k) for k in PROVIDER_FIELDS} | {"network_ids": _served(provider)},
+    )
     return provider
 
 
@@ -87,8 +102,12 @@ def create_location(*, provider: Provider, by: User, **values) -> StockLocation:
     location = StockLocation(provider_id=provider.id, **values)
     db.session.add(location)
     db.session.flush()
-    audit.record(action="location.create", subject=location, by=by,
-                 after={k: getattr(location, k) for k in LOCATION_FIELDS})
+    audit.record(
+        action="location.create",
+        subject=location,
+        by=by,
+        after={k: getattr(location, k) for k in LOCATION_FIELDS},
+    )
     return location
 
 
@@ -100,6 +119,11 @@ def update_location(*, location: StockLocation, provider: Provider, by: User, **
         values["country"] = values["country"].upper()
     for key, value in values.items():
         setattr(location, key, value)
-    audit.record(action="location.update", subject=location, by=by, before=before,
-                 after={k: getattr(location, k) for k in LOCATION_FIELDS})
+    audit.record(
+        action="location.update",
+        subject=location,
+        by=by,
+        before=before,
+        after={k: getattr(location, k) for k in LOCATION_FIELDS},
+    )
     return location

@@ -27,7 +27,9 @@ from health_responder.reference.schemas import (
     TopicSchema,
 )
 
-blp = Blueprint("reference", __name__, description="Networks, member cities, training topics and the catalogue")
+blp = Blueprint(
+    "reference", __name__, description="Networks, member cities, training topics and the catalogue"
+)
 
 
 @blp.route("/networks")

@@ -69,4 +69,3 @@ class Item(SQLModel, table=True):
     created_at: datetime = created_at()
 
     __table_args__ = (sa.Index("ix_item_name", "name"),)
-

@@ -20,7 +20,9 @@ def get_or_404(model, ident, label):
 
 def list_networks(args: dict) -> dict:
     """A page of networks."""
-    return paginate(db.session, select(Network), args, {"id": Network.id, "code": Network.code, "name": Network.name})
+    return paginate(
+        db.session, select(Network), args, {"id": Network.id, "code": Network.code, "name": Network.name}
+    )
 
 
 def list_cities(args: dict) -> dict:
@@ -48,7 +50,15 @@ def list_items(args: dict) -> dict:
             statement = statement.where(getattr(Item, key) == args[key])
     if args.get("q"):
         q = args["q"].lower()
-        statement = statement.where(sa.or_(sa.func.lower(Item.code).contains(q, autoescape=True),
-                                           sa.func.lower(Item.name).contains(q, autoescape=True)))
-    return paginate(db.session, statement, args,
-                    {"id": Item.id, "code": Item.code, "name": Item.name, "category": Item.category})
+        statement = statement.where(
+            sa.or_(
+                sa.func.lower(Item.code).contains(q, autoescape=True),
+                sa.func.lower(Item.name).contains(q, autoescape=True),
+            )
+        )
+    return paginate(
+        db.session,
+        statement,
+        args,
+        {"id": Item.id, "code": Item.code, "name": Item.name, "category": Item.category},
+    )

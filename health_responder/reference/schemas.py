@@ -7,8 +7,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from health_responder.api.common import PageArgsSchema, StrictSchema
 
-_code = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
-                        error=_l("Letters, digits, '.', '_' and '-' only, starting with a letter or digit."))
+_code = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
+    error=_l("Letters, digits, '.', '_' and '-' only, starting with a letter or digit."),
+)
 _country = validate.Regexp(r"^[A-Za-z]{2}$", error=_l("An ISO 3166-1 alpha-2 country code such as KR."))
 _name = validate.Length(min=1, max=200)
 
@@ -27,8 +29,10 @@ class NetworkSchema(Schema):
 
 
 class NetworkCreateSchema(StrictSchema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z]{2,20}$",
-                                                                  error=_l("2 to 20 letters, e.g. NEASCN.")))
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z]{2,20}$", error=_l("2 to 20 letters, e.g. NEASCN.")),
+    )
     name = fields.String(required=True, validate=_name)
 
 
@@ -79,8 +83,10 @@ class TopicSchema(Schema):
 
 
 class TopicCreateSchema(StrictSchema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$",
-                                                                  error=_l("Lower-case letters, digits and '_'.")))
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error=_l("Lower-case letters, digits and '_'.")),
+    )
     name = fields.String(required=True, validate=_name)
 
 
@@ -98,8 +104,11 @@ class ItemSchema(Schema):
 
 class ItemUpdateSchema(StrictSchema):
     name = fields.String(validate=_name)
-    category = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$",
-                                                       error=_l("Lower-case letters, digits and '_', e.g. respiratory.")))
+    category = fields.String(
+        validate=validate.Regexp(
+            r"^[a-z][a-z0-9_]{1,39}$", error=_l("Lower-case letters, digits and '_', e.g. respiratory.")
+        )
+    )
     unit = fields.String(validate=validate.Length(min=1, max=40))
     requires_cold_chain = fields.Boolean()
     requires_training = fields.String(allow_none=True, validate=validate.Length(max=40))
@@ -122,7 +131,9 @@ class ItemListArgsSchema(PageArgsSchema):
     requires_training = fields.String(validate=validate.Length(max=40))
     requires_cold_chain = fields.Boolean()
     active = fields.Boolean()
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Part of the code or name."})
+    q = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "Part of the code or name."}
+    )
 
     @validates("category")
     def _category(self, value, **_kwargs):

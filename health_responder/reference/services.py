@@ -21,20 +21,30 @@ def _ensure_unique(model, column, value, label, field: str, exclude_id=None) -> 
     statement = select(model).where(column == value)
     existing = db.session.scalar(statement)
     if existing is not None and getattr(existing, "id", None) != exclude_id:
-        raise Duplicate(_l("A %(thing)s with %(field)s %(value)s already exists.", thing=label, field=field,
-                           value=repr(value)), {field: [_l("Already exists.")]})
+        raise Duplicate(
+            _l(
+                "A %(thing)s with %(field)s %(value)s already exists.",
+                thing=label,
+                field=field,
+                value=repr(value),
+            ),
+            {field: [_l("Already exists.")]},
+        )
 
 
 def _ensure_network(network_id: int) -> None:
     if db.session.get(Network, network_id) is None:
-        raise ValidationFailed(_l("Unknown network."),
-                               {"network_id": [_l("No network %(id)s.", id=network_id)]})
+        raise ValidationFailed(
+            _l("Unknown network."), {"network_id": [_l("No network %(id)s.", id=network_id)]}
+        )
 
 
 def _ensure_topic(code: str | None) -> None:
     if code and db.session.get(TrainingTopic, code) is None:
-        raise ValidationFailed(_l("Unknown training topic."),
-                               {"requires_training": [_l("No training topic %(code)s.", code=repr(code))]})
+        raise ValidationFailed(
+            _l("Unknown training topic."),
+            {"requires_training": [_l("No training topic %(code)s.", code=repr(code))]},
+        )
 
 
 def create_network(*, by: User, code: str, name: str) -> Network:
@@ -49,8 +59,16 @@ def create_network(*, by: User, code: str, name: str) -> Network:
     return network
 
 
-CITY_FIELDS = ("name", "country", "network_id", "timezone", "delivery_address", "contact_name",
-               "contact_email", "contact_phone")
+CITY_FIELDS = (
+    "name",
+    "country",
+    "network_id",
+    "timezone",
+    "delivery_address",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
 
 
 def create_city(*, by: User, **values) -> City:
@@ -86,8 +104,10 @@ def create_topic(*, by: User, code: str, name: str) -> TrainingTopic:
     """Add a training topic."""
     require_role(by, *STAFF)
     if db.session.get(TrainingTopic, code) is not None:
-        raise Duplicate(_l("A training topic %(code)s already exists.", code=repr(code)),
-                        {"code": [_l("Already exists.")]})
+        raise Duplicate(
+            _l("A training topic %(code)s already exists.", code=repr(code)),
+            {"code": [_l("Already exists.")]},
+        )
     topic = TrainingTopic(code=code, name=name)
     db.session.add(topic)
     db.session.flush()
@@ -95,8 +115,16 @@ def create_topic(*, by: User, code: str, name: str) -> TrainingTopic:
     return topic
 
 
-ITEM_FIELDS = ("code", "name", "category", "unit", "requires_cold_chain", "requires_training",
-               "description", "active")
+ITEM_FIELDS = (
+    "code",
+    "name",
+    "category",
+    "unit",
+    "requires_cold_chain",
+    "requires_training",
+    "description",
+    "active",
+)
 
 
 def create_item(*, by: User, **values) -> Item:

@@ -20,12 +20,16 @@ PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "b
 def pdf_response(document, content: bytes) -> Response:
     """A PDF answer that names its file, its hash and its verification code."""
     filename = document.path.rsplit("/", 1)[-1]
-    return Response(content, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{filename}"',
-        "X-Document-SHA256": document.sha256,
-        "X-Verification-Code": document.verification_code,
-        "Cache-Control": "private, no-store",
-    })
+    return Response(
+        content,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "X-Document-SHA256": document.sha256,
+            "X-Verification-Code": document.verification_code,
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @blp.route("/dispatches/<int:dispatch_id>/report.pdf")
@@ -35,7 +39,9 @@ class DispatchReport(MethodView):
     def get(self, dispatch_id):
         """The dispatch report (city: its own; provider: its own; staff: all)."""
         db.begin_write()
-        document, content = services.dispatch_report(dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user)
+        document, content = services.dispatch_report(
+            dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user
+        )
         db.session.commit()
         return pdf_response(document, content)
 
@@ -47,7 +53,9 @@ class PickList(MethodView):
     def get(self, dispatch_id):
         """The pick list for the provider's warehouse."""
         db.begin_write()
-        document, content = services.pick_list(dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user)
+        document, content = services.pick_list(
+            dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user
+        )
         db.session.commit()
         return pdf_response(document, content)
 

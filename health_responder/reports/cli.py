@@ -25,7 +25,10 @@ def dispatch(references: tuple[str, ...], pick_list: bool) -> None:
     from health_responder.reports import services
 
     with db.write_session():
-        found = {d.reference: d for d in db.session.scalars(select(Dispatch).where(Dispatch.reference.in_(references)))}
+        found = {
+            d.reference: d
+            for d in db.session.scalars(select(Dispatch).where(Dispatch.reference.in_(references)))
+        }
         missing = [r for r in references if r not in found]
         if missing:
             raise click.ClickException(f"No dispatch {', '.join(missing)}.")

@@ -7,7 +7,9 @@ from health_responder.api.common import StrictSchema
 
 
 class SummaryArgsSchema(StrictSchema):
-    period_from = fields.Date(required=True, data_key="from", metadata={"description": "First day, YYYY-MM-DD."})
+    period_from = fields.Date(
+        required=True, data_key="from", metadata={"description": "First day, YYYY-MM-DD."}
+    )
     period_to = fields.Date(required=True, data_key="to", metadata={"description": "Last day, YYYY-MM-DD."})
 
     @validates_schema

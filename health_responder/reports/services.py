@@ -54,8 +54,10 @@ def _lines(dispatch: Dispatch) -> list[tuple[DispatchLine, Item, object, StockLo
     from health_responder.stock.models import StockLot
 
     rows = db.session.execute(
-        select(DispatchLine, Item, StockLot).join(Item, Item.id == DispatchLine.item_id)
-        .join(StockLot, StockLot.id == DispatchLine.lot_id).where(DispatchLine.dispatch_id == dispatch.id)
+        select(DispatchLine, Item, StockLot)
+        .join(Item, Item.id == DispatchLine.item_id)
+        .join(StockLot, StockLot.id == DispatchLine.lot_id)
+        .where(DispatchLine.dispatch_id == dispatch.id)
         .order_by(DispatchLine.id)
     ).all()
     location = db.session.get(StockLocation, dispatch.location_id)
@@ -71,40 +73,85 @@ def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
     contact = " · ".join(x for x in (city.contact_name, city.contact_email, city.contact_phone) if x)
     if request.delivery_contact:
         contact = request.delivery_contact
-    lines = [DispatchLineData(item_code=item.code, item_name=item.name, lot_code=lot.lot_code, expires_on=lot.expires_on,
-                              quantity=line.quantity, unit=item.unit, cold_chain=item.requires_cold_chain,
-                              location_name=loc.name if loc else "")
-             for line, item, lot, loc in _lines(dispatch)]
+    lines = [
+        DispatchLineData(
+            item_code=item.code,
+            item_name=item.name,
+            lot_code=lot.lot_code,
+            expires_on=lot.expires_on,
+            quantity=line.quantity,
+            unit=item.unit,
+            cold_chain=item.requires_cold_chain,
+            location_name=loc.name if loc else "",
+        )
+        for line, item, lot, loc in _lines(dispatch)
+    ]
     return DispatchReportData(
-        reference=dispatch.reference, ship_date=dispatch.shipped_at.date() if dispatch.shipped_at else None,
-        status=dispatch.status, request_reference=request.reference, priority=request.priority,
-        sender=Party(name=provider.name, country=provider.country, address=location.address or "",
-                     contact=" · ".join(x for x in (provider.contact_name, provider.contact_email,
-                                                    provider.contact_phone) if x)),
+        reference=dispatch.reference,
+        ship_date=dispatch.shipped_at.date() if dispatch.shipped_at else None,
+        status=dispatch.status,
+        request_reference=request.reference,
+        priority=request.priority,
+        sender=Party(
+            name=provider.name,
+            country=provider.country,
+            address=location.address or "",
+            contact=" · ".join(
+                x for x in (provider.contact_name, provider.contact_email, provider.contact_phone) if x
+            ),
+        ),
         sender_location=location.name,
-        recipient=Party(name=city.name, country=city.country, address=city.delivery_address or "", contact=contact),
-        carrier=dispatch.carrier or "", tracking_number=dispatch.tracking_number or "", packages=dispatch.packages,
-        lines=lines, notes=dispatch.notes or "", verification_url="", verification_code="",
-        association_name=current_app.config["ASSOCIATION_NAME"], page_size=current_app.config["PDF_PAGE_SIZE"],
-        signatories=Signatory(prepared_by=_name(dispatch.created_by_id), dispatched_by=_name(dispatch.shipped_by_id),
-                              received_by=dispatch.received_by or ""),
+        recipient=Party(
+            name=city.name, country=city.country, address=city.delivery_address or "", contact=contact
+        ),
+        carrier=dispatch.carrier or "",
+        tracking_number=dispatch.tracking_number or "",
+        packages=dispatch.packages,
+        lines=lines,
+        notes=dispatch.notes or "",
+        verification_url="",
+        verification_code="",
+        association_name=current_app.config["ASSOCIATION_NAME"],
+        page_size=current_app.config["PDF_PAGE_SIZE"],
+        signatories=Signatory(
+            prepared_by=_name(dispatch.created_by_id),
+            dispatched_by=_name(dispatch.shipped_by_id),
+            received_by=dispatch.received_by or "",
+        ),
     )
 
 
 def pick_list_data(dispatch: Dispatch) -> PickListData:
     """The lots a provider picks for a dispatch, in location and expiry order."""
     request = db.session.get(AssistanceRequest, dispatch.request_id)
-    lines = [PickLineData(location_name=loc.name if loc else "", item_code=item.code, item_name=item.name,
-                          lot_code=lot.lot_code, expires_on=lot.expires_on, quantity=line.quantity, unit=item.unit,
-                          cold_chain=item.requires_cold_chain)
-             for line, item, lot, loc in _lines(dispatch)]
-    lines.sort(key=lambda ln: (ln.location_name, ln.expires_on is None, ln.expires_on or date.max, ln.lot_code))
+    lines = [
+        PickLineData(
+            location_name=loc.name if loc else "",
+            item_code=item.code,
+            item_name=item.name,
+            lot_code=lot.lot_code,
+            expires_on=lot.expires_on,
+            quantity=line.quantity,
+            unit=item.unit,
+            cold_chain=item.requires_cold_chain,
+        )
+        for line, item, lot, loc in _lines(dispatch)
+    ]
+    lines.sort(
+        key=lambda ln: (ln.location_name, ln.expires_on is None, ln.expires_on or date.max, ln.lot_code)
+    )
     return PickListData(
-        dispatch_reference=dispatch.reference, request_reference=request.reference, priority=request.priority,
+        dispatch_reference=dispatch.reference,
+        request_reference=request.reference,
+        priority=request.priority,
         provider_name=db.session.get(Provider, dispatch.provider_id).name,
-        city_name=db.session.get(City, dispatch.city_id).name, prepared_on=dispatch.created_at.date(),
-        needed_by=request.needed_by, lines=lines, association_name=current_app.config["ASSOCIATION_NAME"],
-        notes=dispatch.notes or "", page_size=current_app.config["PDF_PAGE_SIZE"],
+        city_name=db.session.get(City, dispatch.city_id).name,
+        prepared_on=dispatch.created_at.date(),
+        needed_by=request.needed_by,
+        lines=lines,
+        association_name=current_app.config["ASSOCIATION_NAME"],
+        notes=dispatch.notes or "",
+        page_size=current_app.config["PDF_PAGE_SIZE"],
     )
 
 
@@ -112,38 +159,54 @@ def _lead(values: list[float]) -> LeadTime:
     values = [v for v in values if v is not None and v >= 0]
     if not values:
         return LeadTime(count=0, average_hours=None, median_hours=None)
-    return LeadTime(count=len(values), average_hours=round(sum(values) / len(values), 1),
-                    median_hours=round(median(values), 1))
+    return LeadTime(
+        count=len(values),
+        average_hours=round(sum(values) / len(values), 1),
+        median_hours=round(median(values), 1),
+    )
 
 
 def summary_data(period_from: date, period_to: date, provider_id: int | None = None) -> DispatchSummaryData:
     """Totals, lead times, open and overdue requests and discrepancies for dispatches shipped in the period."""
     if period_to < period_from:
-        raise ValidationFailed(_l("The period ends before it starts."),
-                               {"to": [_l("Must be on or after 'from'.")]})
+        raise ValidationFailed(
+            _l("The period ends before it starts."), {"to": [_l("Must be on or after 'from'.")]}
+        )
     if (period_to - period_from).days >= MAX_SUMMARY_DAYS:
-        raise ValidationFailed(_l("The period is too long."),
-                               {"to": [_l("At most %(n)s days after 'from'.", n=MAX_SUMMARY_DAYS)]})
+        raise ValidationFailed(
+            _l("The period is too long."),
+            {"to": [_l("At most %(n)s days after 'from'.", n=MAX_SUMMARY_DAYS)]},
+        )
     start, end = start_of_day(period_from), start_of_day(period_to + timedelta(days=1))
     shipped = [DispatchStatus.SHIPPED, DispatchStatus.RECEIVED]
     statement = (
         select(Dispatch.id, Network.code, City.name, Provider.name, Item.category, DispatchLine.quantity)
-        .select_from(Dispatch).join(DispatchLine, DispatchLine.dispatch_id == Dispatch.id)
-        .join(Item, Item.id == DispatchLine.item_id).join(City, City.id == Dispatch.city_id)
-        .join(Network, Network.id == City.network_id).join(Provider, Provider.id == Dispatch.provider_id)
+        .select_from(Dispatch)
+        .join(DispatchLine, DispatchLine.dispatch_id == Dispatch.id)
+        .join(Item, Item.id == DispatchLine.item_id)
+        .join(City, City.id == Dispatch.city_id)
+        .join(Network, Network.id == City.network_id)
+        .join(Provider, Provider.id == Dispatch.provider_id)
         .where(Dispatch.status.in_(shipped), Dispatch.shipped_at >= start, Dispatch.shipped_at < end)
     )
     if provider_id is not None:
         statement = statement.where(Dispatch.provider_id == provider_id)
     groups = {key: defaultdict(lambda: [set(), 0]) for key in ("network", "city", "provider", "category")}
     for dispatch_id, network, city, provider, category, quantity in db.session.execute(statement):
-        for key, name in (("network", network), ("city", city), ("provider", provider), ("category", category)):
+        for key, name in (
+            ("network", network),
+            ("city", city),
+            ("provider", provider),
+            ("category", category),
+        ):
             groups[key][name][0].add(dispatch_id)
             groups[key][name][1] += quantity
 
     def rows(key):
-        return [TotalRow(name=name, dispatches=len(ids), quantity=qty)
-                for name, (ids, qty) in sorted(groups[key].items(), key=lambda kv: (-kv[1][1], kv[0]))]
+        return [
+            TotalRow(name=name, dispatches=len(ids), quantity=qty)
+            for name, (ids, qty) in sorted(groups[key].items(), key=lambda kv: (-kv[1][1], kv[0]))
+        ]
 
     times = db.session.execute(
         select(AssistanceRequest.approved_at, Dispatch.shipped_at, Dispatch.received_at)
@@ -155,56 +218,111 @@ def summary_data(period_from: date, period_to: date, provider_id: int | None = N
     S = RequestStatus
     open_states = [S.SUBMITTED, S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED]
     open_requests = db.session.execute(
-        select(AssistanceRequest, City.name).join(City, City.id == AssistanceRequest.city_id)
+        select(AssistanceRequest, City.name)
+        .join(City, City.id == AssistanceRequest.city_id)
         .where(AssistanceRequest.status.in_(open_states), AssistanceRequest.created_at < end)
         .order_by(AssistanceRequest.needed_by, AssistanceRequest.id)
     ).all()
-    overdue = [OverdueRequest(reference=r.reference, city_name=name, priority=r.priority, needed_by=r.needed_by,
-                              status=r.status, days_overdue=(period_to - r.needed_by).days)
-               for r, name in open_requests if r.needed_by < period_to]
+    overdue = [
+        OverdueRequest(
+            reference=r.reference,
+            city_name=name,
+            priority=r.priority,
+            needed_by=r.needed_by,
+            status=r.status,
+            days_overdue=(period_to - r.needed_by).days,
+        )
+        for r, name in open_requests
+        if r.needed_by < period_to
+    ]
     discrepancy_rows = db.session.execute(
-        select(Dispatch.reference, Item.code, Item.name, DispatchLine.rejected, DispatchLine.rejection_reason, City.name)
-        .join(Dispatch, Dispatch.id == DispatchLine.dispatch_id).join(Item, Item.id == DispatchLine.item_id)
+        select(
+            Dispatch.reference,
+            Item.code,
+            Item.name,
+            DispatchLine.rejected,
+            DispatchLine.rejection_reason,
+            City.name,
+        )
+        .join(Dispatch, Dispatch.id == DispatchLine.dispatch_id)
+        .join(Item, Item.id == DispatchLine.item_id)
         .join(City, City.id == Dispatch.city_id)
         .where(DispatchLine.rejected > 0, Dispatch.shipped_at >= start, Dispatch.shipped_at < end)
         .where(Dispatch.provider_id == provider_id if provider_id is not None else sa.true())
         .order_by(Dispatch.reference, DispatchLine.id)
     ).all()
     return DispatchSummaryData(
-        association_name=current_app.config["ASSOCIATION_NAME"], period_from=period_from, period_to=period_to,
-        totals_by_network=rows("network"), by_city=rows("city"), by_provider=rows("provider"),
+        association_name=current_app.config["ASSOCIATION_NAME"],
+        period_from=period_from,
+        period_to=period_to,
+        totals_by_network=rows("network"),
+        by_city=rows("city"),
+        by_provider=rows("provider"),
         by_category=rows("category"),
         approved_to_shipped=_lead([hours(a, s) for a, s, _r in times]),
         shipped_to_received=_lead([hours(s, r) for _a, s, r in times]),
-        open_requests=len(open_requests), overdue_requests=overdue,
-        discrepancies=[Discrepancy(dispatch_reference=ref, item_code=code, item_name=name, rejected=rejected,
-                                   reason=reason or "other", city_name=city)
-                       for ref, code, name, rejected, reason, city in discrepancy_rows],
-        verification_url="", verification_code="", page_size=current_app.config["PDF_PAGE_SIZE"],
+        open_requests=len(open_requests),
+        overdue_requests=overdue,
+        discrepancies=[
+            Discrepancy(
+                dispatch_reference=ref,
+                item_code=code,
+                item_name=name,
+                rejected=rejected,
+                reason=reason or "other",
+                city_name=city,
+            )
+            for ref, code, name, rejected, reason, city in discrepancy_rows
+        ],
+        verification_url="",
+        verification_code="",
+        page_size=current_app.config["PDF_PAGE_SIZE"],
     )
 
 
 def dispatch_report(*, dispatch: Dispatch, by: User | None = None) -> tuple[Document, bytes]:
     """The registered dispatch report of a dispatch (regenerated only when its data changed)."""
     data = dispatch_report_data(dispatch)
-    return documents.issue(kind="dispatch_report", subject_type="dispatch", subject_key=str(dispatch.id), data=data,
-                           build=builders.build_dispatch_report, event_date=data.ship_date, by=by,
-                           name=dispatch.reference)
+    return documents.issue(
+        kind="dispatch_report",
+        subject_type="dispatch",
+        subject_key=str(dispatch.id),
+        data=data,
+        build=builders.build_dispatch_report,
+        event_date=data.ship_date,
+        by=by,
+        name=dispatch.reference,
+    )
 
 
 def pick_list(*, dispatch: Dispatch, by: User | None = None) -> tuple[Document, bytes]:
     """The registered pick list of a dispatch."""
     data = pick_list_data(dispatch)
-    return documents.issue(kind="pick_list", subject_type="dispatch", subject_key=str(dispatch.id), data=data,
-                           build=builders.build_pick_list, event_date=data.prepared_on, by=by,
-                           name=dispatch.reference)
+    return documents.issue(
+        kind="pick_list",
+        subject_type="dispatch",
+        subject_key=str(dispatch.id),
+        data=data,
+        build=builders.build_pick_list,
+        event_date=data.prepared_on,
+        by=by,
+        name=dispatch.reference,
+    )
 
 
-def dispatch_summary(*, period_from: date, period_to: date, by: User | None = None,
-                     provider_id: int | None = None) -> tuple[Document, bytes]:
+def dispatch_summary(
+    *, period_from: date, period_to: date, by: User | None = None, provider_id: int | None = None
+) -> tuple[Document, bytes]:
     """The registered dispatch summary of a period (per provider when a provider asks)."""
     data = summary_data(period_from, period_to, provider_id)
     key = f"{period_from}..{period_to}" + (f":provider={provider_id}" if provider_id else "")
-    return documents.issue(kind="dispatch_summary", subject_type="period", subject_key=key, data=data,
-                           build=builders.build_dispatch_summary, event_date=period_to, by=by,
-                           name=f"{period_from}_{period_to}")
+    return documents.issue(
+        kind="dispatch_summary",
+        subject_type="period",
+        subject_key=key,
+        data=data,
+        build=builders.build_dispatch_summary,
+        event_date=period_to,
+        by=by,
+        name=f"{period_from}_{period_to}",
+    )

@@ -33,7 +33,9 @@ from health_responder.stock.schemas import (
     MovementSchema,
 )
 
-blp = Blueprint("stock", __name__, url_prefix="/stock", description="Stock lots, adjustments, ledger and levels")
+blp = Blueprint(
+    "stock", __name__, url_prefix="/stock", description="Stock lots, adjustments, ledger and levels"
+)
 KEEPERS = (Role.PROVIDER, *STAFF)
 
 
@@ -65,8 +67,11 @@ class LotsCsv(MethodView):
     def get(self, args):
         """The lots the caller sees, as CSV (same filters as the list), streamed."""
         rows = queries.export_rows(g.user, args)
-        return Response(stream_with_context(csvio.write_lots(rows)), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="stock-lots.csv"'})
+        return Response(
+            stream_with_context(csvio.write_lots(rows)),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="stock-lots.csv"'},
+        )
 
 
 @blp.route("/lots/<int:lot_id>")
@@ -127,8 +132,12 @@ class Imports(MethodView):
     @blp.arguments(ImportFileSchema, location="files")
     @blp.response(200, ImportReportSchema, description="Imported, or a dry run (its errors listed).")
     @blp.alt_response(201, schema=ImportReportSchema, description="Every row imported as a lot.")
-    @blp.alt_response(422, response="Error", description="Rows with errors (errors.rows lists each line and "
-                                                          "field; report is the whole report): nothing was imported.")
+    @blp.alt_response(
+        422,
+        response="Error",
+        description="Rows with errors (errors.rows lists each line and "
+        "field; report is the whole report): nothing was imported.",
+    )
     def post(self, args, files):
         """Import lots from a CSV file, all or nothing; ``dry_run=true`` checks every row and writes nothing."""
         provider = _import_provider(args.get("provider_id"))
@@ -139,9 +148,15 @@ class Imports(MethodView):
             db.session.rollback()
             count = len({e.line for e in report.errors})
             # The one error envelope: ``errors`` names what is wrong (here, each row), ``report`` adds the rest.
-            response = jsonify({"code": 422, "status": "Unprocessable Entity",
-                                "message": f"{count} row(s) have errors; nothing was imported.",
-                                "errors": {"rows": body["errors"]}, "report": body})
+            response = jsonify(
+                {
+                    "code": 422,
+                    "status": "Unprocessable Entity",
+                    "message": f"{count} row(s) have errors; nothing was imported.",
+                    "errors": {"rows": body["errors"]},
+                    "report": body,
+                }
+            )
             response.status_code = 422
             return response
         if report.dry_run:
@@ -155,14 +170,18 @@ class Imports(MethodView):
 def _import_provider(provider_id: int | None):
     if g.user.role == Role.PROVIDER:
         if provider_id is not None and provider_id != g.user.provider_id:
-            raise ValidationFailed(_l("You can import only your own stock."),
-                                   {"provider_id": [_l("No provider %(id)s.", id=provider_id)]})
+            raise ValidationFailed(
+                _l("You can import only your own stock."),
+                {"provider_id": [_l("No provider %(id)s.", id=provider_id)]},
+            )
         return providers.get_provider(g.user.provider_id)
     if provider_id is None:
-        raise ValidationFailed(_l("Say whose stock this is."),
-                               {"provider_id": [_l("Required for coordinators and admins.")]})
+        raise ValidationFailed(
+            _l("Say whose stock this is."), {"provider_id": [_l("Required for coordinators and admins.")]}
+        )
     try:
         return providers.get_provider(provider_id)
     except NotFound as error:  # a provider named in the input is bad input, not a missing resource
-        raise ValidationFailed(_l("Unknown provider."),
-                               {"provider_id": [_l("No provider %(id)s.", id=provider_id)]}) from error
+        raise ValidationFailed(
+            _l("Unknown provider."), {"provider_id": [_l("No provider %(id)s.", id=provider_id)]}
+        ) from error

@@ -22,7 +22,9 @@ def _explain(error: DomainError) -> click.ClickException:
 
 @stock_cli.command("import")
 @click.argument("file", type=click.File("rb"))
-@click.option("--provider", "provider_name", required=True, help="The exact name of the provider the lots belong to.")
+@click.option(
+    "--provider", "provider_name", required=True, help="The exact name of the provider the lots belong to."
+)
 @click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
 def import_lots(file, provider_name: str, dry_run: bool) -> None:
     """Import lots from a CSV FILE (item_code, location, lot_code, expires_on, quantity[, status, note]).
@@ -31,15 +33,22 @@ def import_lots(file, provider_name: str, dry_run: bool) -> None:
     """
     try:
         rows = csvio.read_lots(file.read())
-        with (db.read_session() if dry_run else db.write_session()):
+        with db.read_session() if dry_run else db.write_session():
             provider = queries.provider_named(provider_name)
             if dry_run:
                 report = services.import_lots(provider=provider, rows=rows, by=None, dry_run=True)
             else:
-                with click.progressbar(length=len(rows), label=f"Importing {len(rows)} rows",
-                                       file=sys.stderr) as bar:
-                    report = services.import_lots(provider=provider, rows=rows, by=None, dry_run=False,
-                                                  progress=bar.update, actor_label="cli:stock import")
+                with click.progressbar(
+                    length=len(rows), label=f"Importing {len(rows)} rows", file=sys.stderr
+                ) as bar:
+                    report = services.import_lots(
+                        provider=provider,
+                        rows=rows,
+                        by=None,
+                        dry_run=False,
+                        progress=bar.update,
+                        actor_label="cli:stock import",
+                    )
             if report.errors:
                 for error in report.errors:
                     click.echo(f"line {error.line}, {error.field}: {error.message}", err=True)

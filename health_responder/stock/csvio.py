@@ -20,8 +20,20 @@ from health_responder.stock.services import EXTRA_CELLS, IMPORT_COLUMNS, IMPORT_
 #: Most data rows one import file may hold.
 MAX_ROWS = 10_000
 #: Columns of an export, in order.
-EXPORT_COLUMNS = ("id", "provider", "item_code", "item_name", "location", "location_id", "lot_code", "expires_on",
-                  "status", "on_hand", "reserved", "available")
+EXPORT_COLUMNS = (
+    "id",
+    "provider",
+    "item_code",
+    "item_name",
+    "location",
+    "location_id",
+    "lot_code",
+    "expires_on",
+    "status",
+    "on_hand",
+    "reserved",
+    "available",
+)
 
 
 def _file_error(message: Message) -> ValidationFailed:
@@ -39,8 +51,12 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise _file_error(_l("The file is not UTF-8 text (bad byte at position %(position)s): save it as 'CSV UTF-8'.",
-                             position=error.start)) from error
+        raise _file_error(
+            _l(
+                "The file is not UTF-8 text (bad byte at position %(position)s): save it as 'CSV UTF-8'.",
+                position=error.start,
+            )
+        ) from error
 
 
 def _dialect(first_line: str) -> str:
@@ -55,7 +71,9 @@ def read_lots(data: bytes, *, max_rows: int = MAX_ROWS) -> list[tuple[int, dict[
     text = _decode(data)
     if not text.strip():
         raise _file_error(_l("The file is empty: it needs a header line and at least one row."))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text.lstrip().splitlines()[0]), strict=True)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_dialect(text.lstrip().splitlines()[0]), strict=True
+    )
     rows: list[tuple[int, dict[str, str]]] = []
     header: list[str] | None = None
     line = 0
@@ -68,15 +86,20 @@ def read_lots(data: bytes, *, max_rows: int = MAX_ROWS) -> list[tuple[int, dict[
                 header = _check_header(cells)
                 continue
             if len(rows) >= max_rows:
-                raise _file_error(_l("The file has more than %(n)s rows: split it into smaller files.",
-                                     n=format(max_rows, ",")))
+                raise _file_error(
+                    _l(
+                        "The file has more than %(n)s rows: split it into smaller files.",
+                        n=format(max_rows, ","),
+                    )
+                )
             row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
-            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
+            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
                 row[EXTRA_CELLS] = str(len(cells) - len(header))
             rows.append((start, row))
     except csv.Error as error:
-        raise _file_error(_l("The file is not valid CSV near line %(line)s: %(error)s.", line=line + 1,
-                             error=str(error))) from error
+        raise _file_error(
+            _l("The file is not valid CSV near line %(line)s: %(error)s.", line=line + 1, error=str(error))
+        ) from error
     if not rows:
         raise _file_error(_l("The file has a header but no rows."))
     return rows
@@ -95,9 +118,14 @@ def _check_header(cells: list[str]) -> list[str]:
     if repeated:
         problems.append(_l("Repeated column(s): %(columns)s.", columns=", ".join(repeated)))
     if problems:
-        raise _file_error(_l("%(problems)s The header line must name: %(columns)s (optional: %(optional)s).",
-                             problems=_sentences(problems), columns=", ".join(IMPORT_COLUMNS),
-                             optional=", ".join(IMPORT_OPTIONAL)))
+        raise _file_error(
+            _l(
+                "%(problems)s The header line must name: %(columns)s (optional: %(optional)s).",
+                problems=_sentences(problems),
+                columns=", ".join(IMPORT_COLUMNS),
+                optional=", ".join(IMPORT_OPTIONAL),
+            )
+        )
     return names
 
 

@@ -82,14 +82,19 @@ def _item_choices(first: str) -> list[tuple]:
 
 
 def _location_choices() -> list[tuple]:
-    statement = select(StockLocation, Provider.name).join(Provider, Provider.id == StockLocation.provider_id) \
-        .where(StockLocation.active.is_(True)).order_by(Provider.name, StockLocation.name)
+    statement = (
+        select(StockLocation, Provider.name)
+        .join(Provider, Provider.id == StockLocation.provider_id)
+        .where(StockLocation.active.is_(True))
+        .order_by(Provider.name, StockLocation.name)
+    )
     if me().role == Role.PROVIDER:
         statement = statement.where(StockLocation.provider_id == me().provider_id)
     rows = db.session.execute(statement).all()
     return [("", _("Choose a location"))] + [
         (location.id, location.name if me().role == Role.PROVIDER else f"{provider} — {location.name}")
-        for location, provider in rows]
+        for location, provider in rows
+    ]
 
 
 def expiry_class(lot: StockLot) -> str:
@@ -105,16 +110,35 @@ def expiry_class(lot: StockLot) -> str:
 
 
 def _groups(lots: list[StockLot]) -> list[dict]:
-    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_({lot.item_id for lot in lots})))} \
-        if lots else {}
-    locations = {x.id: x for x in db.session.scalars(select(StockLocation).where(
-        StockLocation.id.in_({lot.location_id for lot in lots})))} if lots else {}
+    items = (
+        {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_({lot.item_id for lot in lots})))}
+        if lots
+        else {}
+    )
+    locations = (
+        {
+            x.id: x
+            for x in db.session.scalars(
+                select(StockLocation).where(StockLocation.id.in_({lot.location_id for lot in lots}))
+            )
+        }
+        if lots
+        else {}
+    )
     names = dict(db.session.execute(select(Provider.id, Provider.name)).all()) if is_staff() else {}
     groups: dict[int, dict] = {}
     for lot in sorted(lots, key=lambda x: (items[x.item_id].code, x.expires_on is None, x.expires_on, x.id)):
-        group = groups.setdefault(lot.item_id, {"item": items[lot.item_id], "lots": [], "on_hand": 0, "available": 0})
-        group["lots"].append({"lot": lot, "location": locations.get(lot.location_id), "expiry": expiry_class(lot),
-                              "provider": names.get(lot.provider_id, "")})
+        group = groups.setdefault(
+            lot.item_id, {"item": items[lot.item_id], "lots": [], "on_hand": 0, "available": 0}
+        )
+        group["lots"].append(
+            {
+                "lot": lot,
+                "location": locations.get(lot.location_id),
+                "expiry": expiry_class(lot),
+                "provider": names.get(lot.provider_id, ""),
+            }
+        )
         group["on_hand"] += lot.on_hand
         group["available"] += lot.available
     return list(groups.values())
@@ -139,8 +163,14 @@ def index():
         args["expires_before"] = utc_today() + timedelta(days=current_app.config["NEAR_EXPIRY_DAYS"] + 1)
     page = queries.list_lots(me(), args | {"order_by": "expires_on"})
     link_args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("stock/index.html", form=form, page=page, groups=_groups(page["items"]),
-                           link_args=link_args, near_days=current_app.config["NEAR_EXPIRY_DAYS"])
+    return render_template(
+        "stock/index.html",
+        form=form,
+        page=page,
+        groups=_groups(page["items"]),
+        link_args=link_args,
+        near_days=current_app.config["NEAR_EXPIRY_DAYS"],
+    )
 
 
 # --- receive a lot --------------------------------------------------------------------------------
@@ -155,11 +185,14 @@ def receive():
     form.location_id.choices = _location_choices()
     status = 200
     if form.validate_on_submit():
-        payload = {"lot_code": (form.lot_code.data or "").strip() or None,
-                   "item_id": form.item_id.data, "location_id": form.location_id.data,
-                   "quantity": form.quantity.data,
-                   "expires_on": form.expires_on.data.isoformat() if form.expires_on.data else None,
-                   "note": (form.note.data or "").strip() or None}
+        payload = {
+            "lot_code": (form.lot_code.data or "").strip() or None,
+            "item_id": form.item_id.data,
+            "location_id": form.location_id.data,
+            "quantity": form.quantity.data,
+            "expires_on": form.expires_on.data.isoformat() if form.expires_on.data else None,
+            "note": (form.note.data or "").strip() or None,
+        }
         payload = {k: v for k, v in payload.items() if v is not None or k in ("expires_on", "note")}
 
         def run():
@@ -169,7 +202,9 @@ def receive():
 
         lot, status = attempt(form, run)
         if lot is not None:
-            flash(_("Lot %(lot)s was received: %(qty)s unit(s).", lot=lot.lot_code, qty=lot.on_hand), "success")
+            flash(
+                _("Lot %(lot)s was received: %(qty)s unit(s).", lot=lot.lot_code, qty=lot.on_hand), "success"
+            )
             return redirect(url_for(".index"))
     return render_template("stock/receive.html", form=form), status_of(form, status)
 
@@ -186,8 +221,11 @@ def adjust(lot_id: int):
     form.reason.choices = [("", _("Choose a reason"))] + [(r, label(r)) for r in ADJUSTMENT_REASONS]
     status = 200
     if form.validate_on_submit():
-        payload = {"delta": form.delta.data, "reason": form.reason.data or None,
-                   "note": (form.note.data or "").strip() or None}
+        payload = {
+            "delta": form.delta.data,
+            "reason": form.reason.data or None,
+            "note": (form.note.data or "").strip() or None,
+        }
         payload = {k: v for k, v in payload.items() if v is not None or k == "note"}
 
         def run():
@@ -197,14 +235,26 @@ def adjust(lot_id: int):
 
         movement, status = attempt(form, run)
         if movement is not None:
-            flash(_("Lot %(lot)s adjusted by %(delta)s unit(s).", lot=lot.lot_code,
-                    delta=f"{movement.delta_on_hand:+d}"), "success")
+            flash(
+                _(
+                    "Lot %(lot)s adjusted by %(delta)s unit(s).",
+                    lot=lot.lot_code,
+                    delta=f"{movement.delta_on_hand:+d}",
+                ),
+                "success",
+            )
             return redirect(url_for(".adjust", lot_id=lot_id))
         lot = queries.get_lot(me(), lot_id)
     movements = queries.list_movements(lot, {"page": 1, "page_size": 30, "order_by": "-id"})["items"]
-    return render_template("stock/adjust.html", form=form, lot=lot, item=db.session.get(Item, lot.item_id),
-                           location=db.session.get(StockLocation, lot.location_id), movements=movements,
-                           expiry=expiry_class(lot)), status_of(form, status)
+    return render_template(
+        "stock/adjust.html",
+        form=form,
+        lot=lot,
+        item=db.session.get(Item, lot.item_id),
+        location=db.session.get(StockLocation, lot.location_id),
+        movements=movements,
+        expiry=expiry_class(lot),
+    ), status_of(form, status)
 
 
 # --- CSV import -----------------------------------------------------------------------------------
@@ -215,8 +265,9 @@ def _import_provider(form: ImportForm):
     if me().role == Role.PROVIDER:
         return providers.get_provider(me().provider_id)
     if form.provider_id.data is None:
-        raise ValidationFailed(_l("Say whose stock this is."),
-                               {"provider_id": [_l("Required for coordinators and admins.")]})
+        raise ValidationFailed(
+            _l("Say whose stock this is."), {"provider_id": [_l("Required for coordinators and admins.")]}
+        )
     return providers.get_provider(form.provider_id.data)
 
 
@@ -226,7 +277,8 @@ def import_lots():
     """Upload a CSV of lots; a dry run lists every row's errors, a real import writes all or nothing."""
     form = ImportForm()
     form.provider_id.choices = [("", _("Choose a provider"))] + [
-        (p.id, p.name) for p in db.session.scalars(select(Provider).order_by(Provider.name))]
+        (p.id, p.name) for p in db.session.scalars(select(Provider).order_by(Provider.name))
+    ]
     report, status = None, 200
     if form.validate_on_submit():
         upload = request.files.get(form.file.name)
@@ -234,10 +286,13 @@ def import_lots():
         def run():
             provider = _import_provider(form)
             if upload is None or not upload.filename:
-                raise ValidationFailed(_l("Choose a CSV file."),
-                                       {"file": [_l("Missing data for required field.")]})
+                raise ValidationFailed(
+                    _l("Choose a CSV file."), {"file": [_l("Missing data for required field.")]}
+                )
             rows = csvio.read_lots(upload.read())
-            found = services.import_lots(provider=provider, rows=rows, by=me(), dry_run=bool(form.dry_run.data))
+            found = services.import_lots(
+                provider=provider, rows=rows, by=me(), dry_run=bool(form.dry_run.data)
+            )
             if found.errors or found.dry_run:
                 db.session.rollback()
             else:
@@ -250,16 +305,30 @@ def import_lots():
             report.errors = [replace(error, message=translate(error.message)) for error in report.errors]
             if report.errors:
                 status = 422
-                form.form_errors.append(_("%(n)s row(s) have errors; nothing was imported.",
-                                          n=len({e.line for e in report.errors})))
+                form.form_errors.append(
+                    _(
+                        "%(n)s row(s) have errors; nothing was imported.",
+                        n=len({e.line for e in report.errors}),
+                    )
+                )
             elif report.dry_run:
-                flash(_("All %(n)s row(s) are valid. Untick “dry run” and import the file again to write them.",
-                        n=report.rows), "success")
+                flash(
+                    _(
+                        "All %(n)s row(s) are valid. Untick “dry run” and import the file again to write them.",
+                        n=report.rows,
+                    ),
+                    "success",
+                )
             else:
                 flash(_("%(n)s lot(s) were imported.", n=report.created), "success")
                 return redirect(url_for(".index"))
-    return render_template("stock/import.html", form=form, report=report, columns=services.IMPORT_COLUMNS,
-                           optional=services.IMPORT_OPTIONAL), status_of(form, status)
+    return render_template(
+        "stock/import.html",
+        form=form,
+        report=report,
+        columns=services.IMPORT_COLUMNS,
+        optional=services.IMPORT_OPTIONAL,
+    ), status_of(form, status)
 
 
 # --- dashboard panel ------------------------------------------------------------------------------
@@ -267,9 +336,12 @@ def import_lots():
 
 def _provider_panel(user) -> dict:
     soon = utc_today() + timedelta(days=current_app.config["NEAR_EXPIRY_DAYS"])
-    lots = db.session.scalars(queries.lots_visible_to(user).where(StockLot.expires_on.is_not(None),
-                                                                 StockLot.expires_on <= soon, StockLot.on_hand > 0)
-                              .order_by(StockLot.expires_on, StockLot.id).limit(10)).all()
+    lots = db.session.scalars(
+        queries.lots_visible_to(user)
+        .where(StockLot.expires_on.is_not(None), StockLot.expires_on <= soon, StockLot.on_hand > 0)
+        .order_by(StockLot.expires_on, StockLot.id)
+        .limit(10)
+    ).all()
     levels = queries.stock_levels(user, {"page": 1, "page_size": 100, "order_by": "available"})["items"]
     low = [row for row in levels if row["available"] <= current_app.config["LOW_STOCK_THRESHOLD"]][:10]
     return {"groups": _groups(lots), "low": low}

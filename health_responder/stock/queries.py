@@ -25,7 +25,12 @@ from health_responder.stock.models import LotStatus, StockLot, StockMovement
 _AVAILABLE = StockLot.on_hand - StockLot.reserved
 # Lots without an expiry date sort after every dated lot, on SQLite and PostgreSQL alike.
 _EXPIRY_SORT = sa.func.coalesce(StockLot.expires_on, date(9999, 12, 31))
-LOT_ORDER = {"id": StockLot.id, "expires_on": _EXPIRY_SORT, "lot_code": StockLot.lot_code, "available": _AVAILABLE}
+LOT_ORDER = {
+    "id": StockLot.id,
+    "expires_on": _EXPIRY_SORT,
+    "lot_code": StockLot.lot_code,
+    "available": _AVAILABLE,
+}
 
 
 def _ensure_sees_stock(user: User) -> None:
@@ -73,11 +78,16 @@ def list_movements(lot: StockLot, args: dict) -> dict:
     statement = select(StockMovement).where(StockMovement.lot_id == lot.id)
     if args.get("kind"):
         statement = statement.where(StockMovement.kind == args["kind"])
-    return paginate(db.session, statement, args, {"id": StockMovement.id, "created_at": StockMovement.created_at})
+    return paginate(
+        db.session, statement, args, {"id": StockMovement.id, "created_at": StockMovement.created_at}
+    )
 
 
 LEVEL_COLUMNS = {
-    "item_id": Item.id, "code": Item.code, "name": Item.name, "category": Item.category,
+    "item_id": Item.id,
+    "code": Item.code,
+    "name": Item.name,
+    "category": Item.category,
 }
 
 
@@ -90,23 +100,41 @@ def stock_levels(user: User, args: dict) -> dict:
     """
     _ensure_sees_stock(user)
     today = utc_today()
-    usable = sa.and_(StockLot.status == LotStatus.AVAILABLE,
-                     sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= today))
+    usable = sa.and_(
+        StockLot.status == LotStatus.AVAILABLE,
+        sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= today),
+    )
     totals = {
         "on_hand": sa.func.sum(StockLot.on_hand),
         "reserved": sa.func.sum(StockLot.reserved),
         "available": sa.func.sum(_AVAILABLE),
         "allocatable": sa.func.sum(sa.case((usable, _AVAILABLE), else_=0)),
         "on_hold": sa.func.sum(sa.case((StockLot.status != LotStatus.AVAILABLE, StockLot.on_hand), else_=0)),
-        "expired": sa.func.sum(sa.case((sa.and_(StockLot.status == LotStatus.AVAILABLE,
-                                                StockLot.expires_on < today), StockLot.on_hand), else_=0)),
+        "expired": sa.func.sum(
+            sa.case(
+                (
+                    sa.and_(StockLot.status == LotStatus.AVAILABLE, StockLot.expires_on < today),
+                    StockLot.on_hand,
+                ),
+                else_=0,
+            )
+        ),
         "lots": sa.func.count(StockLot.id),
         "providers": sa.func.count(sa.distinct(StockLot.provider_id)),
     }
-    statement = (sa.select(Item.id.label("item_id"), Item.code, Item.name, Item.category, Item.unit,
-                           *(expression.label(name) for name, expression in totals.items()))
-                 .select_from(StockLot).join(Item, Item.id == StockLot.item_id)
-                 .group_by(Item.id, Item.code, Item.name, Item.category, Item.unit))
+    statement = (
+        sa.select(
+            Item.id.label("item_id"),
+            Item.code,
+            Item.name,
+            Item.category,
+            Item.unit,
+            *(expression.label(name) for name, expression in totals.items()),
+        )
+        .select_from(StockLot)
+        .join(Item, Item.id == StockLot.item_id)
+        .group_by(Item.id, Item.code, Item.name, Item.category, Item.unit)
+    )
     if user.role == Role.PROVIDER:
         statement = statement.where(StockLot.provider_id == user.provider_id)
     if args.get("item_id") is not None:
@@ -116,16 +144,26 @@ def stock_levels(user: User, args: dict) -> dict:
     if args.get("provider_id") is not None:
         statement = statement.where(StockLot.provider_id == args["provider_id"])
     if args.get("network_id") is not None:
-        statement = statement.where(StockLot.provider_id.in_(
-            select(ProviderNetwork.provider_id).where(ProviderNetwork.network_id == args["network_id"])))
+        statement = statement.where(
+            StockLot.provider_id.in_(
+                select(ProviderNetwork.provider_id).where(ProviderNetwork.network_id == args["network_id"])
+            )
+        )
     order = args.get("order_by") or "code"
     key = LEVEL_COLUMNS.get(order.lstrip("-"), totals.get(order.lstrip("-")))
     keys = [key.desc() if order.startswith("-") else key.asc(), Item.id.asc()]
     page, size = args.get("page", 1), args.get("page_size", 20)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
-    rows = db.session.execute(statement.order_by(*keys).limit(size).offset((page - 1) * size)).mappings().all()
-    return {"items": [dict(row) for row in rows], "page": page, "page_size": size, "total": total,
-            "pages": (total + size - 1) // size if total else 0}
+    rows = (
+        db.session.execute(statement.order_by(*keys).limit(size).offset((page - 1) * size)).mappings().all()
+    )
+    return {
+        "items": [dict(row) for row in rows],
+        "page": page,
+        "page_size": size,
+        "total": total,
+        "pages": (total + size - 1) // size if total else 0,
+    }
 
 
 def export_rows(user: User | None, args: dict, batch: int = 500) -> Iterator[dict]:
@@ -135,15 +173,28 @@ def export_rows(user: User | None, args: dict, batch: int = 500) -> Iterator[dic
     batches by id (keyset), so a large export neither holds one long cursor nor loads every lot.
     """
     visible = lots_visible_to(user) if user is not None else select(StockLot)
-    base = (_filtered(visible, args)
-            .with_only_columns(StockLot.id, Provider.name.label("provider"), Item.code.label("item_code"),
-                               Item.name.label("item_name"), StockLocation.name.label("location"),
-                               StockLot.location_id, StockLot.lot_code, StockLot.expires_on, StockLot.status,
-                               StockLot.on_hand, StockLot.reserved, _AVAILABLE.label("available"))
-            .join(Item, Item.id == StockLot.item_id)
-            .join(StockLocation, StockLocation.id == StockLot.location_id)
-            .join(Provider, Provider.id == StockLot.provider_id)
-            .order_by(StockLot.id).limit(batch))
+    base = (
+        _filtered(visible, args)
+        .with_only_columns(
+            StockLot.id,
+            Provider.name.label("provider"),
+            Item.code.label("item_code"),
+            Item.name.label("item_name"),
+            StockLocation.name.label("location"),
+            StockLot.location_id,
+            StockLot.lot_code,
+            StockLot.expires_on,
+            StockLot.status,
+            StockLot.on_hand,
+            StockLot.reserved,
+            _AVAILABLE.label("available"),
+        )
+        .join(Item, Item.id == StockLot.item_id)
+        .join(StockLocation, StockLocation.id == StockLot.location_id)
+        .join(Provider, Provider.id == StockLot.provider_id)
+        .order_by(StockLot.id)
+        .limit(batch)
+    )
     last = 0
     while True:
         rows = db.session.execute(base.where(StockLot.id > last)).mappings().all()

@@ -29,10 +29,15 @@ class LotSchema(Schema):
 
 class LotCreateSchema(StrictSchema):
     item_id = fields.Integer(required=True)
-    location_id = fields.Integer(required=True, metadata={"description": "The lot's provider is the location's."})
+    location_id = fields.Integer(
+        required=True, metadata={"description": "The lot's provider is the location's."}
+    )
     lot_code = fields.String(required=True, validate=_lot_code)
-    expires_on = fields.Date(load_default=None, allow_none=True,
-                             metadata={"description": "Empty for equipment that does not expire; not in the past."})
+    expires_on = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Empty for equipment that does not expire; not in the past."},
+    )
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10_000_000))
     status = fields.String(load_default=LotStatus.AVAILABLE.value, validate=_status)
     note = fields.String(load_default=None, allow_none=True, validate=_note)
@@ -42,7 +47,9 @@ class LotUpdateSchema(StrictSchema):
     status = fields.String(validate=_status, metadata={"description": "A recalled lot stays recalled."})
     expires_on = fields.Date(allow_none=True)
     lot_code = fields.String(validate=_lot_code)
-    note = fields.String(allow_none=True, validate=_note, metadata={"description": "Why; kept in the audit trail."})
+    note = fields.String(
+        allow_none=True, validate=_note, metadata={"description": "Why; kept in the audit trail."}
+    )
 
     @validates_schema
     def _something(self, data, **_kwargs):
@@ -55,8 +62,12 @@ class LotFilterSchema(StrictSchema):
     location_id = fields.Integer()
     provider_id = fields.Integer()
     status = fields.String(validate=_status)
-    expires_before = fields.Date(metadata={"description": "Lots expiring before this date (undated lots excluded)."})
-    expires_after = fields.Date(metadata={"description": "Lots expiring after this date (undated lots excluded)."})
+    expires_before = fields.Date(
+        metadata={"description": "Lots expiring before this date (undated lots excluded)."}
+    )
+    expires_after = fields.Date(
+        metadata={"description": "Lots expiring after this date (undated lots excluded)."}
+    )
     available_min = fields.Integer(validate=validate.Range(min=0))
 
 
@@ -65,8 +76,12 @@ class LotListArgsSchema(PageArgsSchema, LotFilterSchema):
 
 
 class AdjustmentCreateSchema(StrictSchema):
-    delta = fields.Integer(required=True, strict=True, validate=validate.Range(min=-10_000_000, max=10_000_000),
-                           metadata={"description": "Units added (positive) or removed (negative); not 0."})
+    delta = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=-10_000_000, max=10_000_000),
+        metadata={"description": "Units added (positive) or removed (negative); not 0."},
+    )
     reason = fields.String(required=True, validate=validate.OneOf(ADJUSTMENT_REASONS))
     note = fields.String(load_default=None, allow_none=True, validate=_note)
 
@@ -122,13 +137,19 @@ class LevelArgsSchema(PageArgsSchema):
 
 class ImportArgsSchema(StrictSchema):
     dry_run = fields.Boolean(load_default=False, metadata={"description": "Check every row, write nothing."})
-    provider_id = fields.Integer(metadata={"description": "Whose lots (coordinators and admins; "
-                                                          "a provider user imports its own)."})
+    provider_id = fields.Integer(
+        metadata={"description": "Whose lots (coordinators and admins; a provider user imports its own)."}
+    )
 
 
 class ImportFileSchema(Schema):
-    file = Upload(required=True, metadata={"description": "CSV, UTF-8, header: item_code, location, lot_code, "
-                                                          "expires_on, quantity [, status, note]."})
+    file = Upload(
+        required=True,
+        metadata={
+            "description": "CSV, UTF-8, header: item_code, location, lot_code, "
+            "expires_on, quantity [, status, note]."
+        },
+    )
 
 
 class RowErrorSchema(Schema):

@@ -64,13 +64,29 @@ class Actor:
         return cls(user_id=None, label=f"job:{name}#{run_id}", job_run_id=run_id)
 
 
-def _ledger(*, lot_id: int, kind: str, actor: Actor, delta_on_hand: int = 0, delta_reserved: int = 0,
-            reason: str | None = None, note: str | None = None, reference: tuple[str, int | None] | None = None
-            ) -> StockMovement:
+def _ledger(
+    *,
+    lot_id: int,
+    kind: str,
+    actor: Actor,
+    delta_on_hand: int = 0,
+    delta_reserved: int = 0,
+    reason: str | None = None,
+    note: str | None = None,
+    reference: tuple[str, int | None] | None = None,
+) -> StockMovement:
     movement = StockMovement(
-        lot_id=lot_id, kind=kind, delta_on_hand=delta_on_hand, delta_reserved=delta_reserved, reason=reason,
-        note=note, actor_id=actor.user_id, actor_label=actor.label[:200], job_run_id=actor.job_run_id,
-        reference_type=reference[0] if reference else None, reference_id=reference[1] if reference else None,
+        lot_id=lot_id,
+        kind=kind,
+        delta_on_hand=delta_on_hand,
+        delta_reserved=delta_reserved,
+        reason=reason,
+        note=note,
+        actor_id=actor.user_id,
+        actor_label=actor.label[:200],
+        job_run_id=actor.job_run_id,
+        reference_type=reference[0] if reference else None,
+        reference_id=reference[1] if reference else None,
     )
     db.session.add(movement)
     return movement
@@ -82,30 +98,66 @@ def _refresh(lot_id: int) -> None:
         db.session.refresh(lot)
 
 
-def receive(*, provider_id: int, location_id: int, item_id: int, lot_code: str, expires_on: date | None,
-            quantity: int, actor: Actor, note: str | None = None, status: str = LotStatus.AVAILABLE,
-            reference: tuple[str, int | None] | None = None) -> StockLot:
+def receive(
+    *,
+    provider_id: int,
+    location_id: int,
+    item_id: int,
+    lot_code: str,
+    expires_on: date | None,
+    quantity: int,
+    actor: Actor,
+    note: str | None = None,
+    status: str = LotStatus.AVAILABLE,
+    reference: tuple[str, int | None] | None = None,
+) -> StockLot:
     """Create a lot with ``quantity`` units on hand and its receipt row in the ledger."""
     if quantity <= 0:
-        raise ValidationFailed(_l("A received quantity must be positive."),
-                               {"quantity": [_l("Must be at least 1.")]})
-    lot = StockLot(provider_id=provider_id, location_id=location_id, item_id=item_id, lot_code=lot_code,
-                   expires_on=expires_on, status=status, on_hand=quantity, reserved=0, updated_at=utcnow())
+        raise ValidationFailed(
+            _l("A received quantity must be positive."), {"quantity": [_l("Must be at least 1.")]}
+        )
+    lot = StockLot(
+        provider_id=provider_id,
+        location_id=location_id,
+        item_id=item_id,
+        lot_code=lot_code,
+        expires_on=expires_on,
+        status=status,
+        on_hand=quantity,
+        reserved=0,
+        updated_at=utcnow(),
+    )
     db.session.add(lot)
     db.session.flush()
-    _ledger(lot_id=lot.id, kind=MovementKind.RECEIPT, actor=actor, delta_on_hand=quantity, note=note,
-            reference=reference)
+    _ledger(
+        lot_id=lot.id,
+        kind=MovementKind.RECEIPT,
+        actor=actor,
+        delta_on_hand=quantity,
+        note=note,
+        reference=reference,
+    )
     return lot
 
 
-def adjust(*, lot_id: int, delta: int, reason: str, actor: Actor, note: str | None = None,
-           kind: str = MovementKind.ADJUSTMENT, reference: tuple[str, int | None] | None = None) -> StockMovement:
+def adjust(
+    *,
+    lot_id: int,
+    delta: int,
+    reason: str,
+    actor: Actor,
+    note: str | None = None,
+    kind: str = MovementKind.ADJUSTMENT,
+    reference: tuple[str, int | None] | None = None,
+) -> StockMovement:
     """Add ``delta`` (negative removes) to on hand; refused when it would go below what is reserved."""
     if delta == 0:
-        raise ValidationFailed(_l("An adjustment must change the quantity."),
-                               {"delta": [_l("Must not be 0.")]})
+        raise ValidationFailed(
+            _l("An adjustment must change the quantity."), {"delta": [_l("Must not be 0.")]}
+        )
     result = db.session.execute(
-        sa.update(LOT).where(LOT.c.id == lot_id, LOT.c.on_hand + delta >= LOT.c.reserved)
+        sa.update(LOT)
+        .where(LOT.c.id == lot_id, LOT.c.on_hand + delta >= LOT.c.reserved)
         .values(on_hand=LOT.c.on_hand + delta, updated_at=utcnow())
     )
     if result.rowcount != 1:
@@ -114,64 +166,121 @@ def adjust(*, lot_id: int, delta: int, reason: str, actor: Actor, note: str | No
             raise NotFound(_l("No stock lot %(id)s.", id=lot_id))
         db.session.refresh(lot)
         raise InsufficientStock(
-            _l("Lot %(lot)s has %(on_hand)s on hand of which %(reserved)s reserved: it cannot lose %(n)s.",
-               lot=lot.lot_code, on_hand=lot.on_hand, reserved=lot.reserved, n=-delta),
-            {"delta": [_l("At most %(n)s can be removed.", n=lot.on_hand - lot.reserved)]})
-    movement = _ledger(lot_id=lot_id, kind=kind, actor=actor, delta_on_hand=delta, reason=reason, note=note,
-                       reference=reference)
+            _l(
+                "Lot %(lot)s has %(on_hand)s on hand of which %(reserved)s reserved: it cannot lose %(n)s.",
+                lot=lot.lot_code,
+                on_hand=lot.on_hand,
+                reserved=lot.reserved,
+                n=-delta,
+            ),
+            {"delta": [_l("At most %(n)s can be removed.", n=lot.on_hand - lot.reserved)]},
+        )
+    movement = _ledger(
+        lot_id=lot_id,
+        kind=kind,
+        actor=actor,
+        delta_on_hand=delta,
+        reason=reason,
+        note=note,
+        reference=reference,
+    )
     _refresh(lot_id)
     return movement
 
 
-def reserve(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, int | None],
-            usable_on: date | None = None) -> StockMovement:
+def reserve(
+    *,
+    lot_id: int,
+    quantity: int,
+    actor: Actor,
+    reference: tuple[str, int | None],
+    usable_on: date | None = None,
+) -> StockMovement:
     """Reserve ``quantity`` units of an available lot; InsufficientStock when they are not there.
 
     ``usable_on``: the lot must not expire before this date (the line's needed-by).
     """
     if quantity <= 0:
-        raise ValidationFailed(_l("A reserved quantity must be positive."),
-                               {"quantity": [_l("Must be at least 1.")]})
-    condition = [LOT.c.id == lot_id, LOT.c.status == LotStatus.AVAILABLE,
-                 LOT.c.on_hand - LOT.c.reserved >= quantity]
+        raise ValidationFailed(
+            _l("A reserved quantity must be positive."), {"quantity": [_l("Must be at least 1.")]}
+        )
+    condition = [
+        LOT.c.id == lot_id,
+        LOT.c.status == LotStatus.AVAILABLE,
+        LOT.c.on_hand - LOT.c.reserved >= quantity,
+    ]
     if usable_on is not None:
         condition.append(sa.or_(LOT.c.expires_on.is_(None), LOT.c.expires_on >= usable_on))
-    result = db.session.execute(sa.update(LOT).where(*condition)
-                                .values(reserved=LOT.c.reserved + quantity, updated_at=utcnow()))
+    result = db.session.execute(
+        sa.update(LOT).where(*condition).values(reserved=LOT.c.reserved + quantity, updated_at=utcnow())
+    )
     if result.rowcount != 1:
         lot = db.session.get(StockLot, lot_id)
         if lot is None:
             raise NotFound(_l("No stock lot %(id)s.", id=lot_id))
         db.session.refresh(lot)
         if lot.status != LotStatus.AVAILABLE:
-            raise Conflict(_l("Lot %(lot)s is %(status)s; only available lots can be reserved.", lot=lot.lot_code,
-                              status=code_label(lot.status)),
-                           {"lot_id": [_l("Lot is %(status)s.", status=code_label(lot.status))]})
+            raise Conflict(
+                _l(
+                    "Lot %(lot)s is %(status)s; only available lots can be reserved.",
+                    lot=lot.lot_code,
+                    status=code_label(lot.status),
+                ),
+                {"lot_id": [_l("Lot is %(status)s.", status=code_label(lot.status))]},
+            )
         if usable_on is not None and lot.expires_on is not None and lot.expires_on < usable_on:
-            raise Conflict(_l("Lot %(lot)s expires on %(date)s, before %(needed_by)s.", lot=lot.lot_code,
-                              date=str(lot.expires_on), needed_by=str(usable_on)),
-                           {"lot_id": [_l("Expires before the date it is needed by.")]})
-        raise InsufficientStock(_l("Lot %(lot)s has only %(available)s available; asked for %(n)s.",
-                                   lot=lot.lot_code, available=lot.available, n=quantity),
-                                {"quantity": [_l("Only %(n)s available.", n=lot.available)]})
-    movement = _ledger(lot_id=lot_id, kind=MovementKind.RESERVATION, actor=actor, delta_reserved=quantity,
-                       reference=reference)
+            raise Conflict(
+                _l(
+                    "Lot %(lot)s expires on %(date)s, before %(needed_by)s.",
+                    lot=lot.lot_code,
+                    date=str(lot.expires_on),
+                    needed_by=str(usable_on),
+                ),
+                {"lot_id": [_l("Expires before the date it is needed by.")]},
+            )
+        raise InsufficientStock(
+            _l(
+                "Lot %(lot)s has only %(available)s available; asked for %(n)s.",
+                lot=lot.lot_code,
+                available=lot.available,
+                n=quantity,
+            ),
+            {"quantity": [_l("Only %(n)s available.", n=lot.available)]},
+        )
+    movement = _ledger(
+        lot_id=lot_id,
+        kind=MovementKind.RESERVATION,
+        actor=actor,
+        delta_reserved=quantity,
+        reference=reference,
+    )
     _refresh(lot_id)
     return movement
 
 
-def release(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, int | None],
-            note: str | None = None) -> StockMovement:
+def release(
+    *, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, int | None], note: str | None = None
+) -> StockMovement:
     """Give back ``quantity`` reserved units (an allocation released, a request cancelled)."""
     if quantity <= 0:
-        raise ValidationFailed(_l("A released quantity must be positive."),
-                               {"quantity": [_l("Must be at least 1.")]})
-    result = db.session.execute(sa.update(LOT).where(LOT.c.id == lot_id, LOT.c.reserved >= quantity)
-                                .values(reserved=LOT.c.reserved - quantity, updated_at=utcnow()))
+        raise ValidationFailed(
+            _l("A released quantity must be positive."), {"quantity": [_l("Must be at least 1.")]}
+        )
+    result = db.session.execute(
+        sa.update(LOT)
+        .where(LOT.c.id == lot_id, LOT.c.reserved >= quantity)
+        .values(reserved=LOT.c.reserved - quantity, updated_at=utcnow())
+    )
     if result.rowcount != 1:
         raise Conflict(_l("Lot %(id)s does not hold %(n)s reserved units to release.", id=lot_id, n=quantity))
-    movement = _ledger(lot_id=lot_id, kind=MovementKind.RELEASE, actor=actor, delta_reserved=-quantity,
-                       reference=reference, note=note)
+    movement = _ledger(
+        lot_id=lot_id,
+        kind=MovementKind.RELEASE,
+        actor=actor,
+        delta_reserved=-quantity,
+        reference=reference,
+        note=note,
+    )
     _refresh(lot_id)
     return movement
 
@@ -179,16 +288,24 @@ def release(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, i
 def ship(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, int | None]) -> StockMovement:
     """Move ``quantity`` reserved units out of the warehouse (on hand and reserved both drop)."""
     if quantity <= 0:
-        raise ValidationFailed(_l("A shipped quantity must be positive."),
-                               {"quantity": [_l("Must be at least 1.")]})
+        raise ValidationFailed(
+            _l("A shipped quantity must be positive."), {"quantity": [_l("Must be at least 1.")]}
+        )
     result = db.session.execute(
-        sa.update(LOT).where(LOT.c.id == lot_id, LOT.c.reserved >= quantity, LOT.c.on_hand >= quantity)
+        sa.update(LOT)
+        .where(LOT.c.id == lot_id, LOT.c.reserved >= quantity, LOT.c.on_hand >= quantity)
         .values(on_hand=LOT.c.on_hand - quantity, reserved=LOT.c.reserved - quantity, updated_at=utcnow())
     )
     if result.rowcount != 1:
         raise Conflict(_l("Lot %(id)s does not hold %(n)s reserved units to ship.", id=lot_id, n=quantity))
-    movement = _ledger(lot_id=lot_id, kind=MovementKind.DISPATCH, actor=actor, delta_on_hand=-quantity,
-                       delta_reserved=-quantity, reference=reference)
+    movement = _ledger(
+        lot_id=lot_id,
+        kind=MovementKind.DISPATCH,
+        actor=actor,
+        delta_on_hand=-quantity,
+        delta_reserved=-quantity,
+        reference=reference,
+    )
     _refresh(lot_id)
     return movement
 
@@ -196,8 +313,9 @@ def ship(*, lot_id: int, quantity: int, actor: Actor, reference: tuple[str, int 
 def set_status(*, lot_id: int, status: str, actor: Actor, note: str | None = None) -> StockLot:
     """Quarantine, recall or release a lot; it keeps its reservations (people decide what to do with them)."""
     if status not in set(LotStatus):
-        raise ValidationFailed(_l("Unknown lot status."), {"status": [_l("One of: %(choices)s.",
-                                                                      choices=", ".join(LotStatus))]})
+        raise ValidationFailed(
+            _l("Unknown lot status."), {"status": [_l("One of: %(choices)s.", choices=", ".join(LotStatus))]}
+        )
     lot = db.session.get(StockLot, lot_id)
     if lot is None:
         raise NotFound(_l("No stock lot %(id)s.", id=lot_id))
@@ -208,13 +326,24 @@ def set_status(*, lot_id: int, status: str, actor: Actor, note: str | None = Non
 
 def ledger_mismatches() -> list[int]:
     """Ids of lots whose ledger does not sum to their balances (an empty list is the invariant)."""
-    sums = (sa.select(StockMovement.lot_id, sa.func.sum(StockMovement.delta_on_hand).label("on_hand"),
-                      sa.func.sum(StockMovement.delta_reserved).label("reserved"))
-            .group_by(StockMovement.lot_id).subquery())
+    sums = (
+        sa.select(
+            StockMovement.lot_id,
+            sa.func.sum(StockMovement.delta_on_hand).label("on_hand"),
+            sa.func.sum(StockMovement.delta_reserved).label("reserved"),
+        )
+        .group_by(StockMovement.lot_id)
+        .subquery()
+    )
     rows = db.session.execute(
-        sa.select(LOT.c.id).select_from(LOT.outerjoin(sums, sums.c.lot_id == LOT.c.id))
-        .where(sa.or_(sa.func.coalesce(sums.c.on_hand, 0) != LOT.c.on_hand,
-                      sa.func.coalesce(sums.c.reserved, 0) != LOT.c.reserved))
+        sa.select(LOT.c.id)
+        .select_from(LOT.outerjoin(sums, sums.c.lot_id == LOT.c.id))
+        .where(
+            sa.or_(
+                sa.func.coalesce(sums.c.on_hand, 0) != LOT.c.on_hand,
+                sa.func.coalesce(sums.c.reserved, 0) != LOT.c.reserved,
+            )
+        )
     )
     return [row[0] for row in rows]
 
@@ -227,9 +356,21 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     LotStatus.QUARANTINED: frozenset({LotStatus.AVAILABLE, LotStatus.RECALLED}),
     LotStatus.RECALLED: frozenset(),
 }
-_STATUS_VERBS = {LotStatus.AVAILABLE: _l("release"), LotStatus.QUARANTINED: _l("quarantine"),
-                 LotStatus.RECALLED: _l("recall")}
-LOT_FIELDS = ("provider_id", "location_id", "item_id", "lot_code", "expires_on", "status", "on_hand", "reserved")
+_STATUS_VERBS = {
+    LotStatus.AVAILABLE: _l("release"),
+    LotStatus.QUARANTINED: _l("quarantine"),
+    LotStatus.RECALLED: _l("recall"),
+}
+LOT_FIELDS = (
+    "provider_id",
+    "location_id",
+    "item_id",
+    "lot_code",
+    "expires_on",
+    "status",
+    "on_hand",
+    "reserved",
+)
 MAX_LOT_CODE = 80
 MAX_NOTE = 2000
 
@@ -244,23 +385,44 @@ def _check_lot_tenant(lot: StockLot, by: User) -> None:
         raise NotFound(_l("No stock lot %(id)s.", id=lot.id))
 
 
-def _ensure_new_lot_code(*, location_id: int, item_id: int, lot_code: str, exclude_id: int | None = None) -> None:
-    existing = db.session.scalar(select(StockLot.id).where(
-        StockLot.location_id == location_id, StockLot.item_id == item_id, StockLot.lot_code == lot_code))
+def _ensure_new_lot_code(
+    *, location_id: int, item_id: int, lot_code: str, exclude_id: int | None = None
+) -> None:
+    existing = db.session.scalar(
+        select(StockLot.id).where(
+            StockLot.location_id == location_id, StockLot.item_id == item_id, StockLot.lot_code == lot_code
+        )
+    )
     if existing is not None and existing != exclude_id:
-        raise Duplicate(_l("Lot %(lot)s of this item already exists at this location (lot %(id)s).",
-                           lot=repr(lot_code), id=existing),
-                        {"lot_code": [_l("Already exists for this item at this location.")]})
+        raise Duplicate(
+            _l(
+                "Lot %(lot)s of this item already exists at this location (lot %(id)s).",
+                lot=repr(lot_code),
+                id=existing,
+            ),
+            {"lot_code": [_l("Already exists for this item at this location.")]},
+        )
 
 
 def _duplicate_from(lot_code: str) -> Duplicate:
     """A unique-key race lost to another transaction: the same answer as the check before it."""
-    return Duplicate(_l("Lot %(lot)s of this item already exists at this location.", lot=repr(lot_code)),
-                     {"lot_code": [_l("Already exists for this item at this location.")]})
+    return Duplicate(
+        _l("Lot %(lot)s of this item already exists at this location.", lot=repr(lot_code)),
+        {"lot_code": [_l("Already exists for this item at this location.")]},
+    )
 
 
-def create_lot(*, by: User, item_id: int, location_id: int, lot_code: str, expires_on: date | None,
-               quantity: int, status: str = LotStatus.AVAILABLE, note: str | None = None) -> StockLot:
+def create_lot(
+    *,
+    by: User,
+    item_id: int,
+    location_id: int,
+    lot_code: str,
+    expires_on: date | None,
+    quantity: int,
+    status: str = LotStatus.AVAILABLE,
+    note: str | None = None,
+) -> StockLot:
     """Receive a new lot at a location of the caller's provider (staff: of any provider)."""
     require_role(by, Role.PROVIDER, *STAFF)
     errors: dict[str, list] = {}
@@ -272,16 +434,20 @@ def create_lot(*, by: User, item_id: int, location_id: int, lot_code: str, expir
     location = db.session.get(StockLocation, location_id)
     if location is None or (by.role == Role.PROVIDER and location.provider_id != by.provider_id):
         # Another provider's location reads as no location: ids leak nothing.
-        errors["location_id"] = [_l("No stock location %(id)s of your provider.", id=location_id)
-                                 if by.role == Role.PROVIDER else _l("No stock location %(id)s.", id=location_id)]
+        errors["location_id"] = [
+            _l("No stock location %(id)s of your provider.", id=location_id)
+            if by.role == Role.PROVIDER
+            else _l("No stock location %(id)s.", id=location_id)
+        ]
     elif not location.active:
         errors["location_id"] = [_l("Location %(name)s is inactive.", name=repr(location.name))]
     lot_code = lot_code.strip()
     if not lot_code or len(lot_code) > MAX_LOT_CODE:
         errors["lot_code"] = [_l("1 to %(n)s characters.", n=MAX_LOT_CODE)]
     if expires_on is not None and expires_on < utc_today():
-        errors["expires_on"] = [_l("%(date)s is in the past: an expired lot cannot be received.",
-                                   date=expires_on.isoformat())]
+        errors["expires_on"] = [
+            _l("%(date)s is in the past: an expired lot cannot be received.", date=expires_on.isoformat())
+        ]
     if quantity <= 0:
         errors["quantity"] = [_l("Must be at least 1.")]
     if status not in set(LotStatus):
@@ -290,8 +456,17 @@ def create_lot(*, by: User, item_id: int, location_id: int, lot_code: str, expir
         raise ValidationFailed(_l("The lot cannot be received: see errors for each field."), errors)
     _ensure_new_lot_code(location_id=location.id, item_id=item.id, lot_code=lot_code)
     try:
-        lot = receive(provider_id=location.provider_id, location_id=location.id, item_id=item.id, lot_code=lot_code,
-                      expires_on=expires_on, quantity=quantity, actor=Actor.of(by), note=note, status=status)
+        lot = receive(
+            provider_id=location.provider_id,
+            location_id=location.id,
+            item_id=item.id,
+            lot_code=lot_code,
+            expires_on=expires_on,
+            quantity=quantity,
+            actor=Actor.of(by),
+            note=note,
+            status=status,
+        )
         db.session.flush()
     except IntegrityError as error:
         raise _duplicate_from(lot_code) from error
@@ -304,21 +479,26 @@ def update_lot(*, lot: StockLot, by: User, note: str | None = None, **values) ->
     _check_lot_tenant(lot, by)
     unknown = set(values) - {"lot_code", "expires_on", "status"}
     if unknown:
-        raise ValidationFailed(_l("These fields cannot be changed."),
-                               {name: [_l("Cannot be changed.")] for name in unknown})
+        raise ValidationFailed(
+            _l("These fields cannot be changed."), {name: [_l("Cannot be changed.")] for name in unknown}
+        )
     changes = {name: value for name, value in values.items() if getattr(lot, name) != value}
     if "lot_code" in changes:
         changes["lot_code"] = changes["lot_code"].strip()
         if not changes["lot_code"] or len(changes["lot_code"]) > MAX_LOT_CODE:
-            raise ValidationFailed(_l("Invalid lot code."),
-                                   {"lot_code": [_l("1 to %(n)s characters.", n=MAX_LOT_CODE)]})
-        _ensure_new_lot_code(location_id=lot.location_id, item_id=lot.item_id, lot_code=changes["lot_code"],
-                             exclude_id=lot.id)
+            raise ValidationFailed(
+                _l("Invalid lot code."), {"lot_code": [_l("1 to %(n)s characters.", n=MAX_LOT_CODE)]}
+            )
+        _ensure_new_lot_code(
+            location_id=lot.location_id, item_id=lot.item_id, lot_code=changes["lot_code"], exclude_id=lot.id
+        )
     if "status" in changes:
         target = changes["status"]
         if target not in set(LotStatus):
-            raise ValidationFailed(_l("Unknown lot status."), {"status": [_l("One of: %(choices)s.",
-                                                                          choices=", ".join(LotStatus))]})
+            raise ValidationFailed(
+                _l("Unknown lot status."),
+                {"status": [_l("One of: %(choices)s.", choices=", ".join(LotStatus))]},
+            )
         if target not in STATUS_TRANSITIONS[lot.status]:
             raise InvalidTransition(_l("lot"), lot.status, target, action=_STATUS_VERBS[target])
     if not changes:
@@ -331,7 +511,9 @@ def update_lot(*, lot: StockLot, by: User, note: str | None = None, **values) ->
         db.session.flush()
     except IntegrityError as error:
         raise _duplicate_from(lot.lot_code) from error
-    audit.record(action="stock_lot.update", subject=lot, by=by, before=before, after=_snapshot(lot) | {"note": note})
+    audit.record(
+        action="stock_lot.update", subject=lot, by=by, before=before, after=_snapshot(lot) | {"note": note}
+    )
     return lot
 
 
@@ -339,13 +521,25 @@ def adjust_lot(*, lot: StockLot, by: User, delta: int, reason: str, note: str | 
     """Add or remove units after a count, a loss, damage …; never below what is reserved (409)."""
     _check_lot_tenant(lot, by)
     if reason not in ADJUSTMENT_REASONS:
-        raise ValidationFailed(_l("Unknown adjustment reason."),
-                               {"reason": [_l("One of: %(choices)s.", choices=", ".join(ADJUSTMENT_REASONS))]})
+        raise ValidationFailed(
+            _l("Unknown adjustment reason."),
+            {"reason": [_l("One of: %(choices)s.", choices=", ".join(ADJUSTMENT_REASONS))]},
+        )
     movement = adjust(lot_id=lot.id, delta=delta, reason=reason, actor=Actor.of(by), note=note)
-    audit.record(action="stock_lot.adjust", subject=lot, by=by,
-                 before={"on_hand": lot.on_hand - delta, "reserved": lot.reserved},
-                 after={"on_hand": lot.on_hand, "reserved": lot.reserved, "delta": delta, "reason": reason,
-                        "note": note, "movement_id": movement.id})
+    audit.record(
+        action="stock_lot.adjust",
+        subject=lot,
+        by=by,
+        before={"on_hand": lot.on_hand - delta, "reserved": lot.reserved},
+        after={
+            "on_hand": lot.on_hand,
+            "reserved": lot.reserved,
+            "delta": delta,
+            "reason": reason,
+            "note": note,
+            "movement_id": movement.id,
+        },
+    )
     return movement
 
 
@@ -395,7 +589,7 @@ class _LotRow:
 
 def _chunks(values: list, size: int = 500):
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 class _ImportContext:
@@ -406,8 +600,12 @@ class _ImportContext:
         codes = sorted({(r.get("item_code") or "").strip().upper() for _line, r in rows} - {""})
         self.items: dict[str, Item] = {}
         for chunk in _chunks(codes):
-            self.items.update((i.code.upper(), i) for i in db.session.scalars(select(Item).where(Item.code.in_(chunk))))
-        locations = db.session.scalars(select(StockLocation).where(StockLocation.provider_id == provider.id)).all()
+            self.items.update(
+                (i.code.upper(), i) for i in db.session.scalars(select(Item).where(Item.code.in_(chunk)))
+            )
+        locations = db.session.scalars(
+            select(StockLocation).where(StockLocation.provider_id == provider.id)
+        ).all()
         self.locations_by_id = {loc.id: loc for loc in locations}
         self.locations_by_name: dict[str, list[StockLocation]] = {}
         for loc in locations:
@@ -415,9 +613,14 @@ class _ImportContext:
         lot_codes = sorted({(r.get("lot_code") or "").strip() for _line, r in rows} - {""})
         self.existing: set[tuple[int, int, str]] = set()
         for chunk in _chunks(lot_codes):
-            self.existing.update(tuple(row) for row in db.session.execute(
-                select(StockLot.location_id, StockLot.item_id, StockLot.lot_code)
-                .where(StockLot.provider_id == provider.id, StockLot.lot_code.in_(chunk))))
+            self.existing.update(
+                tuple(row)
+                for row in db.session.execute(
+                    select(StockLot.location_id, StockLot.item_id, StockLot.lot_code).where(
+                        StockLot.provider_id == provider.id, StockLot.lot_code.in_(chunk)
+                    )
+                )
+            )
         self.seen: dict[tuple[int, int, str], int] = {}
 
     def location(self, value: str) -> tuple[StockLocation | None, Message | None]:
@@ -428,17 +631,24 @@ class _ImportContext:
         else:
             named = self.locations_by_name.get(value.casefold(), [])
             if len(named) > 1:
-                return None, _l("Several locations of %(provider)s are named %(name)s: use the location id.",
-                                provider=self.provider.name, name=repr(value))
+                return None, _l(
+                    "Several locations of %(provider)s are named %(name)s: use the location id.",
+                    provider=self.provider.name,
+                    name=repr(value),
+                )
             found = named[0] if named else None
         if found is None:
-            return None, _l("No location %(name)s at %(provider)s.", name=repr(value), provider=self.provider.name)
+            return None, _l(
+                "No location %(name)s at %(provider)s.", name=repr(value), provider=self.provider.name
+            )
         if not found.active:
             return None, _l("Location %(name)s is inactive.", name=repr(found.name))
         return found, None
 
 
-def _check_row(line: int, raw: Mapping[str, str], context: _ImportContext, errors: list[RowError]) -> _LotRow | None:
+def _check_row(
+    line: int, raw: Mapping[str, str], context: _ImportContext, errors: list[RowError]
+) -> _LotRow | None:
     def value(name: str) -> str:
         return (raw.get(name) or "").strip()
 
@@ -474,12 +684,22 @@ def _check_row(line: int, raw: Mapping[str, str], context: _ImportContext, error
                 raise ValueError
             expires_on = date.fromisoformat(value("expires_on"))
         except ValueError:
-            fail("expires_on", _l("%(value)s is not a date: use YYYY-MM-DD, or leave it empty.",
-                                  value=repr(value("expires_on"))))
+            fail(
+                "expires_on",
+                _l(
+                    "%(value)s is not a date: use YYYY-MM-DD, or leave it empty.",
+                    value=repr(value("expires_on")),
+                ),
+            )
         else:
             if expires_on < utc_today():
-                fail("expires_on", _l("%(date)s is in the past: an expired lot cannot be received.",
-                                      date=expires_on.isoformat()))
+                fail(
+                    "expires_on",
+                    _l(
+                        "%(date)s is in the past: an expired lot cannot be received.",
+                        date=expires_on.isoformat(),
+                    ),
+                )
     quantity = 0
     if not _WHOLE.match(value("quantity")) or int(value("quantity")) < 1:
         fail("quantity", _l("%(value)s is not a whole number of at least 1.", value=repr(value("quantity"))))
@@ -487,8 +707,14 @@ def _check_row(line: int, raw: Mapping[str, str], context: _ImportContext, error
         quantity = int(value("quantity"))
     status = value("status").lower() or LotStatus.AVAILABLE
     if status not in set(LotStatus):
-        fail("status", _l("%(value)s is not one of: %(choices)s.", value=repr(value("status")),
-                          choices=", ".join(LotStatus)))
+        fail(
+            "status",
+            _l(
+                "%(value)s is not one of: %(choices)s.",
+                value=repr(value("status")),
+                choices=", ".join(LotStatus),
+            ),
+        )
     note = value("note") or None
     if note and len(note) > MAX_NOTE:
         fail("note", _l("At most %(n)s characters.", n=MAX_NOTE))
@@ -497,21 +723,45 @@ def _check_row(line: int, raw: Mapping[str, str], context: _ImportContext, error
     if item is not None and location is not None and lot_code and len(lot_code) <= MAX_LOT_CODE:
         key = (location.id, item.id, lot_code)
         if key in context.existing:
-            fail("lot_code", _l("Lot %(lot)s of %(item)s already exists at %(location)s.", lot=repr(lot_code),
-                                item=item.code, location=repr(location.name)))
+            fail(
+                "lot_code",
+                _l(
+                    "Lot %(lot)s of %(item)s already exists at %(location)s.",
+                    lot=repr(lot_code),
+                    item=item.code,
+                    location=repr(location.name),
+                ),
+            )
         elif key in context.seen:
-            fail("lot_code", _l("Repeats line %(line)s (same item, location and lot code).", line=context.seen[key]))
+            fail(
+                "lot_code",
+                _l("Repeats line %(line)s (same item, location and lot code).", line=context.seen[key]),
+            )
         else:
             context.seen[key] = line
     if len(errors) > before:
         return None
-    return _LotRow(line=line, item_id=item.id, location_id=location.id, lot_code=lot_code, expires_on=expires_on,
-                   quantity=quantity, status=status, note=note)
+    return _LotRow(
+        line=line,
+        item_id=item.id,
+        location_id=location.id,
+        lot_code=lot_code,
+        expires_on=expires_on,
+        quantity=quantity,
+        status=status,
+        note=note,
+    )
 
 
-def import_lots(*, provider: Provider, rows: Sequence[tuple[int, Mapping[str, str]]], by: User | None,
-                dry_run: bool, progress: Callable[[int], None] | None = None,
-                actor_label: str = "cli:stock import") -> ImportReport:
+def import_lots(
+    *,
+    provider: Provider,
+    rows: Sequence[tuple[int, Mapping[str, str]]],
+    by: User | None,
+    dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+    actor_label: str = "cli:stock import",
+) -> ImportReport:
     """Check every row, then (not a dry run, no error) receive them all as lots in this one transaction.
 
     ``rows`` are (line number, {column: text}) pairs as csvio.read_lots gives them. ``by`` is None for
@@ -529,19 +779,37 @@ def import_lots(*, provider: Provider, rows: Sequence[tuple[int, Mapping[str, st
     actor = Actor.of(by) if by is not None else Actor(user_id=None, label=actor_label)
     try:
         for row in checked:
-            lot = receive(provider_id=provider.id, location_id=row.location_id, item_id=row.item_id,
-                          lot_code=row.lot_code, expires_on=row.expires_on, quantity=row.quantity, actor=actor,
-                          status=row.status, note=row.note or f"CSV import, line {row.line}",
-                          reference=("import", None))
+            lot = receive(
+                provider_id=provider.id,
+                location_id=row.location_id,
+                item_id=row.item_id,
+                lot_code=row.lot_code,
+                expires_on=row.expires_on,
+                quantity=row.quantity,
+                actor=actor,
+                status=row.status,
+                note=row.note or f"CSV import, line {row.line}",
+                reference=("import", None),
+            )
             report.lot_ids.append(lot.id)
             if progress is not None:
                 progress(1)
         db.session.flush()
     except IntegrityError as error:
-        raise Duplicate(_l("A lot in the file was created by someone else meanwhile; nothing was imported."),
-                        {"file": [_l("A lot code now exists already: check the file again.")]}) from error
+        raise Duplicate(
+            _l("A lot in the file was created by someone else meanwhile; nothing was imported."),
+            {"file": [_l("A lot code now exists already: check the file again.")]},
+        ) from error
     report.created = len(report.lot_ids)
-    audit.record(action="stock.import", subject=provider, by=by, actor_label=None if by else actor_label,
-                 after={"rows": report.rows, "created": report.created,
-                        "lot_ids": [report.lot_ids[0], report.lot_ids[-1]] if report.lot_ids else []})
+    audit.record(
+        action="stock.import",
+        subject=provider,
+        by=by,
+        actor_label=None if by else actor_label,
+        after={
+            "rows": report.rows,
+            "created": report.created,
+            "lot_ids": [report.lot_ids[0], report.lot_ids[-1]] if report.lot_ids else [],
+        },
+    )
     return report

@@ -36,7 +36,9 @@ from health_responder.training.schemas import (
     ReadinessSchema,
 )
 
-blp = Blueprint("training", __name__, description="Training programs, enrolments, readiness and the knowledge hub")
+blp = Blueprint(
+    "training", __name__, description="Training programs, enrolments, readiness and the knowledge hub"
+)
 EDITORS = (Role.PROVIDER, *STAFF)
 ENROLLERS = (Role.CITY, *STAFF)
 _PDF = {"200": {"description": "The PDF document.", "content": {"application/pdf": {}}}}
@@ -77,7 +79,9 @@ class ProgramById(MethodView):
     @blp.response(200, ProgramDetailSchema)
     def patch(self, data, program_id):
         """Change a draft or published program (its provider, or staff)."""
-        program = services.update_program(program=queries.editable_program(program_id, g.user), by=g.user, **data)
+        program = services.update_program(
+            program=queries.editable_program(program_id, g.user), by=g.user, **data
+        )
         db.session.commit()
         return queries.program_detail(program)
 
@@ -152,7 +156,9 @@ class EnrolmentCancel(MethodView):
     @blp.response(200, EnrolmentSchema)
     def post(self, enrolment_id):
         """Cancel a place; a freed seat goes to the first waitlisted participant at once."""
-        enrolment = services.cancel_enrolment(enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user)
+        enrolment = services.cancel_enrolment(
+            enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user
+        )
         db.session.commit()
         return enrolment
 
@@ -164,8 +170,9 @@ class EnrolmentAttendance(MethodView):
     @blp.response(200, EnrolmentSchema)
     def post(self, data, enrolment_id):
         """Mark a participant attended, completed or no_show (the program's provider, once it has begun)."""
-        enrolment = services.mark_attendance(enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user,
-                                             status=data["status"])
+        enrolment = services.mark_attendance(
+            enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user, status=data["status"]
+        )
         db.session.commit()
         return enrolment
 
@@ -177,14 +184,20 @@ class EnrolmentCertificate(MethodView):
     def get(self, enrolment_id):
         """The completion certificate of a completed participant (PDF, registered with its verification code)."""
         db.begin_write()  # a GET that may register a document: begin as a writer (SQLite IMMEDIATE)
-        document, content = services.certificate(enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user)
+        document, content = services.certificate(
+            enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user
+        )
         db.session.commit()
-        return Response(content, mimetype="application/pdf", headers={
-            "Content-Disposition": f'inline; filename="{document.path.rsplit("/", 1)[-1]}"',
-            "X-Document-SHA256": document.sha256,
-            "X-Verification-Code": document.verification_code,
-            "Cache-Control": "private, no-store",
-        })
+        return Response(
+            content,
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'inline; filename="{document.path.rsplit("/", 1)[-1]}"',
+                "X-Document-SHA256": document.sha256,
+                "X-Verification-Code": document.verification_code,
+                "Cache-Control": "private, no-store",
+            },
+        )
 
 
 # --- readiness ------------------------------------------------------------------------------------
@@ -204,20 +217,35 @@ class Readiness(MethodView):
 # --- knowledge hub --------------------------------------------------------------------------------
 
 
-_MATERIAL_BODY = {"required": True, "content": {
-    "application/json": {"schema": MaterialLinkCreateSchema},
-    "multipart/form-data": {"schema": {"type": "object", "required": ["title", "topic", "file"], "properties": {
-        "title": {"type": "string"}, "topic": {"type": "string"}, "language": {"type": "string"},
-        "description": {"type": "string"}, "provider_id": {"type": "integer"},
-        "file": {"type": "string", "format": "binary", "description": "A PDF of at most 10 MB."}}}},
-}}
+_MATERIAL_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": MaterialLinkCreateSchema},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["title", "topic", "file"],
+                "properties": {
+                    "title": {"type": "string"},
+                    "topic": {"type": "string"},
+                    "language": {"type": "string"},
+                    "description": {"type": "string"},
+                    "provider_id": {"type": "integer"},
+                    "file": {"type": "string", "format": "binary", "description": "A PDF of at most 10 MB."},
+                },
+            }
+        },
+    },
+}
 
 
 def _load(schema, data) -> dict:
     try:
         return schema.load(data)
     except ValidationError as error:
-        raise ValidationFailed(_l("The input is not valid: see errors for each field."), error.messages) from error
+        raise ValidationFailed(
+            _l("The input is not valid: see errors for each field."), error.messages
+        ) from error
 
 
 @blp.route("/materials")
@@ -240,15 +268,23 @@ class Materials(MethodView):
             upload = request.files.get("file")
             data = _load(MaterialUploadSchema(), request.form.to_dict())
             if upload is None:
-                raise ValidationFailed(_l("Attach the PDF as the form part named 'file'."),
-                                       {"file": [_l("Required.")]})
-            material = services.create_pdf_material(by=g.user, stream=upload.stream, file_name=upload.filename or "",
-                                                    content_type=upload.mimetype, **data)
+                raise ValidationFailed(
+                    _l("Attach the PDF as the form part named 'file'."), {"file": [_l("Required.")]}
+                )
+            material = services.create_pdf_material(
+                by=g.user,
+                stream=upload.stream,
+                file_name=upload.filename or "",
+                content_type=upload.mimetype,
+                **data,
+            )
         else:
             body = request.get_json(silent=True)
             if not isinstance(body, dict):
-                raise ValidationFailed(_l("Send JSON for a link, or multipart/form-data with a PDF."),
-                                       {"json": [_l("A JSON object is required.")]})
+                raise ValidationFailed(
+                    _l("Send JSON for a link, or multipart/form-data with a PDF."),
+                    {"json": [_l("A JSON object is required.")]},
+                )
             material = services.create_link_material(by=g.user, **_load(MaterialLinkCreateSchema(), body))
         db.session.commit()
         return queries.material_view(material)
@@ -270,5 +306,9 @@ class MaterialFile(MethodView):
     def get(self, material_id):
         """The PDF of a material."""
         material = queries.get_material(material_id)
-        return send_file(services.material_file(material), mimetype="application/pdf",
-                         download_name=material.file_name or f"material-{material.id}.pdf", max_age=0)
+        return send_file(
+            services.material_file(material),
+            mimetype="application/pdf",
+            download_name=material.file_name or f"material-{material.id}.pdf",
+            max_age=0,
+        )

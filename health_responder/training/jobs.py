@@ -37,10 +37,14 @@ def training_reminders(*, now: datetime, run=None, dry_run: bool = False) -> dic
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
     with db.read_session():
         program_ids = db.session.scalars(
-            select(TrainingProgram.id).where(TrainingProgram.status == ProgramStatus.PUBLISHED,
-                                             TrainingProgram.starts_at > now,
-                                             TrainingProgram.starts_at <= now + REMINDER_WINDOW)
-            .order_by(TrainingProgram.id)).all()
+            select(TrainingProgram.id)
+            .where(
+                TrainingProgram.status == ProgramStatus.PUBLISHED,
+                TrainingProgram.starts_at > now,
+                TrainingProgram.starts_at <= now + REMINDER_WINDOW,
+            )
+            .order_by(TrainingProgram.id)
+        ).all()
     counts = {"programs": len(program_ids), "participants": 0, "queued": 0}
     planned: list[dict] = []
     for program_id in program_ids:
@@ -49,24 +53,34 @@ def training_reminders(*, now: datetime, run=None, dry_run: bool = False) -> dic
             if program is None or program.status != ProgramStatus.PUBLISHED:
                 continue
             where = program.link if program.mode == ProgramMode.ONLINE else program.venue
-            enrolments = db.session.scalars(select(Enrolment).where(Enrolment.program_id == program_id,
-                                                                    Enrolment.status == EnrolmentStatus.ENROLLED)
-                                            .order_by(Enrolment.id)).all()
+            enrolments = db.session.scalars(
+                select(Enrolment)
+                .where(Enrolment.program_id == program_id, Enrolment.status == EnrolmentStatus.ENROLLED)
+                .order_by(Enrolment.id)
+            ).all()
             for enrolment in enrolments:
                 users, key = notifications.city_users(enrolment.city_id), f"training-reminder:{enrolment.id}"
                 if dry_run:
                     queued = len(notifications.not_yet_told(users=users, key=key))
                     if queued:
-                        planned.append({"program_id": program_id, "enrolment_id": enrolment.id,
-                                        "participant": enrolment.participant_name, "city_users": queued})
+                        planned.append(
+                            {
+                                "program_id": program_id,
+                                "enrolment_id": enrolment.id,
+                                "participant": enrolment.participant_name,
+                                "city_users": queued,
+                            }
+                        )
                 else:
                     queued = notifications.notify(
-                        users=users, key=key,
+                        users=users,
+                        key=key,
                         subject=f"Reminder: {program.title} starts {program.starts_at:%Y-%m-%d %H:%M} UTC",
                         body=f"{enrolment.participant_name} is enrolled in {program.title!r}, which starts on "
-                             f"{program.starts_at:%Y-%m-%d %H:%M} UTC ({program.mode}"
-                             f"{': ' + where if where else ''}).",
-                        link=f"/training/{program_id}")
+                        f"{program.starts_at:%Y-%m-%d %H:%M} UTC ({program.mode}"
+                        f"{': ' + where if where else ''}).",
+                        link=f"/training/{program_id}",
+                    )
                 counts["queued"] += queued
                 counts["participants"] += 1 if queued else 0
     return {**counts, "planned": planned} if dry_run else counts

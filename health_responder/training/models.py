@@ -150,12 +150,20 @@ class Enrolment(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint(
             "status IN ('enrolled', 'waitlisted', 'cancelled', 'attended', 'completed', 'no_show')",
-            name="status_known"),
-        sa.CheckConstraint("(status = 'waitlisted') = (waitlist_position IS NOT NULL)",
-                           name="position_iff_waitlisted"),
+            name="status_known",
+        ),
+        sa.CheckConstraint(
+            "(status = 'waitlisted') = (waitlist_position IS NOT NULL)", name="position_iff_waitlisted"
+        ),
         # One live enrolment per participant and program; a cancelled one does not block re-enrolling.
-        sa.Index("uq_enrolment_program_email_live", "program_id", "participant_email", unique=True,
-                 sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'")),
+        sa.Index(
+            "uq_enrolment_program_email_live",
+            "program_id",
+            "participant_email",
+            unique=True,
+            sqlite_where=sa.text("status != 'cancelled'"),
+            postgresql_where=sa.text("status != 'cancelled'"),
+        ),
         # NULLs are distinct on both databases: only live waitlist tickets are compared.
         sa.UniqueConstraint("program_id", "waitlist_position", name="uq_enrolment_program_waitlist_position"),
         sa.Index("ix_enrolment_program_status", "program_id", "status"),
@@ -198,6 +206,8 @@ class Material(SQLModel, table=True):
 
     __table_args__ = (
         sa.CheckConstraint("kind IN ('link', 'pdf')", name="kind_known"),
-        sa.CheckConstraint("(kind = 'link' AND url IS NOT NULL) OR (kind = 'pdf' AND file_path IS NOT NULL)",
-                           name="link_or_file"),
+        sa.CheckConstraint(
+            "(kind = 'link' AND url IS NOT NULL) OR (kind = 'pdf' AND file_path IS NOT NULL)",
+            name="link_or_file",
+        ),
     )

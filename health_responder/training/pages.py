@@ -65,7 +65,10 @@ bp = Blueprint("training_pages", __name__, template_folder="templates")
 EDITORS = (Role.PROVIDER, *STAFF)
 
 for _role in ("city", "provider", *STAFF):
-    NAV[_role] += [(_l("Training"), "training_pages.index"), (_l("Knowledge hub"), "training_pages.materials")]
+    NAV[_role] += [
+        (_l("Training"), "training_pages.index"),
+        (_l("Knowledge hub"), "training_pages.materials"),
+    ]
 
 E = EnrolmentStatus
 
@@ -113,7 +116,9 @@ class ProgramForm(FlaskForm):
     mode = SelectField(_l("Mode"), default=ProgramMode.ONLINE.value, validate_choice=False)
     venue = TextAreaField(_l("Venue (required on site)"))
     link = URLField(_l("Link for online participants (optional)"))
-    starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL_FORMATS, tz=_user_timezone, validators=[Optional()])
+    starts_at = DateTimeLocalField(
+        _l("Starts"), format=LOCAL_FORMATS, tz=_user_timezone, validators=[Optional()]
+    )
     ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMATS, tz=_user_timezone, validators=[Optional()])
     enrolment_deadline = DateField(_l("Enrolment deadline"), validators=[Optional()])
     capacity = IntegerField(_l("Capacity (seats)"), validators=[Optional()])
@@ -151,12 +156,16 @@ def _topic_names() -> dict[str, str]:
 
 
 def _topic_choices(first: str) -> list[tuple]:
-    topics = db.session.execute(select(TrainingTopic.code, TrainingTopic.name).order_by(TrainingTopic.name)).all()
+    topics = db.session.execute(
+        select(TrainingTopic.code, TrainingTopic.name).order_by(TrainingTopic.name)
+    ).all()
     return [("", first)] + [(code, name) for code, name in topics]
 
 
 def _provider_choices(first: str) -> list[tuple]:
-    return [("", first)] + [(p.id, p.name) for p in db.session.scalars(select(Provider).order_by(Provider.name))]
+    return [("", first)] + [
+        (p.id, p.name) for p in db.session.scalars(select(Provider).order_by(Provider.name))
+    ]
 
 
 def _provider_names() -> dict[int, str]:
@@ -168,14 +177,24 @@ def _provider_names() -> dict[int, str]:
 def index():
     """The catalogue: published programs (a provider also sees its drafts), soonest first."""
     user = me()
-    page = queries.list_programs({"page": max(1, request.args.get("page", 1, type=int) or 1), "page_size": 50}, user)
+    page = queries.list_programs(
+        {"page": max(1, request.args.get("page", 1, type=int) or 1), "page_size": 50}, user
+    )
     readiness = queries.readiness(user.city_id) if user.role == Role.CITY else None
-    return render_template("training/index.html", programs=page["items"], topics=_topic_names(),
-                           providers=_provider_names(), readiness=readiness, can_create=user.role in EDITORS)
+    return render_template(
+        "training/index.html",
+        programs=page["items"],
+        topics=_topic_names(),
+        providers=_provider_names(),
+        readiness=readiness,
+        can_create=user.role in EDITORS,
+    )
 
 
 def _roster(program: TrainingProgram) -> list[dict]:
-    rows = queries.list_enrolments({"page": 1, "page_size": 100, "order_by": "id"}, me(), program=program)["items"]
+    rows = queries.list_enrolments({"page": 1, "page_size": 100, "order_by": "id"}, me(), program=program)[
+        "items"
+    ]
     cities = dict(db.session.execute(select(City.id, City.name)).all())
     return [{"enrolment": e, "city": cities.get(e.city_id, "")} for e in rows]
 
@@ -184,31 +203,48 @@ def _attendance_choices() -> list[tuple]:
     return [(s.value, label(s.value)) for s in ATTENDANCE_STATUSES]
 
 
-def _program_page(program: TrainingProgram, status: int = 200, enrol_form: EnrolForm | None = None,
-                  attendance: tuple[int, AttendanceForm] | None = None):
+def _program_page(
+    program: TrainingProgram,
+    status: int = 200,
+    enrol_form: EnrolForm | None = None,
+    attendance: tuple[int, AttendanceForm] | None = None,
+):
     user = me()
     roster = _roster(program)
     can_mark = user.role in STAFF or (user.role == Role.PROVIDER and program.provider_id == user.provider_id)
     # Buttons that could work; the services decide again (and alone) when one is pressed.
-    can = {action: can_mark and program.status in PROGRAM_TRANSITIONS[action]
-           for action in ("edit", "publish", "cancel")}
+    can = {
+        action: can_mark and program.status in PROGRAM_TRANSITIONS[action]
+        for action in ("edit", "publish", "cancel")
+    }
     for row in roster:
-        form = AttendanceForm(formdata=None, enrolment_id=row["enrolment"].id,
-                              status=row["enrolment"].status if row["enrolment"].status in ATTENDANCE_STATUSES
-                              else E.ATTENDED.value)
+        form = AttendanceForm(
+            formdata=None,
+            enrolment_id=row["enrolment"].id,
+            status=row["enrolment"].status
+            if row["enrolment"].status in ATTENDANCE_STATUSES
+            else E.ATTENDED.value,
+        )
         if attendance and attendance[0] == row["enrolment"].id:
             form = attendance[1]
         form.status.choices = _attendance_choices()
         row["form"] = form
     form = enrol_form or EnrolForm(formdata=None)
     form.city_id.choices = [("", _("Choose a city"))] + [
-        (c.id, c.name) for c in db.session.scalars(select(City).order_by(City.name))]
+        (c.id, c.name) for c in db.session.scalars(select(City).order_by(City.name))
+    ]
     context = {
-        "program": program, "detail": queries.program_detail(program), "roster": roster, "can_mark": can_mark,
+        "program": program,
+        "detail": queries.program_detail(program),
+        "roster": roster,
+        "can_mark": can_mark,
         "can": can,
         "can_enrol": user.role in (Role.CITY, *STAFF) and program.status == ProgramStatus.PUBLISHED,
-        "enrol_form": form, "cancel_form": CancelEnrolmentForm(formdata=None),
-        "topics": _topic_names(), "provider": db.session.get(Provider, program.provider_id), "staff": is_staff(),
+        "enrol_form": form,
+        "cancel_form": CancelEnrolmentForm(formdata=None),
+        "topics": _topic_names(),
+        "provider": db.session.get(Provider, program.provider_id),
+        "staff": is_staff(),
     }
     return render_template("training/program.html", **context), status
 
@@ -228,8 +264,10 @@ def enrol(program_id: int):
     form = EnrolForm()
     if not form.validate_on_submit():
         return _program_page(found, 422, enrol_form=form)
-    payload = {"participant_name": form.participant_name.data or None,
-               "participant_email": (form.participant_email.data or "").strip() or None}
+    payload = {
+        "participant_name": form.participant_name.data or None,
+        "participant_email": (form.participant_email.data or "").strip() or None,
+    }
     if is_staff() and form.city_id.data is not None:
         payload["city_id"] = form.city_id.data
     payload = {k: v for k, v in payload.items() if v is not None}
@@ -243,8 +281,14 @@ def enrol(program_id: int):
     if enrolment is None:
         return _program_page(queries.get_program(program_id, me()), status, enrol_form=form)
     if enrolment.status == E.WAITLISTED:
-        flash(_("%(name)s is on the waitlist (ticket %(n)s).", name=enrolment.participant_name,
-                n=enrolment.waitlist_position), "info")
+        flash(
+            _(
+                "%(name)s is on the waitlist (ticket %(n)s).",
+                name=enrolment.participant_name,
+                n=enrolment.waitlist_position,
+            ),
+            "info",
+        )
     else:
         flash(_("%(name)s is enrolled.", name=enrolment.participant_name), "success")
     return redirect(url_for(".program", program_id=program_id))
@@ -258,7 +302,9 @@ def cancel_enrolment(enrolment_id: int):
     form = CancelEnrolmentForm()
     if not form.validate_on_submit():
         return _program_page(queries.get_program(enrolment.program_id, me()), 422)
-    cancelled, status = attempt(form, lambda: _commit(services.cancel_enrolment(enrolment=enrolment, by=me())))
+    cancelled, status = attempt(
+        form, lambda: _commit(services.cancel_enrolment(enrolment=enrolment, by=me()))
+    )
     if cancelled is None:
         for message in form.form_errors:
             flash(message, "error")
@@ -285,12 +331,19 @@ def attendance(enrolment_id: int):
     payload = {"status": form.status.data} if form.status.data else {}
 
     def run():
-        return _commit(services.mark_attendance(enrolment=enrolment, by=me(), **load(AttendanceSchema, payload)))
+        return _commit(
+            services.mark_attendance(enrolment=enrolment, by=me(), **load(AttendanceSchema, payload))
+        )
 
     marked, status = attempt(form, run)
     if marked is None:
-        return _program_page(queries.get_program(enrolment.program_id, me()), status, attendance=(enrolment_id, form))
-    flash(_("%(name)s is marked %(status)s.", name=marked.participant_name, status=label(marked.status)), "success")
+        return _program_page(
+            queries.get_program(enrolment.program_id, me()), status, attendance=(enrolment_id, form)
+        )
+    flash(
+        _("%(name)s is marked %(status)s.", name=marked.participant_name, status=label(marked.status)),
+        "success",
+    )
     return redirect(url_for(".program", program_id=marked.program_id))
 
 
@@ -306,8 +359,9 @@ def _prepare_program_form(form: ProgramForm) -> None:
     form.provider_id.choices = _provider_choices(_("Choose a provider"))
     form.topic.choices = _topic_choices(_("Choose a topic"))
     form.mode.choices = [(m.value, label(m.value)) for m in ProgramMode]
-    form.networks.choices = [(n.id, f"{n.code} — {n.name}")
-                             for n in db.session.scalars(select(Network).order_by(Network.code))]
+    form.networks.choices = [
+        (n.id, f"{n.code} — {n.name}") for n in db.session.scalars(select(Network).order_by(Network.code))
+    ]
 
 
 def _text(field) -> str | None:
@@ -317,23 +371,38 @@ def _text(field) -> str | None:
 def _program_payload(form: ProgramForm) -> dict:
     """The API body the form stands for: blank required fields left out (the schema names them)."""
     payload = {
-        "title": _text(form.title), "topic": form.topic.data or None, "language": _text(form.language),
-        "mode": form.mode.data or None, "capacity": form.capacity.data,
+        "title": _text(form.title),
+        "topic": form.topic.data or None,
+        "language": _text(form.language),
+        "mode": form.mode.data or None,
+        "capacity": form.capacity.data,
         "starts_at": form.starts_at.data.isoformat() if form.starts_at.data else None,
         "ends_at": form.ends_at.data.isoformat() if form.ends_at.data else None,
-        "enrolment_deadline": form.enrolment_deadline.data.isoformat() if form.enrolment_deadline.data else None,
+        "enrolment_deadline": form.enrolment_deadline.data.isoformat()
+        if form.enrolment_deadline.data
+        else None,
     }
     payload = {key: value for key, value in payload.items() if value is not None}
     # Optional texts are sent even when empty: on an edit, emptying the box clears the value.
-    payload |= {"description": _text(form.description), "venue": _text(form.venue), "link": _text(form.link),
-                "networks": list(form.networks.data or [])}
+    payload |= {
+        "description": _text(form.description),
+        "venue": _text(form.venue),
+        "link": _text(form.link),
+        "networks": list(form.networks.data or []),
+    }
     return payload
 
 
 def _program_form_page(form: ProgramForm, program: TrainingProgram | None, status: int):
     provider = db.session.get(Provider, program.provider_id) if program else None
-    return render_template("training/program_form.html", form=form, program=program, provider=provider,
-                           staff=is_staff(), timezone=str(get_timezone() or "UTC")), status_of(form, status)
+    return render_template(
+        "training/program_form.html",
+        form=form,
+        program=program,
+        provider=provider,
+        staff=is_staff(),
+        timezone=str(get_timezone() or "UTC"),
+    ), status_of(form, status)
 
 
 @bp.route("/training/new", methods=["GET", "POST"])
@@ -355,9 +424,12 @@ def new_program():
 
         created, status = attempt(form, run)
         if created is not None:
-            flash(_("The program %(title)s is published: cities can enrol.", title=created.title)
-                  if created.status == ProgramStatus.PUBLISHED
-                  else _("The program %(title)s is saved as a draft.", title=created.title), "success")
+            flash(
+                _("The program %(title)s is published: cities can enrol.", title=created.title)
+                if created.status == ProgramStatus.PUBLISHED
+                else _("The program %(title)s is saved as a draft.", title=created.title),
+                "success",
+            )
             return redirect(url_for(".program", program_id=created.id))
     return _program_form_page(form, None, status)
 
@@ -414,8 +486,9 @@ def _program_action(program_id: int, action, done: str):
 @roles(*EDITORS)
 def publish_program(program_id: int):
     """draft → published: cities can see it and enrol."""
-    return _program_action(program_id, services.publish_program,
-                           _("The program %(title)s is published: cities can enrol."))
+    return _program_action(
+        program_id, services.publish_program, _("The program %(title)s is published: cities can enrol.")
+    )
 
 
 @bp.route("/training/<int:program_id>/cancel", methods=["GET", "POST"])
@@ -423,11 +496,18 @@ def publish_program(program_id: int):
 def cancel_program(program_id: int):
     """Cancelling asks first (GET: what will happen); the POST cancels every place and tells the cities."""
     if request.method == "POST":
-        return _program_action(program_id, services.cancel_program,
-                               _("The program %(title)s is cancelled; its participants' cities are told."))
+        return _program_action(
+            program_id,
+            services.cancel_program,
+            _("The program %(title)s is cancelled; its participants' cities are told."),
+        )
     found = queries.editable_program(program_id, me())
-    return render_template("training/cancel_program.html", program=found, form=ProgramActionForm(formdata=None),
-                           places=queries.live_enrolment_count(found.id))
+    return render_template(
+        "training/cancel_program.html",
+        program=found,
+        form=ProgramActionForm(formdata=None),
+        places=queries.live_enrolment_count(found.id),
+    )
 
 
 # --- knowledge hub --------------------------------------------------------------------------------
@@ -447,32 +527,53 @@ def _prepare_material_form(form: LinkMaterialForm | PdfMaterialForm) -> None:
 
 
 def _material_payload(form: LinkMaterialForm | PdfMaterialForm) -> dict:
-    payload = {"title": _text(form.title), "topic": form.topic.data or None, "language": _text(form.language),
-               "provider_id": form.provider_id.data}
+    payload = {
+        "title": _text(form.title),
+        "topic": form.topic.data or None,
+        "language": _text(form.language),
+        "provider_id": form.provider_id.data,
+    }
     payload = {key: value for key, value in payload.items() if value is not None}
     return payload | {"description": _text(form.description)}
 
 
-def _materials_page(status: int = 200, link_form: LinkMaterialForm | None = None,
-                    pdf_form: PdfMaterialForm | None = None):
+def _materials_page(
+    status: int = 200, link_form: LinkMaterialForm | None = None, pdf_form: PdfMaterialForm | None = None
+):
     filters = MaterialFilterForm(request.args)
     filters.topic.choices = _topic_choices(_("Any topic"))
     languages = queries.material_languages()
-    filters.language.choices = [("", _("Any language"))] + [(code, LANGUAGE_NAMES.get(code, code)) for code in languages]
-    args = {"page": max(1, request.args.get("page", 1, type=int) or 1), "page_size": 100,
-            "topic": filters.topic.data or None,
-            "language": filters.language.data if filters.language.data in languages else None}
+    filters.language.choices = [("", _("Any language"))] + [
+        (code, LANGUAGE_NAMES.get(code, code)) for code in languages
+    ]
+    args = {
+        "page": max(1, request.args.get("page", 1, type=int) or 1),
+        "page_size": 100,
+        "topic": filters.topic.data or None,
+        "language": filters.language.data if filters.language.data in languages else None,
+    }
     page = queries.hub_page(args)
     forms = {}
     if me().role in EDITORS:
-        forms = {"link_form": link_form or LinkMaterialForm(prefix="link", formdata=None),
-                 "pdf_form": pdf_form or PdfMaterialForm(prefix="pdf", formdata=None)}
+        forms = {
+            "link_form": link_form or LinkMaterialForm(prefix="link", formdata=None),
+            "pdf_form": pdf_form or PdfMaterialForm(prefix="pdf", formdata=None),
+        }
         for form in forms.values():
             _prepare_material_form(form)
     link_args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("training/materials.html", filters=filters, page=page, topics=_topic_names(),
-                           providers=_provider_names(), language_names=LANGUAGE_NAMES, link_args=link_args,
-                           max_mb=MATERIAL_MAX_BYTES // (1024 * 1024), staff=is_staff(), **forms), status
+    return render_template(
+        "training/materials.html",
+        filters=filters,
+        page=page,
+        topics=_topic_names(),
+        providers=_provider_names(),
+        language_names=LANGUAGE_NAMES,
+        link_args=link_args,
+        max_mb=MATERIAL_MAX_BYTES // (1024 * 1024),
+        staff=is_staff(),
+        **forms,
+    ), status
 
 
 @bp.get("/training/materials")
@@ -523,10 +624,12 @@ def upload_material():
     def run():
         data = load(MaterialUploadSchema, payload)
         if upload is None or not upload.filename:
-            raise ValidationFailed(_l("Choose a PDF file."),
-                                   {"file": [_l("Missing data for required field.")]})
-        material = services.create_pdf_material(by=me(), stream=upload.stream, file_name=upload.filename,
-                                                content_type=upload.mimetype, **data)
+            raise ValidationFailed(
+                _l("Choose a PDF file."), {"file": [_l("Missing data for required field.")]}
+            )
+        material = services.create_pdf_material(
+            by=me(), stream=upload.stream, file_name=upload.filename, content_type=upload.mimetype, **data
+        )
         db.session.commit()
         return material
 
@@ -538,27 +641,48 @@ def upload_material():
 def material_file(material_id: int):
     """The PDF of a material (the hub is readable by every role)."""
     material = queries.get_material(material_id)
-    return send_file(services.material_file(material), mimetype="application/pdf",
-                     download_name=material.file_name or f"material-{material.id}.pdf", max_age=0)
+    return send_file(
+        services.material_file(material),
+        mimetype="application/pdf",
+        download_name=material.file_name or f"material-{material.id}.pdf",
+        max_age=0,
+    )
 
 
 # --- dashboard panels -----------------------------------------------------------------------------
 
 
 def _city_panel(user) -> dict:
-    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.city_id == user.city_id,
-                                                            Enrolment.status.in_([E.ENROLLED, E.WAITLISTED]))
-                                    .order_by(Enrolment.id.desc()).limit(8)).all()
-    titles = dict(db.session.execute(select(TrainingProgram.id, TrainingProgram.title).where(
-        TrainingProgram.id.in_({e.program_id for e in enrolments}))).all()) if enrolments else {}
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.city_id == user.city_id, Enrolment.status.in_([E.ENROLLED, E.WAITLISTED]))
+        .order_by(Enrolment.id.desc())
+        .limit(8)
+    ).all()
+    titles = (
+        dict(
+            db.session.execute(
+                select(TrainingProgram.id, TrainingProgram.title).where(
+                    TrainingProgram.id.in_({e.program_id for e in enrolments})
+                )
+            ).all()
+        )
+        if enrolments
+        else {}
+    )
     gaps = [row for row in queries.readiness(user.city_id) if not row["ready"] and row["items"]]
     return {"enrolments": enrolments, "titles": titles, "gaps": gaps}
 
 
 def _provider_panel(user) -> dict:
-    programs = db.session.scalars(select(TrainingProgram).where(TrainingProgram.provider_id == user.provider_id,
-                                                                TrainingProgram.status != ProgramStatus.CANCELLED)
-                                  .order_by(TrainingProgram.starts_at).limit(8)).all()
+    programs = db.session.scalars(
+        select(TrainingProgram)
+        .where(
+            TrainingProgram.provider_id == user.provider_id, TrainingProgram.status != ProgramStatus.CANCELLED
+        )
+        .order_by(TrainingProgram.starts_at)
+        .limit(8)
+    ).all()
     return {"programs": programs}
 
 

@@ -59,9 +59,12 @@ def programs_visible_to(user: User) -> sa.Select:
         return statement.where(sa.or_(P.status == ProgramStatus.PUBLISHED, P.provider_id == user.provider_id))
     if user.role == Role.CITY:
         has_participants = sa.exists().where(Enrolment.program_id == P.id, Enrolment.city_id == user.city_id)
-        return statement.where(sa.or_(
-            sa.and_(P.status == ProgramStatus.PUBLISHED, open_to_network(_city_network(user.city_id))),
-            has_participants))
+        return statement.where(
+            sa.or_(
+                sa.and_(P.status == ProgramStatus.PUBLISHED, open_to_network(_city_network(user.city_id))),
+                has_participants,
+            )
+        )
     return statement
 
 
@@ -85,9 +88,12 @@ def networks_of(program_ids: list[int]) -> dict[int, list[dict]]:
     """The networks each program is restricted to, in one query (empty list: open to all)."""
     found: dict[int, list[dict]] = {pid: [] for pid in program_ids}
     if program_ids:
-        rows = db.session.execute(select(LINK.program_id, Network.id, Network.code)
-                                  .join(Network, Network.id == LINK.network_id)
-                                  .where(LINK.program_id.in_(program_ids)).order_by(Network.id))
+        rows = db.session.execute(
+            select(LINK.program_id, Network.id, Network.code)
+            .join(Network, Network.id == LINK.network_id)
+            .where(LINK.program_id.in_(program_ids))
+            .order_by(Network.id)
+        )
         for program_id, network_id, code in rows:
             found[program_id].append({"id": network_id, "code": code})
     return found
@@ -96,10 +102,11 @@ def networks_of(program_ids: list[int]) -> dict[int, list[dict]]:
 def _waitlisted_counts(program_ids: list[int]) -> dict[int, int]:
     if not program_ids:
         return {}
-    rows = db.session.execute(select(Enrolment.program_id, sa.func.count())
-                              .where(Enrolment.program_id.in_(program_ids),
-                                     Enrolment.status == EnrolmentStatus.WAITLISTED)
-                              .group_by(Enrolment.program_id))
+    rows = db.session.execute(
+        select(Enrolment.program_id, sa.func.count())
+        .where(Enrolment.program_id.in_(program_ids), Enrolment.status == EnrolmentStatus.WAITLISTED)
+        .group_by(Enrolment.program_id)
+    )
     return dict(rows.all())
 
 
@@ -107,8 +114,11 @@ def program_views(programs: list[TrainingProgram]) -> list[dict]:
     """Programs as dicts with seats left, waitlist length and networks (one query each for all)."""
     ids = [p.id for p in programs]
     networks, waiting = networks_of(ids), _waitlisted_counts(ids)
-    return [p.model_dump() | {"seats_left": p.seats_left, "networks": networks[p.id], "waitlisted": waiting.get(p.id, 0)}
-            for p in programs]
+    return [
+        p.model_dump()
+        | {"seats_left": p.seats_left, "networks": networks[p.id], "waitlisted": waiting.get(p.id, 0)}
+        for p in programs
+    ]
 
 
 def program_detail(program: TrainingProgram) -> dict:
@@ -127,12 +137,18 @@ def list_programs(args: dict, user: User) -> dict:
     if args.get("starts_to"):
         statement = statement.where(P.starts_at < start_of_day(args["starts_to"] + timedelta(days=1)))
     if args.get("has_seats") is not None:
-        statement = statement.where((P.seats_taken < P.capacity) if args["has_seats"] else (P.seats_taken >= P.capacity))
+        statement = statement.where(
+            (P.seats_taken < P.capacity) if args["has_seats"] else (P.seats_taken >= P.capacity)
+        )
     if args.get("q"):
         statement = statement.where(sa.func.lower(P.title).contains(args["q"].lower(), autoescape=True))
-    page = paginate(db.session, statement, args,
-                    {"id": P.id, "starts_at": P.starts_at, "title": P.title, "capacity": P.capacity},
-                    default_order=(P.starts_at.asc(),))
+    page = paginate(
+        db.session,
+        statement,
+        args,
+        {"id": P.id, "starts_at": P.starts_at, "title": P.title, "capacity": P.capacity},
+        default_order=(P.starts_at.asc(),),
+    )
     page["items"] = program_views(page["items"])
     return page
 
@@ -146,7 +162,9 @@ def enrolments_visible_to(user: User) -> sa.Select:
     if user.role == Role.CITY:
         return statement.where(Enrolment.city_id == user.city_id)
     if user.role == Role.PROVIDER:
-        return statement.where(Enrolment.program_id.in_(select(P.id).where(P.provider_id == user.provider_id)))
+        return statement.where(
+            Enrolment.program_id.in_(select(P.id).where(P.provider_id == user.provider_id))
+        )
     return statement
 
 
@@ -158,9 +176,13 @@ def get_enrolment(enrolment_id: int, user: User) -> Enrolment:
     return enrolment
 
 
-_ENROLMENT_ORDER = {"id": Enrolment.id, "created_at": Enrolment.created_at,
-                    "waitlist_position": Enrolment.waitlist_position,
-                    "participant_name": Enrolment.participant_name, "status": Enrolment.status}
+_ENROLMENT_ORDER = {
+    "id": Enrolment.id,
+    "created_at": Enrolment.created_at,
+    "waitlist_position": Enrolment.waitlist_position,
+    "participant_name": Enrolment.participant_name,
+    "status": Enrolment.status,
+}
 
 
 def list_enrolments(args: dict, user: User, program: TrainingProgram | None = None) -> dict:
@@ -179,32 +201,54 @@ def list_enrolments(args: dict, user: User, program: TrainingProgram | None = No
 
 def city_has_completed(city_id: int, topic: str) -> bool:
     """Whether any participant of the city completed a program on ``topic`` (for the readiness_gaps check)."""
-    return db.session.scalar(
-        select(sa.literal(True)).select_from(Enrolment).join(P, P.id == Enrolment.program_id)
-        .where(Enrolment.city_id == city_id, Enrolment.status == EnrolmentStatus.COMPLETED, P.topic == topic)
-        .limit(1)) is True
+    return (
+        db.session.scalar(
+            select(sa.literal(True))
+            .select_from(Enrolment)
+            .join(P, P.id == Enrolment.program_id)
+            .where(
+                Enrolment.city_id == city_id, Enrolment.status == EnrolmentStatus.COMPLETED, P.topic == topic
+            )
+            .limit(1)
+        )
+        is True
+    )
 
 
 def readiness(city_id: int) -> list[dict]:
     """For every topic: whether the city's staff completed a program on it, how often, when last,
     and which catalogue items require it."""
-    completions = dict((topic, (count, last)) for topic, count, last in db.session.execute(
-        select(P.topic, sa.func.count(Enrolment.id), sa.func.max(Enrolment.completed_at))
-        .join(P, P.id == Enrolment.program_id)
-        .where(Enrolment.city_id == city_id, Enrolment.status == EnrolmentStatus.COMPLETED)
-        .group_by(P.topic)))
+    completions = dict(
+        (topic, (count, last))
+        for topic, count, last in db.session.execute(
+            select(P.topic, sa.func.count(Enrolment.id), sa.func.max(Enrolment.completed_at))
+            .join(P, P.id == Enrolment.program_id)
+            .where(Enrolment.city_id == city_id, Enrolment.status == EnrolmentStatus.COMPLETED)
+            .group_by(P.topic)
+        )
+    )
     items: dict[str, list[str]] = {}
-    for code, topic in db.session.execute(select(Item.code, Item.requires_training)
-                                          .where(Item.requires_training.is_not(None), Item.active.is_(True))
-                                          .order_by(Item.code)):
+    for code, topic in db.session.execute(
+        select(Item.code, Item.requires_training)
+        .where(Item.requires_training.is_not(None), Item.active.is_(True))
+        .order_by(Item.code)
+    ):
         items.setdefault(topic, []).append(code)
     result = []
     for topic in db.session.scalars(select(TrainingTopic).order_by(TrainingTopic.code)):
         count, last = completions.get(topic.code, (0, None))
         if last is not None and last.tzinfo is None:
             last = last.replace(tzinfo=UTC)
-        result.append({"topic": topic.code, "name": topic.name, "ready": count > 0, "completed": count,
-                       "last_completed_at": last, "items": items.get(topic.code, [])})
+        result.append(
+            {
+                "topic": topic.code,
+                "name": topic.name,
+                "ready": count > 0,
+                "completed": count,
+                "last_completed_at": last,
+                "items": items.get(topic.code, []),
+            }
+        )
     return result
 
 
@@ -233,8 +277,12 @@ def material_view(material: Material) -> dict:
 def materials_on(topic: str, language: str | None = None, limit: int = 20) -> list[dict]:
     """Materials on ``topic``, those in ``language`` first, newest first."""
     order = [sa.case((Material.language == language, 0), else_=1)] if language else []
-    rows = db.session.scalars(select(Material).where(Material.topic == topic)
-                              .order_by(*order, Material.created_at.desc(), Material.id.desc()).limit(limit))
+    rows = db.session.scalars(
+        select(Material)
+        .where(Material.topic == topic)
+        .order_by(*order, Material.created_at.desc(), Material.id.desc())
+        .limit(limit)
+    )
     return [material_view(m) for m in rows]
 
 
@@ -254,10 +302,18 @@ def list_materials(args: dict) -> dict:
             statement = statement.where(getattr(Material, key) == args[key])
     if args.get("q"):
         q = args["q"].lower()
-        statement = statement.where(sa.or_(sa.func.lower(Material.title).contains(q, autoescape=True),
-                                           sa.func.lower(Material.description).contains(q, autoescape=True)))
-    page = paginate(db.session, statement, args,
-                    {"id": Material.id, "title": Material.title, "created_at": Material.created_at})
+        statement = statement.where(
+            sa.or_(
+                sa.func.lower(Material.title).contains(q, autoescape=True),
+                sa.func.lower(Material.description).contains(q, autoescape=True),
+            )
+        )
+    page = paginate(
+        db.session,
+        statement,
+        args,
+        {"id": Material.id, "title": Material.title, "created_at": Material.created_at},
+    )
     page["items"] = [material_view(m) for m in page["items"]]
     return page
 
@@ -267,9 +323,14 @@ def list_materials(args: dict) -> dict:
 
 def live_enrolment_count(program_id: int) -> int:
     """Participants holding a seat or a waitlist ticket: the places a cancellation would cancel."""
-    return db.session.scalar(select(sa.func.count()).select_from(Enrolment).where(
-        Enrolment.program_id == program_id,
-        Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED])))
+    return db.session.scalar(
+        select(sa.func.count())
+        .select_from(Enrolment)
+        .where(
+            Enrolment.program_id == program_id,
+            Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED]),
+        )
+    )
 
 
 def material_languages() -> list[str]:
@@ -283,5 +344,10 @@ def hub_page(args: dict) -> dict:
     for key in ("topic", "language"):
         if args.get(key) is not None:
             statement = statement.where(getattr(Material, key) == args[key])
-    return paginate(db.session, statement, args, {"id": Material.id},
-                    default_order=(Material.topic, Material.language, sa.func.lower(Material.title)))
+    return paginate(
+        db.session,
+        statement,
+        args,
+        {"id": Material.id},
+        default_order=(Material.topic, Material.language, sa.func.lower(Material.title)),
+    )

@@ -10,8 +10,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.training.models import ATTENDANCE_STATUSES, EnrolmentStatus, ProgramMode, ProgramStatus
 
-_language = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-                            error=_l("A language tag such as en, ko or pt-BR."))
+_language = validate.Regexp(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error=_l("A language tag such as en, ko or pt-BR.")
+)
 _topic = validate.Length(min=1, max=40)
 _url = validate.URL(schemes={"http", "https"}, error=_l("An http or https URL."))
 _capacity = validate.Range(min=1, max=100_000, error=_l("Must be between 1 and 100000."))
@@ -45,8 +46,11 @@ class ProgramUpdateSchema(StrictSchema):
     ends_at = _when()
     enrolment_deadline = fields.Date()
     capacity = fields.Integer(validate=_capacity)
-    networks = fields.List(_NetworkRef(), validate=validate.Length(max=50),
-                           metadata={"description": "Networks (ids or codes) whose cities may enrol; empty: all."})
+    networks = fields.List(
+        _NetworkRef(),
+        validate=validate.Length(max=50),
+        metadata={"description": "Networks (ids or codes) whose cities may enrol; empty: all."},
+    )
 
     @validates_schema
     def _dates_in_order(self, data, **_kwargs):
@@ -64,15 +68,18 @@ class ProgramCreateSchema(ProgramUpdateSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     topic = fields.String(required=True, validate=_topic)
     language = fields.String(load_default="en", validate=_language)
-    mode = fields.String(load_default=ProgramMode.ONLINE.value,
-                         validate=validate.OneOf([m.value for m in ProgramMode]))
+    mode = fields.String(
+        load_default=ProgramMode.ONLINE.value, validate=validate.OneOf([m.value for m in ProgramMode])
+    )
     starts_at = _when(required=True)
     ends_at = _when(required=True)
     enrolment_deadline = fields.Date(required=True)
     capacity = fields.Integer(required=True, validate=_capacity)
     networks = fields.List(_NetworkRef(), load_default=list, validate=validate.Length(max=50))
     published = fields.Boolean(load_default=True, metadata={"description": "False keeps it a draft."})
-    provider_id = fields.Integer(metadata={"description": "The provider running it (coordinators must give it)."})
+    provider_id = fields.Integer(
+        metadata={"description": "The provider running it (coordinators must give it)."}
+    )
 
 
 class NetworkRefSchema(Schema):
@@ -122,7 +129,9 @@ class ProgramSchema(Schema):
 
 
 class ProgramDetailSchema(ProgramSchema):
-    materials = fields.List(fields.Nested(MaterialSchema), metadata={"description": "Materials on its topic."})
+    materials = fields.List(
+        fields.Nested(MaterialSchema), metadata={"description": "Materials on its topic."}
+    )
 
 
 class ProgramListArgsSchema(PageArgsSchema):
@@ -133,7 +142,9 @@ class ProgramListArgsSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf([s.value for s in ProgramStatus]))
     starts_from = fields.Date(metadata={"description": "Programs starting on or after this day (UTC)."})
     starts_to = fields.Date(metadata={"description": "Programs starting on or before this day (UTC)."})
-    has_seats = fields.Boolean(metadata={"description": "Only programs with (true) or without (false) free seats."})
+    has_seats = fields.Boolean(
+        metadata={"description": "Only programs with (true) or without (false) free seats."}
+    )
     provider_id = fields.Integer()
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Part of the title."})
 
@@ -156,9 +167,13 @@ class EnrolmentSchema(Schema):
     participant_name = fields.String()
     participant_email = fields.String()
     status = fields.String()
-    waitlist_position = fields.Integer(allow_none=True, metadata={
-        "description": "Waitlist ticket while waitlisted: the lowest ticket is promoted first. Tickets are "
-                       "kept, not renumbered, when someone ahead leaves the list."})
+    waitlist_position = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Waitlist ticket while waitlisted: the lowest ticket is promoted first. Tickets are "
+            "kept, not renumbered, when someone ahead leaves the list."
+        },
+    )
     enrolled_by_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     promoted_at = fields.DateTime(allow_none=True)
@@ -221,4 +236,6 @@ class MaterialListArgsSchema(PageArgsSchema):
     language = fields.String(validate=_language)
     kind = fields.String(validate=validate.OneOf(["link", "pdf"]))
     provider_id = fields.Integer()
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Part of the title or description."})
+    q = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "Part of the title or description."}
+    )

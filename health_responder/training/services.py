@@ -60,9 +60,29 @@ from health_responder.training.models import (
 
 PROGRAM = TrainingProgram.__table__
 E = EnrolmentStatus
-PROGRAM_FIELDS = ("provider_id", "title", "topic", "description", "language", "mode", "venue", "link", "starts_at",
-                  "ends_at", "enrolment_deadline", "capacity", "status")
-ENROLMENT_FIELDS = ("program_id", "city_id", "participant_name", "participant_email", "status", "waitlist_position")
+PROGRAM_FIELDS = (
+    "provider_id",
+    "title",
+    "topic",
+    "description",
+    "language",
+    "mode",
+    "venue",
+    "link",
+    "starts_at",
+    "ends_at",
+    "enrolment_deadline",
+    "capacity",
+    "status",
+)
+ENROLMENT_FIELDS = (
+    "program_id",
+    "city_id",
+    "participant_name",
+    "participant_email",
+    "status",
+    "waitlist_position",
+)
 #: The words of a refused transition's message ("Cannot publish a training program that is cancelled …").
 ACTIONS = {"publish": _l("publish"), "cancel": _l("cancel"), "mark": _l("mark")}
 
@@ -80,8 +100,11 @@ def _program_link(program_id: int) -> str:
 
 def lock_program(program_id: int) -> TrainingProgram:
     """The program row, locked for this transaction and freshly read (what others committed counts)."""
-    program = db.session.scalar(lock(select(TrainingProgram).where(TrainingProgram.id == program_id))
-                                .execution_options(populate_existing=True))
+    program = db.session.scalar(
+        lock(select(TrainingProgram).where(TrainingProgram.id == program_id)).execution_options(
+            populate_existing=True
+        )
+    )
     if program is None:
         raise NotFound(_l("No training program %(id)s.", id=program_id))
     return program
@@ -89,22 +112,27 @@ def lock_program(program_id: int) -> TrainingProgram:
 
 def _check_topic(code: str) -> None:
     if db.session.get(TrainingTopic, code) is None:
-        raise ValidationFailed(_l("Unknown training topic."),
-                               {"topic": [_l("No training topic %(code)s.", code=repr(code))]})
+        raise ValidationFailed(
+            _l("Unknown training topic."), {"topic": [_l("No training topic %(code)s.", code=repr(code))]}
+        )
 
 
 def _program_provider(by: User, provider_id: int | None) -> int:
     if by.role == Role.PROVIDER:
         if provider_id is not None and provider_id != by.provider_id:
-            raise ValidationFailed(_l("A provider runs only its own programs."),
-                                   {"provider_id": [_l("You can create programs only for your own provider.")]})
+            raise ValidationFailed(
+                _l("A provider runs only its own programs."),
+                {"provider_id": [_l("You can create programs only for your own provider.")]},
+            )
         return by.provider_id
     if provider_id is None:
-        raise ValidationFailed(_l("Say which provider runs the program."),
-                               {"provider_id": [_l("Required for staff.")]})
+        raise ValidationFailed(
+            _l("Say which provider runs the program."), {"provider_id": [_l("Required for staff.")]}
+        )
     if db.session.get(Provider, provider_id) is None:
-        raise ValidationFailed(_l("Unknown provider."),
-                               {"provider_id": [_l("No provider %(id)s.", id=provider_id)]})
+        raise ValidationFailed(
+            _l("Unknown provider."), {"provider_id": [_l("No provider %(id)s.", id=provider_id)]}
+        )
     return provider_id
 
 
@@ -127,14 +155,19 @@ def _resolve_networks(refs: Iterable[int | str]) -> list[int]:
 
 def _set_networks(program: TrainingProgram, refs: Iterable[int | str]) -> list[int]:
     ids = _resolve_networks(refs)
-    db.session.execute(sa.delete(TrainingProgramNetwork).where(TrainingProgramNetwork.program_id == program.id))
+    db.session.execute(
+        sa.delete(TrainingProgramNetwork).where(TrainingProgramNetwork.program_id == program.id)
+    )
     db.session.add_all(TrainingProgramNetwork(program_id=program.id, network_id=n) for n in ids)
     return ids
 
 
 def _network_ids(program: TrainingProgram) -> list[int]:
-    return sorted(db.session.scalars(select(TrainingProgramNetwork.network_id)
-                                     .where(TrainingProgramNetwork.program_id == program.id)).all())
+    return sorted(
+        db.session.scalars(
+            select(TrainingProgramNetwork.network_id).where(TrainingProgramNetwork.program_id == program.id)
+        ).all()
+    )
 
 
 def _check_consistent(program: TrainingProgram) -> None:
@@ -147,27 +180,44 @@ def _check_consistent(program: TrainingProgram) -> None:
     if program.mode == ProgramMode.ONSITE and not (program.venue or "").strip():
         errors["venue"] = [_l("An onsite program needs a venue.")]
     if program.capacity < program.seats_taken:
-        errors["capacity"] = [_l("%(n)s seats are taken already; capacity cannot be lower.", n=program.seats_taken)]
+        errors["capacity"] = [
+            _l("%(n)s seats are taken already; capacity cannot be lower.", n=program.seats_taken)
+        ]
     if errors:
         raise ValidationFailed(_l("The program's details do not fit together."), errors)
 
 
-def create_program(*, by: User, published: bool = True, provider_id: int | None = None,
-                   networks: Iterable[int | str] = (), **values) -> TrainingProgram:
+def create_program(
+    *,
+    by: User,
+    published: bool = True,
+    provider_id: int | None = None,
+    networks: Iterable[int | str] = (),
+    **values,
+) -> TrainingProgram:
     """Create a program for the caller's provider (staff name the provider); published unless asked not to."""
     require_role(by, Role.PROVIDER, *STAFF)
     provider_id = _program_provider(by, provider_id)
     _check_topic(values["topic"])
     now = utcnow()
-    program = TrainingProgram(provider_id=provider_id, created_by_id=by.id, updated_at=now,
-                              status=ProgramStatus.PUBLISHED if published else ProgramStatus.DRAFT,
-                              published_at=now if published else None, **values)
+    program = TrainingProgram(
+        provider_id=provider_id,
+        created_by_id=by.id,
+        updated_at=now,
+        status=ProgramStatus.PUBLISHED if published else ProgramStatus.DRAFT,
+        published_at=now if published else None,
+        **values,
+    )
     _check_consistent(program)
     db.session.add(program)
     db.session.flush()
     network_ids = _set_networks(program, networks)
-    audit.record(action="training_program.create", subject=program, by=by,
-                 after=_snapshot(program, PROGRAM_FIELDS) | {"network_ids": network_ids})
+    audit.record(
+        action="training_program.create",
+        subject=program,
+        by=by,
+        after=_snapshot(program, PROGRAM_FIELDS) | {"network_ids": network_ids},
+    )
     return program
 
 
@@ -187,8 +237,10 @@ def update_program(*, program: TrainingProgram, by: User, **values) -> TrainingP
     _check_owner(program, by)
     program = lock_program(program.id)
     if program.status not in PROGRAM_TRANSITIONS["edit"]:
-        raise Conflict(_l("A %(status)s training program cannot be changed.", status=code_label(program.status)),
-                       {"status": [_l("Program is %(status)s.", status=code_label(program.status))]})
+        raise Conflict(
+            _l("A %(status)s training program cannot be changed.", status=code_label(program.status)),
+            {"status": [_l("Program is %(status)s.", status=code_label(program.status))]},
+        )
     before = _snapshot(program, PROGRAM_FIELDS) | {"network_ids": _network_ids(program)}
     if "topic" in values:
         _check_topic(values["topic"])
@@ -201,8 +253,13 @@ def update_program(*, program: TrainingProgram, by: User, **values) -> TrainingP
         _set_networks(program, networks)
     db.session.flush()
     _fill_from_waitlist(program, by=by)
-    audit.record(action="training_program.update", subject=program, by=by, before=before,
-                 after=_snapshot(program, PROGRAM_FIELDS) | {"network_ids": _network_ids(program)})
+    audit.record(
+        action="training_program.update",
+        subject=program,
+        by=by,
+        before=before,
+        after=_snapshot(program, PROGRAM_FIELDS) | {"network_ids": _network_ids(program)},
+    )
     return program
 
 
@@ -213,8 +270,13 @@ def publish_program(*, program: TrainingProgram, by: User) -> TrainingProgram:
     _require_state(program, "publish", ProgramStatus.PUBLISHED)
     program.status = ProgramStatus.PUBLISHED
     program.published_at = program.updated_at = utcnow()
-    audit.record(action="training_program.publish", subject=program, by=by,
-                 before={"status": ProgramStatus.DRAFT}, after={"status": program.status})
+    audit.record(
+        action="training_program.publish",
+        subject=program,
+        by=by,
+        before={"status": ProgramStatus.DRAFT},
+        after={"status": program.status},
+    )
     return program
 
 
@@ -225,28 +287,40 @@ def cancel_program(*, program: TrainingProgram, by: User) -> TrainingProgram:
     _require_state(program, "cancel", ProgramStatus.CANCELLED)
     before = program.status
     now = utcnow()
-    live = db.session.scalars(select(Enrolment).where(Enrolment.program_id == program.id,
-                                                      Enrolment.status.in_([E.ENROLLED, E.WAITLISTED]))
-                              .order_by(Enrolment.id)).all()
+    live = db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.program_id == program.id, Enrolment.status.in_([E.ENROLLED, E.WAITLISTED]))
+        .order_by(Enrolment.id)
+    ).all()
     freed = sum(1 for e in live if e.status == E.ENROLLED)
     for enrolment in live:
         enrolment.status, enrolment.waitlist_position, enrolment.cancelled_at = E.CANCELLED, None, now
     db.session.flush()
     if freed:
-        db.session.execute(sa.update(PROGRAM).where(PROGRAM.c.id == program.id)
-                           .values(seats_taken=PROGRAM.c.seats_taken - freed))
+        db.session.execute(
+            sa.update(PROGRAM)
+            .where(PROGRAM.c.id == program.id)
+            .values(seats_taken=PROGRAM.c.seats_taken - freed)
+        )
     program.status, program.cancelled_at, program.updated_at = ProgramStatus.CANCELLED, now, now
     db.session.flush()
     db.session.refresh(program)
     for enrolment in live:
         notifications.notify(
-            users=notifications.city_users(enrolment.city_id), key=f"training-program-cancelled:{enrolment.id}",
+            users=notifications.city_users(enrolment.city_id),
+            key=f"training-program-cancelled:{enrolment.id}",
             subject=f"Training cancelled: {program.title}",
             body=f"The program {program.title!r} starting {program.starts_at:%Y-%m-%d %H:%M} UTC was cancelled "
-                 f"by its provider; the place of {enrolment.participant_name} is cancelled.",
-            link=_program_link(program.id))
-    audit.record(action="training_program.cancel", subject=program, by=by, before={"status": before},
-                 after={"status": program.status, "enrolments_cancelled": [e.id for e in live]})
+            f"by its provider; the place of {enrolment.participant_name} is cancelled.",
+            link=_program_link(program.id),
+        )
+    audit.record(
+        action="training_program.cancel",
+        subject=program,
+        by=by,
+        before={"status": before},
+        after={"status": program.status, "enrolments_cancelled": [e.id for e in live]},
+    )
     return program
 
 
@@ -256,12 +330,15 @@ def cancel_program(*, program: TrainingProgram, by: User) -> TrainingProgram:
 def _enrolling_city(by: User, city_id: int | None) -> City:
     if by.role == Role.CITY:
         if city_id is not None and city_id != by.city_id:
-            raise ValidationFailed(_l("You can enrol only participants of your own city."),
-                                   {"city_id": [_l("You can enrol only participants of your own city.")]})
+            raise ValidationFailed(
+                _l("You can enrol only participants of your own city."),
+                {"city_id": [_l("You can enrol only participants of your own city.")]},
+            )
         city_id = by.city_id
     elif city_id is None:
-        raise ValidationFailed(_l("Say which city the participant belongs to."),
-                               {"city_id": [_l("Required for staff.")]})
+        raise ValidationFailed(
+            _l("Say which city the participant belongs to."), {"city_id": [_l("Required for staff.")]}
+        )
     city = db.session.get(City, city_id)
     if city is None:
         raise ValidationFailed(_l("Unknown city."), {"city_id": [_l("No city %(id)s.", id=city_id)]})
@@ -277,57 +354,97 @@ def _today_in(city: City) -> date:
 
 def _take_seat(program_id: int) -> bool:
     """Take one seat if one is free: the conditional UPDATE's rowcount is the answer."""
-    result = db.session.execute(sa.update(PROGRAM)
-                                .where(PROGRAM.c.id == program_id, PROGRAM.c.seats_taken < PROGRAM.c.capacity)
-                                .values(seats_taken=PROGRAM.c.seats_taken + 1))
+    result = db.session.execute(
+        sa.update(PROGRAM)
+        .where(PROGRAM.c.id == program_id, PROGRAM.c.seats_taken < PROGRAM.c.capacity)
+        .values(seats_taken=PROGRAM.c.seats_taken + 1)
+    )
     return result.rowcount == 1
 
 
 def _next_ticket(program_id: int) -> int:
     """The next waitlist number; the caller holds the program's row lock, so numbers are 1, 2, 3 …"""
-    db.session.execute(sa.update(PROGRAM).where(PROGRAM.c.id == program_id)
-                       .values(waitlist_last=PROGRAM.c.waitlist_last + 1))
+    db.session.execute(
+        sa.update(PROGRAM).where(PROGRAM.c.id == program_id).values(waitlist_last=PROGRAM.c.waitlist_last + 1)
+    )
     return db.session.scalar(sa.select(PROGRAM.c.waitlist_last).where(PROGRAM.c.id == program_id))
 
 
-def enrol(*, program: TrainingProgram, by: User, participant_name: str, participant_email: str,
-          city_id: int | None = None) -> Enrolment:
+def enrol(
+    *,
+    program: TrainingProgram,
+    by: User,
+    participant_name: str,
+    participant_email: str,
+    city_id: int | None = None,
+) -> Enrolment:
     """Enrol a participant of a city: a seat while one is free, else the next waitlist ticket."""
     require_role(by, Role.CITY, *STAFF)
     city = _enrolling_city(by, city_id)
     program = lock_program(program.id)
     if program.status == ProgramStatus.CANCELLED:
-        raise Conflict(_l("The program %(title)s is cancelled: it takes no enrolments.", title=repr(program.title)),
-                       {"program": [_l("Cancelled.")]})
+        raise Conflict(
+            _l("The program %(title)s is cancelled: it takes no enrolments.", title=repr(program.title)),
+            {"program": [_l("Cancelled.")]},
+        )
     if program.status != ProgramStatus.PUBLISHED:
-        raise Conflict(_l("The program %(title)s is not published yet: it takes no enrolments.",
-                          title=repr(program.title)), {"program": [_l("Not published.")]})
+        raise Conflict(
+            _l(
+                "The program %(title)s is not published yet: it takes no enrolments.",
+                title=repr(program.title),
+            ),
+            {"program": [_l("Not published.")]},
+        )
     if not queries.program_open_to(program.id, city.network_id):
-        raise ValidationFailed(_l("The program is not open to this city's network."),
-                               {"city_id": [_l("%(city)s is not in a network this program is open to.",
-                                               city=city.name)]})
+        raise ValidationFailed(
+            _l("The program is not open to this city's network."),
+            {"city_id": [_l("%(city)s is not in a network this program is open to.", city=city.name)]},
+        )
     if _today_in(city) > program.enrolment_deadline:
-        raise Conflict(_l("Enrolment closed on %(date)s (the deadline); no more enrolments are taken.",
-                          date=program.enrolment_deadline.isoformat()),
-                       {"enrolment_deadline": [_l("The deadline has passed.")]})
+        raise Conflict(
+            _l(
+                "Enrolment closed on %(date)s (the deadline); no more enrolments are taken.",
+                date=program.enrolment_deadline.isoformat(),
+            ),
+            {"enrolment_deadline": [_l("The deadline has passed.")]},
+        )
     email = participant_email.strip().lower()
-    existing = db.session.scalar(select(Enrolment).where(Enrolment.program_id == program.id,
-                                                         Enrolment.participant_email == email,
-                                                         Enrolment.status != E.CANCELLED))
+    existing = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.program_id == program.id,
+            Enrolment.participant_email == email,
+            Enrolment.status != E.CANCELLED,
+        )
+    )
     if existing is not None:
-        raise Duplicate(_l("%(email)s is already %(status)s in this program (enrolment %(id)s).", email=email,
-                           status=code_label(existing.status), id=existing.id),
-                        {"participant_email": [_l("Already enrolled in this program.")]})
+        raise Duplicate(
+            _l(
+                "%(email)s is already %(status)s in this program (enrolment %(id)s).",
+                email=email,
+                status=code_label(existing.status),
+                id=existing.id,
+            ),
+            {"participant_email": [_l("Already enrolled in this program.")]},
+        )
     if _take_seat(program.id):
         status, position = E.ENROLLED, None
     else:
         status, position = E.WAITLISTED, _next_ticket(program.id)
-    enrolment = Enrolment(program_id=program.id, city_id=city.id, participant_name=participant_name.strip(),
-                          participant_email=email, status=status, waitlist_position=position, enrolled_by_id=by.id)
+    enrolment = Enrolment(
+        program_id=program.id,
+        city_id=city.id,
+        participant_name=participant_name.strip(),
+        participant_email=email,
+        status=status,
+        waitlist_position=position,
+        enrolled_by_id=by.id,
+    )
     db.session.add(enrolment)
     db.session.flush()
     db.session.refresh(program)
-    audit.record(action="enrolment.create", subject=enrolment, by=by, after=_snapshot(enrolment, ENROLMENT_FIELDS))
+    audit.record(
+        action="enrolment.create", subject=enrolment, by=by, after=_snapshot(enrolment, ENROLMENT_FIELDS)
+    )
     return enrolment
 
 
@@ -335,22 +452,32 @@ def _fill_from_waitlist(program: TrainingProgram, *, by: User | None) -> list[En
     """Give free seats to the lowest waitlist tickets, one by one (the caller holds the program lock)."""
     promoted = []
     while True:
-        nxt = db.session.scalar(select(Enrolment).where(Enrolment.program_id == program.id,
-                                                        Enrolment.status == E.WAITLISTED)
-                                .order_by(Enrolment.waitlist_position, Enrolment.id).limit(1))
+        nxt = db.session.scalar(
+            select(Enrolment)
+            .where(Enrolment.program_id == program.id, Enrolment.status == E.WAITLISTED)
+            .order_by(Enrolment.waitlist_position, Enrolment.id)
+            .limit(1)
+        )
         if nxt is None or not _take_seat(program.id):
             break
         ticket = nxt.waitlist_position
         nxt.status, nxt.waitlist_position, nxt.promoted_at = E.ENROLLED, None, utcnow()
         db.session.flush()
         notifications.notify(
-            users=notifications.city_users(nxt.city_id), key=f"training-promoted:{nxt.id}",
+            users=notifications.city_users(nxt.city_id),
+            key=f"training-promoted:{nxt.id}",
             subject=f"A seat is free: {nxt.participant_name} is enrolled in {program.title}",
             body=f"{nxt.participant_name} moved from the waitlist (ticket {ticket}) to a seat in {program.title!r}, "
-                 f"starting {program.starts_at:%Y-%m-%d %H:%M} UTC.",
-            link=_program_link(program.id))
-        audit.record(action="enrolment.promote", subject=nxt, by=by,
-                     before={"status": E.WAITLISTED, "waitlist_position": ticket}, after={"status": E.ENROLLED})
+            f"starting {program.starts_at:%Y-%m-%d %H:%M} UTC.",
+            link=_program_link(program.id),
+        )
+        audit.record(
+            action="enrolment.promote",
+            subject=nxt,
+            by=by,
+            before={"status": E.WAITLISTED, "waitlist_position": ticket},
+            after={"status": E.ENROLLED},
+        )
         promoted.append(nxt)
     db.session.refresh(program)
     return promoted
@@ -358,7 +485,8 @@ def _fill_from_waitlist(program: TrainingProgram, *, by: User | None) -> list[En
 
 def _check_enrolment_actor(enrolment: Enrolment, by: User, program: TrainingProgram) -> None:
     if (by.role == Role.CITY and enrolment.city_id != by.city_id) or (
-            by.role == Role.PROVIDER and program.provider_id != by.provider_id):
+        by.role == Role.PROVIDER and program.provider_id != by.provider_id
+    ):
         raise NotFound(_l("No enrolment %(id)s.", id=enrolment.id))
 
 
@@ -378,11 +506,19 @@ def cancel_enrolment(*, enrolment: Enrolment, by: User) -> Enrolment:
     enrolment.status, enrolment.waitlist_position, enrolment.cancelled_at = E.CANCELLED, None, utcnow()
     db.session.flush()
     if held_seat:
-        db.session.execute(sa.update(PROGRAM).where(PROGRAM.c.id == program.id, PROGRAM.c.seats_taken > 0)
-                           .values(seats_taken=PROGRAM.c.seats_taken - 1))
+        db.session.execute(
+            sa.update(PROGRAM)
+            .where(PROGRAM.c.id == program.id, PROGRAM.c.seats_taken > 0)
+            .values(seats_taken=PROGRAM.c.seats_taken - 1)
+        )
         _fill_from_waitlist(program, by=by)
-    audit.record(action="enrolment.cancel", subject=enrolment, by=by, before=before,
-                 after=_snapshot(enrolment, ENROLMENT_FIELDS))
+    audit.record(
+        action="enrolment.cancel",
+        subject=enrolment,
+        by=by,
+        before=before,
+        after=_snapshot(enrolment, ENROLMENT_FIELDS),
+    )
     return enrolment
 
 
@@ -393,20 +529,30 @@ def mark_attendance(*, enrolment: Enrolment, by: User, status: str) -> Enrolment
     _check_enrolment_actor(enrolment, by, program)
     db.session.refresh(enrolment)
     if program.status != ProgramStatus.PUBLISHED:
-        raise Conflict(_l("The program is %(status)s: attendance cannot be marked.",
-                          status=code_label(program.status)),
-                       {"status": [_l("Program is %(status)s.", status=code_label(program.status))]})
+        raise Conflict(
+            _l("The program is %(status)s: attendance cannot be marked.", status=code_label(program.status)),
+            {"status": [_l("Program is %(status)s.", status=code_label(program.status))]},
+        )
     now = utcnow()
     if now < program.starts_at:
-        raise Conflict(_l("The program starts on %(when)s UTC: attendance is marked once it has begun.",
-                          when=program.starts_at.strftime("%Y-%m-%d %H:%M")),
-                       {"status": [_l("The program has not started yet.")]})
+        raise Conflict(
+            _l(
+                "The program starts on %(when)s UTC: attendance is marked once it has begun.",
+                when=program.starts_at.strftime("%Y-%m-%d %H:%M"),
+            ),
+            {"status": [_l("The program has not started yet.")]},
+        )
     _transition(enrolment, status, "mark")
     before = _snapshot(enrolment, ENROLMENT_FIELDS)
     enrolment.status, enrolment.marked_at = status, now
     enrolment.completed_at = now if status == E.COMPLETED else None
-    audit.record(action="enrolment.attendance", subject=enrolment, by=by, before=before,
-                 after=_snapshot(enrolment, ENROLMENT_FIELDS))
+    audit.record(
+        action="enrolment.attendance",
+        subject=enrolment,
+        by=by,
+        before=before,
+        after=_snapshot(enrolment, ENROLMENT_FIELDS),
+    )
     return enrolment
 
 
@@ -423,12 +569,20 @@ def certificate_data(*, enrolment: Enrolment, verification_code: str = "", verif
     topic = db.session.get(TrainingTopic, program.topic)
     hours = round((program.ends_at - program.starts_at).total_seconds() / 3600, 1)
     return CertificateData(
-        association_name=current_app.config["ASSOCIATION_NAME"], participant_name=enrolment.participant_name,
-        program_title=program.title, topic=topic.name if topic else program.topic, provider_name=provider.name,
-        city_name=city.name, completed_on=(enrolment.completed_at or program.ends_at).date(),
-        verification_url=verification_url, verification_code=verification_code, duration_hours=hours,
-        signatory_name=provider.contact_name or "", signatory_title=f"For {provider.name}",
-        page_size=current_app.config.get("PDF_PAGE_SIZE", "A4"))
+        association_name=current_app.config["ASSOCIATION_NAME"],
+        participant_name=enrolment.participant_name,
+        program_title=program.title,
+        topic=topic.name if topic else program.topic,
+        provider_name=provider.name,
+        city_name=city.name,
+        completed_on=(enrolment.completed_at or program.ends_at).date(),
+        verification_url=verification_url,
+        verification_code=verification_code,
+        duration_hours=hours,
+        signatory_name=provider.contact_name or "",
+        signatory_title=f"For {provider.name}",
+        page_size=current_app.config.get("PDF_PAGE_SIZE", "A4"),
+    )
 
 
 def certificate(*, enrolment: Enrolment, by: User) -> tuple[Document, bytes]:
@@ -442,13 +596,24 @@ def certificate(*, enrolment: Enrolment, by: User) -> tuple[Document, bytes]:
     program = db.session.get(TrainingProgram, enrolment.program_id)
     _check_enrolment_actor(enrolment, by, program)
     if enrolment.status != E.COMPLETED:
-        raise Conflict(_l("Only a participant who completed the program has a certificate; this one is %(status)s.",
-                          status=code_label(enrolment.status)),
-                       {"status": [_l("Is %(status)s, not completed.", status=code_label(enrolment.status))]})
+        raise Conflict(
+            _l(
+                "Only a participant who completed the program has a certificate; this one is %(status)s.",
+                status=code_label(enrolment.status),
+            ),
+            {"status": [_l("Is %(status)s, not completed.", status=code_label(enrolment.status))]},
+        )
     data = certificate_data(enrolment=enrolment)
-    return documents.issue(kind="certificate", subject_type="enrolment", subject_key=str(enrolment.id), data=data,
-                           build=build_certificate, event_date=data.completed_on, by=by,
-                           name=f"enrolment-{enrolment.id}")
+    return documents.issue(
+        kind="certificate",
+        subject_type="enrolment",
+        subject_key=str(enrolment.id),
+        data=data,
+        build=build_certificate,
+        event_date=data.completed_on,
+        by=by,
+        name=f"enrolment-{enrolment.id}",
+    )
 
 
 # --- knowledge hub --------------------------------------------------------------------------------
@@ -458,31 +623,59 @@ def _material_provider(by: User, provider_id: int | None) -> int | None:
     require_role(by, Role.PROVIDER, *STAFF)
     if by.role == Role.PROVIDER:
         if provider_id is not None and provider_id != by.provider_id:
-            raise ValidationFailed(_l("A provider publishes only in its own name."),
-                                   {"provider_id": [_l("You can publish only for your own provider.")]})
+            raise ValidationFailed(
+                _l("A provider publishes only in its own name."),
+                {"provider_id": [_l("You can publish only for your own provider.")]},
+            )
         return by.provider_id
     if provider_id is not None and db.session.get(Provider, provider_id) is None:
-        raise ValidationFailed(_l("Unknown provider."),
-                               {"provider_id": [_l("No provider %(id)s.", id=provider_id)]})
+        raise ValidationFailed(
+            _l("Unknown provider."), {"provider_id": [_l("No provider %(id)s.", id=provider_id)]}
+        )
     return provider_id
 
 
 def _add_material(material: Material, by: User) -> Material:
     db.session.add(material)
     db.session.flush()
-    audit.record(action="material.create", subject=material, by=by,
-                 after=_snapshot(material, ("title", "topic", "language", "kind", "url", "file_path", "size",
-                                            "sha256", "provider_id")))
+    audit.record(
+        action="material.create",
+        subject=material,
+        by=by,
+        after=_snapshot(
+            material,
+            ("title", "topic", "language", "kind", "url", "file_path", "size", "sha256", "provider_id"),
+        ),
+    )
     return material
 
 
-def create_link_material(*, by: User, title: str, topic: str, url: str, language: str = "en",
-                         description: str | None = None, provider_id: int | None = None) -> Material:
+def create_link_material(
+    *,
+    by: User,
+    title: str,
+    topic: str,
+    url: str,
+    language: str = "en",
+    description: str | None = None,
+    provider_id: int | None = None,
+) -> Material:
     """Publish a link in the knowledge hub (providers and staff)."""
     provider_id = _material_provider(by, provider_id)
     _check_topic(topic)
-    return _add_material(Material(title=title, topic=topic, language=language, description=description,
-                                  kind=MaterialKind.LINK, url=url, provider_id=provider_id, created_by_id=by.id), by)
+    return _add_material(
+        Material(
+            title=title,
+            topic=topic,
+            language=language,
+            description=description,
+            kind=MaterialKind.LINK,
+            url=url,
+            provider_id=provider_id,
+            created_by_id=by.id,
+        ),
+        by,
+    )
 
 
 PDF_MAGIC = b"%PDF-"
@@ -499,17 +692,20 @@ def _store_pdf(stream: BinaryIO) -> tuple[str, int, str]:
             while chunk := stream.read(64 * 1024):
                 size += len(chunk)
                 if size > MATERIAL_MAX_BYTES:
-                    raise ValidationFailed(_l("The file is too large."),
-                                           {"file": [_l("At most %(mb)s MB.", mb=MATERIAL_MAX_BYTES // (1024 * 1024))]})
+                    raise ValidationFailed(
+                        _l("The file is too large."),
+                        {"file": [_l("At most %(mb)s MB.", mb=MATERIAL_MAX_BYTES // (1024 * 1024))]},
+                    )
                 if len(head) < len(PDF_MAGIC):
-                    head += chunk[:len(PDF_MAGIC) - len(head)]
+                    head += chunk[: len(PDF_MAGIC) - len(head)]
                 digest.update(chunk)
                 tmp.write(chunk)
         if size == 0:
             raise ValidationFailed(_l("The file is empty."), {"file": [_l("The file is empty.")]})
         if head != PDF_MAGIC:
-            raise ValidationFailed(_l("The file is not a PDF."),
-                                   {"file": [_l("Not a PDF document (no %PDF header).")]})
+            raise ValidationFailed(
+                _l("The file is not a PDF."), {"file": [_l("Not a PDF document (no %PDF header).")]}
+            )
         name = f"{digest.hexdigest()}.pdf"
         # Content-addressed: the same bytes land on the same name, so a rename can only replace equal content.
         os.replace(tmp_name, folder / name)
@@ -519,29 +715,54 @@ def _store_pdf(stream: BinaryIO) -> tuple[str, int, str]:
             os.unlink(tmp_name)
 
 
-def create_pdf_material(*, by: User, title: str, topic: str, stream: BinaryIO, file_name: str, content_type: str,
-                        language: str = "en", description: str | None = None,
-                        provider_id: int | None = None) -> Material:
+def create_pdf_material(
+    *,
+    by: User,
+    title: str,
+    topic: str,
+    stream: BinaryIO,
+    file_name: str,
+    content_type: str,
+    language: str = "en",
+    description: str | None = None,
+    provider_id: int | None = None,
+) -> Material:
     """Publish an uploaded PDF (checked: application/pdf, a %PDF header, at most 10 MB) in the knowledge hub."""
     provider_id = _material_provider(by, provider_id)
     _check_topic(topic)
     if content_type != "application/pdf":
-        raise ValidationFailed(_l("Only PDF files are accepted."),
-                               {"file": [_l("Content type is %(type)s; send application/pdf.",
-                                            type=content_type or "missing")]})
+        raise ValidationFailed(
+            _l("Only PDF files are accepted."),
+            {"file": [_l("Content type is %(type)s; send application/pdf.", type=content_type or "missing")]},
+        )
     path, size, sha256 = _store_pdf(stream)
     safe_name = Path(file_name or "material.pdf").name[:200] or "material.pdf"
-    return _add_material(Material(title=title, topic=topic, language=language, description=description,
-                                  kind=MaterialKind.PDF, file_path=path, file_name=safe_name, size=size,
-                                  content_type="application/pdf", sha256=sha256, provider_id=provider_id,
-                                  created_by_id=by.id), by)
+    return _add_material(
+        Material(
+            title=title,
+            topic=topic,
+            language=language,
+            description=description,
+            kind=MaterialKind.PDF,
+            file_path=path,
+            file_name=safe_name,
+            size=size,
+            content_type="application/pdf",
+            sha256=sha256,
+            provider_id=provider_id,
+            created_by_id=by.id,
+        ),
+        by,
+    )
 
 
 def material_file(material: Material) -> Path:
     """Where a PDF material's bytes are stored."""
     if material.kind != MaterialKind.PDF or not material.file_path:
-        raise Conflict(_l("Material %(id)s is a link, not a file: %(url)s", id=material.id, url=material.url),
-                       {"kind": [_l("Is a link.")]})
+        raise Conflict(
+            _l("Material %(id)s is a link, not a file: %(url)s", id=material.id, url=material.url),
+            {"kind": [_l("Is a link.")]},
+        )
     path = Path(current_app.config["REPORTS_DIR"]) / material.file_path
     if not path.is_file():
         raise NotFound(_l("The file of material %(id)s is missing from storage.", id=material.id))

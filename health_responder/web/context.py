@@ -19,7 +19,14 @@ from flask_login import current_user
 
 from health_responder.db import utcnow
 
-LANGUAGE_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語", "zh": "中文", "ru": "Русский", "fr": "Français"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "ko": "한국어",
+    "ja": "日本語",
+    "zh": "中文",
+    "ru": "Русский",
+    "fr": "Français",
+}
 
 #: Extra navigation per role: features append (label, endpoint) pairs at import.
 NAV: dict[str, list[tuple[str, str]]] = {"city": [], "provider": [], "coordinator": [], "admin": []}
@@ -38,7 +45,9 @@ class Panel:
 PANELS: dict[str, list[Panel]] = {"city": [], "provider": [], "coordinator": [], "admin": []}
 
 
-def register_panel(roles: tuple[str, ...], template: str, load: Callable[[object], dict], order: int = 50) -> None:
+def register_panel(
+    roles: tuple[str, ...], template: str, load: Callable[[object], dict], order: int = 50
+) -> None:
     """Show ``template`` on the dashboards of ``roles``; ``load(user)`` gives the template its data."""
     for role in roles:
         if all(panel.template != template for panel in PANELS[role]):
@@ -49,42 +58,88 @@ def register_panel(roles: tuple[str, ...], template: str, load: Callable[[object
 #: One translated label for every state, priority, reason and kind the pages show.
 LABELS: dict[str, object] = {
     # request states
-    "draft": _l("Draft"), "submitted": _l("Submitted"), "approved": _l("Approved"),
-    "partially_allocated": _l("Partially allocated"), "allocated": _l("Allocated"),
-    "partially_dispatched": _l("Partially dispatched"), "dispatched": _l("Dispatched"),
-    "delivered": _l("Delivered"), "closed": _l("Closed"), "rejected": _l("Rejected"), "cancelled": _l("Cancelled"),
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "approved": _l("Approved"),
+    "partially_allocated": _l("Partially allocated"),
+    "allocated": _l("Allocated"),
+    "partially_dispatched": _l("Partially dispatched"),
+    "dispatched": _l("Dispatched"),
+    "delivered": _l("Delivered"),
+    "closed": _l("Closed"),
+    "rejected": _l("Rejected"),
+    "cancelled": _l("Cancelled"),
     # dispatch, allocation, lot, enrolment, program, alert and job states
-    "prepared": _l("Prepared"), "shipped": _l("Shipped"), "received": _l("Received"),
-    "reserved": _l("Reserved"), "released": _l("Released"),
-    "available": _l("Available"), "quarantined": _l("Quarantined"), "recalled": _l("Recalled"),
-    "enrolled": _l("Enrolled"), "waitlisted": _l("Waitlisted"), "attended": _l("Attended"),
-    "completed": _l("Completed"), "no_show": _l("No-show"), "published": _l("Published"),
-    "open": _l("Open"), "resolved": _l("Resolved"),
-    "running": _l("Running"), "succeeded": _l("Succeeded"), "failed": _l("Failed"), "abandoned": _l("Abandoned"),
+    "prepared": _l("Prepared"),
+    "shipped": _l("Shipped"),
+    "received": _l("Received"),
+    "reserved": _l("Reserved"),
+    "released": _l("Released"),
+    "available": _l("Available"),
+    "quarantined": _l("Quarantined"),
+    "recalled": _l("Recalled"),
+    "enrolled": _l("Enrolled"),
+    "waitlisted": _l("Waitlisted"),
+    "attended": _l("Attended"),
+    "completed": _l("Completed"),
+    "no_show": _l("No-show"),
+    "published": _l("Published"),
+    "open": _l("Open"),
+    "resolved": _l("Resolved"),
+    "running": _l("Running"),
+    "succeeded": _l("Succeeded"),
+    "failed": _l("Failed"),
+    "abandoned": _l("Abandoned"),
     # priorities
-    "critical": _l("Critical"), "high": _l("High"), "normal": _l("Normal"), "low": _l("Low"),
+    "critical": _l("Critical"),
+    "high": _l("High"),
+    "normal": _l("Normal"),
+    "low": _l("Low"),
     # rejection and adjustment reasons
-    "damaged": _l("Damaged"), "expired": _l("Expired"), "wrong_item": _l("Wrong item"), "lost": _l("Lost"),
-    "other": _l("Other"), "found": _l("Found"), "recount": _l("Recount"), "correction": _l("Correction"),
+    "damaged": _l("Damaged"),
+    "expired": _l("Expired"),
+    "wrong_item": _l("Wrong item"),
+    "lost": _l("Lost"),
+    "other": _l("Other"),
+    "found": _l("Found"),
+    "recount": _l("Recount"),
+    "correction": _l("Correction"),
     "donation": _l("Donation"),
     # roles, modes, alert kinds, severities
-    "city": _l("City"), "provider": _l("Provider"), "coordinator": _l("Coordinator"), "admin": _l("Administrator"),
-    "online": _l("Online"), "onsite": _l("On site"),
-    "overdue_request": _l("Overdue request"), "low_stock": _l("Low stock"), "near_expiry": _l("Lot near expiry"),
-    "readiness_gap": _l("Training readiness gap"), "warning": _l("Warning"), "info": _l("Information"),
+    "city": _l("City"),
+    "provider": _l("Provider"),
+    "coordinator": _l("Coordinator"),
+    "admin": _l("Administrator"),
+    "online": _l("Online"),
+    "onsite": _l("On site"),
+    "overdue_request": _l("Overdue request"),
+    "low_stock": _l("Low stock"),
+    "near_expiry": _l("Lot near expiry"),
+    "readiness_gap": _l("Training readiness gap"),
+    "warning": _l("Warning"),
+    "info": _l("Information"),
     # movement kinds
-    "receipt": _l("Receipt"), "adjustment": _l("Adjustment"), "reservation": _l("Reservation"),
-    "release": _l("Release"), "dispatch": _l("Dispatch"), "return": _l("Return"),
+    "receipt": _l("Receipt"),
+    "adjustment": _l("Adjustment"),
+    "reservation": _l("Reservation"),
+    "release": _l("Release"),
+    "dispatch": _l("Dispatch"),
+    "return": _l("Return"),
     "expiry_writeoff": _l("Expiry write-off"),
     # what started a job run
-    "schedule": _l("Schedule"), "manual": _l("Manual"), "cli": _l("Command line"),
+    "schedule": _l("Schedule"),
+    "manual": _l("Manual"),
+    "cli": _l("Command line"),
 }
 
 #: What each scheduled check does, in the reader's language.
 CHECK_LABELS: dict[str, object] = {
-    "auto_allocate": _l("Allocate stock to approved requests"), "overdue_requests": _l("Find overdue requests"),
-    "low_stock": _l("Find low stock"), "near_expiry": _l("Find lots near expiry"),
-    "readiness_gaps": _l("Find training readiness gaps"), "training_reminders": _l("Send training reminders"),
+    "auto_allocate": _l("Allocate stock to approved requests"),
+    "overdue_requests": _l("Find overdue requests"),
+    "low_stock": _l("Find low stock"),
+    "near_expiry": _l("Find lots near expiry"),
+    "readiness_gaps": _l("Find training readiness gaps"),
+    "training_reminders": _l("Send training reminders"),
     "send_notifications": _l("Send notifications"),
 }
 
@@ -129,7 +184,7 @@ def days_left(needed_by) -> int:
 
 
 def countdown(needed_by) -> str:
-    """"Due in 3 days", "Due today", "2 days overdue" in the chosen language."""
+    """ "Due in 3 days", "Due today", "2 days overdue" in the chosen language."""
     if needed_by is None:
         return ""
     days = days_left(needed_by)
@@ -156,7 +211,9 @@ def register_context(app: Flask) -> None:
     def _helpers():
         return {
             "current_locale": lambda: str(get_locale() or "en"),
-            "language_choices": lambda: [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]],
+            "language_choices": lambda: [
+                (c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]
+            ],
             "nav_links": lambda: NAV.get(getattr(current_user, "role", ""), []),
             "current_endpoint": lambda: request.endpoint or "",
         }

@@ -73,7 +73,9 @@ def show_errors(form: FlaskForm, errors: dict, aliases: dict[str, str] | None = 
             field.errors = [*field.errors, *messages]
 
 
-def attempt(form: FlaskForm, action: Callable[[], T], aliases: dict[str, str] | None = None) -> tuple[T | None, int]:
+def attempt(
+    form: FlaskForm, action: Callable[[], T], aliases: dict[str, str] | None = None
+) -> tuple[T | None, int]:
     """Run ``action`` (load the API schema, call the service, commit); ``(result, 200)`` when it went through.
 
     On bad input or a state that forbids it, nothing is kept (rollback), the messages go onto the form

@@ -94,8 +94,11 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 def _pattern(msgid: str) -> re.Pattern:
     """The regular expression of the English text ``msgid`` stands for (a placeholder matches any text)."""
     parts = _PLACEHOLDER.split(msgid)  # text, name, text, name, …, text
-    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
-                              for i, part in enumerate(parts)) + r"\Z", re.S)
+    return re.compile(
+        "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+        + r"\Z",
+        re.S,
+    )
 
 
 _EXACT = frozenset(msgid for msgid in MARSHMALLOW_MESSAGES if "%(" not in msgid)

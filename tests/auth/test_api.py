@@ -21,18 +21,23 @@ def test_a_right_password_gets_a_token_that_works(app, make, anonymous):
 
 def test_the_token_is_stored_only_as_a_hash(app, make, anonymous):
     user = make.user("city")
-    token = anonymous.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD}).json["token"]
+    token = anonymous.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD}).json[
+        "token"
+    ]
     with app.app_context():
         stored = db.session.scalars(select(ApiToken.token_hash)).all()
     assert token not in stored and len(stored) == 1 and len(stored[0]) == 64
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"email": "nobody@example.org", "password": "whatever-123"}, "password"),
-    ({"email": "", "password": "x"}, "email"),
-    ({"password": "x"}, "email"),
-    ({"email": "a@b.c", "password": "x", "extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"email": "nobody@example.org", "password": "whatever-123"}, "password"),
+        ({"email": "", "password": "x"}, "email"),
+        ({"password": "x"}, "email"),
+        ({"email": "a@b.c", "password": "x", "extra": 1}, "extra"),
+    ],
+)
 def test_wrong_or_malformed_logins_are_refused(make, anonymous, body, field):
     make.user("city")
     response = anonymous.post("/api/v1/auth/tokens", json=body)
@@ -47,7 +52,9 @@ def test_wrong_password_answers_401(make, anonymous):
     assert response.json["message"] == "Wrong email or password."
 
 
-@pytest.mark.parametrize("header", [None, "Bearer", "Bearer unknown-token", "Basic abc", "Bearer " + "x" * 300])
+@pytest.mark.parametrize(
+    "header", [None, "Bearer", "Bearer unknown-token", "Basic abc", "Bearer " + "x" * 300]
+)
 def test_missing_or_unknown_tokens_answer_401(client, header):
     headers = {"Authorization": header} if header else {}
     response = client.get("/api/v1/cities", headers=headers)
@@ -89,18 +96,31 @@ def test_last_used_is_written_at_most_once_a_minute(app, make):
 def test_failed_logins_are_limited_per_account_but_successes_are_not_counted(make, anonymous):
     user = make.user("city")
     for _ in range(20):
-        assert anonymous.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD}).status_code == 201
-    codes = [anonymous.post("/api/v1/auth/tokens", json={"email": user.email, "password": "wrong-one"}).status_code
-             for _ in range(12)]
+        assert (
+            anonymous.post(
+                "/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD}
+            ).status_code
+            == 201
+        )
+    codes = [
+        anonymous.post("/api/v1/auth/tokens", json={"email": user.email, "password": "wrong-one"}).status_code
+        for _ in range(12)
+    ]
     assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
     limited = anonymous.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD})
     assert limited.status_code == 429 and limited.json["status"] == "Too Many Requests"
 
 
 def test_failed_logins_are_limited_per_address_across_accounts(make, anonymous):
-    codes = [anonymous.post("/api/v1/auth/tokens", json={"email": f"u{i}@example.org", "password": "wrong-one"}).status_code
-             for i in range(12)]
+    codes = [
+        anonymous.post(
+            "/api/v1/auth/tokens", json={"email": f"u{i}@example.org", "password": "wrong-one"}
+        ).status_code
+        for i in range(12)
+    ]
     assert codes.count(401) == 10 and codes[-1] == 429
+
+
 def test_a_fresh_tokens_first_post_is_not_delayed(make):
     api = make.api("coordinator")
     started = time.perf_counter()

@@ -46,8 +46,10 @@ def test_logout_needs_a_post_with_csrf_and_ends_the_session(make, client):
 def test_next_parameter_cannot_redirect_to_another_site(make, client):
     user = make.user("admin")
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login?next=https://evil.example/", data={"email": user.email, "password": PASSWORD,
-                                                                      "csrf_token": token})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"].endswith("/dashboard")
 
 

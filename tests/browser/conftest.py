@@ -19,13 +19,23 @@ from sqlmodel import SQLModel
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AXE = Path(os.environ.get("AXE_CORE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "demo-pass-2026"
-USERS = {"city": "city@ulyanovsk.example.org", "city_ko": "city@sejong.example.org",
-         "coordinator": "coordinator@responder.example.org", "provider": "provider@medasia.example.org"}
+USERS = {
+    "city": "city@ulyanovsk.example.org",
+    "city_ko": "city@sejong.example.org",
+    "coordinator": "coordinator@responder.example.org",
+    "provider": "provider@medasia.example.org",
+}
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +52,15 @@ def live(tmp_path_factory):
     engine = sa.create_engine(url)
     SQLModel.metadata.create_all(engine)
     engine.dispose()
-    app = create_app({"TESTING": True, "SECRET_KEY": "browser-test", "DATABASE_URL": url,
-                      "REPORTS_DIR": str(folder / "reports"), "LOG_JSON": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "browser-test",
+            "DATABASE_URL": url,
+            "REPORTS_DIR": str(folder / "reports"),
+            "LOG_JSON": False,
+        }
+    )
     with app.app_context(), db.write_session():
         seed.load_demo()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per request in the test output
@@ -62,7 +79,9 @@ def live(tmp_path_factory):
 def browser():
     """Headless Debian Chromium, or a skip that says why there is none."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install -y chromium` (done by .ci/run) to run browser tests")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: `apt-get install -y chromium` (done by .ci/run) to run browser tests"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as error:
@@ -84,8 +103,13 @@ def open_as(live, browser):
     contexts = []
 
     def login(who: str, bypass_csp: bool = False):
-        context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 900},
-                                      accept_downloads=True, bypass_csp=bypass_csp, locale="en-US")
+        context = browser.new_context(
+            base_url=live.url,
+            viewport={"width": 1280, "height": 900},
+            accept_downloads=True,
+            bypass_csp=bypass_csp,
+            locale="en-US",
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

@@ -30,12 +30,17 @@ def medasia_lots(live, count: int = 2) -> list:
     with live.app.app_context():
         rows = db.session.execute(
             select(StockLot.lot_code, StockLot.item_id, Item.code)
-            .join(Provider, Provider.id == StockLot.provider_id).join(Item, Item.id == StockLot.item_id)
+            .join(Provider, Provider.id == StockLot.provider_id)
+            .join(Item, Item.id == StockLot.item_id)
             .join(StockLocation, StockLocation.id == StockLot.location_id)
-            .where(Provider.name == "MedAsia Supply", StockLocation.name == "Incheon Hub",
-                   StockLot.on_hand - StockLot.reserved >= 10,
-                   sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= NEEDED_BY))
-            .order_by(StockLot.id)).all()
+            .where(
+                Provider.name == "MedAsia Supply",
+                StockLocation.name == "Incheon Hub",
+                StockLot.on_hand - StockLot.reserved >= 10,
+                sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= NEEDED_BY),
+            )
+            .order_by(StockLot.id)
+        ).all()
         db.session.remove()
     chosen = []
     for lot_code, item_id, code in rows:
@@ -89,12 +94,17 @@ def test_the_journey_in_english(live, open_as):
     allocate_lots(coordinator, lots, "Allocate")
     assert "were allocated" in flash_text(coordinator)
     coordinator.get_by_role("link", name="Back to the request").click()
-    assert "Allocated" in coordinator.locator(".badge").first.inner_text() or "Allocated" in coordinator.content()
+    assert (
+        "Allocated" in coordinator.locator(".badge").first.inner_text()
+        or "Allocated" in coordinator.content()
+    )
 
     # the provider prepares it, prints the pick list, ships it and downloads the dispatch report
     provider = open_as("provider")
     provider.get_by_role("link", name="To dispatch").click()
-    provider.locator("section", has_text=reference).get_by_role("button", name=re.compile("Prepare dispatch")).click()
+    provider.locator("section", has_text=reference).get_by_role(
+        "button", name=re.compile("Prepare dispatch")
+    ).click()
     assert "is prepared" in flash_text(provider)
     with provider.expect_download() as pick:
         provider.get_by_role("link", name="Pick list (PDF)").click()
@@ -212,23 +222,40 @@ def test_a_provider_publishes_a_program_and_a_city_enrols(live, open_as):
 MAIN_PAGES = [
     (None, ["/login"]),
     ("city", ["/dashboard", "/requests/new", "/requests", "/dispatches", "/training", "/alerts"]),
-    ("coordinator", ["/dashboard", "/requests", "/checks", "/reports/dispatch-summary", "/portal/", "/training/new"]),
-    ("provider", ["/dashboard", "/stock", "/stock/receive", "/dispatches/waiting", "/stock/import", "/training/new",
-                  "/training/materials"]),
+    (
+        "coordinator",
+        ["/dashboard", "/requests", "/checks", "/reports/dispatch-summary", "/portal/", "/training/new"],
+    ),
+    (
+        "provider",
+        [
+            "/dashboard",
+            "/stock",
+            "/stock/receive",
+            "/dispatches/waiting",
+            "/stock/import",
+            "/training/new",
+            "/training/materials",
+        ],
+    ),
 ]
 
 
 @pytest.mark.parametrize("who,paths", MAIN_PAGES)
 def test_the_main_pages_have_no_critical_or_serious_accessibility_violations(live, open_as, who, paths):
     if not AXE.exists():
-        pytest.skip(f"axe-core not found at {AXE}: `npm install --no-save --prefix . axe-core` (done by .ci/run)")
+        pytest.skip(
+            f"axe-core not found at {AXE}: `npm install --no-save --prefix . axe-core` (done by .ci/run)"
+        )
     page = open_as(who, bypass_csp=True)  # axe is injected as an inline script, which the CSP forbids
     found = {}
     for path in paths:
         page.goto(path)
         page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => (await axe.run(document)).violations"
-                               ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))")
+        result = page.evaluate(
+            "async () => (await axe.run(document)).violations"
+            ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
+        )
         bad = [v for v in result if v["impact"] in ("critical", "serious")]
         if bad:
             found[path] = bad
@@ -240,12 +267,17 @@ def test_screenshots_of_the_dashboards_and_the_data_portal(live, open_as, tmp_pa
     target = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
     target.mkdir(parents=True, exist_ok=True)
     lots = medasia_lots(live)
-    for who, name in (("city", "dashboard-city"), ("provider", "dashboard-provider"),
-                      ("coordinator", "dashboard-coordinator")):
+    for who, name in (
+        ("city", "dashboard-city"),
+        ("provider", "dashboard-provider"),
+        ("coordinator", "dashboard-coordinator"),
+    ):
         page = open_as(who)
         if who == "city":  # an open request on the city's dashboard, waiting in the coordinators' queue
             page.goto("/requests/new")
-            fill_request(page, lots, 4, "Ulyanovsk: pulse oximeters for the district clinics.", priority="normal")
+            fill_request(
+                page, lots, 4, "Ulyanovsk: pulse oximeters for the district clinics.", priority="normal"
+            )
             page.get_by_role("button", name="Save and submit").click()
             page.goto("/dashboard")
         page.screenshot(path=str(target / f"{name}.png"), full_page=True)

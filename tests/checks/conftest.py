@@ -43,36 +43,68 @@ class World:
         self._lots = 0
         self._requests = 0
 
-    def lot(self, quantity: int, expires_on: date | None = None, provider=None, item=None, status="available",
-            code: str | None = None) -> StockLot:
+    def lot(
+        self,
+        quantity: int,
+        expires_on: date | None = None,
+        provider=None,
+        item=None,
+        status="available",
+        code: str | None = None,
+    ) -> StockLot:
         provider = provider or self.near
         location = self.near_wh if provider.id == self.near.id else self.far_wh
         self._lots += 1
         with self.app.app_context(), db.write_session() as session:
-            lot = stock.receive(provider_id=provider.id, location_id=location.id, item_id=(item or self.item).id,
-                                lot_code=code or f"L-{self._lots:03d}", expires_on=expires_on, quantity=quantity,
-                                actor=stock.Actor(user_id=None, label="test"), status=status)
+            lot = stock.receive(
+                provider_id=provider.id,
+                location_id=location.id,
+                item_id=(item or self.item).id,
+                lot_code=code or f"L-{self._lots:03d}",
+                expires_on=expires_on,
+                quantity=quantity,
+                actor=stock.Actor(user_id=None, label="test"),
+                status=status,
+            )
             session.flush()
             session.expunge(lot)
         return lot
 
-    def request(self, *lines: tuple, priority: str = "normal", needed_by: date | None = None, city=None,
-                status: str = "approved", submitted_at: datetime | None = None) -> SimpleNamespace:
+    def request(
+        self,
+        *lines: tuple,
+        priority: str = "normal",
+        needed_by: date | None = None,
+        city=None,
+        status: str = "approved",
+        submitted_at: datetime | None = None,
+    ) -> SimpleNamespace:
         """A request with ``lines`` of (item, quantity), in ``status``; submitted in call order unless given."""
         self._requests += 1
         submitted_at = submitted_at or utcnow() - timedelta(hours=1) + timedelta(seconds=self._requests)
         with self.app.app_context(), db.write_session() as session:
-            request = AssistanceRequest(city_id=(city or self.city).id, status=status, priority=priority,
-                                        priority_rank=PRIORITY_RANK[priority], needed_by=needed_by or days(30),
-                                        justification="test", submitted_at=submitted_at,
-                                        approved_at=submitted_at if status != "submitted" else None)
+            request = AssistanceRequest(
+                city_id=(city or self.city).id,
+                status=status,
+                priority=priority,
+                priority_rank=PRIORITY_RANK[priority],
+                needed_by=needed_by or days(30),
+                justification="test",
+                submitted_at=submitted_at,
+                approved_at=submitted_at if status != "submitted" else None,
+            )
             session.add(request)
             session.flush()
             request.reference = f"REQ-{TODAY.year}-{request.id:06d}"
-            rows = [RequestLine(request_id=request.id, item_id=item.id, quantity=quantity) for item, quantity in lines]
+            rows = [
+                RequestLine(request_id=request.id, item_id=item.id, quantity=quantity)
+                for item, quantity in lines
+            ]
             session.add_all(rows)
             session.flush()
-            result = SimpleNamespace(id=request.id, reference=request.reference, line_ids=[r.id for r in rows])
+            result = SimpleNamespace(
+                id=request.id, reference=request.reference, line_ids=[r.id for r in rows]
+            )
         return result
 
     def allocations(self, **where) -> list[Allocation]:
@@ -97,12 +129,18 @@ class World:
     def half_handled(self) -> int:
         """Lines whose allocated quantity differs from their live allocations (must be 0)."""
         with self.app.app_context(), db.read_session() as session:
-            live = (select(Allocation.line_id, sa.func.sum(Allocation.quantity).label("q"))
-                    .where(Allocation.status.in_(["reserved", "dispatched"])).group_by(Allocation.line_id).subquery())
+            live = (
+                select(Allocation.line_id, sa.func.sum(Allocation.quantity).label("q"))
+                .where(Allocation.status.in_(["reserved", "dispatched"]))
+                .group_by(Allocation.line_id)
+                .subquery()
+            )
             return session.scalar(
-                select(sa.func.count()).select_from(RequestLine)
+                select(sa.func.count())
+                .select_from(RequestLine)
                 .outerjoin(live, live.c.line_id == RequestLine.id)
-                .where(sa.func.coalesce(live.c.q, 0) != RequestLine.quantity_allocated))
+                .where(sa.func.coalesce(live.c.q, 0) != RequestLine.quantity_allocated)
+            )
 
 
 @pytest.fixture

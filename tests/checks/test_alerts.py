@@ -37,7 +37,9 @@ def _notifications_of(app, user) -> list[Notification]:
 
 
 @pytest.mark.both_databases
-def test_overdue_request_alert_is_raised_once_and_resolved_when_dispatched(app, world, run_check, make, coordinator):
+def test_overdue_request_alert_is_raised_once_and_resolved_when_dispatched(
+    app, world, run_check, make, coordinator
+):
     city_user = make.user("city", city=world.city)
     late = world.request((world.item, 5), needed_by=days(-3))
     world.request((world.item, 5), needed_by=days(10))
@@ -47,14 +49,19 @@ def test_overdue_request_alert_is_raised_once_and_resolved_when_dispatched(app, 
 
     [alert] = _alerts(app, kind="overdue_request")
     assert alert.status == "open" and alert.city_id == world.city.id and alert.subject_id == late.id
-    assert f"Request {late.reference} was needed by {days(-3).isoformat()}" in alert.message and "3 days late" in alert.message
+    assert (
+        f"Request {late.reference} was needed by {days(-3).isoformat()}" in alert.message
+        and "3 days late" in alert.message
+    )
     assert first["counts"] == {"open": 1, "raised": 1, "resolved": 0}
     assert second["counts"] == {"open": 1, "raised": 0, "resolved": 0}
     assert [n.subject for n in _notifications_of(app, city_user)] == [f"[warning] {alert.message}"]
     assert len(_notifications_of(app, coordinator.user)) == 1
 
     with app.app_context(), db.write_session() as session:
-        session.execute(sa.update(AssistanceRequest).where(AssistanceRequest.id == late.id).values(status="dispatched"))
+        session.execute(
+            sa.update(AssistanceRequest).where(AssistanceRequest.id == late.id).values(status="dispatched")
+        )
     third = run_check("overdue_requests")
 
     [alert] = _alerts(app, kind="overdue_request")
@@ -63,9 +70,12 @@ def test_overdue_request_alert_is_raised_once_and_resolved_when_dispatched(app, 
 
 
 def test_a_critical_request_waiting_past_its_service_level_is_overdue(app, world, run_check):
-    waiting = world.request((world.item, 1), priority="critical", status="submitted",
-                            submitted_at=utcnow() - timedelta(hours=5))
-    world.request((world.item, 1), priority="normal", status="submitted", submitted_at=utcnow() - timedelta(hours=5))
+    waiting = world.request(
+        (world.item, 1), priority="critical", status="submitted", submitted_at=utcnow() - timedelta(hours=5)
+    )
+    world.request(
+        (world.item, 1), priority="normal", status="submitted", submitted_at=utcnow() - timedelta(hours=5)
+    )
 
     run_check("overdue_requests")
 
@@ -110,7 +120,9 @@ def test_near_expiry_suggests_open_requests_that_can_use_the_lot_in_time(app, wo
     assert alert.details["suggested_requests"][0]["still_needed"] == 10
 
 
-def test_readiness_gap_points_at_programs_and_resolves_after_a_completed_training(app, world, run_check, make):
+def test_readiness_gap_points_at_programs_and_resolves_after_a_completed_training(
+    app, world, run_check, make
+):
     from health_responder.training.models import Enrolment, TrainingProgram
 
     topic = make.topic("oxygen_therapy", "Oxygen therapy")
@@ -119,9 +131,16 @@ def test_readiness_gap_points_at_programs_and_resolves_after_a_completed_trainin
     world.request((item, 2))
     run_check("auto_allocate")
     with app.app_context(), db.write_session() as session:
-        program = TrainingProgram(provider_id=world.near.id, title="Oxygen therapy basics", topic=topic.code,
-                                  starts_at=utcnow() + timedelta(days=7), ends_at=utcnow() + timedelta(days=7, hours=4),
-                                  enrolment_deadline=days(5), capacity=10, status="published")
+        program = TrainingProgram(
+            provider_id=world.near.id,
+            title="Oxygen therapy basics",
+            topic=topic.code,
+            starts_at=utcnow() + timedelta(days=7),
+            ends_at=utcnow() + timedelta(days=7, hours=4),
+            enrolment_deadline=days(5),
+            capacity=10,
+            status="published",
+        )
         session.add(program)
         session.flush()
         program_id = program.id
@@ -129,14 +148,24 @@ def test_readiness_gap_points_at_programs_and_resolves_after_a_completed_trainin
     run_check("readiness_gaps")
 
     [alert] = _alerts(app, kind="readiness_gap")
-    assert alert.city_id == world.city.id and alert.dedup_key == f"readiness_gap:city={world.city.id}:topic=oxygen_therapy"
+    assert (
+        alert.city_id == world.city.id
+        and alert.dedup_key == f"readiness_gap:city={world.city.id}:topic=oxygen_therapy"
+    )
     assert "needs oxygen_therapy training (OXY-CONC-5L)" in alert.message
     assert "Matching programs: Oxygen therapy basics." in alert.message
     assert alert.details["programs"][0]["id"] == program_id
 
     with app.app_context(), db.write_session() as session:
-        session.add(Enrolment(program_id=program_id, city_id=world.city.id, participant_name="Kim",
-                              participant_email="kim@example.org", status="completed"))
+        session.add(
+            Enrolment(
+                program_id=program_id,
+                city_id=world.city.id,
+                participant_name="Kim",
+                participant_email="kim@example.org",
+                status="completed",
+            )
+        )
     assert run_check("readiness_gaps")["counts"]["resolved"] == 1
 
 
@@ -149,8 +178,9 @@ def test_racing_raises_of_one_condition_leave_one_open_alert(app):
         with app.app_context():
             barrier.wait()
             with db.write_session():
-                _alert, new = alerts.raise_alert(kind="low_stock", dedup_key="low_stock:provider=1:item=1",
-                                                 message="low")
+                _alert, new = alerts.raise_alert(
+                    kind="low_stock", dedup_key="low_stock:provider=1:item=1", message="low"
+                )
             results.append(new)
 
     threads = [threading.Thread(target=raise_one) for _ in range(4)]
@@ -202,7 +232,9 @@ def test_an_expired_lot_still_holding_stock_is_alerted_until_written_off(app, wo
     assert "L-OLD (OXY-CONC-10L) expired on" in alert.message and "12 on hand" in alert.message
 
     with app.app_context(), db.write_session():
-        stock.adjust(lot_id=lot.id, delta=-12, reason="expired", actor=stock.Actor(user_id=None, label="test"))
+        stock.adjust(
+            lot_id=lot.id, delta=-12, reason="expired", actor=stock.Actor(user_id=None, label="test")
+        )
     run_check("near_expiry")
     assert _alerts(app, kind="near_expiry", status="open") == []
     [resolved] = _alerts(app, kind="near_expiry", status="resolved")
@@ -210,23 +242,38 @@ def test_an_expired_lot_still_holding_stock_is_alerted_until_written_off(app, wo
 
 
 @pytest.mark.both_databases
-def test_an_approved_request_with_nothing_shipped_past_its_dispatch_service_level_is_overdue(app, world, run_check):
-    stuck = world.request((world.item, 1), priority="high", status="allocated",
-                          submitted_at=utcnow() - timedelta(hours=80))  # approved then too (the fixture's rule)
-    world.request((world.item, 1), priority="high", status="approved", submitted_at=utcnow() - timedelta(hours=70))
-    world.request((world.item, 1), priority="high", status="partially_dispatched",
-                  submitted_at=utcnow() - timedelta(hours=100))  # something shipped: the level is met
+def test_an_approved_request_with_nothing_shipped_past_its_dispatch_service_level_is_overdue(
+    app, world, run_check
+):
+    stuck = world.request(
+        (world.item, 1), priority="high", status="allocated", submitted_at=utcnow() - timedelta(hours=80)
+    )  # approved then too (the fixture's rule)
+    world.request(
+        (world.item, 1), priority="high", status="approved", submitted_at=utcnow() - timedelta(hours=70)
+    )
+    world.request(
+        (world.item, 1),
+        priority="high",
+        status="partially_dispatched",
+        submitted_at=utcnow() - timedelta(hours=100),
+    )  # something shipped: the level is met
 
     first = run_check("overdue_requests")
 
     [alert] = _alerts(app, kind="overdue_request")
     assert alert.dedup_key == f"overdue_request:request={stuck.id}:dispatch"
-    assert f"The high request {stuck.reference} was approved 80 h ago and nothing of it has shipped" in alert.message
+    assert (
+        f"The high request {stuck.reference} was approved 80 h ago and nothing of it has shipped"
+        in alert.message
+    )
     assert "service level is 72 h" in alert.message
     assert alert.details["reason"] == "dispatch_sla" and alert.details["status"] == "allocated"
     assert first["counts"]["raised"] == 1
 
     with app.app_context(), db.write_session() as session:  # the first dispatch ships
-        session.execute(sa.update(AssistanceRequest).where(AssistanceRequest.id == stuck.id)
-                        .values(status="partially_dispatched"))
+        session.execute(
+            sa.update(AssistanceRequest)
+            .where(AssistanceRequest.id == stuck.id)
+            .values(status="partially_dispatched")
+        )
     assert run_check("overdue_requests")["counts"]["resolved"] == 1

@@ -54,7 +54,11 @@ def test_lots_are_taken_first_expiry_first_out_with_no_expiry_last(world, run_ch
 
     run_check("auto_allocate")
 
-    assert [(a.lot_id, a.quantity) for a in world.allocations()] == [(soon.id, 10), (late.id, 10), (never.id, 5)]
+    assert [(a.lot_id, a.quantity) for a in world.allocations()] == [
+        (soon.id, 10),
+        (late.id, 10),
+        (never.id, 5),
+    ]
 
 
 def test_a_lot_expiring_before_the_needed_by_date_is_never_used(world, run_check):
@@ -79,7 +83,9 @@ def test_providers_serving_the_city_network_come_first_even_with_later_expiry(wo
 
     allocations = world.allocations()
     assert [(a.lot_id, a.provider_id, a.quantity) for a in allocations] == [
-        (near_late.id, world.near.id, 10), (far_soon.id, world.far.id, 5)]
+        (near_late.id, world.near.id, 10),
+        (far_soon.id, world.far.id, 5),
+    ]
     assert "serves the city's network (HOME)" in allocations[0].rationale
     assert "does not serve the city's network (HOME)" in allocations[1].rationale
 
@@ -184,9 +190,20 @@ def _stale_plan(world, request, lot, quantity, line_index=0):
     """What the check planned for ``request`` before someone else moved: ``quantity`` of ``lot`` for one line."""
     from health_responder.health_requests.services import PlannedAllocation, RequestPlan
 
-    return RequestPlan(request_id=request.id, needed_by=days(30), allocations=[PlannedAllocation(
-        line_id=request.line_ids[line_index], item_id=lot.item_id, lot_id=lot.id, provider_id=lot.provider_id,
-        quantity=quantity, rationale="planned before the person allocated")])
+    return RequestPlan(
+        request_id=request.id,
+        needed_by=days(30),
+        allocations=[
+            PlannedAllocation(
+                line_id=request.line_ids[line_index],
+                item_id=lot.item_id,
+                lot_id=lot.id,
+                provider_id=lot.provider_id,
+                quantity=quantity,
+                rationale="planned before the person allocated",
+            )
+        ],
+    )
 
 
 def _reserve_bulk(app, plans, run_id=None):
@@ -205,8 +222,12 @@ def _audit(app, action):
     from health_responder.extensions import db
 
     with app.app_context(), db.read_session() as session:
-        return [(e.subject_id, e.before, e.after) for e in
-                session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))]
+        return [
+            (e.subject_id, e.before, e.after)
+            for e in session.scalars(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            )
+        ]
 
 
 def _notifications(app):
@@ -220,7 +241,9 @@ def _notifications(app):
 
 
 @pytest.mark.both_databases
-def test_each_served_request_gets_one_audit_event_listing_its_allocations_and_its_new_status(app, world, run_check):
+def test_each_served_request_gets_one_audit_event_listing_its_allocations_and_its_new_status(
+    app, world, run_check
+):
     soon = world.lot(10, expires_on=days(100))
     later = world.lot(10, expires_on=days(300))
     first = world.request((world.item, 15), priority="critical")
@@ -230,9 +253,15 @@ def test_each_served_request_gets_one_audit_event_listing_its_allocations_and_it
 
     events = _audit(app, "request.allocate")
     assert [(subject, before["status"], after["status"]) for subject, before, after in events] == [
-        (first.id, "approved", "allocated"), (second.id, "approved", "partially_allocated")]
+        (first.id, "approved", "allocated"),
+        (second.id, "approved", "partially_allocated"),
+    ]
     made = {a.id: a for a in world.allocations()}
-    listed = [(item["id"], item["lot_id"], item["quantity"]) for _s, _b, after in events for item in after["allocations"]]
+    listed = [
+        (item["id"], item["lot_id"], item["quantity"])
+        for _s, _b, after in events
+        for item in after["allocations"]
+    ]
     assert listed == [(a.id, a.lot_id, a.quantity) for a in made.values()]
     assert [(a.lot_id, a.quantity) for a in made.values()] == [(soon.id, 10), (later.id, 5), (later.id, 5)]
     assert all(after["job_run_id"] == run["id"] for _s, _b, after in events)
@@ -253,14 +282,19 @@ def test_each_provider_hears_once_per_run_what_the_run_reserved_of_its_stock(app
     again = run_check("auto_allocate")
 
     assert run["counts"]["allocations"] == 4 and run["counts"]["notifications"] == 2
-    assert _notifications(app) == sorted([
-        (near_user.id, f"allocation-run:{run['id']}:provider={world.near.id}:user={near_user.id}"),
-        (far_user.id, f"allocation-run:{run['id']}:provider={world.far.id}:user={far_user.id}")])
+    assert _notifications(app) == sorted(
+        [
+            (near_user.id, f"allocation-run:{run['id']}:provider={world.near.id}:user={near_user.id}"),
+            (far_user.id, f"allocation-run:{run['id']}:provider={world.far.id}:user={far_user.id}"),
+        ]
+    )
     assert again["counts"]["allocations"] == 0 and again["counts"]["notifications"] == 0
 
 
 @pytest.mark.both_databases
-def test_a_run_that_died_before_telling_the_providers_is_announced_by_the_next_run(app, world, make, run_check):
+def test_a_run_that_died_before_telling_the_providers_is_announced_by_the_next_run(
+    app, world, make, run_check
+):
     from health_responder.checks.models import JobRun
     from health_responder.db import utcnow
     from health_responder.extensions import db
@@ -279,17 +313,23 @@ def test_a_run_that_died_before_telling_the_providers_is_announced_by_the_next_r
     run = run_check("auto_allocate")
 
     assert run["counts"]["allocations"] == 0
-    assert _notifications(app) == [(user.id, f"allocation-run:{dead_id}:provider={world.near.id}:user={user.id}")]
+    assert _notifications(app) == [
+        (user.id, f"allocation-run:{dead_id}:provider={world.near.id}:user={user.id}")
+    ]
 
 
 @pytest.mark.both_databases
-def test_a_lot_taken_by_a_person_after_the_plan_is_skipped_and_served_by_the_next_run(app, world, coordinator):
+def test_a_lot_taken_by_a_person_after_the_plan_is_skipped_and_served_by_the_next_run(
+    app, world, coordinator
+):
     lot = world.lot(10, expires_on=days(200))
     planned_for = world.request((world.item, 10), priority="critical")
     other = world.request((world.item, 6))
     plan = _stale_plan(world, planned_for, lot, 10)  # the check planned all 10 units ...
-    taken = coordinator.post(f"/api/v1/requests/{other.id}/allocations",  # ... then a person took 6 of them
-                             json={"line_id": other.line_ids[0], "lot_id": lot.id, "quantity": 6})
+    taken = coordinator.post(
+        f"/api/v1/requests/{other.id}/allocations",  # ... then a person took 6 of them
+        json={"line_id": other.line_ids[0], "lot_id": lot.id, "quantity": 6},
+    )
     assert taken.status_code == 201, taken.json
 
     outcome = _reserve_bulk(app, [plan])
@@ -302,15 +342,19 @@ def test_a_lot_taken_by_a_person_after_the_plan_is_skipped_and_served_by_the_nex
 
 
 @pytest.mark.both_databases
-def test_a_line_allocated_by_a_person_after_the_plan_leaves_the_whole_request_untouched(app, world, coordinator):
+def test_a_line_allocated_by_a_person_after_the_plan_leaves_the_whole_request_untouched(
+    app, world, coordinator
+):
     mask = world.make.item(code="MASK-FFP2", category="ppe")
     lot = world.lot(20, expires_on=days(200))
     masks = world.lot(20, expires_on=days(200), item=mask)
     request = world.request((world.item, 5), (mask, 5))
     plan = _stale_plan(world, request, lot, 5)
     plan.allocations += _stale_plan(world, request, masks, 5, line_index=1).allocations
-    taken = coordinator.post(f"/api/v1/requests/{request.id}/allocations",
-                             json={"line_id": request.line_ids[1], "lot_id": masks.id, "quantity": 3})
+    taken = coordinator.post(
+        f"/api/v1/requests/{request.id}/allocations",
+        json={"line_id": request.line_ids[1], "lot_id": masks.id, "quantity": 3},
+    )
     assert taken.status_code == 201, taken.json
 
     outcome = _reserve_bulk(app, [plan])
@@ -350,11 +394,16 @@ def test_the_check_and_people_allocating_the_same_lots_at_once_keep_every_invari
     def person(api, requests):
         for index, request in enumerate(requests):
             lot = lots[index % len(lots)]
-            answers.append(api.post(f"/api/v1/requests/{request.id}/allocations",
-                                    json={"line_id": request.line_ids[0], "lot_id": lot.id, "quantity": 2}).status_code)
+            answers.append(
+                api.post(
+                    f"/api/v1/requests/{request.id}/allocations",
+                    json={"line_id": request.line_ids[0], "lot_id": lot.id, "quantity": 2},
+                ).status_code
+            )
 
     threads = [threading.Thread(target=check)] + [
-        threading.Thread(target=person, args=(api, by_hand[i::2])) for i, api in enumerate(people)]
+        threading.Thread(target=person, args=(api, by_hand[i::2])) for i, api in enumerate(people)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -363,17 +412,30 @@ def test_the_check_and_people_allocating_the_same_lots_at_once_keep_every_invari
     assert [run.outcome for run in runs] == ["succeeded"], [run.error for run in runs]
     assert len(answers) == len(by_hand) and set(answers) <= {201, 409}
     with app.app_context(), db.read_session() as session:
-        reserved = dict(session.execute(select(Allocation.lot_id, sa.func.sum(Allocation.quantity))
-                                        .where(Allocation.status == "reserved").group_by(Allocation.lot_id)).all())
+        reserved = dict(
+            session.execute(
+                select(Allocation.lot_id, sa.func.sum(Allocation.quantity))
+                .where(Allocation.status == "reserved")
+                .group_by(Allocation.lot_id)
+            ).all()
+        )
         balances = {lot.id: session.get(StockLot, lot.id) for lot in lots}
         assert all(0 <= b.reserved <= b.on_hand for b in balances.values())
         assert {lot_id: b.reserved for lot_id, b in balances.items() if b.reserved} == reserved
-        pairs = session.scalar(select(sa.func.count()).select_from(
-            select(Allocation.line_id, Allocation.lot_id).group_by(Allocation.line_id, Allocation.lot_id)
-            .having(sa.func.count() > 1).subquery()))
+        pairs = session.scalar(
+            select(sa.func.count()).select_from(
+                select(Allocation.line_id, Allocation.lot_id)
+                .group_by(Allocation.line_id, Allocation.lot_id)
+                .having(sa.func.count() > 1)
+                .subquery()
+            )
+        )
     assert pairs == 0 and world.half_handled() == 0 and world.ledger_mismatches() == []
     made_by_job = runs[0].counts["allocations"]
     assert made_by_job + answers.count(201) == len(world.allocations()) > 0
     assert sum(reserved.values()) == runs[0].counts["units"] + 2 * answers.count(201)
-    print("race:", {k: runs[0].counts[k] for k in ("allocations", "lost_races", "conflicts", "transactions")},
-          {code: answers.count(code) for code in set(answers)})
+    print(
+        "race:",
+        {k: runs[0].counts[k] for k in ("allocations", "lost_races", "conflicts", "transactions")},
+        {code: answers.count(code) for code in set(answers)},
+    )

@@ -37,55 +37,133 @@ def _bulk_dataset(app) -> None:
     today = date.today()
     with app.app_context(), db.write_session() as session:
         conn = session.connection()
-        conn.execute(sa.text("INSERT INTO network (code, name, created_at) VALUES ('N1', 'One', :t), ('N2', 'Two', :t)"),
-                     {"t": utcnow()})
-        conn.execute(sa.text("INSERT INTO city (name, country, network_id, timezone, created_at) "
-                             "VALUES ('Crash City', 'KR', 1, 'UTC', :t), ('Other City', 'KE', 2, 'UTC', :t)"), {"t": utcnow()})
+        conn.execute(
+            sa.text(
+                "INSERT INTO network (code, name, created_at) VALUES ('N1', 'One', :t), ('N2', 'Two', :t)"
+            ),
+            {"t": utcnow()},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO city (name, country, network_id, timezone, created_at) "
+                "VALUES ('Crash City', 'KR', 1, 'UTC', :t), ('Other City', 'KE', 2, 'UTC', :t)"
+            ),
+            {"t": utcnow()},
+        )
         for pid, name in ((1, "Near"), (2, "Far")):
-            conn.execute(sa.text("INSERT INTO provider (id, name, country, kind, created_at) VALUES (:i, :n, 'KR', 'ngo', :t)"),
-                         {"i": pid, "n": name, "t": utcnow()})
-            conn.execute(sa.text("INSERT INTO stock_location (id, provider_id, name, country, active, created_at) "
-                                 "VALUES (:i, :i, :n, 'KR', true, :t)"), {"i": pid, "n": f"{name} WH", "t": utcnow()})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO provider (id, name, country, kind, created_at) VALUES (:i, :n, 'KR', 'ngo', :t)"
+                ),
+                {"i": pid, "n": name, "t": utcnow()},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO stock_location (id, provider_id, name, country, active, created_at) "
+                    "VALUES (:i, :i, :n, 'KR', true, :t)"
+                ),
+                {"i": pid, "n": f"{name} WH", "t": utcnow()},
+            )
         conn.execute(sa.text("INSERT INTO provider_network (provider_id, network_id) VALUES (1, 1)"))
         for item in range(1, ITEMS + 1):
-            conn.execute(sa.text("INSERT INTO item (id, code, name, category, unit, requires_cold_chain, active, created_at)"
-                                 " VALUES (:i, :c, :c, 'respiratory', 'each', false, true, :t)"),
-                         {"i": item, "c": f"ITEM-{item}", "t": utcnow()})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO item (id, code, name, category, unit, requires_cold_chain, active, created_at)"
+                    " VALUES (:i, :c, :c, 'respiratory', 'each', false, true, :t)"
+                ),
+                {"i": item, "c": f"ITEM-{item}", "t": utcnow()},
+            )
         lot_id = 0
         for item in range(1, ITEMS + 1):
             for _ in range(LOTS_PER_ITEM):
                 lot_id += 1
                 quantity = rng.randint(2000, 4500)
                 expires = today + timedelta(days=rng.choice([20, 90, 200, 400])) if lot_id % 5 else None
-                conn.execute(sa.insert(StockLot.__table__).values(
-                    id=lot_id, provider_id=1 + lot_id % 2, location_id=1 + lot_id % 2, item_id=item,
-                    lot_code=f"L-{lot_id}", expires_on=expires, status="available", on_hand=quantity, reserved=0,
-                    created_at=utcnow()))
-                conn.execute(sa.insert(StockMovement.__table__).values(
-                    lot_id=lot_id, kind="receipt", delta_on_hand=quantity, delta_reserved=0, actor_label="test",
-                    created_at=utcnow()))
+                conn.execute(
+                    sa.insert(StockLot.__table__).values(
+                        id=lot_id,
+                        provider_id=1 + lot_id % 2,
+                        location_id=1 + lot_id % 2,
+                        item_id=item,
+                        lot_code=f"L-{lot_id}",
+                        expires_on=expires,
+                        status="available",
+                        on_hand=quantity,
+                        reserved=0,
+                        created_at=utcnow(),
+                    )
+                )
+                conn.execute(
+                    sa.insert(StockMovement.__table__).values(
+                        lot_id=lot_id,
+                        kind="receipt",
+                        delta_on_hand=quantity,
+                        delta_reserved=0,
+                        actor_label="test",
+                        created_at=utcnow(),
+                    )
+                )
         requests, lines = [], []
         for rid in range(1, REQUESTS + 1):
             priority = rng.choice(["critical", "high", "normal", "low"])
-            requests.append({"id": rid, "reference": f"REQ-2026-{rid:06d}", "city_id": 1 + rid % 2, "status": "approved",
-                             "priority": priority, "priority_rank": ["critical", "high", "normal", "low"].index(priority),
-                             "needed_by": today + timedelta(days=rng.randint(5, 120)), "justification": "crash",
-                             "submitted_at": utcnow(), "created_at": utcnow()})
+            requests.append(
+                {
+                    "id": rid,
+                    "reference": f"REQ-2026-{rid:06d}",
+                    "city_id": 1 + rid % 2,
+                    "status": "approved",
+                    "priority": priority,
+                    "priority_rank": ["critical", "high", "normal", "low"].index(priority),
+                    "needed_by": today + timedelta(days=rng.randint(5, 120)),
+                    "justification": "crash",
+                    "submitted_at": utcnow(),
+                    "created_at": utcnow(),
+                }
+            )
             for item in rng.sample(range(1, ITEMS + 1), 2):
-                lines.append({"request_id": rid, "item_id": item, "quantity": rng.randint(1, 12),
-                              "quantity_allocated": 0, "quantity_dispatched": 0, "quantity_received": 0,
-                              "quantity_rejected": 0})
+                lines.append(
+                    {
+                        "request_id": rid,
+                        "item_id": item,
+                        "quantity": rng.randint(1, 12),
+                        "quantity_allocated": 0,
+                        "quantity_dispatched": 0,
+                        "quantity_received": 0,
+                        "quantity_rejected": 0,
+                    }
+                )
         conn.execute(sa.insert(AssistanceRequest.__table__), requests)
         conn.execute(sa.insert(RequestLine.__table__), lines)
         if conn.dialect.name == "postgresql":
-            for table in ("network", "city", "provider", "stock_location", "item", "stock_lot", "assistance_request"):
-                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+            for table in (
+                "network",
+                "city",
+                "provider",
+                "stock_location",
+                "item",
+                "stock_lot",
+                "assistance_request",
+            ):
+                conn.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    )
+                )
 
 
 def _runner(database_url: str, reports: str) -> None:
     """A forked scheduler process: its own app, engine and connections; runs auto_allocate once."""
-    child = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": database_url, "REPORTS_DIR": reports,
-                        "JOB_LEASE_SECONDS": LEASE, "AUTO_ALLOCATE_BATCH_REQUESTS": 5, "LOG_JSON": False})
+    child = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATABASE_URL": database_url,
+            "REPORTS_DIR": reports,
+            "JOB_LEASE_SECONDS": LEASE,
+            "AUTO_ALLOCATE_BATCH_REQUESTS": 5,
+            "LOG_JSON": False,
+        }
+    )
     with child.app_context():
         try:
             scheduler.run_job("auto_allocate", scheduled_for=utcnow(), trigger="cli")
@@ -96,13 +174,24 @@ def _runner(database_url: str, reports: str) -> None:
 
 def _invariants(app) -> dict:
     with app.app_context(), db.read_session() as session:
-        live = (select(Allocation.line_id, sa.func.sum(Allocation.quantity).label("q"))
-                .where(Allocation.status.in_(["reserved", "dispatched"])).group_by(Allocation.line_id).subquery())
-        half = session.scalar(select(sa.func.count()).select_from(RequestLine)
-                              .outerjoin(live, live.c.line_id == RequestLine.id)
-                              .where(sa.func.coalesce(live.c.q, 0) != RequestLine.quantity_allocated))
-        pairs = (select(Allocation.line_id, Allocation.lot_id).group_by(Allocation.line_id, Allocation.lot_id)
-                 .having(sa.func.count() > 1).subquery())
+        live = (
+            select(Allocation.line_id, sa.func.sum(Allocation.quantity).label("q"))
+            .where(Allocation.status.in_(["reserved", "dispatched"]))
+            .group_by(Allocation.line_id)
+            .subquery()
+        )
+        half = session.scalar(
+            select(sa.func.count())
+            .select_from(RequestLine)
+            .outerjoin(live, live.c.line_id == RequestLine.id)
+            .where(sa.func.coalesce(live.c.q, 0) != RequestLine.quantity_allocated)
+        )
+        pairs = (
+            select(Allocation.line_id, Allocation.lot_id)
+            .group_by(Allocation.line_id, Allocation.lot_id)
+            .having(sa.func.count() > 1)
+            .subquery()
+        )
         duplicates = session.scalar(select(sa.func.count()).select_from(pairs))
         from health_responder.stock.services import ledger_mismatches
 
@@ -111,14 +200,20 @@ def _invariants(app) -> dict:
 
 def _allocations(app) -> list[tuple]:
     with app.app_context(), db.read_session() as session:
-        return sorted(session.execute(select(Allocation.line_id, Allocation.lot_id, Allocation.quantity,
-                                             Allocation.rationale)).all())
+        return sorted(
+            session.execute(
+                select(Allocation.line_id, Allocation.lot_id, Allocation.quantity, Allocation.rationale)
+            ).all()
+        )
 
 
 def _running_run(app, seen: set[int]) -> int | None:
     with app.app_context(), db.read_session() as session:
-        return session.scalar(select(JobRun.id).where(JobRun.name == "auto_allocate", JobRun.outcome == "running",
-                                                      JobRun.id.not_in(seen or {0})))
+        return session.scalar(
+            select(JobRun.id).where(
+                JobRun.name == "auto_allocate", JobRun.outcome == "running", JobRun.id.not_in(seen or {0})
+            )
+        )
 
 
 def _wait_for_lease_to_lapse(app) -> None:
@@ -135,7 +230,10 @@ def test_auto_allocate_killed_at_random_points_leaves_nothing_half_done(app, dat
     reference = None
     if backend == "sqlite":  # the same data, to be allocated by one uninterrupted run at the end
         reference = tmp_path / "reference.sqlite"
-        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as source, sqlite3.connect(reference) as copy:
+        with (
+            sqlite3.connect(database_url.removeprefix("sqlite:///")) as source,
+            sqlite3.connect(reference) as copy,
+        ):
             source.backup(copy)
     fork = multiprocessing.get_context("fork")
     rng = random.Random()
@@ -181,8 +279,15 @@ def test_auto_allocate_killed_at_random_points_leaves_nothing_half_done(app, dat
     allocated = _allocations(app)
     assert allocated
     if reference is not None:
-        uninterrupted = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{reference}",
-                                    "REPORTS_DIR": str(tmp_path), "LOG_JSON": False})
+        uninterrupted = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x",
+                "DATABASE_URL": f"sqlite:///{reference}",
+                "REPORTS_DIR": str(tmp_path),
+                "LOG_JSON": False,
+            }
+        )
         with uninterrupted.app_context():
             scheduler.run_job("auto_allocate", scheduled_for=utcnow(), trigger="cli")
         assert _allocations(uninterrupted) == allocated

@@ -6,8 +6,15 @@ import pytest
 
 from health_responder import scheduler
 
-CHECKS = ["auto_allocate", "low_stock", "near_expiry", "overdue_requests", "readiness_gaps", "send_notifications",
-          "training_reminders"]
+CHECKS = [
+    "auto_allocate",
+    "low_stock",
+    "near_expiry",
+    "overdue_requests",
+    "readiness_gaps",
+    "send_notifications",
+    "training_reminders",
+]
 
 
 @pytest.fixture

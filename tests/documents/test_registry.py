@@ -29,30 +29,75 @@ def shipment(app, make):
     oxy = make.item(code="OXY-CONC-10L", name="Oxygen concentrator 10 L/min")
     pcr = make.item(code="PCR-KIT-96", name="PCR test kit", category="diagnostics", requires_cold_chain=True)
     with app.app_context(), db.write_session() as s:
-        request = AssistanceRequest(reference="REQ-2026-000042", city_id=city.id, status="dispatched",
-                                    priority="critical", needed_by=date.today() + timedelta(days=10),
-                                    approved_at=utcnow() - timedelta(hours=30))
+        request = AssistanceRequest(
+            reference="REQ-2026-000042",
+            city_id=city.id,
+            status="dispatched",
+            priority="critical",
+            needed_by=date.today() + timedelta(days=10),
+            approved_at=utcnow() - timedelta(hours=30),
+        )
         s.add(request)
         s.flush()
-        lines = [RequestLine(request_id=request.id, item_id=oxy.id, quantity=40, quantity_allocated=40,
-                             quantity_dispatched=40),
-                 RequestLine(request_id=request.id, item_id=pcr.id, quantity=5, quantity_allocated=5,
-                             quantity_dispatched=5)]
-        lots = [StockLot(provider_id=provider.id, location_id=location.id, item_id=oxy.id, lot_code="L-0425",
-                         on_hand=80, expires_on=date(2027, 3, 31)),
-                StockLot(provider_id=provider.id, location_id=location.id, item_id=pcr.id, lot_code="PCR-7",
-                         on_hand=10)]
+        lines = [
+            RequestLine(
+                request_id=request.id,
+                item_id=oxy.id,
+                quantity=40,
+                quantity_allocated=40,
+                quantity_dispatched=40,
+            ),
+            RequestLine(
+                request_id=request.id, item_id=pcr.id, quantity=5, quantity_allocated=5, quantity_dispatched=5
+            ),
+        ]
+        lots = [
+            StockLot(
+                provider_id=provider.id,
+                location_id=location.id,
+                item_id=oxy.id,
+                lot_code="L-0425",
+                on_hand=80,
+                expires_on=date(2027, 3, 31),
+            ),
+            StockLot(
+                provider_id=provider.id, location_id=location.id, item_id=pcr.id, lot_code="PCR-7", on_hand=10
+            ),
+        ]
         s.add_all(lines + lots)
         s.flush()
-        dispatch = Dispatch(reference="DSP-2026-000007", request_id=request.id, provider_id=provider.id,
-                            location_id=location.id, city_id=city.id, status="shipped", carrier="DHL",
-                            tracking_number="JD0146", packages=3, shipped_at=utcnow() - timedelta(hours=2))
+        dispatch = Dispatch(
+            reference="DSP-2026-000007",
+            request_id=request.id,
+            provider_id=provider.id,
+            location_id=location.id,
+            city_id=city.id,
+            status="shipped",
+            carrier="DHL",
+            tracking_number="JD0146",
+            packages=3,
+            shipped_at=utcnow() - timedelta(hours=2),
+        )
         s.add(dispatch)
         s.flush()
-        s.add_all([DispatchLine(dispatch_id=dispatch.id, request_line_id=lines[0].id, lot_id=lots[0].id,
-                                item_id=oxy.id, quantity=40),
-                   DispatchLine(dispatch_id=dispatch.id, request_line_id=lines[1].id, lot_id=lots[1].id,
-                                item_id=pcr.id, quantity=5)])
+        s.add_all(
+            [
+                DispatchLine(
+                    dispatch_id=dispatch.id,
+                    request_line_id=lines[0].id,
+                    lot_id=lots[0].id,
+                    item_id=oxy.id,
+                    quantity=40,
+                ),
+                DispatchLine(
+                    dispatch_id=dispatch.id,
+                    request_line_id=lines[1].id,
+                    lot_id=lots[1].id,
+                    item_id=pcr.id,
+                    quantity=5,
+                ),
+            ]
+        )
         ids = {"dispatch": dispatch.id, "city": city, "provider": provider}
     return ids
 
@@ -62,8 +107,17 @@ def test_the_dispatch_report_reads_back_and_verifies(app, make, shipment, client
     response = api.get(f"/api/v1/dispatches/{shipment['dispatch']}/report.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = text_of(response.data)
-    for expected in ("DSP-2026-000007", "REQ-2026-000042", "세종", "MedAsia Supply", "OXY-CONC-10L", "L-0425",
-                     "PCR-KIT-96", "DHL", "JD0146"):
+    for expected in (
+        "DSP-2026-000007",
+        "REQ-2026-000042",
+        "세종",
+        "MedAsia Supply",
+        "OXY-CONC-10L",
+        "L-0425",
+        "PCR-KIT-96",
+        "DHL",
+        "JD0146",
+    ):
         assert expected in text, expected
     code = response.headers["X-Verification-Code"]
     verified = client.get(f"/api/v1/documents/verify/{code}")
@@ -108,8 +162,12 @@ def test_another_tenant_gets_404_for_the_pdfs(make, shipment):
     other_provider = make.api("provider")
     assert other_city.get(f"/api/v1/dispatches/{shipment['dispatch']}/report.pdf").status_code == 404
     assert other_provider.get(f"/api/v1/dispatches/{shipment['dispatch']}/pick-list.pdf").status_code == 404
-    assert make.api("city", city=shipment["city"]).get(
-        f"/api/v1/dispatches/{shipment['dispatch']}/pick-list.pdf").status_code == 403
+    assert (
+        make.api("city", city=shipment["city"])
+        .get(f"/api/v1/dispatches/{shipment['dispatch']}/pick-list.pdf")
+        .status_code
+        == 403
+    )
 
 
 def test_pick_list_and_summary(make, shipment):
@@ -117,11 +175,15 @@ def test_pick_list_and_summary(make, shipment):
     pick = provider.get(f"/api/v1/dispatches/{shipment['dispatch']}/pick-list.pdf")
     assert pick.status_code == 200 and "L-0425" in text_of(pick.data)
     today = date.today()
-    summary = make.api("coordinator").get(f"/api/v1/reports/dispatch-summary.pdf?from={today - timedelta(days=30)}&to={today}")
+    summary = make.api("coordinator").get(
+        f"/api/v1/reports/dispatch-summary.pdf?from={today - timedelta(days=30)}&to={today}"
+    )
     assert summary.status_code == 200
     text = text_of(summary.data)
     assert "CJK" in text and "MedAsia Supply" in text and "45" in text
-    bad = make.api("coordinator").get(f"/api/v1/reports/dispatch-summary.pdf?from={today}&to={today - timedelta(days=1)}")
+    bad = make.api("coordinator").get(
+        f"/api/v1/reports/dispatch-summary.pdf?from={today}&to={today - timedelta(days=1)}"
+    )
     assert bad.status_code == 422 and "to" in bad.json["errors"]
 
 
@@ -134,9 +196,21 @@ def test_the_reports_cli_builds_registers_and_reuses(app, runner, shipment, tmp_
     assert runner.invoke(args=["reports", "dispatch", "DSP-1999-000001"]).exit_code != 0
     today = date.today()
     output = tmp_path / "summary.pdf"
-    summary = runner.invoke(args=["reports", "summary", "--from", str(today - timedelta(days=7)), "--to", str(today),
-                                  "--output", str(output)])
+    summary = runner.invoke(
+        args=[
+            "reports",
+            "summary",
+            "--from",
+            str(today - timedelta(days=7)),
+            "--to",
+            str(today),
+            "--output",
+            str(output),
+        ]
+    )
     assert summary.exit_code == 0, summary.output
     assert "MedAsia Supply" in text_of(output.read_bytes())
-    backwards = runner.invoke(args=["reports", "summary", "--from", str(today), "--to", str(today - timedelta(days=1))])
+    backwards = runner.invoke(
+        args=["reports", "summary", "--from", str(today), "--to", str(today - timedelta(days=1))]
+    )
     assert backwards.exit_code != 0 and "ends before it starts" in backwards.output

@@ -26,8 +26,12 @@ from health_responder.auth import services as auth
 from health_responder.extensions import db
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
-ROLES = {"city": "city@sejong.example.org", "provider": "provider@medasia.example.org",
-         "coordinator": "coordinator@responder.example.org", "admin": "admin@responder.example.org"}
+ROLES = {
+    "city": "city@sejong.example.org",
+    "provider": "provider@medasia.example.org",
+    "coordinator": "coordinator@responder.example.org",
+    "admin": "admin@responder.example.org",
+}
 
 
 def _fuzz_app():
@@ -41,8 +45,15 @@ def _fuzz_app():
     from health_responder.auth.models import User
 
     folder = Path(tempfile.mkdtemp(prefix="hr-fuzz-"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "fuzz", "DATABASE_URL": f"sqlite:///{folder}/fuzz.sqlite",
-                      "REPORTS_DIR": str(folder / "reports"), "LOGIN_FAILURE_LIMIT": "100000 per minute"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "fuzz",
+            "DATABASE_URL": f"sqlite:///{folder}/fuzz.sqlite",
+            "REPORTS_DIR": str(folder / "reports"),
+            "LOGIN_FAILURE_LIMIT": "100000 per minute",
+        }
+    )
     with app.app_context():
         SQLModel.metadata.create_all(db.engine)
         with db.write_session():
@@ -58,13 +69,17 @@ def _fuzz_app():
 
 APP = _fuzz_app()
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_survives_fuzzing(case):
     for role in ROLES:
         headers = {"Authorization": f"Bearer {APP.config['FUZZ_TOKENS'][role]}"}

@@ -28,9 +28,16 @@ def make_lot(app):
         from health_responder.stock import services as stock
 
         with app.app_context(), db.write_session():
-            lot = stock.receive(provider_id=provider.id, location_id=location.id, item_id=item.id,
-                                lot_code=lot_code or f"LOT-{next(counter)}", expires_on=expires_on,
-                                quantity=quantity, actor=stock.Actor(user_id=None, label="test"), status=status)
+            lot = stock.receive(
+                provider_id=provider.id,
+                location_id=location.id,
+                item_id=item.id,
+                lot_code=lot_code or f"LOT-{next(counter)}",
+                expires_on=expires_on,
+                quantity=quantity,
+                actor=stock.Actor(user_id=None, label="test"),
+                status=status,
+            )
             db.session.flush()
             return lot.id
 
@@ -44,10 +51,16 @@ def world(make, make_lot):
     city, other_city = make.city(network=network), make.city(network=far)
     provider, other_provider = make.provider(networks=[network]), make.provider(networks=[far])
     w = SimpleNamespace(
-        network=network, city=city, other_city=other_city, provider=provider, other_provider=other_provider,
-        location=make.location(provider), location2=make.location(provider),
+        network=network,
+        city=city,
+        other_city=other_city,
+        provider=provider,
+        other_provider=other_provider,
+        location=make.location(provider),
+        location2=make.location(provider),
         other_location=make.location(other_provider),
-        item=make.item(), item2=make.item(),
+        item=make.item(),
+        item2=make.item(),
     )
     w.coordinator = make.api("coordinator")
     w.admin = make.api("admin")
@@ -61,9 +74,13 @@ def world(make, make_lot):
 
 def request_body(*lines, priority="normal", needed_by=None, **extra) -> dict:
     """A valid create body; ``lines`` are (item, quantity) pairs."""
-    return {"priority": priority, "needed_by": needed_by or future(), "justification": JUSTIFICATION,
-            "delivery_contact": "Ward 3, +82 10 0000 0000",
-            "lines": [{"item_id": item.id, "quantity": quantity} for item, quantity in lines]} | extra
+    return {
+        "priority": priority,
+        "needed_by": needed_by or future(),
+        "justification": JUSTIFICATION,
+        "delivery_contact": "Ward 3, +82 10 0000 0000",
+        "lines": [{"item_id": item.id, "quantity": quantity} for item, quantity in lines],
+    } | extra
 
 
 def create(api, *lines, **kw) -> dict:
@@ -82,9 +99,10 @@ def approved(w, *lines, **kw) -> dict:
 
 
 def allocate(w, request: dict, line_index: int, lot_id: int, quantity: int, expect: int = 201) -> dict:
-    response = w.coordinator.post(f"/api/v1/requests/{request['id']}/allocations",
-                                  json={"line_id": request["lines"][line_index]["id"], "lot_id": lot_id,
-                                        "quantity": quantity})
+    response = w.coordinator.post(
+        f"/api/v1/requests/{request['id']}/allocations",
+        json={"line_id": request["lines"][line_index]["id"], "lot_id": lot_id, "quantity": quantity},
+    )
     assert response.status_code == expect, response.json
     return response.json
 

@@ -16,10 +16,18 @@ def test_an_allocation_answers_its_contract_fields(world):
     lot_id = world.make_lot(world.provider, world.location, world.item, 10)
     req = approved(world, (world.item, 4))
     created = allocate(world, req, 0, lot_id, 3)
-    assert {k: created[k] for k in ("line_id", "lot_id", "quantity", "status", "job_run_id", "provider_id",
-                                    "request_id")} == {
-        "line_id": req["lines"][0]["id"], "lot_id": lot_id, "quantity": 3, "status": "reserved", "job_run_id": None,
-        "provider_id": world.provider.id, "request_id": req["id"]}
+    assert {
+        k: created[k]
+        for k in ("line_id", "lot_id", "quantity", "status", "job_run_id", "provider_id", "request_id")
+    } == {
+        "line_id": req["lines"][0]["id"],
+        "lot_id": lot_id,
+        "quantity": 3,
+        "status": "reserved",
+        "job_run_id": None,
+        "provider_id": world.provider.id,
+        "request_id": req["id"],
+    }
     assert created["rationale"] and created["id"] and created["created_at"]
 
 
@@ -50,7 +58,9 @@ def test_a_lot_of_another_item_or_an_unknown_lot_answers_422(world):
 def test_quarantined_lots_and_lots_expiring_before_the_needed_by_date_cannot_be_allocated(world):
     needed_by = date.today() + timedelta(days=30)
     quarantined = world.make_lot(world.provider, world.location, world.item, 5, status="quarantined")
-    expiring = world.make_lot(world.provider, world.location, world.item, 5, expires_on=needed_by - timedelta(days=1))
+    expiring = world.make_lot(
+        world.provider, world.location, world.item, 5, expires_on=needed_by - timedelta(days=1)
+    )
     req = approved(world, (world.item, 8), needed_by=needed_by.isoformat())
     assert allocate(world, req, 0, quarantined, 1, expect=409)
     assert allocate(world, req, 0, expiring, 1, expect=409)
@@ -62,7 +72,9 @@ def test_releasing_an_allocation_gives_the_units_back_and_the_status_follows(app
     created = allocate(world, req, 0, lot_id, 5)
     assert world.coordinator.get(f"/api/v1/requests/{req['id']}").json["status"] == "allocated"
     released = world.coordinator.post(f"/api/v1/allocations/{created['id']}/release")
-    assert released.status_code == 200 and released.json["status"] == "released" and released.json["released_at"]
+    assert (
+        released.status_code == 200 and released.json["status"] == "released" and released.json["released_at"]
+    )
     assert lot(app, lot_id).reserved == 0
     after = world.coordinator.get(f"/api/v1/requests/{req['id']}").json
     assert after["status"] == "approved" and after["lines"][0]["quantity_allocated"] == 0
@@ -92,13 +104,27 @@ def test_suggestions_list_usable_lots_network_first_then_earliest_expiry_with_no
     req = approved(w, (w.item, 12), needed_by=needed_by.isoformat())
     answer = w.coordinator.get(f"/api/v1/requests/{req['id']}/lines/{req['lines'][0]['id']}/suggestions")
     assert answer.status_code == 200
-    assert [s["lot_id"] for s in answer.json] == [serving_same_day, serving_early, serving_late, serving_no_expiry,
-                                                   other_early, other_no_expiry]
+    assert [s["lot_id"] for s in answer.json] == [
+        serving_same_day,
+        serving_early,
+        serving_late,
+        serving_no_expiry,
+        other_early,
+        other_no_expiry,
+    ]
     first = answer.json[0]
-    assert first["serves_network"] and first["suggested_quantity"] == 5 and first["lot_code"] in first["rationale"]
+    assert (
+        first["serves_network"]
+        and first["suggested_quantity"] == 5
+        and first["lot_code"] in first["rationale"]
+    )
     assert not answer.json[-1]["serves_network"]
-    assert world.city_api.get(f"/api/v1/requests/{req['id']}/lines/{req['lines'][0]['id']}/suggestions"
-                              ).status_code == 403
+    assert (
+        world.city_api.get(
+            f"/api/v1/requests/{req['id']}/lines/{req['lines'][0]['id']}/suggestions"
+        ).status_code
+        == 403
+    )
 
 
 def test_reserve_line_records_the_job_run_and_leaves_nothing_behind_when_it_fails(app, world):
@@ -122,14 +148,24 @@ def test_reserve_line_records_the_job_run_and_leaves_nothing_behind_when_it_fail
         assert [x.id for x in usable] == [lot_id]
         actor = Actor.job("auto_allocate", run.id)
         with pytest.raises(Conflict):
-            services.reserve_line(request=request, line=line, lot_id=lot_id, quantity=6, actor=actor, rationale="x")
-        made = services.reserve_line(request=request, line=line, lot_id=lot_id, quantity=5, actor=actor,
-                                     rationale="Nearest provider, earliest expiry.")
+            services.reserve_line(
+                request=request, line=line, lot_id=lot_id, quantity=6, actor=actor, rationale="x"
+            )
+        made = services.reserve_line(
+            request=request,
+            line=line,
+            lot_id=lot_id,
+            quantity=5,
+            actor=actor,
+            rationale="Nearest provider, earliest expiry.",
+        )
         assert made.job_run_id == run.id and line.quantity_allocated == 5
         run_id = run.id
     with app.app_context():
         rows = db.session.scalars(select(Allocation)).all()
-        assert [(a.quantity, a.job_run_id, a.rationale) for a in rows] == [(5, run_id, "Nearest provider, earliest expiry.")]
+        assert [(a.quantity, a.job_run_id, a.rationale) for a in rows] == [
+            (5, run_id, "Nearest provider, earliest expiry.")
+        ]
     assert world.coordinator.get(f"/api/v1/requests/{req['id']}").json["status"] == "partially_allocated"
     assert lot(app, lot_id).reserved == 5 and ledger_ok(app)
 
@@ -146,5 +182,11 @@ def test_reserve_line_refuses_a_request_that_is_not_being_fulfilled(app, world):
         request = db.session.get(AssistanceRequest, req["id"])
         line = db.session.get(RequestLine, req["lines"][0]["id"])
         with pytest.raises(InvalidTransition):
-            services.reserve_line(request=request, line=line, lot_id=lot_id, quantity=1,
-                                  actor=Actor(user_id=None, label="job:test"), rationale="x")
+            services.reserve_line(
+                request=request,
+                line=line,
+                lot_id=lot_id,
+                quantity=1,
+                actor=Actor(user_id=None, label="job:test"),
+                rationale="x",
+            )

@@ -17,41 +17,60 @@ def test_a_city_user_creates_a_draft_for_its_city_with_a_reference_of_year_and_i
     created = create(world.city_api, (world.item, 40), (world.item2, 2), priority="critical")
     assert created["status"] == "draft" and created["city_id"] == world.city.id
     assert created["reference"] == f"REQ-{date.today().year}-{created['id']:06d}"
-    assert [(x["item_id"], x["quantity"], x["quantity_allocated"], x["quantity_dispatched"], x["quantity_received"])
-            for x in created["lines"]] == [(world.item.id, 40, 0, 0, 0), (world.item2.id, 2, 0, 0, 0)]
+    assert [
+        (
+            x["item_id"],
+            x["quantity"],
+            x["quantity_allocated"],
+            x["quantity_dispatched"],
+            x["quantity_received"],
+        )
+        for x in created["lines"]
+    ] == [(world.item.id, 40, 0, 0, 0), (world.item2.id, 2, 0, 0, 0)]
 
 
 def test_a_coordinator_creates_a_request_for_a_named_city_and_must_name_one(world):
-    assert create(world.coordinator, (world.item, 1), city_id=world.other_city.id)["city_id"] == world.other_city.id
+    assert (
+        create(world.coordinator, (world.item, 1), city_id=world.other_city.id)["city_id"]
+        == world.other_city.id
+    )
     answer = world.coordinator.post("/api/v1/requests", json=request_body((world.item, 1)))
     assert answer.status_code == 422 and "city_id" in answer.json["errors"]
 
 
 def test_a_city_user_cannot_create_for_another_city_and_a_provider_not_at_all(world):
-    answer = world.city_api.post("/api/v1/requests", json=request_body((world.item, 1), city_id=world.other_city.id))
+    answer = world.city_api.post(
+        "/api/v1/requests", json=request_body((world.item, 1), city_id=world.other_city.id)
+    )
     assert answer.status_code == 422 and "city_id" in answer.json["errors"]
     assert world.provider_api.post("/api/v1/requests", json=request_body((world.item, 1))).status_code == 403
 
 
-@pytest.mark.parametrize("text", [
-    "병원에 산소 발생기가 시급히 필요합니다. " * 30,
-    "نحتاج إلى أجهزة تركيز الأكسجين بشكل عاجل. " * 20,
-    "Нам срочно нужны кислородные концентраторы. " * 15,
-    "急需制氧机。🫁 " * 80,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "병원에 산소 발생기가 시급히 필요합니다. " * 30,
+        "نحتاج إلى أجهزة تركيز الأكسجين بشكل عاجل. " * 20,
+        "Нам срочно нужны кислородные концентраторы. " * 15,
+        "急需制氧机。🫁 " * 80,
+    ],
+)
 def test_justifications_of_500_characters_in_any_script_are_kept_whole(world, text):
     assert len(text) >= 500
     created = create(world.city_api, (world.item, 1), justification=text)
     assert world.city_api.get(f"/api/v1/requests/{created['id']}").json["justification"] == text
 
 
-@pytest.mark.parametrize("lines, field", [
-    ([{"item_id": "ITEM", "quantity": 0}], "lines.0.quantity"),
-    ([{"item_id": "ITEM", "quantity": -3}], "lines.0.quantity"),
-    ([{"item_id": 999_999, "quantity": 2}], "lines.0.item_id"),
-    ([{"item_id": "ITEM", "quantity": 2}, {"item_id": "ITEM", "quantity": 1}], "lines.1.item_id"),
-    ([], "lines"),
-])
+@pytest.mark.parametrize(
+    "lines, field",
+    [
+        ([{"item_id": "ITEM", "quantity": 0}], "lines.0.quantity"),
+        ([{"item_id": "ITEM", "quantity": -3}], "lines.0.quantity"),
+        ([{"item_id": 999_999, "quantity": 2}], "lines.0.item_id"),
+        ([{"item_id": "ITEM", "quantity": 2}, {"item_id": "ITEM", "quantity": 1}], "lines.1.item_id"),
+        ([], "lines"),
+    ],
+)
 def test_bad_lines_answer_422_naming_the_field_and_create_nothing(app, world, lines, field):
     from health_responder.health_requests.models import AssistanceRequest
 
@@ -78,8 +97,10 @@ def test_unknown_fields_and_bad_priorities_answer_422(world):
 
 def test_a_draft_is_edited_with_its_lines_replaced_and_no_longer_once_submitted(world):
     created = create(world.city_api, (world.item, 5))
-    edited = world.city_api.patch(f"/api/v1/requests/{created['id']}", json={
-        "priority": "high", "lines": [{"item_id": world.item2.id, "quantity": 7}]})
+    edited = world.city_api.patch(
+        f"/api/v1/requests/{created['id']}",
+        json={"priority": "high", "lines": [{"item_id": world.item2.id, "quantity": 7}]},
+    )
     assert edited.status_code == 200
     assert edited.json["priority"] == "high"
     assert [(x["item_id"], x["quantity"]) for x in edited.json["lines"]] == [(world.item2.id, 7)]
@@ -91,8 +112,13 @@ def test_a_draft_is_edited_with_its_lines_replaced_and_no_longer_once_submitted(
 def test_the_list_filters_orders_and_pages(world):
     a = create(world.city_api, (world.item, 1), priority="low")
     b = create(world.city_api, (world.item2, 1), priority="critical")
-    c = create(world.coordinator, (world.item, 1), city_id=world.other_city.id, priority="high",
-               needed_by=(date.today() + timedelta(days=90)).isoformat())
+    c = create(
+        world.coordinator,
+        (world.item, 1),
+        city_id=world.other_city.id,
+        priority="high",
+        needed_by=(date.today() + timedelta(days=90)).isoformat(),
+    )
     world.city_api.post(f"/api/v1/requests/{b['id']}/submit")
 
     def ids(**query):
@@ -107,13 +133,20 @@ def test_the_list_filters_orders_and_pages(world):
     assert ids(network_id=world.network.id) == [a["id"], b["id"]]
     assert ids(item_id=world.item2.id) == [b["id"]]
     assert ids(needed_by_from=(date.today() + timedelta(days=60)).isoformat()) == [c["id"]]
-    assert ids(created_from=date.today().isoformat(), created_to=date.today().isoformat()) == [a["id"], b["id"], c["id"]]
+    assert ids(created_from=date.today().isoformat(), created_to=date.today().isoformat()) == [
+        a["id"],
+        b["id"],
+        c["id"],
+    ]
     assert ids(q=b["reference"][-6:]) == [b["id"]]
     assert ids(order_by="priority") == [b["id"], c["id"], a["id"]]
     assert ids(order_by="-id", page_size=2) == [c["id"], b["id"]]
     page = world.coordinator.get("/api/v1/requests", query_string={"page_size": 2, "page": 2}).json
     assert (page["total"], page["pages"], [r["id"] for r in page["items"]]) == (3, 2, [c["id"]])
-    assert world.coordinator.get("/api/v1/requests", query_string={"order_by": "justification"}).status_code == 422
+    assert (
+        world.coordinator.get("/api/v1/requests", query_string={"order_by": "justification"}).status_code
+        == 422
+    )
     assert world.coordinator.get("/api/v1/requests", query_string={"status": "lost"}).status_code == 422
 
 
@@ -123,9 +156,24 @@ def test_the_csv_export_has_one_row_per_line_of_the_callers_requests_only(world)
     answer = world.city_api.get("/api/v1/requests.csv")
     assert answer.status_code == 200 and answer.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [(r["reference"], r["quantity"]) for r in rows] == [(mine["reference"], "3"), (mine["reference"], "4")]
-    assert len(list(csv.DictReader(io.StringIO(world.coordinator.get(
-        "/api/v1/requests.csv", query_string={"city_id": world.other_city.id}).get_data(as_text=True))))) == 1
+    assert [(r["reference"], r["quantity"]) for r in rows] == [
+        (mine["reference"], "3"),
+        (mine["reference"], "4"),
+    ]
+    assert (
+        len(
+            list(
+                csv.DictReader(
+                    io.StringIO(
+                        world.coordinator.get(
+                            "/api/v1/requests.csv", query_string={"city_id": world.other_city.id}
+                        ).get_data(as_text=True)
+                    )
+                )
+            )
+        )
+        == 1
+    )
 
 
 def test_the_csv_export_defuses_spreadsheet_formulas(world):
@@ -134,7 +182,7 @@ def test_the_csv_export_defuses_spreadsheet_formulas(world):
         from health_responder.reference.models import Item
 
         with db.write_session():
-            db.session.get(Item, world.item.id).name = "=HYPERLINK(\"http://evil\")"
+            db.session.get(Item, world.item.id).name = '=HYPERLINK("http://evil")'
     text = world.city_api.get("/api/v1/requests.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
 
@@ -157,10 +205,18 @@ def test_every_transition_leaves_an_audit_event(app, world):
     from health_responder.audit.models import AuditEvent
 
     req = approved(world, (world.item, 5))
-    world.coordinator.post(f"/api/v1/requests/{req['id']}/reject", json={"reason": "Duplicate of another request."})
+    world.coordinator.post(
+        f"/api/v1/requests/{req['id']}/reject", json={"reason": "Duplicate of another request."}
+    )
     with app.app_context():
-        actions = [e.action for e in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.subject_type == "assistance_request", AuditEvent.subject_id == req["id"]).order_by(AuditEvent.id))]
+        actions = [
+            e.action
+            for e in db.session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.subject_type == "assistance_request", AuditEvent.subject_id == req["id"])
+                .order_by(AuditEvent.id)
+            )
+        ]
     assert actions == ["request.create", "request.submit", "request.approve", "request.reject"]
 
 

@@ -7,7 +7,13 @@ import pytest
 from health_responder.health_requests.models import TARGET, TRANSITIONS, RequestStatus
 from tests.health_requests.conftest import allocate, approved, create
 
-BODIES = {"submit": {}, "approve": {}, "reject": {"reason": "Not needed."}, "cancel": {}, "close": {"note": "Done."}}
+BODIES = {
+    "submit": {},
+    "approve": {},
+    "reject": {"reason": "Not needed."},
+    "cancel": {},
+    "close": {"note": "Done."},
+}
 
 
 def reach(w, state: str) -> int:
@@ -21,7 +27,10 @@ def reach(w, state: str) -> int:
     if state in ("rejected", "cancelled"):
         req = approved(w, (w.item, 4))
         action = "reject" if state == "rejected" else "cancel"
-        assert w.coordinator.post(f"/api/v1/requests/{req['id']}/{action}", json=BODIES[action]).status_code == 200
+        assert (
+            w.coordinator.post(f"/api/v1/requests/{req['id']}/{action}", json=BODIES[action]).status_code
+            == 200
+        )
         return req["id"]
     req = approved(w, (w.item, 4))
     if state == "approved":
@@ -37,12 +46,19 @@ def reach(w, state: str) -> int:
         w.coordinator.post(f"/api/v1/requests/{req['id']}/close", json={"note": "Enough."})
         return req["id"]
     dispatch = w.provider_api.post("/api/v1/dispatches", json={"request_id": req["id"]}).json
-    shipped = w.provider_api.post(f"/api/v1/dispatches/{dispatch['id']}/ship",
-                                  json={"carrier": "DHL", "tracking_number": "T", "packages": 1})
+    shipped = w.provider_api.post(
+        f"/api/v1/dispatches/{dispatch['id']}/ship",
+        json={"carrier": "DHL", "tracking_number": "T", "packages": 1},
+    )
     assert shipped.status_code == 200, shipped.json
     if state == "delivered":
-        w.city_api.post(f"/api/v1/dispatches/{dispatch['id']}/receipt", json={
-            "lines": [{"line_id": x["id"], "accepted": x["quantity"]} for x in dispatch["lines"]], "received_by": "A"})
+        w.city_api.post(
+            f"/api/v1/dispatches/{dispatch['id']}/receipt",
+            json={
+                "lines": [{"line_id": x["id"], "accepted": x["quantity"]} for x in dispatch["lines"]],
+                "received_by": "A",
+            },
+        )
     return req["id"]
 
 

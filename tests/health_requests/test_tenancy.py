@@ -15,8 +15,10 @@ def scene(world):
     req = approved(w, (w.item, 6))
     allocation = allocate(w, req, 0, lot_id, 6)
     dispatch = w.provider_api.post("/api/v1/dispatches", json={"request_id": req["id"]}).json
-    w.provider_api.post(f"/api/v1/dispatches/{dispatch['id']}/ship",
-                        json={"carrier": "DHL", "tracking_number": "T", "packages": 1})
+    w.provider_api.post(
+        f"/api/v1/dispatches/{dispatch['id']}/ship",
+        json={"carrier": "DHL", "tracking_number": "T", "packages": 1},
+    )
     return req, allocation, dispatch
 
 
@@ -35,8 +37,11 @@ def calls(req, allocation, dispatch):
         ("get", f"/api/v1/dispatches/{d}", None),
         ("post", f"/api/v1/dispatches/{d}/ship", {"carrier": "X", "tracking_number": "Y", "packages": 1}),
         ("post", f"/api/v1/dispatches/{d}/cancel", {}),
-        ("post", f"/api/v1/dispatches/{d}/receipt",
-         {"lines": [{"line_id": dispatch["lines"][0]["id"], "accepted": 6}], "received_by": "X"}),
+        (
+            "post",
+            f"/api/v1/dispatches/{d}/receipt",
+            {"lines": [{"line_id": dispatch["lines"][0]["id"], "accepted": 6}], "received_by": "X"},
+        ),
         ("get", f"/api/v1/requests/{r}/lines/{line}/suggestions", None),
     ]
 
@@ -50,7 +55,9 @@ def test_another_tenants_records_answer_404_or_403_and_never_leak(world, scene, 
         answer = getattr(api, method)(path, json=body) if body is not None else api.get(path)
         assert answer.status_code in (403, 404), (path, answer.status_code, answer.json)
         text = answer.get_data(as_text=True)
-        assert req["reference"] not in text and dispatch["reference"] not in text and "justification" not in text
+        assert (
+            req["reference"] not in text and dispatch["reference"] not in text and "justification" not in text
+        )
         if answer.status_code == 403:  # only a role refusal, the same for every id
             assert answer.json["message"].startswith("Your role"), (path, answer.json)
         not_found += answer.status_code == 404
@@ -78,7 +85,9 @@ def test_a_provider_sees_a_request_only_once_it_holds_an_allocation_and_only_its
     allocate(w, req, 0, mine, 2)
     other = allocate(w, req, 0, theirs, 3)
     assert w.provider_api.get(f"/api/v1/requests/{req['id']}").status_code == 200
-    assert [a["lot_id"] for a in w.provider_api.get(f"/api/v1/requests/{req['id']}/allocations").json] == [mine]
+    assert [a["lot_id"] for a in w.provider_api.get(f"/api/v1/requests/{req['id']}/allocations").json] == [
+        mine
+    ]
     assert w.provider_api.get(f"/api/v1/allocations/{other['id']}").status_code == 404
     assert len(w.city_api.get(f"/api/v1/requests/{req['id']}/allocations").json) == 2
     assert len(w.coordinator.get(f"/api/v1/requests/{req['id']}/allocations").json) == 2
@@ -86,9 +95,20 @@ def test_a_provider_sees_a_request_only_once_it_holds_an_allocation_and_only_its
 
 def test_discrepancies_are_scoped_to_the_tenant(world, scene):
     req, allocation, dispatch = scene
-    world.city_api.post(f"/api/v1/dispatches/{dispatch['id']}/receipt", json={
-        "lines": [{"line_id": dispatch["lines"][0]["id"], "accepted": 5, "rejected": 1, "reason": "wrong_item"}],
-        "received_by": "Ops"})
-    for api, count in ((world.coordinator, 1), (world.city_api, 1), (world.provider_api, 1),
-                       (world.other_city_api, 0), (world.other_provider_api, 0)):
+    world.city_api.post(
+        f"/api/v1/dispatches/{dispatch['id']}/receipt",
+        json={
+            "lines": [
+                {"line_id": dispatch["lines"][0]["id"], "accepted": 5, "rejected": 1, "reason": "wrong_item"}
+            ],
+            "received_by": "Ops",
+        },
+    )
+    for api, count in (
+        (world.coordinator, 1),
+        (world.city_api, 1),
+        (world.provider_api, 1),
+        (world.other_city_api, 0),
+        (world.other_provider_api, 0),
+    ):
         assert api.get("/api/v1/dispatches/discrepancies").json["total"] == count

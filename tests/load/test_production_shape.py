@@ -44,12 +44,23 @@ BIN = ROOT / ".venv" / "bin"
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
 WORKERS = 4
-SCHEDULES = {"auto_allocate": 2, "overdue_requests": 3, "low_stock": 5, "near_expiry": 5, "readiness_gaps": 5,
-             "training_reminders": 5, "send_notifications": 2}
+SCHEDULES = {
+    "auto_allocate": 2,
+    "overdue_requests": 3,
+    "low_stock": 5,
+    "near_expiry": 5,
+    "readiness_gaps": 5,
+    "training_reminders": 5,
+    "send_notifications": 2,
+}
 DEMO_PASSWORD = "demo-pass-2026"
-LOGINS = {"coordinator": "coordinator@responder.example.org", "city_a": "city@sejong.example.org",
-          "city_b": "city@ulyanovsk.example.org", "provider_a": "provider@medasia.example.org",
-          "provider_b": "provider@afya.example.org"}
+LOGINS = {
+    "coordinator": "coordinator@responder.example.org",
+    "city_a": "city@sejong.example.org",
+    "city_b": "city@ulyanovsk.example.org",
+    "provider_a": "provider@medasia.example.org",
+    "provider_b": "provider@afya.example.org",
+}
 
 pytestmark = pytest.mark.slow
 
@@ -83,36 +94,62 @@ class Shape:
         self.folder = folder
         self.port = _free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")} | {
-            "FLASK_APP": "wsgi", "DATABASE_URL": database_url, "REPORTS_DIR": str(folder / "reports"),
-            "FLASK_SECRET_KEY": uuid.uuid4().hex, "FLASK_JOB_SCHEDULES": json.dumps(SCHEDULES),
-            "FLASK_JOB_LEASE_SECONDS": "60", "FLASK_DB_POOL_SIZE": "5", "FLASK_DB_MAX_OVERFLOW": "5",
-            "FLASK_MAX_CONTENT_LENGTH": str(256 * 1024), "BIND": f"127.0.0.1:{self.port}",
-            "WEB_WORKERS": str(WORKERS), "PYTHONUNBUFFERED": "1"}
+            "FLASK_APP": "wsgi",
+            "DATABASE_URL": database_url,
+            "REPORTS_DIR": str(folder / "reports"),
+            "FLASK_SECRET_KEY": uuid.uuid4().hex,
+            "FLASK_JOB_SCHEDULES": json.dumps(SCHEDULES),
+            "FLASK_JOB_LEASE_SECONDS": "60",
+            "FLASK_DB_POOL_SIZE": "5",
+            "FLASK_DB_MAX_OVERFLOW": "5",
+            "FLASK_MAX_CONTENT_LENGTH": str(256 * 1024),
+            "BIND": f"127.0.0.1:{self.port}",
+            "WEB_WORKERS": str(WORKERS),
+            "PYTHONUNBUFFERED": "1",
+        }
         self.processes: dict[str, subprocess.Popen] = {}
         self.notes: list[str] = []
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=ROOT, env=self.env, capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            [str(BIN / args[0]), *args[1:]],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def prepare_database(self) -> None:
         upgrade = self.run("flask", "db", "upgrade")
         if upgrade.returncode != 0:
             # The migration chain may lag behind the models while it is regenerated: say so, and go on
             # with the models' schema, which is what the application runs against.
-            self.notes.append("flask db upgrade failed; schema from SQLModel.metadata.create_all: "
-                              + (upgrade.stderr.strip().splitlines() or ["?"])[-1][:300])
-            created = self.run("python", "-c", "import os, sqlalchemy as sa, health_responder.models; "
-                               "from sqlmodel import SQLModel; "
-                               "SQLModel.metadata.create_all(sa.create_engine(os.environ['DATABASE_URL']))")
+            self.notes.append(
+                "flask db upgrade failed; schema from SQLModel.metadata.create_all: "
+                + (upgrade.stderr.strip().splitlines() or ["?"])[-1][:300]
+            )
+            created = self.run(
+                "python",
+                "-c",
+                "import os, sqlalchemy as sa, health_responder.models; "
+                "from sqlmodel import SQLModel; "
+                "SQLModel.metadata.create_all(sa.create_engine(os.environ['DATABASE_URL']))",
+            )
             assert created.returncode == 0, created.stderr[-2000:]
         seeded = self.run("flask", "seed", "demo")
         assert seeded.returncode == 0, seeded.stderr[-2000:]
 
     def start(self, name: str, *args: str) -> None:
         log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.processes[name] = subprocess.Popen([str(BIN / args[0]), *args[1:]], cwd=ROOT, env=self.env,
-                                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes[name] = subprocess.Popen(
+            [str(BIN / args[0]), *args[1:]],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.processes[name].log = log
 
     def start_all(self) -> None:
@@ -171,8 +208,10 @@ def http_get(port: int, path: str) -> tuple[int, bytes]:
 def _post_chunked(port: int, path: str, token: str, size: int) -> tuple[int, dict]:
     """POST ``size`` bytes chunked (no Content-Length); the server may answer and close before the end."""
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-                "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        )
         try:
             sock.sendall(head.encode())
             for _ in range(size // 65536):
@@ -191,7 +230,7 @@ def _post_chunked(port: int, path: str, token: str, size: int) -> tuple[int, dic
     status = int(head.split()[1])
     if b"chunked" in head.lower():
         size_line, _, rest = body.partition(b"\r\n")
-        body = rest[:int(size_line, 16)]
+        body = rest[: int(size_line, 16)]
     return status, json.loads(body)
 
 
@@ -204,8 +243,14 @@ class Client:
         self.port, self.stats, self.token = port, stats, token
         self.conn: http.client.HTTPConnection | None = None
 
-    def call(self, method: str, path: str, body: dict | None = None, label: str | None = None,
-             idempotent: bool = False) -> tuple[int, object]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        label: str | None = None,
+        idempotent: bool = False,
+    ) -> tuple[int, object]:
         headers = {"Accept": "application/json"}
         payload = None
         if body is not None:
@@ -272,73 +317,135 @@ def _items(payload) -> list[dict]:
     return payload.get("items", []) if isinstance(payload, dict) else []
 
 
-def city_loop(client: Client, rng: random.Random, item_ids: list[int], stop: threading.Event, who: str) -> None:
+def city_loop(
+    client: Client, rng: random.Random, item_ids: list[int], stop: threading.Event, who: str
+) -> None:
     """Create and submit requests, confirm the receipt of shipped dispatches, enrol staff in programs."""
     serial = itertools.count()
     while not stop.is_set():
         roll = rng.random()
         if roll < 0.35:
-            lines = [{"item_id": i, "quantity": rng.randint(1, 12)} for i in rng.sample(item_ids, rng.randint(1, 3))]
-            code, created = client.call("POST", "/api/v1/requests", {
-                "priority": rng.choice(["critical", "high", "normal", "low"]),
-                "needed_by": (date.today() + timedelta(days=rng.randint(20, 90))).isoformat(),
-                "justification": "Load test: the ward needs equipment. 病院 병원 больница",
-                "lines": lines}, label="POST /requests", idempotent=True)
+            lines = [
+                {"item_id": i, "quantity": rng.randint(1, 12)}
+                for i in rng.sample(item_ids, rng.randint(1, 3))
+            ]
+            code, created = client.call(
+                "POST",
+                "/api/v1/requests",
+                {
+                    "priority": rng.choice(["critical", "high", "normal", "low"]),
+                    "needed_by": (date.today() + timedelta(days=rng.randint(20, 90))).isoformat(),
+                    "justification": "Load test: the ward needs equipment. 病院 병원 больница",
+                    "lines": lines,
+                },
+                label="POST /requests",
+                idempotent=True,
+            )
             if code == 201:
-                client.call("POST", f"/api/v1/requests/{created['id']}/submit", {}, label="POST /requests/{id}/submit")
+                client.call(
+                    "POST", f"/api/v1/requests/{created['id']}/submit", {}, label="POST /requests/{id}/submit"
+                )
         elif roll < 0.7:
-            _, shipped = client.call("GET", "/api/v1/dispatches?status=shipped&page_size=5", label="GET /dispatches")
+            _, shipped = client.call(
+                "GET", "/api/v1/dispatches?status=shipped&page_size=5", label="GET /dispatches"
+            )
             for dispatch in _items(shipped)[:2]:
                 entries = []
                 for line in dispatch.get("lines", []):
                     rejected = 1 if line["quantity"] > 1 and rng.random() < 0.2 else 0
-                    entries.append({"line_id": line["id"], "accepted": line["quantity"] - rejected,
-                                    "rejected": rejected, "reason": "damaged"})
-                client.call("POST", f"/api/v1/dispatches/{dispatch['id']}/receipt",
-                            {"lines": entries, "received_by": "Ward nurse"}, label="POST /dispatches/{id}/receipt")
+                    entries.append(
+                        {
+                            "line_id": line["id"],
+                            "accepted": line["quantity"] - rejected,
+                            "rejected": rejected,
+                            "reason": "damaged",
+                        }
+                    )
+                client.call(
+                    "POST",
+                    f"/api/v1/dispatches/{dispatch['id']}/receipt",
+                    {"lines": entries, "received_by": "Ward nurse"},
+                    label="POST /dispatches/{id}/receipt",
+                )
         elif roll < 0.9:
-            _, programs = client.call("GET", "/api/v1/training/programs?status=published&page_size=20",
-                                      label="GET /training/programs")
+            _, programs = client.call(
+                "GET",
+                "/api/v1/training/programs?status=published&page_size=20",
+                label="GET /training/programs",
+            )
             programs = _items(programs)
             if programs:
                 program = rng.choice(programs)
-                client.call("POST", f"/api/v1/training/programs/{program['id']}/enrolments",
-                            {"participant_name": f"Nurse {who} {next(serial)}",
-                             "participant_email": f"{who}.{uuid.uuid4().hex[:10]}@example.org"},
-                            label="POST /training/programs/{id}/enrolments", idempotent=True)
+                client.call(
+                    "POST",
+                    f"/api/v1/training/programs/{program['id']}/enrolments",
+                    {
+                        "participant_name": f"Nurse {who} {next(serial)}",
+                        "participant_email": f"{who}.{uuid.uuid4().hex[:10]}@example.org",
+                    },
+                    label="POST /training/programs/{id}/enrolments",
+                    idempotent=True,
+                )
         else:
-            _, mine = client.call("GET", "/api/v1/training/enrolments?status=waitlisted&page_size=5",
-                                  label="GET /training/enrolments")
-            _, seated = client.call("GET", "/api/v1/training/enrolments?status=enrolled&page_size=5",
-                                    label="GET /training/enrolments")
+            _, mine = client.call(
+                "GET",
+                "/api/v1/training/enrolments?status=waitlisted&page_size=5",
+                label="GET /training/enrolments",
+            )
+            _, seated = client.call(
+                "GET",
+                "/api/v1/training/enrolments?status=enrolled&page_size=5",
+                label="GET /training/enrolments",
+            )
             candidates = _items(mine) + _items(seated)
             if candidates:
-                client.call("POST", f"/api/v1/training/enrolments/{rng.choice(candidates)['id']}/cancel", {},
-                            label="POST /training/enrolments/{id}/cancel")
+                client.call(
+                    "POST",
+                    f"/api/v1/training/enrolments/{rng.choice(candidates)['id']}/cancel",
+                    {},
+                    label="POST /training/enrolments/{id}/cancel",
+                )
 
 
 def coordinator_loop(client: Client, rng: random.Random, stop: threading.Event) -> None:
     """Approve submitted requests and allocate their lines from available lots (racing auto_allocate)."""
     while not stop.is_set():
-        _, submitted = client.call("GET", "/api/v1/requests?status=submitted&page_size=10", label="GET /requests")
+        _, submitted = client.call(
+            "GET", "/api/v1/requests?status=submitted&page_size=10", label="GET /requests"
+        )
         for request in _items(submitted)[:3]:
-            client.call("POST", f"/api/v1/requests/{request['id']}/approve", {}, label="POST /requests/{id}/approve")
+            client.call(
+                "POST", f"/api/v1/requests/{request['id']}/approve", {}, label="POST /requests/{id}/approve"
+            )
         status = rng.choice(["approved", "partially_allocated"])
-        _, approved = client.call("GET", f"/api/v1/requests?status={status}&page_size=10", label="GET /requests")
+        _, approved = client.call(
+            "GET", f"/api/v1/requests?status={status}&page_size=10", label="GET /requests"
+        )
         for request in _items(approved)[:2]:
             for line in request.get("lines", []):
                 missing = line["quantity"] - line["quantity_allocated"]
                 if missing <= 0:
                     continue
-                _, lots = client.call("GET", f"/api/v1/stock/lots?item_id={line['item_id']}&status=available"
-                                             f"&available_min=1&page_size=5", label="GET /stock/lots")
+                _, lots = client.call(
+                    "GET",
+                    f"/api/v1/stock/lots?item_id={line['item_id']}&status=available"
+                    f"&available_min=1&page_size=5",
+                    label="GET /stock/lots",
+                )
                 lots = _items(lots)
                 if lots:
                     lot = rng.choice(lots)
-                    client.call("POST", f"/api/v1/requests/{request['id']}/allocations",
-                                {"line_id": line["id"], "lot_id": lot["id"],
-                                 "quantity": max(1, min(missing, lot["available"]))},
-                                label="POST /requests/{id}/allocations", idempotent=True)
+                    client.call(
+                        "POST",
+                        f"/api/v1/requests/{request['id']}/allocations",
+                        {
+                            "line_id": line["id"],
+                            "lot_id": lot["id"],
+                            "quantity": max(1, min(missing, lot["available"])),
+                        },
+                        label="POST /requests/{id}/allocations",
+                        idempotent=True,
+                    )
         if rng.random() < 0.1:
             client.call("GET", "/api/v1/jobs", label="GET /jobs")
 
@@ -348,31 +455,52 @@ def provider_loop(client: Client, rng: random.Random, stop: threading.Event, loc
     while not stop.is_set():
         roll = rng.random()
         if roll < 0.3:
-            _, lots = client.call("GET", f"/api/v1/stock/lots?page_size=20&page={rng.randint(1, 2)}",
-                                  label="GET /stock/lots")
+            _, lots = client.call(
+                "GET", f"/api/v1/stock/lots?page_size=20&page={rng.randint(1, 2)}", label="GET /stock/lots"
+            )
             lots = _items(lots)
             if lots:
                 lot = rng.choice(lots)
                 delta = rng.choice([-3, -2, -1, 1, 2, 5, 10])
-                client.call("POST", f"/api/v1/stock/lots/{lot['id']}/adjustments",
-                            {"delta": delta, "reason": "recount" if delta > 0 else "damaged"},
-                            label="POST /stock/lots/{id}/adjustments", idempotent=True)
+                client.call(
+                    "POST",
+                    f"/api/v1/stock/lots/{lot['id']}/adjustments",
+                    {"delta": delta, "reason": "recount" if delta > 0 else "damaged"},
+                    label="POST /stock/lots/{id}/adjustments",
+                    idempotent=True,
+                )
         elif roll < 0.65:
             status = rng.choice(["allocated", "partially_allocated", "partially_dispatched"])
-            _, requests = client.call("GET", f"/api/v1/requests?status={status}&page_size=10", label="GET /requests")
+            _, requests = client.call(
+                "GET", f"/api/v1/requests?status={status}&page_size=10", label="GET /requests"
+            )
             for request in _items(requests)[:2]:
-                code, answer = client.call("POST", "/api/v1/dispatches", {"request_id": request["id"]},
-                                           label="POST /dispatches", idempotent=True)
+                code, answer = client.call(
+                    "POST",
+                    "/api/v1/dispatches",
+                    {"request_id": request["id"]},
+                    label="POST /dispatches",
+                    idempotent=True,
+                )
                 if code == 422 and "location_id" in (answer or {}).get("errors", {}):
-                    client.call("POST", "/api/v1/dispatches",
-                                {"request_id": request["id"], "location_id": rng.choice(locations)},
-                                label="POST /dispatches", idempotent=True)
+                    client.call(
+                        "POST",
+                        "/api/v1/dispatches",
+                        {"request_id": request["id"], "location_id": rng.choice(locations)},
+                        label="POST /dispatches",
+                        idempotent=True,
+                    )
         else:
-            _, prepared = client.call("GET", "/api/v1/dispatches?status=prepared&page_size=5", label="GET /dispatches")
+            _, prepared = client.call(
+                "GET", "/api/v1/dispatches?status=prepared&page_size=5", label="GET /dispatches"
+            )
             for dispatch in _items(prepared)[:2]:
-                client.call("POST", f"/api/v1/dispatches/{dispatch['id']}/ship",
-                            {"carrier": "DHL", "tracking_number": uuid.uuid4().hex[:12], "packages": 1},
-                            label="POST /dispatches/{id}/ship")
+                client.call(
+                    "POST",
+                    f"/api/v1/dispatches/{dispatch['id']}/ship",
+                    {"carrier": "DHL", "tracking_number": uuid.uuid4().hex[:12], "packages": 1},
+                    label="POST /dispatches/{id}/ship",
+                )
 
 
 def health_loop(port: int, stop: threading.Event, seen: Counter) -> None:
@@ -390,8 +518,9 @@ def health_loop(port: int, stop: threading.Event, seen: Counter) -> None:
 
 def _login(port: int, email: str, stats: Stats) -> str:
     client = Client(port, stats)
-    code, answer = client.call("POST", "/api/v1/auth/tokens", {"email": email, "password": DEMO_PASSWORD},
-                               label="POST /auth/tokens")
+    code, answer = client.call(
+        "POST", "/api/v1/auth/tokens", {"email": email, "password": DEMO_PASSWORD}, label="POST /auth/tokens"
+    )
     client.close()
     assert code == 201, answer
     return answer["token"]
@@ -403,36 +532,56 @@ def _invariants(database_url: str) -> dict:
     from health_responder.extensions import db
     from health_responder.stock import services as stock
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": database_url, "LOG_JSON": False,
-                      "REPORTS_DIR": "/tmp/hr-load-reports"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATABASE_URL": database_url,
+            "LOG_JSON": False,
+            "REPORTS_DIR": "/tmp/hr-load-reports",
+        }
+    )
     with app.app_context():
         try:
             q = lambda sql: db.session.execute(sa.text(sql)).all()  # noqa: E731
             found = {
                 "ledger_mismatches": stock.ledger_mismatches(),
-                "bad_lots": q("SELECT id FROM stock_lot WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand"),
+                "bad_lots": q(
+                    "SELECT id FROM stock_lot WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand"
+                ),
                 "reservations_off": q(
                     "SELECT l.id FROM stock_lot l LEFT JOIN (SELECT lot_id, sum(quantity) AS q FROM allocation "
                     "WHERE status = 'reserved' GROUP BY lot_id) a ON a.lot_id = l.id "
-                    "WHERE l.reserved != coalesce(a.q, 0)"),
+                    "WHERE l.reserved != coalesce(a.q, 0)"
+                ),
                 "overbooked": q("SELECT id FROM training_program WHERE seats_taken > capacity"),
                 "seats_off": q(
                     "SELECT p.id FROM training_program p LEFT JOIN (SELECT program_id, count(*) AS n FROM enrolment "
                     "WHERE status IN ('enrolled', 'attended', 'completed', 'no_show') GROUP BY program_id) e "
-                    "ON e.program_id = p.id WHERE p.seats_taken != coalesce(e.n, 0)"),
+                    "ON e.program_id = p.id WHERE p.seats_taken != coalesce(e.n, 0)"
+                ),
                 "lines_off": q(
                     "SELECT id FROM request_line WHERE quantity_allocated > quantity "
                     "OR quantity_dispatched > quantity_allocated "
-                    "OR quantity_received + quantity_rejected > quantity_dispatched"),
-                "duplicate_ticks": q("SELECT name, scheduled_for, count(*) FROM job_run GROUP BY name, scheduled_for "
-                                     "HAVING count(*) > 1"),
-                "runs": q("SELECT name, scheduled_for, outcome, runner, trigger, error FROM job_run ORDER BY id"),
-                "counts": dict(q("SELECT 'requests', count(*) FROM assistance_request UNION ALL "
-                                 "SELECT 'allocations', count(*) FROM allocation UNION ALL "
-                                 "SELECT 'shipped', count(*) FROM dispatch WHERE status IN ('shipped', 'received') "
-                                 "UNION ALL SELECT 'received', count(*) FROM dispatch WHERE status = 'received' "
-                                 "UNION ALL SELECT 'enrolments', count(*) FROM enrolment UNION ALL "
-                                 "SELECT 'movements', count(*) FROM stock_movement")),
+                    "OR quantity_received + quantity_rejected > quantity_dispatched"
+                ),
+                "duplicate_ticks": q(
+                    "SELECT name, scheduled_for, count(*) FROM job_run GROUP BY name, scheduled_for "
+                    "HAVING count(*) > 1"
+                ),
+                "runs": q(
+                    "SELECT name, scheduled_for, outcome, runner, trigger, error FROM job_run ORDER BY id"
+                ),
+                "counts": dict(
+                    q(
+                        "SELECT 'requests', count(*) FROM assistance_request UNION ALL "
+                        "SELECT 'allocations', count(*) FROM allocation UNION ALL "
+                        "SELECT 'shipped', count(*) FROM dispatch WHERE status IN ('shipped', 'received') "
+                        "UNION ALL SELECT 'received', count(*) FROM dispatch WHERE status = 'received' "
+                        "UNION ALL SELECT 'enrolments', count(*) FROM enrolment UNION ALL "
+                        "SELECT 'movements', count(*) FROM stock_movement"
+                    )
+                ),
             }
         finally:
             db.session.remove()
@@ -499,13 +648,26 @@ def test_gunicorn_4_workers_and_2_schedulers_on_postgresql_under_load(database, 
         shape.kill_leftovers()
     found = _invariants(database)
     totals = stats.total()
-    summary = {"seconds": round(time.monotonic() - started, 1), "answers": dict(totals), "health": dict(health),
-               "rows": found["counts"], "notes": shape.notes,
-               "runs": Counter((r.name, r.outcome) for r in found["runs"]),
-               "runners": Counter((r.runner or "?", r.trigger) for r in found["runs"]),
-               "per_operation": {label: dict(codes) for label, codes in sorted(stats.codes.items())}}
-    print(json.dumps({k: (v if not isinstance(v, Counter) else {f"{a}:{b}": n for (a, b), n in v.items()})
-                      for k, v in summary.items()}, indent=1, default=str))
+    summary = {
+        "seconds": round(time.monotonic() - started, 1),
+        "answers": dict(totals),
+        "health": dict(health),
+        "rows": found["counts"],
+        "notes": shape.notes,
+        "runs": Counter((r.name, r.outcome) for r in found["runs"]),
+        "runners": Counter((r.runner or "?", r.trigger) for r in found["runs"]),
+        "per_operation": {label: dict(codes) for label, codes in sorted(stats.codes.items())},
+    }
+    print(
+        json.dumps(
+            {
+                k: (v if not isinstance(v, Counter) else {f"{a}:{b}": n for (a, b), n in v.items()})
+                for k, v in summary.items()
+            },
+            indent=1,
+            default=str,
+        )
+    )
 
     assert stats.errors == [], "\n".join(stats.errors[:20])
     assert set(health) == {200} and health[200] >= LOAD_SECONDS, health
@@ -531,5 +693,7 @@ def test_gunicorn_4_workers_and_2_schedulers_on_postgresql_under_load(database, 
     assert {r.runner.rsplit(":", 1)[1] for r in scheduled} <= pids
     # Clean exits on SIGTERM.
     assert codes == {"web": 0, "scheduler-1": 0, "scheduler-2": 0}, (codes, shape.log("scheduler-1")[-2000:])
-    assert "Traceback" not in shape.log("scheduler-1") + shape.log("scheduler-2"), shape.log("scheduler-1")[-3000:]
+    assert "Traceback" not in shape.log("scheduler-1") + shape.log("scheduler-2"), shape.log("scheduler-1")[
+        -3000:
+    ]
     assert "unhandled error" not in shape.log("web")

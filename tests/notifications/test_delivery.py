@@ -47,15 +47,21 @@ def inbox(app):
     handler = Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_MAX_ATTEMPTS=3,
-                      MAIL_DEFAULT_SENDER="responder@example.org")
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=controller.port,
+        MAIL_MAX_ATTEMPTS=3,
+        MAIL_DEFAULT_SENDER="responder@example.org",
+    )
     yield handler
     controller.stop()
 
 
 def _queue(app, users, key="request-approved:12", subject="Request REQ-2026-000012 approved") -> None:
     with app.app_context(), db.write_session():
-        notifications.notify(users=users, key=key, subject=subject, body="It is on its way.", link="/requests/12")
+        notifications.notify(
+            users=users, key=key, subject=subject, body="It is on its way.", link="/requests/12"
+        )
 
 
 def _rows(app) -> list[Notification]:
@@ -74,7 +80,10 @@ def _run(app) -> dict:
 
 @pytest.mark.both_databases
 def test_each_message_is_delivered_once_with_its_stable_message_id(app, make, inbox):
-    alice, bob = make.user("city", email="alice@example.org"), make.user("coordinator", email="bob@example.org")
+    alice, bob = (
+        make.user("city", email="alice@example.org"),
+        make.user("coordinator", email="bob@example.org"),
+    )
     _queue(app, [alice, bob])
 
     first, second = _run(app), _run(app)
@@ -84,7 +93,8 @@ def test_each_message_is_delivered_once_with_its_stable_message_id(app, make, in
     message = next(m for m in inbox.messages if m["To"] == "alice@example.org")
     assert message["Subject"] == "Request REQ-2026-000012 approved"
     assert message["Message-ID"] == f"<request-approved=3A12=3Auser={alice.id}@example.org>".replace(
-        "user=", "user=3D")
+        "user=", "user=3D"
+    )
     assert "It is on its way." in message.get_content() and "/requests/12" in message.get_content()
     assert {r.email_status for r in _rows(app)} == {"sent"} and all(r.email_attempts == 1 for r in _rows(app))
 

@@ -27,12 +27,17 @@ def page_rules(app):
 
 
 def concrete(rule: str) -> str:
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "low_stock" if m.group(1) == "name" else "999999", rule)
+    return re.sub(
+        r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "low_stock" if m.group(1) == "name" else "999999", rule
+    )
 
 
 def test_every_page_declares_its_roles(app):
-    undeclared = [rule for rule, _methods, roles in page_rules(app)
-                  if roles is None and rule not in {"/logout", "/dashboard", "/portal/", "/portal/<name>.csv"}]
+    undeclared = [
+        rule
+        for rule, _methods, roles in page_rules(app)
+        if roles is None and rule not in {"/logout", "/dashboard", "/portal/", "/portal/<name>.csv"}
+    ]
     assert undeclared == []
 
 

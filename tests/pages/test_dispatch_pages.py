@@ -9,8 +9,10 @@ from tests.pages.conftest import api_request, flashes, shipped_dispatch, text
 
 def _allocated(w, quantity=6):
     req = api_request(w, (w.item, quantity), approve=True)
-    answer = w.api["coordinator"].post(f"/api/v1/requests/{req['id']}/allocations",
-                                       json={"line_id": req["lines"][0]["id"], "lot_id": w.lot, "quantity": quantity})
+    answer = w.api["coordinator"].post(
+        f"/api/v1/requests/{req['id']}/allocations",
+        json={"line_id": req["lines"][0]["id"], "lot_id": w.lot, "quantity": quantity},
+    )
     assert answer.status_code == 201
     return req
 
@@ -22,23 +24,35 @@ def test_a_provider_prepares_ships_and_prints_a_dispatch(world):
     waiting = provider.html("/dispatches/waiting")
     assert req["reference"] in waiting and "L-OXY-1" in waiting
     assert req["reference"] in provider.html("/dashboard")
-    response = provider.post("/dispatches/prepare", {"request_id": req["id"], "location_id": w.location.id},
-                             page="/dispatches/waiting")
+    response = provider.post(
+        "/dispatches/prepare",
+        {"request_id": req["id"], "location_id": w.location.id},
+        page="/dispatches/waiting",
+    )
     assert response.status_code == 302
     path = response.headers["Location"]
     html = provider.html(path)
     assert "is prepared" in " ".join(flashes(html))
     pick = provider.get(f"{path}/pick-list.pdf")
     assert pick.status_code == 200 and pick.data.startswith(b"%PDF") and pick.headers["X-Verification-Code"]
-    bad = provider.post(f"{path}/ship", {"carrier": "", "tracking_number": "TR-9", "packages": "0"}, page=path)
+    bad = provider.post(
+        f"{path}/ship", {"carrier": "", "tracking_number": "TR-9", "packages": "0"}, page=path
+    )
     assert bad.status_code == 422
-    assert 'id="carrier-errors"' in text(bad) and 'id="packages-errors"' in text(bad) and 'value="TR-9"' in text(bad)
-    shipped = provider.post(f"{path}/ship", {"carrier": "Korea Post", "tracking_number": "TR-9", "packages": "2"},
-                            page=path)
+    assert (
+        'id="carrier-errors"' in text(bad)
+        and 'id="packages-errors"' in text(bad)
+        and 'value="TR-9"' in text(bad)
+    )
+    shipped = provider.post(
+        f"{path}/ship", {"carrier": "Korea Post", "tracking_number": "TR-9", "packages": "2"}, page=path
+    )
     assert shipped.status_code == 302
     assert "is shipped" in " ".join(flashes(provider.html(path)))
     report = provider.get(f"{path}/report.pdf")
-    assert report.status_code == 200 and report.mimetype == "application/pdf" and report.data.startswith(b"%PDF")
+    assert (
+        report.status_code == 200 and report.mimetype == "application/pdf" and report.data.startswith(b"%PDF")
+    )
     assert w.api["city"].get(f"/api/v1/requests/{req['id']}").json["status"] == "dispatched"
 
 
@@ -50,9 +64,17 @@ def test_the_city_confirms_receipt_with_one_rejected_unit(world):
     html = city.html(path)
     assert 'name="lines-0-accepted"' in html and 'value="5"' in html
     assert city.get(f"{path}/report.pdf").data.startswith(b"%PDF")
-    response = city.post(f"{path}/receipt", {"lines-0-line_id": dispatch["lines"][0]["id"], "lines-0-accepted": "4",
-                                             "lines-0-rejected": "1", "lines-0-reason": "damaged",
-                                             "received_by": "Dr. Kim"}, page=path)
+    response = city.post(
+        f"{path}/receipt",
+        {
+            "lines-0-line_id": dispatch["lines"][0]["id"],
+            "lines-0-accepted": "4",
+            "lines-0-rejected": "1",
+            "lines-0-reason": "damaged",
+            "received_by": "Dr. Kim",
+        },
+        page=path,
+    )
     assert response.status_code == 302
     assert "1 rejected unit(s)" in " ".join(flashes(city.html(path)))
     line = w.api["city"].get(f"/api/v1/requests/{req['id']}").json["lines"][0]
@@ -64,12 +86,23 @@ def test_a_receipt_that_does_not_add_up_shows_the_message_and_keeps_the_input(wo
     _req, dispatch = shipped_dispatch(w, quantity=5)
     city = w.page("city")
     path = f"/dispatches/{dispatch['id']}"
-    response = city.post(f"{path}/receipt", {"lines-0-line_id": dispatch["lines"][0]["id"], "lines-0-accepted": "3",
-                                             "lines-0-rejected": "1", "lines-0-reason": "",
-                                             "received_by": "Dr. Kim"}, page=path)
+    response = city.post(
+        f"{path}/receipt",
+        {
+            "lines-0-line_id": dispatch["lines"][0]["id"],
+            "lines-0-accepted": "3",
+            "lines-0-rejected": "1",
+            "lines-0-reason": "",
+            "received_by": "Dr. Kim",
+        },
+        page=path,
+    )
     html = text(response)
     assert response.status_code == 422
-    assert "accepted + rejected must equal the shipped quantity 5" in html and 'id="lines-0-accepted-errors"' in html
+    assert (
+        "accepted + rejected must equal the shipped quantity 5" in html
+        and 'id="lines-0-accepted-errors"' in html
+    )
     assert "Rejected units need a reason" in html and 'value="Dr. Kim"' in html and 'value="3"' in html
     assert w.api["city"].get(f"/api/v1/dispatches/{dispatch['id']}").json["status"] == "shipped"
 
@@ -97,5 +130,7 @@ def test_a_coordinator_prints_the_dispatch_summary_of_a_period(world):
     assert missing.status_code == 422 and "Missing data for required field." in text(missing)
     too_long = coordinator.get("/reports/dispatch-summary?period_from=2020-01-01&period_to=2099-12-31")
     assert too_long.status_code == 422 and "The period is too long." in text(too_long)
-    pdf = coordinator.get(f"/reports/dispatch-summary?period_from={date.today().replace(day=1)}&period_to={date.today() + timedelta(days=1)}")
+    pdf = coordinator.get(
+        f"/reports/dispatch-summary?period_from={date.today().replace(day=1)}&period_to={date.today() + timedelta(days=1)}"
+    )
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

@@ -8,8 +8,12 @@ from tests.pages.conftest import JUSTIFICATION, api_request, flashes, future, te
 
 
 def _new_request_form(w, *lines, action="submit", **fields):
-    data = {"priority": "critical", "needed_by": future().isoformat(), "justification": JUSTIFICATION,
-            "action": action} | fields
+    data = {
+        "priority": "critical",
+        "needed_by": future().isoformat(),
+        "justification": JUSTIFICATION,
+        "action": action,
+    } | fields
     for index, (item, quantity) in enumerate(lines):
         data[f"lines-{index}-item_id"] = str(item.id) if item else ""
         data[f"lines-{index}-quantity"] = str(quantity)
@@ -19,7 +23,9 @@ def _new_request_form(w, *lines, action="submit", **fields):
 def test_a_city_user_submits_a_request_with_two_lines_through_the_form(world):
     w = world
     page = w.page("city")
-    response = page.post("/requests/new", _new_request_form(w, (w.item, 12), (w.item2, 4)), page="/requests/new")
+    response = page.post(
+        "/requests/new", _new_request_form(w, (w.item, 12), (w.item2, 4)), page="/requests/new"
+    )
     assert response.status_code == 302
     detail = page.get(response.headers["Location"])
     html = text(detail)
@@ -27,14 +33,19 @@ def test_a_city_user_submits_a_request_with_two_lines_through_the_form(world):
     assert any("was submitted" in message for message in flashes(html))
     listed = w.api["city"].get("/api/v1/requests").json["items"]
     assert len(listed) == 1 and listed[0]["status"] == "submitted" and listed[0]["priority"] == "critical"
-    assert [(line["item_id"], line["quantity"]) for line in listed[0]["lines"]] == [(w.item.id, 12), (w.item2.id, 4)]
+    assert [(line["item_id"], line["quantity"]) for line in listed[0]["lines"]] == [
+        (w.item.id, 12),
+        (w.item2.id, 4),
+    ]
     assert listed[0]["reference"] in html and "OXY-CONC-10L" in html and "Due in 60 days" in html
 
 
 def test_saving_a_draft_then_submitting_it_from_its_page(world):
     w = world
     page = w.page("city")
-    response = page.post("/requests/new", _new_request_form(w, (w.item, 3), action="draft"), page="/requests/new")
+    response = page.post(
+        "/requests/new", _new_request_form(w, (w.item, 3), action="draft"), page="/requests/new"
+    )
     assert response.status_code == 302
     request_id = int(response.headers["Location"].rsplit("/", 1)[1])
     assert w.api["city"].get(f"/api/v1/requests/{request_id}").json["status"] == "draft"
@@ -71,7 +82,9 @@ def test_the_service_rule_on_needed_by_shows_next_to_its_field(world):
     w = world
     page = w.page("city")
     past = (date.today() - timedelta(days=1)).isoformat()
-    response = page.post("/requests/new", _new_request_form(w, (w.item, 2), needed_by=past), page="/requests/new")
+    response = page.post(
+        "/requests/new", _new_request_form(w, (w.item, 2), needed_by=past), page="/requests/new"
+    )
     html = text(response)
     assert response.status_code == 422
     assert f"{past} is in the past" in html and 'id="needed_by-errors"' in html
@@ -105,7 +118,9 @@ def test_the_triage_queue_puts_the_oldest_critical_request_first_and_filters(wor
     html = w.page("coordinator").html("/requests")
     positions = [html.index(r["reference"]) for r in (critical_old, critical_new, low)]
     assert positions == sorted(positions)
-    filtered = w.page("coordinator").html(f"/requests?status=submitted&priority=critical&item_id={w.item2.id}")
+    filtered = w.page("coordinator").html(
+        f"/requests?status=submitted&priority=critical&item_id={w.item2.id}"
+    )
     assert critical_new["reference"] in filtered and critical_old["reference"] not in filtered
     by_network = w.page("coordinator").html(f"/requests?status=&network_id={w.other_city.network_id}")
     assert low["reference"] not in by_network
@@ -118,7 +133,9 @@ def test_a_coordinator_approves_and_a_reject_without_reason_shows_the_message(wo
     path = f"/requests/{req['id']}"
     response = coordinator.post(f"{path}/reject", {"reject-reason": "  "}, page=path)
     assert response.status_code == 422
-    assert "Missing data for required field." in text(response) and 'id="reject-reason-errors"' in text(response)
+    assert "Missing data for required field." in text(response) and 'id="reject-reason-errors"' in text(
+        response
+    )
     assert coordinator.post(f"{path}/approve", page=path).status_code == 302
     assert w.api["coordinator"].get(f"/api/v1/requests/{req['id']}").json["status"] == "approved"
     again = coordinator.post(f"{path}/approve", page=path)
@@ -129,8 +146,9 @@ def test_a_coordinator_rejects_with_a_reason(world):
     w = world
     req = api_request(w, (w.item, 2))
     path = f"/requests/{req['id']}"
-    response = w.page("coordinator").post(f"{path}/reject", {"reject-reason": "Covered by the national stock."},
-                                          page=path)
+    response = w.page("coordinator").post(
+        f"{path}/reject", {"reject-reason": "Covered by the national stock."}, page=path
+    )
     assert response.status_code == 302
     html = w.page("city").html(path)
     assert "Covered by the national stock." in html and "Rejected" in html
@@ -159,7 +177,10 @@ def test_a_city_cancels_its_request_and_another_role_cannot_open_the_form(world)
     w = world
     req = api_request(w, (w.item, 2))
     path = f"/requests/{req['id']}"
-    assert w.page("city").post(f"{path}/cancel", {"cancel-reason": "Found locally."}, page=path).status_code == 302
+    assert (
+        w.page("city").post(f"{path}/cancel", {"cancel-reason": "Found locally."}, page=path).status_code
+        == 302
+    )
     assert w.api["city"].get(f"/api/v1/requests/{req['id']}").json["status"] == "cancelled"
     assert w.page("provider").get("/requests/new").status_code == 403
 

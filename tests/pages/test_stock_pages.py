@@ -10,10 +10,12 @@ from tests.pages.conftest import flashes, text
 
 def test_lots_are_grouped_by_item_and_near_expiry_lots_are_highlighted(world, make_lot):
     w = world
-    make_lot(w.provider, w.location, w.item, 5, expires_on=date.today() + timedelta(days=10), lot_code="L-SOON")
+    make_lot(
+        w.provider, w.location, w.item, 5, expires_on=date.today() + timedelta(days=10), lot_code="L-SOON"
+    )
     html = w.page("provider").html("/stock")
     assert "OXY-CONC-10L" in html and "PULSE-OXI" in html
-    soon_row = html[html.rindex("<tr", 0, html.index("L-SOON")):html.index("L-SOON")]
+    soon_row = html[html.rindex("<tr", 0, html.index("L-SOON")) : html.index("L-SOON")]
     assert 'class="expiring"' in soon_row and "Expires soon" in html
     assert "L-AF-1" not in html  # another provider's lot
     assert "L-AF-1" in w.page("coordinator").html("/stock")
@@ -24,13 +26,23 @@ def test_a_provider_receives_a_lot_and_bad_values_keep_the_input(world):
     w = world
     provider = w.page("provider")
     yesterday = (date.today() - timedelta(days=1)).isoformat()
-    data = {"item_id": w.item2.id, "location_id": w.location.id, "lot_code": "L-NEW-7", "expires_on": yesterday,
-            "quantity": "12"}
+    data = {
+        "item_id": w.item2.id,
+        "location_id": w.location.id,
+        "lot_code": "L-NEW-7",
+        "expires_on": yesterday,
+        "quantity": "12",
+    }
     bad = provider.post("/stock/receive", data, page="/stock/receive")
     assert bad.status_code == 422
-    assert "is in the past" in text(bad) and 'value="L-NEW-7"' in text(bad) and 'id="expires_on-errors"' in text(bad)
-    other = provider.post("/stock/receive", data | {"location_id": w.other_location.id, "expires_on": ""},
-                          page="/stock/receive")
+    assert (
+        "is in the past" in text(bad)
+        and 'value="L-NEW-7"' in text(bad)
+        and 'id="expires_on-errors"' in text(bad)
+    )
+    other = provider.post(
+        "/stock/receive", data | {"location_id": w.other_location.id, "expires_on": ""}, page="/stock/receive"
+    )
     assert other.status_code == 422 and "No stock location" in text(other)
     done = provider.post("/stock/receive", data | {"expires_on": ""}, page="/stock/receive")
     assert done.status_code == 302
@@ -42,10 +54,15 @@ def test_adjusting_a_lot_needs_a_reason_and_cannot_go_below_reserved(world):
     provider = w.page("provider")
     path = f"/stock/lots/{w.lot}/adjust"
     missing = provider.post(path, {"delta": "-3", "reason": ""}, page=path)
-    assert missing.status_code == 422 and 'id="reason-errors"' in text(missing) and 'value="-3"' in text(missing)
+    assert (
+        missing.status_code == 422 and 'id="reason-errors"' in text(missing) and 'value="-3"' in text(missing)
+    )
     too_many = provider.post(path, {"delta": "-500", "reason": "lost"}, page=path)
     assert too_many.status_code == 409
-    assert provider.post(path, {"delta": "-3", "reason": "damaged", "note": "dropped"}, page=path).status_code == 302
+    assert (
+        provider.post(path, {"delta": "-3", "reason": "damaged", "note": "dropped"}, page=path).status_code
+        == 302
+    )
     html = provider.html(path)
     assert "adjusted by -3 unit(s)" in " ".join(flashes(html)) and "dropped" in html
     assert w.api["provider"].get(f"/api/v1/stock/lots/{w.lot}").json["on_hand"] == 47
@@ -55,17 +72,22 @@ def test_adjusting_a_lot_needs_a_reason_and_cannot_go_below_reserved(world):
 def test_a_csv_dry_run_lists_the_errors_of_every_row_and_writes_nothing(world):
     w = world
     provider = w.page("provider")
-    csv = ("item_code,location,lot_code,expires_on,quantity\n"
-           f"{w.item.code},{w.location.name},L-CSV-1,2099-01-31,10\n"
-           f"NOPE,{w.location.name},L-CSV-2,2099-01-31,10\n"
-           f"{w.item2.code},{w.location.name},L-CSV-3,31/01/2099,-4\n")
-    data = {"file": (io.BytesIO(csv.encode()), "lots.csv"), "dry_run": "y",
-            "csrf_token": provider.token("/stock/import")}
+    csv = (
+        "item_code,location,lot_code,expires_on,quantity\n"
+        f"{w.item.code},{w.location.name},L-CSV-1,2099-01-31,10\n"
+        f"NOPE,{w.location.name},L-CSV-2,2099-01-31,10\n"
+        f"{w.item2.code},{w.location.name},L-CSV-3,31/01/2099,-4\n"
+    )
+    data = {
+        "file": (io.BytesIO(csv.encode()), "lots.csv"),
+        "dry_run": "y",
+        "csrf_token": provider.token("/stock/import"),
+    }
     response = provider.client.post("/stock/import", data=data, content_type="multipart/form-data")
     html = text(response)
     assert response.status_code == 422
     assert "2 row(s) have errors; nothing was imported." in html and "NOPE" in html
-    assert html.count("<tr><td class=\"num\">") >= 3
+    assert html.count('<tr><td class="num">') >= 3
     assert w.api["provider"].get("/api/v1/stock/lots").json["total"] == 2
 
 
@@ -73,10 +95,20 @@ def test_a_clean_csv_is_checked_then_imported(world):
     w = world
     provider = w.page("provider")
     csv = f"item_code,location,lot_code,expires_on,quantity\n{w.item.code},{w.location.name},L-CSV-9,,25\n"
-    dry = provider.client.post("/stock/import", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(csv.encode()), "lots.csv"), "dry_run": "y", "csrf_token": provider.token("/stock/import")})
+    dry = provider.client.post(
+        "/stock/import",
+        content_type="multipart/form-data",
+        data={
+            "file": (io.BytesIO(csv.encode()), "lots.csv"),
+            "dry_run": "y",
+            "csrf_token": provider.token("/stock/import"),
+        },
+    )
     assert dry.status_code == 200 and "All 1 row(s) are valid." in text(dry)
-    real = provider.client.post("/stock/import", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(csv.encode()), "lots.csv"), "csrf_token": provider.token("/stock/import")})
+    real = provider.client.post(
+        "/stock/import",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(csv.encode()), "lots.csv"), "csrf_token": provider.token("/stock/import")},
+    )
     assert real.status_code == 302
     assert w.api["provider"].get("/api/v1/stock/lots").json["total"] == 3

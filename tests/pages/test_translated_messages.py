@@ -31,8 +31,12 @@ def _korean(page) -> None:
 
 
 def _request_form(*lines, **fields) -> dict:
-    data = {"priority": "high", "needed_by": future().isoformat(), "justification": JUSTIFICATION,
-            "action": "submit"} | fields
+    data = {
+        "priority": "high",
+        "needed_by": future().isoformat(),
+        "justification": JUSTIFICATION,
+        "action": "submit",
+    } | fields
     for index, (item, quantity) in enumerate(lines):
         data[f"lines-{index}-item_id"] = str(item.id)
         data[f"lines-{index}-quantity"] = str(quantity)
@@ -57,7 +61,9 @@ def test_a_needed_by_date_in_the_past_is_refused_in_korean(world):
     html = unescape(text(response))
     assert response.status_code == 422
     assert "필요 날짜가 이미 지났습니다." in html
-    assert f"{past}은(는) 지난 날짜입니다. 오늘 또는 그 이후 날짜를 입력하세요." in _errors_of(html, "needed_by")
+    assert f"{past}은(는) 지난 날짜입니다. 오늘 또는 그 이후 날짜를 입력하세요." in _errors_of(
+        html, "needed_by"
+    )
     assert "The needed-by date is in the past." not in html and "is in the past" not in html
     assert w.api["city"].get("/api/v1/requests").json["total"] == 0
 
@@ -91,8 +97,9 @@ def test_english_pages_keep_the_english_messages(world):
     w = world
     page = w.page("city")
     past = (date.today() - timedelta(days=2)).isoformat()
-    response = page.post("/requests/new", _request_form((w.item, 5), needed_by=past, justification=""),
-                         page="/requests/new")
+    response = page.post(
+        "/requests/new", _request_form((w.item, 5), needed_by=past, justification=""), page="/requests/new"
+    )
     html = unescape(text(response))
     assert response.status_code == 422
     assert _errors_of(html, "justification") == "Missing data for required field."
@@ -102,7 +109,12 @@ def test_names_quoted_in_messages_are_escaped_on_the_page(world):
     w = world
     page = w.page("provider")
     _korean(page)
-    form = {"item_id": str(w.item.id), "location_id": str(w.location.id), "lot_code": "<b>L-X</b>", "quantity": "5"}
+    form = {
+        "item_id": str(w.item.id),
+        "location_id": str(w.location.id),
+        "lot_code": "<b>L-X</b>",
+        "quantity": "5",
+    }
     assert page.post("/stock/receive", form, page="/stock/receive").status_code == 302
     again = page.post("/stock/receive", form, page="/stock/receive")
     html = text(again)
@@ -110,11 +122,20 @@ def test_names_quoted_in_messages_are_escaped_on_the_page(world):
     assert "이 보관 장소에 이 품목의 로트 &#39;&lt;b&gt;L-X&lt;/b&gt;&#39;이(가) 이미 있습니다" in html
     assert "<b>L-X</b>" not in html
     csv = f"item_code,location,lot_code,expires_on,quantity\n<i>nope</i>,{w.location.name},L-CSV-1,,10\n"
-    response = page.client.post("/stock/import", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(csv.encode()), "lots.csv"), "dry_run": "y", "csrf_token": page.token("/stock/import")})
+    response = page.client.post(
+        "/stock/import",
+        content_type="multipart/form-data",
+        data={
+            "file": (io.BytesIO(csv.encode()), "lots.csv"),
+            "dry_run": "y",
+            "csrf_token": page.token("/stock/import"),
+        },
+    )
     html = text(response)
     assert response.status_code == 422
-    assert "목록에 품목 &#39;&lt;I&gt;NOPE&lt;/I&gt;&#39;이(가) 없습니다." in html and "<I>NOPE</I>" not in html
+    assert (
+        "목록에 품목 &#39;&lt;I&gt;NOPE&lt;/I&gt;&#39;이(가) 없습니다." in html and "<I>NOPE</I>" not in html
+    )
 
 
 # --- the JSON API ----------------------------------------------------------------------------------
@@ -124,22 +145,36 @@ def test_the_api_answers_the_same_refusals_in_english_whatever_accept_language_s
     w = world
     korean = {"Accept-Language": "ko"}
     past = (date.today() - timedelta(days=2)).isoformat()
-    refused = w.api["city"].post("/api/v1/requests", headers=korean, json={
-        "needed_by": past, "justification": JUSTIFICATION, "lines": [{"item_id": w.item.id, "quantity": 2}]})
+    refused = w.api["city"].post(
+        "/api/v1/requests",
+        headers=korean,
+        json={
+            "needed_by": past,
+            "justification": JUSTIFICATION,
+            "lines": [{"item_id": w.item.id, "quantity": 2}],
+        },
+    )
     assert refused.status_code == 422
     assert refused.json["message"] == "The needed-by date is in the past."
     assert refused.json["errors"] == {"needed_by": [f"{past} is in the past: give today or a later day."]}
     created = api_request(w, (w.item, 3), approve=True)
     again = w.api["coordinator"].post(f"/api/v1/requests/{created['id']}/approve", headers=korean)
     assert again.status_code == 409
-    assert again.json["message"] == "Cannot approve a request that is approved (the request would become approved)."
+    assert (
+        again.json["message"]
+        == "Cannot approve a request that is approved (the request would become approved)."
+    )
     assert again.json["errors"] == {"status": ["approved -> approved is not allowed"]}
-    missing = w.api["city"].post("/api/v1/requests", headers=korean, json={
-        "needed_by": future().isoformat(), "lines": [{"item_id": w.item.id, "quantity": 0}]})
+    missing = w.api["city"].post(
+        "/api/v1/requests",
+        headers=korean,
+        json={"needed_by": future().isoformat(), "lines": [{"item_id": w.item.id, "quantity": 0}]},
+    )
     assert missing.status_code == 422
     assert missing.json["errors"]["justification"] == ["Missing data for required field."]
     assert missing.json["errors"]["lines.0.quantity"] == [
-        "Must be greater than or equal to 1 and less than or equal to 1000000."]
+        "Must be greater than or equal to 1 and less than or equal to 1000000."
+    ]
     unordered = w.api["city"].get("/api/v1/requests?order_by=nope", headers=korean)
     assert unordered.status_code == 422
     assert unordered.json["errors"]["order_by"][0].startswith("Order by one of: ")
@@ -150,10 +185,18 @@ def test_a_schema_message_is_english_in_the_api_even_from_a_korean_session(app, 
     w = world
     page = w.page("provider")
     _korean(page)
-    answer = page.client.post("/api/v1/training/programs", headers={
-        "Authorization": f"Bearer {w.api['provider'].token}", "Accept-Language": "ko"}, json={
-        "title": "Oxygen", "topic": "oxygen_therapy", "starts_at": "2030-01-02T09:00:00Z",
-        "ends_at": "2030-01-02T12:00:00Z", "enrolment_deadline": "2030-01-01", "capacity": 0})
+    answer = page.client.post(
+        "/api/v1/training/programs",
+        headers={"Authorization": f"Bearer {w.api['provider'].token}", "Accept-Language": "ko"},
+        json={
+            "title": "Oxygen",
+            "topic": "oxygen_therapy",
+            "starts_at": "2030-01-02T09:00:00Z",
+            "ends_at": "2030-01-02T12:00:00Z",
+            "enrolment_deadline": "2030-01-01",
+            "capacity": 0,
+        },
+    )
     assert answer.status_code == 422
     assert answer.json["errors"]["capacity"] == ["Must be between 1 and 100000."]
 
@@ -170,8 +213,11 @@ def test_a_check_that_fails_from_a_korean_page_stores_its_error_in_english(app, 
         raise InvalidTransition(_l("request"), "approved", "approved", action=_l("approve"))
 
     scheduler.jobs()
-    monkeypatch.setitem(scheduler._REGISTRY, "refusing_check",
-                        scheduler.Job(name="refusing_check", fn=refuse, description="Refuses."))
+    monkeypatch.setitem(
+        scheduler._REGISTRY,
+        "refusing_check",
+        scheduler.Job(name="refusing_check", fn=refuse, description="Refuses."),
+    )
     w = world
     page = w.page("coordinator")
     _korean(page)
@@ -180,8 +226,10 @@ def test_a_check_that_fails_from_a_korean_page_stores_its_error_in_english(app, 
     with app.app_context():
         run = db.session.scalars(select(JobRun).where(JobRun.name == "refusing_check")).one()
         assert type(run.error) is str
-        assert run.error == ("InvalidTransition: Cannot approve a request that is approved "
-                             "(the request would become approved).")
+        assert run.error == (
+            "InvalidTransition: Cannot approve a request that is approved "
+            "(the request would become approved)."
+        )
     shown = " ".join(flashes(text(page.get(response.headers["Location"]))))
     assert "InvalidTransition: Cannot approve a request" in shown  # the stored English text, as stored
 
@@ -207,11 +255,19 @@ def test_alerts_raised_from_a_korean_page_are_stored_as_english_text(app, world,
 
 
 def test_a_lazy_message_survives_what_is_done_with_messages(app):
-    error = Conflict(_l("Lot %(lot)s is %(status)s; only available lots can be reserved.", lot="L-1",
-                        status=code_label("recalled")), {"lot_id": [_l("Lot is %(status)s.", status="recalled")]})
+    error = Conflict(
+        _l(
+            "Lot %(lot)s is %(status)s; only available lots can be reserved.",
+            lot="L-1",
+            status=code_label("recalled"),
+        ),
+        {"lot_id": [_l("Lot is %(status)s.", status="recalled")]},
+    )
     english = "Lot L-1 is recalled; only available lots can be reserved."
     assert str(error) == english and f"{error}" == english and error.message == english
-    assert "recalled" in error.message and error.message[:5] == "Lot L" and str(error.message)[:1000] == english
+    assert (
+        "recalled" in error.message and error.message[:5] == "Lot L" and str(error.message)[:1000] == english
+    )
     assert plain(error.errors) == {"lot_id": ["Lot is recalled."]}
     with app.test_request_context("/dashboard", headers={"Accept-Language": "ko"}):
         assert str(error) == "로트 L-1은(는) 회수됨 상태입니다. 사용 가능한 로트만 예약할 수 있습니다."
@@ -225,21 +281,39 @@ def _marshmallow_wordings() -> set[str]:
     """Every built-in message marshmallow can give, its ``{name}`` written ``%(name)s``."""
     found: set[str] = set()
     for _name, cls in inspect.getmembers(fields, inspect.isclass):
-        known = {key: getattr(cls, key.upper()) for key in ("obj_type", "awareness") if hasattr(cls, key.upper())}
+        known = {
+            key: getattr(cls, key.upper()) for key in ("obj_type", "awareness") if hasattr(cls, key.upper())
+        }
         for message in getattr(cls, "default_error_messages", {}).values():
-            found.add(re.sub(r"\{(\w+)\}", lambda m, known=known: known.get(m.group(1)) or f"%({m.group(1)})s",
-                             message))
-    found.update(re.sub(r"\{(\w+)\}", r"%(\1)s", message) for message in (
-        validate.Length.message_min, validate.Length.message_max, validate.Length.message_all,
-        validate.Length.message_equal, validate.OneOf.default_message, validate.Regexp.default_message,
-        validate.URL.default_message, validate.Email.default_message,
-        *marshmallow.Schema._default_error_messages.values()))
-    low, high = (validate.Range.message_gte, validate.Range.message_gt), (validate.Range.message_lte,
-                                                                           validate.Range.message_lt)
+            found.add(
+                re.sub(
+                    r"\{(\w+)\}", lambda m, known=known: known.get(m.group(1)) or f"%({m.group(1)})s", message
+                )
+            )
+    found.update(
+        re.sub(r"\{(\w+)\}", r"%(\1)s", message)
+        for message in (
+            validate.Length.message_min,
+            validate.Length.message_max,
+            validate.Length.message_all,
+            validate.Length.message_equal,
+            validate.OneOf.default_message,
+            validate.Regexp.default_message,
+            validate.URL.default_message,
+            validate.Email.default_message,
+            *marshmallow.Schema._default_error_messages.values(),
+        )
+    )
+    low, high = (
+        (validate.Range.message_gte, validate.Range.message_gt),
+        (validate.Range.message_lte, validate.Range.message_lt),
+    )
     for minimum, maximum in zip(low, high, strict=True):
-        for template in (validate.Range.message_all.format(min_op=minimum, max_op=maximum),
-                         validate.Range.message_min.format(min_op=minimum),
-                         validate.Range.message_max.format(max_op=maximum)):
+        for template in (
+            validate.Range.message_all.format(min_op=minimum, max_op=maximum),
+            validate.Range.message_min.format(min_op=minimum),
+            validate.Range.message_max.format(max_op=maximum),
+        ):
             found.add(re.sub(r"\{(\w+)\}", r"%(\1)s", template))
     return found
 
@@ -248,13 +322,16 @@ def test_marshmallow_still_words_its_messages_as_the_translation_table_expects()
     assert set(MARSHMALLOW_MESSAGES) - _marshmallow_wordings() == set()
 
 
-@pytest.mark.parametrize(("english", "korean"), [
-    ("Not a valid integer.", "올바른 정수가 아닙니다."),
-    ("Longer than maximum length 200.", "최대 길이 200자를 넘습니다."),
-    ("Must be greater than or equal to 1.", "1 이상이어야 합니다."),
-    ("Must be one of: low, normal.", "다음 중 하나여야 합니다: low, normal."),
-    ("Acme Hospital", "Acme Hospital"),
-])
+@pytest.mark.parametrize(
+    ("english", "korean"),
+    [
+        ("Not a valid integer.", "올바른 정수가 아닙니다."),
+        ("Longer than maximum length 200.", "최대 길이 200자를 넘습니다."),
+        ("Must be greater than or equal to 1.", "1 이상이어야 합니다."),
+        ("Must be one of: low, normal.", "다음 중 하나여야 합니다: low, normal."),
+        ("Acme Hospital", "Acme Hospital"),
+    ],
+)
 def test_translate_recognises_marshmallow_messages_and_leaves_other_text(app, english, korean):
     with app.test_request_context("/dashboard", headers={"Accept-Language": "ko"}):
         assert translate(english) == korean

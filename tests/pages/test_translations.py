@@ -34,8 +34,9 @@ def _source_messages() -> set:
         method_map, options_map = parse_mapping_cfg(handle)
     keywords = DEFAULT_KEYWORDS | {"_l": None, "lazy_gettext": None}
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, options_map,
-                                                                         keywords=keywords):
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=keywords
+    ):
         found.add(message if isinstance(message, str) else message[0])
     return found
 

@@ -17,30 +17,61 @@ def _world(app, make):
     location = make.location(provider)
     now = utcnow()
     with app.app_context(), db.write_session() as s:
-        approved = AssistanceRequest(city_id=city.id, status="partially_dispatched", needed_by=date.today(),
-                                     submitted_at=now - timedelta(hours=10), approved_at=now - timedelta(hours=4))
-        draft = AssistanceRequest(city_id=city.id, status="submitted", needed_by=date.today(), submitted_at=now)
+        approved = AssistanceRequest(
+            city_id=city.id,
+            status="partially_dispatched",
+            needed_by=date.today(),
+            submitted_at=now - timedelta(hours=10),
+            approved_at=now - timedelta(hours=4),
+        )
+        draft = AssistanceRequest(
+            city_id=city.id, status="submitted", needed_by=date.today(), submitted_at=now
+        )
         s.add_all([approved, draft])
         s.flush()
-        s.add_all([RequestLine(request_id=approved.id, item_id=ppe.id, quantity=100, quantity_allocated=60,
-                               quantity_dispatched=40),
-                   RequestLine(request_id=draft.id, item_id=ppe.id, quantity=30),
-                   StockLot(provider_id=provider.id, location_id=location.id, item_id=ppe.id, lot_code="A",
-                            on_hand=25, reserved=5),
-                   StockLot(provider_id=provider.id, location_id=location.id, item_id=ppe.id, lot_code="OLD",
-                            on_hand=99, expires_on=date.today() - timedelta(days=1))])
+        s.add_all(
+            [
+                RequestLine(
+                    request_id=approved.id,
+                    item_id=ppe.id,
+                    quantity=100,
+                    quantity_allocated=60,
+                    quantity_dispatched=40,
+                ),
+                RequestLine(request_id=draft.id, item_id=ppe.id, quantity=30),
+                StockLot(
+                    provider_id=provider.id,
+                    location_id=location.id,
+                    item_id=ppe.id,
+                    lot_code="A",
+                    on_hand=25,
+                    reserved=5,
+                ),
+                StockLot(
+                    provider_id=provider.id,
+                    location_id=location.id,
+                    item_id=ppe.id,
+                    lot_code="OLD",
+                    on_hand=99,
+                    expires_on=date.today() - timedelta(days=1),
+                ),
+            ]
+        )
     return city
 
 
 def test_stats_count_fill_rate_and_shortage(app, make):
     _world(app, make)
     stats = make.api("city").get("/api/v1/stats").json
-    assert {"network": "AfSCN", "status": "submitted", "requests": 1} in stats["requests_by_network_and_status"]
+    assert {"network": "AfSCN", "status": "submitted", "requests": 1} in stats[
+        "requests_by_network_and_status"
+    ]
     fill = stats["fill_rate_by_network"][0]
     assert (fill["requested"], fill["allocated"], fill["dispatched"], fill["fill_rate"]) == (100, 60, 40, 0.4)
     # Open demand: 40 not yet allocated + 30 submitted; supply: 20 available, the expired lot left out.
-    assert stats["shortage_radar"] == [{"category": "ppe", "open_demand": 70, "available": 20, "coverage": 0.29,
-                                        "short": 50}]
+    assert stats["shortage_radar"] == [
+        {"category": "ppe", "open_demand": 70, "available": 20, "coverage": 0.29, "short": 50}
+    ]
     assert stats["lead_times"]["submitted_to_approved"]["count"] == 1
     assert stats["lead_times"]["submitted_to_approved"]["mean_hours"] == 6.0
 
@@ -53,7 +84,9 @@ def test_portal_page_draws_svg_charts_and_offers_csv(app, make, client):
     csv = client.get("/portal/shortage-radar.csv")
     assert csv.mimetype == "text/csv"
     assert csv.get_data(as_text=True).lstrip("\ufeff").splitlines() == [
-        "category,open_demand,available,coverage,short", "ppe,70,20,0.29,50"]
+        "category,open_demand,available,coverage,short",
+        "ppe,70,20,0.29,50",
+    ]
     assert client.get("/portal/nothing.csv").status_code == 404
 
 

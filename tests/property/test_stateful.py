@@ -75,8 +75,17 @@ STEPS = int(os.environ.get("PROPERTY_STEPS", "30"))
 #: A random step may be refused for a reason (409, 422); nothing else is allowed to escape a service.
 EXPECTED = (Conflict, ValidationFailed)
 #: Tables the world fixture fills once; every other table is emptied before each sequence.
-STATIC = {"network", "provider", "training_topic", "city", "item", "provider_network", "stock_location", "user",
-          "api_token"}
+STATIC = {
+    "network",
+    "provider",
+    "training_topic",
+    "city",
+    "item",
+    "provider_network",
+    "stock_location",
+    "user",
+    "api_token",
+}
 S = RequestStatus
 OVER = {S.DRAFT, S.SUBMITTED, S.REJECTED, S.CANCELLED, S.CLOSED}
 DERIVED = {S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED, S.DISPATCHED, S.DELIVERED}
@@ -99,7 +108,10 @@ def world(make):
         "city_users": [make.user("city", city=c) for c in cities],
         "providers": [serving, far],
         "provider_users": [make.user("provider", provider=serving), make.user("provider", provider=far)],
-        "locations": {serving.id: [make.location(serving), make.location(serving)], far.id: [make.location(far)]},
+        "locations": {
+            serving.id: [make.location(serving), make.location(serving)],
+            far.id: [make.location(far)],
+        },
         "items": [make.item(), make.item(), make.item()],
         "coordinator": make.user("coordinator"),
     }
@@ -161,8 +173,9 @@ class Workflow(RuleBasedStateMachine):
         """One of ``ids``: when ``aim``, one whose row meets ``condition`` (if any does), so walks go deep."""
         if aim:
             with db.read_session() as session:
-                fitting = session.scalars(select(model.id).where(model.id.in_(ids), condition)
-                                          .order_by(model.id)).all()
+                fitting = session.scalars(
+                    select(model.id).where(model.id.in_(ids), condition).order_by(model.id)
+                ).all()
             if fitting:
                 return _pick(fitting, index)
         return _pick(ids, index)
@@ -179,8 +192,13 @@ class Workflow(RuleBasedStateMachine):
             self._receive(provider=1, item=index, quantity=quantity, expiry=90, as_staff=True)
         self._create_program(provider=0, capacity=capacity, started=True)
         for city, priority in enumerate(["high", "normal", "critical"]):
-            self.create_request(city=city, lines=[(i, q) for i, q in enumerate(quantities)], needed_in=30 + city,
-                                priority=priority, then="approved")
+            self.create_request(
+                city=city,
+                lines=[(i, q) for i, q in enumerate(quantities)],
+                needed_in=30 + city,
+                priority=priority,
+                then="approved",
+            )
 
     # --- stock
 
@@ -188,93 +206,161 @@ class Workflow(RuleBasedStateMachine):
         provider = _pick(self.w["providers"], provider)
         location = _pick(self.w["locations"][provider.id], item)
         expires_on = date.today() + timedelta(days=expiry) if expiry is not None else None
-        ident = self._do("receive", lambda: stock.create_lot(
-            by=self._actor_for_provider(provider.id, as_staff), item_id=_pick(self.w["items"], item).id,
-            location_id=location.id, lot_code=f"L-{self._next()}", expires_on=expires_on, quantity=quantity))
+        ident = self._do(
+            "receive",
+            lambda: stock.create_lot(
+                by=self._actor_for_provider(provider.id, as_staff),
+                item_id=_pick(self.w["items"], item).id,
+                location_id=location.id,
+                lot_code=f"L-{self._next()}",
+                expires_on=expires_on,
+                quantity=quantity,
+            ),
+        )
         if ident is not None:
             self.lots.append(ident)
 
-    @rule(provider=PICK, item=PICK, quantity=st.integers(1, 25), expiry=st.sampled_from([None, 10, 90]),
-          as_staff=st.booleans())
+    @rule(
+        provider=PICK,
+        item=PICK,
+        quantity=st.integers(1, 25),
+        expiry=st.sampled_from([None, 10, 90]),
+        as_staff=st.booleans(),
+    )
     def receive_lot(self, provider, item, quantity, expiry, as_staff):
         self._receive(provider=provider, item=item, quantity=quantity, expiry=expiry, as_staff=as_staff)
 
     @precondition(lambda self: self.lots)
-    @rule(lot=PICK, action=st.sampled_from(["adjust", "adjust", "quarantined", "available"]),
-          delta=st.integers(-15, 15).filter(bool), reason=st.sampled_from(ADJUSTMENT_REASONS))
+    @rule(
+        lot=PICK,
+        action=st.sampled_from(["adjust", "adjust", "quarantined", "available"]),
+        delta=st.integers(-15, 15).filter(bool),
+        reason=st.sampled_from(ADJUSTMENT_REASONS),
+    )
     def change_lot(self, lot, action, delta, reason):
         lot_id = _pick(self.lots, lot)
 
         def call():
             row = self._get(StockLot, lot_id)
             if action == "adjust":
-                return stock.adjust_lot(lot=row, by=self.provider_user[row.provider_id], delta=delta, reason=reason)
+                return stock.adjust_lot(
+                    lot=row, by=self.provider_user[row.provider_id], delta=delta, reason=reason
+                )
             return stock.update_lot(lot=row, by=self.coordinator, status=action)
+
         self._do(f"lot_{action}", call)
 
     # --- requests
 
-    @rule(city=PICK, lines=st.lists(st.tuples(PICK, st.integers(1, 15)), min_size=1, max_size=3),
-          needed_in=st.integers(0, 60), priority=st.sampled_from(["critical", "high", "normal", "low"]),
-          then=st.sampled_from(["approved", "submitted", "draft"]))
+    @rule(
+        city=PICK,
+        lines=st.lists(st.tuples(PICK, st.integers(1, 15)), min_size=1, max_size=3),
+        needed_in=st.integers(0, 60),
+        priority=st.sampled_from(["critical", "high", "normal", "low"]),
+        then=st.sampled_from(["approved", "submitted", "draft"]),
+    )
     def create_request(self, city, lines, needed_in, priority, then):
         city = _pick(self.w["cities"], city)
         items = {}
         for item, quantity in lines:
             items.setdefault(_pick(self.w["items"], item).id, quantity)
-        ident = self._do("create_request", lambda: requests.create_request(
-            by=self.city_user[city.id], needed_by=date.today() + timedelta(days=needed_in),
-            justification="Ward over capacity.", priority=priority,
-            lines=[{"item_id": i, "quantity": q} for i, q in items.items()]))
+        ident = self._do(
+            "create_request",
+            lambda: requests.create_request(
+                by=self.city_user[city.id],
+                needed_by=date.today() + timedelta(days=needed_in),
+                justification="Ward over capacity.",
+                priority=priority,
+                lines=[{"item_id": i, "quantity": q} for i, q in items.items()],
+            ),
+        )
         if ident is None:
             return
         self.requests.append(ident)
         if then != "draft":
-            self._do("submit", lambda: requests.submit(request=self._get(AssistanceRequest, ident),
-                                                       by=self.city_user[city.id]))
+            self._do(
+                "submit",
+                lambda: requests.submit(
+                    request=self._get(AssistanceRequest, ident), by=self.city_user[city.id]
+                ),
+            )
         if then == "approved":
-            self._do("approve", lambda: requests.approve(request=self._get(AssistanceRequest, ident),
-                                                         by=self.coordinator))
+            self._do(
+                "approve",
+                lambda: requests.approve(request=self._get(AssistanceRequest, ident), by=self.coordinator),
+            )
 
     @precondition(lambda self: self.requests)
-    @rule(request=PICK, action=st.sampled_from(["submit", "approve", "reject", "cancel", "cancel_by_city", "close"]),
-          stray=st.booleans())
+    @rule(
+        request=PICK,
+        action=st.sampled_from(["submit", "approve", "reject", "cancel", "cancel_by_city", "close"]),
+        stray=st.booleans(),
+    )
     def review_request(self, request, action, stray):
         """A person's transition of a request; aimed (unless ``stray``) at a request in a state that allows it."""
         allowed = TRANSITIONS[action.removesuffix("_by_city")]
-        request_id = self._choose(self.requests, AssistanceRequest, AssistanceRequest.status.in_(allowed), request,
-                                  not stray)
+        request_id = self._choose(
+            self.requests, AssistanceRequest, AssistanceRequest.status.in_(allowed), request, not stray
+        )
 
         def call():
             r = self._get(AssistanceRequest, request_id)
             city_user = self.city_user[r.city_id]
-            return {"submit": lambda: requests.submit(request=r, by=city_user),
-                    "approve": lambda: requests.approve(request=r, by=self.coordinator),
-                    "reject": lambda: requests.reject(request=r, by=self.coordinator, reason="Not eligible."),
-                    "cancel": lambda: requests.cancel(request=r, by=self.coordinator),
-                    "cancel_by_city": lambda: requests.cancel(request=r, by=city_user),
-                    "close": lambda: requests.close(request=r, by=self.coordinator, note="Short of stock.")}[action]()
+            return {
+                "submit": lambda: requests.submit(request=r, by=city_user),
+                "approve": lambda: requests.approve(request=r, by=self.coordinator),
+                "reject": lambda: requests.reject(request=r, by=self.coordinator, reason="Not eligible."),
+                "cancel": lambda: requests.cancel(request=r, by=self.coordinator),
+                "cancel_by_city": lambda: requests.cancel(request=r, by=city_user),
+                "close": lambda: requests.close(request=r, by=self.coordinator, note="Short of stock."),
+            }[action]()
+
         self._do(action, call)
 
     @precondition(lambda self: self.requests and self.lots)
-    @rule(request=PICK, line=PICK, lot=PICK, quantity=st.integers(1, 12), any_lot=st.booleans(),
-          then=st.sampled_from(["shipped", "received", "prepared", "reserved"]))
+    @rule(
+        request=PICK,
+        line=PICK,
+        lot=PICK,
+        quantity=st.integers(1, 12),
+        any_lot=st.booleans(),
+        then=st.sampled_from(["shipped", "received", "prepared", "reserved"]),
+    )
     def allocate(self, request, line, lot, quantity, any_lot, then):
         """A coordinator's allocation, then (``then``) its dispatch prepared, shipped and received."""
         with db.read_session() as session:
-            request_id = self._choose(self.requests, AssistanceRequest, AssistanceRequest.status.in_(FULFILLING),
-                                      request, not any_lot)
-            lines = session.scalars(select(RequestLine).where(RequestLine.request_id == request_id)
-                                    .order_by(RequestLine.id)).all()
+            request_id = self._choose(
+                self.requests,
+                AssistanceRequest,
+                AssistanceRequest.status.in_(FULFILLING),
+                request,
+                not any_lot,
+            )
+            lines = session.scalars(
+                select(RequestLine).where(RequestLine.request_id == request_id).order_by(RequestLine.id)
+            ).all()
             chosen = _pick(lines, line)
             candidates = self.lots
             if not any_lot:  # mostly a lot of the line's item; else the 422 path
-                candidates = session.scalars(select(StockLot.id).where(StockLot.item_id == chosen.item_id,
-                                                                       StockLot.id.in_(self.lots))).all() or candidates
+                candidates = (
+                    session.scalars(
+                        select(StockLot.id).where(
+                            StockLot.item_id == chosen.item_id, StockLot.id.in_(self.lots)
+                        )
+                    ).all()
+                    or candidates
+                )
             lot_id = _pick(sorted(candidates), lot)
-        ident = self._do("allocate", lambda: requests.allocate(
-            request=self._get(AssistanceRequest, request_id), by=self.coordinator, line_id=chosen.id, lot_id=lot_id,
-            quantity=quantity))
+        ident = self._do(
+            "allocate",
+            lambda: requests.allocate(
+                request=self._get(AssistanceRequest, request_id),
+                by=self.coordinator,
+                line_id=chosen.id,
+                lot_id=lot_id,
+                quantity=quantity,
+            ),
+        )
         if ident is not None:
             self.allocations.append(ident)
             self._follow(ident, then)
@@ -310,7 +396,10 @@ class Workflow(RuleBasedStateMachine):
 
         def call():
             row = self._get(Allocation, allocation_id)
-            return requests.release_allocation(allocation=row, by=self._actor_for_provider(row.provider_id, as_staff))
+            return requests.release_allocation(
+                allocation=row, by=self._actor_for_provider(row.provider_id, as_staff)
+            )
+
         self._do("release", call)
 
     # --- dispatches
@@ -319,9 +408,13 @@ class Workflow(RuleBasedStateMachine):
         def call():
             row = self._get(Allocation, allocation_id)
             location = None if without_location else self._get(StockLot, row.lot_id).location_id
-            return dispatches.create_dispatch(request=self._get(AssistanceRequest, row.request_id),
-                                              by=self._actor_for_provider(row.provider_id, as_staff),
-                                              provider_id=row.provider_id if as_staff else None, location_id=location)
+            return dispatches.create_dispatch(
+                request=self._get(AssistanceRequest, row.request_id),
+                by=self._actor_for_provider(row.provider_id, as_staff),
+                provider_id=row.provider_id if as_staff else None,
+                location_id=location,
+            )
+
         ident = self._do("prepare", call)
         if ident is not None:
             self.dispatches.append(ident)
@@ -333,35 +426,66 @@ class Workflow(RuleBasedStateMachine):
         allocation_id = self._choose(self.allocations, Allocation, WAITING, allocation, not stray)
         self._prepare(allocation_id, as_staff=as_staff, without_location=without_location)
 
-    def _dispatch_action(self, dispatch_id: int, action: str, *, as_staff: bool = False, rejected=(0,),
-                         miscount: bool = False, reason: str = "damaged") -> None:
+    def _dispatch_action(
+        self,
+        dispatch_id: int,
+        action: str,
+        *,
+        as_staff: bool = False,
+        rejected=(0,),
+        miscount: bool = False,
+        reason: str = "damaged",
+    ) -> None:
         def call():
             d = self._get(Dispatch, dispatch_id)
             provider_side = self._actor_for_provider(d.provider_id, as_staff)
             if action == "ship":
-                return dispatches.ship(dispatch=d, by=provider_side, carrier="DHL", tracking_number=f"T{self._next()}",
-                                       packages=1 + dispatch_id % 3)
+                return dispatches.ship(
+                    dispatch=d,
+                    by=provider_side,
+                    carrier="DHL",
+                    tracking_number=f"T{self._next()}",
+                    packages=1 + dispatch_id % 3,
+                )
             if action == "cancel":
                 return dispatches.cancel(dispatch=d, by=provider_side)
             entries = []
             for index, line in enumerate(dispatches.lines_of(d.id)):
                 refused = min(rejected[index % len(rejected)], line.quantity)
-                entries.append({"line_id": line.id, "accepted": line.quantity - refused + int(miscount),
-                                "rejected": refused, "reason": reason})
-            return dispatches.record_receipt(dispatch=d, by=self.coordinator if as_staff else self.city_user[d.city_id],
-                                             lines=entries, received_by="Ward nurse")
+                entries.append(
+                    {
+                        "line_id": line.id,
+                        "accepted": line.quantity - refused + int(miscount),
+                        "rejected": refused,
+                        "reason": reason,
+                    }
+                )
+            return dispatches.record_receipt(
+                dispatch=d,
+                by=self.coordinator if as_staff else self.city_user[d.city_id],
+                lines=entries,
+                received_by="Ward nurse",
+            )
+
         self._do(f"dispatch_{action}", call)
 
     @precondition(lambda self: self.dispatches)
-    @rule(dispatch=PICK, action=st.sampled_from(["ship", "receipt", "cancel"]), as_staff=st.booleans(),
-          stray=st.booleans(), rejected=st.lists(st.integers(0, 5), min_size=1, max_size=4), miscount=st.booleans(),
-          reason=st.sampled_from(REJECTION_REASONS))
+    @rule(
+        dispatch=PICK,
+        action=st.sampled_from(["ship", "receipt", "cancel"]),
+        as_staff=st.booleans(),
+        stray=st.booleans(),
+        rejected=st.lists(st.integers(0, 5), min_size=1, max_size=4),
+        miscount=st.booleans(),
+        reason=st.sampled_from(REJECTION_REASONS),
+    )
     def dispatch_step(self, dispatch, action, as_staff, stray, rejected, miscount, reason):
         """Ship, receive (accepted + rejected, sometimes not adding up) or cancel a dispatch."""
         wanted = DispatchStatus.SHIPPED if action == "receipt" else DispatchStatus.PREPARED
         dispatch_id = self._choose(self.dispatches, Dispatch, Dispatch.status == wanted, dispatch, not stray)
-        self._dispatch_action(dispatch_id, action, as_staff=as_staff, rejected=rejected, miscount=miscount,
-                              reason=reason)
+        self._dispatch_action(
+            dispatch_id, action, as_staff=as_staff, rejected=rejected, miscount=miscount, reason=reason
+        )
 
     # --- training
 
@@ -373,10 +497,21 @@ class Workflow(RuleBasedStateMachine):
         else:
             starts = datetime.combine(date.today() + timedelta(days=10), time(9, 0), tzinfo=UTC)
             deadline = date.today() + timedelta(days=5)
-        ident = self._do("create_program", lambda: training.create_program(
-            by=self.provider_user[provider.id], title=f"Course {self._next()}", topic="oxygen_therapy", language="en",
-            mode="online", link="https://learn.example.org", starts_at=starts, ends_at=starts + timedelta(days=1),
-            enrolment_deadline=deadline, capacity=capacity))
+        ident = self._do(
+            "create_program",
+            lambda: training.create_program(
+                by=self.provider_user[provider.id],
+                title=f"Course {self._next()}",
+                topic="oxygen_therapy",
+                language="en",
+                mode="online",
+                link="https://learn.example.org",
+                starts_at=starts,
+                ends_at=starts + timedelta(days=1),
+                enrolment_deadline=deadline,
+                capacity=capacity,
+            ),
+        )
         if ident is not None:
             self.programs.append(ident)
 
@@ -387,22 +522,38 @@ class Workflow(RuleBasedStateMachine):
     @precondition(lambda self: self.programs)
     @rule(program=PICK, city=PICK, person=st.integers(0, 30), stray=st.booleans())
     def enrol(self, program, city, person, stray):
-        program_id = self._choose(self.programs, TrainingProgram, TrainingProgram.status == ProgramStatus.PUBLISHED,
-                                  program, not stray)
+        program_id = self._choose(
+            self.programs,
+            TrainingProgram,
+            TrainingProgram.status == ProgramStatus.PUBLISHED,
+            program,
+            not stray,
+        )
         city = _pick(self.w["cities"], city)
-        ident = self._do("enrol", lambda: training.enrol(
-            program=self._get(TrainingProgram, program_id), by=self.city_user[city.id],
-            participant_name=f"Nurse {person}", participant_email=f"Nurse{person}@Example.org"))
+        ident = self._do(
+            "enrol",
+            lambda: training.enrol(
+                program=self._get(TrainingProgram, program_id),
+                by=self.city_user[city.id],
+                participant_name=f"Nurse {person}",
+                participant_email=f"Nurse{person}@Example.org",
+            ),
+        )
         if ident is not None:
             self.enrolments.append(ident)
 
     @precondition(lambda self: self.enrolments)
-    @rule(enrolment=PICK, action=st.sampled_from(["cancel", "cancel_by_provider", "attended", "completed", "no_show"]),
-          stray=st.booleans())
+    @rule(
+        enrolment=PICK,
+        action=st.sampled_from(["cancel", "cancel_by_provider", "attended", "completed", "no_show"]),
+        stray=st.booleans(),
+    )
     def enrolment_step(self, enrolment, action, stray):
         """A city or the provider cancels a place (a seat frees for the waitlist), or attendance is marked."""
         live = LIVE if action.startswith("cancel") else HOLDS_SEAT
-        enrolment_id = self._choose(self.enrolments, Enrolment, Enrolment.status.in_(live), enrolment, not stray)
+        enrolment_id = self._choose(
+            self.enrolments, Enrolment, Enrolment.status.in_(live), enrolment, not stray
+        )
 
         def call():
             row = self._get(Enrolment, enrolment_id)
@@ -412,6 +563,7 @@ class Workflow(RuleBasedStateMachine):
             if action == "cancel_by_provider":
                 return training.cancel_enrolment(enrolment=row, by=provider_user)
             return training.mark_attendance(enrolment=row, by=provider_user, status=action)
+
         self._do(f"enrolment_{action}", call)
 
     @precondition(lambda self: self.programs)
@@ -426,6 +578,7 @@ class Workflow(RuleBasedStateMachine):
             if action == "cancel":
                 return training.cancel_program(program=row, by=by)
             return training.update_program(program=row, by=by, capacity=capacity)
+
         self._do(f"program_{action}", call)
 
     # --- invariants
@@ -434,12 +587,20 @@ class Workflow(RuleBasedStateMachine):
     def stock_balances_hold(self):
         with db.read_session() as session:
             lots = session.scalars(select(StockLot)).all()
-            reserved = dict(session.execute(
-                select(Allocation.lot_id, sa.func.sum(Allocation.quantity))
-                .where(Allocation.status == AllocationStatus.RESERVED).group_by(Allocation.lot_id)).all())
+            reserved = dict(
+                session.execute(
+                    select(Allocation.lot_id, sa.func.sum(Allocation.quantity))
+                    .where(Allocation.status == AllocationStatus.RESERVED)
+                    .group_by(Allocation.lot_id)
+                ).all()
+            )
             for lot in lots:
                 assert 0 <= lot.reserved <= lot.on_hand, (lot.id, lot.on_hand, lot.reserved)
-                assert lot.reserved == (reserved.get(lot.id) or 0), (lot.id, lot.reserved, reserved.get(lot.id))
+                assert lot.reserved == (reserved.get(lot.id) or 0), (
+                    lot.id,
+                    lot.reserved,
+                    reserved.get(lot.id),
+                )
             assert stock.ledger_mismatches() == []
             assert session.scalar(select(sa.func.count()).select_from(StockMovement)) >= len(lots)
 
@@ -451,8 +612,9 @@ class Workflow(RuleBasedStateMachine):
             for a in allocations:
                 by_line[a.line_id][a.status] += a.quantity
             shipped: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-            for line, status in session.execute(select(DispatchLine, Dispatch.status)
-                                                .join(Dispatch, Dispatch.id == DispatchLine.dispatch_id)):
+            for line, status in session.execute(
+                select(DispatchLine, Dispatch.status).join(Dispatch, Dispatch.id == DispatchLine.dispatch_id)
+            ):
                 if status in (DispatchStatus.SHIPPED, DispatchStatus.RECEIVED):
                     shipped[line.request_line_id]["quantity"] += line.quantity
                 if status == DispatchStatus.RECEIVED:
@@ -461,10 +623,15 @@ class Workflow(RuleBasedStateMachine):
             lines = session.scalars(select(RequestLine)).all()
             for line in lines:
                 held = by_line[line.id]
-                assert line.quantity_allocated == held[AllocationStatus.RESERVED] + held[AllocationStatus.DISPATCHED], \
-                    (line.id, line.quantity_allocated, dict(held))
-                assert line.quantity_dispatched == held[AllocationStatus.DISPATCHED] == shipped[line.id]["quantity"], \
-                    (line.id, line.quantity_dispatched, dict(held), dict(shipped[line.id]))
+                assert (
+                    line.quantity_allocated
+                    == held[AllocationStatus.RESERVED] + held[AllocationStatus.DISPATCHED]
+                ), (line.id, line.quantity_allocated, dict(held))
+                assert (
+                    line.quantity_dispatched
+                    == held[AllocationStatus.DISPATCHED]
+                    == shipped[line.id]["quantity"]
+                ), (line.id, line.quantity_dispatched, dict(held), dict(shipped[line.id]))
                 assert line.quantity_received == shipped[line.id]["accepted"]
                 assert line.quantity_rejected == shipped[line.id]["rejected"]
                 assert line.quantity_received + line.quantity_rejected <= line.quantity_dispatched
@@ -479,8 +646,12 @@ class Workflow(RuleBasedStateMachine):
         reserved = sum(by_line[line.id][AllocationStatus.RESERVED] for line in lines)
         statuses = session.scalars(select(Dispatch.status).where(Dispatch.request_id == request.id)).all()
         if request.status in OVER:
-            assert reserved == 0, f"{request.status} request {request.id} still holds {reserved} reserved units"
-            assert DispatchStatus.PREPARED not in statuses, f"{request.status} request {request.id} has a prepared dispatch"
+            assert reserved == 0, (
+                f"{request.status} request {request.id} still holds {reserved} reserved units"
+            )
+            assert DispatchStatus.PREPARED not in statuses, (
+                f"{request.status} request {request.id} has a prepared dispatch"
+            )
         if request.status not in DERIVED:
             return
         wanted = sum(line.quantity for line in lines)
@@ -497,21 +668,38 @@ class Workflow(RuleBasedStateMachine):
             expected = S.PARTIALLY_ALLOCATED
         else:
             expected = S.APPROVED
-        assert request.status == expected, (request.id, request.status, expected, wanted, allocated, dispatched)
+        assert request.status == expected, (
+            request.id,
+            request.status,
+            expected,
+            wanted,
+            allocated,
+            dispatched,
+        )
 
     @invariant()
     def dispatches_carry_their_allocations(self):
         with db.read_session() as session:
             for dispatch in session.scalars(select(Dispatch)):
-                lines = session.scalars(select(DispatchLine).where(DispatchLine.dispatch_id == dispatch.id)).all()
-                carried = session.scalars(select(Allocation).where(Allocation.dispatch_id == dispatch.id)).all()
+                lines = session.scalars(
+                    select(DispatchLine).where(DispatchLine.dispatch_id == dispatch.id)
+                ).all()
+                carried = session.scalars(
+                    select(Allocation).where(Allocation.dispatch_id == dispatch.id)
+                ).all()
                 if dispatch.status == DispatchStatus.CANCELLED:
                     assert carried == [], f"cancelled dispatch {dispatch.id} still carries allocations"
                     continue
-                want = AllocationStatus.RESERVED if dispatch.status == DispatchStatus.PREPARED \
+                want = (
+                    AllocationStatus.RESERVED
+                    if dispatch.status == DispatchStatus.PREPARED
                     else AllocationStatus.DISPATCHED
-                assert all(a.status == want for a in carried), (dispatch.id, dispatch.status,
-                                                                [a.status for a in carried])
+                )
+                assert all(a.status == want for a in carried), (
+                    dispatch.id,
+                    dispatch.status,
+                    [a.status for a in carried],
+                )
                 totals: dict[tuple[int, int], int] = defaultdict(int)
                 for a in carried:
                     totals[(a.line_id, a.lot_id)] += a.quantity
@@ -521,25 +709,32 @@ class Workflow(RuleBasedStateMachine):
     def seats_and_waitlist_hold(self):
         with db.read_session() as session:
             for program in session.scalars(select(TrainingProgram)):
-                enrolments = session.scalars(select(Enrolment).where(Enrolment.program_id == program.id)
-                                             .order_by(Enrolment.id)).all()
+                enrolments = session.scalars(
+                    select(Enrolment).where(Enrolment.program_id == program.id).order_by(Enrolment.id)
+                ).all()
                 holding = sum(1 for e in enrolments if e.status in HOLDS_SEAT)
-                assert program.seats_taken == holding <= program.capacity, \
-                    (program.id, program.seats_taken, holding, program.capacity)
+                assert program.seats_taken == holding <= program.capacity, (
+                    program.id,
+                    program.seats_taken,
+                    holding,
+                    program.capacity,
+                )
                 waiting = [e for e in enrolments if e.status == EnrolmentStatus.WAITLISTED]
                 positions = [e.waitlist_position for e in waiting]
                 assert positions == sorted(set(positions)), (program.id, positions)
                 assert all(0 < p <= program.waitlist_last for p in positions)
                 if program.status == ProgramStatus.PUBLISHED and waiting:
-                    assert program.seats_taken == program.capacity, \
+                    assert program.seats_taken == program.capacity, (
                         f"program {program.id}: {len(waiting)} waiting with {program.seats_left} seat(s) free"
+                    )
                 for e in waiting:
                     self.tickets[e.id] = e.waitlist_position
                 first_waiting = min(positions, default=None)
                 for e in enrolments:
                     if e.promoted_at is not None and first_waiting is not None and e.id in self.tickets:
-                        assert self.tickets[e.id] < first_waiting, \
+                        assert self.tickets[e.id] < first_waiting, (
                             f"enrolment {e.id} (ticket {self.tickets[e.id]}) promoted ahead of ticket {first_waiting}"
+                        )
 
 
 def test_random_workflows_keep_stock_requests_and_seats_consistent(app, world):
@@ -551,15 +746,26 @@ def test_random_workflows_keep_stock_requests_and_seats_consistent(app, world):
         return machines[-1]
 
     with app.app_context():
-        run_state_machine_as_test(factory, settings=settings(
-            max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+        run_state_machine_as_test(
+            factory,
+            settings=settings(
+                max_examples=EXAMPLES,
+                stateful_step_count=STEPS,
+                deadline=None,
+                database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            ),
+        )
     calls, refused = Counter(), Counter()
     for machine in machines:
         calls.update(machine.calls)
         refused.update(machine.refusals)
-    done = Counter({name: calls[name] - sum(n for key, n in refused.items() if key.split(":")[0] == name)
-                    for name in calls})
+    done = Counter(
+        {
+            name: calls[name] - sum(n for key, n in refused.items() if key.split(":")[0] == name)
+            for name in calls
+        }
+    )
     print(f"{len(machines)} sequences; steps done: {dict(done)}; refused: {dict(refused)}")
     # The walks must reach the deep states, not only bounce off refusals.
     assert len(machines) >= min(EXAMPLES, 10)

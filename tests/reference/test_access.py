@@ -9,8 +9,12 @@ ROLES = ["city", "provider", "coordinator", "admin"]
 def world(make):
     network = make.network(code="CJK")
     make.topic()
-    return {"network": network, "city": make.city(network=network), "provider": make.provider(networks=[network]),
-            "item": make.item(code="OXY-CONC-10L")}
+    return {
+        "network": network,
+        "city": make.city(network=network),
+        "provider": make.provider(networks=[network]),
+        "item": make.item(code="OXY-CONC-10L"),
+    }
 
 
 def _cases(world):
@@ -20,13 +24,23 @@ def _cases(world):
         ("POST", "/api/v1/networks", {"code": "NEW", "name": "New network"}, ["admin"]),
         ("GET", "/api/v1/cities", None, ROLES),
         ("GET", f"/api/v1/cities/{c}", None, ROLES),
-        ("POST", "/api/v1/cities", {"name": "Kigali-{role}", "country": "RW", "network_id": n}, ["coordinator", "admin"]),
+        (
+            "POST",
+            "/api/v1/cities",
+            {"name": "Kigali-{role}", "country": "RW", "network_id": n},
+            ["coordinator", "admin"],
+        ),
         ("PATCH", f"/api/v1/cities/{c}", {"contact_name": "Someone"}, ["coordinator", "admin"]),
         ("GET", "/api/v1/topics", None, ROLES),
         ("POST", "/api/v1/topics", {"code": "triage_{role}", "name": "Triage"}, ["coordinator", "admin"]),
         ("GET", "/api/v1/items", None, ROLES),
         ("GET", f"/api/v1/items/{i}", None, ROLES),
-        ("POST", "/api/v1/items", {"code": "NEW-{role}", "name": "New", "category": "ppe"}, ["coordinator", "admin"]),
+        (
+            "POST",
+            "/api/v1/items",
+            {"code": "NEW-{role}", "name": "New", "category": "ppe"},
+            ["coordinator", "admin"],
+        ),
         ("PATCH", f"/api/v1/items/{i}", {"unit": "box"}, ["coordinator", "admin"]),
         ("GET", "/api/v1/providers", None, ROLES),
         ("GET", f"/api/v1/providers/{p}", None, ROLES),
@@ -46,8 +60,15 @@ def test_role_by_endpoint_matrix(make, world, role):
         assert response.status_code == expected, (role, method, path, response.json)
 
 
-@pytest.mark.parametrize("method, path", [("GET", "/api/v1/cities"), ("POST", "/api/v1/items"),
-                                          ("PATCH", "/api/v1/providers/1"), ("GET", "/api/v1/users")])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/api/v1/cities"),
+        ("POST", "/api/v1/items"),
+        ("PATCH", "/api/v1/providers/1"),
+        ("GET", "/api/v1/users"),
+    ],
+)
 def test_every_endpoint_wants_a_token(anonymous, method, path):
     response = getattr(anonymous, method.lower())(path)
     assert response.status_code == 401
@@ -60,8 +81,10 @@ def test_a_provider_edits_its_own_profile_and_locations_only(make, world):
     created = api.post(f"/api/v1/providers/{mine.id}/locations", json={"name": "부산 창고", "country": "kr"})
     assert created.status_code == 201 and created.json["country"] == "KR"
     other = world["provider"].id
-    for response in (api.patch(f"/api/v1/providers/{other}", json={"contact_phone": "1"}),
-                     api.post(f"/api/v1/providers/{other}/locations", json={"name": "X", "country": "KR"})):
+    for response in (
+        api.patch(f"/api/v1/providers/{other}", json={"contact_phone": "1"}),
+        api.post(f"/api/v1/providers/{other}/locations", json={"name": "X", "country": "KR"}),
+    ):
         assert response.status_code == 404
         assert response.json["message"] == f"No provider {other}." and "contact" not in str(response.json)
     detail = api.get(f"/api/v1/providers/{mine.id}").json
@@ -72,5 +95,7 @@ def test_a_location_of_another_provider_is_404(make, world):
     mine = make.provider()
     theirs_location = make.location(world["provider"])
     api = make.api("provider", provider=mine)
-    response = api.patch(f"/api/v1/providers/{mine.id}/locations/{theirs_location.id}", json={"name": "Taken"})
+    response = api.patch(
+        f"/api/v1/providers/{mine.id}/locations/{theirs_location.id}", json={"name": "Taken"}
+    )
     assert response.status_code == 404

@@ -9,21 +9,37 @@ from health_responder.reference.models import Item
 
 def test_an_item_is_created_with_the_contract_defaults(make):
     api = make.api("coordinator")
-    response = api.post("/api/v1/items", json={"code": "OXY-CONC-10L", "name": "Oxygen concentrator",
-                                               "category": "respiratory", "unit": "each"})
+    response = api.post(
+        "/api/v1/items",
+        json={
+            "code": "OXY-CONC-10L",
+            "name": "Oxygen concentrator",
+            "category": "respiratory",
+            "unit": "each",
+        },
+    )
     assert response.status_code == 201
     assert response.json["requires_cold_chain"] is False and response.json["requires_training"] is None
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"code": "", "name": "x", "category": "ppe"}, "code"),
-    ({"code": "A B", "name": "x", "category": "ppe"}, "code"),
-    ({"code": "OK-1", "name": "", "category": "ppe"}, "name"),
-    ({"code": "OK-1", "name": "x", "category": "Not A Category!"}, "category"),
-    ({"code": "OK-1", "name": "x", "category": "ppe", "requires_training": "juggling"}, "requires_training"),
-    ({"code": "OK-1", "name": "x", "category": "ppe", "requires_cold_chain": "maybe"}, "requires_cold_chain"),
-    ({"code": "OK-1", "name": "x", "category": "ppe", "colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"code": "", "name": "x", "category": "ppe"}, "code"),
+        ({"code": "A B", "name": "x", "category": "ppe"}, "code"),
+        ({"code": "OK-1", "name": "", "category": "ppe"}, "name"),
+        ({"code": "OK-1", "name": "x", "category": "Not A Category!"}, "category"),
+        (
+            {"code": "OK-1", "name": "x", "category": "ppe", "requires_training": "juggling"},
+            "requires_training",
+        ),
+        (
+            {"code": "OK-1", "name": "x", "category": "ppe", "requires_cold_chain": "maybe"},
+            "requires_cold_chain",
+        ),
+        ({"code": "OK-1", "name": "x", "category": "ppe", "colour": "red"}, "colour"),
+    ],
+)
 def test_invalid_items_answer_422_naming_the_field_and_write_nothing(app, make, body, field):
     api = make.api("coordinator")
     response = api.post("/api/v1/items", json=body)
@@ -36,7 +52,12 @@ def test_invalid_items_answer_422_naming_the_field_and_write_nothing(app, make, 
 def test_duplicate_item_codes_city_names_and_emails_answer_409(make):
     api = make.api("admin")
     network = make.network()
-    assert api.post("/api/v1/items", json={"code": "PULSE-OXI", "name": "a", "category": "monitoring"}).status_code == 201
+    assert (
+        api.post(
+            "/api/v1/items", json={"code": "PULSE-OXI", "name": "a", "category": "monitoring"}
+        ).status_code
+        == 201
+    )
     duplicate = api.post("/api/v1/items", json={"code": "pulse-oxi", "name": "b", "category": "monitoring"})
     assert duplicate.status_code == 409 and "code" in duplicate.json["errors"]
     city = {"name": "세종", "country": "KR", "network_id": network.id}
@@ -51,18 +72,29 @@ def test_cities_accept_long_text_in_any_script(make):
     api = make.api("coordinator")
     network = make.network()
     address = ("서울특별시 종로구 세종대로 " * 30) + ("улица Ленина " * 20)
-    response = api.post("/api/v1/cities", json={"name": "東京", "country": "jp", "network_id": network.id,
-                                                "timezone": "Asia/Tokyo", "delivery_address": address})
+    response = api.post(
+        "/api/v1/cities",
+        json={
+            "name": "東京",
+            "country": "jp",
+            "network_id": network.id,
+            "timezone": "Asia/Tokyo",
+            "delivery_address": address,
+        },
+    )
     assert response.status_code == 201 and response.json["delivery_address"] == address
     assert len(address) > 500 and response.json["country"] == "JP"
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"name": "X", "country": "KOR", "network_id": 1}, "country"),
-    ({"name": "X", "country": "KR", "network_id": 999}, "network_id"),
-    ({"name": "X", "country": "KR", "network_id": 1, "timezone": "Mars/Olympus"}, "timezone"),
-    ({"name": "X", "country": "KR", "network_id": 1, "contact_email": "not-an-email"}, "contact_email"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"name": "X", "country": "KOR", "network_id": 1}, "country"),
+        ({"name": "X", "country": "KR", "network_id": 999}, "network_id"),
+        ({"name": "X", "country": "KR", "network_id": 1, "timezone": "Mars/Olympus"}, "timezone"),
+        ({"name": "X", "country": "KR", "network_id": 1, "contact_email": "not-an-email"}, "contact_email"),
+    ],
+)
 def test_invalid_cities_answer_422_naming_the_field(make, body, field):
     make.network()
     response = make.api("coordinator").post("/api/v1/cities", json=body)
@@ -82,9 +114,16 @@ def test_lists_filter_order_and_page_in_one_shape(make):
     assert api.get("/api/v1/cities?q=ELL").json["items"][0]["name"] == "Medellín"
 
 
-@pytest.mark.parametrize("query, field", [("page_size=101", "page_size"), ("page=0", "page"),
-                                          ("order_by=password_hash", "order_by"),
-                                          ("order_by=name;DROP TABLE city", "order_by"), ("bogus=1", "bogus")])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("page_size=101", "page_size"),
+        ("page=0", "page"),
+        ("order_by=password_hash", "order_by"),
+        ("order_by=name;DROP TABLE city", "order_by"),
+        ("bogus=1", "bogus"),
+    ],
+)
 def test_bad_list_parameters_answer_422(make, query, field):
     response = make.api("city").get(f"/api/v1/cities?{query}")
     assert response.status_code == 422 and field in response.json["errors"]
@@ -93,9 +132,14 @@ def test_bad_list_parameters_answer_422(make, query, field):
 def test_providers_list_their_networks_and_locations(make):
     network = make.network()
     api = make.api("coordinator")
-    created = api.post("/api/v1/providers", json={"name": "MedAsia", "country": "KR", "network_ids": [network.id]})
+    created = api.post(
+        "/api/v1/providers", json={"name": "MedAsia", "country": "KR", "network_ids": [network.id]}
+    )
     assert created.status_code == 201 and created.json["network_ids"] == [network.id]
-    assert api.post("/api/v1/providers", json={"name": "Bad", "country": "KR", "network_ids": [999]}).status_code == 422
+    assert (
+        api.post("/api/v1/providers", json={"name": "Bad", "country": "KR", "network_ids": [999]}).status_code
+        == 422
+    )
     listed = api.get(f"/api/v1/providers?network_id={network.id}").json
     assert [p["name"] for p in listed["items"]] == ["MedAsia"]
 

@@ -40,7 +40,7 @@ PROBES = [
     "name;DROP TABLE city",
     "-id,(select 1)",
     "id; SELECT pg_sleep(3)--",
-    "1) UNION SELECT password_hash, token_hash FROM \"user\", api_token--",
+    '1) UNION SELECT password_hash, token_hash FROM "user", api_token--',
     "id,(SELECT CASE WHEN (1=1) THEN 1 ELSE 1/0 END)",
     '" OR ""="',
     "%' OR 1=1 OR '%'='",
@@ -76,35 +76,78 @@ def tenants(app, make):
     loc_a, loc_b = make.location(prov_a), make.location(prov_b)
     item = make.item()
     make.topic()
-    users = {"city": make.user("city", city=city_a), "provider": make.user("provider", provider=prov_a),
-             "admin": make.user("admin")}
+    users = {
+        "city": make.user("city", city=city_a),
+        "provider": make.user("provider", provider=prov_a),
+        "admin": make.user("admin"),
+    }
     city_b_user, prov_b_user = make.user("city", city=city_b), make.user("provider", provider=prov_b)
     coordinator = make.user("coordinator")
     ids = {}
     with app.app_context(), db.write_session():
-        for label, (loc, city_user, prov_user) in {"a": (loc_a, users["city"], users["provider"]),
-                                                   "b": (loc_b, city_b_user, prov_b_user)}.items():
+        for label, (loc, city_user, prov_user) in {
+            "a": (loc_a, users["city"], users["provider"]),
+            "b": (loc_b, city_b_user, prov_b_user),
+        }.items():
             mark = SECRET if label == "b" else "Alpha"
-            lot = stock.create_lot(by=prov_user, item_id=item.id, location_id=loc.id, lot_code=f"{mark}-LOT",
-                                   expires_on=None, quantity=50, note=f"{mark} note")
-            request = requests.create_request(by=city_user, needed_by=_future(20), justification=f"{mark} ward",
-                                              delivery_contact=f"{mark} contact",
-                                              lines=[{"item_id": item.id, "quantity": 10}])
+            lot = stock.create_lot(
+                by=prov_user,
+                item_id=item.id,
+                location_id=loc.id,
+                lot_code=f"{mark}-LOT",
+                expires_on=None,
+                quantity=50,
+                note=f"{mark} note",
+            )
+            request = requests.create_request(
+                by=city_user,
+                needed_by=_future(20),
+                justification=f"{mark} ward",
+                delivery_contact=f"{mark} contact",
+                lines=[{"item_id": item.id, "quantity": 10}],
+            )
             requests.submit(request=request, by=city_user)
             requests.approve(request=request, by=coordinator)
-            requests.allocate(request=request, by=coordinator, line_id=requests.lines_of(request.id)[0].id,
-                              lot_id=lot.id, quantity=10)
+            requests.allocate(
+                request=request,
+                by=coordinator,
+                line_id=requests.lines_of(request.id)[0].id,
+                lot_id=lot.id,
+                quantity=10,
+            )
             dispatch = dispatches.create_dispatch(request=request, by=prov_user, notes=f"{mark} notes")
-            dispatches.ship(dispatch=dispatch, by=prov_user, carrier=f"{mark} carrier",
-                            tracking_number=f"{mark}-TRACK", packages=1)
+            dispatches.ship(
+                dispatch=dispatch,
+                by=prov_user,
+                carrier=f"{mark} carrier",
+                tracking_number=f"{mark}-TRACK",
+                packages=1,
+            )
             ids[label] = {"lot_id": lot.id, "request_id": request.id, "dispatch_id": dispatch.id}
         program = training.create_program(
-            by=users["provider"], title="Oxygen basics", topic="oxygen_therapy", language="en", mode="online",
-            link="https://learn.example.org", starts_at=_start(), ends_at=_start() + timedelta(hours=3), enrolment_deadline=_future(5), capacity=5)
-        training.enrol(program=program, by=users["city"], participant_name="Alpha Nurse",
-                       participant_email="alpha@example.org")
-        training.enrol(program=program, by=city_b_user, participant_name=f"{SECRET} Nurse",
-                       participant_email="zzsecret@example.org")
+            by=users["provider"],
+            title="Oxygen basics",
+            topic="oxygen_therapy",
+            language="en",
+            mode="online",
+            link="https://learn.example.org",
+            starts_at=_start(),
+            ends_at=_start() + timedelta(hours=3),
+            enrolment_deadline=_future(5),
+            capacity=5,
+        )
+        training.enrol(
+            program=program,
+            by=users["city"],
+            participant_name="Alpha Nurse",
+            participant_email="alpha@example.org",
+        )
+        training.enrol(
+            program=program,
+            by=city_b_user,
+            participant_name=f"{SECRET} Nurse",
+            participant_email="zzsecret@example.org",
+        )
         ids["program_id"] = program.id
     clients = {role: make.api(user=user) for role, user in users.items()}
     return {"clients": clients, "users": users, "ids": ids, "city_a": city_a, "prov_a": prov_a}
@@ -130,8 +173,12 @@ def _list_operations(app) -> list[tuple[str, list[dict]]]:
 
 
 def _fill_path(path: str, ids: dict) -> str:
-    values = {"lot_id": ids["a"]["lot_id"], "request_id": ids["a"]["request_id"],
-              "dispatch_id": ids["a"]["dispatch_id"], "program_id": ids["program_id"]}
+    values = {
+        "lot_id": ids["a"]["lot_id"],
+        "request_id": ids["a"]["request_id"],
+        "dispatch_id": ids["a"]["dispatch_id"],
+        "program_id": ids["program_id"],
+    }
 
     def value(match):
         name = match.group(1)
@@ -148,8 +195,10 @@ def _typed(parameter: dict) -> bool:
 
 def _row_counts(app) -> dict[str, int]:
     with app.app_context(), db.engine.connect() as conn:
-        return {t.name: conn.scalar(sa.select(sa.func.count()).select_from(t))
-                for t in SQLModel.metadata.sorted_tables}
+        return {
+            t.name: conn.scalar(sa.select(sa.func.count()).select_from(t))
+            for t in SQLModel.metadata.sorted_tables
+        }
 
 
 def _foreign_rows(role: str, body: bytes, tenant: dict) -> list[str]:
@@ -165,8 +214,11 @@ def _foreign_rows(role: str, body: bytes, tenant: dict) -> list[str]:
     items = data.get("items", data) if isinstance(data, dict) else data
     if isinstance(items, list):
         own = tenant["city_a"].id if role == "city" else tenant["prov_a"].id
-        found += [f"item {row.get('id')} of {field} {row[field]}" for row in items
-                  if isinstance(row, dict) and row.get(field) not in (None, own)]
+        found += [
+            f"item {row.get('id')} of {field} {row[field]}"
+            for row in items
+            if isinstance(row, dict) and row.get(field) not in (None, own)
+        ]
     return found
 
 
@@ -181,7 +233,9 @@ def test_injection_probes_in_every_query_parameter_are_refused_or_harmless(app, 
         for path, parameters in operations:
             url = _fill_path(path, tenants["ids"])
             baseline = client.get(url)
-            base_total = baseline.json.get("total") if baseline.is_json and isinstance(baseline.json, dict) else None
+            base_total = (
+                baseline.json.get("total") if baseline.is_json and isinstance(baseline.json, dict) else None
+            )
             for parameter in parameters:
                 reaches_sql = parameter["name"] == "order_by" or not _typed(parameter)
                 for probe in PROBES if reaches_sql else TYPED_PROBES:
@@ -195,12 +249,17 @@ def test_injection_probes_in_every_query_parameter_are_refused_or_harmless(app, 
                         problems.append(f"{where}: {code} for a typed parameter")
                     elif code < 400:
                         leaks = _foreign_rows(role, response.data, tenants)
-                        total = response.json.get("total") if response.is_json and isinstance(response.json,
-                                                                                                dict) else None
+                        total = (
+                            response.json.get("total")
+                            if response.is_json and isinstance(response.json, dict)
+                            else None
+                        )
                         if leaks:
                             problems.append(f"{where}: {leaks[:3]}")
                         if base_total is not None and total is not None and total > base_total:
-                            problems.append(f"{where}: {total} rows, more than the {base_total} without a filter")
+                            problems.append(
+                                f"{where}: {total} rows, more than the {base_total} without a filter"
+                            )
                     else:
                         typed_refusals += 1
                         if response.is_json:
@@ -231,8 +290,18 @@ def test_a_free_text_probe_still_finds_only_the_callers_rows(tenants):
 CSP_DIRECTIVES = ("default-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/cities", "/login", "/healthz", "/api/v1/nothing-here", "/no-such-page",
-                                  "/api/v1/openapi.json", "/api/v1/docs"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cities",
+        "/login",
+        "/healthz",
+        "/api/v1/nothing-here",
+        "/no-such-page",
+        "/api/v1/openapi.json",
+        "/api/v1/docs",
+    ],
+)
 def test_every_kind_of_response_carries_the_security_headers(make, path):
     client = make.api("city")
     response = client.get(path)
@@ -280,8 +349,10 @@ def test_the_session_cookie_is_httponly_and_samesite_and_not_secure_on_plain_htt
 # --- request size limits
 
 
-@pytest.mark.parametrize("path, authenticated", [("/api/v1/requests", True), ("/api/v1/stock/lots", True),
-                                                 ("/api/v1/auth/tokens", False)])
+@pytest.mark.parametrize(
+    "path, authenticated",
+    [("/api/v1/requests", True), ("/api/v1/stock/lots", True), ("/api/v1/auth/tokens", False)],
+)
 def test_a_body_over_the_limit_answers_413_as_json(app, make, path, authenticated):
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     client = make.api("admin") if authenticated else make.api("city")
@@ -291,15 +362,20 @@ def test_a_body_over_the_limit_answers_413_as_json(app, make, path, authenticate
     body = json.dumps({"justification": "x" * (65 * 1024)})
     response = client._client.post(path, data=body, headers=client._headers(headers))
     assert response.status_code == 413
-    assert response.is_json and response.json["code"] == 413 and response.json["status"] == "Request Entity Too Large"
+    assert (
+        response.is_json
+        and response.json["code"] == 413
+        and response.json["status"] == "Request Entity Too Large"
+    )
     assert set(response.json) == {"code", "status", "message", "errors"}
 
 
 def test_the_default_limit_refuses_a_body_of_several_megabytes(app, make):
     client = make.api("city")
     big = json.dumps({"justification": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)})
-    response = client._client.post("/api/v1/requests", data=big,
-                                   headers=client._headers({"Content-Type": "application/json"}))
+    response = client._client.post(
+        "/api/v1/requests", data=big, headers=client._headers({"Content-Type": "application/json"})
+    )
     assert response.status_code == 413 and response.json["code"] == 413
 
 
@@ -307,9 +383,15 @@ def _post_chunked(app, path: str, body: bytes, token: str):
     """POST ``body`` as a server hands on a chunked request: no Content-Length, the stream marked terminated."""
     from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-    environ = EnvironBuilder(path=path, method="POST", headers={
-        "Content-Type": "application/json", "Transfer-Encoding": "chunked",
-        "Authorization": f"Bearer {token}"}).get_environ()
+    environ = EnvironBuilder(
+        path=path,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "Transfer-Encoding": "chunked",
+            "Authorization": f"Bearer {token}",
+        },
+    ).get_environ()
     environ.pop("CONTENT_LENGTH", None)
     environ["wsgi.input"], environ["wsgi.input_terminated"] = io.BytesIO(body), True
     chunks, status, _headers = run_wsgi_app(app, environ)
@@ -320,11 +402,14 @@ def test_a_chunked_body_over_the_limit_answers_413_not_a_truncated_400(app, make
     """Regression: werkzeug cut a body without a length at the limit, so the API answered 400 (bad JSON)."""
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024
     client = make.api("city")
-    code, body = _post_chunked(app, "/api/v1/requests", b'{"justification": "' + b"x" * 40_000 + b'"}', client.token)
+    code, body = _post_chunked(
+        app, "/api/v1/requests", b'{"justification": "' + b"x" * 40_000 + b'"}', client.token
+    )
     assert code == 413 and body["code"] == 413 and body["status"] == "Request Entity Too Large"
     # Under the limit, a chunked body is read whole and validated as usual.
-    code, body = _post_chunked(app, "/api/v1/requests", json.dumps({"justification": "x" * 100}).encode(),
-                               client.token)
+    code, body = _post_chunked(
+        app, "/api/v1/requests", json.dumps({"justification": "x" * 100}).encode(), client.token
+    )
     assert code == 422 and "lines" in body["errors"]
 
 
@@ -336,12 +421,16 @@ def test_no_token_text_is_anywhere_in_the_database(app, make, database_url):
     anonymous = app.test_client()
     tokens = []
     for name in ("laptop", "script", "ci"):
-        answer = anonymous.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD, "name": name})
+        answer = anonymous.post(
+            "/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD, "name": name}
+        )
         assert answer.status_code == 201
         tokens.append(answer.json["token"])
     # Use them, so that last_used and audit rows are written too.
     for token in tokens:
-        assert anonymous.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert (
+            anonymous.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        )
     anonymous.post("/api/v1/requests", json={}, headers={"Authorization": f"Bearer {tokens[0]}"})
     path = sa.engine.make_url(database_url).database
     with app.app_context():
@@ -398,28 +487,43 @@ OTHER_INSTANCE = textwrap.dedent("""
 
 
 def _config(database_url: str, tmp_path, storage: str, prefix: str, email: str) -> dict:
-    return {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
-            "REPORTS_DIR": str(tmp_path / "reports"), "LOG_JSON": False, "RATELIMIT_STORAGE_URI": storage,
-            "RATELIMIT_KEY_PREFIX": prefix, "LOGIN_FAILURE_LIMIT": "10 per minute", "_email": email}
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "REPORTS_DIR": str(tmp_path / "reports"),
+        "LOG_JSON": False,
+        "RATELIMIT_STORAGE_URI": storage,
+        "RATELIMIT_KEY_PREFIX": prefix,
+        "LOGIN_FAILURE_LIMIT": "10 per minute",
+        "_email": email,
+    }
 
 
 def _other_instance(config: dict, attempts: int) -> list[int]:
-    result = subprocess.run([sys.executable, "-c", OTHER_INSTANCE, json.dumps(config), str(attempts)],
-                            capture_output=True, text=True, timeout=60, cwd=os.path.dirname(os.path.dirname(
-                                os.path.dirname(os.path.abspath(__file__)))))
+    result = subprocess.run(
+        [sys.executable, "-c", OTHER_INSTANCE, json.dumps(config), str(attempts)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def _failures(app, email: str, attempts: int) -> list[int]:
     client = app.test_client()
-    return [client.post("/api/v1/auth/tokens", json={"email": email, "password": "wrong-password-1"}).status_code
-            for _ in range(attempts)]
+    return [
+        client.post("/api/v1/auth/tokens", json={"email": email, "password": "wrong-password-1"}).status_code
+        for _ in range(attempts)
+    ]
 
 
 @pytest.mark.parametrize("shared", [True, False], ids=["redis-shared", "memory-per-process"])
-def test_two_instances_with_the_same_limiter_storage_share_the_failed_login_count(app, make, database_url,
-                                                                                  tmp_path, shared):
+def test_two_instances_with_the_same_limiter_storage_share_the_failed_login_count(
+    app, make, database_url, tmp_path, shared
+):
     """Six failures on this instance and five on another process: with Redis the 11th is refused (429)
     wherever it lands; with per-process memory storage (the control) the other process never sees them."""
     if shared and (reason := _redis_reason()):
@@ -434,7 +538,9 @@ def test_two_instances_with_the_same_limiter_storage_share_the_failed_login_coun
         if shared:
             assert there == [401] * 4 + [429], there
             # And back here the account stays locked, for a right password too: the count is one.
-            ok = here.test_client().post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD})
+            ok = here.test_client().post(
+                "/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD}
+            )
             assert ok.status_code == 429 and ok.json["code"] == 429
         else:
             assert there == [401] * 5, there

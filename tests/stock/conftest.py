@@ -22,9 +22,13 @@ def world(make):
     provider = make.provider(name="Acme Medical", networks=[network])
     other = make.provider(name="Other Supplies")
     return SimpleNamespace(
-        network=network, provider=provider, other=other,
-        location=make.location(provider, name="Main"), other_location=make.location(other, name="Elsewhere"),
-        item=make.item(code="OXY-CONC-10L"), mask=make.item(code="MASK-N95", category="ppe"),
+        network=network,
+        provider=provider,
+        other=other,
+        location=make.location(provider, name="Main"),
+        other_location=make.location(other, name="Elsewhere"),
+        item=make.item(code="OXY-CONC-10L"),
+        mask=make.item(code="MASK-N95", category="ppe"),
     )
 
 
@@ -56,8 +60,13 @@ def new_lot(keeper, world):
     counter = iter(range(1, 10_000))
 
     def receive(quantity: int = 100, client=None, **fields) -> dict:
-        body = {"item_id": world.item.id, "location_id": world.location.id, "lot_code": f"L-{next(counter):04d}",
-                "expires_on": NEXT_YEAR, "quantity": quantity} | fields
+        body = {
+            "item_id": world.item.id,
+            "location_id": world.location.id,
+            "lot_code": f"L-{next(counter):04d}",
+            "expires_on": NEXT_YEAR,
+            "quantity": quantity,
+        } | fields
         response = (client or keeper).post("/api/v1/stock/lots", json=body)
         assert response.status_code == 201, response.json
         return response.json
@@ -68,8 +77,12 @@ def new_lot(keeper, world):
 def reserve(app, lot_id: int, quantity: int) -> None:
     """Reserve units of a lot through the ledger primitive, as an allocation would."""
     with app.app_context(), db.write_session():
-        services.reserve(lot_id=lot_id, quantity=quantity, actor=services.Actor(user_id=None, label="test"),
-                         reference=("allocation", None))
+        services.reserve(
+            lot_id=lot_id,
+            quantity=quantity,
+            actor=services.Actor(user_id=None, label="test"),
+            reference=("allocation", None),
+        )
 
 
 def lot_state(app, lot_id: int) -> tuple[int, int, list[int]]:
@@ -83,4 +96,3 @@ def count_rows(app, model=StockLot) -> int:
     """How many rows ``model``'s table holds."""
     with app.app_context(), db.read_session() as session:
         return session.scalar(sa.select(sa.func.count()).select_from(model))
-

@@ -23,8 +23,15 @@ THREADS = 200
 
 def _receive(app, world, quantity: int) -> int:
     with app.app_context(), db.write_session():
-        lot = services.receive(provider_id=world.provider.id, location_id=world.location.id, item_id=world.item.id,
-                               lot_code="RACE", expires_on=None, quantity=quantity, actor=Actor(None, "test"))
+        lot = services.receive(
+            provider_id=world.provider.id,
+            location_id=world.location.id,
+            item_id=world.item.id,
+            lot_code="RACE",
+            expires_on=None,
+            quantity=quantity,
+            actor=Actor(None, "test"),
+        )
         return lot.id
 
 
@@ -48,8 +55,9 @@ def _race(app, tasks) -> Counter:
 
 
 def _reserve_one(lot_id: int, n: int):
-    return lambda: services.reserve(lot_id=lot_id, quantity=1, actor=Actor(None, f"racer-{n}"),
-                                    reference=("test", n))
+    return lambda: services.reserve(
+        lot_id=lot_id, quantity=1, actor=Actor(None, f"racer-{n}"), reference=("test", n)
+    )
 
 
 def _remove_one(lot_id: int, n: int):

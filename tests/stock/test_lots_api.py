@@ -11,14 +11,34 @@ from health_responder.audit.models import AuditEvent
 from health_responder.extensions import db
 from tests.stock.conftest import NEXT_YEAR, reserve
 
-LOT_KEYS = {"id", "provider_id", "item_id", "location_id", "lot_code", "expires_on", "status", "on_hand",
-            "reserved", "available", "created_at", "updated_at"}
+LOT_KEYS = {
+    "id",
+    "provider_id",
+    "item_id",
+    "location_id",
+    "lot_code",
+    "expires_on",
+    "status",
+    "on_hand",
+    "reserved",
+    "available",
+    "created_at",
+    "updated_at",
+}
 
 
 def test_provider_receives_a_lot_with_its_receipt_in_the_ledger(keeper, world):
-    response = keeper.post("/api/v1/stock/lots", json={
-        "item_id": world.item.id, "location_id": world.location.id, "lot_code": "L-0425",
-        "expires_on": "2099-03-31", "quantity": 120, "note": "first delivery"})
+    response = keeper.post(
+        "/api/v1/stock/lots",
+        json={
+            "item_id": world.item.id,
+            "location_id": world.location.id,
+            "lot_code": "L-0425",
+            "expires_on": "2099-03-31",
+            "quantity": 120,
+            "note": "first delivery",
+        },
+    )
     assert response.status_code == 201, response.json
     lot = response.json
     assert set(lot) == LOT_KEYS
@@ -32,28 +52,44 @@ def test_provider_receives_a_lot_with_its_receipt_in_the_ledger(keeper, world):
 
 
 def test_coordinator_receives_a_lot_for_the_provider_of_the_location(coordinator, world):
-    response = coordinator.post("/api/v1/stock/lots", json={
-        "item_id": world.mask.id, "location_id": world.other_location.id, "lot_code": "M-1",
-        "expires_on": None, "quantity": 5, "status": "quarantined"})
+    response = coordinator.post(
+        "/api/v1/stock/lots",
+        json={
+            "item_id": world.mask.id,
+            "location_id": world.other_location.id,
+            "lot_code": "M-1",
+            "expires_on": None,
+            "quantity": 5,
+            "status": "quarantined",
+        },
+    )
     assert response.status_code == 201, response.json
     assert response.json["provider_id"] == world.other.id
     assert response.json["expires_on"] is None and response.json["status"] == "quarantined"
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"item_id": 999_999}, "item_id"),
-    ({"location_id": 999_999}, "location_id"),
-    ({"quantity": 0}, "quantity"),
-    ({"quantity": -3}, "quantity"),
-    ({"quantity": "12"}, "quantity"),
-    ({"lot_code": ""}, "lot_code"),
-    ({"expires_on": "31/03/2027"}, "expires_on"),
-    ({"status": "lost"}, "status"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"item_id": 999_999}, "item_id"),
+        ({"location_id": 999_999}, "location_id"),
+        ({"quantity": 0}, "quantity"),
+        ({"quantity": -3}, "quantity"),
+        ({"quantity": "12"}, "quantity"),
+        ({"lot_code": ""}, "lot_code"),
+        ({"expires_on": "31/03/2027"}, "expires_on"),
+        ({"status": "lost"}, "status"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_bad_lot_input_answers_422_naming_the_field(keeper, world, change, field):
-    body = {"item_id": world.item.id, "location_id": world.location.id, "lot_code": "L-1",
-            "expires_on": NEXT_YEAR, "quantity": 10} | change
+    body = {
+        "item_id": world.item.id,
+        "location_id": world.location.id,
+        "lot_code": "L-1",
+        "expires_on": NEXT_YEAR,
+        "quantity": 10,
+    } | change
     response = keeper.post("/api/v1/stock/lots", json=body)
     assert response.status_code == 422, response.json
     assert field in response.json["errors"]
@@ -62,16 +98,30 @@ def test_bad_lot_input_answers_422_naming_the_field(keeper, world, change, field
 
 def test_a_lot_already_expired_is_refused(keeper, world):
     yesterday = (date.today() - timedelta(days=2)).isoformat()
-    response = keeper.post("/api/v1/stock/lots", json={
-        "item_id": world.item.id, "location_id": world.location.id, "lot_code": "OLD", "expires_on": yesterday,
-        "quantity": 10})
+    response = keeper.post(
+        "/api/v1/stock/lots",
+        json={
+            "item_id": world.item.id,
+            "location_id": world.location.id,
+            "lot_code": "OLD",
+            "expires_on": yesterday,
+            "quantity": 10,
+        },
+    )
     assert response.status_code == 422
     assert "past" in response.json["errors"]["expires_on"][0]
 
 
 def test_a_provider_cannot_receive_at_another_providers_location(keeper, world):
-    response = keeper.post("/api/v1/stock/lots", json={
-        "item_id": world.item.id, "location_id": world.other_location.id, "lot_code": "X", "quantity": 10})
+    response = keeper.post(
+        "/api/v1/stock/lots",
+        json={
+            "item_id": world.item.id,
+            "location_id": world.other_location.id,
+            "lot_code": "X",
+            "quantity": 10,
+        },
+    )
     assert response.status_code == 422
     assert list(response.json["errors"]) == ["location_id"]
     assert "Elsewhere" not in response.get_data(as_text=True)
@@ -80,8 +130,10 @@ def test_a_provider_cannot_receive_at_another_providers_location(keeper, world):
 @pytest.mark.both_databases
 def test_the_same_lot_code_twice_at_a_location_answers_409(keeper, world, new_lot):
     new_lot(lot_code="DUP-1")
-    response = keeper.post("/api/v1/stock/lots", json={
-        "item_id": world.item.id, "location_id": world.location.id, "lot_code": "DUP-1", "quantity": 3})
+    response = keeper.post(
+        "/api/v1/stock/lots",
+        json={"item_id": world.item.id, "location_id": world.location.id, "lot_code": "DUP-1", "quantity": 3},
+    )
     assert response.status_code == 409
     assert "lot_code" in response.json["errors"]
     # The same code for another item is another lot.
@@ -90,8 +142,13 @@ def test_the_same_lot_code_twice_at_a_location_answers_409(keeper, world, new_lo
 
 def test_city_users_see_no_stock(city_user, new_lot):
     lot = new_lot()
-    for path in ("/api/v1/stock/lots", f"/api/v1/stock/lots/{lot['id']}", f"/api/v1/stock/lots/{lot['id']}/movements",
-                 "/api/v1/stock/levels", "/api/v1/stock/lots.csv"):
+    for path in (
+        "/api/v1/stock/lots",
+        f"/api/v1/stock/lots/{lot['id']}",
+        f"/api/v1/stock/lots/{lot['id']}/movements",
+        "/api/v1/stock/levels",
+        "/api/v1/stock/lots.csv",
+    ):
         response = city_user.get(path)
         assert response.status_code == 403, path
         assert str(lot["on_hand"]) not in str(response.json.get("errors"))
@@ -107,10 +164,12 @@ def test_without_a_token_stock_answers_401(anonymous):
 
 def test_another_providers_lot_answers_404_without_its_data(rival, new_lot):
     lot = new_lot(lot_code="SECRET-LOT")
-    for response in (rival.get(f"/api/v1/stock/lots/{lot['id']}"),
-                     rival.get(f"/api/v1/stock/lots/{lot['id']}/movements"),
-                     rival.patch(f"/api/v1/stock/lots/{lot['id']}", json={"status": "recalled"}),
-                     rival.post(f"/api/v1/stock/lots/{lot['id']}/adjustments", json={"delta": -1, "reason": "lost"})):
+    for response in (
+        rival.get(f"/api/v1/stock/lots/{lot['id']}"),
+        rival.get(f"/api/v1/stock/lots/{lot['id']}/movements"),
+        rival.patch(f"/api/v1/stock/lots/{lot['id']}", json={"status": "recalled"}),
+        rival.post(f"/api/v1/stock/lots/{lot['id']}/adjustments", json={"delta": -1, "reason": "lost"}),
+    ):
         assert response.status_code == 404
         assert "SECRET-LOT" not in response.get_data(as_text=True)
         assert set(response.json) == {"code", "status", "message", "errors"}
@@ -128,9 +187,16 @@ def test_lists_are_tenant_scoped_and_filtered(keeper, rival, coordinator, world,
     assert coordinator.get(f"/api/v1/stock/lots?provider_id={world.other.id}").json["total"] == 1
     # A provider asking for another provider's lots gets none, not theirs.
     assert keeper.get(f"/api/v1/stock/lots?provider_id={world.other.id}").json["total"] == 0
-    assert [x["id"] for x in keeper.get(f"/api/v1/stock/lots?item_id={world.item.id}").json["items"]] == [mine["id"]]
+    assert [x["id"] for x in keeper.get(f"/api/v1/stock/lots?item_id={world.item.id}").json["items"]] == [
+        mine["id"]
+    ]
     assert keeper.get("/api/v1/stock/lots?available_min=11").json["total"] == 1
-    assert keeper.get(f"/api/v1/stock/lots?expires_before=2099-01-01&location_id={world.location.id}").json["total"] == 1
+    assert (
+        keeper.get(f"/api/v1/stock/lots?expires_before=2099-01-01&location_id={world.location.id}").json[
+            "total"
+        ]
+        == 1
+    )
     assert keeper.get("/api/v1/stock/lots?expires_after=2099-01-01").json["total"] == 0
     by_available = keeper.get("/api/v1/stock/lots?order_by=-available").json["items"]
     assert [lot["lot_code"] for lot in by_available] == ["B", "A"]
@@ -143,22 +209,38 @@ def test_lists_are_tenant_scoped_and_filtered(keeper, rival, coordinator, world,
 def test_lots_page_through_every_lot_once(keeper, new_lot):
     ids = {new_lot(quantity=1)["id"] for _ in range(5)}
     first = keeper.get("/api/v1/stock/lots?page_size=2").json
-    seen = [lot["id"] for page in range(1, first["pages"] + 1)
-            for lot in keeper.get(f"/api/v1/stock/lots?page_size=2&page={page}").json["items"]]
+    seen = [
+        lot["id"]
+        for page in range(1, first["pages"] + 1)
+        for lot in keeper.get(f"/api/v1/stock/lots?page_size=2&page={page}").json["items"]
+    ]
     assert (first["total"], first["pages"]) == (5, 3)
     assert sorted(seen) == sorted(ids)
 
 
 def test_quarantine_and_corrections_are_audited(app, keeper, new_lot):
     lot = new_lot(lot_code="TYPO")
-    response = keeper.patch(f"/api/v1/stock/lots/{lot['id']}", json={
-        "status": "quarantined", "lot_code": "FIXED", "expires_on": "2098-01-31", "note": "label misprinted"})
+    response = keeper.patch(
+        f"/api/v1/stock/lots/{lot['id']}",
+        json={
+            "status": "quarantined",
+            "lot_code": "FIXED",
+            "expires_on": "2098-01-31",
+            "note": "label misprinted",
+        },
+    )
     assert response.status_code == 200, response.json
-    assert (response.json["status"], response.json["lot_code"], response.json["expires_on"]) == \
-        ("quarantined", "FIXED", "2098-01-31")
+    assert (response.json["status"], response.json["lot_code"], response.json["expires_on"]) == (
+        "quarantined",
+        "FIXED",
+        "2098-01-31",
+    )
     with app.app_context():
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "stock_lot.update",
-                                                            AuditEvent.subject_id == lot["id"])).one()
+        event = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "stock_lot.update", AuditEvent.subject_id == lot["id"]
+            )
+        ).one()
         assert event.before["lot_code"] == "TYPO" and event.after["lot_code"] == "FIXED"
         assert event.after["note"] == "label misprinted" and event.actor_id == keeper.user.id
     released = keeper.patch(f"/api/v1/stock/lots/{lot['id']}", json={"status": "available"})

@@ -37,8 +37,10 @@ def race(app, calls):
 def roster(client, program_id):
     items, page = [], 1
     while True:
-        body = client.get(f"/api/v1/training/programs/{program_id}/enrolments",
-                          query_string={"page": page, "page_size": 100}).json
+        body = client.get(
+            f"/api/v1/training/programs/{program_id}/enrolments",
+            query_string={"page": page, "page_size": 100},
+        ).json
         items += body["items"]
         if page >= body["pages"]:
             return items
@@ -46,13 +48,21 @@ def roster(client, program_id):
 
 
 @pytest.mark.both_databases
-def test_300_simultaneous_enrolments_take_exactly_30_seats_and_number_the_waitlist_1_to_270(app, api, new_program):
+def test_300_simultaneous_enrolments_take_exactly_30_seats_and_number_the_waitlist_1_to_270(
+    app, api, new_program
+):
     program = new_program(capacity=30)
     cities = [api("city") for _ in range(3)]
     path = f"/api/v1/training/programs/{program['id']}/enrolments"
-    calls = [(cities[i % 3].token, "post", path, {"participant_name": f"Nurse {i}",
-                                                 "participant_email": f"nurse{i}@city.example.org"})
-             for i in range(300)]
+    calls = [
+        (
+            cities[i % 3].token,
+            "post",
+            path,
+            {"participant_name": f"Nurse {i}", "participant_email": f"nurse{i}@city.example.org"},
+        )
+        for i in range(300)
+    ]
 
     results = race(app, calls)
 
@@ -60,12 +70,15 @@ def test_300_simultaneous_enrolments_take_exactly_30_seats_and_number_the_waitli
     assert statuses == {201: 300}, statuses
     answered = Counter(body["status"] for _, body in results)
     assert answered == {"enrolled": 30, "waitlisted": 270}
-    assert sorted(body["waitlist_position"] for _, body in results if body["status"] == "waitlisted") == \
-        list(range(1, 271))
+    assert sorted(body["waitlist_position"] for _, body in results if body["status"] == "waitlisted") == list(
+        range(1, 271)
+    )
     coordinator = api("coordinator")
     stored = roster(coordinator, program["id"])
     assert Counter(e["status"] for e in stored) == {"enrolled": 30, "waitlisted": 270}
-    assert sorted(e["waitlist_position"] for e in stored if e["status"] == "waitlisted") == list(range(1, 271))
+    assert sorted(e["waitlist_position"] for e in stored if e["status"] == "waitlisted") == list(
+        range(1, 271)
+    )
     detail = coordinator.get(f"/api/v1/training/programs/{program['id']}").json
     assert (detail["seats_taken"], detail["seats_left"], detail["waitlisted"]) == (30, 0, 270)
 
@@ -82,12 +95,16 @@ def test_10_simultaneous_identical_enrolments_make_one_record(app, api, new_prog
     assert Counter(code for code, _ in results) == {201: 1, 409: 9}
     assert all("already" in body["message"] for code, body in results if code == 409)
     stored = roster(city, program["id"])
-    assert [(e["participant_email"], e["status"]) for e in stored] == [("minjun.kim@sejong.example.org", "enrolled")]
+    assert [(e["participant_email"], e["status"]) for e in stored] == [
+        ("minjun.kim@sejong.example.org", "enrolled")
+    ]
     assert city.get(f"/api/v1/training/programs/{program['id']}").json["seats_taken"] == 1
 
 
 @pytest.mark.both_databases
-def test_10_simultaneous_cancellations_promote_the_first_10_waitlisted_and_keep_30_enrolled(app, api, new_program):
+def test_10_simultaneous_cancellations_promote_the_first_10_waitlisted_and_keep_30_enrolled(
+    app, api, new_program
+):
     program = new_program(capacity=30)
     city = api("city")
     made = [enrol(city, program["id"], f"Medic {i}", f"medic{i}@city.example.org").json for i in range(45)]
@@ -96,14 +113,17 @@ def test_10_simultaneous_cancellations_promote_the_first_10_waitlisted_and_keep_
     assert (len(enrolled), [e["waitlist_position"] for e in waitlisted]) == (30, list(range(1, 16)))
 
     leaving = enrolled[5:15]
-    results = race(app, [(city.token, "post", f"/api/v1/training/enrolments/{e['id']}/cancel", {}) for e in leaving])
+    results = race(
+        app, [(city.token, "post", f"/api/v1/training/enrolments/{e['id']}/cancel", {}) for e in leaving]
+    )
 
     assert Counter(code for code, _ in results) == {200: 10}
     stored = {e["id"]: e for e in roster(city, program["id"])}
     first_ten, rest = waitlisted[:10], waitlisted[10:]
     assert all(stored[e["id"]]["status"] == "enrolled" and stored[e["id"]]["promoted_at"] for e in first_ten)
-    assert [(stored[e["id"]]["status"], stored[e["id"]]["waitlist_position"]) for e in rest] == \
-        [("waitlisted", p) for p in range(11, 16)]
+    assert [(stored[e["id"]]["status"], stored[e["id"]]["waitlist_position"]) for e in rest] == [
+        ("waitlisted", p) for p in range(11, 16)
+    ]
     assert all(stored[e["id"]]["status"] == "cancelled" for e in leaving)
     assert Counter(e["status"] for e in stored.values()) == {"enrolled": 30, "cancelled": 10, "waitlisted": 5}
     assert city.get(f"/api/v1/training/programs/{program['id']}").json["seats_taken"] == 30

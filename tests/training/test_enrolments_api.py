@@ -20,9 +20,15 @@ def test_participants_take_seats_then_waitlist_tickets(api, new_program):
     city = api("city")
     answers = [enrol(city, program["id"], f"P{i}", f"p{i}@city.example.org") for i in range(4)]
     assert [r.status_code for r in answers] == [201] * 4
-    assert [(r.json["status"], r.json["waitlist_position"]) for r in answers] == \
-        [("enrolled", None), ("enrolled", None), ("waitlisted", 1), ("waitlisted", 2)]
-    assert answers[0].json["city_id"] == city.user.city_id and answers[0].json["enrolled_by_id"] == city.user.id
+    assert [(r.json["status"], r.json["waitlist_position"]) for r in answers] == [
+        ("enrolled", None),
+        ("enrolled", None),
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+    ]
+    assert (
+        answers[0].json["city_id"] == city.user.city_id and answers[0].json["enrolled_by_id"] == city.user.id
+    )
 
 
 def test_the_same_participant_twice_is_refused_whatever_the_case_of_the_email(api, new_program):
@@ -44,13 +50,16 @@ def test_a_cancelled_participant_may_enrol_again(api, new_program):
     assert enrol(city, program["id"], "Kim", "kim@city.example.org").status_code == 201
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"participant_name": "Kim", "participant_email": "not-an-email"}, "participant_email"),
-    ({"participant_name": "", "participant_email": "kim@city.example.org"}, "participant_name"),
-    ({"participant_name": "   ", "participant_email": "kim@city.example.org"}, "participant_name"),
-    ({"participant_email": "kim@city.example.org"}, "participant_name"),
-    ({"participant_name": "Kim", "participant_email": "kim@city.example.org", "seat": 1}, "seat"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"participant_name": "Kim", "participant_email": "not-an-email"}, "participant_email"),
+        ({"participant_name": "", "participant_email": "kim@city.example.org"}, "participant_name"),
+        ({"participant_name": "   ", "participant_email": "kim@city.example.org"}, "participant_name"),
+        ({"participant_email": "kim@city.example.org"}, "participant_name"),
+        ({"participant_name": "Kim", "participant_email": "kim@city.example.org", "seat": 1}, "seat"),
+    ],
+)
 def test_bad_enrolment_input_is_refused_naming_the_field(api, new_program, body, field):
     program = new_program()
     response = api("city").post(f"/api/v1/training/programs/{program['id']}/enrolments", json=body)
@@ -89,8 +98,13 @@ def test_enrolment_after_the_deadline_is_refused_with_the_date(api, new_program)
 def test_staff_cannot_enrol_a_city_outside_the_programs_networks(api, make, new_program):
     inside, outside = make.network(), make.network()
     program = new_program(networks=[inside.id])
-    response = enrol(api("coordinator"), program["id"], "Kim", "kim@city.example.org",
-                     city_id=make.city(network=outside).id)
+    response = enrol(
+        api("coordinator"),
+        program["id"],
+        "Kim",
+        "kim@city.example.org",
+        city_id=make.city(network=outside).id,
+    )
     assert response.status_code == 422 and "city_id" in response.json["errors"]
 
 
@@ -126,7 +140,9 @@ def test_rosters_the_provider_sees_all_a_city_its_own_another_provider_nothing(a
     assert [e["id"] for e in first.get("/api/v1/training/enrolments").json["items"]] == [a["id"]]
 
 
-def test_cancelling_a_seat_promotes_the_lowest_waitlist_ticket_and_notifies_its_city(app, api, make, new_program):
+def test_cancelling_a_seat_promotes_the_lowest_waitlist_ticket_and_notifies_its_city(
+    app, api, make, new_program
+):
     program = new_program(capacity=1)
     city_a, city_b = api("city"), api("city")
     seat = enrol(city_a, program["id"], "Ana", "ana@a.example.org").json
@@ -137,7 +153,9 @@ def test_cancelling_a_seat_promotes_the_lowest_waitlist_ticket_and_notifies_its_
 
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
     promoted = city_b.get(f"/api/v1/training/enrolments/{first_waiting['id']}").json
-    assert (promoted["status"], promoted["waitlist_position"]) == ("enrolled", None) and promoted["promoted_at"]
+    assert (promoted["status"], promoted["waitlist_position"]) == ("enrolled", None) and promoted[
+        "promoted_at"
+    ]
     still = city_a.get(f"/api/v1/training/enrolments/{second_waiting['id']}").json
     assert (still["status"], still["waitlist_position"]) == ("waitlisted", 2)
     again = city_a.post(f"/api/v1/training/enrolments/{seat['id']}/cancel")
@@ -164,7 +182,9 @@ def _started(set_program, program_id):
     set_program(program_id, starts_at=start, ends_at=start + timedelta(hours=1))
 
 
-def test_attendance_is_marked_by_the_programs_provider_once_it_has_begun(api, provider, new_program, set_program):
+def test_attendance_is_marked_by_the_programs_provider_once_it_has_begun(
+    api, provider, new_program, set_program
+):
     program = new_program()
     city = api("city")
     enrolment = enrol(city, program["id"], "Ana", "ana@a.example.org").json
@@ -190,11 +210,15 @@ def test_waitlisted_participants_cannot_be_marked(api, provider, new_program, se
     enrol(city, program["id"], "Ana", "ana@a.example.org")
     waiting = enrol(city, program["id"], "Ben", "ben@a.example.org").json
     _started(set_program, program["id"])
-    response = provider.post(f"/api/v1/training/enrolments/{waiting['id']}/attendance", json={"status": "attended"})
+    response = provider.post(
+        f"/api/v1/training/enrolments/{waiting['id']}/attendance", json={"status": "attended"}
+    )
     assert response.status_code == 409 and "waitlisted" in response.json["message"]
 
 
-def test_certificate_of_a_completed_participant_reads_back_from_the_pdf(api, provider, new_program, set_program):
+def test_certificate_of_a_completed_participant_reads_back_from_the_pdf(
+    api, provider, new_program, set_program
+):
     program = new_program(title="Oxygen concentrator maintenance")
     city = api("city")
     enrolment = enrol(city, program["id"], "Amara Okafor", "amara@city.example.org").json
@@ -202,8 +226,12 @@ def test_certificate_of_a_completed_participant_reads_back_from_the_pdf(api, pro
     not_yet = city.get(certificate)
     assert not_yet.status_code == 409 and "completed" in not_yet.json["message"]
     _started(set_program, program["id"])
-    assert provider.post(f"/api/v1/training/enrolments/{enrolment['id']}/attendance",
-                         json={"status": "completed"}).status_code == 200
+    assert (
+        provider.post(
+            f"/api/v1/training/enrolments/{enrolment['id']}/attendance", json={"status": "completed"}
+        ).status_code
+        == 200
+    )
 
     response = city.get(certificate)
 
@@ -211,11 +239,20 @@ def test_certificate_of_a_completed_participant_reads_back_from_the_pdf(api, pro
     code = response.headers["X-Verification-Code"]
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.data)).pages)
     text = " ".join(text.split())
-    for expected in ("Certificate of completion", "Amara Okafor", "Oxygen concentrator maintenance",
-                     "Oxygen therapy", f"Completed on {datetime.now(UTC).date().isoformat()}", code):
+    for expected in (
+        "Certificate of completion",
+        "Amara Okafor",
+        "Oxygen concentrator maintenance",
+        "Oxygen therapy",
+        f"Completed on {datetime.now(UTC).date().isoformat()}",
+        code,
+    ):
         assert expected in text, (expected, text)
     verified = city.get(f"/api/v1/documents/verify/{code}")
-    assert verified.status_code == 200 and (verified.json["genuine"], verified.json["current"]) == (True, True)
+    assert verified.status_code == 200 and (verified.json["genuine"], verified.json["current"]) == (
+        True,
+        True,
+    )
     assert verified.json["kind"] == "certificate"
     reprint = provider.get(certificate)
     assert reprint.status_code == 200 and reprint.headers["X-Verification-Code"] == code
@@ -235,13 +272,20 @@ def test_readiness_shows_the_topics_a_city_completed(app, api, make, provider, n
 
     assert own.status_code == 200 and own.json["city_id"] == city.user.city_id
     topics = {t["topic"]: t for t in own.json["topics"]}
-    assert (topics["oxygen_therapy"]["ready"], topics["oxygen_therapy"]["completed"],
-            topics["oxygen_therapy"]["items"]) == (True, 1, ["OXY-CONC-10L"])
+    assert (
+        topics["oxygen_therapy"]["ready"],
+        topics["oxygen_therapy"]["completed"],
+        topics["oxygen_therapy"]["items"],
+    ) == (True, 1, ["OXY-CONC-10L"])
     assert topics["ventilation"]["ready"] is False
     other_city = api("city")
-    assert other_city.get("/api/v1/training/readiness",
-                          query_string={"city_id": city.user.city_id}).status_code == 404
-    staff = api("coordinator").get("/api/v1/training/readiness", query_string={"city_id": other_city.user.city_id})
+    assert (
+        other_city.get("/api/v1/training/readiness", query_string={"city_id": city.user.city_id}).status_code
+        == 404
+    )
+    staff = api("coordinator").get(
+        "/api/v1/training/readiness", query_string={"city_id": other_city.user.city_id}
+    )
     assert staff.status_code == 200 and not any(t["ready"] for t in staff.json["topics"])
     assert api("coordinator").get("/api/v1/training/readiness").status_code == 422
     assert provider.get("/api/v1/training/readiness").status_code == 403

@@ -13,19 +13,26 @@ def multipart(fields: dict, file: tuple[bytes, str, str] | None) -> tuple[bytes,
     """A multipart/form-data body, built in memory (werkzeug's test encoder spools big bodies to an
     unclosed temporary file)."""
     boundary = "----training-test-boundary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
     if file is not None:
         content, filename, content_type = file
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-                     f"Content-Type: {content_type}\r\n\r\n".encode() + content + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+        )
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def post_form(client, fields, file=None):
     body, content_type = multipart(fields, file)
-    return client._client.post("/api/v1/materials", data=body, content_type=content_type,
-                               headers=client._headers(None))
+    return client._client.post(
+        "/api/v1/materials", data=body, content_type=content_type, headers=client._headers(None)
+    )
 
 
 def upload(client, content=PDF, content_type="application/pdf", filename="guide.pdf", **fields):
@@ -34,11 +41,21 @@ def upload(client, content=PDF, content_type="application/pdf", filename="guide.
 
 
 def test_provider_publishes_a_link_and_everyone_finds_it(provider, api):
-    made = provider.post("/api/v1/materials", json={"title": "WHO oxygen guide", "topic": "oxygen_therapy",
-                                                    "language": "en", "url": "https://who.example.org/oxygen"})
+    made = provider.post(
+        "/api/v1/materials",
+        json={
+            "title": "WHO oxygen guide",
+            "topic": "oxygen_therapy",
+            "language": "en",
+            "url": "https://who.example.org/oxygen",
+        },
+    )
     assert made.status_code == 201
-    assert (made.json["kind"], made.json["provider_id"], made.json["file_url"]) == \
-        ("link", provider.user.provider_id, None)
+    assert (made.json["kind"], made.json["provider_id"], made.json["file_url"]) == (
+        "link",
+        provider.user.provider_id,
+        None,
+    )
     found = api("city").get("/api/v1/materials", query_string={"topic": "oxygen_therapy", "q": "who"})
     assert [m["id"] for m in found.json["items"]] == [made.json["id"]]
     link_file = api("city").get(f"/api/v1/materials/{made.json['id']}/file")
@@ -49,19 +66,31 @@ def test_provider_uploads_a_pdf_that_downloads_byte_for_byte(provider, api, app)
     made = upload(provider, language="ko", title="산소 농축기 안내서")
     assert made.status_code == 201, made.json
     body = made.json
-    assert (body["kind"], body["size"], body["content_type"], body["language"]) == ("pdf", len(PDF), "application/pdf", "ko")
+    assert (body["kind"], body["size"], body["content_type"], body["language"]) == (
+        "pdf",
+        len(PDF),
+        "application/pdf",
+        "ko",
+    )
     with api("city").get(body["file_url"]) as downloaded:
-        assert downloaded.status_code == 200 and downloaded.mimetype == "application/pdf" and downloaded.data == PDF
+        assert (
+            downloaded.status_code == 200
+            and downloaded.mimetype == "application/pdf"
+            and downloaded.data == PDF
+        )
     from pathlib import Path
 
     assert (Path(app.config["REPORTS_DIR"]) / "materials" / f"{body['sha256']}.pdf").read_bytes() == PDF
 
 
-@pytest.mark.parametrize(("content", "content_type", "message"), [
-    (b"MZ\x90\x00 not a pdf at all", "application/pdf", "Not a PDF"),
-    (PDF, "text/plain", "application/pdf"),
-    (b"", "application/pdf", "empty"),
-])
+@pytest.mark.parametrize(
+    ("content", "content_type", "message"),
+    [
+        (b"MZ\x90\x00 not a pdf at all", "application/pdf", "Not a PDF"),
+        (PDF, "text/plain", "application/pdf"),
+        (b"", "application/pdf", "empty"),
+    ],
+)
 def test_uploads_that_are_not_pdfs_are_refused_naming_the_file(provider, content, content_type, message):
     response = upload(provider, content=content, content_type=content_type)
     assert response.status_code == 422 and message in response.json["errors"]["file"][0], response.json
@@ -77,10 +106,18 @@ def test_a_pdf_over_10_mb_is_refused_and_one_just_under_is_taken(provider):
 
 
 def test_bad_material_input_names_the_field(provider, api):
-    assert "url" in provider.post("/api/v1/materials", json={"title": "x", "topic": "oxygen_therapy",
-                                                              "url": "ftp://x"}).json["errors"]
-    assert "topic" in provider.post("/api/v1/materials", json={"title": "x", "topic": "astrology",
-                                                                "url": "https://x.example.org"}).json["errors"]
+    assert (
+        "url"
+        in provider.post(
+            "/api/v1/materials", json={"title": "x", "topic": "oxygen_therapy", "url": "ftp://x"}
+        ).json["errors"]
+    )
+    assert (
+        "topic"
+        in provider.post(
+            "/api/v1/materials", json={"title": "x", "topic": "astrology", "url": "https://x.example.org"}
+        ).json["errors"]
+    )
     assert "title" in upload(provider, title="").json["errors"]
     missing = post_form(provider, {"title": "x", "topic": "oxygen_therapy"})
     assert missing.status_code == 422 and "file" in missing.json["errors"]
@@ -94,12 +131,21 @@ def test_cities_cannot_publish_and_coordinators_can(api, topics):
 
 
 def test_materials_filter_by_language_and_kind(provider, api):
-    provider.post("/api/v1/materials", json={"title": "Guide", "topic": "oxygen_therapy", "language": "en",
-                                             "url": "https://docs.example.org/en"})
+    provider.post(
+        "/api/v1/materials",
+        json={
+            "title": "Guide",
+            "topic": "oxygen_therapy",
+            "language": "en",
+            "url": "https://docs.example.org/en",
+        },
+    )
     korean = upload(provider, language="ko").json
     city = api("city")
-    assert [m["id"] for m in city.get("/api/v1/materials", query_string={"language": "ko"}).json["items"]] == \
-        [korean["id"]]
-    assert [m["id"] for m in city.get("/api/v1/materials", query_string={"kind": "pdf"}).json["items"]] == \
-        [korean["id"]]
+    assert [
+        m["id"] for m in city.get("/api/v1/materials", query_string={"language": "ko"}).json["items"]
+    ] == [korean["id"]]
+    assert [m["id"] for m in city.get("/api/v1/materials", query_string={"kind": "pdf"}).json["items"]] == [
+        korean["id"]
+    ]
     assert city.get("/api/v1/materials/999999").status_code == 404

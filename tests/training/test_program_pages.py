@@ -22,12 +22,21 @@ START = (datetime.now(UTC) + timedelta(days=20)).replace(hour=9, minute=0, secon
 
 def form_data(w, **overrides) -> dict:
     """What a person types into the new-program form: an onsite program open to the first network."""
-    data = {"title": "Ventilator handling, level 1", "topic": "ventilation", "language": "ko", "mode": "onsite",
-            "venue": "Sejong General Hospital, room 3", "link": "", "description": "Hands-on, small groups.",
-            "starts_at": START.strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": (START + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M"),
-            "enrolment_deadline": (START.date() - timedelta(days=5)).isoformat(), "capacity": "12",
-            "networks": [str(w.network.id)], "action": "draft"}
+    data = {
+        "title": "Ventilator handling, level 1",
+        "topic": "ventilation",
+        "language": "ko",
+        "mode": "onsite",
+        "venue": "Sejong General Hospital, room 3",
+        "link": "",
+        "description": "Hands-on, small groups.",
+        "starts_at": START.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (START + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M"),
+        "enrolment_deadline": (START.date() - timedelta(days=5)).isoformat(),
+        "capacity": "12",
+        "networks": [str(w.network.id)],
+        "action": "draft",
+    }
     return data | overrides
 
 
@@ -63,17 +72,27 @@ def multipart(fields: dict, file: tuple[bytes, str, str]) -> tuple[bytes, str]:
     """A browser's multipart body, built in memory (werkzeug's test encoder spools big bodies to a
     temporary file it leaves open)."""
     boundary = "----program-pages-boundary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
     content, filename, content_type = file
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="pdf-file"; filename="{filename}"\r\n'
-                 f"Content-Type: {content_type}\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="pdf-file"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def upload(page, content: bytes, name="checklist.pdf", content_type="application/pdf", token=True, **fields):
-    data = {"pdf-title": "Concentrator checklist", "pdf-topic": "oxygen_therapy", "pdf-language": "ko",
-            "pdf-description": "One page, print it."} | fields
+    data = {
+        "pdf-title": "Concentrator checklist",
+        "pdf-topic": "oxygen_therapy",
+        "pdf-language": "ko",
+        "pdf-description": "One page, print it.",
+    } | fields
     if token:
         data["csrf_token"] = page.token("/training/materials")
     body, content_type_header = multipart(data, (content, name, content_type))
@@ -98,7 +117,9 @@ def test_a_provider_creates_a_draft_through_the_form_and_publishes_it(w):
     assert 'name="provider_id"' not in form_page  # a provider runs its own programs only
 
     program_id = program_id_of(provider.post("/training/new", form_data(w), page="/training/new"))
-    assert "Ventilator handling, level 1 is saved as a draft." in " ".join(flashes(provider.html(f"/training/{program_id}")))
+    assert "Ventilator handling, level 1 is saved as a draft." in " ".join(
+        flashes(provider.html(f"/training/{program_id}"))
+    )
     saved = read(w, program_id, by="provider")
     assert saved["status"] == "draft" and saved["provider_id"] == w.provider.id
     assert saved["topic"] == "ventilation" and saved["language"] == "ko" and saved["mode"] == "onsite"
@@ -107,7 +128,9 @@ def test_a_provider_creates_a_draft_through_the_form_and_publishes_it(w):
     assert datetime.fromisoformat(saved["ends_at"]) == START + timedelta(hours=6)
     assert [n["id"] for n in saved["networks"]] == [w.network.id]
     assert "Ventilator handling, level 1" in provider.html("/training")
-    assert "Ventilator handling, level 1" not in w.page("city").html("/training")  # a draft is not offered yet
+    assert "Ventilator handling, level 1" not in w.page("city").html(
+        "/training"
+    )  # a draft is not offered yet
 
     published = provider.post(f"/training/{program_id}/publish", page=f"/training/{program_id}")
     assert published.status_code == 302
@@ -135,8 +158,13 @@ def test_a_coordinator_chooses_the_provider(w):
     missing = coordinator.post("/training/new", form_data(w), page="/training/new")
     assert missing.status_code == 422
     assert "Required for staff." in text(missing) and 'value="Ventilator handling, level 1"' in text(missing)
-    program_id = program_id_of(coordinator.post("/training/new", form_data(w, provider_id=str(w.other_provider.id),
-                                                                          action="publish"), page="/training/new"))
+    program_id = program_id_of(
+        coordinator.post(
+            "/training/new",
+            form_data(w, provider_id=str(w.other_provider.id), action="publish"),
+            page="/training/new",
+        )
+    )
     saved = read(w, program_id)
     assert saved["provider_id"] == w.other_provider.id and saved["status"] == "published"
 
@@ -145,18 +173,29 @@ def test_a_refused_form_answers_422_shows_the_messages_and_keeps_what_was_typed(
     provider = w.page("provider")
     no_seats = provider.post("/training/new", form_data(w, capacity="0"), page="/training/new")
     assert no_seats.status_code == 422
-    assert re.search(r'<p class="error" id="capacity-errors">Must be between 1 and 100000.</p>', text(no_seats))
+    assert re.search(
+        r'<p class="error" id="capacity-errors">Must be between 1 and 100000.</p>', text(no_seats)
+    )
     assert 'value="0"' in text(no_seats) and 'value="Ventilator handling, level 1"' in text(no_seats)
-    data = form_data(w, ends_at=(START - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-                     title="Ventilation for night shifts")
+    data = form_data(
+        w,
+        ends_at=(START - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        title="Ventilation for night shifts",
+    )
     refused = provider.post("/training/new", data, page="/training/new")
     html = text(refused)
     assert refused.status_code == 422
     assert "Must be after starts_at." in html
     assert 'aria-describedby="ends_at-errors"' in html and 'id="ends_at-errors"' in html
     assert 'value="Ventilation for night shifts"' in html
-    assert "Sejong General Hospital, room 3</textarea>" in html and "Hands-on, small groups.</textarea>" in html
-    assert f'value="{data["ends_at"]}"' in html and f'value="{data["starts_at"]}"' in html and 'value="12"' in html
+    assert (
+        "Sejong General Hospital, room 3</textarea>" in html and "Hands-on, small groups.</textarea>" in html
+    )
+    assert (
+        f'value="{data["ends_at"]}"' in html
+        and f'value="{data["starts_at"]}"' in html
+        and 'value="12"' in html
+    )
     assert re.search(rf'value="{w.network.id}"\s+checked', html)
     assert w.api["provider"].get("/api/v1/training/programs").json["total"] == 0
 
@@ -165,10 +204,15 @@ def test_the_services_own_rules_are_shown_next_to_their_field(w):
     provider = w.page("provider")
     refused = provider.post("/training/new", form_data(w, venue="  "), page="/training/new")
     assert refused.status_code == 422
-    assert re.search(r'<p class="error" id="venue-errors">An onsite program needs a venue.</p>', text(refused))
+    assert re.search(
+        r'<p class="error" id="venue-errors">An onsite program needs a venue.</p>', text(refused)
+    )
     assert "The program&#39;s details do not fit together." in text(refused)
-    late = provider.post("/training/new", form_data(w, enrolment_deadline=(START.date() + timedelta(days=1)).isoformat()),
-                         page="/training/new")
+    late = provider.post(
+        "/training/new",
+        form_data(w, enrolment_deadline=(START.date() + timedelta(days=1)).isoformat()),
+        page="/training/new",
+    )
     assert late.status_code == 422 and "Must be on or before the day the program starts." in text(late)
     not_a_date = provider.post("/training/new", form_data(w, starts_at="next tuesday"), page="/training/new")
     assert not_a_date.status_code == 422 and 'value="next tuesday"' in text(not_a_date)
@@ -183,14 +227,25 @@ def test_edit_shows_the_program_and_saves_the_changes(w):
     provider = w.page("provider")
     path = f"/training/{program['id']}"
     page = provider.html(path)
-    assert f'href="{path}/edit"' in page and f'action="{path}/publish"' in page and f'href="{path}/cancel"' in page
+    assert (
+        f'href="{path}/edit"' in page
+        and f'action="{path}/publish"' in page
+        and f'href="{path}/cancel"' in page
+    )
     form = provider.html(f"{path}/edit")
     starts = datetime.fromisoformat(program["starts_at"]).strftime("%Y-%m-%dT%H:%M")
     assert 'value="Oxygen therapy basics"' in form and f'value="{starts}"' in form and 'value="30"' in form
     assert re.search(rf'value="{w.network.id}"\s+checked', form)
 
-    data = form_data(w, title="Oxygen therapy, revised", topic="oxygen_therapy", mode="online", venue="",
-                     link="https://learn.example.org/oxygen-2", capacity="40")
+    data = form_data(
+        w,
+        title="Oxygen therapy, revised",
+        topic="oxygen_therapy",
+        mode="online",
+        venue="",
+        link="https://learn.example.org/oxygen-2",
+        capacity="40",
+    )
     data.pop("networks")
     saved = provider.post(f"{path}/edit", data, page=f"{path}/edit")
     assert saved.status_code == 302 and saved.headers["Location"] == path
@@ -208,7 +263,9 @@ def test_a_coordinator_edits_and_cancels_any_providers_program(w):
     program = api_program(w)
     coordinator = w.page("coordinator")
     path = f"/training/{program['id']}"
-    assert 'name="provider_id"' not in coordinator.html(f"{path}/edit")  # the provider is fixed once it exists
+    assert 'name="provider_id"' not in coordinator.html(
+        f"{path}/edit"
+    )  # the provider is fixed once it exists
     data = form_data(w, title="Oxygen therapy for coordinators", topic="oxygen_therapy")
     assert coordinator.post(f"{path}/edit", data, page=f"{path}/edit").status_code == 302
     assert read(w, program["id"])["title"] == "Oxygen therapy for coordinators"
@@ -219,11 +276,19 @@ def test_a_coordinator_edits_and_cancels_any_providers_program(w):
 def test_capacity_below_the_seats_taken_is_refused_by_the_service(w):
     program = api_program(w, capacity=2)
     for n in (1, 2):
-        assert w.api["city"].post(f"/api/v1/training/programs/{program['id']}/enrolments",
-                                  json={"participant_name": f"P{n}", "participant_email": f"p{n}@sejong.kr"}
-                                  ).status_code == 201
+        assert (
+            w.api["city"]
+            .post(
+                f"/api/v1/training/programs/{program['id']}/enrolments",
+                json={"participant_name": f"P{n}", "participant_email": f"p{n}@sejong.kr"},
+            )
+            .status_code
+            == 201
+        )
     path = f"/training/{program['id']}"
-    refused = w.page("provider").post(f"{path}/edit", form_data(w, capacity="1", title="Smaller"), page=f"{path}/edit")
+    refused = w.page("provider").post(
+        f"{path}/edit", form_data(w, capacity="1", title="Smaller"), page=f"{path}/edit"
+    )
     assert refused.status_code == 422
     assert "2 seats are taken already; capacity cannot be lower." in text(refused)
     assert 'value="Smaller"' in text(refused) and read(w, program["id"])["capacity"] == 2
@@ -231,12 +296,20 @@ def test_capacity_below_the_seats_taken_is_refused_by_the_service(w):
 
 def test_cancelling_asks_first_then_cancels_the_places(w):
     program = api_program(w)
-    enrolment = w.api["city"].post(f"/api/v1/training/programs/{program['id']}/enrolments",
-                                   json={"participant_name": "Kim Min-ji", "participant_email": "minji@sejong.kr"}).json
+    enrolment = (
+        w.api["city"]
+        .post(
+            f"/api/v1/training/programs/{program['id']}/enrolments",
+            json={"participant_name": "Kim Min-ji", "participant_email": "minji@sejong.kr"},
+        )
+        .json
+    )
     provider = w.page("provider")
     path = f"/training/{program['id']}"
     confirm = provider.html(f"{path}/cancel")
-    assert "Cancel Oxygen therapy basics?" in confirm and "1 participant place(s) will be cancelled" in confirm
+    assert (
+        "Cancel Oxygen therapy basics?" in confirm and "1 participant place(s) will be cancelled" in confirm
+    )
     assert f'action="{path}/cancel"' in confirm and "Yes, cancel the program" in confirm
     assert read(w, program["id"])["status"] == "published"  # asking changed nothing
 
@@ -253,7 +326,9 @@ def test_cancelling_asks_first_then_cancels_the_places(w):
     assert "Cannot cancel a training program that is cancelled" in " ".join(flashes(text(again)))
     edit = provider.post(f"{path}/edit", form_data(w, title="Back from the dead"), page=f"{path}/edit")
     assert edit.status_code == 409
-    assert "A cancelled training program cannot be changed." in text(edit) and 'value="Back from the dead"' in text(edit)
+    assert "A cancelled training program cannot be changed." in text(
+        edit
+    ) and 'value="Back from the dead"' in text(edit)
 
 
 def test_a_provider_cannot_touch_another_providers_program(w):
@@ -268,9 +343,11 @@ def test_a_provider_cannot_touch_another_providers_program(w):
     after = read(w, program["id"])
     assert after["title"] == "Oxygen therapy basics" and after["status"] == "draft"
     published = api_program(w, title="Open to all")
-    page = other.html(f"/training/{published['id']}")  # another provider's published program: visible, not editable
-    assert "Open to all" in page and f'/training/{published["id"]}/edit' not in page
-    assert f'/training/{published["id"]}/publish' not in page
+    page = other.html(
+        f"/training/{published['id']}"
+    )  # another provider's published program: visible, not editable
+    assert "Open to all" in page and f"/training/{published['id']}/edit" not in page
+    assert f"/training/{published['id']}/publish" not in page
 
 
 def test_a_city_user_sees_no_controls_and_is_refused(w):
@@ -290,8 +367,13 @@ def test_a_city_user_sees_no_controls_and_is_refused(w):
     assert city.post(f"{path}/cancel").status_code == 403
     hub = city.html("/training/materials")
     assert "/training/materials/links" not in hub and "/training/materials/pdfs" not in hub
-    assert city.post("/training/materials/links", {"link-title": "x", "link-topic": "ventilation",
-                                                   "link-url": "https://example.org"}).status_code == 403
+    assert (
+        city.post(
+            "/training/materials/links",
+            {"link-title": "x", "link-topic": "ventilation", "link-url": "https://example.org"},
+        ).status_code
+        == 403
+    )
     after = read(w, program["id"])
     assert after["title"] == "Oxygen therapy basics" and after["status"] == "published"
     assert w.api["city"].get("/api/v1/materials").json["total"] == 0
@@ -301,10 +383,17 @@ def test_these_forms_require_the_csrf_token(w):
     program = api_program(w, published=False)
     provider = w.page("provider")
     path = f"/training/{program['id']}"
-    posts = {"/training/new": form_data(w, action="publish"), f"{path}/edit": form_data(w, title="Forged"),
-             f"{path}/publish": {}, f"{path}/cancel": {},
-             "/training/materials/links": {"link-title": "Forged", "link-topic": "ventilation",
-                                           "link-url": "https://example.org"}}
+    posts = {
+        "/training/new": form_data(w, action="publish"),
+        f"{path}/edit": form_data(w, title="Forged"),
+        f"{path}/publish": {},
+        f"{path}/cancel": {},
+        "/training/materials/links": {
+            "link-title": "Forged",
+            "link-topic": "ventilation",
+            "link-url": "https://example.org",
+        },
+    }
     for url, data in posts.items():
         missing = provider.post(url, data, token=False)
         assert missing.status_code == 400 and "CSRF" in text(missing), url
@@ -325,9 +414,16 @@ def test_a_provider_adds_a_link_and_a_pdf_and_everyone_finds_them(w):
     provider = w.page("provider")
     hub = provider.html("/training/materials")
     assert 'action="/training/materials/links"' in hub and 'enctype="multipart/form-data"' in hub
-    added = provider.post("/training/materials/links",
-                          {"link-title": "WHO ventilation guide", "link-topic": "ventilation", "link-language": "en",
-                           "link-url": "https://www.who.int/vent-guide"}, page="/training/materials")
+    added = provider.post(
+        "/training/materials/links",
+        {
+            "link-title": "WHO ventilation guide",
+            "link-topic": "ventilation",
+            "link-language": "en",
+            "link-url": "https://www.who.int/vent-guide",
+        },
+        page="/training/materials",
+    )
     assert added.status_code == 302 and added.headers["Location"] == "/training/materials?topic=ventilation"
     content = pdf_bytes()
     uploaded = upload(provider, content)
@@ -335,19 +431,28 @@ def test_a_provider_adds_a_link_and_a_pdf_and_everyone_finds_them(w):
 
     listed = w.api["city"].get("/api/v1/materials?order_by=id").json["items"]
     assert [(m["title"], m["kind"], m["provider_id"]) for m in listed] == [
-        ("WHO ventilation guide", "link", w.provider.id), ("Concentrator checklist", "pdf", w.provider.id)]
+        ("WHO ventilation guide", "link", w.provider.id),
+        ("Concentrator checklist", "pdf", w.provider.id),
+    ]
     pdf_id = listed[1]["id"]
     city = w.page("city")
     html = city.html("/training/materials")
     assert "<h3>Mechanical ventilation</h3>" in html and "<h3>Oxygen therapy</h3>" in html
-    assert 'href="https://www.who.int/vent-guide"' in html and f'href="/training/materials/{pdf_id}/file"' in html
+    assert (
+        'href="https://www.who.int/vent-guide"' in html
+        and f'href="/training/materials/{pdf_id}/file"' in html
+    )
     assert "<td>MedAsia Test</td>" in html and "<td>한국어</td>" in html and "<td>English</td>" in html
     korean_only = city.html("/training/materials?language=ko")
     assert "Concentrator checklist" in korean_only and "WHO ventilation guide" not in korean_only
     by_topic = city.html("/training/materials?topic=ventilation")
     assert "WHO ventilation guide" in by_topic and "Concentrator checklist" not in by_topic
     with city.get(f"/training/materials/{pdf_id}/file") as download:
-        assert download.status_code == 200 and download.mimetype == "application/pdf" and download.data == content
+        assert (
+            download.status_code == 200
+            and download.mimetype == "application/pdf"
+            and download.data == content
+        )
     program = api_program(w, topic="oxygen_therapy")
     assert f'href="/training/materials/{pdf_id}/file"' in city.html(f"/training/{program['id']}")
 
@@ -360,12 +465,16 @@ def test_the_upload_shows_the_services_refusals_and_keeps_the_typed_fields(w):
     assert 'aria-describedby="pdf-file-hint pdf-file-errors"' in text(not_pdf)
     assert 'value="Night-shift notes"' in text(not_pdf) and "One page, print it.</textarea>" in text(not_pdf)
     wrong_type = upload(provider, pdf_bytes(), name="x.txt", content_type="text/plain")
-    assert wrong_type.status_code == 422 and "Content type is text/plain; send application/pdf." in text(wrong_type)
+    assert wrong_type.status_code == 422 and "Content type is text/plain; send application/pdf." in text(
+        wrong_type
+    )
     no_file = upload(provider, b"", name="")
     assert no_file.status_code == 422 and "Choose a PDF file." in text(no_file)
-    bad_url = provider.post("/training/materials/links", {"link-title": "Guide", "link-topic": "ventilation",
-                                                          "link-url": "ftp://example.org/guide"},
-                            page="/training/materials")
+    bad_url = provider.post(
+        "/training/materials/links",
+        {"link-title": "Guide", "link-topic": "ventilation", "link-url": "ftp://example.org/guide"},
+        page="/training/materials",
+    )
     assert bad_url.status_code == 422 and "An http or https URL." in text(bad_url)
     assert 'value="ftp://example.org/guide"' in text(bad_url)
     assert w.api["provider"].get("/api/v1/materials").json["total"] == 0
@@ -390,16 +499,31 @@ def test_the_new_pages_speak_korean(w):
     assert ">새 교육 과정</a>" in provider.html("/training")
     form = provider.html("/training/new")
     assert '<html lang="ko">' in form and "<h1>새 교육 과정 만들기</h1>" in form
-    for words in ("정원(좌석 수)", "등록 마감일", "<legend>등록 가능한 네트워크</legend>", "임시 저장", "지금 공개",
-                  "교육 언어", "시간대: UTC."):
+    for words in (
+        "정원(좌석 수)",
+        "등록 마감일",
+        "<legend>등록 가능한 네트워크</legend>",
+        "임시 저장",
+        "지금 공개",
+        "교육 언어",
+        "시간대: UTC.",
+    ):
         assert words in form, words
     refused = provider.post("/training/new", form_data(w, capacity="0"), page="/training/new")
     assert refused.status_code == 422 and 'value="Ventilator handling, level 1"' in text(refused)
     hub = provider.html("/training/materials")
-    for words in ("<h1>지식 허브</h1>", "<h2>링크 추가</h2>", "<h2>PDF 올리기</h2>", "아직 교육 자료가 없습니다.", "PDF 파일"):
+    for words in (
+        "<h1>지식 허브</h1>",
+        "<h2>링크 추가</h2>",
+        "<h2>PDF 올리기</h2>",
+        "아직 교육 자료가 없습니다.",
+        "PDF 파일",
+    ):
         assert words in hub, words
     program = api_program(w, published=False)
     page = provider.html(f"/training/{program['id']}")
     assert "<h2>교육 과정 관리</h2>" in page and ">공개</button>" in page and ">교육 과정 취소</a>" in page
     confirm = provider.html(f"/training/{program['id']}/cancel")
-    assert "Oxygen therapy basics 교육 과정을 취소할까요?" in confirm and "예, 교육 과정을 취소합니다" in confirm
+    assert (
+        "Oxygen therapy basics 교육 과정을 취소할까요?" in confirm and "예, 교육 과정을 취소합니다" in confirm
+    )

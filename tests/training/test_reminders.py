@@ -15,11 +15,17 @@ from tests.training.conftest import enrol
 
 def test_reminders_are_queued_once_per_participant_across_two_runs(app, api, make, new_program):
     now = datetime.now(UTC)
-    soon = new_program(capacity=2, starts_at=(now + timedelta(hours=30)).isoformat(),
-                       ends_at=(now + timedelta(hours=33)).isoformat(),
-                       enrolment_deadline=(now + timedelta(hours=30)).date().isoformat())
-    later = new_program(title="Next month", starts_at=(now + timedelta(days=30)).isoformat(),
-                        ends_at=(now + timedelta(days=30, hours=3)).isoformat())
+    soon = new_program(
+        capacity=2,
+        starts_at=(now + timedelta(hours=30)).isoformat(),
+        ends_at=(now + timedelta(hours=33)).isoformat(),
+        enrolment_deadline=(now + timedelta(hours=30)).date().isoformat(),
+    )
+    later = new_program(
+        title="Next month",
+        starts_at=(now + timedelta(days=30)).isoformat(),
+        ends_at=(now + timedelta(days=30, hours=3)).isoformat(),
+    )
     city = make.city()
     clerk, colleague = api("city", city=city), make.user("city", city=city)
     a = enrol(clerk, soon["id"], "Ana", "ana@a.example.org").json
@@ -35,14 +41,18 @@ def test_reminders_are_queued_once_per_participant_across_two_runs(app, api, mak
 
     assert first == {"programs": 1, "participants": 2, "queued": 4}
     assert second == {"programs": 1, "participants": 0, "queued": 0}
-    assert keys == sorted(f"training-reminder:{e['id']}:user={u}" for e in (a, b) for u in (clerk.user.id, colleague.id))
+    assert keys == sorted(
+        f"training-reminder:{e['id']}:user={u}" for e in (a, b) for u in (clerk.user.id, colleague.id)
+    )
 
 
 def test_no_reminders_for_programs_that_already_started_or_are_cancelled(app, api, provider, new_program):
     now = datetime.now(UTC)
-    program = new_program(starts_at=(now + timedelta(hours=10)).isoformat(),
-                          ends_at=(now + timedelta(hours=12)).isoformat(),
-                          enrolment_deadline=(now + timedelta(hours=10)).date().isoformat())
+    program = new_program(
+        starts_at=(now + timedelta(hours=10)).isoformat(),
+        ends_at=(now + timedelta(hours=12)).isoformat(),
+        enrolment_deadline=(now + timedelta(hours=10)).date().isoformat(),
+    )
     assert enrol(api("city"), program["id"], "Ana", "ana@a.example.org").status_code == 201
     with app.app_context():
         assert training_reminders(now=now + timedelta(hours=11))["programs"] == 0
@@ -51,10 +61,15 @@ def test_no_reminders_for_programs_that_already_started_or_are_cancelled(app, ap
         assert training_reminders(now=now)["queued"] == 0
 
 
-def test_a_dry_run_lists_the_reminders_a_run_would_queue_and_writes_nothing(app, api, make, new_program, login_as):
+def test_a_dry_run_lists_the_reminders_a_run_would_queue_and_writes_nothing(
+    app, api, make, new_program, login_as
+):
     now = datetime.now(UTC)
-    soon = new_program(starts_at=(now + timedelta(hours=20)).isoformat(), ends_at=(now + timedelta(hours=22)).isoformat(),
-                       enrolment_deadline=(now + timedelta(hours=20)).date().isoformat())
+    soon = new_program(
+        starts_at=(now + timedelta(hours=20)).isoformat(),
+        ends_at=(now + timedelta(hours=22)).isoformat(),
+        enrolment_deadline=(now + timedelta(hours=20)).date().isoformat(),
+    )
     city = make.city()
     clerk, _colleague = api("city", city=city), make.user("city", city=city)
     ana = enrol(clerk, soon["id"], "Ana", "ana@a.example.org").json
@@ -68,16 +83,25 @@ def test_a_dry_run_lists_the_reminders_a_run_would_queue_and_writes_nothing(app,
     preview = run(True)
     with app.app_context():
         assert db.session.scalars(select(Notification.message_id)).all() == []
-    assert preview == {"programs": 1, "participants": 1, "queued": 2, "planned": [
-        {"program_id": soon["id"], "enrolment_id": ana["id"], "participant": "Ana", "city_users": 2}]}
+    assert preview == {
+        "programs": 1,
+        "participants": 1,
+        "queued": 2,
+        "planned": [
+            {"program_id": soon["id"], "enrolment_id": ana["id"], "participant": "Ana", "city_users": 2}
+        ],
+    }
     assert run(False) == {"programs": 1, "participants": 1, "queued": 2}
     assert run(True) == {"programs": 1, "participants": 0, "queued": 0, "planned": []}
 
 
 def test_the_reminder_links_to_the_program_page_the_city_can_open(app, api, make, new_program):
     now = datetime.now(UTC)
-    soon = new_program(starts_at=(now + timedelta(hours=20)).isoformat(), ends_at=(now + timedelta(hours=22)).isoformat(),
-                       enrolment_deadline=(now + timedelta(hours=20)).date().isoformat())
+    soon = new_program(
+        starts_at=(now + timedelta(hours=20)).isoformat(),
+        ends_at=(now + timedelta(hours=22)).isoformat(),
+        enrolment_deadline=(now + timedelta(hours=20)).date().isoformat(),
+    )
     city = make.city()
     clerk = api("city", city=city)
     enrol(clerk, soon["id"], "Ana", "ana@a.example.org")
