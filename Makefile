@@ -7,14 +7,19 @@ export FLASK_APP := wsgi
 # PostgreSQL for the tests that must also prove themselves there (skipped, with the reason, if unreachable).
 export TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: venv run test bench lint migrate seed clean translations
+.PHONY: venv run test test-quick bench lint fmt migrate seed clean translations
 
 $(STAMP): setup.cfg setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-venv: $(STAMP)
+# Compiled catalogues are built, not committed (parallel branches merge the .po files, never the .mo).
+CATALOGUES := $(wildcard health_responder/translations/*/LC_MESSAGES/messages.po)
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+venv: $(STAMP) $(CATALOGUES:.po=.mo)
 
 migrate: venv
 	$(BIN)/flask db upgrade
@@ -30,8 +35,18 @@ run: seed
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
 
 test: venv
-	$(BIN)/ruff check health_responder tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The inner loop: no browser, no fuzzing, no load or crash tests.
+test-quick: venv
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow" --ignore=tests/browser --ignore=tests/fuzz --ignore=tests/load
+
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 # WeasyPrint (the PDF comparison) needs Debian's pango; without it that column is reported as not measured.
 bench: venv
@@ -50,7 +65,8 @@ translations: venv
 	$(BIN)/pybabel compile -d health_responder/translations --statistics
 
 lint: venv
-	$(BIN)/ruff check health_responder tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) *.egg-info
