@@ -32,6 +32,9 @@ class Defaults:
     DB_POOL_RECYCLE = 1800
     #: Where generated PDFs are stored (shared storage when several hosts serve the app).
     REPORTS_DIR = str(ROOT / "reports")
+    #: Uploaded knowledge-hub PDFs: user files to back up, not reports the app can rebuild. None: ``materials/``
+    #: beside REPORTS_DIR. Uploads older than this setting stay in REPORTS_DIR/materials/, still served; move them here.
+    MATERIALS_DIR = None
     #: Largest request body accepted, in bytes (larger answers 413).
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     #: The association's name on documents and pages.

@@ -17,6 +17,7 @@ API = [
     "documents.api",
     "reports.api",
     "training.api",
+    "materials.api",
     "portal.api",
 ]
 PAGES = [
@@ -24,6 +25,7 @@ PAGES = [
     "stock.pages",
     "dispatch.pages",
     "training.pages",
+    "materials.pages",
     "checks.pages",
     "portal.pages",
     "documents.pages",

@@ -10,8 +10,9 @@ from health_responder.checks.models import Alert, JobRun  # noqa: F401
 from health_responder.dispatch.models import Dispatch, DispatchLine  # noqa: F401
 from health_responder.documents.models import Document  # noqa: F401
 from health_responder.health_requests.models import Allocation, AssistanceRequest, RequestLine  # noqa: F401
+from health_responder.materials.models import Material  # noqa: F401
 from health_responder.notifications.models import Notification  # noqa: F401
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation  # noqa: F401
 from health_responder.reference.models import City, Item, Network, TrainingTopic  # noqa: F401
 from health_responder.stock.models import StockLot, StockMovement  # noqa: F401
-from health_responder.training.models import Enrolment, Material, TrainingProgram, TrainingProgramNetwork  # noqa: F401
+from health_responder.training.models import Enrolment, TrainingProgram, TrainingProgramNetwork  # noqa: F401

@@ -1,2 +1,4 @@
-"""Training: providers' programs, cities' enrolments with fair waitlists, certificates, readiness, and the
-knowledge hub of capacity-building materials."""
+"""Training: providers' programs, cities' enrolments with fair waitlists, certificates and readiness.
+
+The knowledge hub of capacity-building materials is its own feature, ``materials/``.
+"""

@@ -1,4 +1,4 @@
-"""Training programs, their enrolments (seats and waitlist), and knowledge-hub materials.
+"""Training programs and their enrolments (seats and waitlist); the knowledge hub is ``materials/``.
 
 Seats are a counter on the program (``seats_taken``) that only conditional UPDATEs change, backed by a
 CHECK constraint, so a program can never be overbooked. Waitlist numbers come from a second counter
@@ -167,47 +167,4 @@ class Enrolment(SQLModel, table=True):
         # NULLs are distinct on both databases: only live waitlist tickets are compared.
         sa.UniqueConstraint("program_id", "waitlist_position", name="uq_enrolment_program_waitlist_position"),
         sa.Index("ix_enrolment_program_status", "program_id", "status"),
-    )
-
-
-class MaterialKind(enum.StrEnum):
-    """A material is a link elsewhere or a PDF stored here."""
-
-    LINK = "link"
-    PDF = "pdf"
-
-
-#: Largest PDF a material may be.
-MATERIAL_MAX_BYTES = 10 * 1024 * 1024
-
-
-class Material(SQLModel, table=True):
-    """Capacity-building material in the knowledge hub: a link, or a PDF under REPORTS_DIR/materials/."""
-
-    __tablename__ = "material"
-
-    id: int | None = Field(default=None, primary_key=True)
-    title: str = Field(max_length=200)
-    topic: str = Field(foreign_key="training_topic.code", max_length=40, index=True)
-    language: str = Field(default="en", max_length=20, index=True)
-    description: str | None = text()
-    kind: str = Field(max_length=10)
-    url: str | None = Field(default=None, max_length=1000)
-    #: Relative to REPORTS_DIR, e.g. "materials/<sha256>.pdf" (content-addressed: never overwritten).
-    file_path: str | None = Field(default=None, max_length=300)
-    file_name: str | None = Field(default=None, max_length=200)
-    size: int | None = Field(default=None)
-    content_type: str | None = Field(default=None, max_length=100)
-    sha256: str | None = Field(default=None, max_length=64)
-    #: The provider that published it; empty when the association did.
-    provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
-    created_by_id: int | None = Field(default=None, foreign_key="user.id")
-    created_at: datetime = created_at()
-
-    __table_args__ = (
-        sa.CheckConstraint("kind IN ('link', 'pdf')", name="kind_known"),
-        sa.CheckConstraint(
-            "(kind = 'link' AND url IS NOT NULL) OR (kind = 'pdf' AND file_path IS NOT NULL)",
-            name="link_or_file",
-        ),
     )

@@ -1,7 +1,6 @@
 """Pages of training: the catalogue and a city's enrolment of its staff, a provider's programs with
 their rosters and attendance marking, a city's readiness per topic, the forms that create, edit,
-publish and cancel programs, and the knowledge hub (materials by topic and language, with forms to
-add a link or upload a PDF).
+publish and cancel programs. The knowledge hub's pages are ``materials/pages.py``.
 
 Each POST loads the API's schema and calls the same service as the API (``web.forms.attempt`` puts
 their messages next to the fields), commits once, flashes what happened and redirects. Who may change
@@ -13,12 +12,11 @@ from __future__ import annotations
 
 import zoneinfo
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from sqlmodel import select
 from wtforms import (
     DateField,
@@ -35,14 +33,12 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from health_responder.auth.models import Role
-from health_responder.errors import ValidationFailed
 from health_responder.extensions import db
 from health_responder.providers.models import Provider
 from health_responder.reference.models import City, Network, TrainingTopic
 from health_responder.training import queries, services
 from health_responder.training.models import (
     ATTENDANCE_STATUSES,
-    MATERIAL_MAX_BYTES,
     PROGRAM_TRANSITIONS,
     Enrolment,
     EnrolmentStatus,
@@ -53,11 +49,9 @@ from health_responder.training.models import (
 from health_responder.training.schemas import (
     AttendanceSchema,
     EnrolmentCreateSchema,
-    MaterialLinkCreateSchema,
-    MaterialUploadSchema,
     ProgramCreateSchema,
 )
-from health_responder.web.context import LANGUAGE_NAMES, NAV, label, register_panel
+from health_responder.web.context import NAV, label, register_panel
 from health_responder.web.forms import attempt, load, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
 
@@ -67,7 +61,6 @@ EDITORS = (Role.PROVIDER, *STAFF)
 for _role in ("city", "provider", *STAFF):
     NAV[_role] += [
         (_l("Training"), "training_pages.index"),
-        (_l("Knowledge hub"), "training_pages.materials"),
     ]
 
 E = EnrolmentStatus
@@ -123,32 +116,6 @@ class ProgramForm(FlaskForm):
     enrolment_deadline = DateField(_l("Enrolment deadline"), validators=[Optional()])
     capacity = IntegerField(_l("Capacity (seats)"), validators=[Optional()])
     networks = SelectMultipleField(_l("Open to networks"), coerce=int, validate_choice=False)
-
-
-class MaterialFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET filter changes nothing
-
-    topic = SelectField(_l("Topic"), validate_choice=False)
-    language = SelectField(_l("Language"), validate_choice=False)
-
-
-class LinkMaterialForm(FlaskForm):
-    provider_id = SelectField(_l("Published by"), coerce=_optional_int, validate_choice=False)
-    title = StringField(_l("Title"))
-    topic = SelectField(_l("Topic"), validate_choice=False)
-    language = StringField(_l("Language"), default="en")
-    description = TextAreaField(_l("Description (optional)"))
-    url = URLField(_l("Address (URL)"))
-
-
-class PdfMaterialForm(FlaskForm):
-    provider_id = SelectField(_l("Published by"), coerce=_optional_int, validate_choice=False)
-    title = StringField(_l("Title"))
-    topic = SelectField(_l("Topic"), validate_choice=False)
-    language = StringField(_l("Language"), default="en")
-    description = TextAreaField(_l("Description (optional)"))
-    file = FileField(_l("PDF file"))
 
 
 def _topic_names() -> dict[str, str]:
@@ -507,145 +474,6 @@ def cancel_program(program_id: int):
         program=found,
         form=ProgramActionForm(formdata=None),
         places=queries.live_enrolment_count(found.id),
-    )
-
-
-# --- knowledge hub --------------------------------------------------------------------------------
-
-
-@bp.url_value_preprocessor
-def _allow_large_uploads(endpoint, _values):
-    # A PDF material may be larger than the app-wide body limit. The CSRF check reads the form in the
-    # first before_request hook, so the upload's own limit is set here, before anything reads the body.
-    if endpoint == "training_pages.upload_material":
-        request.max_content_length = MATERIAL_MAX_BYTES + 256 * 1024
-
-
-def _prepare_material_form(form: LinkMaterialForm | PdfMaterialForm) -> None:
-    form.provider_id.choices = _provider_choices(_("The association"))
-    form.topic.choices = _topic_choices(_("Choose a topic"))
-
-
-def _material_payload(form: LinkMaterialForm | PdfMaterialForm) -> dict:
-    payload = {
-        "title": _text(form.title),
-        "topic": form.topic.data or None,
-        "language": _text(form.language),
-        "provider_id": form.provider_id.data,
-    }
-    payload = {key: value for key, value in payload.items() if value is not None}
-    return payload | {"description": _text(form.description)}
-
-
-def _materials_page(
-    status: int = 200, link_form: LinkMaterialForm | None = None, pdf_form: PdfMaterialForm | None = None
-):
-    filters = MaterialFilterForm(request.args)
-    filters.topic.choices = _topic_choices(_("Any topic"))
-    languages = queries.material_languages()
-    filters.language.choices = [("", _("Any language"))] + [
-        (code, LANGUAGE_NAMES.get(code, code)) for code in languages
-    ]
-    args = {
-        "page": max(1, request.args.get("page", 1, type=int) or 1),
-        "page_size": 100,
-        "topic": filters.topic.data or None,
-        "language": filters.language.data if filters.language.data in languages else None,
-    }
-    page = queries.hub_page(args)
-    forms = {}
-    if me().role in EDITORS:
-        forms = {
-            "link_form": link_form or LinkMaterialForm(prefix="link", formdata=None),
-            "pdf_form": pdf_form or PdfMaterialForm(prefix="pdf", formdata=None),
-        }
-        for form in forms.values():
-            _prepare_material_form(form)
-    link_args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template(
-        "training/materials.html",
-        filters=filters,
-        page=page,
-        topics=_topic_names(),
-        providers=_provider_names(),
-        language_names=LANGUAGE_NAMES,
-        link_args=link_args,
-        max_mb=MATERIAL_MAX_BYTES // (1024 * 1024),
-        staff=is_staff(),
-        **forms,
-    ), status
-
-
-@bp.get("/training/materials")
-@roles()
-def materials():
-    """The knowledge hub: materials by topic and language; providers and staff add links and PDFs."""
-    return _materials_page()
-
-
-def _material_added(form: LinkMaterialForm | PdfMaterialForm, run, form_name: str):
-    """Run the add, then back to the hub on the material's topic; or the hub again with ``form_name`` refused."""
-    material, status = attempt(form, run)
-    if material is None:
-        return _materials_page(status, **{form_name: form})
-    flash(_("%(title)s is in the knowledge hub.", title=material.title), "success")
-    return redirect(url_for(".materials", topic=material.topic))
-
-
-@bp.post("/training/materials/links")
-@roles(*EDITORS)
-def add_link_material():
-    """Publish a link on a topic."""
-    form = LinkMaterialForm(prefix="link")
-    _prepare_material_form(form)
-    if not form.validate_on_submit():
-        return _materials_page(422, link_form=form)
-    payload = _material_payload(form) | ({"url": _text(form.url)} if _text(form.url) else {})
-
-    def run():
-        material = services.create_link_material(by=me(), **load(MaterialLinkCreateSchema, payload))
-        db.session.commit()
-        return material
-
-    return _material_added(form, run, "link_form")
-
-
-@bp.post("/training/materials/pdfs")
-@roles(*EDITORS)
-def upload_material():
-    """Upload a PDF on a topic (the service checks its type, header and size)."""
-    form = PdfMaterialForm(prefix="pdf")
-    _prepare_material_form(form)
-    if not form.validate_on_submit():
-        return _materials_page(422, pdf_form=form)
-    payload = _material_payload(form)
-    upload = form.file.data
-
-    def run():
-        data = load(MaterialUploadSchema, payload)
-        if upload is None or not upload.filename:
-            raise ValidationFailed(
-                _l("Choose a PDF file."), {"file": [_l("Missing data for required field.")]}
-            )
-        material = services.create_pdf_material(
-            by=me(), stream=upload.stream, file_name=upload.filename, content_type=upload.mimetype, **data
-        )
-        db.session.commit()
-        return material
-
-    return _material_added(form, run, "pdf_form")
-
-
-@bp.get("/training/materials/<int:material_id>/file")
-@roles()
-def material_file(material_id: int):
-    """The PDF of a material (the hub is readable by every role)."""
-    material = queries.get_material(material_id)
-    return send_file(
-        services.material_file(material),
-        mimetype="application/pdf",
-        download_name=material.file_name or f"material-{material.id}.pdf",
-        max_age=0,
     )
 
 

@@ -1,4 +1,4 @@
-"""Reads of programs, enrolments, readiness and materials, with the tenant rules.
+"""Reads of programs, enrolments and readiness, with the tenant rules.
 
 A city sees the published programs open to its network (and any program it has participants in) and
 only its own participants; a provider sees every published program, its own in any state, and only
@@ -18,12 +18,11 @@ from health_responder.auth.models import Role, User
 from health_responder.db import start_of_day
 from health_responder.errors import NotFound, ValidationFailed
 from health_responder.extensions import db
+from health_responder.materials import queries as materials
 from health_responder.reference.models import City, Item, Network, TrainingTopic
 from health_responder.training.models import (
     Enrolment,
     EnrolmentStatus,
-    Material,
-    MaterialKind,
     ProgramStatus,
     TrainingProgram,
     TrainingProgramNetwork,
@@ -123,7 +122,9 @@ def program_views(programs: list[TrainingProgram]) -> list[dict]:
 
 def program_detail(program: TrainingProgram) -> dict:
     """A program with its networks and the knowledge-hub materials on its topic."""
-    return program_views([program])[0] | {"materials": materials_on(program.topic, program.language)}
+    return program_views([program])[0] | {
+        "materials": materials.materials_on(program.topic, program.language)
+    }
 
 
 def list_programs(args: dict, user: User) -> dict:
@@ -265,59 +266,6 @@ def readable_city(city_id: int | None, user: User) -> int:
     return city_id
 
 
-# --- materials ------------------------------------------------------------------------------------
-
-
-def material_view(material: Material) -> dict:
-    """A material as a dict, with the download path of its PDF."""
-    file_url = f"/api/v1/materials/{material.id}/file" if material.kind == MaterialKind.PDF else None
-    return material.model_dump() | {"file_url": file_url}
-
-
-def materials_on(topic: str, language: str | None = None, limit: int = 20) -> list[dict]:
-    """Materials on ``topic``, those in ``language`` first, newest first."""
-    order = [sa.case((Material.language == language, 0), else_=1)] if language else []
-    rows = db.session.scalars(
-        select(Material)
-        .where(Material.topic == topic)
-        .order_by(*order, Material.created_at.desc(), Material.id.desc())
-        .limit(limit)
-    )
-    return [material_view(m) for m in rows]
-
-
-def get_material(material_id: int) -> Material:
-    """A material (the hub is readable by every role), or NotFound."""
-    material = db.session.get(Material, material_id)
-    if material is None:
-        raise NotFound(_l("No material %(id)s.", id=material_id))
-    return material
-
-
-def list_materials(args: dict) -> dict:
-    """A page of materials filtered by topic, language, kind, provider or words of the title/description."""
-    statement = select(Material)
-    for key in ("topic", "language", "kind", "provider_id"):
-        if args.get(key) is not None:
-            statement = statement.where(getattr(Material, key) == args[key])
-    if args.get("q"):
-        q = args["q"].lower()
-        statement = statement.where(
-            sa.or_(
-                sa.func.lower(Material.title).contains(q, autoescape=True),
-                sa.func.lower(Material.description).contains(q, autoescape=True),
-            )
-        )
-    page = paginate(
-        db.session,
-        statement,
-        args,
-        {"id": Material.id, "title": Material.title, "created_at": Material.created_at},
-    )
-    page["items"] = [material_view(m) for m in page["items"]]
-    return page
-
-
 # --- reads of the pages ---------------------------------------------------------------------------
 
 
@@ -330,24 +278,4 @@ def live_enrolment_count(program_id: int) -> int:
             Enrolment.program_id == program_id,
             Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED]),
         )
-    )
-
-
-def material_languages() -> list[str]:
-    """The languages the knowledge hub holds material in (for the hub's filter)."""
-    return list(db.session.scalars(select(Material.language).distinct().order_by(Material.language)))
-
-
-def hub_page(args: dict) -> dict:
-    """A page of the knowledge hub ordered by topic, then language, then title (so the page groups them)."""
-    statement = select(Material)
-    for key in ("topic", "language"):
-        if args.get(key) is not None:
-            statement = statement.where(getattr(Material, key) == args[key])
-    return paginate(
-        db.session,
-        statement,
-        args,
-        {"id": Material.id},
-        default_order=(Material.topic, Material.language, sa.func.lower(Material.title)),
     )

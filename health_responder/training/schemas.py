@@ -8,11 +8,10 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from health_responder.api.common import PageArgsSchema, StrictSchema
+from health_responder.materials.schemas import MaterialSchema, language_tag
 from health_responder.training.models import ATTENDANCE_STATUSES, EnrolmentStatus, ProgramMode, ProgramStatus
 
-_language = validate.Regexp(
-    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error=_l("A language tag such as en, ko or pt-BR.")
-)
+_language = language_tag
 _topic = validate.Length(min=1, max=40)
 _url = validate.URL(schemes={"http", "https"}, error=_l("An http or https URL."))
 _capacity = validate.Range(min=1, max=100_000, error=_l("Must be between 1 and 100000."))
@@ -85,23 +84,6 @@ class ProgramCreateSchema(ProgramUpdateSchema):
 class NetworkRefSchema(Schema):
     id = fields.Integer()
     code = fields.String()
-
-
-class MaterialSchema(Schema):
-    id = fields.Integer()
-    title = fields.String()
-    topic = fields.String()
-    language = fields.String()
-    description = fields.String(allow_none=True)
-    kind = fields.String()
-    url = fields.String(allow_none=True)
-    file_name = fields.String(allow_none=True)
-    size = fields.Integer(allow_none=True)
-    content_type = fields.String(allow_none=True)
-    sha256 = fields.String(allow_none=True)
-    provider_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    file_url = fields.String(allow_none=True, metadata={"description": "Where to download the PDF."})
 
 
 class ProgramSchema(Schema):
@@ -209,33 +191,3 @@ class ReadinessTopicSchema(Schema):
 class ReadinessSchema(Schema):
     city_id = fields.Integer()
     topics = fields.List(fields.Nested(ReadinessTopicSchema))
-
-
-class MaterialLinkCreateSchema(StrictSchema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    topic = fields.String(required=True, validate=_topic)
-    language = fields.String(load_default="en", validate=_language)
-    description = fields.String(allow_none=True, validate=validate.Length(max=10000))
-    url = fields.String(required=True, validate=[validate.Length(max=1000), _url])
-    provider_id = fields.Integer(metadata={"description": "Publish on behalf of a provider (staff only)."})
-
-
-class MaterialUploadSchema(StrictSchema):
-    """The form fields of a multipart PDF upload (the file itself is the part named ``file``)."""
-
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    topic = fields.String(required=True, validate=_topic)
-    language = fields.String(load_default="en", validate=_language)
-    description = fields.String(allow_none=True, validate=validate.Length(max=10000))
-    provider_id = fields.Integer()
-
-
-class MaterialListArgsSchema(PageArgsSchema):
-    ORDERABLE = ("id", "title", "created_at")
-    topic = fields.String(validate=_topic)
-    language = fields.String(validate=_language)
-    kind = fields.String(validate=validate.OneOf(["link", "pdf"]))
-    provider_id = fields.Integer()
-    q = fields.String(
-        validate=validate.Length(max=200), metadata={"description": "Part of the title or description."}
-    )

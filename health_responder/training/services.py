@@ -1,4 +1,4 @@
-"""Writes of training: programs, enrolments with their seats and waitlist, attendance, materials.
+"""Writes of training: programs, enrolments with their seats and waitlist, attendance.
 
 Every change of a program's seats or waitlist happens with the program row locked (``FOR UPDATE`` on
 PostgreSQL; on SQLite the API's write transactions are IMMEDIATE, so writers queue anyway). Under that
@@ -11,14 +11,9 @@ renumbering would rewrite many rows per cancellation and change numbers people w
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 import zoneinfo
 from collections.abc import Iterable
 from datetime import date
-from pathlib import Path
-from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -46,12 +41,9 @@ from health_responder.reference.models import City, Network, TrainingTopic
 from health_responder.training import queries
 from health_responder.training.models import (
     ENROLMENT_TRANSITIONS,
-    MATERIAL_MAX_BYTES,
     PROGRAM_TRANSITIONS,
     Enrolment,
     EnrolmentStatus,
-    Material,
-    MaterialKind,
     ProgramMode,
     ProgramStatus,
     TrainingProgram,
@@ -614,156 +606,3 @@ def certificate(*, enrolment: Enrolment, by: User) -> tuple[Document, bytes]:
         by=by,
         name=f"enrolment-{enrolment.id}",
     )
-
-
-# --- knowledge hub --------------------------------------------------------------------------------
-
-
-def _material_provider(by: User, provider_id: int | None) -> int | None:
-    require_role(by, Role.PROVIDER, *STAFF)
-    if by.role == Role.PROVIDER:
-        if provider_id is not None and provider_id != by.provider_id:
-            raise ValidationFailed(
-                _l("A provider publishes only in its own name."),
-                {"provider_id": [_l("You can publish only for your own provider.")]},
-            )
-        return by.provider_id
-    if provider_id is not None and db.session.get(Provider, provider_id) is None:
-        raise ValidationFailed(
-            _l("Unknown provider."), {"provider_id": [_l("No provider %(id)s.", id=provider_id)]}
-        )
-    return provider_id
-
-
-def _add_material(material: Material, by: User) -> Material:
-    db.session.add(material)
-    db.session.flush()
-    audit.record(
-        action="material.create",
-        subject=material,
-        by=by,
-        after=_snapshot(
-            material,
-            ("title", "topic", "language", "kind", "url", "file_path", "size", "sha256", "provider_id"),
-        ),
-    )
-    return material
-
-
-def create_link_material(
-    *,
-    by: User,
-    title: str,
-    topic: str,
-    url: str,
-    language: str = "en",
-    description: str | None = None,
-    provider_id: int | None = None,
-) -> Material:
-    """Publish a link in the knowledge hub (providers and staff)."""
-    provider_id = _material_provider(by, provider_id)
-    _check_topic(topic)
-    return _add_material(
-        Material(
-            title=title,
-            topic=topic,
-            language=language,
-            description=description,
-            kind=MaterialKind.LINK,
-            url=url,
-            provider_id=provider_id,
-            created_by_id=by.id,
-        ),
-        by,
-    )
-
-
-PDF_MAGIC = b"%PDF-"
-
-
-def _store_pdf(stream: BinaryIO) -> tuple[str, int, str]:
-    """Copy an uploaded PDF under REPORTS_DIR/materials/, named by its SHA-256; refuse what is not one."""
-    folder = Path(current_app.config["REPORTS_DIR"]) / "materials"
-    folder.mkdir(parents=True, exist_ok=True)
-    digest, size, head = hashlib.sha256(), 0, b""
-    handle, tmp_name = tempfile.mkstemp(dir=folder, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as tmp:
-            while chunk := stream.read(64 * 1024):
-                size += len(chunk)
-                if size > MATERIAL_MAX_BYTES:
-                    raise ValidationFailed(
-                        _l("The file is too large."),
-                        {"file": [_l("At most %(mb)s MB.", mb=MATERIAL_MAX_BYTES // (1024 * 1024))]},
-                    )
-                if len(head) < len(PDF_MAGIC):
-                    head += chunk[: len(PDF_MAGIC) - len(head)]
-                digest.update(chunk)
-                tmp.write(chunk)
-        if size == 0:
-            raise ValidationFailed(_l("The file is empty."), {"file": [_l("The file is empty.")]})
-        if head != PDF_MAGIC:
-            raise ValidationFailed(
-                _l("The file is not a PDF."), {"file": [_l("Not a PDF document (no %PDF header).")]}
-            )
-        name = f"{digest.hexdigest()}.pdf"
-        # Content-addressed: the same bytes land on the same name, so a rename can only replace equal content.
-        os.replace(tmp_name, folder / name)
-        return f"materials/{name}", size, digest.hexdigest()
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-
-
-def create_pdf_material(
-    *,
-    by: User,
-    title: str,
-    topic: str,
-    stream: BinaryIO,
-    file_name: str,
-    content_type: str,
-    language: str = "en",
-    description: str | None = None,
-    provider_id: int | None = None,
-) -> Material:
-    """Publish an uploaded PDF (checked: application/pdf, a %PDF header, at most 10 MB) in the knowledge hub."""
-    provider_id = _material_provider(by, provider_id)
-    _check_topic(topic)
-    if content_type != "application/pdf":
-        raise ValidationFailed(
-            _l("Only PDF files are accepted."),
-            {"file": [_l("Content type is %(type)s; send application/pdf.", type=content_type or "missing")]},
-        )
-    path, size, sha256 = _store_pdf(stream)
-    safe_name = Path(file_name or "material.pdf").name[:200] or "material.pdf"
-    return _add_material(
-        Material(
-            title=title,
-            topic=topic,
-            language=language,
-            description=description,
-            kind=MaterialKind.PDF,
-            file_path=path,
-            file_name=safe_name,
-            size=size,
-            content_type="application/pdf",
-            sha256=sha256,
-            provider_id=provider_id,
-            created_by_id=by.id,
-        ),
-        by,
-    )
-
-
-def material_file(material: Material) -> Path:
-    """Where a PDF material's bytes are stored."""
-    if material.kind != MaterialKind.PDF or not material.file_path:
-        raise Conflict(
-            _l("Material %(id)s is a link, not a file: %(url)s", id=material.id, url=material.url),
-            {"kind": [_l("Is a link.")]},
-        )
-    path = Path(current_app.config["REPORTS_DIR"]) / material.file_path
-    if not path.is_file():
-        raise NotFound(_l("The file of material %(id)s is missing from storage.", id=material.id))
-    return path

@@ -6,13 +6,10 @@ tests), the forms are filled as a browser fills them; what they did is read back
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 
 from tests.pages.conftest import flashes, make_lot, text, world  # noqa: F401
 from tests.training.conftest import program_body
@@ -57,46 +54,6 @@ def program_id_of(response) -> int:
     match = re.fullmatch(r"/training/(\d+)", response.headers["Location"])
     assert match, response.headers["Location"]
     return int(match.group(1))
-
-
-def pdf_bytes(title: str = "Oxygen concentrator checklist") -> bytes:
-    buffer = io.BytesIO()
-    sheet = canvas.Canvas(buffer, pagesize=A4)
-    sheet.drawString(72, 760, title)
-    sheet.showPage()
-    sheet.save()
-    return buffer.getvalue()
-
-
-def multipart(fields: dict, file: tuple[bytes, str, str]) -> tuple[bytes, str]:
-    """A browser's multipart body, built in memory (werkzeug's test encoder spools big bodies to a
-    temporary file it leaves open)."""
-    boundary = "----program-pages-boundary"
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-        for k, v in fields.items()
-    ]
-    content, filename, content_type = file
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="pdf-file"; filename="{filename}"\r\n'
-        f"Content-Type: {content_type}\r\n\r\n".encode()
-        + content
-        + b"\r\n"
-    )
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
-def upload(page, content: bytes, name="checklist.pdf", content_type="application/pdf", token=True, **fields):
-    data = {
-        "pdf-title": "Concentrator checklist",
-        "pdf-topic": "oxygen_therapy",
-        "pdf-language": "ko",
-        "pdf-description": "One page, print it.",
-    } | fields
-    if token:
-        data["csrf_token"] = page.token("/training/materials")
-    body, content_type_header = multipart(data, (content, name, content_type))
-    return page.client.post("/training/materials/pdfs", data=body, content_type=content_type_header)
 
 
 @pytest.fixture
@@ -365,18 +322,8 @@ def test_a_city_user_sees_no_controls_and_is_refused(w):
     assert city.post(f"{path}/edit", form_data(w, title="Renamed by a city")).status_code == 403
     assert city.post(f"{path}/publish").status_code == 403
     assert city.post(f"{path}/cancel").status_code == 403
-    hub = city.html("/training/materials")
-    assert "/training/materials/links" not in hub and "/training/materials/pdfs" not in hub
-    assert (
-        city.post(
-            "/training/materials/links",
-            {"link-title": "x", "link-topic": "ventilation", "link-url": "https://example.org"},
-        ).status_code
-        == 403
-    )
     after = read(w, program["id"])
     assert after["title"] == "Oxygen therapy basics" and after["status"] == "published"
-    assert w.api["city"].get("/api/v1/materials").json["total"] == 0
 
 
 def test_these_forms_require_the_csrf_token(w):
@@ -388,106 +335,15 @@ def test_these_forms_require_the_csrf_token(w):
         f"{path}/edit": form_data(w, title="Forged"),
         f"{path}/publish": {},
         f"{path}/cancel": {},
-        "/training/materials/links": {
-            "link-title": "Forged",
-            "link-topic": "ventilation",
-            "link-url": "https://example.org",
-        },
     }
     for url, data in posts.items():
         missing = provider.post(url, data, token=False)
         assert missing.status_code == 400 and "CSRF" in text(missing), url
         forged = provider.post(url, data | {"csrf_token": "forged"}, token=False)
         assert forged.status_code == 400, url
-    assert upload(provider, pdf_bytes(), token=False).status_code == 400
-    assert upload(provider, pdf_bytes(), token=False, csrf_token="forged").status_code == 400
     after = read(w, program["id"])
     assert after["title"] == "Oxygen therapy basics" and after["status"] == "draft"
     assert w.api["provider"].get("/api/v1/training/programs").json["total"] == 1
-    assert w.api["provider"].get("/api/v1/materials").json["total"] == 0
-
-
-# --- knowledge hub --------------------------------------------------------------------------------
-
-
-def test_a_provider_adds_a_link_and_a_pdf_and_everyone_finds_them(w):
-    provider = w.page("provider")
-    hub = provider.html("/training/materials")
-    assert 'action="/training/materials/links"' in hub and 'enctype="multipart/form-data"' in hub
-    added = provider.post(
-        "/training/materials/links",
-        {
-            "link-title": "WHO ventilation guide",
-            "link-topic": "ventilation",
-            "link-language": "en",
-            "link-url": "https://www.who.int/vent-guide",
-        },
-        page="/training/materials",
-    )
-    assert added.status_code == 302 and added.headers["Location"] == "/training/materials?topic=ventilation"
-    content = pdf_bytes()
-    uploaded = upload(provider, content)
-    assert uploaded.status_code == 302, text(uploaded)
-
-    listed = w.api["city"].get("/api/v1/materials?order_by=id").json["items"]
-    assert [(m["title"], m["kind"], m["provider_id"]) for m in listed] == [
-        ("WHO ventilation guide", "link", w.provider.id),
-        ("Concentrator checklist", "pdf", w.provider.id),
-    ]
-    pdf_id = listed[1]["id"]
-    city = w.page("city")
-    html = city.html("/training/materials")
-    assert "<h3>Mechanical ventilation</h3>" in html and "<h3>Oxygen therapy</h3>" in html
-    assert (
-        'href="https://www.who.int/vent-guide"' in html
-        and f'href="/training/materials/{pdf_id}/file"' in html
-    )
-    assert "<td>MedAsia Test</td>" in html and "<td>한국어</td>" in html and "<td>English</td>" in html
-    korean_only = city.html("/training/materials?language=ko")
-    assert "Concentrator checklist" in korean_only and "WHO ventilation guide" not in korean_only
-    by_topic = city.html("/training/materials?topic=ventilation")
-    assert "WHO ventilation guide" in by_topic and "Concentrator checklist" not in by_topic
-    with city.get(f"/training/materials/{pdf_id}/file") as download:
-        assert (
-            download.status_code == 200
-            and download.mimetype == "application/pdf"
-            and download.data == content
-        )
-    program = api_program(w, topic="oxygen_therapy")
-    assert f'href="/training/materials/{pdf_id}/file"' in city.html(f"/training/{program['id']}")
-
-
-def test_the_upload_shows_the_services_refusals_and_keeps_the_typed_fields(w):
-    provider = w.page("provider")
-    not_pdf = upload(provider, b"hello, this is text", name="notes.pdf", **{"pdf-title": "Night-shift notes"})
-    assert not_pdf.status_code == 422
-    assert "Not a PDF document (no %PDF header)." in text(not_pdf)
-    assert 'aria-describedby="pdf-file-hint pdf-file-errors"' in text(not_pdf)
-    assert 'value="Night-shift notes"' in text(not_pdf) and "One page, print it.</textarea>" in text(not_pdf)
-    wrong_type = upload(provider, pdf_bytes(), name="x.txt", content_type="text/plain")
-    assert wrong_type.status_code == 422 and "Content type is text/plain; send application/pdf." in text(
-        wrong_type
-    )
-    no_file = upload(provider, b"", name="")
-    assert no_file.status_code == 422 and "Choose a PDF file." in text(no_file)
-    bad_url = provider.post(
-        "/training/materials/links",
-        {"link-title": "Guide", "link-topic": "ventilation", "link-url": "ftp://example.org/guide"},
-        page="/training/materials",
-    )
-    assert bad_url.status_code == 422 and "An http or https URL." in text(bad_url)
-    assert 'value="ftp://example.org/guide"' in text(bad_url)
-    assert w.api["provider"].get("/api/v1/materials").json["total"] == 0
-
-
-def test_a_pdf_larger_than_the_app_wide_body_limit_but_within_the_services_limit_is_accepted(app, w):
-    provider = w.page("provider")
-    assert app.config["MAX_CONTENT_LENGTH"] < 6 * 1024 * 1024
-    big = pdf_bytes() + b"%" + b"0" * (6 * 1024 * 1024)
-    assert upload(provider, big, name="big.pdf").status_code == 302
-    too_big = upload(provider, pdf_bytes() + b"%" + b"0" * (10 * 1024 * 1024), name="huge.pdf")
-    assert too_big.status_code == 422 and "At most 10 MB." in text(too_big)
-    assert [m["size"] for m in w.api["provider"].get("/api/v1/materials").json["items"]] == [len(big)]
 
 
 # --- language -------------------------------------------------------------------------------------
@@ -511,15 +367,6 @@ def test_the_new_pages_speak_korean(w):
         assert words in form, words
     refused = provider.post("/training/new", form_data(w, capacity="0"), page="/training/new")
     assert refused.status_code == 422 and 'value="Ventilator handling, level 1"' in text(refused)
-    hub = provider.html("/training/materials")
-    for words in (
-        "<h1>지식 허브</h1>",
-        "<h2>링크 추가</h2>",
-        "<h2>PDF 올리기</h2>",
-        "아직 교육 자료가 없습니다.",
-        "PDF 파일",
-    ):
-        assert words in hub, words
     program = api_program(w, published=False)
     page = provider.html(f"/training/{program['id']}")
     assert "<h2>교육 과정 관리</h2>" in page and ">공개</button>" in page and ">교육 과정 취소</a>" in page

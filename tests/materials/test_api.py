@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from health_responder.training.models import MATERIAL_MAX_BYTES
+from health_responder.extensions import db
+from health_responder.materials.models import MATERIAL_MAX_BYTES, Material
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -78,9 +81,10 @@ def test_provider_uploads_a_pdf_that_downloads_byte_for_byte(provider, api, app)
             and downloaded.mimetype == "application/pdf"
             and downloaded.data == PDF
         )
-    from pathlib import Path
-
-    assert (Path(app.config["REPORTS_DIR"]) / "materials" / f"{body['sha256']}.pdf").read_bytes() == PDF
+    # MATERIALS_DIR unset: the uploads' folder is "materials" beside REPORTS_DIR, not inside it.
+    stored = Path(app.config["REPORTS_DIR"]).parent / "materials" / f"{body['sha256']}.pdf"
+    assert stored.read_bytes() == PDF
+    assert not list(Path(app.config["REPORTS_DIR"]).rglob("*.pdf"))
 
 
 @pytest.mark.parametrize(
@@ -149,3 +153,36 @@ def test_materials_filter_by_language_and_kind(provider, api):
         korean["id"]
     ]
     assert city.get("/api/v1/materials/999999").status_code == 404
+
+
+def test_uploads_are_kept_in_materials_dir_apart_from_the_reports(provider, api, app, tmp_path):
+    app.config["MATERIALS_DIR"] = str(tmp_path / "hub-files")
+    body = upload(provider).json
+    assert (tmp_path / "hub-files" / f"{body['sha256']}.pdf").read_bytes() == PDF
+    assert not list(Path(app.config["REPORTS_DIR"]).rglob("*.pdf"))
+    assert not (tmp_path / "materials").exists()
+    with api("city").get(body["file_url"]) as downloaded:
+        assert downloaded.status_code == 200 and downloaded.data == PDF
+
+
+def test_a_pdf_uploaded_before_materials_dir_is_served_from_reports_dir_and_after_it_is_moved(
+    provider, api, app, tmp_path
+):
+    app.config["MATERIALS_DIR"] = str(tmp_path / "hub-files")
+    body = upload(provider).json
+    name = f"{body['sha256']}.pdf"
+    # What an older release left behind: the row says "materials/<sha256>.pdf", the file is in REPORTS_DIR.
+    legacy = Path(app.config["REPORTS_DIR"]) / "materials" / name
+    legacy.parent.mkdir(parents=True)
+    (tmp_path / "hub-files" / name).rename(legacy)
+    with app.app_context(), db.write_session():
+        db.session.get(Material, body["id"]).file_path = f"materials/{name}"
+    city = api("city")
+    with city.get(body["file_url"]) as downloaded:
+        assert downloaded.status_code == 200 and downloaded.data == PDF
+    legacy.rename(tmp_path / "hub-files" / name)  # the operator moves the old uploads into MATERIALS_DIR
+    with city.get(body["file_url"]) as downloaded:
+        assert downloaded.status_code == 200 and downloaded.data == PDF
+    (tmp_path / "hub-files" / name).unlink()
+    missing = city.get(body["file_url"])
+    assert missing.status_code == 404 and "missing from storage" in missing.json["message"]
