@@ -19,6 +19,7 @@ API = [
     "training.api",
     "materials.api",
     "portal.api",
+    "barcodes.api",
 ]
 PAGES = [
     "health_requests.pages",

@@ -64,6 +64,8 @@ class Item(SQLModel, table=True):
     requires_cold_chain: bool = Field(default=False)
     #: The training topic an operator needs, or empty.
     requires_training: str | None = Field(default=None, foreign_key="training_topic.code")
+    #: GS1 Global Trade Item Number as 14 digits (GTIN-8/12/13 left-padded with zeros), or empty.
+    gtin: str | None = Field(default=None, max_length=14, unique=True)
     description: str | None = text()
     active: bool = Field(default=True)
     created_at: datetime = created_at()

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from health_responder.api.common import PageArgsSchema, StrictSchema
+from health_responder.barcodes.gtin import normalize_gtin
 
 _code = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
@@ -13,6 +14,17 @@ _code = validate.Regexp(
 )
 _country = validate.Regexp(r"^[A-Za-z]{2}$", error=_l("An ISO 3166-1 alpha-2 country code such as KR."))
 _name = validate.Length(min=1, max=200)
+
+
+class Gtin(fields.String):
+    """A GTIN-8/12/13/14 read as the 14 digits the catalogue keeps, its check digit verified."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalize_gtin(text)
+        except ValueError as error:
+            raise ValidationError([error.args[0]]) from error
 
 
 def _timezone(value: str) -> None:
@@ -98,6 +110,7 @@ class ItemSchema(Schema):
     unit = fields.String()
     requires_cold_chain = fields.Boolean()
     requires_training = fields.String(allow_none=True)
+    gtin = fields.String(allow_none=True, metadata={"description": "GS1 GTIN, 14 digits."})
     description = fields.String(allow_none=True)
     active = fields.Boolean()
 
@@ -112,6 +125,10 @@ class ItemUpdateSchema(StrictSchema):
     unit = fields.String(validate=validate.Length(min=1, max=40))
     requires_cold_chain = fields.Boolean()
     requires_training = fields.String(allow_none=True, validate=validate.Length(max=40))
+    gtin = Gtin(
+        allow_none=True,
+        metadata={"description": "GS1 GTIN-8, -12, -13 or -14 (kept as 14 digits; check digit verified)."},
+    )
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     active = fields.Boolean()
 

@@ -122,6 +122,7 @@ ITEM_FIELDS = (
     "unit",
     "requires_cold_chain",
     "requires_training",
+    "gtin",
     "description",
     "active",
 )
@@ -134,6 +135,8 @@ def create_item(*, by: User, **values) -> Item:
     values["requires_training"] = values.get("requires_training") or None
     _ensure_topic(values["requires_training"])
     _ensure_unique(Item, Item.code, values["code"], _l("item"), "code")
+    if values.get("gtin"):
+        _ensure_unique(Item, Item.gtin, values["gtin"], _l("item"), "gtin")
     item = Item(**values)
     db.session.add(item)
     db.session.flush()
@@ -148,6 +151,8 @@ def update_item(*, item: Item, by: User, **values) -> Item:
     if "requires_training" in values:
         values["requires_training"] = values["requires_training"] or None
         _ensure_topic(values["requires_training"])
+    if values.get("gtin"):
+        _ensure_unique(Item, Item.gtin, values["gtin"], _l("item"), "gtin", exclude_id=item.id)
     for key, value in values.items():
         setattr(item, key, value)
     audit.record(action="item.update", subject=item, by=by, before=before, after=_snapshot(item, ITEM_FIELDS))

@@ -13,6 +13,7 @@ from health_responder.api.common import page_of
 from health_responder.api.idempotency import idempotent
 from health_responder.auth.access import STAFF, roles_required
 from health_responder.auth.models import Role
+from health_responder.barcodes import services as barcodes
 from health_responder.errors import NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.providers import queries as providers
@@ -53,8 +54,8 @@ class Lots(MethodView):
     @blp.arguments(LotCreateSchema)
     @blp.response(201, LotSchema)
     def post(self, data):
-        """Receive a lot at a location (a provider at its own; staff at any provider's)."""
-        lot = services.create_lot(by=g.user, **data)
+        """Receive a lot at a location (a provider at its own; staff at any provider's), or by a GS1 scan."""
+        lot = (barcodes.create_lot if "gs1" in data else services.create_lot)(by=g.user, **data)
         db.session.commit()
         return lot
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.stock.models import ADJUSTMENT_REASONS, LotStatus, MovementKind
@@ -28,11 +28,19 @@ class LotSchema(Schema):
 
 
 class LotCreateSchema(StrictSchema):
-    item_id = fields.Integer(required=True)
+    gs1 = fields.String(
+        validate=validate.Length(min=1, max=500),
+        metadata={
+            "description": "A scanned GS1 element string, in place of item_id, lot_code and expires_on: "
+            "its GTIN (01) names the item, (10) the lot, (17) the expiry date.",
+            "example": "(01)09506000134352(17)270331(10)LOT-42",
+        },
+    )
+    item_id = fields.Integer(metadata={"description": "Required unless gs1 is given."})
     location_id = fields.Integer(
         required=True, metadata={"description": "The lot's provider is the location's."}
     )
-    lot_code = fields.String(required=True, validate=_lot_code)
+    lot_code = fields.String(validate=_lot_code, metadata={"description": "Required unless gs1 is given."})
     expires_on = fields.Date(
         load_default=None,
         allow_none=True,
@@ -41,6 +49,31 @@ class LotCreateSchema(StrictSchema):
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10_000_000))
     status = fields.String(load_default=LotStatus.AVAILABLE.value, validate=_status)
     note = fields.String(load_default=None, allow_none=True, validate=_note)
+
+    @validates_schema
+    def _named_once(self, data, **_kwargs):
+        if "gs1" in data:
+            given = [name for name in ("item_id", "lot_code") if name in data]
+            if data.get("expires_on") is not None:
+                given.append("expires_on")
+            if given:
+                raise ValidationError(
+                    {name: [_l("Leave it out: the gs1 barcode gives it.")] for name in given}
+                )
+            return
+        missing = {
+            name: [_l("Missing data for required field.")]
+            for name in ("item_id", "lot_code")
+            if name not in data
+        }
+        if missing:
+            raise ValidationError(missing)
+
+    @post_load
+    def _barcode_gives_expiry(self, data, **_kwargs):
+        if "gs1" in data:
+            data.pop("expires_on", None)
+        return data
 
 
 class LotUpdateSchema(StrictSchema):
