@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; ``test_config`` overrides every other source of settings."""
     app = Flask(__name__, instance_path=str(config_module.ROOT / "instance"), instance_relative_config=True)
     _load_config(app, test_config)
+    _register_proxy(app)
     _register_logging(app)
     _register_extensions(app)
     _register_request_hooks(app)
@@ -55,6 +56,15 @@ def _ensure_instance_config(instance: Path) -> None:
         )
 
 
+def _register_proxy(app: Flask) -> None:
+    """Behind PROXY_FIX_X_FOR trusted proxies, the client's address and scheme come from X-Forwarded-*."""
+    hops = int(app.config["PROXY_FIX_X_FOR"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -82,13 +92,12 @@ def _register_logging(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> None:
     import health_responder.models  # noqa: F401  (every table known before the first query)
-    from health_responder.extensions import babel, csrf, db, limiter, login_manager
+    from health_responder.extensions import babel, csrf, db, login_manager
     from health_responder.web.i18n import select_locale, select_timezone
 
     db.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     from health_responder.auth import sessions  # noqa: F401  (registers the user loaders)
 

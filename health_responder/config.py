@@ -53,17 +53,25 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     #: CSRF tokens are valid for a working day.
     WTF_CSRF_TIME_LIMIT = 12 * 3600
+    #: A page session ends after this many seconds without a request (the cookie is renewed on each).
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
 
-    # --- rate limits (Flask-Limiter)
-    #: Where the limiter counts; "redis://…" or "memcached://…" lets several workers share the count.
-    RATELIMIT_STORAGE_URI = "memory://"
-    #: Failed logins allowed per account and per address.
-    LOGIN_FAILURE_LIMIT = "10 per minute"
-    RATELIMIT_HEADERS_ENABLED = False
+    # --- failed logins (counted in the database: every worker and host sees the same count)
+    #: Failed logins allowed per account and address together within the window; then 429.
+    LOGIN_FAILURE_LIMIT = 10
+    #: Failed logins allowed per address across all accounts within the window; then 429.
+    LOGIN_ADDRESS_FAILURE_LIMIT = 100
+    #: Seconds a failed login counts for.
+    LOGIN_FAILURE_WINDOW_SECONDS = 900
+    #: Behind reverse proxies: how many of them to trust for X-Forwarded-For/-Proto/-Host (werkzeug's
+    #: ProxyFix); 0 = no proxy, the socket's address is the client's.
+    PROXY_FIX_X_FOR = 0
 
     # --- API tokens
     #: ``last_used`` on a token is written at most this often, in seconds.
     TOKEN_TOUCH_INTERVAL = 60
+    #: Days a new API token is valid (``expires_at``); after that it answers 401.
+    TOKEN_LIFETIME_DAYS = 30
     #: Idempotency keys are kept this many hours.
     IDEMPOTENCY_TTL_HOURS = 24
 

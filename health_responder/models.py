@@ -5,7 +5,7 @@ Alembic, the seed command and the tests import this module; a new feature adds i
 
 from health_responder import models_base  # noqa: F401  (naming convention first)
 from health_responder.audit.models import AuditEvent  # noqa: F401
-from health_responder.auth.models import ApiToken, IdempotencyKey, User  # noqa: F401
+from health_responder.auth.models import ApiToken, IdempotencyKey, LoginFailure, User  # noqa: F401
 from health_responder.checks.models import Alert, JobRun  # noqa: F401
 from health_responder.dispatch.models import Dispatch, DispatchLine  # noqa: F401
 from health_responder.documents.models import Document  # noqa: F401

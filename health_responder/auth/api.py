@@ -37,7 +37,15 @@ class Tokens(MethodView):
             raise Unauthorized(_l("Wrong email or password."), {"password": [_l("Wrong email or password.")]})
         row, token = services.issue_token(user=user, name=data["name"])
         db.session.commit()
-        return {"id": row.id, "token": token, "name": row.name, "created_at": row.created_at}
+        answer = {
+            "id": row.id,
+            "token": token,
+            "name": row.name,
+            "created_at": row.created_at,
+            "expires_at": row.expires_at,
+        }
+        # The token is a secret: no cache, proxy or browser history may keep the answer.
+        return answer, 201, {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
     @roles_required()
     @blp.response(200, TokenSchema(many=True))

@@ -41,6 +41,8 @@ class User(UserMixin, SQLModel, table=True):
     active: bool = Field(default=True)
     #: Preferred language of pages and messages ("en", "ko", …).
     locale: str = Field(default="en", max_length=10)
+    #: Bumped by logout, a password change and deactivation: page sessions of an older generation end.
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = created_at()
 
     __table_args__ = (
@@ -56,6 +58,9 @@ class User(UserMixin, SQLModel, table=True):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie names; the generation ends old cookies
+        return f"{self.id}.{self.session_generation}"
 
     @property
     def is_staff(self) -> bool:
@@ -77,6 +82,23 @@ class ApiToken(SQLModel, table=True):
     #: Written at most once a minute so that reads stay reads.
     last_used: datetime | None = moment()
     revoked_at: datetime | None = moment()
+    #: After this moment the token answers 401 (setting TOKEN_LIFETIME_DAYS).
+    expires_at: datetime = moment(nullable=False)
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login (page or API), counted per account and address for a window, then pruned."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: The email as typed, trimmed and lower-cased (unknown accounts count too).
+    account: str = Field(max_length=254)
+    #: The client's address (ProxyFix makes it the client's behind a trusted proxy).
+    address: str = Field(max_length=64)
+    failed_at: datetime = moment(nullable=False, index=True)
+
+    __table_args__ = (sa.Index("ix_login_failure_address_account", "address", "account", "failed_at"),)
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -17,6 +17,7 @@ class NewTokenSchema(Schema):
     token = fields.String(metadata={"description": "Shown once; only its hash is stored."})
     name = fields.String()
     created_at = fields.DateTime()
+    expires_at = fields.DateTime(metadata={"description": "After this moment the token answers 401."})
 
 
 class TokenSchema(Schema):
@@ -25,6 +26,7 @@ class TokenSchema(Schema):
     created_at = fields.DateTime()
     last_used = fields.DateTime(allow_none=True)
     revoked_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime()
 
 
 class UserSchema(Schema):

@@ -103,7 +103,12 @@ def authenticate(*, email: str, password: str) -> User | None:
 def issue_token(*, user: User, name: str = "api") -> tuple[ApiToken, str]:
     """A new token for ``user``: returns the stored row and the token text (shown once)."""
     token = secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name[:100] or "api", token_hash=hash_token(token))
+    row = ApiToken(
+        user_id=user.id,
+        name=name[:100] or "api",
+        token_hash=hash_token(token),
+        expires_at=utcnow() + timedelta(days=current_app.config["TOKEN_LIFETIME_DAYS"]),
+    )
     db.session.add(row)
     db.session.flush()
     audit.record(action="token.issue", subject=row, by=user, after={"name": row.name})
@@ -126,12 +131,12 @@ def user_for_token(token: str) -> User | None:
     if not token or len(token) > 200:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None:
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     user = db.session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    now = utcnow()
     interval = timedelta(seconds=current_app.config["TOKEN_TOUCH_INTERVAL"])
     if row.last_used is None or now - row.last_used >= interval:
         # End the lookup's transaction first: on SQLite a POST's session began IMMEDIATE and holds the
@@ -171,6 +176,20 @@ def _touch(token_id: int, now, interval) -> None:
         _write_intent.reset(token)
 
 
+def end_sessions(*, user: User, revoke_tokens: bool) -> None:
+    """End every page session of ``user`` (their cookies name an older generation), and their tokens."""
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(session_generation=User.session_generation + 1)
+    )
+    db.session.refresh(user, ["session_generation"])
+    if revoke_tokens:
+        db.session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
 def update_user(
     *,
     user: User,
@@ -180,7 +199,10 @@ def update_user(
     locale: str | None = None,
     password: str | None = None,
 ) -> User:
-    """Change a user's profile, password or active flag; deactivating also revokes their tokens."""
+    """Change a user's profile, password or active flag.
+
+    A password change and a deactivation end every page session of the user and revoke every token.
+    """
     before = {"name": user.name, "active": user.active, "locale": user.locale}
     if name is not None:
         user.name = name
@@ -190,12 +212,9 @@ def update_user(
         user.password_hash = generate_password_hash(password)
     if active is not None and active != user.active:
         user.active = active
-        if not active:
-            db.session.execute(
-                sa.update(ApiToken)
-                .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                .values(revoked_at=utcnow())
-            )
+    if password is not None or active is False:
+        db.session.flush()
+        end_sessions(user=user, revoke_tokens=True)
     audit.record(
         action="user.update",
         subject=user,

@@ -17,12 +17,21 @@ login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """The user a page session names, checked on every request: the cookie's generation must be current.
+
+    The cookie is signed, not stored: logout, a password change or a deactivation bumps the user's
+    generation, and every cookie naming an older one stops opening pages.
+    """
+    user_id, _, generation = session_id.partition(".")
     try:
         user = db.session.get(User, int(user_id))
+        generation = int(generation)
     except ValueError:
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_generation != generation:
+        return None
+    return user
 
 
 def api_user() -> User | None:

@@ -46,8 +46,14 @@ class ProviderDetailSchema(ProviderSchema):
     locations = fields.List(fields.Nested(LocationSchema))
 
 
+_named = [
+    validate.Length(min=1, max=200),
+    validate.Regexp(r"\s*\S", error=_l("A name needs a visible character.")),
+]
+
+
 class ProviderUpdateSchema(StrictSchema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    name = fields.String(validate=_named)
     country = fields.String(validate=_country)
     kind = fields.String(validate=validate.OneOf(KINDS))
     contact_name = fields.String(allow_none=True, validate=validate.Length(max=200))
@@ -58,7 +64,7 @@ class ProviderUpdateSchema(StrictSchema):
 
 
 class ProviderCreateSchema(ProviderUpdateSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=_named)
     country = fields.String(required=True, validate=_country)
     kind = fields.String(load_default="distributor", validate=validate.OneOf(KINDS))
     network_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=50))

@@ -9,12 +9,15 @@ from sqlmodel import select
 from health_responder.audit import services as audit
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
-from health_responder.errors import Duplicate, NotFound, ValidationFailed
+from health_responder.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation
 from health_responder.reference.models import Network
 
 PROVIDER_FIELDS = ("name", "country", "kind", "contact_name", "contact_email", "contact_phone", "description")
+#: What a provider's own users may change in its profile; the rest (name, country, kind, networks)
+#: is association data: networks decide allocation order and the name is how cities know it.
+SELF_EDITABLE = frozenset({"contact_name", "contact_email", "contact_phone", "description"})
 LOCATION_FIELDS = ("name", "address", "country", "active")
 
 
@@ -45,9 +48,16 @@ def _served(provider: Provider) -> list[int]:
     )
 
 
+def folded(name: str) -> str:
+    """A provider name as compared for uniqueness: trimmed, inner spaces collapsed, case-folded."""
+    return " ".join(name.split()).casefold()
+
+
 def _ensure_unique_name(name: str, exclude_id: int | None = None) -> None:
-    existing = db.session.scalar(select(Provider.id).where(Provider.name == name))
-    if existing is not None and existing != exclude_id:
+    # Few providers: comparing folded names in Python covers what SQL lower() misses (ß, Turkish i …).
+    wanted = folded(name)
+    rows = db.session.execute(select(Provider.id, Provider.name).where(Provider.id != (exclude_id or 0)))
+    if any(folded(other) == wanted for _id, other in rows):
         raise Duplicate(
             _l("A provider named %(name)s already exists.", name=repr(name)),
             {"name": [_l("Already exists.")]},
@@ -58,6 +68,7 @@ def create_provider(*, by: User, network_ids: list[int], **values) -> Provider:
     """Add a provider (staff)."""
     require_role(by, *STAFF)
     values["country"] = values["country"].upper()
+    values["name"] = " ".join(values["name"].split())
     _ensure_unique_name(values["name"])
     provider = Provider(**values)
     db.session.add(provider)
@@ -75,8 +86,16 @@ def create_provider(*, by: User, network_ids: list[int], **values) -> Provider:
 def update_provider(*, provider: Provider, by: User, **values) -> Provider:
     """Change a provider's profile: staff, or the provider's own users."""
     _check_owner(provider, by)
+    if by.role == Role.PROVIDER:
+        refused = sorted(set(values) - SELF_EDITABLE)
+        if refused:
+            raise Forbidden(
+                _l("A provider edits its contact fields and description; the rest is the association's."),
+                {field: [_l("Only the association's staff may change this.")] for field in refused},
+            )
     before = {k: getattr(provider, k) for k in PROVIDER_FIELDS} | {"network_ids": _served(provider)}
     if "name" in values:
+        values["name"] = " ".join(values["name"].split())
         _ensure_unique_name(values["name"], exclude_id=provider.id)
     if "country" in values:
         values["country"] = values["country"].upper()

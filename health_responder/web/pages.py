@@ -51,8 +51,12 @@ def login():
     if form.validate_on_submit():
         user = auth.authenticate(email=form.email.data, password=form.password.data)
         if user is not None:
+            # A new session: nothing of the anonymous one survives, the CSRF token included.
+            locale = session.get("locale") or user.locale
+            session.clear()
+            session.permanent = True  # PERMANENT_SESSION_LIFETIME bounds an idle session
             login_user(user)
-            session["locale"] = session.get("locale") or user.locale
+            session["locale"] = locale
             flash(_("Welcome, %(name)s.", name=user.name or user.email), "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("web.dashboard"))
         form.password.errors.append(_("Wrong email or password."))
@@ -66,8 +70,15 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """End the session (a POST with the CSRF token, so no link can log someone out)."""
+    """End the session (a POST with the CSRF token, so no link can log someone out).
+
+    The cookie is signed, not stored: bumping the generation ends every copy of it (and the user's
+    other page sessions; API tokens are untouched).
+    """
+    auth.end_sessions(user=current_user._get_current_object(), revoke_tokens=False)
+    db.session.commit()
     logout_user()
+    session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("web.login"))
 

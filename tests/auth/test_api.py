@@ -111,7 +111,8 @@ def test_failed_logins_are_limited_per_account_but_successes_are_not_counted(mak
     assert limited.status_code == 429 and limited.json["status"] == "Too Many Requests"
 
 
-def test_failed_logins_are_limited_per_address_across_accounts(make, anonymous):
+def test_failed_logins_are_limited_per_address_across_accounts(app, make, anonymous):
+    app.config["LOGIN_ADDRESS_FAILURE_LIMIT"] = 10
     codes = [
         anonymous.post(
             "/api/v1/auth/tokens", json={"email": f"u{i}@example.org", "password": "wrong-one"}

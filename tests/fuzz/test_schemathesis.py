@@ -51,7 +51,8 @@ def _fuzz_app():
             "SECRET_KEY": "fuzz",
             "DATABASE_URL": f"sqlite:///{folder}/fuzz.sqlite",
             "REPORTS_DIR": str(folder / "reports"),
-            "LOGIN_FAILURE_LIMIT": "100000 per minute",
+            "LOGIN_FAILURE_LIMIT": 100000,
+            "LOGIN_ADDRESS_FAILURE_LIMIT": 100000,
         }
     )
     with app.app_context():

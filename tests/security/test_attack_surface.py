@@ -1,5 +1,5 @@
 """The attack surface: injection probes in every list parameter, headers, cookies, size limits, token
-storage, and login rate limits shared between processes.
+storage, and failed-login counts shared between processes.
 
 The probes come from the OpenAPI document itself: every GET operation with query parameters gets each
 hostile value in each parameter, as each kind of user. A typed parameter (integer, boolean, date, enum,
@@ -14,12 +14,10 @@ import io
 import json
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
 import textwrap
-import uuid
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
@@ -27,7 +25,6 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from health_responder import create_app
 from health_responder.extensions import db
 from tests.conftest import PASSWORD, page_login
 
@@ -454,55 +451,22 @@ def test_no_token_text_is_anywhere_in_the_database(app, make, database_url):
 
 # --- login rate limits shared between processes
 
-REDIS = ("127.0.0.1", 6379)
-REDIS_DB = 11
-
-
-def _redis_reason() -> str | None:
-    try:
-        import redis  # noqa: F401
-    except ImportError:
-        return "the redis package is not installed (pip install -e '.[dev]')"
-    try:
-        with socket.create_connection(REDIS, timeout=1) as conn:
-            conn.sendall(b"PING\r\n")
-            if not conn.recv(16).startswith(b"+PONG"):
-                return "Redis at 127.0.0.1:6379 did not answer PING"
-    except OSError as error:
-        return f"Redis not reachable at 127.0.0.1:6379: {error}"
-    return None
-
-
-#: The second instance: another process, its own app object, the same database and limiter storage.
+#: The second instance: another process, its own app object, the same database.
 OTHER_INSTANCE = textwrap.dedent("""
     import json, sys
     from health_responder import create_app
     config = json.loads(sys.argv[1])
     app = create_app(config)
     client = app.test_client()
-    codes = [client.post("/api/v1/auth/tokens", json={"email": config["_email"], "password": "wrong-password-1"}).status_code
+    codes = [client.post("/api/v1/auth/tokens", json={"email": sys.argv[3], "password": "wrong-password-1"}).status_code
              for _ in range(int(sys.argv[2]))]
     print(json.dumps(codes))
 """)
 
 
-def _config(database_url: str, tmp_path, storage: str, prefix: str, email: str) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": database_url,
-        "REPORTS_DIR": str(tmp_path / "reports"),
-        "LOG_JSON": False,
-        "RATELIMIT_STORAGE_URI": storage,
-        "RATELIMIT_KEY_PREFIX": prefix,
-        "LOGIN_FAILURE_LIMIT": "10 per minute",
-        "_email": email,
-    }
-
-
-def _other_instance(config: dict, attempts: int) -> list[int]:
+def _other_instance(config: dict, attempts: int, email: str) -> list[int]:
     result = subprocess.run(
-        [sys.executable, "-c", OTHER_INSTANCE, json.dumps(config), str(attempts)],
+        [sys.executable, "-c", OTHER_INSTANCE, json.dumps(config), str(attempts), email],
         capture_output=True,
         text=True,
         timeout=60,
@@ -520,30 +484,19 @@ def _failures(app, email: str, attempts: int) -> list[int]:
     ]
 
 
-@pytest.mark.parametrize("shared", [True, False], ids=["redis-shared", "memory-per-process"])
-def test_two_instances_with_the_same_limiter_storage_share_the_failed_login_count(
-    app, make, database_url, tmp_path, shared
-):
-    """Six failures on this instance and five on another process: with Redis the 11th is refused (429)
-    wherever it lands; with per-process memory storage (the control) the other process never sees them."""
-    if shared and (reason := _redis_reason()):
-        pytest.skip(reason)
+@pytest.mark.both_databases
+def test_two_processes_share_the_failed_login_count_through_the_database(app, make, database_url, tmp_path):
+    """Six failures in this process and five in another: the 11th is refused (429) wherever it lands,
+    and back here the account stays locked for that address, for a right password too."""
     user = make.user("city")
-    storage = f"redis://{REDIS[0]}:{REDIS[1]}/{REDIS_DB}" if shared else "memory://"
-    config = _config(database_url, tmp_path, storage, f"hr-test-{uuid.uuid4().hex}", user.email)
-    here = create_app({k: v for k, v in config.items() if not k.startswith("_")})
-    try:
-        assert _failures(here, user.email, 6) == [401] * 6
-        there = _other_instance(config, 5)
-        if shared:
-            assert there == [401] * 4 + [429], there
-            # And back here the account stays locked, for a right password too: the count is one.
-            ok = here.test_client().post(
-                "/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD}
-            )
-            assert ok.status_code == 429 and ok.json["code"] == 429
-        else:
-            assert there == [401] * 5, there
-    finally:
-        with here.app_context():
-            db.engine.dispose()
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "REPORTS_DIR": str(tmp_path / "reports"),
+        "LOG_JSON": False,
+    }
+    assert _failures(app, user.email, 6) == [401] * 6
+    assert _other_instance(config, 5, user.email) == [401] * 4 + [429]
+    ok = app.test_client().post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD})
+    assert ok.status_code == 429 and ok.json["code"] == 429
