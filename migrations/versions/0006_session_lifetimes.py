@@ -2,8 +2,8 @@
 
 Existing tokens get the default lifetime (30 days) from the upgrade.
 
-Revision ID: 0005_session_lifetimes
-Revises: 0004_request_status_index
+Revision ID: 0006_session_lifetimes
+Revises: 0005_item_gtin
 """
 from datetime import UTC, datetime, timedelta
 
@@ -13,8 +13,8 @@ from alembic import op
 import health_responder.db
 
 
-revision = '0005_session_lifetimes'
-down_revision = '0004_request_status_index'
+revision = '0006_session_lifetimes'
+down_revision = '0005_item_gtin'
 branch_labels = None
 depends_on = None
 

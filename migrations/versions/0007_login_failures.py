@@ -1,7 +1,7 @@
 """Failed logins counted in the database (per account and address), shared by every worker and host
 
-Revision ID: 0006_login_failures
-Revises: 0005_session_lifetimes
+Revision ID: 0007_login_failures
+Revises: 0006_session_lifetimes
 """
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (SQLModel's AutoString columns)
@@ -10,8 +10,8 @@ from alembic import op
 import health_responder.db
 
 
-revision = '0006_login_failures'
-down_revision = '0005_session_lifetimes'
+revision = '0007_login_failures'
+down_revision = '0006_session_lifetimes'
 branch_labels = None
 depends_on = None
 
