@@ -36,6 +36,7 @@ from health_responder.dispatch.schemas import (
     ReceiptSchema,
     ShipSchema,
 )
+from health_responder.documents.responses import pdf_response
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests.models import (
@@ -47,7 +48,6 @@ from health_responder.health_requests.models import (
 from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import City, Item
 from health_responder.reports import services as reports
-from health_responder.reports.api import pdf_response
 from health_responder.reports.schemas import SummaryArgsSchema
 from health_responder.stock.models import StockLot
 from health_responder.web.context import NAV, label, register_panel

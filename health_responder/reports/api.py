@@ -1,6 +1,6 @@
 """PDF downloads: dispatch report, pick list and the dispatch summary, scoped like their dispatches."""
 
-from flask import Response, g
+from flask import g
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from health_responder.auth.access import STAFF, roles_required
 from health_responder.auth.models import Role
 from health_responder.dispatch import queries as dispatches
+from health_responder.documents.responses import pdf_response
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.reports import services
@@ -15,21 +16,6 @@ from health_responder.reports.schemas import SummaryArgsSchema
 
 blp = Blueprint("reports", __name__, description="PDF documents, registered and verifiable")
 PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
-
-
-def pdf_response(document, content: bytes) -> Response:
-    """A PDF answer that names its file, its hash and its verification code."""
-    filename = document.path.rsplit("/", 1)[-1]
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "X-Document-SHA256": document.sha256,
-            "X-Verification-Code": document.verification_code,
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 @blp.route("/dispatches/<int:dispatch_id>/report.pdf")

@@ -1,7 +1,7 @@
 """From the database to the documents: gather each document's data, then issue it through the registry.
 
-The builders (builders.py) are pure functions of the dataclasses in data.py; this module is the only
-place that reads rows for them. A document is dated by its event (the ship date, the period), never
+The builders (``builders/``, one module per document) are pure functions of the dataclasses in
+data.py; this module is the only place that reads rows for them. A document is dated by its event (the ship date, the period), never
 by the moment it is printed, so a reprint of unchanged data is the same registered file.
 """
 

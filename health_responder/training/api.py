@@ -5,13 +5,14 @@ The knowledge hub is its own feature (``materials/api.py``, /api/v1/materials).
 
 from __future__ import annotations
 
-from flask import Response, g
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from health_responder.api.common import page_of
 from health_responder.auth.access import STAFF, roles_required
 from health_responder.auth.models import Role
+from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
 from health_responder.training import queries, services
 from health_responder.training.schemas import (
@@ -178,16 +179,7 @@ class EnrolmentCertificate(MethodView):
             enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user
         )
         db.session.commit()
-        return Response(
-            content,
-            mimetype="application/pdf",
-            headers={
-                "Content-Disposition": f'inline; filename="{document.path.rsplit("/", 1)[-1]}"',
-                "X-Document-SHA256": document.sha256,
-                "X-Verification-Code": document.verification_code,
-                "Cache-Control": "private, no-store",
-            },
-        )
+        return pdf_response(document, content)
 
 
 # --- readiness ------------------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""The completion certificate: one landscape page, bordered, with its verification QR code."""
+
+from __future__ import annotations
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepInFrame, Paragraph, Spacer, Table, TableStyle
+
+from health_responder.reports.data import CertificateData
+from health_responder.reports.flowables import date_text, qr_code
+from health_responder.reports.fonts import clean_text, get_fonts
+from health_responder.reports.layout import certificate_border, pagesize_of, render
+from health_responder.reports.styles import (
+    CERT_QR_SIZE,
+    MARGIN,
+    MAX_FIELD,
+    STYLE_CERT_ASSOCIATION,
+    STYLE_CERT_NAME,
+    STYLE_CERT_PROGRAM,
+    STYLE_CERT_SIGN,
+    STYLE_CERT_SMALL,
+    STYLE_CERT_TEXT,
+    STYLE_CERT_TITLE,
+)
+
+
+def build_certificate(data: CertificateData) -> bytes:
+    """Render a one-page, landscape completion certificate for ``data`` with its verification QR code."""
+    fonts = get_fonts()
+    pagesize = pagesize_of(data.page_size, rotate=True)
+    width = pagesize[0] - 2 * (MARGIN + 10 * mm)
+    height = pagesize[1] - 2 * (MARGIN + 8 * mm)
+
+    def para(text: str, style: ParagraphStyle, limit: int = MAX_FIELD) -> Paragraph:
+        return Paragraph(fonts.markup(clean_text(text, max_length=limit)), style)
+
+    details = [f"Topic: {clean_text(data.topic, max_length=200)}"]
+    if data.duration_hours:
+        details.append(f"{data.duration_hours:g} hour{'' if data.duration_hours == 1 else 's'}")
+    details.append(f"Provided by {clean_text(data.provider_name, max_length=200)}")
+    body: list[Flowable] = [
+        para(data.association_name, STYLE_CERT_ASSOCIATION, 200),
+        Paragraph("Certificate of completion", STYLE_CERT_TITLE),
+        Paragraph("This certifies that", STYLE_CERT_TEXT),
+        para(data.participant_name, STYLE_CERT_NAME, 200),
+        Paragraph(fonts.markup("of " + clean_text(data.city_name, max_length=200)), STYLE_CERT_TEXT)
+        if clean_text(data.city_name).strip()
+        else Spacer(1, 1),
+        Paragraph("has completed the training program", STYLE_CERT_TEXT),
+        para(data.program_title, STYLE_CERT_PROGRAM, 300),
+        para(" · ".join(details), STYLE_CERT_TEXT, 700),
+        Paragraph(f"Completed on {date_text(data.completed_on)}", STYLE_CERT_TEXT),
+    ]
+    sign = [
+        Spacer(1, 12 * mm),
+        Paragraph("_" * 36, STYLE_CERT_SIGN),
+        para(data.signatory_name or " ", STYLE_CERT_SIGN, 120),
+        para(data.signatory_title or " ", STYLE_CERT_SMALL, 120),
+    ]
+    verify = qr_code(data.verification_url, CERT_QR_SIZE)
+    verify_text = Paragraph(
+        "Verification code "
+        + fonts.markup(clean_text(data.verification_code, max_length=64), bold=True)
+        + "<br/>"
+        + fonts.markup(clean_text(data.verification_url, max_length=300)),
+        STYLE_CERT_SMALL,
+    )
+    qr_width = CERT_QR_SIZE + 2 * mm
+    footer = Table(
+        [[sign, "", verify_text, verify or ""]],
+        colWidths=[width * 0.4, width * 0.6 - 60 * mm - qr_width, 60 * mm, qr_width],
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+    )
+    # Long names shrink the page's content instead of spilling onto a second page.
+    story = [KeepInFrame(width, height, body + [Spacer(1, 8 * mm), footer], mode="shrink")]
+    return render(
+        story,
+        fonts=fonts,
+        pagesize=pagesize,
+        title=f"Certificate of completion {clean_text(data.verification_code, max_length=64)}",
+        author=data.association_name,
+        doc_date=data.completed_on,
+        band=None,
+        footer_left=None,
+        margins=(MARGIN + 10 * mm, MARGIN + 8 * mm),
+        decorate=certificate_border,
+    )

@@ -1,0 +1,204 @@
+"""The dispatch report: parties, shipment, lines, notes, signatures and the verification QR code."""
+
+from __future__ import annotations
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+
+from health_responder.reports.data import DispatchReportData
+from health_responder.reports.flowables import (
+    cold_mark,
+    column_widths,
+    data_table,
+    date_text,
+    quantity_text,
+    text_cell,
+)
+from health_responder.reports.fonts import FontSet, clean_text, get_fonts
+from health_responder.reports.layout import (
+    facts_grid,
+    footer_text,
+    heading_block,
+    pagesize_of,
+    render,
+    section_heading,
+    signatures_block,
+)
+from health_responder.reports.styles import (
+    MARGIN,
+    MAX_FIELD,
+    MAX_NOTES,
+    RULE,
+    STYLE_BODY,
+    STYLE_LABEL,
+    STYLE_TABLE_NOTE,
+    STYLE_VALUE,
+    STYLE_VALUE_BOLD,
+)
+
+
+def build_dispatch_report(data: DispatchReportData) -> bytes:
+    """Render the dispatch report of ``data``: parties, shipment, lines, notes, signatures, QR code."""
+    fonts = get_fonts()
+    pagesize = pagesize_of(data.page_size)
+    width = pagesize[0] - 2 * MARGIN
+    title = "Dispatch report"
+
+    story: list[Flowable] = []
+    story += heading_block(
+        fonts,
+        data.association_name,
+        title,
+        data.reference,
+        width,
+        data.verification_url,
+        data.verification_code,
+        [
+            ("Reference", data.reference),
+            ("Ship date", date_text(data.ship_date)),
+            ("Request", data.request_reference),
+            ("Priority", data.priority),
+            ("Status", data.status),
+            ("Verification code", data.verification_code),
+        ],
+    )
+    story.append(section_heading(fonts, "From and to"))
+    story.append(_parties(fonts, data, width))
+    story.append(section_heading(fonts, "Shipment"))
+    story.append(
+        facts_grid(
+            fonts,
+            [
+                ("Carrier", data.carrier),
+                ("Tracking number", data.tracking_number),
+                ("Packages", "" if data.packages is None else str(data.packages)),
+            ],
+            width,
+            columns=3,
+        )
+    )
+
+    story.append(section_heading(fonts, "Lines"))
+    cold = cold_mark(fonts)
+    columns = [
+        ("#", 9 * mm, "RIGHT"),
+        ("Item code", 32 * mm, "LEFT"),
+        ("Item", None, "LEFT"),
+        ("Lot", 22 * mm, "LEFT"),
+        ("Expiry", 18 * mm, "LEFT"),
+        ("Qty", 14 * mm, "RIGHT"),
+        ("Unit", 15 * mm, "LEFT"),
+        ("Cold chain", 14 * mm, "CENTER"),
+    ]
+    # A dispatch normally leaves from the one location of its heading; lines from elsewhere say where.
+    origin = clean_text(data.sender_location, single_line=True)
+    by_line = any(clean_text(line.location_name, single_line=True) not in ("", origin) for line in data.lines)
+    if by_line:
+        columns.insert(3, ("Location", 24 * mm, "LEFT"))
+    widths = column_widths(columns, width)
+
+    def row(n: int, line) -> list:
+        cells = [
+            str(n),
+            text_cell(fonts, line.item_code, widths[1]),
+            text_cell(fonts, line.item_name, widths[2]),
+        ]
+        if by_line:
+            cells.append(text_cell(fonts, line.location_name or origin, widths[3]))
+        return cells + [
+            text_cell(fonts, line.lot_code, widths[len(cells)]),
+            date_text(line.expires_on),
+            quantity_text(line.quantity),
+            text_cell(fonts, line.unit, widths[-2]),
+            cold if line.cold_chain else "",
+        ]
+
+    # Rows are handed over as a generator: the table alone holds them, and lets go page by page.
+    story += data_table(
+        columns, widths, (row(n, line) for n, line in enumerate(data.lines, 1)), empty="No lines."
+    )
+    total = sum(line.quantity for line in data.lines)
+    story.append(
+        Paragraph(
+            f"{len(data.lines)} line{'s' if len(data.lines) != 1 else ''}, {quantity_text(total)} units in total."
+            + (
+                f" {cold} cold chain: keep refrigerated from dispatch to receipt."
+                if any(line.cold_chain for line in data.lines)
+                else ""
+            ),
+            STYLE_TABLE_NOTE,
+        )
+    )
+
+    if clean_text(data.notes).strip():
+        story.append(section_heading(fonts, "Notes"))
+        story.append(Paragraph(fonts.markup(clean_text(data.notes, max_length=MAX_NOTES)), STYLE_BODY))
+
+    signatories = data.signatories
+    story.append(
+        signatures_block(
+            fonts,
+            width,
+            [
+                ("Prepared", signatories.prepared_by),
+                ("Dispatched", signatories.dispatched_by),
+                ("Transported", signatories.transported_by),
+                ("Received", signatories.received_by),
+            ],
+        )
+    )
+    return render(
+        story,
+        fonts=fonts,
+        pagesize=pagesize,
+        title=f"{title} {clean_text(data.reference, max_length=80, single_line=True)}",
+        author=data.association_name,
+        doc_date=data.ship_date,
+        band=(data.association_name, title, data.reference),
+        footer_left=footer_text(data.reference, data.verification_code),
+    )
+
+
+def _parties(fonts: FontSet, data: DispatchReportData, width: float) -> Table:
+    """Sender and recipient side by side, one row per attribute so the block can break across pages."""
+    sender, recipient = data.sender, data.recipient
+
+    def value(text: str, style: ParagraphStyle = STYLE_VALUE) -> Paragraph:
+        return Paragraph(fonts.markup(clean_text(text, max_length=MAX_FIELD)) or "—", style)
+
+    pairs = [
+        (("From", sender.name, True), ("To", recipient.name, True)),
+        (("Stock location", data.sender_location, False), ("Delivery address", recipient.address, False)),
+        (("Address", sender.address, False), ("Country", recipient.country, False)),
+        (("Country", sender.country, False), ("Contact", recipient.contact, False)),
+        (("Contact", sender.contact, False), None),
+    ]
+    rows = []
+    for pair in pairs:
+        row = []
+        for item in pair:
+            if item is None:
+                row.append("")
+                continue
+            label, text, bold = item
+            row.append(
+                [Paragraph(label, STYLE_LABEL), value(text, STYLE_VALUE_BOLD if bold else STYLE_VALUE)]
+            )
+        rows.append(row)
+    return Table(
+        rows,
+        colWidths=[width / 2, width / 2],
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("LINEBEFORE", (1, 0), (1, -1), 0.5, RULE),
+                ("LEFTPADDING", (1, 0), (1, -1), 8),
+            ]
+        ),
+        hAlign="LEFT",
+    )

@@ -1,0 +1,152 @@
+"""The pick list: the dispatch's lots grouped by location, then by expiry, with a box to tick for each."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import groupby
+
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph
+
+from health_responder.reports.data import PickLineData, PickListData
+from health_responder.reports.flowables import (
+    cold_mark,
+    column_widths,
+    data_table,
+    date_text,
+    quantity_text,
+    text_cell,
+)
+from health_responder.reports.fonts import clean_text, get_fonts
+from health_responder.reports.layout import (
+    footer_text,
+    heading_block,
+    pagesize_of,
+    render,
+    section_heading,
+    signatures_block,
+)
+from health_responder.reports.styles import (
+    MARGIN,
+    MAX_FIELD,
+    MAX_NOTES,
+    MIN_ROW_HEIGHT,
+    STYLE_BODY,
+    STYLE_SECTION,
+)
+
+
+def build_pick_list(data: PickListData) -> bytes:
+    """Render the pick list of ``data``: its lots grouped by location, then by expiry, with checkboxes."""
+    fonts = get_fonts()
+    pagesize = pagesize_of(data.page_size)
+    width = pagesize[0] - 2 * MARGIN
+    title = "Pick list"
+
+    story: list[Flowable] = []
+    story += heading_block(
+        fonts,
+        data.association_name,
+        title,
+        data.dispatch_reference,
+        width,
+        data.verification_url,
+        data.verification_code,
+        [
+            ("Dispatch", data.dispatch_reference),
+            ("Request", data.request_reference),
+            ("Provider", data.provider_name),
+            ("City", data.city_name),
+            ("Priority", data.priority),
+            ("Needed by", date_text(data.needed_by)),
+            ("Prepared on", date_text(data.prepared_on)),
+            ("Verification code", data.verification_code),
+        ],
+    )
+    lines = sorted(data.lines, key=_pick_order)
+    locations = len({clean_text(line.location_name, single_line=True) for line in lines})
+    total = sum(line.quantity for line in lines)
+    story.append(
+        Paragraph(
+            f"{len(lines)} lot{'s' if len(lines) != 1 else ''} to pick in {locations} "
+            f"location{'s' if locations != 1 else ''}, {quantity_text(total)} units in total. "
+            "Take each location's lots in the order listed: earliest expiry first.",
+            STYLE_BODY,
+        )
+    )
+
+    box = "☐" if fonts.covers("☐") else "[ ]"
+    cold = cold_mark(fonts)
+    columns = [
+        ("Picked", 14 * mm, "CENTER"),
+        ("#", 8 * mm, "RIGHT"),
+        ("Bin", 14 * mm, "LEFT"),
+        ("Item code", 26 * mm, "LEFT"),
+        ("Item", None, "LEFT"),
+        ("Lot", 22 * mm, "LEFT"),
+        ("Expiry", 19 * mm, "LEFT"),
+        ("Qty", 13 * mm, "RIGHT"),
+        ("Unit", 14 * mm, "LEFT"),
+        ("Cold", 10 * mm, "CENTER"),
+    ]
+    widths = column_widths(columns, width)
+    first = 1
+    for location, group in groupby(lines, key=lambda line: clean_text(line.location_name, single_line=True)):
+        group = list(group)
+        rows = (
+            [
+                box,
+                str(number),
+                text_cell(fonts, line.bin, widths[2]),
+                text_cell(fonts, line.item_code, widths[3]),
+                text_cell(fonts, line.item_name, widths[4]),
+                text_cell(fonts, line.lot_code, widths[5]),
+                date_text(line.expires_on),
+                quantity_text(line.quantity),
+                text_cell(fonts, line.unit, widths[8]),
+                cold if line.cold_chain else "",
+            ]
+            for number, line in enumerate(group, first)
+        )
+        first += len(group)
+        # A location heading alone at the foot of a page is useless: keep room for a few rows.
+        story.append(CondPageBreak(STYLE_SECTION.leading + 6 * MIN_ROW_HEIGHT))
+        story.append(
+            Paragraph(
+                "Location: "
+                + fonts.markup(clean_text(location or "—", max_length=MAX_FIELD))
+                + f" · {len(group)} lot{'s' if len(group) != 1 else ''}",
+                STYLE_SECTION,
+            )
+        )
+        story += data_table(columns, widths, rows, empty="")
+    if not lines:
+        story.append(Paragraph("Nothing to pick.", STYLE_BODY))
+
+    if clean_text(data.notes).strip():
+        story.append(section_heading(fonts, "Notes"))
+        story.append(Paragraph(fonts.markup(clean_text(data.notes, max_length=MAX_NOTES)), STYLE_BODY))
+    story.append(signatures_block(fonts, width, [("Picked", ""), ("Checked", "")]))
+    return render(
+        story,
+        fonts=fonts,
+        pagesize=pagesize,
+        title=f"{title} {clean_text(data.dispatch_reference, max_length=80, single_line=True)}",
+        author=data.association_name,
+        doc_date=data.prepared_on,
+        band=(data.association_name, title, data.dispatch_reference),
+        footer_left=footer_text(data.dispatch_reference, data.verification_code),
+    )
+
+
+def _pick_order(line: PickLineData):
+    location = clean_text(line.location_name, single_line=True)
+    return (
+        location.casefold(),
+        location,
+        line.expires_on is None,
+        line.expires_on or date.min,
+        line.item_code,
+        line.lot_code,
+        line.bin,
+    )

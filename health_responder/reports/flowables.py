@@ -1,0 +1,277 @@
+"""Flowables and cells of our own: the vector QR code, the page-by-page table, text cells wrapped by us.
+
+Long tables are laid out one page-sized slice at a time (`PagedTable`), each slice a small platypus
+`Table` with the header row repeated, so the cost grows with the number of rows rather than with
+rows × pages as with one huge table that is re-split on every page.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from datetime import date
+from itertools import groupby
+
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+
+from health_responder.reports.fonts import BASE_FONT, BOLD_FONT, FontSet, clean_text, get_fonts
+from health_responder.reports.styles import (
+    CELL_FONT_SIZE,
+    CELL_LEADING,
+    CELL_PAD_X,
+    DATA_TABLE_STYLE,
+    INK,
+    MAX_CELL,
+    MIN_ROW_HEIGHT,
+    MUTED,
+    STYLE_CELL,
+    STYLE_CELL_BOLD,
+    TOTAL_BG,
+)
+
+
+def qr_code(url: str, size: float) -> QrCode | None:
+    """The QR code of ``url``, or None without a URL."""
+    value = clean_text(url, max_length=1000, single_line=True).strip()
+    return QrCode(value, size) if value else None
+
+
+class QrCode(Flowable):
+    """A QR code drawn as one vector path: no image, and text extraction is not disturbed.
+
+    The modules come from reportlab's own encoder (`reportlab.graphics.barcode.qrencoder`, the one
+    behind ``QrCodeWidget``); drawing each row's dark runs into a single path is several times faster
+    than the widget's one shape per run, and the PDF is smaller.
+    """
+
+    #: Modules of white around the code: the quiet zone scanners need.
+    QUIET_ZONE = 4
+
+    def __init__(self, value: str, size: float, level: str = "M"):
+        super().__init__()
+        # Level M survives a crease or a smudge on a printed sheet.
+        code = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
+        code.addData(value)
+        code.make()
+        self.value = value
+        self._modules = [[bool(module) for module in row] for row in code.modules]
+        self.width = self.height = size
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+        return self.width, self.height
+
+    def draw(self):
+        canvas = self.canv
+        count = len(self._modules) + 2 * self.QUIET_ZONE
+        box = self.width / count
+        path = canvas.beginPath()
+        for r, row in enumerate(self._modules):
+            y = self.height - (r + self.QUIET_ZONE + 1) * box
+            column = self.QUIET_ZONE
+            for dark, run in groupby(row):
+                length = len(list(run))
+                if dark:
+                    path.rect(column * box, y, length * box, box)
+                column += length
+        canvas.saveState()
+        canvas.setFillColor(colors.black)
+        canvas.drawPath(path, stroke=0, fill=1)
+        canvas.restoreState()
+
+
+# --- tables ----------------------------------------------------------------------------------------
+
+
+class PagedTable(Flowable):
+    """A long table laid out one page-sized slice at a time, its header repeated on every page.
+
+    Only the rows that can possibly fit the space offered are handed to a platypus `Table` (a row
+    is never lower than `MIN_ROW_HEIGHT`); a split hands back the rows that fit as a plain `Table`
+    and the rest as a new `PagedTable`, so no row is laid out more than a few times, and the rows
+    of a drawn page are released instead of living until the end of the build.
+    """
+
+    def __init__(self, header: list[list], rows: list[list], col_widths: list[float], style: TableStyle):
+        super().__init__()
+        self.hAlign = "LEFT"
+        self._header = header
+        self._rows = rows
+        self._widths = col_widths
+        self._style = style
+        self._table: Table | None = None
+        self._wrapped_for: tuple[float, float] | None = None
+
+    def _slice(self, stop: int, heights: list[float] | None = None) -> Table:
+        return Table(
+            self._header + self._rows[:stop],
+            colWidths=self._widths,
+            rowHeights=heights,
+            repeatRows=len(self._header),
+            style=self._style,
+            hAlign="LEFT",
+        )
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+        end = len(self._rows)
+        stop = min(end, int(availHeight // MIN_ROW_HEIGHT) + 1)
+        while True:
+            table = self._slice(stop)
+            width, height = table.wrap(availWidth, availHeight)
+            # Rows left out must not look as if they fitted: grow until the slice overflows.
+            if stop >= end or height > availHeight:
+                break
+            stop = min(end, stop + max(16, stop))
+        self._table, self._wrapped_for = table, (availWidth, availHeight)
+        self.width, self.height = width, height
+        return width, height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        if self._wrapped_for != (availWidth, availHeight):
+            self.wrap(availWidth, availHeight)
+        heights = self._table._rowHeights
+        used = sum(heights[: len(self._header)])
+        fitting = 0
+        for row_height in heights[len(self._header) :]:
+            if used + row_height > availHeight:
+                break
+            used += row_height
+            fitting += 1
+        if fitting == 0:
+            return []
+        # The heights just measured are passed on, so the page's rows are not measured again.
+        page = self._slice(fitting, list(heights[: len(self._header) + fitting]))
+        if fitting >= len(self._rows):
+            return [page]
+        return [page, PagedTable(self._header, self._rows[fitting:], self._widths, self._style)]
+
+    def draw(self):
+        self._table.drawOn(self.canv, 0, 0)
+
+
+def data_table(
+    columns: list[tuple[str, float | None, str]],
+    widths: list[float],
+    rows: Iterable[list],
+    *,
+    empty: str = "",
+    total: list[str] | None = None,
+) -> list[Flowable]:
+    """A data table (header repeated on each page) and, when given and rows exist, a total row below."""
+    rows = list(rows)
+    header = [
+        [
+            text_cell(get_fonts(), label, width, bold=True)
+            for (label, _, _), width in zip(columns, widths, strict=True)
+        ]
+    ]
+    style = TableStyle(
+        list(DATA_TABLE_STYLE.getCommands())
+        + [("ALIGN", (i, 0), (i, -1), align) for i, (_, _, align) in enumerate(columns) if align != "LEFT"]
+    )
+    if not rows:
+        if not empty:
+            return []
+        rows = [[empty] + [""] * (len(columns) - 1)]
+        style.add("SPAN", (0, 1), (-1, 1))
+        style.add("TEXTCOLOR", (0, 1), (-1, 1), MUTED)
+        return [Table(header + rows, colWidths=widths, style=style, hAlign="LEFT")]
+    out: list[Flowable] = [PagedTable(header, rows, widths, style)]
+    if total is not None:
+        total_style = TableStyle(
+            list(style.getCommands())
+            + [
+                ("FONT", (0, 0), (-1, -1), BOLD_FONT, CELL_FONT_SIZE, CELL_LEADING),
+                ("BACKGROUND", (0, 0), (-1, -1), TOTAL_BG),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+            ]
+        )
+        out.append(Table([total], colWidths=widths, style=total_style, hAlign="LEFT"))
+    return out
+
+
+def column_widths(columns: list[tuple[str, float | None, str]], width: float) -> list[float]:
+    """Column widths, the one given as None taking what the others leave."""
+    fixed = sum(w for _, w, _ in columns if w is not None)
+    flexible = [w for _, w, _ in columns if w is None]
+    share = max(width - fixed, 20 * mm) / (len(flexible) or 1)
+    return [share if w is None else w for _, w, _ in columns]
+
+
+def text_cell(fonts: FontSet, value: object, width: float, *, bold: bool = False) -> str | Paragraph:
+    """A table cell for user text, drawn literally and wrapped to ``width``.
+
+    Text the base font covers becomes a plain string broken into lines here: a table draws such a
+    string as it is, several times faster than a Paragraph. Other text (CJK, say) becomes a
+    Paragraph of escaped markup, which switches fonts run by run.
+    """
+    text = clean_text(value, max_length=MAX_CELL, single_line=True)
+    if fonts.covers(text):
+        font = BOLD_FONT if bold else BASE_FONT
+        return "\n".join(_wrap(text, font, CELL_FONT_SIZE, width - 2 * CELL_PAD_X))
+    return Paragraph(fonts.markup(text, bold=bold), STYLE_CELL_BOLD if bold else STYLE_CELL)
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy line breaking at spaces; a word wider than the line is broken between characters."""
+    measure = functools.partial(pdfmetrics.stringWidth, fontName=font, fontSize=size)
+    if measure(text) <= width:
+        return [text]
+    space = measure(" ")
+    lines: list[str] = []
+    current, current_width = "", 0.0
+    for word in text.split():
+        word_width = measure(word)
+        if current and current_width + space + word_width <= width:
+            current, current_width = f"{current} {word}", current_width + space + word_width
+            continue
+        if current:
+            lines.append(current)
+        while word_width > width and len(word) > 1:
+            cut = _longest_prefix(word, measure, width)
+            lines.append(word[:cut])
+            word = word[cut:]
+            word_width = measure(word)
+        current, current_width = word, word_width
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def _longest_prefix(word: str, measure: Callable[[str], float], width: float) -> int:
+    low, high = 1, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(word[:middle]) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def fit_line(fonts: FontSet, text: str, size: float, width: float) -> str:
+    """``text`` on one line, cut with an ellipsis to at most ``width`` points."""
+    text = clean_text(text, max_length=300, single_line=True)
+    if fonts.string_width(text, size) <= width:
+        return text
+    while text and fonts.string_width(text + "…", size) > width:
+        text = text[: max(len(text) - max(1, len(text) // 8), 0)]
+    return text + "…"
+
+
+def cold_mark(fonts: FontSet) -> str:
+    """The cold-chain mark: a snowflake where the fonts have one, else an asterisk."""
+    return "❄" if fonts.covers("❄") else "*"
+
+
+def date_text(value: date | None) -> str:
+    """A date as printed on documents (ISO 8601), a dash when there is none."""
+    return value.isoformat() if value else "—"
+
+
+def quantity_text(value: int) -> str:
+    """A quantity with thousands separators."""
+    return f"{value:,}"
