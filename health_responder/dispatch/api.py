@@ -17,6 +17,7 @@ from health_responder.dispatch.schemas import (
     DispatchListArgsSchema,
     DispatchSchema,
     ReceiptSchema,
+    ReplaceSchema,
     ShipSchema,
 )
 from health_responder.extensions import db
@@ -58,6 +59,19 @@ class Discrepancies(MethodView):
     def get(self, args):
         """Dispatch lines with units rejected at receipt (staff all, a provider or city its own)."""
         return queries.list_discrepancies(g.user, args)
+
+
+@blp.route("/dispatches/discrepancies/<int:line_id>/replace")
+class Replace(MethodView):
+    @roles_required(*STAFF)
+    @blp.arguments(ReplaceSchema)
+    @blp.response(200, DiscrepancySchema)
+    def post(self, data, line_id):
+        """Owe again a discrepancy's rejected units (all not yet replaced, or ``quantity``): auto_allocate serves them."""
+        line = services.replace_rejected(line_id=line_id, by=g.user, **data)
+        view = queries.discrepancy(line.id, g.user)
+        db.session.commit()
+        return view
 
 
 @blp.route("/dispatches/<int:dispatch_id>")

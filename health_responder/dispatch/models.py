@@ -78,6 +78,8 @@ class DispatchLine(SQLModel, table=True):
     #: One of REJECTION_REASONS when units were rejected.
     rejection_reason: str | None = Field(default=None, max_length=20)
     rejection_note: str | None = text()
+    #: Rejected units of this line a coordinator chose to replace (owed again on the request line).
+    replaced: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
@@ -85,5 +87,6 @@ class DispatchLine(SQLModel, table=True):
             "accepted IS NULL OR (accepted >= 0 AND rejected >= 0 AND accepted + rejected = quantity)",
             name="receipt_adds_up",
         ),
+        sa.CheckConstraint("replaced >= 0 AND replaced <= COALESCE(rejected, 0)", name="replaced_within"),
         sa.UniqueConstraint("dispatch_id", "request_line_id", "lot_id", name="uq_dispatch_line_line_lot"),
     )

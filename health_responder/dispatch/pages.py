@@ -489,6 +489,45 @@ def summary():
     return render_template("dispatch/summary.html", form=form), status
 
 
+# --- discrepancies: units rejected at receipt, replaced in one click ----------------------------
+
+
+def _discrepancy_page(errors: list | None = None, status: int = 200):
+    show = request.args.get("show", "open")
+    rows = queries.discrepancy_rows(user=me(), open_only=show != "all")
+    return render_template("dispatch/discrepancies.html", rows=rows, show=show, errors=errors or []), status
+
+
+@bp.get("/dispatches/discrepancies")
+@roles(*STAFF)
+def discrepancies():
+    """Units rejected at receipt, newest first: those not yet replaced (``?show=all`` for every one)."""
+    return _discrepancy_page()
+
+
+@bp.post("/dispatches/discrepancies/<int:line_id>/replace")
+@roles(*STAFF)
+def replace(line_id: int):
+    """Owe again a discrepancy's rejected units, in one click; auto_allocate serves them."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return _discrepancy_page(form.form_errors, 422)
+
+    def run():
+        line = services.replace_rejected(line_id=line_id, by=me())
+        db.session.commit()
+        return line
+
+    line, status = attempt(form, run)
+    if line is None:
+        return _discrepancy_page(form.form_errors, status)
+    flash(
+        _("%(n)s rejected unit(s) are owed again: they wait for stock like any back-order.", n=line.replaced),
+        "success",
+    )
+    return redirect(url_for(".discrepancies"))
+
+
 # --- dashboard panels -----------------------------------------------------------------------------
 
 

@@ -19,6 +19,8 @@ from health_responder.dispatch.models import Dispatch, DispatchLine
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests import queries as request_queries
+from health_responder.health_requests.models import REPLACEABLE, AssistanceRequest
+from health_responder.reference.models import City, Item
 
 ORDER_COLUMNS = {
     "id": Dispatch.id,
@@ -88,8 +90,8 @@ def request_for(request_id: int, user: User):
     return request_queries.get_request(request_id, user)
 
 
-def list_discrepancies(user: User, args: dict) -> dict:
-    """A page of received dispatch lines with rejected units."""
+def _discrepancies(user: User) -> sa.Select:
+    """Received dispatch lines with rejected units, as the user may see them."""
     statement = (
         select(
             DispatchLine.id,
@@ -108,11 +110,25 @@ def list_discrepancies(user: User, args: dict) -> dict:
             DispatchLine.rejection_note.label("note"),
             Dispatch.received_at,
             Dispatch.received_by,
+            DispatchLine.replaced,
         )
         .join(Dispatch, Dispatch.id == DispatchLine.dispatch_id)
         .where(DispatchLine.rejected > 0)
     )
-    statement = _tenant(statement, user, Dispatch.provider_id, Dispatch.city_id)
+    return _tenant(statement, user, Dispatch.provider_id, Dispatch.city_id)
+
+
+def discrepancy(line_id: int, user: User) -> dict:
+    """One discrepancy (a dispatch line with rejected units) the user may see, or NotFound."""
+    row = db.session.execute(_discrepancies(user).where(DispatchLine.id == line_id)).mappings().first()
+    if row is None:
+        raise NotFound(_l("No discrepancy %(id)s.", id=line_id))
+    return dict(row)
+
+
+def list_discrepancies(user: User, args: dict) -> dict:
+    """A page of received dispatch lines with rejected units."""
+    statement = _discrepancies(user)
     for key in ("provider_id", "city_id"):
         if args.get(key) is not None:
             statement = statement.where(getattr(Dispatch, key) == args[key])
@@ -137,3 +153,30 @@ def list_discrepancies(user: User, args: dict) -> dict:
         "total": total,
         "pages": (total + size - 1) // size if total else 0,
     }
+
+
+def discrepancy_rows(*, user: User, open_only: bool = False, limit: int = 200) -> list[dict]:
+    """Discrepancies newest first, with the request, city and item they concern, and whether they can be replaced."""
+    found = _discrepancies(user).subquery()
+    statement = (
+        select(
+            found,
+            AssistanceRequest.reference.label("request_reference"),
+            AssistanceRequest.status.label("request_status"),
+            City.name.label("city"),
+            Item.code.label("item_code"),
+            Item.name.label("item_name"),
+        )
+        .join(AssistanceRequest, AssistanceRequest.id == found.c.request_id)
+        .join(City, City.id == found.c.city_id)
+        .join(Item, Item.id == found.c.item_id)
+        .order_by(found.c.received_at.desc(), found.c.id.desc())
+        .limit(limit)
+    )
+    if open_only:
+        statement = statement.where(found.c.rejected > found.c.replaced)
+    rows = [dict(row) for row in db.session.execute(statement).mappings()]
+    for row in rows:
+        row["to_replace"] = row["rejected"] - row["replaced"]
+        row["replaceable"] = row["to_replace"] > 0 and row["request_status"] in REPLACEABLE
+    return rows

@@ -60,6 +60,7 @@ class DispatchLineSchema(Schema):
     rejected = fields.Integer(allow_none=True)
     rejection_reason = fields.String(allow_none=True)
     rejection_note = fields.String(allow_none=True)
+    replaced = fields.Integer(metadata={"description": "Rejected units a coordinator chose to replace."})
 
 
 class DispatchSchema(Schema):
@@ -117,3 +118,14 @@ class DiscrepancySchema(Schema):
     note = fields.String(allow_none=True)
     received_at = fields.DateTime(allow_none=True)
     received_by = fields.String(allow_none=True)
+    replaced = fields.Integer(metadata={"description": "Of the rejected units, those owed again (replaced)."})
+
+
+class ReplaceSchema(StrictSchema):
+    quantity = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "Units to replace; all the line's rejected units not yet replaced when left out."
+        },
+    )
+    note = fields.String(validate=validate.Length(max=5000))

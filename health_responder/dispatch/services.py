@@ -32,6 +32,7 @@ from health_responder.extensions import db
 from health_responder.health_requests import services as requests
 from health_responder.health_requests.models import (
     FULFILLING,
+    REPLACEABLE,
     Allocation,
     AllocationStatus,
     AssistanceRequest,
@@ -275,12 +276,14 @@ def ship(*, dispatch: Dispatch, by: User, carrier: str, tracking_number: str, pa
         },
     )
     requests.refresh_status(request=request)
+    still = sum(max(line.owed - line.quantity_dispatched, 0) for line in requests.lines_of(request.id))
     notifications.notify(
         users=notifications.city_users(dispatch.city_id),
         key=f"dispatch:{dispatch.id}:shipped",
         subject=f"{dispatch.reference} shipped for {request.reference}",
         body=f"{sum(line.quantity for line in lines)} unit(s) in {packages} package(s) by {carrier}, "
-        f"tracking {tracking_number}. Confirm the receipt when it arrives.",
+        f"tracking {tracking_number}. Confirm the receipt when it arrives."
+        + (f" {still} unit(s) of {request.reference} are still to come (back-order)." if still else ""),
         link=f"/dispatches/{dispatch.id}",
     )
     return dispatch
@@ -417,3 +420,102 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
             link=f"/dispatches/{dispatch.id}",
         )
     return dispatch
+
+
+def replace_rejected(
+    *, line_id: int, by: User, quantity: int | None = None, note: str | None = None
+) -> DispatchLine:
+    """Owe again the rejected units of a received dispatch line (all not yet replaced, or ``quantity``).
+
+    Rejected units are not owed by themselves: the coordinator decides. The units are added to the
+    request line's remainder (``quantity_replaced``), so allocation serves them like any back-order;
+    a dispatched or delivered request is partially dispatched again. Staff only.
+    """
+    require_role(by, *STAFF)
+    found = db.session.get(DispatchLine, line_id)
+    if found is None:
+        raise NotFound(_l("No dispatch line %(id)s.", id=line_id))
+    dispatch_id = db.session.scalar(select(Dispatch.request_id).where(Dispatch.id == found.dispatch_id))
+    request = requests.lock_request(dispatch_id)
+    dispatch = _lock(found.dispatch_id)
+    line = db.session.scalar(
+        select(DispatchLine)
+        .where(DispatchLine.id == line_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    left = (line.rejected or 0) - line.replaced
+    if dispatch.status != D.RECEIVED or not line.rejected:
+        raise Conflict(
+            _l("Dispatch line %(id)s has no units rejected at receipt to replace.", id=line.id),
+            {"line_id": [_l("Nothing rejected on this line.")]},
+        )
+    if left <= 0:
+        raise Conflict(
+            _l(
+                "The %(n)s rejected unit(s) of dispatch line %(id)s are already replaced.",
+                n=line.rejected,
+                id=line.id,
+            ),
+            {"line_id": [_l("Already replaced.")]},
+        )
+    if quantity is None:
+        quantity = left
+    if not 1 <= quantity <= left:
+        raise ValidationFailed(
+            _l("Replace between 1 and %(n)s unit(s).", n=left),
+            {"quantity": [_l("Between 1 and %(n)s.", n=left)]},
+        )
+    if request.status not in REPLACEABLE:
+        raise InvalidTransition(
+            REQUEST,
+            request.status,
+            RequestStatus.PARTIALLY_DISPATCHED,
+            action=_l("replace rejected units of"),
+        )
+    line.replaced += quantity
+    result = db.session.execute(
+        sa.update(LINES)
+        .where(
+            LINES.c.id == line.request_line_id,
+            LINES.c.quantity_replaced + quantity <= LINES.c.quantity_rejected,
+        )
+        .values(quantity_replaced=LINES.c.quantity_replaced + quantity)
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            _l(
+                "Request line %(id)s has not %(n)s rejected units left to replace.",
+                id=line.request_line_id,
+                n=quantity,
+            )
+        )
+    before = request.status
+    if request.status != RequestStatus.PARTIALLY_DISPATCHED:
+        request.status = RequestStatus.PARTIALLY_DISPATCHED
+        request.delivered_at = None
+        request.updated_at = utcnow()
+    audit.record(
+        action="dispatch.replace",
+        subject=dispatch,
+        by=by,
+        before={"line_id": line.id, "replaced": line.replaced - quantity, "request_status": before},
+        after={
+            "line_id": line.id,
+            "request_line_id": line.request_line_id,
+            "replaced": line.replaced,
+            "quantity": quantity,
+            "reason": line.rejection_reason,
+            "note": note,
+            "request_status": request.status,
+        },
+    )
+    notifications.notify(
+        users=notifications.city_users(request.city_id),
+        key=f"dispatch-line:{line.id}:replaced:{line.replaced}",
+        subject=f"{quantity} rejected unit(s) of {request.reference} will be replaced",
+        body=f"{quantity} unit(s) rejected at the receipt of {dispatch.reference} ({line.rejection_reason}) "
+        "are owed to you again; they will be allocated and shipped as stock allows.",
+        link=f"/requests/{request.id}",
+    )
+    return line

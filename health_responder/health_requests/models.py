@@ -43,6 +43,8 @@ class RequestStatus(enum.StrEnum):
 S = RequestStatus
 #: States in which stock may be allocated and dispatched.
 FULFILLING = frozenset({S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED})
+#: States in which units rejected at receipt can be replaced (something shipped; the request not ended).
+REPLACEABLE = frozenset({S.PARTIALLY_DISPATCHED, S.DISPATCHED, S.DELIVERED})
 
 #: Explicit transitions people make, from each state. Allocation, dispatch and receipt move the
 #: status too, but as a consequence of the lines (see services.refresh_status).
@@ -126,11 +128,16 @@ class RequestLine(SQLModel, table=True):
     quantity_received: int = Field(default=0)
     #: Units the city rejected at receipt (damaged, expired …).
     quantity_rejected: int = Field(default=0)
+    #: Rejected units a coordinator chose to replace: owed again, on top of ``quantity``. Rejected units
+    #: are not owed by themselves (the city may not want them again); the remainder a line still waits
+    #: for is ``quantity + quantity_replaced - quantity_allocated`` (see ``remainder``).
+    quantity_replaced: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint(
-            "quantity_allocated >= 0 AND quantity_allocated <= quantity", name="allocated_within"
+            "quantity_allocated >= 0 AND quantity_allocated <= quantity + quantity_replaced",
+            name="allocated_within",
         ),
         sa.CheckConstraint(
             "quantity_dispatched >= 0 AND quantity_dispatched <= quantity_allocated", name="dispatched_within"
@@ -140,7 +147,20 @@ class RequestLine(SQLModel, table=True):
             name="received_within",
         ),
         sa.CheckConstraint("quantity_rejected >= 0", name="rejected_not_negative"),
+        sa.CheckConstraint(
+            "quantity_replaced >= 0 AND quantity_replaced <= quantity_rejected", name="replaced_within"
+        ),
     )
+
+    @property
+    def owed(self) -> int:
+        """Units the city is owed in all: what it asked for, plus the rejected units being replaced."""
+        return self.quantity + self.quantity_replaced
+
+    @property
+    def remainder(self) -> int:
+        """Units not yet allocated (the back-order): owed minus allocated, shipped units included."""
+        return self.quantity + self.quantity_replaced - self.quantity_allocated
 
 
 class AllocationStatus(enum.StrEnum):

@@ -418,6 +418,7 @@ def _detail(req: AssistanceRequest, status: int = 200, **forms):
         "allocations": _allocation_rows(req, items, line_items),
         "dispatches": _dispatch_rows(req),
         "can": can,
+        "owing": req.status in FULFILLING,
         "reject_form": forms.get("reject_form") or ReasonForm(prefix="reject", formdata=None),
         "cancel_form": forms.get("cancel_form") or ReasonForm(prefix="cancel", formdata=None),
         "close_form": forms.get("close_form") or NoteForm(prefix="close", formdata=None),
@@ -638,14 +639,13 @@ def _queue_panel(user) -> dict:
     submitted = db.session.scalars(
         queries.requests_visible_to(user).where(R.status == S.SUBMITTED).order_by(*order).limit(8)
     ).all()
-    waiting = db.session.scalars(
-        queries.requests_visible_to(user)
-        .where(R.status.in_([S.APPROVED, S.PARTIALLY_ALLOCATED]))
-        .order_by(*order)
-        .limit(8)
-    ).all()
     counts = dict(db.session.execute(select(R.status, sa.func.count()).group_by(R.status)).all())
-    return {"submitted": _view_rows(submitted), "waiting": _view_rows(waiting), "counts": counts}
+    return {
+        "submitted": _view_rows(submitted),
+        "backorders": queries.backorders(user=user, limit=12),
+        "backorder_totals": queries.backorder_totals(user=user),
+        "counts": counts,
+    }
 
 
 register_panel((Role.CITY,), "health_requests/panel_city.html", _city_panel, order=10)

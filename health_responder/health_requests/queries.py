@@ -25,7 +25,7 @@ from health_responder.db import start_of_day
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests import services
-from health_responder.health_requests.models import Allocation, AssistanceRequest, RequestLine
+from health_responder.health_requests.models import FULFILLING, Allocation, AssistanceRequest, RequestLine
 from health_responder.providers.models import Provider, ProviderNetwork
 from health_responder.reference.models import City, Item
 
@@ -99,6 +99,7 @@ _LINES_SELECT = sa.select(
     LINE.c.quantity_dispatched,
     LINE.c.quantity_received,
     LINE.c.quantity_rejected,
+    LINE.c.quantity_replaced,
 ).order_by(LINE.c.id)
 
 
@@ -113,7 +114,17 @@ def request_views(requests: list) -> list[dict]:
         # Core on the session's connection, rows unpacked by position: this runs for every row of the
         # busiest list, where the ORM's machinery and attribute lookups by name show.
         rows = db.session.connection().execute(_LINES_SELECT.where(LINE.c.request_id.in_(list(lines))))
-        for line_id, request_id, item_id, quantity, allocated, dispatched, received, rejected in rows:
+        for (
+            line_id,
+            request_id,
+            item_id,
+            quantity,
+            allocated,
+            dispatched,
+            received,
+            rejected,
+            replaced,
+        ) in rows:
             lines[request_id].append(
                 {
                     "id": line_id,
@@ -123,7 +134,8 @@ def request_views(requests: list) -> list[dict]:
                     "quantity_dispatched": dispatched,
                     "quantity_received": received,
                     "quantity_rejected": rejected,
-                    "quantity_unfilled": quantity - allocated,
+                    "quantity_replaced": replaced,
+                    "quantity_unfilled": quantity + replaced - allocated,
                 }
             )
     return [
@@ -201,6 +213,7 @@ CSV_COLUMNS = (
     "quantity_dispatched",
     "quantity_received",
     "quantity_rejected",
+    "quantity_replaced",
     "quantity_unfilled",
 )
 
@@ -224,7 +237,8 @@ def requests_csv(user: User, args: dict) -> str:
             RequestLine.quantity_dispatched,
             RequestLine.quantity_received,
             RequestLine.quantity_rejected,
-            RequestLine.quantity - RequestLine.quantity_allocated,
+            RequestLine.quantity_replaced,
+            RequestLine.quantity + RequestLine.quantity_replaced - RequestLine.quantity_allocated,
         )
         .join(City, City.id == R.city_id)
         .join(RequestLine, RequestLine.request_id == R.id)
@@ -326,3 +340,58 @@ def suggestions(request: AssistanceRequest, line: RequestLine, limit: int = 50) 
         }
         for lot in lots
     ]
+
+
+# --- back-orders
+
+
+def _owed_lines(user: User) -> sa.Select:
+    """The lines of requests being fulfilled with units not yet allocated, as the user may see them."""
+    remainder = LINE.c.quantity + LINE.c.quantity_replaced - LINE.c.quantity_allocated
+    visible = requests_visible_to(user).with_only_columns(R.id)
+    return (
+        select(
+            R.id.label("request_id"),
+            R.reference,
+            R.priority,
+            R.status,
+            R.needed_by,
+            R.approved_at.label("since"),
+            City.id.label("city_id"),
+            City.name.label("city"),
+            LINE.c.id.label("line_id"),
+            Item.id.label("item_id"),
+            Item.code.label("item_code"),
+            Item.name.label("item_name"),
+            (LINE.c.quantity + LINE.c.quantity_replaced).label("owed_total"),
+            LINE.c.quantity_dispatched.label("shipped"),
+            (LINE.c.quantity_allocated - LINE.c.quantity_dispatched).label("reserved"),
+            remainder.label("owed"),
+        )
+        .select_from(LINE)
+        .join(R, R.id == LINE.c.request_id)
+        .join(City, City.id == R.city_id)
+        .join(Item, Item.id == LINE.c.item_id)
+        .where(R.status.in_(list(FULFILLING)), remainder > 0, R.id.in_(visible))
+    )
+
+
+def backorders(*, user: User, limit: int | None = None) -> list[dict]:
+    """Every line still owed (not yet allocated) of a request being fulfilled: critical first, oldest first.
+
+    Owed: requested plus replaced minus allocated (shipped included), the remainder auto_allocate
+    serves. "Since" is the approval: the city has waited for these units from then.
+    """
+    statement = _owed_lines(user).order_by(R.priority_rank, R.approved_at, R.needed_by, R.id, LINE.c.id)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [dict(row) for row in db.session.execute(statement).mappings()]
+
+
+def backorder_totals(*, user: User) -> dict:
+    """How many lines are still owed, of how many requests, for how many units."""
+    owed = _owed_lines(user).subquery()
+    lines, requests, units = db.session.execute(
+        select(sa.func.count(), sa.func.count(sa.distinct(owed.c.request_id)), sa.func.sum(owed.c.owed))
+    ).one()
+    return {"lines": int(lines), "requests": int(requests), "units": int(units or 0)}

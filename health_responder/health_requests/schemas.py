@@ -92,7 +92,14 @@ class LineSchema(Schema):
     quantity_dispatched = fields.Integer()
     quantity_received = fields.Integer()
     quantity_rejected = fields.Integer()
-    quantity_unfilled = fields.Integer(metadata={"description": "Requested but not (yet) allocated."})
+    quantity_replaced = fields.Integer(
+        metadata={"description": "Rejected units a coordinator chose to replace: owed again."}
+    )
+    quantity_unfilled = fields.Integer(
+        metadata={
+            "description": "Owed but not (yet) allocated: the back-order (requested + replaced - allocated)."
+        }
+    )
 
 
 class RequestSchema(Schema):

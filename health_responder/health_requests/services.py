@@ -442,18 +442,36 @@ def close(*, request: AssistanceRequest, by: User, note: str) -> AssistanceReque
     dispatches = _cancel_prepared_dispatches(request, by)
     released = _release_all(request, Actor.of(by), note=f"request {request.reference} closed")
     request.closed_at = utcnow()
-    request.close_note = note
-    unfilled = {line.id: line.quantity - line.quantity_dispatched for line in lines_of(request.id)}
+    lines = lines_of(request.id)
+    unfilled = {
+        line.id: line.owed - line.quantity_dispatched
+        for line in lines
+        if line.owed > line.quantity_dispatched
+    }
+    request.close_note = note + _owed_at_close(lines)
     _move(
         request,
         "close",
         by,
-        note=note,
+        note=request.close_note,
         released_units=released,
         cancelled_dispatches=dispatches,
-        unfilled={k: v for k, v in unfilled.items() if v},
+        unfilled=unfilled,
     )
     return request
+
+
+def _owed_at_close(lines: list[RequestLine]) -> str:
+    """What a request closed short still owed, as a sentence for its close note ("" when nothing)."""
+    owed = [(line.item_id, line.owed - line.quantity_dispatched) for line in lines]
+    owed = [(item_id, units) for item_id, units in owed if units > 0]
+    if not owed:
+        return ""
+    codes = dict(
+        db.session.execute(select(Item.id, Item.code).where(Item.id.in_([i for i, _u in owed]))).all()
+    )
+    parts = ", ".join(f"{units} × {codes.get(item_id, item_id)}" for item_id, units in owed)
+    return f"\n\nClosed short: {sum(u for _i, u in owed)} unit(s) still owed ({parts})."
 
 
 def _allocation_status(wanted: int, allocated: int) -> str:
@@ -471,7 +489,7 @@ def refresh_status(*, request: AssistanceRequest) -> str:
     db.session.flush()
     totals = db.session.execute(
         select(
-            sa.func.coalesce(sa.func.sum(RequestLine.quantity), 0),
+            sa.func.coalesce(sa.func.sum(RequestLine.quantity + RequestLine.quantity_replaced), 0),
             sa.func.coalesce(sa.func.sum(RequestLine.quantity_allocated), 0),
             sa.func.coalesce(sa.func.sum(RequestLine.quantity_dispatched), 0),
         ).where(RequestLine.request_id == request.id)

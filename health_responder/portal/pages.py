@@ -26,8 +26,18 @@ TABLES = {
         queries.fill_rate_by_network,
         ["network", "requested", "allocated", "dispatched", "received", "fill_rate"],
     ),
-    "shortage-radar": (queries.shortage_radar, ["category", "open_demand", "available", "coverage", "short"]),
+    "shortage-radar": (
+        queries.shortage_radar,
+        ["category", "open_demand", "available", "coverage", "short", "items_short"],
+    ),
+    "shortage-radar-items": (
+        queries.shortage_radar_by_item,
+        ["category", "item_code", "item_name", "open_demand", "available", "coverage", "short"],
+    ),
+    "unmet-demand": (queries.unmet_demand, ["network", "requests_closed_short", "units_unmet"]),
 }
+#: Items the radar's chart shows at most (the shortest first); the table and the CSV have them all.
+RADAR_CHART_ITEMS = 15
 
 
 @bp.get("/")
@@ -36,7 +46,10 @@ def index():
     """The portal: every member may see it."""
     stats = queries.all_stats()
     fill = stats["fill_rate_by_network"]
-    radar = stats["shortage_radar"]
+    radar = sorted(
+        (r for r in stats["shortage_radar_by_item"] if r["open_demand"]),
+        key=lambda r: (-r["short"], r["category"], r["item_code"]),
+    )[:RADAR_CHART_ITEMS]
     charts = {
         "fill": Markup(
             bar_chart(
@@ -47,9 +60,9 @@ def index():
         ),
         "radar": Markup(
             bar_chart(
-                _("Open demand and available supply by category"),
-                [(r["category"], [r["open_demand"], r["available"]]) for r in radar],
-                [_("Open demand"), _("Available")],
+                _("Open demand and usable supply by item, the shortest first"),
+                [(r["item_code"], [r["open_demand"], r["available"], r["short"]]) for r in radar],
+                [_("Open demand"), _("Available"), _("Short")],
             )
         ),
     }

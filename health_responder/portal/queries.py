@@ -116,51 +116,122 @@ def lead_times(since: date | None = None) -> dict:
     }
 
 
-def shortage_radar(today: date | None = None) -> list[dict]:
-    """Per item category: open demand (asked, not yet allocated) against available, unexpired supply."""
+def shortage_radar_by_item(today: date | None = None) -> list[dict]:
+    """Per item: open demand (owed, not yet allocated) against usable supply (available, unexpired, free).
+
+    Open demand counts every open request's remainder: requested plus replaced minus allocated.
+    """
     today = today or utcnow().date()
+    remainder = RequestLine.quantity + RequestLine.quantity_replaced - RequestLine.quantity_allocated
     demand = dict(
         db.session.execute(
-            sa.select(Item.category, sa.func.sum(RequestLine.quantity - RequestLine.quantity_allocated))
+            sa.select(RequestLine.item_id, sa.func.sum(remainder))
             .select_from(RequestLine)
-            .join(Item, Item.id == RequestLine.item_id)
             .join(AssistanceRequest, AssistanceRequest.id == RequestLine.request_id)
             .where(AssistanceRequest.status.in_(OPEN))
-            .group_by(Item.category)
+            .group_by(RequestLine.item_id)
         ).all()
     )
     supply = dict(
         db.session.execute(
-            sa.select(Item.category, sa.func.sum(StockLot.on_hand - StockLot.reserved))
-            .select_from(StockLot)
-            .join(Item, Item.id == StockLot.item_id)
+            sa.select(StockLot.item_id, sa.func.sum(StockLot.on_hand - StockLot.reserved))
             .where(
                 StockLot.status == LotStatus.AVAILABLE,
                 sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= today),
             )
-            .group_by(Item.category)
+            .group_by(StockLot.item_id)
         ).all()
     )
+    ids = sorted(set(demand) | set(supply))
+    items = (
+        db.session.execute(
+            sa.select(Item.id, Item.code, Item.name, Item.category).where(Item.id.in_(ids))
+        ).all()
+        if ids
+        else []
+    )
     rows = []
-    for category in sorted(set(demand) | set(supply)):
-        open_demand, available = int(demand.get(category) or 0), int(supply.get(category) or 0)
+    for item_id, code, name, category in items:
+        open_demand, available = int(demand.get(item_id) or 0), int(supply.get(item_id) or 0)
         rows.append(
             {
                 "category": category,
+                "item_code": code,
+                "item_name": name,
                 "open_demand": open_demand,
                 "available": available,
-                "coverage": round(available / open_demand, 2) if open_demand else None,
+                "coverage": round(min(available, open_demand) / open_demand, 2) if open_demand else None,
                 "short": max(open_demand - available, 0),
             }
         )
-    return rows
+    return sorted(rows, key=lambda r: (r["category"], r["item_code"]))
+
+
+def shortage_radar(today: date | None = None, by_item: list[dict] | None = None) -> list[dict]:
+    """Per item category, rolled up from the items: one item's surplus never hides another's shortage.
+
+    ``short`` is the sum of the items' shortages; ``coverage`` the share of the demand that the same
+    items' usable supply covers; ``items_short`` how many of the category's items are short.
+    """
+    by_item = by_item if by_item is not None else shortage_radar_by_item(today)
+    totals: dict[str, dict] = {}
+    for row in by_item:
+        entry = totals.setdefault(
+            row["category"], {"open_demand": 0, "available": 0, "covered": 0, "short": 0, "items_short": 0}
+        )
+        entry["open_demand"] += row["open_demand"]
+        entry["available"] += row["available"]
+        entry["covered"] += min(row["available"], row["open_demand"])
+        entry["short"] += row["short"]
+        entry["items_short"] += row["short"] > 0
+    return [
+        {
+            "category": category,
+            "open_demand": t["open_demand"],
+            "available": t["available"],
+            "coverage": round(t["covered"] / t["open_demand"], 2) if t["open_demand"] else None,
+            "short": t["short"],
+            "items_short": t["items_short"],
+        }
+        for category, t in sorted(totals.items())
+    ]
+
+
+def unmet_demand() -> list[dict]:
+    """Per network: requests a coordinator closed short, and the units they still owed when closed.
+
+    A closed request's reservations were released at closing, so what it still owed is requested plus
+    replaced minus shipped; rejected units not replaced are not owed.
+    """
+    owed = RequestLine.quantity + RequestLine.quantity_replaced - RequestLine.quantity_dispatched
+    short = (
+        sa.select(AssistanceRequest.id, City.network_id, sa.func.sum(owed).label("units"))
+        .join(RequestLine, RequestLine.request_id == AssistanceRequest.id)
+        .join(City, City.id == AssistanceRequest.city_id)
+        .where(AssistanceRequest.status == S.CLOSED, owed > 0)
+        .group_by(AssistanceRequest.id, City.network_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Network.code, sa.func.count(short.c.id), sa.func.sum(short.c.units))
+        .join(short, short.c.network_id == Network.id)
+        .group_by(Network.code)
+        .order_by(Network.code)
+    )
+    return [
+        {"network": code, "requests_closed_short": int(count), "units_unmet": int(units or 0)}
+        for code, count, units in rows
+    ]
 
 
 def all_stats() -> dict:
     """Everything the portal shows, in one dict (the API answer)."""
+    by_item = shortage_radar_by_item()
     return {
         "requests_by_network_and_status": requests_by_network_and_status(),
         "fill_rate_by_network": fill_rate_by_network(),
         "lead_times": lead_times(),
-        "shortage_radar": shortage_radar(),
+        "shortage_radar": shortage_radar(by_item=by_item),
+        "shortage_radar_by_item": by_item,
+        "unmet_demand": unmet_demand(),
     }

@@ -13,4 +13,15 @@ class StatsSchema(Schema):
     requests_by_network_and_status = fields.List(fields.Dict())
     fill_rate_by_network = fields.List(fields.Dict())
     lead_times = fields.Dict(keys=fields.String(), values=fields.Nested(DurationSchema))
-    shortage_radar = fields.List(fields.Dict())
+    shortage_radar = fields.List(
+        fields.Dict(),
+        metadata={"description": "Per category, rolled up from the items (short = sum of item shortages)."},
+    )
+    shortage_radar_by_item = fields.List(
+        fields.Dict(),
+        metadata={"description": "Per item: open demand (owed remainders) against usable supply."},
+    )
+    unmet_demand = fields.List(
+        fields.Dict(),
+        metadata={"description": "Per network: requests closed short and the units still owed then."},
+    )

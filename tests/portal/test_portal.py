@@ -70,7 +70,14 @@ def test_stats_count_fill_rate_and_shortage(app, make):
     assert (fill["requested"], fill["allocated"], fill["dispatched"], fill["fill_rate"]) == (100, 60, 40, 0.4)
     # Open demand: 40 not yet allocated + 30 submitted; supply: 20 available, the expired lot left out.
     assert stats["shortage_radar"] == [
-        {"category": "ppe", "open_demand": 70, "available": 20, "coverage": 0.29, "short": 50}
+        {
+            "category": "ppe",
+            "open_demand": 70,
+            "available": 20,
+            "coverage": 0.29,
+            "short": 50,
+            "items_short": 1,
+        }
     ]
     assert stats["lead_times"]["submitted_to_approved"]["count"] == 1
     assert stats["lead_times"]["submitted_to_approved"]["mean_hours"] == 6.0
@@ -84,8 +91,8 @@ def test_portal_page_draws_svg_charts_and_offers_csv(app, make, client):
     csv = client.get("/portal/shortage-radar.csv")
     assert csv.mimetype == "text/csv"
     assert csv.get_data(as_text=True).lstrip("\ufeff").splitlines() == [
-        "category,open_demand,available,coverage,short",
-        "ppe,70,20,0.29,50",
+        "category,open_demand,available,coverage,short,items_short",
+        "ppe,70,20,0.29,50,1",
     ]
     assert client.get("/portal/nothing.csv").status_code == 404
 

@@ -1,0 +1,210 @@
+"""Back-orders are never forgotten: what was not shipped is still owed, seen and served (issue 19).
+
+Every scenario walks the public API with a real database: stock received by the provider, requests
+made by the city and approved by a coordinator, allocation by the ``auto_allocate`` check, dispatches
+prepared, shipped and received, rejected units replaced from the discrepancy list.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.health_requests.backorder_world import Backorders, make_backorders
+
+
+@pytest.fixture
+def bo(make) -> Backorders:
+    return make_backorders(make)
+
+
+def _audited(bo, action: str) -> list[dict]:
+    """The audit events of ``action`` (the audit trail has no API: it is read as the integrator would)."""
+    from sqlmodel import select
+
+    from health_responder.audit.models import AuditEvent
+    from health_responder.extensions import db
+
+    with bo.make.app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        ).all()
+        keys = ("line_id", "quantity", "replaced", "reason")
+        return [{key: event.after[key] for key in keys} for event in events]
+
+
+def _line(request: dict) -> dict:
+    return request["lines"][0]
+
+
+def _quantities(line: dict) -> tuple:
+    return (
+        line["quantity"],
+        line["quantity_allocated"],
+        line["quantity_dispatched"],
+        line["quantity_rejected"],
+        line["quantity_replaced"],
+        line["quantity_unfilled"],
+    )
+
+
+# --- replacements of rejected units (item 5) --------------------------------------------------------
+
+
+@pytest.mark.both_databases
+def test_rejected_units_are_owed_again_only_once_replaced(bo):
+    bo.lot(4)
+    request = bo.request((bo.item, 4))
+    assert bo.auto_allocate()["units"] == 4
+    dispatch = bo.receive(bo.ship(request), rejected=1, reason="damaged")
+    assert bo.get(request)["status"] == "delivered"
+    bo.lot(10)
+
+    # Rejected units are not owed by themselves: the check leaves the line alone.
+    assert bo.auto_allocate()["units"] == 0
+    assert _quantities(_line(bo.get(request))) == (4, 4, 4, 1, 0, 0)
+
+    listed = bo.coordinator.get("/api/v1/dispatches/discrepancies").json["items"]
+    assert [(d["id"], d["rejected"], d["replaced"]) for d in listed] == [(dispatch["lines"][0]["id"], 1, 0)]
+    replaced = bo.coordinator.post(f"/api/v1/dispatches/discrepancies/{listed[0]['id']}/replace", json={})
+    assert replaced.status_code == 200, replaced.json
+    assert (replaced.json["rejected"], replaced.json["replaced"]) == (1, 1)
+    after = bo.get(request)
+    assert after["status"] == "partially_dispatched"
+    assert _quantities(_line(after)) == (4, 4, 4, 1, 1, 1)
+
+    # A second click finds nothing left to replace; the one replacement is audited.
+    again = bo.coordinator.post(f"/api/v1/dispatches/discrepancies/{listed[0]['id']}/replace", json={})
+    assert again.status_code == 409 and "already replaced" in again.json["message"]
+    assert _audited(bo, "dispatch.replace") == [
+        {"line_id": listed[0]["id"], "quantity": 1, "replaced": 1, "reason": "damaged"}
+    ]
+
+
+@pytest.mark.both_databases
+def test_replacing_checks_role_quantity_and_the_request_state(bo):
+    bo.lot(5)
+    request = bo.request((bo.item, 5))
+    bo.auto_allocate()
+    dispatch = bo.receive(bo.ship(request), rejected=3, reason="expired")
+    line_id = dispatch["lines"][0]["id"]
+    url = f"/api/v1/dispatches/discrepancies/{line_id}/replace"
+
+    assert bo.city_api.post(url, json={}).status_code == 403
+    assert bo.provider_api.post(url, json={}).status_code == 403
+    assert bo.coordinator.post("/api/v1/dispatches/discrepancies/999999/replace", json={}).status_code == 404
+    too_many = bo.coordinator.post(url, json={"quantity": 4})
+    assert too_many.status_code == 422 and "quantity" in too_many.json["errors"]
+    assert bo.coordinator.post(url, json={"quantity": 0}).status_code == 422
+    assert bo.coordinator.post(url, json={"quantity": 1, "colour": "red"}).status_code == 422
+    assert _quantities(_line(bo.get(request))) == (5, 5, 5, 3, 0, 0)  # nothing half-written
+
+    partly = bo.coordinator.post(url, json={"quantity": 1, "note": "supplier agreed"})
+    assert partly.status_code == 200 and partly.json["replaced"] == 1
+    assert _quantities(_line(bo.get(request))) == (5, 5, 5, 3, 1, 1)
+
+    closed = bo.coordinator.post(f"/api/v1/requests/{request['id']}/close", json={"note": "Enough for now."})
+    assert closed.status_code == 200, closed.json
+    refused = bo.coordinator.post(url, json={})
+    assert refused.status_code == 409
+    assert "closed" in refused.json["message"] and "partially_dispatched" in refused.json["message"]
+    assert _quantities(_line(bo.get(request))) == (5, 5, 5, 3, 1, 1)
+
+
+def test_a_line_without_rejected_units_cannot_be_replaced(bo):
+    bo.lot(2)
+    request = bo.request((bo.item, 2))
+    bo.auto_allocate()
+    dispatch = bo.receive(bo.ship(request))
+    answer = bo.coordinator.post(
+        f"/api/v1/dispatches/discrepancies/{dispatch['lines'][0]['id']}/replace", json={}
+    )
+    assert answer.status_code == 409 and "line_id" in answer.json["errors"]
+
+
+# --- close short (item 6) ---------------------------------------------------------------------------
+
+
+@pytest.mark.both_databases
+def test_closing_short_records_what_is_still_owed_and_the_unmet_demand(bo):
+    mask = bo.make.item(code="MASK-N95", category="ppe")
+    bo.lot(3)
+    request = bo.request((bo.item, 6), (mask, 10))
+    bo.auto_allocate()
+    bo.receive(bo.ship(request))
+    assert bo.get(request)["status"] == "partially_dispatched"
+
+    closed = bo.coordinator.post(
+        f"/api/v1/requests/{request['id']}/close", json={"note": "No more stock this year."}
+    )
+    assert closed.status_code == 200, closed.json
+    note = closed.json["close_note"]
+    assert note.startswith("No more stock this year.")
+    assert "13 unit(s) still owed (3 × OXY-CONC-10L, 10 × MASK-N95)" in note
+
+    stats = bo.city_api.get("/api/v1/stats").json
+    assert {"network": bo.network.code, "requests_closed_short": 1, "units_unmet": 13} in stats[
+        "unmet_demand"
+    ]
+
+
+def test_closing_with_nothing_owed_leaves_the_note_as_written(bo):
+    bo.lot(2)
+    request = bo.request((bo.item, 2))
+    bo.auto_allocate()
+    bo.receive(bo.ship(request), rejected=1)  # a rejected unit not replaced is not owed
+    closed = bo.coordinator.post(f"/api/v1/requests/{request['id']}/close", json={"note": "Done."})
+    assert closed.json["close_note"] == "Done."
+    assert bo.city_api.get("/api/v1/stats").json["unmet_demand"] == []
+
+
+# --- shortage radar by item (item 4) ----------------------------------------------------------------
+
+
+@pytest.mark.both_databases
+def test_the_radar_counts_each_items_shortage_even_when_another_item_has_a_surplus(bo, client):
+    from tests.conftest import page_login
+
+    ventilator = bo.make.item(code="VENT-ICU", name="ICU ventilator", category="respiratory")
+    bo.lot(50, item=ventilator)  # a surplus of ventilators …
+    bo.lot(3)  # … and only 3 concentrators for 6 asked
+    bo.request((bo.item, 6), (ventilator, 2))
+
+    stats = bo.city_api.get("/api/v1/stats").json
+    respiratory = [r for r in stats["shortage_radar"] if r["category"] == "respiratory"]
+    assert respiratory == [
+        {
+            "category": "respiratory",
+            "open_demand": 8,
+            "available": 53,
+            "coverage": round(5 / 8, 2),
+            "short": 3,
+            "items_short": 1,
+        }
+    ]
+    by_item = {r["item_code"]: r for r in stats["shortage_radar_by_item"]}
+    assert (by_item["OXY-CONC-10L"]["open_demand"], by_item["OXY-CONC-10L"]["short"]) == (6, 3)
+    assert (by_item["VENT-ICU"]["available"], by_item["VENT-ICU"]["short"]) == (50, 0)
+
+    page_login(client, bo.make.user("provider").email)
+    csv = client.get("/portal/shortage-radar-items.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert csv[0] == "category,item_code,item_name,open_demand,available,coverage,short"
+    assert "respiratory,OXY-CONC-10L,Oxygen concentrator 10 L,6,3,0.5,3" in csv
+    assert "respiratory,VENT-ICU,ICU ventilator,2,50,1.0,0" in csv
+    categories = client.get("/portal/shortage-radar.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert "respiratory,8,53,0.62,3,1" in categories
+    for language, words in (("en", ("Shortage radar", "Items short")), ("ko", ("부족 현황", None))):
+        _choose_language(client, language)
+        html = client.get("/portal/").get_data(as_text=True)
+        assert f'<html lang="{language}">' in html
+        assert words[0] in html
+        radar = html[html.index('class="card radar"') :]
+        assert "OXY-CONC-10L" in radar and "<svg" in radar
+        row = radar[radar.index("OXY-CONC-10L — Oxygen concentrator 10 L") :]
+        assert [cell.split("<")[0] for cell in row.split('<td class="num">')[1:4]] == ["6", "3", "3"]
+
+
+def _choose_language(client, language: str) -> None:
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client.get("/dashboard").get_data(as_text=True))
+    client.post("/language", data={"locale": language, "next": "/dashboard", "csrf_token": token})
