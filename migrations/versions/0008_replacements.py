@@ -1,14 +1,14 @@
 """Replacements of rejected units: how many of a dispatch line's rejected units are replaced, and the request line's total owed again
 
-Revision ID: 0005_replacements
-Revises: 0004_request_status_index
+Revision ID: 0008_replacements
+Revises: 0007_login_failures
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_replacements'
-down_revision = '0004_request_status_index'
+revision = '0008_replacements'
+down_revision = '0007_login_failures'
 branch_labels = None
 depends_on = None
 
