@@ -11,6 +11,7 @@ from types import ModuleType
 API = [
     "stock.api",
     "health_requests.api",
+    "allocation.api",
     "dispatch.api",
     "checks.api",
     "notifications.api",

@@ -4,12 +4,13 @@ Alembic, the seed command and the tests import this module; a new feature adds i
 """
 
 from health_responder import models_base  # noqa: F401  (naming convention first)
+from health_responder.allocation.models import Allocation  # noqa: F401
 from health_responder.audit.models import AuditEvent  # noqa: F401
 from health_responder.auth.models import ApiToken, IdempotencyKey, LoginFailure, User  # noqa: F401
 from health_responder.checks.models import Alert, JobRun  # noqa: F401
 from health_responder.dispatch.models import Dispatch, DispatchLine  # noqa: F401
 from health_responder.documents.models import Document  # noqa: F401
-from health_responder.health_requests.models import Allocation, AssistanceRequest, RequestLine  # noqa: F401
+from health_responder.health_requests.models import AssistanceRequest, RequestLine  # noqa: F401
 from health_responder.materials.models import Material  # noqa: F401
 from health_responder.notifications.models import Notification  # noqa: F401
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation  # noqa: F401

@@ -82,7 +82,8 @@ def job(name: str) -> Callable[[JobFunction], JobFunction]:
 
 def jobs() -> dict[str, Job]:
     """Every registered check, by name (importing the checks registers them)."""
-    import health_responder.checks.jobs  # noqa: F401  (the @job decorators run on import)
+    import health_responder.allocation.jobs  # noqa: F401  (the @job decorators run on import)
+    import health_responder.checks.jobs  # noqa: F401
 
     return dict(sorted(_REGISTRY.items()))
 

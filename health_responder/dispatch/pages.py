@@ -27,6 +27,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.auth.models import Role
 from health_responder.dispatch import queries, services
 from health_responder.dispatch.models import REJECTION_REASONS, Dispatch, DispatchLine, DispatchStatus
@@ -39,12 +40,7 @@ from health_responder.dispatch.schemas import (
 from health_responder.documents.responses import pdf_response
 from health_responder.errors import NotFound
 from health_responder.extensions import db
-from health_responder.health_requests.models import (
-    Allocation,
-    AllocationStatus,
-    AssistanceRequest,
-    RequestLine,
-)
+from health_responder.health_requests.models import AssistanceRequest, RequestLine
 from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import City, Item
 from health_responder.reports import services as reports

@@ -4,8 +4,9 @@ prepared ─ship─▶ shipped ─receipt─▶ received ; prepared ─cancel─
 
 Locks follow the order of the request services: the request row first, then the dispatch, then lots
 in id order. Cancelling a *dispatch* only detaches its allocations: they stay reserved for the next
-dispatch (the stock is still promised to the request). Cancelling or closing the *request* releases
-them (health_requests.services).
+dispatch (the stock is still promised to the request). Cancelling or closing the *request* cancels
+its prepared dispatches with ``cancel_prepared_of`` (the same cancellation) and then releases the
+allocations (allocation.services.release_all).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
+from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.audit import services as audit
+from health_responder.audit.actor import Actor
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import utcnow
@@ -33,8 +36,6 @@ from health_responder.health_requests import services as requests
 from health_responder.health_requests.models import (
     FULFILLING,
     REPLACEABLE,
-    Allocation,
-    AllocationStatus,
     AssistanceRequest,
     RequestLine,
     RequestStatus,
@@ -42,7 +43,6 @@ from health_responder.health_requests.models import (
 from health_responder.notifications import services as notifications
 from health_responder.stock import services as stock
 from health_responder.stock.models import StockLot
-from health_responder.stock.services import Actor
 
 D = DispatchStatus
 LINES = RequestLine.__table__
@@ -296,6 +296,25 @@ def cancel(*, dispatch: Dispatch, by: User, reason: str | None = None) -> Dispat
     requests.lock_request(dispatch.request_id)
     dispatch = _lock(dispatch.id)
     _check_state(dispatch, "cancel", _l("cancel"))
+    _cancel_locked(dispatch, by=by, reason=reason)
+    return dispatch
+
+
+def cancel_prepared_of(*, request: AssistanceRequest, by: User, reason: str) -> list[int]:
+    """Cancel every prepared dispatch of a request its caller has locked (the request's cancel and close); their ids."""
+    prepared = db.session.scalars(
+        select(Dispatch)
+        .where(Dispatch.request_id == request.id, Dispatch.status == D.PREPARED)
+        .order_by(Dispatch.id)
+        .with_for_update()
+    ).all()
+    for dispatch in prepared:
+        _cancel_locked(dispatch, by=by, reason=reason)
+    return [dispatch.id for dispatch in prepared]
+
+
+def _cancel_locked(dispatch: Dispatch, *, by: User, reason: str | None) -> None:
+    """The cancellation itself, written once: detach the allocations (they stay reserved), mark, audit."""
     detached = db.session.execute(
         sa.update(ALLOCATIONS)
         .where(ALLOCATIONS.c.dispatch_id == dispatch.id, ALLOCATIONS.c.status == AllocationStatus.RESERVED)
@@ -310,7 +329,6 @@ def cancel(*, dispatch: Dispatch, by: User, reason: str | None = None) -> Dispat
         before={"status": D.PREPARED},
         after={"status": D.CANCELLED, "reason": reason, "allocations_detached": detached},
     )
-    return dispatch
 
 
 def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_by: str) -> Dispatch:

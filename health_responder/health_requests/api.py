@@ -1,4 +1,4 @@
-"""Assistance requests, their transitions, allocations and lot suggestions over the API.
+"""Assistance requests and their transitions over the API (allocations: allocation.api).
 
 Requests are answered as the dicts of ``queries.request_views`` (one query for a page's lines, no
 marshmallow per row); the schemas still describe them in the OpenAPI document.
@@ -17,9 +17,6 @@ from health_responder.auth.models import Role
 from health_responder.extensions import db
 from health_responder.health_requests import queries, services
 from health_responder.health_requests.schemas import (
-    AllocationCreateSchema,
-    AllocationListArgsSchema,
-    AllocationSchema,
     CancelSchema,
     CloseSchema,
     CsvArgsSchema,
@@ -29,12 +26,9 @@ from health_responder.health_requests.schemas import (
     RequestListArgsSchema,
     RequestSchema,
     RequestUpdateSchema,
-    SuggestionSchema,
 )
 
-blp = Blueprint(
-    "health_requests", __name__, description="Assistance requests, their workflow and allocations"
-)
+blp = Blueprint("health_requests", __name__, description="Assistance requests and their workflow")
 CITY_OR_STAFF = (Role.CITY, *STAFF)
 
 
@@ -151,56 +145,3 @@ class Close(MethodView):
     def post(self, data, request_id):
         """After approval → closed with a note: reservations released, the unfilled remainder stays visible."""
         return _answer(services.close(request=queries.get_request(request_id, g.user), by=g.user, **data))
-
-
-@blp.route("/requests/<int:request_id>/allocations")
-class Allocations(MethodView):
-    @roles_required()
-    @blp.arguments(AllocationListArgsSchema, location="query")
-    @blp.response(200, AllocationSchema(many=True))
-    def get(self, args, request_id):
-        """The request's allocations (a provider sees only its own)."""
-        return queries.allocations_of(queries.get_request(request_id, g.user), g.user, args)
-
-    @roles_required(*STAFF)
-    @idempotent
-    @blp.arguments(AllocationCreateSchema)
-    @blp.response(201, AllocationSchema)
-    def post(self, data, request_id):
-        """Reserve a quantity of a lot for a line (coordinators); 409 when the stock is not there."""
-        allocation = services.allocate(request=queries.get_request(request_id, g.user), by=g.user, **data)
-        db.session.commit()
-        return allocation
-
-
-@blp.route("/requests/<int:request_id>/lines/<int:line_id>/suggestions")
-class Suggestions(MethodView):
-    @roles_required(*STAFF)
-    @blp.response(200, SuggestionSchema(many=True))
-    def get(self, request_id, line_id):
-        """Usable lots for a line, best first, each with its rationale (coordinators)."""
-        request = queries.get_request(request_id, g.user)
-        return queries.suggestions(request, queries.get_line(request, line_id))
-
-
-@blp.route("/allocations/<int:allocation_id>")
-class AllocationById(MethodView):
-    @roles_required()
-    @blp.response(200, AllocationSchema)
-    def get(self, allocation_id):
-        """One allocation."""
-        return queries.get_allocation(allocation_id, g.user)
-
-
-@blp.route("/allocations/<int:allocation_id>/release")
-class Release(MethodView):
-    @roles_required(Role.PROVIDER, *STAFF)
-    @blp.arguments(CancelSchema)
-    @blp.response(200, AllocationSchema)
-    def post(self, data, allocation_id):
-        """Give a reserved allocation back to its lot (staff; a provider its own, not on a prepared dispatch)."""
-        allocation = services.release_allocation(
-            allocation=queries.get_allocation(allocation_id, g.user), by=g.user, note=data.get("reason")
-        )
-        db.session.commit()
-        return allocation

@@ -26,6 +26,9 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from health_responder.allocation import queries as allocation_queries
+from health_responder.allocation import services as allocation_services
+from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.api.common import paginate
 from health_responder.auth.models import Role
 from health_responder.dispatch import queries as dispatch_queries
@@ -35,8 +38,6 @@ from health_responder.health_requests import queries, services
 from health_responder.health_requests.models import (
     FULFILLING,
     TRANSITIONS,
-    Allocation,
-    AllocationStatus,
     AssistanceRequest,
     Priority,
     RequestStatus,
@@ -351,7 +352,7 @@ def _dispatch_rows(req: AssistanceRequest) -> list[dict]:
 def _allocation_rows(
     req: AssistanceRequest, items: dict[int, Item], line_items: dict[int, int]
 ) -> list[dict]:
-    allocations = queries.allocations_of(req, me(), {})
+    allocations = allocation_queries.allocations_of(req, me(), {})
     lots = (
         {
             lot.id: lot
@@ -549,7 +550,7 @@ def _allocation_page(
     lines = []
     for line in services.lines_of(req.id):
         still = line.quantity - line.quantity_allocated
-        suggestions = queries.suggestions(req, line) if still > 0 else []
+        suggestions = allocation_queries.suggestions(req, line) if still > 0 else []
         locations = _names(StockLocation, (s["location_id"] for s in suggestions))
         rows = []
         for suggestion in suggestions:
@@ -599,9 +600,11 @@ def allocate(request_id: int):
         payload["quantity"] = form.quantity.data
 
     def run():
-        from health_responder.health_requests.schemas import AllocationCreateSchema
+        from health_responder.allocation.schemas import AllocationCreateSchema
 
-        allocation = services.allocate(request=req, by=me(), **load(AllocationCreateSchema, payload))
+        allocation = allocation_services.allocate(
+            request=req, by=me(), **load(AllocationCreateSchema, payload)
+        )
         db.session.commit()
         return allocation
 

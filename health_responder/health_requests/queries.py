@@ -20,13 +20,12 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder import csvsafe
+from health_responder.allocation.models import Allocation
 from health_responder.auth.models import Role, User
 from health_responder.db import start_of_day
 from health_responder.errors import NotFound
 from health_responder.extensions import db
-from health_responder.health_requests import services
-from health_responder.health_requests.models import FULFILLING, Allocation, AssistanceRequest, RequestLine
-from health_responder.providers.models import Provider, ProviderNetwork
+from health_responder.health_requests.models import FULFILLING, AssistanceRequest, RequestLine
 from health_responder.reference.models import City, Item
 
 R = AssistanceRequest
@@ -254,92 +253,12 @@ def requests_csv(user: User, args: dict) -> str:
     return out.getvalue()
 
 
-# --- allocations
-
-
-def allocations_visible_to(user: User) -> sa.Select:
-    """Allocations ``user`` may see: staff all, a provider its own, a city those on its requests."""
-    statement = select(Allocation)
-    if user.role == Role.PROVIDER:
-        return statement.where(Allocation.provider_id == user.provider_id)
-    if user.role == Role.CITY:
-        return statement.where(Allocation.request_id.in_(select(R.id).where(R.city_id == user.city_id)))
-    return statement
-
-
-def allocations_of(request: AssistanceRequest, user: User, args: dict) -> list[Allocation]:
-    """The request's allocations the user may see, in id order."""
-    statement = allocations_visible_to(user).where(Allocation.request_id == request.id)
-    if args.get("status"):
-        statement = statement.where(Allocation.status == args["status"])
-    return db.session.scalars(statement.order_by(Allocation.id)).all()
-
-
-def get_allocation(allocation_id: int, user: User) -> Allocation:
-    """An allocation the user may see, or NotFound."""
-    found = db.session.scalar(allocations_visible_to(user).where(Allocation.id == allocation_id))
-    if found is None:
-        raise NotFound(_l("No allocation %(id)s.", id=allocation_id))
-    return found
-
-
 def get_line(request: AssistanceRequest, line_id: int) -> RequestLine:
     """A line of the request, or NotFound."""
     line = db.session.get(RequestLine, line_id)
     if line is None or line.request_id != request.id:
         raise NotFound(_l("No line %(id)s on request %(request)s.", id=line_id, request=request.id))
     return line
-
-
-def suggestions(request: AssistanceRequest, line: RequestLine, limit: int = 50) -> list[dict]:
-    """Usable lots for a line, best first, each with the reason it is suggested."""
-    city = db.session.get(City, request.city_id)
-    lots = db.session.scalars(
-        services.usable_lots_query(line=line, request=request, city=city).limit(limit)
-    ).all()
-    provider_ids = sorted({lot.provider_id for lot in lots})
-    names = (
-        dict(
-            db.session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(provider_ids))).all()
-        )
-        if provider_ids
-        else {}
-    )
-    serving = (
-        set(
-            db.session.scalars(
-                select(ProviderNetwork.provider_id).where(
-                    ProviderNetwork.provider_id.in_(provider_ids),
-                    ProviderNetwork.network_id == city.network_id,
-                )
-            )
-        )
-        if provider_ids
-        else set()
-    )
-    still_needed = line.quantity - line.quantity_allocated
-    return [
-        {
-            "lot_id": lot.id,
-            "lot_code": lot.lot_code,
-            "item_id": lot.item_id,
-            "provider_id": lot.provider_id,
-            "provider_name": names.get(lot.provider_id, ""),
-            "location_id": lot.location_id,
-            "expires_on": lot.expires_on,
-            "available": lot.available,
-            "serves_network": lot.provider_id in serving,
-            "suggested_quantity": max(0, min(lot.available, still_needed)),
-            "rationale": services.lot_rationale(
-                lot=lot,
-                provider_name=names.get(lot.provider_id, ""),
-                serves_network=lot.provider_id in serving,
-                needed_by=request.needed_by,
-                still_needed=still_needed,
-            ),
-        }
-        for lot in lots
-    ]
 
 
 # --- back-orders

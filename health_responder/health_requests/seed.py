@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from health_responder.allocation import services as allocation
 from health_responder.auth.models import Role
 from health_responder.dispatch import services as dispatch
 from health_responder.extensions import db
@@ -81,7 +82,7 @@ def load_demo(context: dict) -> None:
     services.submit(request=partial, by=coordinator)
     services.approve(request=partial, by=coordinator)
     line = db.session.scalar(select(RequestLine).where(RequestLine.request_id == partial.id))
-    services.allocate(
+    allocation.allocate(
         request=partial, by=coordinator, line_id=line.id, lot_id=lot.id, quantity=lot.available // 2
     )
 
@@ -98,7 +99,7 @@ def load_demo(context: dict) -> None:
     services.submit(request=shipped, by=city_user)
     services.approve(request=shipped, by=coordinator)
     line = db.session.scalar(select(RequestLine).where(RequestLine.request_id == shipped.id))
-    services.allocate(request=shipped, by=coordinator, line_id=line.id, lot_id=lot.id, quantity=5)
+    allocation.allocate(request=shipped, by=coordinator, line_id=line.id, lot_id=lot.id, quantity=5)
     prepared = dispatch.create_dispatch(request=shipped, by=coordinator, provider_id=lot.provider_id)
     dispatch.ship(
         dispatch=prepared, by=coordinator, carrier="DHL Express", tracking_number="JD014600003", packages=2

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from health_responder.audit.actor import Actor
 from health_responder.stock import services
-from health_responder.stock.services import Actor
 
 
 def load_demo(context: dict) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from health_responder.audit import services as audit
+from health_responder.audit.actor import Actor
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import utc_today, utcnow
@@ -45,28 +46,9 @@ from health_responder.stock.models import ADJUSTMENT_REASONS, LotStatus, Movemen
 LOT = StockLot.__table__
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who changes stock: a user, or a scheduled run (then ``job_run_id`` is set)."""
-
-    user_id: int | None
-    label: str
-    job_run_id: int | None = None
-
-    @classmethod
-    def of(cls, user) -> Actor:
-        """The actor for a logged-in user."""
-        return cls(user_id=user.id, label=f"user:{user.email}")
-
-    @classmethod
-    def job(cls, name: str, run_id: int | None) -> Actor:
-        """The actor for a scheduled run."""
-        return cls(user_id=None, label=f"job:{name}#{run_id}", job_run_id=run_id)
-
-
-def _ledger(
+def ledger_row(
     *,
-    lot_id: int,
+    lot_id: int | None,
     kind: str,
     actor: Actor,
     delta_on_hand: int = 0,
@@ -74,20 +56,33 @@ def _ledger(
     reason: str | None = None,
     note: str | None = None,
     reference: tuple[str, int | None] | None = None,
-) -> StockMovement:
-    movement = StockMovement(
-        lot_id=lot_id,
-        kind=kind,
-        delta_on_hand=delta_on_hand,
-        delta_reserved=delta_reserved,
-        reason=reason,
-        note=note,
-        actor_id=actor.user_id,
-        actor_label=actor.label[:200],
-        job_run_id=actor.job_run_id,
-        reference_type=reference[0] if reference else None,
-        reference_id=reference[1] if reference else None,
-    )
+    at: datetime | None = None,
+) -> dict:
+    """The column values of one ledger row (``created_at`` left to the table's default when not given).
+
+    The one place that says how an actor and a reference are stored: the ORM path below makes its
+    rows from it, and the bulk allocation takes its shared columns from it.
+    """
+    row = {
+        "lot_id": lot_id,
+        "kind": kind,
+        "delta_on_hand": delta_on_hand,
+        "delta_reserved": delta_reserved,
+        "reason": reason,
+        "note": note,
+        "actor_id": actor.user_id,
+        "actor_label": actor.label[:200],
+        "job_run_id": actor.job_run_id,
+        "reference_type": reference[0] if reference else None,
+        "reference_id": reference[1] if reference else None,
+    }
+    if at is not None:
+        row["created_at"] = at
+    return row
+
+
+def _ledger(**values) -> StockMovement:
+    movement = StockMovement(**ledger_row(**values))
     db.session.add(movement)
     return movement
 
@@ -194,11 +189,14 @@ def reserve(
     quantity: int,
     actor: Actor,
     reference: tuple[str, int | None],
+    usable: sa.ColumnElement[bool] | None = None,
     usable_on: date | None = None,
 ) -> StockMovement:
     """Reserve ``quantity`` units of an available lot; InsufficientStock when they are not there.
 
-    ``usable_on``: the lot must not expire before this date (the line's needed-by).
+    ``usable``: the caller's rule for a lot it may take (allocation.rules.usable_sql over this table),
+    added to the conditional UPDATE; ``usable_on``: the date it judged for (the line's needed-by),
+    to explain a refusal.
     """
     if quantity <= 0:
         raise ValidationFailed(
@@ -209,8 +207,8 @@ def reserve(
         LOT.c.status == LotStatus.AVAILABLE,
         LOT.c.on_hand - LOT.c.reserved >= quantity,
     ]
-    if usable_on is not None:
-        condition.append(sa.or_(LOT.c.expires_on.is_(None), LOT.c.expires_on >= usable_on))
+    if usable is not None:
+        condition.append(usable)
     result = db.session.execute(
         sa.update(LOT).where(*condition).values(reserved=LOT.c.reserved + quantity, updated_at=utcnow())
     )

@@ -14,9 +14,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from health_responder.allocation.models import Allocation
 from health_responder.db import utcnow
 from health_responder.extensions import db
-from health_responder.health_requests.models import PRIORITY_RANK, Allocation, AssistanceRequest, RequestLine
+from health_responder.health_requests.models import PRIORITY_RANK, AssistanceRequest, RequestLine
 from health_responder.stock import services as stock
 from health_responder.stock.models import StockLot
 

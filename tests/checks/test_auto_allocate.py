@@ -188,7 +188,7 @@ def test_cli_dry_run_prints_the_plan(world, runner):
 
 def _stale_plan(world, request, lot, quantity, line_index=0):
     """What the check planned for ``request`` before someone else moved: ``quantity`` of ``lot`` for one line."""
-    from health_responder.health_requests.services import PlannedAllocation, RequestPlan
+    from health_responder.allocation.planner import PlannedAllocation, RequestPlan
 
     return RequestPlan(
         request_id=request.id,
@@ -207,9 +207,9 @@ def _stale_plan(world, request, lot, quantity, line_index=0):
 
 
 def _reserve_bulk(app, plans, run_id=None):
+    from health_responder.allocation.bulk import reserve_lines_bulk
+    from health_responder.audit.actor import Actor
     from health_responder.extensions import db
-    from health_responder.health_requests.services import reserve_lines_bulk
-    from health_responder.stock.services import Actor
 
     with app.app_context(), db.write_session():
         return reserve_lines_bulk(plans=plans, actor=Actor.job("auto_allocate", run_id))
@@ -375,9 +375,9 @@ def test_the_check_and_people_allocating_the_same_lots_at_once_keep_every_invari
     from sqlmodel import select
 
     from health_responder import scheduler
+    from health_responder.allocation.models import Allocation
     from health_responder.db import utcnow
     from health_responder.extensions import db
-    from health_responder.health_requests.models import Allocation
 
     lots = [world.lot(12, expires_on=days(200 + i)) for i in range(6)]
     for i in range(60):

@@ -128,12 +128,13 @@ def test_suggestions_list_usable_lots_network_first_then_earliest_expiry_with_no
 
 
 def test_reserve_line_records_the_job_run_and_leaves_nothing_behind_when_it_fails(app, world):
+    from health_responder.allocation import queries, services
+    from health_responder.allocation.models import Allocation
+    from health_responder.audit.actor import Actor
     from health_responder.checks.models import JobRun
     from health_responder.db import utcnow
-    from health_responder.health_requests import services
-    from health_responder.health_requests.models import Allocation, AssistanceRequest, RequestLine
+    from health_responder.health_requests.models import AssistanceRequest, RequestLine
     from health_responder.reference.models import City
-    from health_responder.stock.services import Actor
 
     lot_id = world.make_lot(world.provider, world.location, world.item, 5)
     req = approved(world, (world.item, 8))
@@ -144,7 +145,9 @@ def test_reserve_line_records_the_job_run_and_leaves_nothing_behind_when_it_fail
         request = db.session.get(AssistanceRequest, req["id"])
         line = db.session.get(RequestLine, req["lines"][0]["id"])
         city = db.session.get(City, request.city_id)
-        usable = db.session.scalars(services.usable_lots_query(line=line, request=request, city=city)).all()
+        usable = db.session.scalars(
+            queries.usable_lots(item_id=line.item_id, needed_by=request.needed_by, network_id=city.network_id)
+        ).all()
         assert [x.id for x in usable] == [lot_id]
         actor = Actor.job("auto_allocate", run.id)
         with pytest.raises(Conflict):
@@ -171,9 +174,9 @@ def test_reserve_line_records_the_job_run_and_leaves_nothing_behind_when_it_fail
 
 
 def test_reserve_line_refuses_a_request_that_is_not_being_fulfilled(app, world):
-    from health_responder.health_requests import services
+    from health_responder.allocation import services
+    from health_responder.audit.actor import Actor
     from health_responder.health_requests.models import AssistanceRequest, RequestLine
-    from health_responder.stock.services import Actor
 
     lot_id = world.make_lot(world.provider, world.location, world.item, 5)
     req = approved(world, (world.item, 8))

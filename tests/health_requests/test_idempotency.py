@@ -68,8 +68,8 @@ def test_a_key_longer_than_200_characters_answers_422(world):
 
 
 def test_a_replayed_allocation_and_dispatch_reserve_and_prepare_once(app, world):
+    from health_responder.allocation.models import Allocation
     from health_responder.dispatch.models import Dispatch
-    from health_responder.health_requests.models import Allocation
 
     lot_id = world.make_lot(world.provider, world.location, world.item, 10)
     req = approved(world, (world.item, 5))

@@ -43,6 +43,8 @@ from hypothesis.stateful import (
 )
 from sqlmodel import SQLModel, select
 
+from health_responder.allocation import services as allocations
+from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.db import utcnow
 from health_responder.dispatch import services as dispatches
 from health_responder.dispatch.models import REJECTION_REASONS, Dispatch, DispatchLine, DispatchStatus
@@ -52,8 +54,6 @@ from health_responder.health_requests import services as requests
 from health_responder.health_requests.models import (
     FULFILLING,
     TRANSITIONS,
-    Allocation,
-    AllocationStatus,
     AssistanceRequest,
     RequestLine,
     RequestStatus,
@@ -353,7 +353,7 @@ class Workflow(RuleBasedStateMachine):
             lot_id = _pick(sorted(candidates), lot)
         ident = self._do(
             "allocate",
-            lambda: requests.allocate(
+            lambda: allocations.allocate(
                 request=self._get(AssistanceRequest, request_id),
                 by=self.coordinator,
                 line_id=chosen.id,
@@ -396,9 +396,7 @@ class Workflow(RuleBasedStateMachine):
 
         def call():
             row = self._get(Allocation, allocation_id)
-            return requests.release_allocation(
-                allocation=row, by=self._actor_for_provider(row.provider_id, as_staff)
-            )
+            return allocations.release(allocation=row, by=self._actor_for_provider(row.provider_id, as_staff))
 
         self._do("release", call)
 

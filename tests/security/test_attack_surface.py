@@ -62,6 +62,7 @@ def _future(days: int) -> date:
 def tenants(app, make):
     """Two cities and two providers, each with stock, a request, a dispatch and an enrolment; tenant B's
     rows all carry SECRET. Returns logged-in clients of tenant A (city, provider) and an admin."""
+    from health_responder.allocation import services as allocations
     from health_responder.dispatch import services as dispatches
     from health_responder.health_requests import services as requests
     from health_responder.stock import services as stock
@@ -105,7 +106,7 @@ def tenants(app, make):
             )
             requests.submit(request=request, by=city_user)
             requests.approve(request=request, by=coordinator)
-            requests.allocate(
+            allocations.allocate(
                 request=request,
                 by=coordinator,
                 line_id=requests.lines_of(request.id)[0].id,

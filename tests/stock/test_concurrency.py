@@ -12,10 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from health_responder.audit.actor import Actor
 from health_responder.errors import InsufficientStock
 from health_responder.extensions import db
 from health_responder.stock import services
-from health_responder.stock.services import Actor
 from tests.stock.conftest import lot_state
 
 THREADS = 200

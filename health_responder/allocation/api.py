@@ -1,0 +1,76 @@
+"""Allocations and lot suggestions over the API (the same URLs as when they lived with the requests)."""
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from health_responder.allocation import queries, services
+from health_responder.allocation.schemas import (
+    AllocationCreateSchema,
+    AllocationListArgsSchema,
+    AllocationSchema,
+    ReleaseSchema,
+    SuggestionSchema,
+)
+from health_responder.api.idempotency import idempotent
+from health_responder.auth.access import STAFF, roles_required
+from health_responder.auth.models import Role
+from health_responder.extensions import db
+from health_responder.health_requests import queries as requests
+
+blp = Blueprint(
+    "allocation", __name__, description="Allocations of stock to request lines, and lot suggestions"
+)
+
+
+@blp.route("/requests/<int:request_id>/allocations")
+class Allocations(MethodView):
+    @roles_required()
+    @blp.arguments(AllocationListArgsSchema, location="query")
+    @blp.response(200, AllocationSchema(many=True))
+    def get(self, args, request_id):
+        """The request's allocations (a provider sees only its own)."""
+        return queries.allocations_of(requests.get_request(request_id, g.user), g.user, args)
+
+    @roles_required(*STAFF)
+    @idempotent
+    @blp.arguments(AllocationCreateSchema)
+    @blp.response(201, AllocationSchema)
+    def post(self, data, request_id):
+        """Reserve a quantity of a lot for a line (coordinators); 409 when the stock is not there."""
+        allocation = services.allocate(request=requests.get_request(request_id, g.user), by=g.user, **data)
+        db.session.commit()
+        return allocation
+
+
+@blp.route("/requests/<int:request_id>/lines/<int:line_id>/suggestions")
+class Suggestions(MethodView):
+    @roles_required(*STAFF)
+    @blp.response(200, SuggestionSchema(many=True))
+    def get(self, request_id, line_id):
+        """Usable lots for a line, best first, each with its rationale (coordinators)."""
+        request = requests.get_request(request_id, g.user)
+        return queries.suggestions(request, requests.get_line(request, line_id))
+
+
+@blp.route("/allocations/<int:allocation_id>")
+class AllocationById(MethodView):
+    @roles_required()
+    @blp.response(200, AllocationSchema)
+    def get(self, allocation_id):
+        """One allocation."""
+        return queries.get_allocation(allocation_id, g.user)
+
+
+@blp.route("/allocations/<int:allocation_id>/release")
+class Release(MethodView):
+    @roles_required(Role.PROVIDER, *STAFF)
+    @blp.arguments(ReleaseSchema)
+    @blp.response(200, AllocationSchema)
+    def post(self, data, allocation_id):
+        """Give a reserved allocation back to its lot (staff; a provider its own, not on a prepared dispatch)."""
+        allocation = services.release(
+            allocation=queries.get_allocation(allocation_id, g.user), by=g.user, note=data.get("reason")
+        )
+        db.session.commit()
+        return allocation

@@ -1,0 +1,252 @@
+"""The auto_allocate check: the queue served in batches, each batch planned and reserved in one transaction.
+
+Killed at any moment, a run leaves every request either fully handled (its batch committed) or
+untouched (its batch rolled back), and the next run carries on from what the database says, without
+duplicates.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlmodel import select
+
+from health_responder.allocation import bulk, services
+from health_responder.allocation.planner import ALLOCATING, PlannedAllocation, Queue, load_queue, plan_request
+from health_responder.audit.actor import Actor
+from health_responder.checks.models import JobRun, RunOutcome
+from health_responder.extensions import db
+from health_responder.scheduler import job, keep_alive, stopping
+
+#: Planned allocations a dry run returns at most (the counts are always complete).
+DRY_RUN_PLAN_LIMIT = 1000
+
+
+@dataclass
+class _Tally:
+    requests_seen: int = 0
+    requests_served: int = 0
+    requests_complete: int = 0
+    requests_skipped: int = 0
+    lines_seen: int = 0
+    lines_allocated: int = 0
+    lines_short: int = 0
+    allocations: int = 0
+    units: int = 0
+    conflicts: int = 0
+    lost_races: int = 0
+    transactions: int = 0
+    notifications: int = 0
+    stopped_early: bool = False
+    planned: list[dict] = field(default_factory=list)
+    seconds_last_batch: float = 0.0
+
+    def counts(self, dry_run: bool) -> dict:
+        out = {k: v for k, v in self.__dict__.items() if k not in ("planned", "seconds_last_batch")}
+        if dry_run:
+            out["planned"] = self.planned[:DRY_RUN_PLAN_LIMIT]
+            out["planned_truncated"] = len(self.planned) > DRY_RUN_PLAN_LIMIT
+        return out
+
+
+def _count(tally: _Tally, needs: dict[int, int], made: list[PlannedAllocation]) -> None:
+    """Count one handled request from what it got."""
+    got: dict[int, int] = defaultdict(int)
+    for allocation in made:
+        got[allocation.line_id] += allocation.quantity
+    tally.lines_seen += len(needs)
+    tally.lines_allocated += sum(1 for line_id in needs if got[line_id] > 0)
+    short = sum(1 for line_id, needed in needs.items() if got[line_id] < needed)
+    tally.lines_short += short
+    tally.allocations += len(made)
+    tally.units += sum(a.quantity for a in made)
+    tally.requests_served += bool(made)
+    tally.requests_complete += bool(made) and not short
+
+
+def _allocate_batch(batch: list[tuple], queue: Queue, *, actor: Actor, dry_run: bool, tally: _Tally) -> None:
+    """Plan a batch of requests (their lines as they are now, locked) and reserve it, in the caller's transaction."""
+    items = {item_id for _request, item_ids in batch for item_id in item_ids}
+    snapshot = bulk.allocation_snapshot(request_ids=[row[0] for row in batch], lock=not dry_run)
+    plans, needs = [], {}
+    for request_id, item_ids in batch:
+        request = snapshot.requests.get(request_id)
+        if request is None or request[3] not in ALLOCATING:
+            tally.requests_skipped += 1
+            tally.lines_seen += len(item_ids)
+            continue
+        plan, needs[request_id] = plan_request(request, snapshot.lines.get(request_id, []), queue)
+        plans.append(plan)
+    if dry_run:
+        for plan in plans:
+            for a in plan.allocations:
+                tally.planned.append(
+                    {
+                        "request_id": plan.request_id,
+                        "line_id": a.line_id,
+                        "lot_id": a.lot_id,
+                        "provider_id": a.provider_id,
+                        "quantity": a.quantity,
+                        "rationale": a.rationale,
+                    }
+                )
+            _count(tally, needs[plan.request_id], plan.allocations)
+        for item_id in items:
+            queue.recount(item_id)
+        return
+    outcome = bulk.reserve_lines_bulk(plans=plans, actor=actor, snapshot=snapshot)
+    made: dict[int, list[PlannedAllocation]] = defaultdict(list)
+    for _ident, request_id, allocation in outcome.made:
+        made[request_id].append(allocation)
+    undone = set(outcome.undone)
+    lots = (
+        {lot.id: lot for item_id in items for lot in queue.lots.get(item_id, [])}
+        if undone or outcome.lost
+        else {}
+    )
+    for plan in plans:
+        if plan.request_id in undone:
+            # Someone changed the request or its lines meanwhile: it is untouched; the next run serves it again.
+            tally.conflicts += 1
+            for a in plan.allocations:
+                if a.lot_id in lots:
+                    lots[a.lot_id].left += a.quantity
+            continue
+        _count(tally, needs[plan.request_id], made[plan.request_id])
+    for _request_id, allocation in outcome.lost:  # a race lost: the lot is taken as empty until the next run
+        tally.lost_races += 1
+        if allocation.lot_id in lots:
+            lots[allocation.lot_id].left = 0
+    for item_id in items:
+        queue.recount(item_id)
+
+
+def _runs_to_announce(run: JobRun) -> list[int]:
+    """This run, and the earlier runs since the last one that finished, which died before telling the providers."""
+    last_finished = (
+        select(sa.func.coalesce(sa.func.max(JobRun.id), 0))
+        .where(
+            JobRun.name == run.name,
+            JobRun.dry_run.is_(False),
+            JobRun.outcome == RunOutcome.SUCCEEDED,
+            JobRun.id < run.id,
+        )
+        .scalar_subquery()
+    )
+    unfinished = db.session.scalars(
+        select(JobRun.id)
+        .where(
+            JobRun.name == run.name,
+            JobRun.dry_run.is_(False),
+            JobRun.id < run.id,
+            JobRun.id > last_finished,
+            JobRun.outcome.in_([RunOutcome.ABANDONED, RunOutcome.FAILED]),
+        )
+        .order_by(JobRun.id)
+    ).all()
+    return [*unfinished, run.id]
+
+
+def _batch_limits() -> tuple[int, float]:
+    config = current_app.config
+    return (
+        max(1, int(config.get("AUTO_ALLOCATE_BATCH_REQUESTS", 500))),
+        float(config.get("AUTO_ALLOCATE_BATCH_SECONDS", 0.5)),
+    )
+
+
+def _run_batch(
+    batch: list[tuple], queue: Queue, *, run: JobRun, actor: Actor, dry_run: bool, tally: _Tally
+) -> bool:
+    """One batch in its own transaction; False when the process is stopping (the batch is then not started)."""
+    if stopping():
+        tally.stopped_early = True
+        return False
+    if not dry_run:
+        keep_alive(run)
+    started = time.monotonic()
+    with db.read_session() if dry_run else db.write_session():
+        _allocate_batch(batch, queue, actor=actor, dry_run=dry_run, tally=tally)
+    tally.transactions += 1
+    tally.seconds_last_batch = time.monotonic() - started
+    return True
+
+
+def _serve_queue(queue: Queue, *, run: JobRun, dry_run: bool, tally: _Tally) -> None:
+    """Take the requests in serving order, in batches of those with something usable left.
+
+    One pass over the queue's lines (grouped by request, in serving order): a request joins the batch
+    when one of its items has a lot expiring on or after its needed-by; the others are passed over
+    without a transaction.
+    """
+    actor = Actor.job("auto_allocate", run.id)
+    batch_size, batch_seconds = _batch_limits()
+    latest, never = queue.latest, queue.stored(date.min)
+    batch: list[tuple[int, list[int]]] = []
+    current, items, usable = None, [], False
+    for request_id, needed_by, item_id in itertools.chain(queue.lines, ((None, None, None),)):
+        if request_id == current and request_id is not None:
+            items.append(item_id)
+            usable = usable or latest.get(item_id, never) >= needed_by
+            continue
+        if current is not None:  # the previous request is complete
+            tally.requests_seen += 1
+            if usable:
+                batch.append((current, items))
+            else:  # nothing usable left for any of its items
+                tally.lines_seen += len(items)
+                tally.lines_short += len(items)
+            if len(batch) >= batch_size:
+                if not _run_batch(batch, queue, run=run, actor=actor, dry_run=dry_run, tally=tally):
+                    return
+                if tally.seconds_last_batch > batch_seconds:
+                    batch_size = max(1, batch_size // 2)
+                batch = []
+        if request_id is None:  # the end
+            break
+        current, items = request_id, [item_id]
+        usable = latest.get(item_id, never) >= needed_by
+    if batch:
+        _run_batch(batch, queue, run=run, actor=actor, dry_run=dry_run, tally=tally)
+
+
+@job("auto_allocate")
+def auto_allocate(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
+    """Allocate approved requests to usable stock: priority, needed-by, submission; FEFO; the city's network first.
+
+    One read gives the queue (every open line, in serving order) and the free stock; the plan is made
+    in memory from it. Requests are taken in serving order, in batches of at most
+    AUTO_ALLOCATE_BATCH_REQUESTS that have something usable left (halved while a batch takes longer
+    than AUTO_ALLOCATE_BATCH_SECONDS). Each batch is one transaction: it locks its requests and re-reads
+    their open lines, plans them, and reserves them with bulk.reserve_lines_bulk,
+    a few statements for the whole batch; a lot someone took meanwhile is skipped, a request someone
+    changed meanwhile is left untouched. A kill leaves every request either fully handled (its batch
+    committed) or untouched (its batch rolled back), and the next run carries on from the database
+    without duplicates. At the end each provider hears once what this run (and any earlier run that
+    died before saying so) reserved of its stock.
+    """
+    tally = _Tally()
+    with db.read_session():
+        queue = load_queue()
+    # While the run works, the objects that exist before it (the queue, and the application itself)
+    # are frozen: the garbage collector stops walking them on every full pass, which otherwise costs
+    # about a tenth of a large run. They are handed back to it when the run is done.
+    gc.freeze()
+    try:
+        with db.deferred_checkpoints():
+            _serve_queue(queue, run=run, dry_run=dry_run, tally=tally)
+        del queue  # freed by reference counting
+        if not dry_run:
+            with db.write_session():
+                for run_id in _runs_to_announce(run):
+                    tally.notifications += services.notify_providers_of_run(job_run_id=run_id)
+    finally:
+        gc.unfreeze()
+    return tally.counts(dry_run)

@@ -1,0 +1,129 @@
+"""Reads of allocations, always through the tenant rule, and the lots suggested for a line."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlmodel import select
+
+from health_responder.allocation import rules
+from health_responder.allocation.models import Allocation
+from health_responder.auth.models import Role, User
+from health_responder.errors import NotFound
+from health_responder.extensions import db
+from health_responder.health_requests.models import AssistanceRequest, RequestLine
+from health_responder.providers.models import Provider, ProviderNetwork
+from health_responder.reference.models import City, Network
+from health_responder.stock.models import StockLot
+
+
+def allocations_visible_to(user: User) -> sa.Select:
+    """Allocations ``user`` may see: staff all, a provider its own, a city those on its requests."""
+    statement = select(Allocation)
+    if user.role == Role.PROVIDER:
+        return statement.where(Allocation.provider_id == user.provider_id)
+    if user.role == Role.CITY:
+        return statement.where(
+            Allocation.request_id.in_(
+                select(AssistanceRequest.id).where(AssistanceRequest.city_id == user.city_id)
+            )
+        )
+    return statement
+
+
+def allocations_of(request: AssistanceRequest, user: User, args: dict) -> list[Allocation]:
+    """The request's allocations the user may see, in id order."""
+    statement = allocations_visible_to(user).where(Allocation.request_id == request.id)
+    if args.get("status"):
+        statement = statement.where(Allocation.status == args["status"])
+    return db.session.scalars(statement.order_by(Allocation.id)).all()
+
+
+def get_allocation(allocation_id: int, user: User) -> Allocation:
+    """An allocation the user may see, or NotFound."""
+    found = db.session.scalar(allocations_visible_to(user).where(Allocation.id == allocation_id))
+    if found is None:
+        raise NotFound(_l("No allocation %(id)s.", id=allocation_id))
+    return found
+
+
+def serves_network(network_id: int | None) -> sa.ColumnElement[bool]:
+    """SQL: the lot's provider serves the network ``network_id``."""
+    return sa.exists(
+        select(ProviderNetwork.provider_id).where(
+            ProviderNetwork.provider_id == StockLot.provider_id, ProviderNetwork.network_id == network_id
+        )
+    )
+
+
+def usable_lots(*, item_id: int, needed_by, network_id: int | None) -> sa.Select:
+    """Lots of ``item_id`` usable for a line needed by ``needed_by``, best first (rules.py: facts and order)."""
+    return (
+        select(StockLot)
+        .where(StockLot.item_id == item_id, rules.usable_sql(StockLot, needed_by=needed_by))
+        .order_by(*rules.order_sql(StockLot, serves_network=serves_network(network_id)))
+    )
+
+
+def suggestions(request: AssistanceRequest, line: RequestLine, limit: int = 50) -> list[dict]:
+    """Usable lots for a line, best first, each with the reason it is suggested."""
+    city = db.session.get(City, request.city_id)
+    lots = db.session.scalars(
+        usable_lots(item_id=line.item_id, needed_by=request.needed_by, network_id=city.network_id).limit(
+            limit
+        )
+    ).all()
+    provider_ids = sorted({lot.provider_id for lot in lots})
+    names = (
+        dict(
+            db.session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(provider_ids))).all()
+        )
+        if provider_ids
+        else {}
+    )
+    serving = (
+        set(
+            db.session.scalars(
+                select(ProviderNetwork.provider_id).where(
+                    ProviderNetwork.provider_id.in_(provider_ids),
+                    ProviderNetwork.network_id == city.network_id,
+                )
+            )
+        )
+        if provider_ids
+        else set()
+    )
+    network = db.session.scalar(select(Network.code).where(Network.id == city.network_id))
+    still_needed = line.quantity - line.quantity_allocated
+    out = []
+    for rank, lot in enumerate(lots):
+        suggested = max(0, min(lot.available, still_needed))
+        out.append(
+            {
+                "lot_id": lot.id,
+                "lot_code": lot.lot_code,
+                "item_id": lot.item_id,
+                "provider_id": lot.provider_id,
+                "provider_name": names.get(lot.provider_id, ""),
+                "location_id": lot.location_id,
+                "expires_on": lot.expires_on,
+                "available": lot.available,
+                "serves_network": lot.provider_id in serving,
+                "suggested_quantity": suggested,
+                "rationale": rules.rationale(
+                    lot_code=lot.lot_code,
+                    provider=names.get(lot.provider_id, ""),
+                    serves_network=lot.provider_id in serving,
+                    city_network=network,
+                    expires_on=lot.expires_on,
+                    needed_by=request.needed_by,
+                    quantity=suggested,
+                    needed=still_needed,
+                    rank=rank,
+                    priority=request.priority,
+                    reference=request.reference,
+                    verb="Suggested",
+                ),
+            }
+        )
+    return out

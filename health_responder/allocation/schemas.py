@@ -1,0 +1,55 @@
+"""Allocation schemas, by direction: AllocationCreateSchema loads, AllocationSchema and SuggestionSchema dump."""
+
+from marshmallow import Schema, fields, validate
+
+from health_responder.allocation.models import AllocationStatus
+from health_responder.api.common import StrictSchema
+from health_responder.health_requests.schemas import MAX_QUANTITY
+
+
+class AllocationCreateSchema(StrictSchema):
+    line_id = fields.Integer(required=True, strict=True)
+    lot_id = fields.Integer(required=True, strict=True)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+    rationale = fields.String(
+        validate=validate.Length(max=5000),
+        metadata={"description": "Why this lot; a generated explanation when left out."},
+    )
+
+
+class AllocationSchema(Schema):
+    id = fields.Integer()
+    request_id = fields.Integer()
+    line_id = fields.Integer()
+    lot_id = fields.Integer()
+    provider_id = fields.Integer()
+    quantity = fields.Integer()
+    status = fields.String(metadata={"description": ", ".join(AllocationStatus)})
+    rationale = fields.String()
+    created_by_id = fields.Integer(allow_none=True)
+    job_run_id = fields.Integer(allow_none=True)
+    dispatch_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    released_at = fields.DateTime(allow_none=True)
+
+
+class AllocationListArgsSchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf(list(AllocationStatus)))
+
+
+class SuggestionSchema(Schema):
+    lot_id = fields.Integer()
+    lot_code = fields.String()
+    item_id = fields.Integer()
+    provider_id = fields.Integer()
+    provider_name = fields.String()
+    location_id = fields.Integer()
+    expires_on = fields.Date(allow_none=True)
+    available = fields.Integer()
+    serves_network = fields.Boolean()
+    suggested_quantity = fields.Integer(metadata={"description": "min(available, still to allocate)."})
+    rationale = fields.String()
+
+
+class ReleaseSchema(StrictSchema):
+    reason = fields.String(validate=validate.Length(max=5000))

@@ -1,0 +1,332 @@
+"""Writes of allocations: a coordinator's allocation, one reservation of a lot for a line, a release.
+
+Every write locks the request first (health_requests.services.lock_request), then the lots in id
+order, like every other writer of a line's allocated quantity, so that two transactions never wait
+on each other in a circle. Nothing here commits. The rules (which lot is usable, the rationale) come
+from ``rules``; the auto_allocate check reserves whole batches through ``bulk`` with the same rules.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlmodel import select
+
+from health_responder.allocation import rules
+from health_responder.allocation.models import Allocation, AllocationStatus
+from health_responder.audit import services as audit
+from health_responder.audit.actor import Actor
+from health_responder.auth.access import STAFF, require_role
+from health_responder.auth.models import Role, User
+from health_responder.db import utcnow
+from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from health_responder.extensions import db
+from health_responder.health_requests import services as requests
+from health_responder.health_requests.models import FULFILLING, AssistanceRequest, RequestLine, RequestStatus
+from health_responder.notifications import services as notifications
+from health_responder.providers.models import Provider, ProviderNetwork
+from health_responder.reference.models import City, Network
+from health_responder.stock import services as stock
+from health_responder.stock.models import StockLot
+
+LINES = RequestLine.__table__
+REQUESTS = AssistanceRequest.__table__
+
+
+def _label(by: User | None, actor: Actor) -> str | None:
+    return None if by is not None else actor.label
+
+
+def release_all(*, request: AssistanceRequest, actor: Actor, note: str) -> int:
+    """Release every still-reserved allocation of the request (lots in id order); returns the units."""
+    allocations = db.session.scalars(
+        select(Allocation)
+        .where(Allocation.request_id == request.id, Allocation.status == AllocationStatus.RESERVED)
+        .order_by(Allocation.lot_id, Allocation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    released = 0
+    for allocation in allocations:
+        _release_rows(allocation, actor, note)
+        released += allocation.quantity
+    return released
+
+
+def _release_rows(allocation: Allocation, actor: Actor, note: str) -> None:
+    stock.release(
+        lot_id=allocation.lot_id,
+        quantity=allocation.quantity,
+        actor=actor,
+        reference=("allocation", allocation.id),
+        note=note,
+    )
+    result = db.session.execute(
+        sa.update(LINES)
+        .where(
+            LINES.c.id == allocation.line_id,
+            LINES.c.quantity_allocated - LINES.c.quantity_dispatched >= allocation.quantity,
+        )
+        .values(quantity_allocated=LINES.c.quantity_allocated - allocation.quantity)
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            _l(
+                "Line %(line)s does not hold %(n)s reserved units to release.",
+                line=allocation.line_id,
+                n=allocation.quantity,
+            )
+        )
+    allocation.status = AllocationStatus.RELEASED
+    allocation.released_at = utcnow()
+    allocation.dispatch_id = None
+
+
+def reserve_line(
+    *,
+    request: AssistanceRequest,
+    line: RequestLine,
+    lot_id: int,
+    quantity: int,
+    actor: Actor,
+    rationale: str,
+    by: User | None = None,
+) -> Allocation:
+    """Reserve ``quantity`` of lot ``lot_id`` for ``line``; whole or nothing (a savepoint), else an error.
+
+    Allowed while the request is approved … partially dispatched (else InvalidTransition). Not enough
+    stock, or not that much left to allocate on the line, answers 409; a lot of another item, or one
+    that is not usable by the needed-by date, 422/409. The caller commits (a job may go on after an
+    error: nothing of this call is left in the session).
+    """
+    request = requests.lock_request(request.id)
+    if request.status not in FULFILLING:
+        raise InvalidTransition(
+            requests.REQUEST, request.status, RequestStatus.ALLOCATED, action=_l("allocate stock to")
+        )
+    if line.request_id != request.id:
+        raise ValidationFailed(
+            _l("The line is not on this request."),
+            {"line_id": [_l("No line %(id)s on this request.", id=line.id)]},
+        )
+    if quantity <= 0:
+        raise ValidationFailed(_l("Allocate at least one unit."), {"quantity": [_l("Must be at least 1.")]})
+    lot = db.session.get(StockLot, lot_id)
+    if lot is None:
+        raise ValidationFailed(_l("Unknown stock lot."), {"lot_id": [_l("No stock lot %(id)s.", id=lot_id)]})
+    if lot.item_id != line.item_id:
+        raise ValidationFailed(
+            _l("The lot holds another item than the line asks for."),
+            {"lot_id": [_l("Lot %(lot)s is not of item %(item)s.", lot=lot.lot_code, item=line.item_id)]},
+        )
+    with db.session.begin_nested():
+        result = db.session.execute(
+            sa.update(LINES)
+            .where(LINES.c.id == line.id, LINES.c.quantity_allocated + quantity <= LINES.c.quantity)
+            .values(quantity_allocated=LINES.c.quantity_allocated + quantity)
+        )
+        if result.rowcount != 1:
+            current = db.session.scalar(
+                select(LINES.c.quantity - LINES.c.quantity_allocated).where(LINES.c.id == line.id)
+            )
+            raise Conflict(
+                _l(
+                    "Line %(line)s has only %(left)s unit(s) left to allocate; asked for %(n)s.",
+                    line=line.id,
+                    left=current,
+                    n=quantity,
+                ),
+                {"quantity": [_l("At most %(n)s.", n=current)]},
+            )
+        allocation = Allocation(
+            request_id=request.id,
+            line_id=line.id,
+            lot_id=lot.id,
+            provider_id=lot.provider_id,
+            quantity=quantity,
+            status=AllocationStatus.RESERVED,
+            rationale=rationale,
+            created_by_id=by.id if by is not None else actor.user_id,
+            job_run_id=actor.job_run_id,
+            created_at=utcnow(),
+        )
+        db.session.add(allocation)
+        db.session.flush()
+        stock.reserve(
+            lot_id=lot.id,
+            quantity=quantity,
+            actor=actor,
+            reference=("allocation", allocation.id),
+            usable=rules.usable_sql(stock.LOT.c, needed_by=request.needed_by, units=quantity),
+            usable_on=request.needed_by,
+        )
+    db.session.refresh(line)
+    audit.record(
+        action="allocation.create",
+        subject=allocation,
+        by=by,
+        actor_label=_label(by, actor),
+        after={
+            "request_id": request.id,
+            "line_id": line.id,
+            "lot_id": lot.id,
+            "quantity": quantity,
+            "provider_id": lot.provider_id,
+            "rationale": rationale,
+            "job_run_id": actor.job_run_id,
+        },
+    )
+    requests.refresh_status(request=request)
+    notifications.notify(
+        users=notifications.provider_users(lot.provider_id),
+        key=f"allocation:{allocation.id}",
+        subject=f"{quantity} × lot {lot.lot_code} allocated to {request.reference}",
+        body=f"Prepare a dispatch of {quantity} unit(s) of lot {lot.lot_code} for {request.reference}, "
+        f"needed by {request.needed_by.isoformat()}.",
+        link=f"/requests/{request.id}",
+    )
+    return allocation
+
+
+def allocate(
+    *,
+    request: AssistanceRequest,
+    by: User,
+    line_id: int,
+    lot_id: int,
+    quantity: int,
+    rationale: str | None = None,
+) -> Allocation:
+    """A coordinator's allocation of a lot to a line, with a generated rationale unless one is given."""
+    require_role(by, *STAFF)
+    line = db.session.get(RequestLine, line_id)
+    if line is None or line.request_id != request.id:
+        raise ValidationFailed(
+            _l("The line is not on this request."),
+            {"line_id": [_l("No line %(id)s on this request.", id=line_id)]},
+        )
+    if not rationale:
+        lot = db.session.get(StockLot, lot_id)
+        if lot is not None and lot.item_id == line.item_id:
+            city = db.session.get(City, request.city_id)
+            serves = db.session.scalar(
+                select(
+                    sa.exists().where(
+                        ProviderNetwork.provider_id == lot.provider_id,
+                        ProviderNetwork.network_id == city.network_id,
+                    )
+                )
+            )
+            provider = db.session.get(Provider, lot.provider_id)
+            still_needed = line.quantity - line.quantity_allocated
+            rationale = "Chosen by a coordinator. " + rules.rationale(
+                lot_code=lot.lot_code,
+                provider=provider.name,
+                serves_network=bool(serves),
+                city_network=db.session.scalar(select(Network.code).where(Network.id == city.network_id)),
+                expires_on=lot.expires_on,
+                needed_by=request.needed_by,
+                quantity=quantity,
+                needed=still_needed,
+                priority=request.priority,
+                reference=request.reference,
+            )
+        else:
+            rationale = "Chosen by a coordinator."
+    return reserve_line(
+        request=request,
+        line=line,
+        lot_id=lot_id,
+        quantity=quantity,
+        actor=Actor.of(by),
+        rationale=rationale,
+        by=by,
+    )
+
+
+def release(*, allocation: Allocation, by: User, note: str | None = None) -> Allocation:
+    """Give a reserved allocation's units back to the lot (staff; a provider its own)."""
+    require_role(by, Role.PROVIDER, *STAFF)
+    if by.role == Role.PROVIDER and allocation.provider_id != by.provider_id:
+        raise NotFound(_l("No allocation %(id)s.", id=allocation.id))
+    request = requests.lock_request(allocation.request_id)
+    allocation = db.session.scalar(
+        select(Allocation)
+        .where(Allocation.id == allocation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if allocation.status != AllocationStatus.RESERVED:
+        raise InvalidTransition(
+            _l("allocation"), allocation.status, AllocationStatus.RELEASED, action=_l("release")
+        )
+    if allocation.dispatch_id is not None:
+        raise Conflict(
+            _l(
+                "Allocation %(id)s is on prepared dispatch %(dispatch)s: cancel that dispatch first.",
+                id=allocation.id,
+                dispatch=allocation.dispatch_id,
+            ),
+            {"dispatch_id": [_l("On a prepared dispatch.")]},
+        )
+    _release_rows(allocation, Actor.of(by), note or f"allocation {allocation.id} released")
+    audit.record(
+        action="allocation.release",
+        subject=allocation,
+        by=by,
+        before={"status": AllocationStatus.RESERVED},
+        after={"status": AllocationStatus.RELEASED, "note": note},
+    )
+    requests.refresh_status(request=request)
+    return allocation
+
+
+def notify_providers_of_run(*, job_run_id: int) -> int:
+    """Tell each provider's users, once per run (a stable key), what a run reserved of its stock; returns messages queued."""
+    rows = db.session.execute(
+        select(
+            Allocation.provider_id, Allocation.request_id, sa.func.count(), sa.func.sum(Allocation.quantity)
+        )
+        .where(Allocation.job_run_id == job_run_id, Allocation.status == AllocationStatus.RESERVED)
+        .group_by(Allocation.provider_id, Allocation.request_id)
+        .order_by(Allocation.provider_id, Allocation.request_id)
+    ).all()
+    per_provider: dict[int, list[tuple[int, int, int]]] = {}
+    for provider_id, request_id, count, units in rows:
+        per_provider.setdefault(provider_id, []).append((request_id, int(count), int(units)))
+    shown = sorted({request_id for served in per_provider.values() for request_id, _c, _u in served[:5]})
+    references = (
+        dict(
+            db.session.execute(
+                select(REQUESTS.c.id, REQUESTS.c.reference).where(REQUESTS.c.id.in_(shown))
+            ).all()
+        )
+        if shown
+        else {}
+    )
+    users: dict[int, list[int]] = {}
+    for user_id, provider_id in (
+        db.session.execute(
+            select(User.id, User.provider_id).where(
+                User.provider_id.in_(sorted(per_provider)), User.active.is_(True)
+            )
+        ).all()
+        if per_provider
+        else ()
+    ):
+        users.setdefault(provider_id, []).append(user_id)
+    queued = 0
+    for provider_id, served in per_provider.items():
+        units = sum(u for _r, _c, u in served)
+        count = sum(c for _r, c, _u in served)
+        names = ", ".join(references.get(r) or f"request {r}" for r, _c, _u in served[:5])
+        more = f" and {len(served) - 5} more" if len(served) > 5 else ""
+        queued += notifications.notify(
+            users=users.get(provider_id, []),
+            key=f"allocation-run:{job_run_id}:provider={provider_id}",
+            subject=f"{units} unit(s) of your stock allocated to {len(served)} request(s)",
+            body=f"The automatic allocation (run {job_run_id}) reserved {units} unit(s) of your stock in {count} "
+            f"allocation(s) for {names}{more}. Prepare the dispatches.",
+            link="/dispatches/waiting",
+        )
+    return queued
