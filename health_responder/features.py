@@ -32,7 +32,9 @@ PAGES = [
     "portal.pages",
     "documents.pages",
 ]
-CLI = ["stock.cli", "reports.cli", "scheduler"]
+CLI = ["stock.cli", "reports.cli", "scheduler.cli"]
+#: The modules whose ``@job`` checks the scheduler runs (imported by name: the scheduler imports no feature).
+JOBS = ["allocation.jobs", "health_requests.jobs", "stock.jobs", "training.jobs", "notifications.jobs"]
 SEED = ["stock.seed", "health_requests.seed", "training.seed"]
 
 

@@ -7,7 +7,7 @@ from health_responder import models_base  # noqa: F401  (naming convention first
 from health_responder.allocation.models import Allocation  # noqa: F401
 from health_responder.audit.models import AuditEvent  # noqa: F401
 from health_responder.auth.models import ApiToken, IdempotencyKey, LoginFailure, User  # noqa: F401
-from health_responder.checks.models import Alert, JobRun  # noqa: F401
+from health_responder.checks.models import Alert  # noqa: F401
 from health_responder.dispatch.models import Dispatch, DispatchLine  # noqa: F401
 from health_responder.documents.models import Document  # noqa: F401
 from health_responder.health_requests.models import AssistanceRequest, RequestLine  # noqa: F401
@@ -15,5 +15,6 @@ from health_responder.materials.models import Material  # noqa: F401
 from health_responder.notifications.models import Notification  # noqa: F401
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation  # noqa: F401
 from health_responder.reference.models import City, Item, Network, TrainingTopic  # noqa: F401
+from health_responder.scheduler.models import JobRun  # noqa: F401
 from health_responder.stock.models import StockLot, StockMovement  # noqa: F401
 from health_responder.training.models import Enrolment, TrainingProgram, TrainingProgramNetwork  # noqa: F401

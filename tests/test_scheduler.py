@@ -22,9 +22,10 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from health_responder import create_app, scheduler
-from health_responder.checks.models import JobRun
 from health_responder.db import utcnow
 from health_responder.extensions import db
+from health_responder.scheduler import runner
+from health_responder.scheduler.models import JobRun
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -129,7 +130,7 @@ def test_postgresql_advisory_lock_keeps_runs_from_overlapping(app, backend):
     with app.app_context():
         other_runner = sa.create_engine(app.config["DATABASE_URL"], poolclass=sa.pool.NullPool)
         holder = other_runner.connect()
-        holder.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": scheduler._lock_key("low_stock")})
+        holder.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": runner._lock_key("low_stock")})
         holder.commit()
         try:
             with pytest.raises(scheduler.JobBusy):

@@ -19,11 +19,13 @@ from flask import current_app
 from sqlmodel import select
 
 from health_responder.allocation import bulk, services
-from health_responder.allocation.planner import ALLOCATING, PlannedAllocation, Queue, load_queue, plan_request
+from health_responder.allocation.planner import PlannedAllocation, Queue, load_queue, plan_request
 from health_responder.audit.actor import Actor
-from health_responder.checks.models import JobRun, RunOutcome
 from health_responder.extensions import db
-from health_responder.scheduler import job, keep_alive, stopping
+from health_responder.health_requests.models import ALLOCATING
+from health_responder.scheduler.models import JobRun, RunOutcome
+from health_responder.scheduler.registry import job
+from health_responder.scheduler.runner import keep_alive, stopping
 
 #: Planned allocations a dry run returns at most (the counts are always complete).
 DRY_RUN_PLAN_LIMIT = 1000

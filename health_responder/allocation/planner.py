@@ -18,14 +18,10 @@ from sqlmodel import select
 
 from health_responder.allocation import rules
 from health_responder.extensions import db
-from health_responder.health_requests.models import AssistanceRequest, RequestLine, RequestStatus
+from health_responder.health_requests.models import ALLOCATING, AssistanceRequest, RequestLine
 from health_responder.providers.models import Provider, ProviderNetwork
 from health_responder.reference.models import City, Network
 from health_responder.stock.models import StockLot
-
-#: Requests auto-allocation serves (an allocated or dispatching request has nothing left to reserve
-#: unless people changed it; they allocate by hand then).
-ALLOCATING = (RequestStatus.APPROVED, RequestStatus.PARTIALLY_ALLOCATED)
 
 
 @dataclass(slots=True)

@@ -8,9 +8,10 @@ from sqlmodel import select
 
 from health_responder.api.common import paginate
 from health_responder.auth.models import User
-from health_responder.checks.models import Alert, JobRun
+from health_responder.checks.models import Alert
 from health_responder.errors import NotFound
 from health_responder.extensions import db
+from health_responder.scheduler.models import JobRun
 
 
 def list_runs(args: dict) -> dict:

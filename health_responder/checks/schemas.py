@@ -3,7 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from health_responder.api.common import PageArgsSchema, StrictSchema
-from health_responder.checks.models import AlertStatus, RunOutcome
+from health_responder.checks.models import AlertStatus
+from health_responder.scheduler.models import RunOutcome
 
 
 class JobRunSchema(Schema):

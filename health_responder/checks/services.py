@@ -17,11 +17,12 @@ from sqlmodel import select
 from health_responder.audit import services as audit
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
-from health_responder.checks.models import Alert, AlertStatus, JobRun
+from health_responder.checks.models import Alert, AlertStatus
 from health_responder.db import utcnow
 from health_responder.errors import InvalidTransition, NotFound
 from health_responder.extensions import db
 from health_responder.notifications import services as notifications
+from health_responder.scheduler.models import JobRun
 
 ALERT_KINDS = ("overdue_request", "low_stock", "near_expiry", "readiness_gap")
 
@@ -156,3 +157,24 @@ def resolve(*, alert: Alert, by: User, note: str | None = None) -> Alert:
         after={"status": alert.status, "resolution": alert.resolution},
     )
     return alert
+
+
+#: Condition keys a dry run lists at most (the counts are always complete).
+DRY_RUN_LIMIT = 1000
+
+
+def sync_alerts(*, kind: str, found: list[dict], run: JobRun, dry_run: bool) -> dict:
+    """A check's end: raise each condition it found (one short transaction each), resolve the ones that ended."""
+    counts = {"open": len(found), "raised": 0, "resolved": 0}
+    if dry_run:
+        counts["would_raise"] = [f["dedup_key"] for f in found][:DRY_RUN_LIMIT]
+        return counts
+    for condition in found:
+        with db.write_session():
+            _alert, new = raise_alert(kind=kind, run=run, **condition)
+        counts["raised"] += new
+    with db.write_session():
+        counts["resolved"] = resolve_missing(
+            kind=kind, still_open_keys=[f["dedup_key"] for f in found], run=run
+        )
+    return counts

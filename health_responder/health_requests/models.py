@@ -45,6 +45,9 @@ S = RequestStatus
 FULFILLING = frozenset({S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED})
 #: States in which units rejected at receipt can be replaced (something shipped; the request not ended).
 REPLACEABLE = frozenset({S.PARTIALLY_DISPATCHED, S.DISPATCHED, S.DELIVERED})
+#: Requests auto-allocation serves (an allocated or dispatching request has nothing left to reserve
+#: unless people changed it; they allocate by hand then).
+ALLOCATING = (S.APPROVED, S.PARTIALLY_ALLOCATED)
 
 #: Explicit transitions people make, from each state. Allocation, dispatch and receipt move the
 #: status too, but as a consequence of the lines (see services.refresh_status).

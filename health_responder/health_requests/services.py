@@ -103,12 +103,6 @@ def _snapshot(request: AssistanceRequest) -> dict:
     return {name: getattr(request, name) for name in REQUEST_FIELDS}
 
 
-def _label(by: User | None, actor: Actor | None = None) -> str | None:
-    if by is not None:
-        return None
-    return actor.label if actor is not None else "system"
-
-
 def _check_needed_by(needed_by: date) -> None:
     if needed_by < utc_today():
         raise ValidationFailed(

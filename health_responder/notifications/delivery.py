@@ -23,10 +23,10 @@ from flask import current_app
 from sqlmodel import select
 
 from health_responder.auth.models import User
-from health_responder.checks.models import JobRun
 from health_responder.db import utcnow
 from health_responder.extensions import db
 from health_responder.notifications.models import Notification
+from health_responder.scheduler.models import JobRun
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
-"""The training_reminders check: remind cities of their participants before a program starts.
+"""The training checks: training_reminders (remind cities of their participants before a program starts)
+and readiness_gaps (a city receiving equipment none of its staff is trained for).
 
-The scheduler (another feature) registers and runs it; it is a plain function so it can also be run
-by hand or from a test. Safe to repeat: each reminder's message id is ``training-reminder:<enrolment id>``
+training_reminders is a plain function, registered with ``@job``, so it can also be run by hand or
+from a test. Safe to repeat: each reminder's message id is ``training-reminder:<enrolment id>``
 for each city user, so a participant is reminded once, however many ticks see the program.
 """
 
@@ -11,8 +12,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from health_responder.allocation.models import Allocation, AllocationStatus
+from health_responder.checks import services as alerts
 from health_responder.extensions import db
+from health_responder.health_requests.models import AssistanceRequest, RequestLine
 from health_responder.notifications import services as notifications
+from health_responder.reference.models import City, Item
+from health_responder.scheduler.models import JobRun
+from health_responder.scheduler.registry import job
+from health_responder.training import queries
 from health_responder.training.models import (
     Enrolment,
     EnrolmentStatus,
@@ -25,6 +33,7 @@ from health_responder.training.models import (
 REMINDER_WINDOW = timedelta(hours=48)
 
 
+@job("training_reminders")
 def training_reminders(*, now: datetime, run=None, dry_run: bool = False) -> dict:
     """Queue reminders for enrolled participants of published programs starting within 48 hours of ``now``.
 
@@ -84,3 +93,76 @@ def training_reminders(*, now: datetime, run=None, dry_run: bool = False) -> dic
                 counts["queued"] += queued
                 counts["participants"] += 1 if queued else 0
     return {**counts, "planned": planned} if dry_run else counts
+
+
+def _programs_on(topic: str, network_id: int | None, now: datetime) -> list[dict]:
+    """Published, upcoming programs on ``topic`` open to the network."""
+    statement = (
+        select(TrainingProgram)
+        .where(
+            TrainingProgram.topic == topic,
+            TrainingProgram.status == "published",
+            TrainingProgram.starts_at > now,
+        )
+        .order_by(TrainingProgram.starts_at, TrainingProgram.id)
+        .limit(5)
+    )
+    if network_id is not None:
+        statement = statement.where(queries.open_to_network(network_id))
+    return [
+        {"id": p.id, "title": p.title, "starts_at": p.starts_at.isoformat()}
+        for p in db.session.scalars(statement)
+    ]
+
+
+@job("readiness_gaps")
+def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
+    """Alert a city receiving equipment that requires training on a topic none of its staff has completed."""
+    found = []
+    with db.read_session():
+        rows = db.session.execute(
+            select(AssistanceRequest.city_id, City.name, City.network_id, Item.requires_training, Item.code)
+            .select_from(Allocation)
+            .join(AssistanceRequest, AssistanceRequest.id == Allocation.request_id)
+            .join(RequestLine, RequestLine.id == Allocation.line_id)
+            .join(Item, Item.id == RequestLine.item_id)
+            .join(City, City.id == AssistanceRequest.city_id)
+            .where(
+                Allocation.status.in_([AllocationStatus.RESERVED, AllocationStatus.DISPATCHED]),
+                Item.requires_training.is_not(None),
+            )
+            .distinct()
+            .order_by(AssistanceRequest.city_id, Item.requires_training, Item.code)
+        ).all()
+        needs: dict[tuple[int, str], dict] = {}
+        for city_id, city_name, network_id, topic, code in rows:
+            needs.setdefault((city_id, topic), {"city": city_name, "network_id": network_id, "items": []})[
+                "items"
+            ].append(code)
+        for (city_id, topic), need in needs.items():
+            if queries.city_has_completed(city_id, topic):
+                continue
+            programs = _programs_on(topic, need["network_id"], now)
+            if programs:
+                pointer = "Matching programs: " + "; ".join(p["title"] for p in programs) + "."
+            else:
+                pointer = f"No upcoming published program on {topic} is open to it yet."
+            found.append(
+                {
+                    "dedup_key": f"readiness_gap:city={city_id}:topic={topic}",
+                    "message": f"{need['city']} is receiving equipment that needs {topic} training "
+                    f"({', '.join(need['items'])}), and none of its staff has completed a program on it. "
+                    + pointer,
+                    "details": {
+                        "city_id": city_id,
+                        "topic": topic,
+                        "items": need["items"],
+                        "programs": programs,
+                        "training_feature": True,
+                    },
+                    "subject": ("city", city_id),
+                    "city_id": city_id,
+                    "link": f"/training/programs?topic={topic}",
+                }
+            )
+    return alerts.sync_alerts(kind="readiness_gap", found=found, run=run, dry_run=dry_run)

@@ -295,9 +295,9 @@ def test_each_provider_hears_once_per_run_what_the_run_reserved_of_its_stock(app
 def test_a_run_that_died_before_telling_the_providers_is_announced_by_the_next_run(
     app, world, make, run_check
 ):
-    from health_responder.checks.models import JobRun
     from health_responder.db import utcnow
     from health_responder.extensions import db
+    from health_responder.scheduler.models import JobRun
 
     user = make.user("provider", provider=world.near)
     lot = world.lot(10, expires_on=days(200))

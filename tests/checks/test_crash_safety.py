@@ -22,10 +22,10 @@ from sqlmodel import select
 
 from health_responder import create_app, scheduler
 from health_responder.allocation.models import Allocation
-from health_responder.checks.models import JobRun
 from health_responder.db import utcnow
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine
+from health_responder.scheduler.models import JobRun
 from health_responder.stock.models import StockLot, StockMovement
 
 REQUESTS, ITEMS, LOTS_PER_ITEM, KILLS = 4000, 8, 4, 5  # enough work that a kill lands mid-run

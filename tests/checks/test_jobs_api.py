@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from health_responder import scheduler
+from health_responder.scheduler import registry
 
 CHECKS = [
     "auto_allocate",
@@ -27,7 +28,7 @@ def failing_check():
         raise RuntimeError("the warehouse feed is down\nTraceback (most recent call last): secret")
 
     yield "always_fails"
-    scheduler._REGISTRY.pop("always_fails", None)
+    registry._REGISTRY.pop("always_fails", None)
 
 
 def test_jobs_lists_every_check_with_interval_next_tick_and_last_run(coordinator, run_check):

@@ -131,10 +131,10 @@ def test_reserve_line_records_the_job_run_and_leaves_nothing_behind_when_it_fail
     from health_responder.allocation import queries, services
     from health_responder.allocation.models import Allocation
     from health_responder.audit.actor import Actor
-    from health_responder.checks.models import JobRun
     from health_responder.db import utcnow
     from health_responder.health_requests.models import AssistanceRequest, RequestLine
     from health_responder.reference.models import City
+    from health_responder.scheduler.models import JobRun
 
     lot_id = world.make_lot(world.provider, world.location, world.item, 5)
     req = approved(world, (world.item, 8))

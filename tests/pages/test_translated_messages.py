@@ -206,15 +206,16 @@ def test_a_schema_message_is_english_in_the_api_even_from_a_korean_session(app, 
 
 def test_a_check_that_fails_from_a_korean_page_stores_its_error_in_english(app, world, monkeypatch):
     from health_responder import scheduler
-    from health_responder.checks.models import JobRun
     from health_responder.extensions import db
+    from health_responder.scheduler import registry
+    from health_responder.scheduler.models import JobRun
 
     def refuse(*, run, now, dry_run):
         raise InvalidTransition(_l("request"), "approved", "approved", action=_l("approve"))
 
     scheduler.jobs()
     monkeypatch.setitem(
-        scheduler._REGISTRY,
+        registry._REGISTRY,
         "refusing_check",
         scheduler.Job(name="refusing_check", fn=refuse, description="Refuses."),
     )

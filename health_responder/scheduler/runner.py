@@ -1,4 +1,4 @@
-"""The job registry, the claim that makes each check run once per tick, and ``flask scheduler``.
+"""The runner: the claim that makes each check run once per tick, leases, advisory locks, keep-alive.
 
 Any number of schedulers may run (one per host, a stray second one, a CLI ``run-once``): the
 database decides who runs a check.
@@ -16,9 +16,6 @@ database decides who runs a check.
   check happen in one ``BEGIN IMMEDIATE`` transaction, so two SQLite schedulers serialize on them.
 - A tick that finds the job busy is skipped, not queued: overruns never overlap and missed ticks
   coalesce into the next one.
-
-A job is a plain function ``fn(*, run: JobRun, now: datetime, dry_run: bool) -> dict`` registered
-with ``@job(name)``; it does its own work in short transactions and returns its counts.
 """
 
 from __future__ import annotations
@@ -27,94 +24,29 @@ import hashlib
 import json
 import logging
 import os
-import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.checks.models import JobRun, RunOutcome
 from health_responder.db import utcnow
-from health_responder.errors import SOURCE_LANGUAGE, Conflict, NotFound
+from health_responder.errors import SOURCE_LANGUAGE, Conflict
 from health_responder.extensions import db
+from health_responder.scheduler.models import JobRun, RunOutcome
+from health_responder.scheduler.registry import get_job, schedules, tick
 
 log = logging.getLogger(__name__)
 
-JobFunction = Callable[..., dict]
-
-
-@dataclass(frozen=True)
-class Job:
-    """A registered check."""
-
-    name: str
-    fn: JobFunction
-    description: str
-
-
-_REGISTRY: dict[str, Job] = {}
 #: When each live run (by id) last renewed its lease.
 _renewed: dict[int, float] = {}
 #: Set when the process is asked to stop (SIGTERM/SIGINT); long jobs look at it between requests.
 _stopping = threading.Event()
-
-
-def job(name: str) -> Callable[[JobFunction], JobFunction]:
-    """Register ``fn`` as the check called ``name`` (its docstring's first line describes it)."""
-
-    def register(fn: JobFunction) -> JobFunction:
-        description = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else name
-        _REGISTRY[name] = Job(name=name, fn=fn, description=description)
-        return fn
-
-    return register
-
-
-def jobs() -> dict[str, Job]:
-    """Every registered check, by name (importing the checks registers them)."""
-    import health_responder.allocation.jobs  # noqa: F401  (the @job decorators run on import)
-    import health_responder.checks.jobs  # noqa: F401
-
-    return dict(sorted(_REGISTRY.items()))
-
-
-def get_job(name: str) -> Job:
-    """The check called ``name``, or NotFound."""
-    found = jobs().get(name)
-    if found is None:
-        raise NotFound(_l("No check named %(name)s.", name=repr(name)))
-    return found
-
-
-def schedules() -> dict[str, int]:
-    """Seconds between ticks of each scheduled check (JOB_SCHEDULES; a check absent there runs on demand only)."""
-    known = jobs()
-    return {
-        name: int(seconds)
-        for name, seconds in current_app.config["JOB_SCHEDULES"].items()
-        if name in known and seconds and int(seconds) > 0
-    }
-
-
-def tick(now: datetime, interval: int) -> datetime:
-    """The tick on the fixed grid that ``now`` falls in: ``floor(now / interval) * interval``."""
-    seconds = int(now.timestamp()) // interval * interval
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def next_tick(now: datetime, interval: int) -> datetime:
-    """The first tick after ``now``."""
-    return tick(now, interval) + timedelta(seconds=interval)
 
 
 def stopping() -> bool:
@@ -385,91 +317,3 @@ def build_scheduler(app: Flask, blocking: bool = False):
             replace_existing=True,
         )
     return scheduler
-
-
-scheduler_cli = AppGroup(
-    "scheduler", help="The scheduled checks: run the scheduler, list checks, run one now."
-)
-
-
-@scheduler_cli.command("run")
-def scheduler_run() -> None:
-    """Run the scheduler until SIGTERM or Ctrl-C (start as many as you like: each tick runs once)."""
-    app = current_app._get_current_object()
-    scheduler = build_scheduler(app)
-    _stopping.clear()
-    done = threading.Event()
-
-    def _stop(signum, _frame):
-        log.info("signal %s: finishing running checks, then stopping", signum)
-        _stopping.set()
-        done.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    scheduler.start()
-    click.echo(
-        f"Scheduler started ({_runner_label()}): "
-        + ", ".join(f"{job.id} every {job.trigger.interval_length:.0f}s" for job in scheduler.get_jobs()),
-        err=True,
-    )
-    while not done.wait(1):
-        pass
-    scheduler.shutdown(wait=True)
-    click.echo("Scheduler stopped.", err=True)
-
-
-@scheduler_cli.command("list")
-def scheduler_list() -> None:
-    """Each check: interval, next tick, last run and its outcome."""
-    now = utcnow()
-    plan = schedules()
-    latest = last_runs()
-    click.echo(f"{'check':<20} {'every':>7}  {'next tick (UTC)':<20} last run")
-    for name, entry in jobs().items():
-        interval = plan.get(name)
-        every = f"{interval}s" if interval else "manual"
-        upcoming = next_tick(now, interval).strftime("%Y-%m-%d %H:%M:%S") if interval else "-"
-        run = latest.get(name)
-        last = (
-            (
-                f"#{run.id} {run.started_at:%Y-%m-%d %H:%M:%S} {run.outcome}"
-                f"{' (dry run)' if run.dry_run else ''}"
-            )
-            if run
-            else "never"
-        )
-        click.echo(f"{name:<20} {every:>7}  {upcoming:<20} {last}")
-        click.echo(f"{'':<20} {entry.description}")
-
-
-@scheduler_cli.command("run-once")
-@click.argument("name")
-@click.option("--dry-run", is_flag=True, help="Compute and show what the check would do; write nothing.")
-def scheduler_run_once(name: str, dry_run: bool) -> None:
-    """Run the check NAME now, whatever its schedule."""
-    try:
-        run = run_job(name, scheduled_for=utcnow(), trigger="cli", dry_run=dry_run)
-    except (NotFound, Conflict) as error:
-        raise click.ClickException(str(error.message)) from error
-    click.echo(
-        json.dumps(
-            {
-                "id": run.id,
-                "name": run.name,
-                "outcome": run.outcome,
-                "dry_run": run.dry_run,
-                "counts": run.counts,
-                "error": run.error,
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-    )
-    if run.outcome != RunOutcome.SUCCEEDED:
-        raise SystemExit(1)
-
-
-def register(app: Flask) -> None:
-    """Add ``flask scheduler`` (the scheduler never starts inside create_app)."""
-    app.cli.add_command(scheduler_cli)
