@@ -31,6 +31,7 @@ PAGES = [
     "checks.pages",
     "portal.pages",
     "documents.pages",
+    "barcodes.pages",
 ]
 CLI = ["stock.cli", "reports.cli", "scheduler.cli"]
 #: The modules whose ``@job`` checks the scheduler runs (imported by name: the scheduler imports no feature).

@@ -1,16 +1,23 @@
-"""Reading GS1 barcodes over the API: what a scanned string names."""
+"""GS1 barcodes over the API: what a scanned string names, and lot labels to print."""
 
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from health_responder.auth.access import roles_required
+from health_responder.auth.access import STAFF, roles_required
+from health_responder.auth.models import Role
 from health_responder.barcodes import services
 from health_responder.barcodes.schemas import BarcodeParseSchema, ScanSchema
+from health_responder.dispatch import queries as dispatches
+from health_responder.extensions import db
+from health_responder.reports.api import PDF, pdf_response
+from health_responder.stock import queries as stock
 
-blp = Blueprint("barcodes", __name__, url_prefix="/barcodes", description="GS1 barcodes")
+blp = Blueprint("barcodes", __name__, description="GS1 barcodes: scans in, labels out")
+ERROR = {"$ref": "#/components/responses/Error"}
 
 
-@blp.route("/parse")
+@blp.route("/barcodes/parse")
 class Parse(MethodView):
     @roles_required()
     @blp.arguments(BarcodeParseSchema)
@@ -21,3 +28,29 @@ class Parse(MethodView):
     def post(self, data):
         """Read a GS1 element string into GTIN, item, lot code, expiry date and serial (nothing is written)."""
         return services.identify(data=data["data"])
+
+
+@blp.route("/stock/lots/<int:lot_id>/label.pdf")
+class LotLabel(MethodView):
+    @roles_required(Role.PROVIDER, *STAFF)
+    @blp.doc(responses={"200": PDF, "404": ERROR, "409": ERROR})
+    def get(self, lot_id):
+        """The lot's label: GS1 DataMatrix of GTIN, expiry and lot, the human-readable line, item, provider."""
+        db.begin_write()
+        document, content = services.lot_label(lot=stock.get_lot(g.user, lot_id), by=g.user)
+        db.session.commit()
+        return pdf_response(document, content)
+
+
+@blp.route("/dispatches/<int:dispatch_id>/labels.pdf")
+class DispatchLabels(MethodView):
+    @roles_required()
+    @blp.doc(responses={"200": PDF, "404": ERROR, "409": ERROR})
+    def get(self, dispatch_id):
+        """A sheet of labels, one per lot of the dispatch (city: its own; provider: its own; staff: all)."""
+        db.begin_write()
+        document, content = services.dispatch_labels(
+            dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user
+        )
+        db.session.commit()
+        return pdf_response(document, content)

@@ -1,4 +1,4 @@
-"""Reading a scanned GS1 element string into the item, lot code, expiry date and serial it names.
+"""GS1 in and out: reading a scanned element string into what it names, and printing lot labels.
 
 The parsing is biip's (a maintained GS1 library), never our own: it knows every Application
 Identifier, the FNC1/GS separators of the raw form and the bracketed human-readable form. What we
@@ -14,13 +14,20 @@ from datetime import date
 from biip import ParseConfig, ParseError
 from biip.gs1_messages import GS1Message
 from biip.symbology import SymbologyIdentifier
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.auth.models import User
-from health_responder.errors import ValidationFailed
+from health_responder.dispatch.models import Dispatch, DispatchLine
+from health_responder.documents import services as documents
+from health_responder.documents.models import Document
+from health_responder.errors import Conflict, ValidationFailed
 from health_responder.extensions import db
+from health_responder.providers.models import Provider
 from health_responder.reference.models import Item
+from health_responder.reports import labels
+from health_responder.reports.labels import LabelData, LabelSheetData
 from health_responder.stock import services as stock
 from health_responder.stock.models import StockLot
 
@@ -132,3 +139,83 @@ def lot_fields(*, data: str, field: str = "gs1") -> dict:
 def create_lot(*, by: User, gs1: str, **fields) -> StockLot:
     """Receive a lot named by a scan: its item, lot code and expiry date are the barcode's."""
     return stock.create_lot(by=by, **lot_fields(data=gs1), **fields)
+
+
+# --- labels ----------------------------------------------------------------------------------------
+
+
+def _label(lot: StockLot, item: Item, provider: Provider, problems: dict) -> LabelData | None:
+    if not item.gtin:
+        problems.setdefault("gtin", []).append(
+            _l("Item %(code)s has no GTIN: give it one before printing GS1 labels.", code=item.code)
+        )
+        return None
+    problem = labels.gs1_lot_problem(lot.lot_code)
+    if problem:
+        problems.setdefault("lot_code", []).append(
+            _l("Lot %(lot)s cannot be written in GS1: %(problem)s.", lot=lot.lot_code, problem=problem)
+        )
+        return None
+    return LabelData(
+        gtin=item.gtin,
+        lot_code=lot.lot_code,
+        expires_on=lot.expires_on,
+        item_code=item.code,
+        item_name=item.name,
+        provider_name=provider.name,
+        unit=item.unit,
+    )
+
+
+def _sheet(title: str, rows, doc_date: date | None) -> LabelSheetData:
+    problems: dict[str, list] = {}
+    found = [_label(lot, item, provider, problems) for lot, item, provider in rows]
+    if problems:
+        raise Conflict(_l("These lots cannot have a GS1 label yet: see errors."), problems)
+    return LabelSheetData(
+        title=title,
+        labels=found,
+        page_size=current_app.config["PDF_PAGE_SIZE"],
+        doc_date=doc_date,
+    )
+
+
+def lot_label(*, lot: StockLot, by: User | None = None) -> tuple[Document, bytes]:
+    """The registered label of a lot: its GS1 DataMatrix, the human-readable line, item and provider."""
+    item = db.session.get(Item, lot.item_id)
+    provider = db.session.get(Provider, lot.provider_id)
+    data = _sheet(f"{item.code} {lot.lot_code}", [(lot, item, provider)], lot.created_at.date())
+    return documents.issue(
+        kind="lot_label",
+        subject_type="stock_lot",
+        subject_key=str(lot.id),
+        data=data,
+        build=labels.build_labels,
+        event_date=data.doc_date,
+        by=by,
+        name=f"{item.code}-{lot.lot_code}",
+    )
+
+
+def dispatch_labels(*, dispatch: Dispatch, by: User | None = None) -> tuple[Document, bytes]:
+    """A sheet with a label for every lot of a dispatch, to label what is received (or packed)."""
+    rows = db.session.execute(
+        select(StockLot, Item, Provider)
+        .join(DispatchLine, DispatchLine.lot_id == StockLot.id)
+        .join(Item, Item.id == StockLot.item_id)
+        .join(Provider, Provider.id == StockLot.provider_id)
+        .where(DispatchLine.dispatch_id == dispatch.id)
+        .order_by(DispatchLine.id)
+    ).all()
+    moment = dispatch.received_at or dispatch.shipped_at or dispatch.created_at
+    data = _sheet(dispatch.reference, rows, moment.date())
+    return documents.issue(
+        kind="dispatch_labels",
+        subject_type="dispatch",
+        subject_key=str(dispatch.id),
+        data=data,
+        build=labels.build_labels,
+        event_date=data.doc_date,
+        by=by,
+        name=dispatch.reference,
+    )

@@ -1,0 +1,40 @@
+"""GS1 on the pages: label buttons on the stock list and the dispatch page."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.barcodes.decode import read_gs1_datamatrix
+from tests.pages.conftest import shipped_dispatch
+
+GTIN = "09506000134352"
+
+
+@pytest.fixture
+def gtin_world(world):
+    answer = world.api["admin"].patch(f"/api/v1/items/{world.item.id}", json={"gtin": GTIN})
+    assert answer.status_code == 200, answer.json
+    return world
+
+
+def test_the_stock_list_offers_a_label_for_lots_of_items_with_a_gtin(gtin_world, tmp_path):
+    w = gtin_world
+    html = w.page("provider").html("/stock")
+    assert f'href="/stock/lots/{w.lot}/label.pdf"' in html
+    assert f'href="/stock/lots/{w.lot2}/label.pdf"' not in html  # PULSE-OXI has no GTIN
+    pdf = w.page("provider").get(f"/stock/lots/{w.lot}/label.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    (message,) = read_gs1_datamatrix(pdf.data, tmp_path)
+    assert message.startswith(f"01{GTIN}17") and message.endswith("10L-OXY-1")
+    assert w.page("other_provider").get(f"/stock/lots/{w.lot}/label.pdf").status_code == 404
+
+
+def test_the_dispatch_page_offers_its_label_sheet_to_the_receiving_city(gtin_world, tmp_path):
+    w = gtin_world
+    _req, dispatch = shipped_dispatch(w)
+    html = w.page("city").html(f"/dispatches/{dispatch['id']}")
+    assert f'href="/dispatches/{dispatch["id"]}/labels.pdf"' in html
+    sheet = w.page("city").get(f"/dispatches/{dispatch['id']}/labels.pdf")
+    assert sheet.status_code == 200
+    assert read_gs1_datamatrix(sheet.data, tmp_path)[0].endswith("10L-OXY-1")
+    assert w.page("other_city").get(f"/dispatches/{dispatch['id']}/labels.pdf").status_code == 404
