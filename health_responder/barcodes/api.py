@@ -9,12 +9,13 @@ from health_responder.auth.models import Role
 from health_responder.barcodes import services
 from health_responder.barcodes.schemas import BarcodeParseSchema, ScanSchema
 from health_responder.dispatch import queries as dispatches
+from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
-from health_responder.reports.api import PDF, pdf_response
 from health_responder.stock import queries as stock
 
 blp = Blueprint("barcodes", __name__, description="GS1 barcodes: scans in, labels out")
 ERROR = {"$ref": "#/components/responses/Error"}
+PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
 
 
 @blp.route("/barcodes/parse")

@@ -7,8 +7,8 @@ from flask import Blueprint
 from health_responder.auth.models import Role
 from health_responder.barcodes import services
 from health_responder.dispatch import queries as dispatches
+from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
-from health_responder.reports.api import pdf_response
 from health_responder.stock import queries as stock
 from health_responder.web.guards import STAFF, me, roles
 
