@@ -147,6 +147,19 @@ class TotalRow:
 
 
 @dataclass(frozen=True)
+class ScorecardRow:
+    """One provider's scorecard over the period (rates 0..1, None when nothing was measured)."""
+
+    provider_name: str
+    fill_rate: float | None
+    on_time_rate: float | None
+    lead_time_p50_hours: float | None
+    lead_time_p90_hours: float | None
+    discrepancy_rate: float | None
+    expiry_write_offs: int
+
+
+@dataclass(frozen=True)
 class LeadTime:
     """Statistics of one lead time over the dispatches of the period, in hours."""
 
@@ -207,6 +220,8 @@ class DispatchSummaryData:
     verification_url: str
     verification_code: str
     page_size: str = "A4"
+    #: The scorecard of each provider that shipped in the period (or of the provider that asks).
+    scorecards: Sequence[ScorecardRow] = ()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from health_responder.documents.models import Document
 from health_responder.errors import ValidationFailed
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestStatus
+from health_responder.providers import scorecard
 from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import City, Item, Network
 from health_responder.reports import builders
@@ -37,6 +38,7 @@ from health_responder.reports.data import (
     Party,
     PickLineData,
     PickListData,
+    ScorecardRow,
     Signatory,
     TotalRow,
 )
@@ -277,7 +279,38 @@ def summary_data(period_from: date, period_to: date, provider_id: int | None = N
         verification_url="",
         verification_code="",
         page_size=current_app.config["PDF_PAGE_SIZE"],
+        scorecards=_scorecards(period_from, period_to, provider_id, start, end),
     )
+
+
+def _scorecards(
+    period_from: date, period_to: date, provider_id: int | None, start, end
+) -> list[ScorecardRow]:
+    """The scorecard of the provider that asks, or of every provider that shipped in the period."""
+    if provider_id is not None:
+        ids = [provider_id]
+    else:
+        ids = db.session.scalars(
+            select(Dispatch.provider_id)
+            .where(Dispatch.shipped_at >= start, Dispatch.shipped_at < end)
+            .distinct()
+        ).all()
+    providers = db.session.scalars(select(Provider).where(Provider.id.in_(ids)).order_by(Provider.name)).all()
+    rows = []
+    for provider in providers:
+        total = scorecard.scorecard(provider, period_from, period_to).total
+        rows.append(
+            ScorecardRow(
+                provider_name=provider.name,
+                fill_rate=total.fill_rate,
+                on_time_rate=total.on_time_rate,
+                lead_time_p50_hours=total.lead_time_p50_hours,
+                lead_time_p90_hours=total.lead_time_p90_hours,
+                discrepancy_rate=total.discrepancy_rate,
+                expiry_write_offs=total.expiry_write_offs,
+            )
+        )
+    return rows
 
 
 def dispatch_report(*, dispatch: Dispatch, by: User | None = None) -> tuple[Document, bytes]:

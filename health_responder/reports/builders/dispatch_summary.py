@@ -8,7 +8,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
 
 from health_responder.reports.charts import network_chart
-from health_responder.reports.data import DispatchSummaryData, LeadTime, TotalRow
+from health_responder.reports.data import DispatchSummaryData, LeadTime, ScorecardRow, TotalRow
 from health_responder.reports.flowables import column_widths, data_table, date_text, quantity_text, text_cell
 from health_responder.reports.fonts import FontSet, get_fonts
 from health_responder.reports.layout import footer_text, heading_block, pagesize_of, render, section_heading
@@ -146,6 +146,10 @@ def build_dispatch_summary(data: DispatchSummaryData) -> bytes:
         empty="No discrepancy.",
         total=["Total", "", "", "", quantity_text(rejected), ""],
     )
+
+    story.append(CondPageBreak(STYLE_SECTION.leading + 4 * MIN_ROW_HEIGHT))
+    story.append(section_heading(fonts, "Provider scorecards"))
+    story += _scorecard_table(fonts, data.scorecards, width)
     return render(
         story,
         fonts=fonts,
@@ -186,6 +190,40 @@ def _totals_table(
         "100.0 %" if total else "—",
     ]
     return data_table(columns, widths, body, empty="Nothing dispatched.", total=footer)
+
+
+def _scorecard_table(fonts: FontSet, rows: Sequence[ScorecardRow], width: float) -> list[Flowable]:
+    """Fill rate, on-time rate, lead time p50/p90, discrepancy rate and expiry write-offs per provider."""
+    columns = [
+        ("Provider", None, "LEFT"),
+        ("Fill rate", 18 * mm, "RIGHT"),
+        ("On time", 18 * mm, "RIGHT"),
+        ("Lead p50 (h)", 22 * mm, "RIGHT"),
+        ("Lead p90 (h)", 22 * mm, "RIGHT"),
+        ("Discrepancy", 22 * mm, "RIGHT"),
+        ("Expired units", 22 * mm, "RIGHT"),
+    ]
+    widths = column_widths(columns, width)
+
+    def rate(value: float | None) -> str:
+        return "—" if value is None else f"{100 * value:.1f} %"
+
+    def hours(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f}"
+
+    body = [
+        [
+            text_cell(fonts, row.provider_name, widths[0]),
+            rate(row.fill_rate),
+            rate(row.on_time_rate),
+            hours(row.lead_time_p50_hours),
+            hours(row.lead_time_p90_hours),
+            rate(row.discrepancy_rate),
+            quantity_text(row.expiry_write_offs),
+        ]
+        for row in rows
+    ]
+    return data_table(columns, widths, body, empty="No provider shipped in this period.")
 
 
 def _lead_row(stage: str, lead: LeadTime) -> list[str]:
