@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from health_responder.extensions import db
+from health_responder.materials import services as materials
 from health_responder.training import services
 from health_responder.training.models import Enrolment, EnrolmentStatus, ProgramStatus, TrainingProgram
 
@@ -172,5 +173,5 @@ def load_demo(context: dict) -> None:
             "https://learn.afya.example.org/cold-chain/handbook",
         ),
     ):
-        services.create_link_material(by=coordinator, title=title, topic=topic, language=language, url=url)
+        materials.create_link_material(by=coordinator, title=title, topic=topic, language=language, url=url)
     db.session.flush()
