@@ -102,6 +102,7 @@ class Defaults:
         "readiness_gaps": 3600,
         "training_reminders": 3600,
         "send_notifications": 60,
+        "monthly_statistics": 86400,
     }
     #: Seconds a job run may stay "running" before it is taken as abandoned.
     JOB_LEASE_SECONDS = 600

@@ -21,6 +21,8 @@ API = [
     "materials.api",
     "portal.api",
     "barcodes.api",
+    "publications.api",
+    "offices.api",
 ]
 PAGES = [
     "health_requests.pages",
@@ -32,11 +34,20 @@ PAGES = [
     "portal.pages",
     "documents.pages",
     "barcodes.pages",
+    "publications.pages",
+    "offices.pages",
 ]
 CLI = ["stock.cli", "reports.cli", "scheduler.cli"]
 #: The modules whose ``@job`` checks the scheduler runs (imported by name: the scheduler imports no feature).
-JOBS = ["allocation.jobs", "health_requests.jobs", "stock.jobs", "training.jobs", "notifications.jobs"]
-SEED = ["stock.seed", "health_requests.seed", "training.seed"]
+JOBS = [
+    "allocation.jobs",
+    "health_requests.jobs",
+    "stock.jobs",
+    "training.jobs",
+    "notifications.jobs",
+    "publications.jobs",
+]
+SEED = ["stock.seed", "health_requests.seed", "training.seed", "offices.seed"]
 
 
 def present(names: list[str]) -> list[ModuleType]:

@@ -13,7 +13,9 @@ from health_responder.documents.models import Document  # noqa: F401
 from health_responder.health_requests.models import AssistanceRequest, RequestLine  # noqa: F401
 from health_responder.materials.models import Material  # noqa: F401
 from health_responder.notifications.models import Notification  # noqa: F401
+from health_responder.offices.models import OfficeCity, RegionalOffice  # noqa: F401
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation  # noqa: F401
+from health_responder.publications.models import Publication, PublicationNetwork, PublicationTopic  # noqa: F401
 from health_responder.reference.models import City, Item, Network, TrainingTopic  # noqa: F401
 from health_responder.scheduler.models import JobRun  # noqa: F401
 from health_responder.stock.models import StockLot, StockMovement  # noqa: F401

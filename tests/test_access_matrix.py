@@ -1,7 +1,8 @@
 """A role × endpoint matrix generated from the URL map: every API endpoint declares who may call it.
 
-A new endpoint without ``roles_required`` (and not in PUBLIC) fails this suite. For each declared rule,
-anonymous callers get 401, roles outside the rule 403, and roles inside it never 401/403/500.
+A new endpoint without ``roles_required`` or ``public`` (and not in PUBLIC) fails this suite. For each
+declared rule, anonymous callers get 401, roles outside the rule 403, and roles inside it never
+401/403/500; a ``public`` read answers everyone, anonymous callers included, never 401/403/500.
 """
 
 import re
@@ -29,7 +30,8 @@ def api_operations(app):
         view = app.view_functions[rule.endpoint]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             handler = getattr(getattr(view, "view_class", None), method.lower(), view)
-            found.append((method, rule.rule, getattr(handler, "allowed_roles", None)))
+            roles = "public" if getattr(handler, "public", False) else getattr(handler, "allowed_roles", None)
+            found.append((method, rule.rule, roles))
     return found
 
 
@@ -58,7 +60,9 @@ def test_the_declared_rules_hold_for_each_role(app, make, anonymous, role):
         path = _concrete(rule)
         response = api.get(path) if method == "GET" else getattr(api, method.lower())(path, json={})
         code = response.status_code
-        if role is None:
+        if allowed == "public":
+            ok = code not in (401, 403) and code < 500
+        elif role is None:
             ok = code == 401
         elif role in allowed:
             ok = code not in (401, 403) and code < 500

@@ -71,3 +71,30 @@ def require_role(user: User, *roles: str) -> None:
                 roles=", ".join(sorted(roles)),
             )
         )
+
+
+def public(view: Callable) -> Callable:
+    """A read open to everyone: ``g.user`` is the bearer token's user, or None without a token.
+
+    A token that is sent but not valid is still a 401: a client with an expired token learns it
+    instead of silently seeing the public answer.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        from flask import request
+
+        from health_responder.auth.sessions import api_user
+
+        user = api_user()
+        if user is None and request.headers.get("Authorization"):
+            raise Unauthorized(
+                _l("The bearer token is not valid; send a valid one, or none for the public answer."),
+                headers={"WWW-Authenticate": 'Bearer realm="api"'},
+            )
+        g.user = user
+        return view(*args, **kwargs)
+
+    wrapper.allowed_roles = frozenset()
+    wrapper.public = True
+    return wrapper

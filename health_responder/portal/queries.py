@@ -13,6 +13,7 @@ from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine, RequestStatus
 from health_responder.reference.models import City, Item, Network
 from health_responder.stock.models import LotStatus, StockLot
+from health_responder.training.models import Enrolment, EnrolmentStatus, TrainingProgram
 
 S = RequestStatus
 #: Requests whose demand is still open (not yet fully shipped, not ended).
@@ -29,34 +30,50 @@ ACCEPTED = (
 )
 
 
-def requests_by_network_and_status() -> list[dict]:
-    """How many requests each network has in each status."""
+def _submitted_within(statement: sa.Select, period: tuple[date, date] | None) -> sa.Select:
+    """Only requests submitted within ``period`` (first day, last day), when one is given."""
+    if period is None:
+        return statement
+    return statement.where(
+        AssistanceRequest.submitted_at >= start_of_day(period[0]),
+        AssistanceRequest.submitted_at < start_of_day(period[1] + timedelta(days=1)),
+    )
+
+
+def requests_by_network_and_status(period: tuple[date, date] | None = None) -> list[dict]:
+    """How many requests each network has in each status (submitted within ``period`` when given)."""
     rows = db.session.execute(
-        sa.select(Network.code, AssistanceRequest.status, sa.func.count(AssistanceRequest.id))
-        .select_from(AssistanceRequest)
-        .join(City, City.id == AssistanceRequest.city_id)
-        .join(Network, Network.id == City.network_id)
+        _submitted_within(
+            sa.select(Network.code, AssistanceRequest.status, sa.func.count(AssistanceRequest.id))
+            .select_from(AssistanceRequest)
+            .join(City, City.id == AssistanceRequest.city_id)
+            .join(Network, Network.id == City.network_id),
+            period,
+        )
         .group_by(Network.code, AssistanceRequest.status)
         .order_by(Network.code, AssistanceRequest.status)
     )
     return [{"network": code, "status": status, "requests": count} for code, status, count in rows]
 
 
-def fill_rate_by_network() -> list[dict]:
+def fill_rate_by_network(period: tuple[date, date] | None = None) -> list[dict]:
     """Of what accepted requests asked for: the share allocated, shipped and received, per network."""
     rows = db.session.execute(
-        sa.select(
-            Network.code,
-            sa.func.sum(RequestLine.quantity),
-            sa.func.sum(RequestLine.quantity_allocated),
-            sa.func.sum(RequestLine.quantity_dispatched),
-            sa.func.sum(RequestLine.quantity_received),
+        _submitted_within(
+            sa.select(
+                Network.code,
+                sa.func.sum(RequestLine.quantity),
+                sa.func.sum(RequestLine.quantity_allocated),
+                sa.func.sum(RequestLine.quantity_dispatched),
+                sa.func.sum(RequestLine.quantity_received),
+            )
+            .select_from(RequestLine)
+            .join(AssistanceRequest, AssistanceRequest.id == RequestLine.request_id)
+            .join(City, City.id == AssistanceRequest.city_id)
+            .join(Network, Network.id == City.network_id)
+            .where(AssistanceRequest.status.in_(ACCEPTED)),
+            period,
         )
-        .select_from(RequestLine)
-        .join(AssistanceRequest, AssistanceRequest.id == RequestLine.request_id)
-        .join(City, City.id == AssistanceRequest.city_id)
-        .join(Network, Network.id == City.network_id)
-        .where(AssistanceRequest.status.in_(ACCEPTED))
         .group_by(Network.code)
         .order_by(Network.code)
     )
@@ -93,12 +110,15 @@ def _summary(values: list[float]) -> dict:
     }
 
 
-def lead_times(since: date | None = None) -> dict:
+def lead_times(since: date | None = None, until: date | None = None) -> dict:
     """Hours from submission to approval, approval to shipping, shipping to receipt (last 365 days)."""
     since_at = start_of_day(since or (utc_today() - timedelta(days=365)))
+    until_at = start_of_day((until or utc_today()) + timedelta(days=1))
     requests = db.session.execute(
         sa.select(AssistanceRequest.submitted_at, AssistanceRequest.approved_at).where(
-            AssistanceRequest.submitted_at >= since_at, AssistanceRequest.approved_at.is_not(None)
+            AssistanceRequest.submitted_at >= since_at,
+            AssistanceRequest.submitted_at < until_at,
+            AssistanceRequest.approved_at.is_not(None),
         )
     ).all()
     dispatches = db.session.execute(
@@ -106,6 +126,7 @@ def lead_times(since: date | None = None) -> dict:
         .join(AssistanceRequest, AssistanceRequest.id == Dispatch.request_id)
         .where(
             Dispatch.shipped_at >= since_at,
+            Dispatch.shipped_at < until_at,
             Dispatch.status.in_([DispatchStatus.SHIPPED, DispatchStatus.RECEIVED]),
         )
     ).all()
@@ -224,8 +245,27 @@ def unmet_demand() -> list[dict]:
     ]
 
 
+def trained_staff_by_topic(period: tuple[date, date] | None = None) -> list[dict]:
+    """Participants who completed a program, per training topic (completed within ``period`` when given)."""
+    statement = (
+        sa.select(
+            TrainingProgram.topic, sa.func.count(Enrolment.id), sa.func.count(sa.distinct(Enrolment.city_id))
+        )
+        .select_from(Enrolment)
+        .join(TrainingProgram, TrainingProgram.id == Enrolment.program_id)
+        .where(Enrolment.status == EnrolmentStatus.COMPLETED)
+    )
+    if period is not None:
+        statement = statement.where(
+            Enrolment.completed_at >= start_of_day(period[0]),
+            Enrolment.completed_at < start_of_day(period[1] + timedelta(days=1)),
+        )
+    rows = db.session.execute(statement.group_by(TrainingProgram.topic).order_by(TrainingProgram.topic))
+    return [{"topic": topic, "trained": trained, "cities": cities} for topic, trained, cities in rows]
+
+
 def all_stats() -> dict:
-    """Everything the portal shows, in one dict (the API answer)."""
+    """Everything the portal shows, in one dict (the API answer): aggregates only, never a request."""
     by_item = shortage_radar_by_item()
     return {
         "requests_by_network_and_status": requests_by_network_and_status(),
@@ -234,4 +274,5 @@ def all_stats() -> dict:
         "shortage_radar": shortage_radar(by_item=by_item),
         "shortage_radar_by_item": by_item,
         "unmet_demand": unmet_demand(),
+        "trained_staff_by_topic": trained_staff_by_topic(),
     }

@@ -245,3 +245,21 @@ class CertificateData:
     signatory_title: str = ""
     #: Printed landscape: ``"A4"`` (default) or ``"LETTER"``.
     page_size: str = "A4"
+
+
+@dataclass(frozen=True)
+class StatisticsReportData:
+    """One month's figures of the Data Portal: aggregates only, never a request, a contact or a lot."""
+
+    association_name: str
+    #: "YYYY-MM".
+    period: str
+    period_from: date
+    period_to: date
+    requests_by_network_and_status: Sequence[dict]
+    fill_rate_by_network: Sequence[dict]
+    lead_times: dict
+    trained_staff_by_topic: Sequence[dict]
+    shortage_radar: Sequence[dict]
+    verification_url: str = ""
+    verification_code: str = ""

@@ -141,6 +141,7 @@ CHECK_LABELS: dict[str, object] = {
     "readiness_gaps": _l("Find training readiness gaps"),
     "training_reminders": _l("Send training reminders"),
     "send_notifications": _l("Send notifications"),
+    "monthly_statistics": _l("Publish the monthly statistics report"),
 }
 
 

@@ -41,3 +41,19 @@ def me() -> User:
 def is_staff() -> bool:
     """Coordinators and admins see every tenant."""
     return current_user.is_authenticated and current_user.role in STAFF
+
+
+def public(view: Callable) -> Callable:
+    """A page anyone may open, logged in or not (the Data Portal, the Knowledge Hub, the directory).
+
+    Marked so that the access tests know it is open on purpose; what it shows a visitor is the
+    page's own business (aggregates, never a tenant's records).
+    """
+    view.allowed_roles = frozenset()
+    view.public = True
+    return view
+
+
+def member() -> User | None:
+    """The logged-in user, or None for a visitor."""
+    return current_user._get_current_object() if current_user.is_authenticated else None

@@ -10,6 +10,7 @@ from health_responder.scheduler import registry
 CHECKS = [
     "auto_allocate",
     "low_stock",
+    "monthly_statistics",
     "near_expiry",
     "overdue_requests",
     "readiness_gaps",

@@ -14,5 +14,12 @@ from health_responder.reports.builders.certificate import build_certificate
 from health_responder.reports.builders.dispatch_report import build_dispatch_report
 from health_responder.reports.builders.dispatch_summary import build_dispatch_summary
 from health_responder.reports.builders.pick_list import build_pick_list
+from health_responder.reports.builders.statistics_report import build_statistics_report
 
-__all__ = ["build_certificate", "build_dispatch_report", "build_dispatch_summary", "build_pick_list"]
+__all__ = [
+    "build_certificate",
+    "build_dispatch_report",
+    "build_dispatch_summary",
+    "build_pick_list",
+    "build_statistics_report",
+]

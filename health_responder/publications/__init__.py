@@ -1,0 +1,1 @@
+"""The Data Portal's publications: findings with partners, research, and the monthly statistics reports."""

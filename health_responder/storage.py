@@ -1,0 +1,66 @@
+"""Uploaded PDFs kept under REPORTS_DIR, named by their SHA-256 (never overwritten, never half-written).
+
+A file is a PDF when its bytes begin with ``%PDF-``, whatever content type the browser sent: browsers
+label the same file ``application/pdf``, ``application/x-pdf`` or ``application/octet-stream``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from health_responder.errors import NotFound, ValidationFailed
+
+PDF_MAGIC = b"%PDF-"
+
+
+def store_pdf(stream: BinaryIO, *, folder: str, max_bytes: int) -> tuple[str, int, str]:
+    """Copy an uploaded PDF to REPORTS_DIR/<folder>/<sha256>.pdf; returns (relative path, size, sha256).
+
+    Raises ValidationFailed (field ``file``) for an empty file, one past ``max_bytes``, or one without
+    the ``%PDF-`` header.
+    """
+    target = Path(current_app.config["REPORTS_DIR"]) / folder
+    target.mkdir(parents=True, exist_ok=True)
+    digest, size, head = hashlib.sha256(), 0, b""
+    handle, tmp_name = tempfile.mkstemp(dir=target, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            while chunk := stream.read(64 * 1024):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ValidationFailed(
+                        _l("The file is too large."),
+                        {"file": [_l("At most %(mb)s MB.", mb=max_bytes // (1024 * 1024))]},
+                    )
+                if len(head) < len(PDF_MAGIC):
+                    head += chunk[: len(PDF_MAGIC) - len(head)]
+                digest.update(chunk)
+                tmp.write(chunk)
+        if size == 0:
+            raise ValidationFailed(_l("The file is empty."), {"file": [_l("The file is empty.")]})
+        if head != PDF_MAGIC:
+            raise ValidationFailed(
+                _l("The file is not a PDF."), {"file": [_l("Not a PDF document (no %PDF header).")]}
+            )
+        name = f"{digest.hexdigest()}.pdf"
+        # Content-addressed: the same bytes land on the same name, so a rename only replaces equal content.
+        os.replace(tmp_name, target / name)
+        return f"{folder}/{name}", size, digest.hexdigest()
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+
+
+def stored_file(relative: str | None) -> Path:
+    """The absolute path of a stored file, or NotFound when it is missing."""
+    path = Path(current_app.config["REPORTS_DIR"]) / (relative or "")
+    if not relative or not path.is_file():
+        raise NotFound(_l("The file is missing from storage."))
+    return path
