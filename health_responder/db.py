@@ -1,4 +1,4 @@
-"""Engine and session lifecycle, SQLite pragmas, and transaction helpers.
+"""Engine and session lifecycle, SQLite pragmas, transaction helpers, and ``paginate``.
 
 One scoped session per thread: a request, a job step or a CLI command uses ``db.session`` and
 commits once at its end. On SQLite a transaction that will write begins ``IMMEDIATE`` so that two
@@ -13,6 +13,7 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -221,3 +222,47 @@ class Database:
 def lock(statement):
     """Add ``FOR UPDATE`` (PostgreSQL row locks; SQLite already holds the write lock via IMMEDIATE)."""
     return statement.with_for_update()
+
+
+def paginate(
+    session, statement: sa.Select, args: dict, columns: dict[str, Any], default_order: tuple = ()
+) -> dict:
+    """Run ``statement`` for one page. ``columns`` maps each orderable name to its column.
+
+    The id is always the last sort key, so pages never overlap or skip rows.
+    """
+    page, size = args.get("page", 1), min(args.get("page_size", 20), current_app.config["MAX_PAGE_SIZE"])
+    order = args.get("order_by")
+    keys = []
+    if order:
+        column = columns[order.lstrip("-")]
+        keys.append(column.desc() if order.startswith("-") else column.asc())
+    keys.extend(default_order)
+    id_column = columns.get("id")
+    if id_column is not None:
+        keys.append(id_column.desc() if order == "-id" else id_column.asc())
+    total = session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+    rows = session.scalars(statement.order_by(*keys).limit(size).offset((page - 1) * size)).all()
+    return {
+        "items": rows,
+        "page": page,
+        "page_size": size,
+        "total": total,
+        "pages": (total + size - 1) // size if total else 0,
+    }
+
+
+def by_id(session, model, ids) -> dict[int, Any]:
+    """Rows of ``model`` whose id is in ``ids``, by id, in one query (none asked: no query)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.scalars(sa.select(model).where(model.id.in_(wanted)))}
+
+
+def names_by_id(session, model, ids) -> dict[int, str]:
+    """The ``name`` of each row of ``model`` whose id is in ``ids``, in one query."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return dict(session.execute(sa.select(model.id, model.name).where(model.id.in_(wanted))).all())

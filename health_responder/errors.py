@@ -22,6 +22,8 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from health_responder.labels import label
+
 log = logging.getLogger(__name__)
 
 #: The language every message is written in (the msgids), and the one the JSON API always answers in.
@@ -46,8 +48,6 @@ def _code_text(code: str) -> str:
     locale = get_locale()
     if locale is None or locale.language == SOURCE_LANGUAGE:
         return code
-    from health_responder.web.context import label  # the pages' labels (the web package imports this module)
-
     return label(code)
 
 

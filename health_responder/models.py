@@ -5,8 +5,9 @@ Alembic, the seed command and the tests import this module; a new feature adds i
 
 from health_responder import models_base  # noqa: F401  (naming convention first)
 from health_responder.allocation.models import Allocation  # noqa: F401
+from health_responder.api.models import IdempotencyKey  # noqa: F401
 from health_responder.audit.models import AuditEvent  # noqa: F401
-from health_responder.auth.models import ApiToken, IdempotencyKey, LoginFailure, User  # noqa: F401
+from health_responder.auth.models import ApiToken, LoginFailure, User  # noqa: F401
 from health_responder.checks.models import Alert  # noqa: F401
 from health_responder.dispatch.models import Dispatch, DispatchLine  # noqa: F401
 from health_responder.documents.models import Document  # noqa: F401

@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, g, request
 from flask_babel import lazy_gettext as _l
 
-from health_responder.auth.models import IdempotencyKey
+from health_responder.api.models import IdempotencyKey
 from health_responder.db import _write_intent, utcnow
 from health_responder.errors import Conflict, ValidationFailed
 from health_responder.extensions import db

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from flask import g
 from flask_babel import lazy_gettext as _l
 
+from health_responder.auth.models import STAFF as STAFF  # the one definition, re-exported for role checks
 from health_responder.auth.models import Role, User
 from health_responder.errors import Forbidden, Unauthorized, code_label
 
 ALL_ROLES = tuple(Role)
-STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 
 def roles_required(*roles: str) -> Callable:

@@ -1,4 +1,4 @@
-"""Users and API tokens."""
+"""Users and API tokens (the API's idempotency keys live with the API, in ``api/models.py``)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-#: Roles of the association: they see every tenant.
-STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+#: Roles of the association (coordinators and admins): they see every tenant. The one definition.
+STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 
 class User(UserMixin, SQLModel, table=True):
@@ -65,7 +65,7 @@ class User(UserMixin, SQLModel, table=True):
     @property
     def is_staff(self) -> bool:
         """Coordinators and admins see every tenant."""
-        return self.role in STAFF_ROLES
+        return self.role in STAFF
 
 
 class ApiToken(SQLModel, table=True):
@@ -99,23 +99,3 @@ class LoginFailure(SQLModel, table=True):
     failed_at: datetime = moment(nullable=False, index=True)
 
     __table_args__ = (sa.Index("ix_login_failure_address_account", "address", "account", "failed_at"),)
-
-
-class IdempotencyKey(SQLModel, table=True):
-    """The first answer to a creating POST, replayed when the client retries with the same key."""
-
-    __tablename__ = "idempotency_key"
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id")
-    key: str = Field(max_length=200)
-    #: "POST /api/v1/requests": a key is bound to one endpoint.
-    endpoint: str = Field(max_length=300)
-    #: SHA-256 of the canonical request body.
-    body_hash: str = Field(max_length=64)
-    #: Empty while the first request is still in flight.
-    status_code: int | None = Field(default=None)
-    response_body: str | None = Field(default=None, sa_type=sa.Text)
-    created_at: datetime = created_at()
-
-    __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotency_key_user_key"),)

@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.auth.models import Role
+from health_responder.schemas import PageArgsSchema, StrictSchema
 
 
 class TokenCreateSchema(StrictSchema):

@@ -7,22 +7,22 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 
 from health_responder import scheduler
 from health_responder.auth.models import Role
 from health_responder.checks import queries, services
+from health_responder.checks.forms import AlertFilterForm, ResolveForm, RunForm
 from health_responder.checks.models import AlertStatus
 from health_responder.checks.schemas import AlertResolveSchema
 from health_responder.checks.services import ALERT_KINDS
 from health_responder.db import utcnow
 from health_responder.errors import DomainError
-from health_responder.extensions import db
-from health_responder.web.context import NAV, check_label, label, register_panel
-from health_responder.web.forms import attempt, load
+from health_responder.labels import check_label, label
+from health_responder.web.context import NAV, register_panel
+from health_responder.web.forms import load, perform, rollback
 from health_responder.web.guards import STAFF, me, roles
 from health_responder.web.i18n import translate
+from health_responder.web.parsing import link_args, page_number, text
 
 bp = Blueprint("checks_pages", __name__, template_folder="templates")
 
@@ -30,23 +30,6 @@ for _role in ("city", "provider", *STAFF):
     NAV[_role] += [(_l("Alerts"), "checks_pages.alerts")]
 for _role in STAFF:
     NAV[_role] += [(_l("Checks"), "checks_pages.jobs")]
-
-
-class AlertFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    kind = SelectField(_l("Kind"), validate_choice=False)
-    status = SelectField(_l("Status"), validate_choice=False)
-
-
-class ResolveForm(FlaskForm):
-    alert_id = HiddenField()
-    note = TextAreaField(_l("Note (optional)"))
-
-
-class RunForm(FlaskForm):
-    dry_run = BooleanField(_l("Dry run: show what it would do, change nothing"))
 
 
 # --- alerts ---------------------------------------------------------------------------------------
@@ -58,7 +41,7 @@ def _alerts_page(status_code: int = 200, failed: tuple[int, ResolveForm] | None 
     form.status.choices = [("", _("Any status"))] + [(s.value, label(s.value)) for s in AlertStatus]
     if "status" not in request.args:
         form.status.data = AlertStatus.OPEN.value
-    args = {"page": max(1, request.args.get("page", 1, type=int) or 1), "page_size": 50}
+    args = {"page": page_number(), "page_size": 50}
     if form.kind.data in ALERT_KINDS:
         args["kind"] = form.kind.data
     if form.status.data in {s.value for s in AlertStatus}:
@@ -72,9 +55,8 @@ def _alerts_page(status_code: int = 200, failed: tuple[int, ResolveForm] | None 
             else ResolveForm(formdata=None, alert_id=alert.id, prefix=f"a{alert.id}")
         )
         rows.append({"alert": alert, "form": resolve_form})
-    link_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
-        "checks/alerts.html", form=form, page=page, rows=rows, link_args=link_args
+        "checks/alerts.html", form=form, page=page, rows=rows, link_args=link_args()
     ), status_code
 
 
@@ -93,17 +75,14 @@ def resolve(alert_id: int):
     form = ResolveForm(prefix=f"a{alert_id}")
     if not form.validate_on_submit():
         return _alerts_page(422, (alert_id, form))
-    note = (form.note.data or "").strip()
-
-    def run():
-        resolved = services.resolve(alert=alert, by=me(), **load(AlertResolveSchema, {"note": note or None}))
-        db.session.commit()
-        return resolved
-
-    resolved, status = attempt(form, run)
+    note = text(form.note)
+    resolved, status = perform(
+        form,
+        lambda: services.resolve(alert=alert, by=me(), **load(AlertResolveSchema, {"note": note})),
+        done=_("The alert is resolved."),
+    )
     if resolved is None:
         return _alerts_page(status, (alert_id, form))
-    flash(_("The alert is resolved."), "success")
     return redirect(url_for(".alerts"))
 
 
@@ -127,7 +106,7 @@ def jobs():
         for name in scheduler.jobs()
     ]
     name = request.args.get("name") or None
-    args = {"page": max(1, request.args.get("page", 1, type=int) or 1), "page_size": 30}
+    args = {"page": page_number(), "page_size": 30}
     if name in scheduler.jobs():
         args["name"] = name
     runs = queries.list_runs(args)
@@ -136,7 +115,7 @@ def jobs():
         checks=checks,
         runs=runs,
         name=name,
-        link_args={k: v for k, v in request.args.items() if k != "page"},
+        link_args=link_args(),
     )
 
 
@@ -158,7 +137,7 @@ def run_now(name: str):
             requested_by=me().id,
         )
     except DomainError as error:
-        db.session.rollback()
+        rollback()
         flash(translate(error.message), "error")
         return redirect(url_for(".jobs"))
     counts = ", ".join(

@@ -2,9 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
-from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.checks.models import AlertStatus
 from health_responder.scheduler.models import RunOutcome
+from health_responder.schemas import PageArgsSchema, StrictSchema
 
 
 class JobRunSchema(Schema):

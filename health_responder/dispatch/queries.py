@@ -12,15 +12,17 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.api.common import paginate
+from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.auth.models import Role, User
-from health_responder.db import start_of_day
+from health_responder.db import by_id, paginate, start_of_day
 from health_responder.dispatch.models import Dispatch, DispatchLine
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests import queries as request_queries
-from health_responder.health_requests.models import REPLACEABLE, AssistanceRequest
+from health_responder.health_requests.models import REPLACEABLE, AssistanceRequest, RequestLine
+from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import City, Item
+from health_responder.stock.models import StockLot
 
 ORDER_COLUMNS = {
     "id": Dispatch.id,
@@ -180,3 +182,67 @@ def discrepancy_rows(*, user: User, open_only: bool = False, limit: int = 200) -
         row["to_replace"] = row["rejected"] - row["replaced"]
         row["replaceable"] = row["to_replace"] > 0 and row["request_status"] in REPLACEABLE
     return rows
+
+
+# --- reads the pages need -------------------------------------------------------------------------
+
+
+def dispatches(*, user: User, status: str | None = None, order_by=None, limit: int = 100) -> list[Dispatch]:
+    """The dispatches ``user`` sees, of one status if given, newest first unless ``order_by`` says."""
+    statement = dispatches_visible_to(user)
+    if status is not None:
+        statement = statement.where(Dispatch.status == status)
+    order = (Dispatch.id.desc(),) if order_by is None else (order_by, Dispatch.id)
+    return db.session.scalars(statement.order_by(*order).limit(limit)).all()
+
+
+def dispatches_of_request(*, user: User, request_id: int) -> list[Dispatch]:
+    """The dispatches of one request that ``user`` sees, oldest first."""
+    statement = dispatches_visible_to(user).where(Dispatch.request_id == request_id)
+    return db.session.scalars(statement.order_by(Dispatch.id)).all()
+
+
+def requests_of(*, dispatches: list[Dispatch]) -> dict[int, AssistanceRequest]:
+    """The request of each of ``dispatches`` (already visible to the caller), by id."""
+    return by_id(db.session, AssistanceRequest, (d.request_id for d in dispatches))
+
+
+def parties(*, dispatch: Dispatch) -> dict:
+    """Who and where a dispatch concerns: its request, provider, city and location."""
+    return {
+        "req": db.session.get(AssistanceRequest, dispatch.request_id),
+        "provider": db.session.get(Provider, dispatch.provider_id),
+        "city": db.session.get(City, dispatch.city_id),
+        "location": db.session.get(StockLocation, dispatch.location_id),
+    }
+
+
+def waiting_allocations(*, user: User, limit: int = 500) -> list[tuple]:
+    """Reserved allocations not yet on a dispatch, most urgent request first (a provider: its own).
+
+    Each row: ``(allocation, lot, request, item_id)``.
+    """
+    statement = (
+        select(Allocation, StockLot, AssistanceRequest, RequestLine.item_id)
+        .join(StockLot, StockLot.id == Allocation.lot_id)
+        .join(AssistanceRequest, AssistanceRequest.id == Allocation.request_id)
+        .join(RequestLine, RequestLine.id == Allocation.line_id)
+        .where(Allocation.status == AllocationStatus.RESERVED, Allocation.dispatch_id.is_(None))
+        .order_by(AssistanceRequest.priority_rank, AssistanceRequest.needed_by, Allocation.id)
+    )
+    if user.role == Role.PROVIDER:
+        statement = statement.where(Allocation.provider_id == user.provider_id)
+    return [tuple(row) for row in db.session.execute(statement.limit(limit)).all()]
+
+
+def overview() -> dict:
+    """For the staff dashboard: dispatches per status, the five newest, and lines with rejected units."""
+    counts = dict(
+        db.session.execute(select(Dispatch.status, sa.func.count()).group_by(Dispatch.status)).all()
+    )
+    recent = db.session.scalars(select(Dispatch).order_by(Dispatch.id.desc()).limit(5)).all()
+    discrepancies = (
+        db.session.scalar(select(sa.func.count()).select_from(DispatchLine).where(DispatchLine.rejected > 0))
+        or 0
+    )
+    return {"counts": counts, "recent": recent, "discrepancies": discrepancies}

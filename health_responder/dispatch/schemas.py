@@ -2,9 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.dispatch.models import REJECTION_REASONS, DispatchStatus
-from health_responder.health_requests.schemas import flatten
+from health_responder.schemas import PageArgsSchema, StrictSchema, flatten
 
 _label = validate.Length(min=1, max=200)
 

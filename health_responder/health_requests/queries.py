@@ -20,9 +20,10 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder import csvsafe
-from health_responder.allocation.models import Allocation
+from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.auth.models import Role, User
-from health_responder.db import start_of_day
+from health_responder.db import paginate, start_of_day
+from health_responder.dispatch.models import Dispatch
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests.models import FULFILLING, AssistanceRequest, RequestLine
@@ -166,6 +167,63 @@ def request_views(requests: list) -> list[dict]:
 def request_view(request: AssistanceRequest) -> dict:
     """One request as a JSON-ready dict with its lines."""
     return request_views([request])[0]
+
+
+# --- reads the pages need
+
+
+def requests_page(*, user: User, filters: dict, page: int, page_size: int = 20) -> dict:
+    """A page of the requests ``user`` sees matching ``filters`` (as ``filtered`` reads them), as rows.
+
+    Staff get the triage order (most urgent first, then the longest waiting); cities and providers
+    their newest requests first.
+    """
+    statement = filtered(user, {k: v for k, v in filters.items() if v not in (None, "")})
+    args = {"page": page, "page_size": page_size}
+    if user.is_staff:
+        order = (R.priority_rank.asc(), sa.case((R.submitted_at.is_(None), 1), else_=0), R.submitted_at.asc())
+        return paginate(db.session, statement, args, {"id": R.id}, default_order=order)
+    return paginate(db.session, statement, args | {"order_by": "-id"}, {"id": R.id})
+
+
+def requests_in(*, user: User, statuses, order_by=(), limit: int = 10) -> list[AssistanceRequest]:
+    """Up to ``limit`` requests ``user`` sees in one of ``statuses``, in ``order_by`` (then id)."""
+    statement = requests_visible_to(user).where(R.status.in_(list(statuses)))
+    return db.session.scalars(statement.order_by(*order_by, R.id).limit(limit)).all()
+
+
+def status_counts() -> dict[str, int]:
+    """How many requests are in each state (for the coordinators' dashboard)."""
+    return dict(db.session.execute(select(R.status, sa.func.count()).group_by(R.status)).all())
+
+
+def milestones(*, request: AssistanceRequest) -> dict:
+    """When stock was first allocated to the request and when its first dispatch shipped (or None)."""
+    return {
+        "allocated": db.session.scalar(
+            select(sa.func.min(Allocation.created_at)).where(Allocation.request_id == request.id)
+        ),
+        "shipped": db.session.scalar(
+            select(sa.func.min(Dispatch.shipped_at)).where(Dispatch.request_id == request.id)
+        ),
+    }
+
+
+def has_reservations_to_dispatch(*, user: User, request: AssistanceRequest) -> bool:
+    """Whether the provider ``user`` holds reserved allocations of the request not yet on a dispatch."""
+    if user.role != Role.PROVIDER:
+        return False
+    count = db.session.scalar(
+        select(sa.func.count())
+        .select_from(Allocation)
+        .where(
+            Allocation.request_id == request.id,
+            Allocation.provider_id == user.provider_id,
+            Allocation.status == AllocationStatus.RESERVED,
+            Allocation.dispatch_id.is_(None),
+        )
+    )
+    return count > 0
 
 
 def list_requests(user: User, args: dict) -> dict:

@@ -7,8 +7,8 @@ services' to check; these schemas check shapes and ranges.
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.health_requests.models import Priority, RequestStatus
+from health_responder.schemas import PageArgsSchema, StrictSchema, flatten
 
 MAX_QUANTITY = 1_000_000
 MAX_LINES = 200
@@ -18,18 +18,6 @@ _free_text = validate.Length(min=1, max=20_000)
 class LineInputSchema(StrictSchema):
     item_id = fields.Integer(required=True, strict=True)
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
-
-
-def flatten(messages: dict, prefix: str = "") -> dict:
-    """``{"lines": {0: {"quantity": [...]}}}`` → ``{"lines.0.quantity": [...]}``: one field path per message."""
-    flat: dict = {}
-    for key, value in messages.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, path + "."))
-        else:
-            flat[path] = value
-    return flat
 
 
 class _LinesMixin:

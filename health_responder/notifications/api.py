@@ -4,11 +4,12 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from health_responder.api.common import StrictSchema, page_of
+from health_responder.api.common import page_of
 from health_responder.auth.access import ALL_ROLES, roles_required
 from health_responder.extensions import db
 from health_responder.notifications import queries, services
 from health_responder.notifications.schemas import NotificationListArgsSchema, NotificationSchema
+from health_responder.schemas import StrictSchema
 
 blp = Blueprint(
     "notifications", __name__, description="Messages to the caller: in the app, and by email when configured"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.api.common import paginate
 from health_responder.auth.models import User
+from health_responder.db import paginate
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.notifications.models import Notification

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields
 
-from health_responder.api.common import PageArgsSchema
+from health_responder.schemas import PageArgsSchema
 
 
 class NotificationSchema(Schema):

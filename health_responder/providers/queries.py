@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.api.common import paginate
 from health_responder.auth.models import Role, User
+from health_responder.db import by_id, names_by_id, paginate
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation
@@ -86,3 +86,51 @@ def get_location(provider: Provider, location_id: int) -> StockLocation:
     if location is None or location.provider_id != provider.id:
         raise NotFound(_l("No location %(id)s at this provider.", id=location_id))
     return location
+
+
+# --- reads the pages need (choices and names) -----------------------------------------------------
+
+
+def all_providers() -> list[Provider]:
+    """Every provider, by name."""
+    return db.session.scalars(select(Provider).order_by(Provider.name)).all()
+
+
+def provider(*, provider_id: int | None) -> Provider | None:
+    """The provider of that id, if any (for naming a record's provider)."""
+    return db.session.get(Provider, provider_id) if provider_id is not None else None
+
+
+def provider_names(*, ids=None) -> dict[int, str]:
+    """The name of each provider whose id is in ``ids`` (``None``: every provider)."""
+    if ids is None:
+        return dict(db.session.execute(select(Provider.id, Provider.name)).all())
+    return names_by_id(db.session, Provider, ids)
+
+
+def location(*, location_id: int | None) -> StockLocation | None:
+    """The stock location of that id, if any (for naming a record's location)."""
+    return db.session.get(StockLocation, location_id) if location_id is not None else None
+
+
+def locations_by_id(*, ids) -> dict[int, StockLocation]:
+    """The stock locations whose id is in ``ids``, by id."""
+    return by_id(db.session, StockLocation, ids)
+
+
+def location_names(*, ids) -> dict[int, str]:
+    """The name of each stock location whose id is in ``ids``."""
+    return names_by_id(db.session, StockLocation, ids)
+
+
+def active_locations(*, user: User) -> list[tuple[StockLocation, str]]:
+    """The active locations ``user`` may receive stock at (a provider: its own), with their provider's name."""
+    statement = (
+        select(StockLocation, Provider.name)
+        .join(Provider, Provider.id == StockLocation.provider_id)
+        .where(StockLocation.active.is_(True))
+        .order_by(Provider.name, StockLocation.name)
+    )
+    if user.role == Role.PROVIDER:
+        statement = statement.where(StockLocation.provider_id == user.provider_id)
+    return [tuple(row) for row in db.session.execute(statement).all()]

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from health_responder.api.common import PageArgsSchema, StrictSchema
+from health_responder.schemas import PageArgsSchema, StrictSchema
 
 _country = validate.Regexp(r"^[A-Za-z]{2}$", error=_l("An ISO 3166-1 alpha-2 country code such as KR."))
 KINDS = ("manufacturer", "distributor", "ngo", "other")

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.api.common import paginate
+from health_responder.db import by_id, names_by_id, paginate
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.reference.models import City, Item, Network, TrainingTopic
@@ -62,3 +62,51 @@ def list_items(args: dict) -> dict:
         args,
         {"id": Item.id, "code": Item.code, "name": Item.name, "category": Item.category},
     )
+
+
+# --- reads the pages need (choices and names) -----------------------------------------------------
+
+
+def active_items() -> list[Item]:
+    """The items one may ask for or receive, by code (the pages' item pickers)."""
+    return db.session.scalars(select(Item).where(Item.active.is_(True)).order_by(Item.code)).all()
+
+
+def items_by_id(*, ids) -> dict[int, Item]:
+    """The items whose id is in ``ids``, by id."""
+    return by_id(db.session, Item, ids)
+
+
+def all_cities() -> list[City]:
+    """Every city, by name."""
+    return db.session.scalars(select(City).order_by(City.name)).all()
+
+
+def city(*, city_id: int | None) -> City | None:
+    """The city of that id, if any (for naming a record's city)."""
+    return db.session.get(City, city_id) if city_id is not None else None
+
+
+def city_names(*, ids) -> dict[int, str]:
+    """The name of each city whose id is in ``ids``."""
+    return names_by_id(db.session, City, ids)
+
+
+def all_networks() -> list[Network]:
+    """Every network, by code."""
+    return db.session.scalars(select(Network).order_by(Network.code)).all()
+
+
+def topic_names() -> dict[str, str]:
+    """The name of every training topic, by code."""
+    return dict(db.session.execute(select(TrainingTopic.code, TrainingTopic.name)).all())
+
+
+def topics_by_name() -> list[tuple[str, str]]:
+    """Every training topic as ``(code, name)``, by name (the pages' topic pickers)."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(TrainingTopic.code, TrainingTopic.name).order_by(TrainingTopic.name)
+        ).all()
+    ]

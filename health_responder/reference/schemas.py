@@ -5,8 +5,8 @@ import zoneinfo
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.barcodes.gtin import normalize_gtin
+from health_responder.schemas import PageArgsSchema, StrictSchema
 
 _code = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validates_schema
 
-from health_responder.api.common import StrictSchema
+from health_responder.schemas import StrictSchema
 
 
 class SummaryArgsSchema(StrictSchema):

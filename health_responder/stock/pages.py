@@ -10,26 +10,22 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from sqlmodel import select
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Optional
 
 from health_responder.auth.models import Role
 from health_responder.db import utc_today
 from health_responder.errors import ValidationFailed
-from health_responder.extensions import db
+from health_responder.labels import label
 from health_responder.providers import queries as providers
-from health_responder.providers.models import Provider, StockLocation
-from health_responder.reference.models import Item
+from health_responder.reference import queries as reference
 from health_responder.stock import csvio, queries, services
+from health_responder.stock.forms import AdjustForm, FilterForm, ImportForm, ReceiveForm
 from health_responder.stock.models import ADJUSTMENT_REASONS, LotStatus, StockLot
 from health_responder.stock.schemas import AdjustmentCreateSchema, LotCreateSchema
-from health_responder.web.context import NAV, label, register_panel
-from health_responder.web.forms import attempt, load, status_of
+from health_responder.web.context import NAV, register_panel
+from health_responder.web.forms import attempt, commit, load, perform, rollback, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
 from health_responder.web.i18n import translate
+from health_responder.web.parsing import link_args, page_number, text
 
 bp = Blueprint("stock_pages", __name__, template_folder="templates")
 KEEPERS = (Role.PROVIDER, *STAFF)
@@ -39,61 +35,20 @@ for _role in STAFF:
     NAV[_role] += [(_l("Stock"), "stock_pages.index")]
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
-class FilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    item_id = SelectField(_l("Item"), coerce=_optional_int, validate_choice=False)
-    status = SelectField(_l("Status"), validate_choice=False)
-    expiring = BooleanField(_l("Only lots expired or near expiry"))
-
-
-class ReceiveForm(FlaskForm):
-    item_id = SelectField(_l("Item"), coerce=_optional_int, validate_choice=False)
-    location_id = SelectField(_l("Location"), coerce=_optional_int, validate_choice=False)
-    lot_code = StringField(_l("Lot code"))
-    expires_on = DateField(_l("Expires on (leave empty if it does not expire)"), validators=[Optional()])
-    quantity = IntegerField(_l("Quantity"), validators=[Optional()])
-    note = TextAreaField(_l("Note (optional)"))
-
-
-class AdjustForm(FlaskForm):
-    delta = IntegerField(_l("Change in units (negative removes)"), validators=[Optional()])
-    reason = SelectField(_l("Reason"), validate_choice=False)
-    note = TextAreaField(_l("Note (optional)"))
-
-
-class ImportForm(FlaskForm):
-    provider_id = SelectField(_l("Provider"), coerce=_optional_int, validate_choice=False)
-    file = FileField(_l("CSV file"))
-    dry_run = BooleanField(_l("Check only (dry run): write nothing"), default=True)
-
-
 # --- reads for the pages --------------------------------------------------------------------------
 
 
 def _item_choices(first: str) -> list[tuple]:
-    items = db.session.scalars(select(Item).where(Item.active.is_(True)).order_by(Item.code)).all()
-    return [("", first)] + [(item.id, f"{item.code} — {item.name} ({item.unit})") for item in items]
+    return [("", first)] + [
+        (item.id, f"{item.code} — {item.name} ({item.unit})") for item in reference.active_items()
+    ]
 
 
 def _location_choices() -> list[tuple]:
-    statement = (
-        select(StockLocation, Provider.name)
-        .join(Provider, Provider.id == StockLocation.provider_id)
-        .where(StockLocation.active.is_(True))
-        .order_by(Provider.name, StockLocation.name)
-    )
-    if me().role == Role.PROVIDER:
-        statement = statement.where(StockLocation.provider_id == me().provider_id)
-    rows = db.session.execute(statement).all()
+    own = me().role == Role.PROVIDER
     return [("", _("Choose a location"))] + [
-        (location.id, location.name if me().role == Role.PROVIDER else f"{provider} — {location.name}")
-        for location, provider in rows
+        (location.id, location.name if own else f"{provider} — {location.name}")
+        for location, provider in providers.active_locations(user=me())
     ]
 
 
@@ -110,22 +65,9 @@ def expiry_class(lot: StockLot) -> str:
 
 
 def _groups(lots: list[StockLot]) -> list[dict]:
-    items = (
-        {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_({lot.item_id for lot in lots})))}
-        if lots
-        else {}
-    )
-    locations = (
-        {
-            x.id: x
-            for x in db.session.scalars(
-                select(StockLocation).where(StockLocation.id.in_({lot.location_id for lot in lots}))
-            )
-        }
-        if lots
-        else {}
-    )
-    names = dict(db.session.execute(select(Provider.id, Provider.name)).all()) if is_staff() else {}
+    items = reference.items_by_id(ids=(lot.item_id for lot in lots))
+    locations = providers.locations_by_id(ids=(lot.location_id for lot in lots))
+    names = providers.provider_names() if is_staff() else {}
     groups: dict[int, dict] = {}
     for lot in sorted(lots, key=lambda x: (items[x.item_id].code, x.expires_on is None, x.expires_on, x.id)):
         group = groups.setdefault(
@@ -154,7 +96,7 @@ def index():
     form = FilterForm(request.args)
     form.item_id.choices = _item_choices(_("Any item"))
     form.status.choices = [("", _("Any status"))] + [(s.value, label(s.value)) for s in LotStatus]
-    args: dict = {"page": max(1, request.args.get("page", 1, type=int) or 1), "page_size": 100}
+    args: dict = {"page": page_number(), "page_size": 100}
     if form.item_id.data is not None:
         args["item_id"] = form.item_id.data
     if form.status.data in {s.value for s in LotStatus}:
@@ -162,13 +104,12 @@ def index():
     if form.expiring.data:
         args["expires_before"] = utc_today() + timedelta(days=current_app.config["NEAR_EXPIRY_DAYS"] + 1)
     page = queries.list_lots(me(), args | {"order_by": "expires_on"})
-    link_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "stock/index.html",
         form=form,
         page=page,
         groups=_groups(page["items"]),
-        link_args=link_args,
+        link_args=link_args(),
         near_days=current_app.config["NEAR_EXPIRY_DAYS"],
     )
 
@@ -186,25 +127,22 @@ def receive():
     status = 200
     if form.validate_on_submit():
         payload = {
-            "lot_code": (form.lot_code.data or "").strip() or None,
+            "lot_code": text(form.lot_code),
             "item_id": form.item_id.data,
             "location_id": form.location_id.data,
             "quantity": form.quantity.data,
             "expires_on": form.expires_on.data.isoformat() if form.expires_on.data else None,
-            "note": (form.note.data or "").strip() or None,
+            "note": text(form.note),
         }
         payload = {k: v for k, v in payload.items() if v is not None or k in ("expires_on", "note")}
-
-        def run():
-            lot = services.create_lot(by=me(), **load(LotCreateSchema, payload))
-            db.session.commit()
-            return lot
-
-        lot, status = attempt(form, run)
+        lot, status = perform(
+            form,
+            lambda: services.create_lot(by=me(), **load(LotCreateSchema, payload)),
+            done=lambda lot: _(
+                "Lot %(lot)s was received: %(qty)s unit(s).", lot=lot.lot_code, qty=lot.on_hand
+            ),
+        )
         if lot is not None:
-            flash(
-                _("Lot %(lot)s was received: %(qty)s unit(s).", lot=lot.lot_code, qty=lot.on_hand), "success"
-            )
             return redirect(url_for(".index"))
     return render_template("stock/receive.html", form=form), status_of(form, status)
 
@@ -224,25 +162,19 @@ def adjust(lot_id: int):
         payload = {
             "delta": form.delta.data,
             "reason": form.reason.data or None,
-            "note": (form.note.data or "").strip() or None,
+            "note": text(form.note),
         }
         payload = {k: v for k, v in payload.items() if v is not None or k == "note"}
-
-        def run():
-            movement = services.adjust_lot(lot=lot, by=me(), **load(AdjustmentCreateSchema, payload))
-            db.session.commit()
-            return movement
-
-        movement, status = attempt(form, run)
+        movement, status = perform(
+            form,
+            lambda: services.adjust_lot(lot=lot, by=me(), **load(AdjustmentCreateSchema, payload)),
+            done=lambda movement: _(
+                "Lot %(lot)s adjusted by %(delta)s unit(s).",
+                lot=lot.lot_code,
+                delta=f"{movement.delta_on_hand:+d}",
+            ),
+        )
         if movement is not None:
-            flash(
-                _(
-                    "Lot %(lot)s adjusted by %(delta)s unit(s).",
-                    lot=lot.lot_code,
-                    delta=f"{movement.delta_on_hand:+d}",
-                ),
-                "success",
-            )
             return redirect(url_for(".adjust", lot_id=lot_id))
         lot = queries.get_lot(me(), lot_id)
     movements = queries.list_movements(lot, {"page": 1, "page_size": 30, "order_by": "-id"})["items"]
@@ -250,8 +182,8 @@ def adjust(lot_id: int):
         "stock/adjust.html",
         form=form,
         lot=lot,
-        item=db.session.get(Item, lot.item_id),
-        location=db.session.get(StockLocation, lot.location_id),
+        item=reference.items_by_id(ids=[lot.item_id]).get(lot.item_id),
+        location=providers.location(location_id=lot.location_id),
         movements=movements,
         expiry=expiry_class(lot),
     ), status_of(form, status)
@@ -277,7 +209,7 @@ def import_lots():
     """Upload a CSV of lots; a dry run lists every row's errors, a real import writes all or nothing."""
     form = ImportForm()
     form.provider_id.choices = [("", _("Choose a provider"))] + [
-        (p.id, p.name) for p in db.session.scalars(select(Provider).order_by(Provider.name))
+        (p.id, p.name) for p in providers.all_providers()
     ]
     report, status = None, 200
     if form.validate_on_submit():
@@ -294,10 +226,9 @@ def import_lots():
                 provider=provider, rows=rows, by=me(), dry_run=bool(form.dry_run.data)
             )
             if found.errors or found.dry_run:
-                db.session.rollback()
-            else:
-                db.session.commit()
-            return found
+                rollback()  # a dry run, or a file with errors: nothing is written
+                return found
+            return commit(found)
 
         report, status = attempt(form, run)
         if report is not None:
@@ -336,12 +267,7 @@ def import_lots():
 
 def _provider_panel(user) -> dict:
     soon = utc_today() + timedelta(days=current_app.config["NEAR_EXPIRY_DAYS"])
-    lots = db.session.scalars(
-        queries.lots_visible_to(user)
-        .where(StockLot.expires_on.is_not(None), StockLot.expires_on <= soon, StockLot.on_hand > 0)
-        .order_by(StockLot.expires_on, StockLot.id)
-        .limit(10)
-    ).all()
+    lots = queries.lots_expiring(user=user, until=soon, limit=10)
     levels = queries.stock_levels(user, {"page": 1, "page_size": 100, "order_by": "available"})["items"]
     low = [row for row in levels if row["available"] <= current_app.config["LOW_STOCK_THRESHOLD"]][:10]
     return {"groups": _groups(lots), "low": low}

@@ -13,9 +13,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.api.common import paginate
 from health_responder.auth.models import Role, User
-from health_responder.db import utc_today
+from health_responder.db import by_id, paginate, utc_today
 from health_responder.errors import Forbidden, NotFound
 from health_responder.extensions import db
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation
@@ -210,3 +209,21 @@ def provider_named(name: str) -> Provider:
     if provider is None:
         raise NotFound(_l("No provider named %(name)s.", name=repr(name)))
     return provider
+
+
+# --- reads the pages need -------------------------------------------------------------------------
+
+
+def lots_by_id(*, ids) -> dict[int, StockLot]:
+    """The lots whose id is in ``ids``, by id (lots named by rows the caller may already see)."""
+    return by_id(db.session, StockLot, ids)
+
+
+def lots_expiring(*, user: User, until: date, limit: int = 10) -> list[StockLot]:
+    """Lots ``user`` sees with units on hand that expire on or before ``until``, soonest first."""
+    return db.session.scalars(
+        lots_visible_to(user)
+        .where(StockLot.expires_on.is_not(None), StockLot.expires_on <= until, StockLot.on_hand > 0)
+        .order_by(StockLot.expires_on, StockLot.id)
+        .limit(limit)
+    ).all()

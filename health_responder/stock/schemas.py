@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
-from health_responder.api.common import PageArgsSchema, StrictSchema
+from health_responder.schemas import PageArgsSchema, StrictSchema
 from health_responder.stock.models import ADJUSTMENT_REASONS, LotStatus, MovementKind
 
 _status = validate.OneOf([s.value for s in LotStatus])

@@ -10,37 +10,26 @@ could not work.
 
 from __future__ import annotations
 
-import zoneinfo
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from sqlmodel import select
-from wtforms import (
-    DateField,
-    DateTimeLocalField,
-    EmailField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-    URLField,
-)
-from wtforms.validators import Optional
 
 from health_responder.auth.models import Role
-from health_responder.extensions import db
-from health_responder.providers.models import Provider
-from health_responder.reference.models import City, Network, TrainingTopic
+from health_responder.labels import label
+from health_responder.providers import queries as providers
+from health_responder.reference import queries as reference
 from health_responder.training import queries, services
+from health_responder.training.forms import (
+    AttendanceForm,
+    CancelEnrolmentForm,
+    EnrolForm,
+    ProgramActionForm,
+    ProgramForm,
+)
 from health_responder.training.models import (
     ATTENDANCE_STATUSES,
     PROGRAM_TRANSITIONS,
-    Enrolment,
     EnrolmentStatus,
     ProgramMode,
     ProgramStatus,
@@ -51,9 +40,10 @@ from health_responder.training.schemas import (
     EnrolmentCreateSchema,
     ProgramCreateSchema,
 )
-from health_responder.web.context import NAV, label, register_panel
-from health_responder.web.forms import attempt, load, status_of
+from health_responder.web.context import NAV, register_panel
+from health_responder.web.forms import load, perform, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
+from health_responder.web.parsing import page_number, text
 
 bp = Blueprint("training_pages", __name__, template_folder="templates")
 EDITORS = (Role.PROVIDER, *STAFF)
@@ -66,77 +56,12 @@ for _role in ("city", "provider", *STAFF):
 E = EnrolmentStatus
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
-class EnrolForm(FlaskForm):
-    participant_name = StringField(_l("Participant's name"))
-    participant_email = EmailField(_l("Participant's email"))
-    city_id = SelectField(_l("City"), coerce=_optional_int, validate_choice=False)
-
-
-class AttendanceForm(FlaskForm):
-    enrolment_id = HiddenField()
-    status = SelectField(_l("Attendance"), validate_choice=False)
-
-
-class CancelEnrolmentForm(FlaskForm):
-    """A button: the token is all it carries."""
-
-
-class ProgramActionForm(FlaskForm):
-    """Publish or cancel a program: a button, the token is all it carries."""
-
-
-def _user_timezone() -> zoneinfo.ZoneInfo:
-    """The zone the user reads times in (Flask-Babel's choice); a datetime-local is typed in it too."""
-    return zoneinfo.ZoneInfo(str(get_timezone() or "UTC"))
-
-
-#: What a datetime-local input sends (with or without seconds); the first is how a value is shown.
-LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-
-class ProgramForm(FlaskForm):
-    """A whole program; types only here, every rule is the API schema's and the service's."""
-
-    provider_id = SelectField(_l("Provider running it"), coerce=_optional_int, validate_choice=False)
-    title = StringField(_l("Title"))
-    topic = SelectField(_l("Topic"), validate_choice=False)
-    description = TextAreaField(_l("Description (optional)"))
-    language = StringField(_l("Language of the teaching"), default="en")
-    mode = SelectField(_l("Mode"), default=ProgramMode.ONLINE.value, validate_choice=False)
-    venue = TextAreaField(_l("Venue (required on site)"))
-    link = URLField(_l("Link for online participants (optional)"))
-    starts_at = DateTimeLocalField(
-        _l("Starts"), format=LOCAL_FORMATS, tz=_user_timezone, validators=[Optional()]
-    )
-    ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMATS, tz=_user_timezone, validators=[Optional()])
-    enrolment_deadline = DateField(_l("Enrolment deadline"), validators=[Optional()])
-    capacity = IntegerField(_l("Capacity (seats)"), validators=[Optional()])
-    networks = SelectMultipleField(_l("Open to networks"), coerce=int, validate_choice=False)
-
-
-def _topic_names() -> dict[str, str]:
-    return dict(db.session.execute(select(TrainingTopic.code, TrainingTopic.name)).all())
-
-
 def _topic_choices(first: str) -> list[tuple]:
-    topics = db.session.execute(
-        select(TrainingTopic.code, TrainingTopic.name).order_by(TrainingTopic.name)
-    ).all()
-    return [("", first)] + [(code, name) for code, name in topics]
+    return [("", first)] + reference.topics_by_name()
 
 
 def _provider_choices(first: str) -> list[tuple]:
-    return [("", first)] + [
-        (p.id, p.name) for p in db.session.scalars(select(Provider).order_by(Provider.name))
-    ]
-
-
-def _provider_names() -> dict[int, str]:
-    return dict(db.session.execute(select(Provider.id, Provider.name)).all())
+    return [("", first)] + [(p.id, p.name) for p in providers.all_providers()]
 
 
 @bp.get("/training")
@@ -144,15 +69,13 @@ def _provider_names() -> dict[int, str]:
 def index():
     """The catalogue: published programs (a provider also sees its drafts), soonest first."""
     user = me()
-    page = queries.list_programs(
-        {"page": max(1, request.args.get("page", 1, type=int) or 1), "page_size": 50}, user
-    )
+    page = queries.list_programs({"page": page_number(), "page_size": 50}, user)
     readiness = queries.readiness(user.city_id) if user.role == Role.CITY else None
     return render_template(
         "training/index.html",
         programs=page["items"],
-        topics=_topic_names(),
-        providers=_provider_names(),
+        topics=reference.topic_names(),
+        providers=providers.provider_names(),
         readiness=readiness,
         can_create=user.role in EDITORS,
     )
@@ -162,7 +85,7 @@ def _roster(program: TrainingProgram) -> list[dict]:
     rows = queries.list_enrolments({"page": 1, "page_size": 100, "order_by": "id"}, me(), program=program)[
         "items"
     ]
-    cities = dict(db.session.execute(select(City.id, City.name)).all())
+    cities = reference.city_names(ids=(e.city_id for e in rows))
     return [{"enrolment": e, "city": cities.get(e.city_id, "")} for e in rows]
 
 
@@ -197,9 +120,7 @@ def _program_page(
         form.status.choices = _attendance_choices()
         row["form"] = form
     form = enrol_form or EnrolForm(formdata=None)
-    form.city_id.choices = [("", _("Choose a city"))] + [
-        (c.id, c.name) for c in db.session.scalars(select(City).order_by(City.name))
-    ]
+    form.city_id.choices = [("", _("Choose a city"))] + [(c.id, c.name) for c in reference.all_cities()]
     context = {
         "program": program,
         "detail": queries.program_detail(program),
@@ -209,8 +130,8 @@ def _program_page(
         "can_enrol": user.role in (Role.CITY, *STAFF) and program.status == ProgramStatus.PUBLISHED,
         "enrol_form": form,
         "cancel_form": CancelEnrolmentForm(formdata=None),
-        "topics": _topic_names(),
-        "provider": db.session.get(Provider, program.provider_id),
+        "topics": reference.topic_names(),
+        "provider": providers.provider(provider_id=program.provider_id),
         "staff": is_staff(),
     }
     return render_template("training/program.html", **context), status
@@ -233,18 +154,15 @@ def enrol(program_id: int):
         return _program_page(found, 422, enrol_form=form)
     payload = {
         "participant_name": form.participant_name.data or None,
-        "participant_email": (form.participant_email.data or "").strip() or None,
+        "participant_email": text(form.participant_email),
     }
     if is_staff() and form.city_id.data is not None:
         payload["city_id"] = form.city_id.data
     payload = {k: v for k, v in payload.items() if v is not None}
 
-    def run():
-        enrolment = services.enrol(program=found, by=me(), **load(EnrolmentCreateSchema, payload))
-        db.session.commit()
-        return enrolment
-
-    enrolment, status = attempt(form, run)
+    enrolment, status = perform(
+        form, lambda: services.enrol(program=found, by=me(), **load(EnrolmentCreateSchema, payload))
+    )
     if enrolment is None:
         return _program_page(queries.get_program(program_id, me()), status, enrol_form=form)
     if enrolment.status == E.WAITLISTED:
@@ -269,20 +187,16 @@ def cancel_enrolment(enrolment_id: int):
     form = CancelEnrolmentForm()
     if not form.validate_on_submit():
         return _program_page(queries.get_program(enrolment.program_id, me()), 422)
-    cancelled, status = attempt(
-        form, lambda: _commit(services.cancel_enrolment(enrolment=enrolment, by=me()))
+    cancelled, status = perform(
+        form,
+        lambda: services.cancel_enrolment(enrolment=enrolment, by=me()),
+        done=lambda cancelled: _("The place of %(name)s is cancelled.", name=cancelled.participant_name),
     )
     if cancelled is None:
         for message in form.form_errors:
             flash(message, "error")
         return _program_page(queries.get_program(enrolment.program_id, me()), status)
-    flash(_("The place of %(name)s is cancelled.", name=cancelled.participant_name), "success")
     return redirect(url_for(".program", program_id=cancelled.program_id))
-
-
-def _commit(result):
-    db.session.commit()
-    return result
 
 
 @bp.post("/training/enrolments/<int:enrolment_id>/attendance")
@@ -297,20 +211,17 @@ def attendance(enrolment_id: int):
         return _program_page(program_row, 422, attendance=(enrolment_id, form))
     payload = {"status": form.status.data} if form.status.data else {}
 
-    def run():
-        return _commit(
-            services.mark_attendance(enrolment=enrolment, by=me(), **load(AttendanceSchema, payload))
-        )
-
-    marked, status = attempt(form, run)
+    marked, status = perform(
+        form,
+        lambda: services.mark_attendance(enrolment=enrolment, by=me(), **load(AttendanceSchema, payload)),
+        done=lambda marked: _(
+            "%(name)s is marked %(status)s.", name=marked.participant_name, status=label(marked.status)
+        ),
+    )
     if marked is None:
         return _program_page(
             queries.get_program(enrolment.program_id, me()), status, attendance=(enrolment_id, form)
         )
-    flash(
-        _("%(name)s is marked %(status)s.", name=marked.participant_name, status=label(marked.status)),
-        "success",
-    )
     return redirect(url_for(".program", program_id=marked.program_id))
 
 
@@ -326,21 +237,15 @@ def _prepare_program_form(form: ProgramForm) -> None:
     form.provider_id.choices = _provider_choices(_("Choose a provider"))
     form.topic.choices = _topic_choices(_("Choose a topic"))
     form.mode.choices = [(m.value, label(m.value)) for m in ProgramMode]
-    form.networks.choices = [
-        (n.id, f"{n.code} — {n.name}") for n in db.session.scalars(select(Network).order_by(Network.code))
-    ]
-
-
-def _text(field) -> str | None:
-    return (field.data or "").strip() or None
+    form.networks.choices = [(n.id, f"{n.code} — {n.name}") for n in reference.all_networks()]
 
 
 def _program_payload(form: ProgramForm) -> dict:
     """The API body the form stands for: blank required fields left out (the schema names them)."""
     payload = {
-        "title": _text(form.title),
+        "title": text(form.title),
         "topic": form.topic.data or None,
-        "language": _text(form.language),
+        "language": text(form.language),
         "mode": form.mode.data or None,
         "capacity": form.capacity.data,
         "starts_at": form.starts_at.data.isoformat() if form.starts_at.data else None,
@@ -352,16 +257,16 @@ def _program_payload(form: ProgramForm) -> dict:
     payload = {key: value for key, value in payload.items() if value is not None}
     # Optional texts are sent even when empty: on an edit, emptying the box clears the value.
     payload |= {
-        "description": _text(form.description),
-        "venue": _text(form.venue),
-        "link": _text(form.link),
+        "description": text(form.description),
+        "venue": text(form.venue),
+        "link": text(form.link),
         "networks": list(form.networks.data or []),
     }
     return payload
 
 
 def _program_form_page(form: ProgramForm, program: TrainingProgram | None, status: int):
-    provider = db.session.get(Provider, program.provider_id) if program else None
+    provider = providers.provider(provider_id=program.provider_id) if program else None
     return render_template(
         "training/program_form.html",
         form=form,
@@ -384,19 +289,16 @@ def new_program():
         if form.provider_id.data is not None:
             payload["provider_id"] = form.provider_id.data
 
-        def run():
-            created = services.create_program(by=me(), **load(ProgramCreateSchema, payload))
-            db.session.commit()
-            return created
-
-        created, status = attempt(form, run)
-        if created is not None:
-            flash(
+        created, status = perform(
+            form,
+            lambda: services.create_program(by=me(), **load(ProgramCreateSchema, payload)),
+            done=lambda created: (
                 _("The program %(title)s is published: cities can enrol.", title=created.title)
                 if created.status == ProgramStatus.PUBLISHED
-                else _("The program %(title)s is saved as a draft.", title=created.title),
-                "success",
-            )
+                else _("The program %(title)s is saved as a draft.", title=created.title)
+            ),
+        )
+        if created is not None:
             return redirect(url_for(".program", program_id=created.id))
     return _program_form_page(form, None, status)
 
@@ -415,14 +317,12 @@ def edit_program(program_id: int):
     if form.validate_on_submit():
         payload = _program_payload(form)
 
-        def run():
-            changed = services.update_program(program=found, by=me(), **PROGRAM_EDIT_SCHEMA.load(payload))
-            db.session.commit()
-            return changed
-
-        changed, status = attempt(form, run)
+        changed, status = perform(
+            form,
+            lambda: services.update_program(program=found, by=me(), **PROGRAM_EDIT_SCHEMA.load(payload)),
+            done=lambda changed: _("The changes to %(title)s are saved.", title=changed.title),
+        )
         if changed is not None:
-            flash(_("The changes to %(title)s are saved.", title=changed.title), "success")
             return redirect(url_for(".program", program_id=changed.id))
         found = queries.editable_program(program_id, me())
     return _program_form_page(form, found, status)
@@ -435,17 +335,13 @@ def _program_action(program_id: int, action, done: str):
     if not form.validate_on_submit():
         return _program_page(queries.get_program(program_id, me()), 422)
 
-    def run():
-        changed = action(program=found, by=me())
-        db.session.commit()
-        return changed
-
-    changed, status = attempt(form, run)
+    changed, status = perform(
+        form, lambda: action(program=found, by=me()), done=lambda changed: done % {"title": changed.title}
+    )
     if changed is None:
         for message in form.form_errors:
             flash(message, "error")
         return _program_page(queries.get_program(program_id, me()), status)
-    flash(done % {"title": changed.title}, "success")
     return redirect(url_for(".program", program_id=program_id))
 
 
@@ -481,36 +377,14 @@ def cancel_program(program_id: int):
 
 
 def _city_panel(user) -> dict:
-    enrolments = db.session.scalars(
-        select(Enrolment)
-        .where(Enrolment.city_id == user.city_id, Enrolment.status.in_([E.ENROLLED, E.WAITLISTED]))
-        .order_by(Enrolment.id.desc())
-        .limit(8)
-    ).all()
-    titles = (
-        dict(
-            db.session.execute(
-                select(TrainingProgram.id, TrainingProgram.title).where(
-                    TrainingProgram.id.in_({e.program_id for e in enrolments})
-                )
-            ).all()
-        )
-        if enrolments
-        else {}
-    )
+    enrolments = queries.city_live_enrolments(city_id=user.city_id, limit=8)
+    titles = queries.program_titles(ids=(e.program_id for e in enrolments))
     gaps = [row for row in queries.readiness(user.city_id) if not row["ready"] and row["items"]]
     return {"enrolments": enrolments, "titles": titles, "gaps": gaps}
 
 
 def _provider_panel(user) -> dict:
-    programs = db.session.scalars(
-        select(TrainingProgram)
-        .where(
-            TrainingProgram.provider_id == user.provider_id, TrainingProgram.status != ProgramStatus.CANCELLED
-        )
-        .order_by(TrainingProgram.starts_at)
-        .limit(8)
-    ).all()
+    programs = queries.provider_programs(provider_id=user.provider_id, limit=8)
     return {"programs": programs}
 
 

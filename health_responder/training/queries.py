@@ -13,9 +13,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.api.common import paginate
 from health_responder.auth.models import Role, User
-from health_responder.db import start_of_day
+from health_responder.db import paginate, start_of_day
 from health_responder.errors import NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.materials import queries as materials
@@ -155,6 +154,41 @@ def list_programs(args: dict, user: User) -> dict:
 
 
 # --- enrolments -----------------------------------------------------------------------------------
+
+
+def provider_programs(*, provider_id: int | None, limit: int = 8) -> list[TrainingProgram]:
+    """A provider's programs that are not cancelled, soonest first (its dashboard)."""
+    return db.session.scalars(
+        select(TrainingProgram)
+        .where(TrainingProgram.provider_id == provider_id, TrainingProgram.status != ProgramStatus.CANCELLED)
+        .order_by(TrainingProgram.starts_at)
+        .limit(limit)
+    ).all()
+
+
+def program_titles(*, ids) -> dict[int, str]:
+    """The title of each program whose id is in ``ids``."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return dict(
+        db.session.execute(
+            select(TrainingProgram.id, TrainingProgram.title).where(TrainingProgram.id.in_(wanted))
+        ).all()
+    )
+
+
+def city_live_enrolments(*, city_id: int | None, limit: int = 8) -> list[Enrolment]:
+    """A city's enrolled and waitlisted places, newest first (its dashboard)."""
+    return db.session.scalars(
+        select(Enrolment)
+        .where(
+            Enrolment.city_id == city_id,
+            Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED]),
+        )
+        .order_by(Enrolment.id.desc())
+        .limit(limit)
+    ).all()
 
 
 def enrolments_visible_to(user: User) -> sa.Select:

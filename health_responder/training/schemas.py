@@ -7,8 +7,8 @@ from datetime import UTC
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.materials.schemas import MaterialSchema, language_tag
+from health_responder.schemas import PageArgsSchema, StrictSchema
 from health_responder.training.models import ATTENDANCE_STATUSES, EnrolmentStatus, ProgramMode, ProgramStatus
 
 _language = language_tag

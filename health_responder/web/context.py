@@ -2,7 +2,7 @@
 
 Features add their navigation links (``NAV``) and dashboard panels (``register_panel``) when their
 ``pages`` module is imported. Dates, times and numbers go through Flask-Babel in the chosen locale;
-every state, priority and reason has one translated label here.
+every state, priority and reason has one translated label, in ``health_responder.labels``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from datetime import date, datetime
 from flask import Flask, current_app, request
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from health_responder.db import utcnow
+from health_responder.labels import check_label, label
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -53,110 +53,6 @@ def register_panel(
         if all(panel.template != template for panel in PANELS[role]):
             PANELS[role].append(Panel(template, load, order))
             PANELS[role].sort(key=lambda panel: panel.order)
-
-
-#: One translated label for every state, priority, reason and kind the pages show.
-LABELS: dict[str, object] = {
-    # request states
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted"),
-    "approved": _l("Approved"),
-    "partially_allocated": _l("Partially allocated"),
-    "allocated": _l("Allocated"),
-    "partially_dispatched": _l("Partially dispatched"),
-    "dispatched": _l("Dispatched"),
-    "delivered": _l("Delivered"),
-    "closed": _l("Closed"),
-    "rejected": _l("Rejected"),
-    "cancelled": _l("Cancelled"),
-    # dispatch, allocation, lot, enrolment, program, alert and job states
-    "prepared": _l("Prepared"),
-    "shipped": _l("Shipped"),
-    "received": _l("Received"),
-    "reserved": _l("Reserved"),
-    "released": _l("Released"),
-    "available": _l("Available"),
-    "quarantined": _l("Quarantined"),
-    "recalled": _l("Recalled"),
-    "enrolled": _l("Enrolled"),
-    "waitlisted": _l("Waitlisted"),
-    "attended": _l("Attended"),
-    "completed": _l("Completed"),
-    "no_show": _l("No-show"),
-    "published": _l("Published"),
-    "open": _l("Open"),
-    "resolved": _l("Resolved"),
-    "running": _l("Running"),
-    "succeeded": _l("Succeeded"),
-    "failed": _l("Failed"),
-    "abandoned": _l("Abandoned"),
-    # priorities
-    "critical": _l("Critical"),
-    "high": _l("High"),
-    "normal": _l("Normal"),
-    "low": _l("Low"),
-    # rejection and adjustment reasons
-    "damaged": _l("Damaged"),
-    "expired": _l("Expired"),
-    "wrong_item": _l("Wrong item"),
-    "lost": _l("Lost"),
-    "other": _l("Other"),
-    "found": _l("Found"),
-    "recount": _l("Recount"),
-    "correction": _l("Correction"),
-    "donation": _l("Donation"),
-    # roles, modes, alert kinds, severities
-    "city": _l("City"),
-    "provider": _l("Provider"),
-    "coordinator": _l("Coordinator"),
-    "admin": _l("Administrator"),
-    "online": _l("Online"),
-    "onsite": _l("On site"),
-    "overdue_request": _l("Overdue request"),
-    "low_stock": _l("Low stock"),
-    "near_expiry": _l("Lot near expiry"),
-    "readiness_gap": _l("Training readiness gap"),
-    "warning": _l("Warning"),
-    "info": _l("Information"),
-    # movement kinds
-    "receipt": _l("Receipt"),
-    "adjustment": _l("Adjustment"),
-    "reservation": _l("Reservation"),
-    "release": _l("Release"),
-    "dispatch": _l("Dispatch"),
-    "return": _l("Return"),
-    "expiry_writeoff": _l("Expiry write-off"),
-    # what started a job run
-    "schedule": _l("Schedule"),
-    "manual": _l("Manual"),
-    "cli": _l("Command line"),
-}
-
-#: What each scheduled check does, in the reader's language.
-CHECK_LABELS: dict[str, object] = {
-    "auto_allocate": _l("Allocate stock to approved requests"),
-    "overdue_requests": _l("Find overdue requests"),
-    "low_stock": _l("Find low stock"),
-    "near_expiry": _l("Find lots near expiry"),
-    "readiness_gaps": _l("Find training readiness gaps"),
-    "training_reminders": _l("Send training reminders"),
-    "send_notifications": _l("Send notifications"),
-    "monthly_statistics": _l("Publish the monthly statistics report"),
-}
-
-
-def label(value) -> str:
-    """The translated label of a state, priority, reason or kind (the value itself when unknown)."""
-    if value is None:
-        return ""
-    found = LABELS.get(str(value))
-    return str(found) if found is not None else str(value)
-
-
-def check_label(name: str) -> str:
-    """The translated description of a scheduled check."""
-    found = CHECK_LABELS.get(name)
-    return str(found) if found is not None else name
 
 
 def localdate(value) -> str:

@@ -1,4 +1,4 @@
-"""Forms of the shared pages, and the helpers every page form uses to show the API's errors.
+"""The login form, and the helpers every page form uses: ``perform`` (load, call, commit, flash) and the API's errors.
 
 A page form is a Flask-WTF form (CSRF, labels, input kept on error). After WTForms has parsed the
 types, the page loads the same marshmallow schema the API loads and calls the same service; the
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import Schema, ValidationError
@@ -20,6 +21,7 @@ from wtforms.validators import DataRequired, Length
 
 from health_responder.errors import DomainError, Forbidden, NotFound, Unauthorized
 from health_responder.extensions import db
+from health_responder.schemas import flatten
 from health_responder.web.i18n import translate
 
 T = TypeVar("T")
@@ -28,21 +30,6 @@ T = TypeVar("T")
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
-
-
-def flatten(errors, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages (``{"lines": {0: {"quantity": [...]}}}``) as dotted keys."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, dict):
-                flat.update(flatten(value, name))
-            else:
-                flat.setdefault(name, []).extend(value if isinstance(value, list) else [str(value)])
-    elif errors:
-        flat.setdefault(prefix or "_schema", []).extend(errors if isinstance(errors, list) else [str(errors)])
-    return flat
 
 
 def _field(form: FlaskForm, dotted: str) -> Field | None:
@@ -97,6 +84,41 @@ def attempt(
             form.form_errors.insert(0, message)
         show_errors(form, error.errors, aliases)
         return None, error.code
+
+
+def perform(
+    form: FlaskForm,
+    action: Callable[[], T],
+    *,
+    done: str | Callable[[T], str] | None = None,
+    aliases: dict[str, str] | None = None,
+) -> tuple[T | None, int]:
+    """The one step behind a page's POST: run ``action`` (load the API schema, call the service), commit, flash.
+
+    ``done`` is the success message (or makes it from the result). Errors go onto the form as in
+    ``attempt``; the caller renders the page again with the returned status, or redirects on success.
+    """
+
+    def run() -> T:
+        result = action()
+        db.session.commit()
+        return result
+
+    result, status = attempt(form, run, aliases)
+    if result is not None and done is not None:
+        flash(done(result) if callable(done) else done, "success")
+    return result, status
+
+
+def commit(result: T = None) -> T:
+    """Commit the request's work (a page that writes without a form, e.g. a PDF registered on GET)."""
+    db.session.commit()
+    return result
+
+
+def rollback() -> None:
+    """Forget the request's unfinished work (a dry run, or an error shown as a flash)."""
+    db.session.rollback()
 
 
 def load(schema: type[Schema], payload: dict) -> dict:

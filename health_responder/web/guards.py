@@ -9,10 +9,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from health_responder.auth.models import Role, User
+from health_responder.auth.models import STAFF as STAFF  # the one definition, re-exported for pages
+from health_responder.auth.models import User
 from health_responder.errors import Forbidden
-
-STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 
 def roles(*allowed: str) -> Callable:

@@ -21,11 +21,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from health_responder.auth import services as auth
 from health_responder.auth.limits import limit_failed_logins
-from health_responder.extensions import db
-from health_responder.providers.models import Provider
-from health_responder.reference.models import City
+from health_responder.providers import queries as providers
+from health_responder.reference import queries as reference
 from health_responder.web.context import LANGUAGE_NAMES, PANELS
-from health_responder.web.forms import LoginForm
+from health_responder.web.forms import LoginForm, commit
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -87,11 +86,9 @@ def logout():
 @login_required
 def dashboard():
     """The landing page of each role; it names the user's city or provider."""
-    tenant = None
-    if current_user.city_id:
-        tenant = db.session.get(City, current_user.city_id)
-    elif current_user.provider_id:
-        tenant = db.session.get(Provider, current_user.provider_id)
+    tenant = reference.city(city_id=current_user.city_id) or providers.provider(
+        provider_id=current_user.provider_id
+    )
     user = current_user._get_current_object()
     panels = [(panel.template, panel.load(user)) for panel in PANELS.get(user.role, [])]
     return render_template("web/dashboard.html", tenant=tenant, panels=panels)
@@ -105,7 +102,7 @@ def language():
         session["locale"] = chosen
         if current_user.is_authenticated:
             current_user.locale = chosen
-            db.session.commit()
+            commit()
         refresh()  # the message below in the language just chosen
         flash(_("The language is now %(name)s.", name=LANGUAGE_NAMES.get(chosen, chosen)), "info")
     return redirect(_safe_next(request.form.get("next")) or url_for("web.index"))

@@ -99,7 +99,7 @@ def test_an_expired_key_may_be_used_again(app, world):
 
     import sqlalchemy as sa
 
-    from health_responder.auth.models import IdempotencyKey
+    from health_responder.api.models import IdempotencyKey
     from health_responder.db import utcnow
     from health_responder.health_requests.models import AssistanceRequest
 

@@ -1,0 +1,55 @@
+"""Forms of the dispatch pages: prepare, ship, cancel, the receipt per line, and the summary's period."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+
+
+class PrepareForm(FlaskForm):
+    request_id = HiddenField()
+    location_id = HiddenField()
+    provider_id = HiddenField()
+
+
+class ShipForm(FlaskForm):
+    carrier = StringField(_l("Carrier"))
+    tracking_number = StringField(_l("Tracking number"))
+    packages = IntegerField(_l("Packages"), validators=[Optional()])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (optional)"))
+
+
+class ReceiptLineForm(Form):
+    line_id = HiddenField()
+    accepted = IntegerField(_l("Accepted"), validators=[Optional()])
+    rejected = IntegerField(_l("Rejected"), validators=[Optional()])
+    reason = SelectField(_l("Reason for rejected units"), validate_choice=False)
+    note = StringField(_l("Note"))
+
+
+class ReceiptForm(FlaskForm):
+    lines = FieldList(FormField(ReceiptLineForm))
+    received_by = StringField(_l("Received by"))
+
+
+class SummaryForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET that prints; it changes no data a person could be tricked into changing
+
+    period_from = DateField(_l("From"), validators=[Optional()])
+    period_to = DateField(_l("To"), validators=[Optional()])

@@ -1,0 +1,67 @@
+"""Forms of the request pages: a new request with its lines, the reason and note boxes of transitions,
+allocating from a suggestion, and the triage queue's filter.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+
+from health_responder.forms import optional_int
+from health_responder.health_requests.models import Priority
+
+#: Line boxes a new request form starts with (more on "add a line").
+LINE_SLOTS = 3
+
+
+class LineForm(Form):
+    """One line of a new request (a sub-form: the CSRF token is the parent's)."""
+
+    item_id = SelectField(_l("Item"), coerce=optional_int, validate_choice=False)
+    quantity = IntegerField(_l("Quantity"), validators=[Optional()])
+
+
+class RequestForm(FlaskForm):
+    city_id = SelectField(_l("City"), coerce=optional_int, validate_choice=False)
+    priority = SelectField(_l("Priority"), default=Priority.NORMAL.value, validate_choice=False)
+    needed_by = DateField(_l("Needed by"), validators=[Optional()])
+    justification = TextAreaField(_l("Justification"))
+    delivery_contact = TextAreaField(_l("Delivery contact (optional)"))
+    lines = FieldList(FormField(LineForm), min_entries=LINE_SLOTS, max_entries=50)
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"))
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Note"))
+
+
+class AllocateForm(FlaskForm):
+    line_id = HiddenField()
+    lot_id = HiddenField()
+    quantity = IntegerField(_l("Quantity"), validators=[Optional()])
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    status = SelectField(_l("Status"), validate_choice=False)
+    priority = SelectField(_l("Priority"), validate_choice=False)
+    network_id = SelectField(_l("Network"), coerce=optional_int, validate_choice=False)
+    item_id = SelectField(_l("Item"), coerce=optional_int, validate_choice=False)
+    q = StringField(_l("Reference contains"))

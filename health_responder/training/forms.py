@@ -1,0 +1,73 @@
+"""Forms of the training pages: enrolment, attendance, the program form and its action buttons."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from flask_babel import get_timezone
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import Optional
+
+from health_responder.forms import optional_int
+from health_responder.training.models import ProgramMode
+
+
+class EnrolForm(FlaskForm):
+    participant_name = StringField(_l("Participant's name"))
+    participant_email = EmailField(_l("Participant's email"))
+    city_id = SelectField(_l("City"), coerce=optional_int, validate_choice=False)
+
+
+class AttendanceForm(FlaskForm):
+    enrolment_id = HiddenField()
+    status = SelectField(_l("Attendance"), validate_choice=False)
+
+
+class CancelEnrolmentForm(FlaskForm):
+    """A button: the token is all it carries."""
+
+
+class ProgramActionForm(FlaskForm):
+    """Publish or cancel a program: a button, the token is all it carries."""
+
+
+def _user_timezone() -> zoneinfo.ZoneInfo:
+    """The zone the user reads times in (Flask-Babel's choice); a datetime-local is typed in it too."""
+    return zoneinfo.ZoneInfo(str(get_timezone() or "UTC"))
+
+
+#: What a datetime-local input sends (with or without seconds); the first is how a value is shown.
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+class ProgramForm(FlaskForm):
+    """A whole program; types only here, every rule is the API schema's and the service's."""
+
+    provider_id = SelectField(_l("Provider running it"), coerce=optional_int, validate_choice=False)
+    title = StringField(_l("Title"))
+    topic = SelectField(_l("Topic"), validate_choice=False)
+    description = TextAreaField(_l("Description (optional)"))
+    language = StringField(_l("Language of the teaching"), default="en")
+    mode = SelectField(_l("Mode"), default=ProgramMode.ONLINE.value, validate_choice=False)
+    venue = TextAreaField(_l("Venue (required on site)"))
+    link = URLField(_l("Link for online participants (optional)"))
+    starts_at = DateTimeLocalField(
+        _l("Starts"), format=LOCAL_FORMATS, tz=_user_timezone, validators=[Optional()]
+    )
+    ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMATS, tz=_user_timezone, validators=[Optional()])
+    enrolment_deadline = DateField(_l("Enrolment deadline"), validators=[Optional()])
+    capacity = IntegerField(_l("Capacity (seats)"), validators=[Optional()])
+    networks = SelectMultipleField(_l("Open to networks"), coerce=int, validate_choice=False)
