@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from health_responder.api.common import StrictSchema
+from health_responder.schemas import StrictSchema
 
 
 class BarcodeParseSchema(StrictSchema):

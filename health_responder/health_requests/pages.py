@@ -1,8 +1,8 @@
 """Pages of assistance requests: the city's list and new-request form, the coordinators' triage queue,
 one request with its timeline and actions, and allocation from the suggested lots.
 
-Each POST loads the API's schema and calls the same service as the API (``web.forms.attempt`` puts
-their messages next to the fields), commits once, flashes what happened and redirects.
+Each POST loads the API's schema and calls the same service as the API (``web.forms.perform`` puts
+their messages next to the fields, commits once and flashes what happened), then redirects.
 """
 
 from __future__ import annotations

@@ -1,26 +1,26 @@
 """Pages of the knowledge hub: materials by topic and language, with forms to add a link or upload a PDF.
 
-Each POST loads the API's schema and calls the same service as the API (``web.forms.attempt`` puts
-their messages next to the fields), commits once, flashes what happened and redirects. The page keeps
+Each POST loads the API's schema and calls the same service as the API (``web.forms.perform`` puts
+their messages next to the fields, commits once and flashes what happened), then redirects. The page keeps
 its address under /training/ (it began as a part of training); it is this feature's all the same.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from health_responder.auth.models import Role
 from health_responder.errors import ValidationFailed
-from health_responder.extensions import db
 from health_responder.materials import queries, services
 from health_responder.materials.forms import LinkMaterialForm, MaterialFilterForm, PdfMaterialForm
 from health_responder.materials.models import MATERIAL_MAX_BYTES
 from health_responder.materials.schemas import MaterialLinkCreateSchema, MaterialUploadSchema
 from health_responder.web.context import LANGUAGE_NAMES, NAV
-from health_responder.web.forms import attempt, load
+from health_responder.web.forms import load, perform
 from health_responder.web.guards import STAFF, is_staff, me, roles
+from health_responder.web.parsing import link_args, page_number, text
 
 bp = Blueprint("materials_pages", __name__, template_folder="templates")
 EDITORS = (Role.PROVIDER, *STAFF)
@@ -37,10 +37,6 @@ def _allow_large_uploads(endpoint, _values):
         request.max_content_length = MATERIAL_MAX_BYTES + 256 * 1024
 
 
-def _text(field) -> str | None:
-    return (field.data or "").strip() or None
-
-
 def _prepare(form: LinkMaterialForm | PdfMaterialForm) -> None:
     form.provider_id.choices = [("", _("The association")), *queries.providers()]
     form.topic.choices = [("", _("Choose a topic")), *queries.topics()]
@@ -48,13 +44,13 @@ def _prepare(form: LinkMaterialForm | PdfMaterialForm) -> None:
 
 def _payload(form: LinkMaterialForm | PdfMaterialForm) -> dict:
     payload = {
-        "title": _text(form.title),
+        "title": text(form.title),
         "topic": form.topic.data or None,
-        "language": _text(form.language),
+        "language": text(form.language),
         "provider_id": form.provider_id.data,
     }
     payload = {key: value for key, value in payload.items() if value is not None}
-    return payload | {"description": _text(form.description)}
+    return payload | {"description": text(form.description)}
 
 
 def _hub_page(
@@ -68,7 +64,7 @@ def _hub_page(
         (code, LANGUAGE_NAMES.get(code, code)) for code in languages
     ]
     args = {
-        "page": max(1, request.args.get("page", 1, type=int) or 1),
+        "page": page_number(),
         "page_size": 100,
         "topic": filters.topic.data or None,
         "language": filters.language.data if filters.language.data in languages else None,
@@ -82,7 +78,6 @@ def _hub_page(
         }
         for form in forms.values():
             _prepare(form)
-    link_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "materials/hub.html",
         filters=filters,
@@ -90,7 +85,7 @@ def _hub_page(
         topics=dict(topics),
         providers=dict(queries.providers()),
         language_names=LANGUAGE_NAMES,
-        link_args=link_args,
+        link_args=link_args(),
         max_mb=MATERIAL_MAX_BYTES // (1024 * 1024),
         staff=is_staff(),
         **forms,
@@ -104,12 +99,13 @@ def hub():
     return _hub_page()
 
 
-def _added(form: LinkMaterialForm | PdfMaterialForm, run, form_name: str):
+def _added(form: LinkMaterialForm | PdfMaterialForm, add, form_name: str):
     """Run the add, then back to the hub on the material's topic; or the hub again with ``form_name`` refused."""
-    material, status = attempt(form, run)
+    material, status = perform(
+        form, add, done=lambda material: _("%(title)s is in the knowledge hub.", title=material.title)
+    )
     if material is None:
         return _hub_page(status, **{form_name: form})
-    flash(_("%(title)s is in the knowledge hub.", title=material.title), "success")
     return redirect(url_for(".hub", topic=material.topic))
 
 
@@ -121,14 +117,13 @@ def add_link():
     _prepare(form)
     if not form.validate_on_submit():
         return _hub_page(422, link_form=form)
-    payload = _payload(form) | ({"url": _text(form.url)} if _text(form.url) else {})
+    payload = _payload(form) | ({"url": text(form.url)} if text(form.url) else {})
 
-    def run():
-        material = services.create_link_material(by=me(), **load(MaterialLinkCreateSchema, payload))
-        db.session.commit()
-        return material
-
-    return _added(form, run, "link_form")
+    return _added(
+        form,
+        lambda: services.create_link_material(by=me(), **load(MaterialLinkCreateSchema, payload)),
+        "link_form",
+    )
 
 
 @bp.post("/training/materials/pdfs")
@@ -148,11 +143,9 @@ def upload_pdf():
             raise ValidationFailed(
                 _l("Choose a PDF file."), {"file": [_l("Missing data for required field.")]}
             )
-        material = services.create_pdf_material(
+        return services.create_pdf_material(
             by=me(), stream=upload.stream, file_name=upload.filename, content_type=upload.mimetype, **data
         )
-        db.session.commit()
-        return material
 
     return _added(form, run, "pdf_form")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from health_responder.api.common import PageArgsSchema, StrictSchema
+from health_responder.schemas import PageArgsSchema, StrictSchema
 
 #: A BCP 47 language tag (en, ko, pt-BR); training programs are taught in one too.
 language_tag = validate.Regexp(

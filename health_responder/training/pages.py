@@ -2,8 +2,8 @@
 their rosters and attendance marking, a city's readiness per topic, the forms that create, edit,
 publish and cancel programs. The knowledge hub's pages are ``materials/pages.py``.
 
-Each POST loads the API's schema and calls the same service as the API (``web.forms.attempt`` puts
-their messages next to the fields), commits once, flashes what happened and redirects. Who may change
+Each POST loads the API's schema and calls the same service as the API (``web.forms.perform`` puts
+their messages next to the fields, commits once and flashes what happened), then redirects. Who may change
 which program, and from which state, is the services' decision; the pages only hide the buttons that
 could not work.
 """
