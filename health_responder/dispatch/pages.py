@@ -11,6 +11,7 @@ from collections import OrderedDict
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 
 from health_responder.auth.models import Role
 from health_responder.dispatch import queries, services
@@ -385,18 +386,15 @@ def replace(line_id: int):
     if not form.validate_on_submit():
         return _discrepancy_page(form.form_errors, 422)
 
-    def run():
-        line = services.replace_rejected(line_id=line_id, by=me())
-        db.session.commit()
-        return line
-
-    line, status = attempt(form, run)
+    line, status = perform(
+        form,
+        lambda: services.replace_rejected(line_id=line_id, by=me()),
+        done=lambda line: _(
+            "%(n)s rejected unit(s) are owed again: they wait for stock like any back-order.", n=line.replaced
+        ),
+    )
     if line is None:
         return _discrepancy_page(form.form_errors, status)
-    flash(
-        _("%(n)s rejected unit(s) are owed again: they wait for stock like any back-order.", n=line.replaced),
-        "success",
-    )
     return redirect(url_for(".discrepancies"))
 
 

@@ -75,7 +75,7 @@ def logout():
     other page sessions; API tokens are untouched).
     """
     auth.end_sessions(user=current_user._get_current_object(), revoke_tokens=False)
-    db.session.commit()
+    commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
