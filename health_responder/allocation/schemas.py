@@ -3,8 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from health_responder.allocation.models import AllocationStatus
-from health_responder.api.common import StrictSchema
 from health_responder.health_requests.schemas import MAX_QUANTITY
+from health_responder.schemas import StrictSchema
 
 
 class AllocationCreateSchema(StrictSchema):

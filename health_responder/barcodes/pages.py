@@ -10,6 +10,7 @@ from health_responder.dispatch import queries as dispatches
 from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
 from health_responder.stock import queries as stock
+from health_responder.web.forms import commit
 from health_responder.web.guards import STAFF, me, roles
 
 bp = Blueprint("barcodes_pages", __name__)
@@ -21,8 +22,7 @@ def lot_label(lot_id: int):
     """The lot's GS1 label (registered like every document)."""
     db.begin_write()
     document, content = services.lot_label(lot=stock.get_lot(me(), lot_id), by=me())
-    db.session.commit()
-    return pdf_response(document, content)
+    return commit(pdf_response(document, content))
 
 
 @bp.get("/dispatches/<int:dispatch_id>/labels.pdf")
@@ -31,5 +31,4 @@ def dispatch_labels(dispatch_id: int):
     """A sheet of GS1 labels, one per lot of the dispatch."""
     db.begin_write()
     document, content = services.dispatch_labels(dispatch=dispatches.get_dispatch(dispatch_id, me()), by=me())
-    db.session.commit()
-    return pdf_response(document, content)
+    return commit(pdf_response(document, content))
