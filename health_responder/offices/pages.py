@@ -6,12 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from health_responder.auth.models import Role
-from health_responder.extensions import db
 from health_responder.offices import queries, services
 from health_responder.offices.forms import OfficeForm
 from health_responder.offices.schemas import OfficeCreateSchema, OfficeUpdateSchema
 from health_responder.web.context import LANGUAGE_NAMES
-from health_responder.web.forms import attempt, load
+from health_responder.web.forms import attempt, commit, load
 from health_responder.web.guards import me, member, public, roles
 
 bp = Blueprint("offices", __name__, template_folder="templates", url_prefix="/portal/offices")
@@ -62,7 +61,7 @@ def _save(form: OfficeForm, office_id: int | None):
             office = services.update_office(
                 office=queries.get_office(office_id), by=me(), **load(OfficeUpdateSchema, _payload(form))
             )
-        db.session.commit()
+        commit()
         return office
 
     office, status = attempt(form, run)
@@ -110,6 +109,6 @@ def delete(office_id: int):
     office = queries.get_office(office_id)
     name = office.name
     services.delete_office(office=office, by=me())
-    db.session.commit()
+    commit()
     flash(_("%(name)s is closed.", name=name), "info")
     return redirect(url_for(".index"))

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.api.common import paginate
+from health_responder.db import paginate
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.offices.models import OfficeCity, RegionalOffice

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.reference.schemas import _country, _timezone
+from health_responder.schemas import PageArgsSchema, StrictSchema
 
 _language = validate.Regexp(
     r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error=_l("A language tag such as en, ko or pt-BR.")

@@ -9,15 +9,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from health_responder.api.common import PageArgsSchema
 from health_responder.db import utc_today
-from health_responder.extensions import db
 from health_responder.publications import queries, services
 from health_responder.publications.forms import PublicationForm, PublicationSearchForm
 from health_responder.publications.models import PUBLICATION_MAX_BYTES
 from health_responder.publications.schemas import PublicationListArgsSchema, PublicationUploadSchema
+from health_responder.schemas import PageArgsSchema
 from health_responder.storage import stored_file
-from health_responder.web.forms import attempt, load
+from health_responder.web.forms import attempt, commit, load
 from health_responder.web.guards import STAFF, is_staff, me, public, roles
 
 bp = Blueprint("publications", __name__, template_folder="templates", url_prefix="/portal/publications")
@@ -134,7 +133,7 @@ def new():
             file_name=upload.filename if upload else None,
             **data,
         )
-        db.session.commit()
+        commit()
         return publication
 
     publication, status = attempt(form, run)
@@ -151,6 +150,6 @@ def delete(publication_id: int):
     publication = queries.get_publication(publication_id)
     title = publication.title
     services.delete_publication(publication=publication, by=me())
-    db.session.commit()
+    commit()
     flash(_("%(title)s is withdrawn.", title=title), "info")
     return redirect(url_for(".index"))

@@ -7,7 +7,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.api.common import paginate
+from health_responder.db import paginate
 from health_responder.documents.models import Document
 from health_responder.errors import NotFound
 from health_responder.extensions import db

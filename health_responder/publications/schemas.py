@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from health_responder.api.common import PageArgsSchema, StrictSchema
 from health_responder.publications.models import PublicationKind
+from health_responder.schemas import PageArgsSchema, StrictSchema
 
 _url = validate.URL(schemes={"http", "https"}, error=_l("An http or https URL."))
 _kinds = [k.value for k in PublicationKind]
