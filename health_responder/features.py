@@ -36,6 +36,7 @@ PAGES = [
     "barcodes.pages",
     "publications.pages",
     "offices.pages",
+    "providers.pages",
 ]
 CLI = ["stock.cli", "reports.cli", "scheduler.cli"]
 #: The modules whose ``@job`` checks the scheduler runs (imported by name: the scheduler imports no feature).

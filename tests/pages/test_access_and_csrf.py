@@ -12,7 +12,7 @@ import pytest
 from tests.pages.conftest import PageClient, text
 
 #: Pages anyone may open, on purpose.
-PUBLIC = {"/", "/login", "/language", "/verify/<code>", "/healthz", "/static/<path:filename>"}
+PUBLIC = {"/", "/login", "/language", "/verify/<code>", "/healthz", "/static/<path:filename>", "/providers"}
 
 
 def page_rules(app):

@@ -185,3 +185,25 @@ def test_the_dispatch_summary_pdf_carries_each_providers_scorecard(crafted, tmp_
     assert row.split()[-9:] == ["85.3", "%", "66.7", "%", "24.0", "240.0", "8.0", "%", "7"]
     # The other provider shipped nothing in the period: it is not listed.
     assert crafted.other_provider.name not in text.split("Provider scorecards")[1]
+
+
+def test_the_scorecard_page_and_the_public_directory(app, crafted, client):
+    from tests.pages.conftest import PageClient
+
+    provider = PageClient(app, crafted.provider_api.user)
+    html = provider.html(
+        f"/providers/{crafted.provider.id}/scorecard?period_from=2026-09-01&period_to=2026-10-31"
+    )
+    september = html[html.index('<th scope="row">2026-09') : html.index('<th scope="row">2026-10')]
+    assert "83%" in september and "50%" in september and "240" in september and "8%" in september
+    assert provider.get(f"/providers/{crafted.other_provider.id}/scorecard").status_code == 404
+    bad = provider.get(
+        f"/providers/{crafted.provider.id}/scorecard?period_from=2026-10-01&period_to=2026-09-01"
+    )
+    assert bad.status_code == 422 and "aria-invalid" in bad.get_data(as_text=True)
+    public = client.get("/providers")
+    assert public.status_code == 200
+    text = public.get_data(as_text=True)
+    assert crafted.provider.name in text and crafted.other_provider.name in text
+    assert "/scorecard" not in text  # visitors see the summary, not the scorecards
+    assert f"/providers/{crafted.provider.id}/scorecard" in provider.html("/providers")
