@@ -21,6 +21,8 @@ class FilterForm(FlaskForm):
 
 
 class ReceiveForm(FlaskForm):
+    #: A scanned GS1 barcode, in place of item, lot code and expiry date.
+    gs1 = StringField(_l("Scan the GS1 barcode (or choose the item and type the lot below)"))
     item_id = SelectField(_l("Item"), coerce=optional_int, validate_choice=False)
     location_id = SelectField(_l("Location"), coerce=optional_int, validate_choice=False)
     lot_code = StringField(_l("Lot code"))

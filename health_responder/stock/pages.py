@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from health_responder.auth.models import Role
+from health_responder.barcodes import services as barcodes
 from health_responder.db import utc_today
 from health_responder.errors import ValidationFailed
 from health_responder.labels import label
@@ -127,6 +128,7 @@ def receive():
     status = 200
     if form.validate_on_submit():
         payload = {
+            "gs1": text(form.gs1),
             "lot_code": text(form.lot_code),
             "item_id": form.item_id.data,
             "location_id": form.location_id.data,
@@ -135,9 +137,10 @@ def receive():
             "note": text(form.note),
         }
         payload = {k: v for k, v in payload.items() if v is not None or k in ("expires_on", "note")}
+        receive_lot = barcodes.create_lot if "gs1" in payload else services.create_lot
         lot, status = perform(
             form,
-            lambda: services.create_lot(by=me(), **load(LotCreateSchema, payload)),
+            lambda: receive_lot(by=me(), **load(LotCreateSchema, payload)),
             done=lambda lot: _(
                 "Lot %(lot)s was received: %(qty)s unit(s).", lot=lot.lot_code, qty=lot.on_hand
             ),
