@@ -15,7 +15,7 @@ from sqlmodel import select
 from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.auth.models import Role, User
 from health_responder.db import by_id, paginate, start_of_day
-from health_responder.dispatch.models import Dispatch, DispatchLine
+from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchStatus
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests import queries as request_queries
@@ -246,3 +246,21 @@ def overview() -> dict:
         or 0
     )
     return {"counts": counts, "recent": recent, "discrepancies": discrepancies}
+
+
+def receivable_from_document(
+    *, kind: str, subject_type: str, subject_key: str, user: User
+) -> Dispatch | None:
+    """The shipped dispatch a dispatch report names, when ``user`` is of its receiving city (else None).
+
+    Scanning the report's QR lands on the verification page; for that city's users it also offers the
+    receipt form. Anyone else sees the verification alone.
+    """
+    if kind != "dispatch_report" or subject_type != "dispatch" or not subject_key.isdigit():
+        return None
+    if user.role != Role.CITY or user.city_id is None:
+        return None
+    found = db.session.get(Dispatch, int(subject_key))
+    if found is None or found.city_id != user.city_id or found.status != DispatchStatus.SHIPPED:
+        return None
+    return found

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date, timedelta
+from urllib.parse import urlparse
 
 import pytest
 
@@ -68,3 +70,51 @@ def test_a_bad_scan_on_the_receive_form_is_shown_next_to_the_field_and_kept(gtin
     field = html[html.index('id="gs1"') - 200 : html.index('id="gs1-errors"') + 200]
     assert 'aria-invalid="true"' in field and "250229 is not a date that exists" in html
     assert "(01)09506000134352(17)250229(10)BAD" in html
+
+
+def _qr_path(pdf: bytes, tmp_path) -> str:
+    """The path of the URL in the document's QR code, read by zbarimg from the printed page."""
+    source = tmp_path / "report.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", "-singlefile", source, tmp_path / "report"],
+        check=True,
+    )
+    found = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", tmp_path / "report.png"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    (url,) = [u for u in found if "/verify/" in u]
+    return urlparse(url).path
+
+
+def test_the_dispatch_reports_qr_offers_the_receipt_form_to_the_receiving_city_only(world, tmp_path, client):
+    w = world
+    _req, dispatch = shipped_dispatch(w)
+    report = w.page("provider").get(f"/dispatches/{dispatch['id']}/report.pdf")
+    assert report.status_code == 200
+    path = _qr_path(report.data, tmp_path)
+    assert path == f"/verify/{report.headers['X-Verification-Code']}"
+    receipt_link = f'href="/dispatches/{dispatch["id"]}#receipt"'
+    city_page = w.page("city").html(path)
+    assert "Genuine." in city_page and receipt_link in city_page
+    detail = w.page("city").html(f"/dispatches/{dispatch['id']}")
+    assert 'id="receipt"' in detail and "Confirm receipt" in detail
+    for other in ("other_city", "provider", "coordinator"):
+        html = w.page(other).html(path)
+        assert "Genuine." in html and receipt_link not in html, other
+    visitor = client.get(path).get_data(as_text=True)
+    assert "Genuine." in visitor and receipt_link not in visitor
+    # Once received, the QR verifies and offers nothing more.
+    line = w.api["city"].get(f"/api/v1/dispatches/{dispatch['id']}").json["lines"][0]
+    received = w.api["city"].post(
+        f"/api/v1/dispatches/{dispatch['id']}/receipt",
+        json={
+            "lines": [{"line_id": line["id"], "accepted": line["quantity"], "rejected": 0}],
+            "received_by": "Ward 3",
+        },
+    )
+    assert received.status_code == 200, received.json
+    assert receipt_link not in w.page("city").html(path)
