@@ -6,8 +6,8 @@ one concern.
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import secrets
 import sys
 import time
@@ -35,11 +35,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _load_config(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then instance/config.py, then the environment, then the test's dict (config.py says more)."""
     app.config.from_object(config_module.Defaults)
     if test_config is None:
         _ensure_instance_config(Path(app.instance_path))
         app.config.from_pyfile("config.py", silent=True)
-    app.config.update(config_module.from_environment())
+    app.config.from_prefixed_env()
+    app.config.from_mapping({key: os.environ[key] for key in config_module.UNPREFIXED if os.environ.get(key)})
     if test_config:
         app.config.update(test_config)
     Path(app.config["REPORTS_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -65,29 +67,21 @@ def _register_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": self.formatTime(record),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key in ("request_id", "method", "path", "status", "duration_ms", "user_id"):
-            if hasattr(record, key):
-                entry[key] = getattr(record, key)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
 def _register_logging(app: Flask) -> None:
-    if app.testing or logging.getLogger().handlers:
+    """Structured logs on stderr (unless a host such as gunicorn or pytest set up logging first);
+    every handler of the root logger stamps ``request_id`` and ``user_id`` on each record."""
+    from health_responder import log
+
+    if app.testing:
         return
-    handler = logging.StreamHandler(sys.stderr)
-    if app.config["LOG_JSON"]:
-        handler.setFormatter(_JsonFormatter())
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        if app.config["LOG_JSON"]:
+            handler.setFormatter(log.JsonFormatter())
+        logging.basicConfig(level=logging.INFO, handlers=[handler])
+    for handler in root.handlers:
+        log.install(handler)
 
 
 def _register_extensions(app: Flask) -> None:
@@ -144,7 +138,6 @@ def _register_request_hooks(app: Flask) -> None:
             request.path,
             response.status_code,
             extra={
-                "request_id": g.get("request_id"),
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,

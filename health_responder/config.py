@@ -1,18 +1,20 @@
 """Every setting with its default.
 
 Precedence (lowest first): these defaults, ``instance/config.py``, ``FLASK_*`` environment
-variables (``FLASK_SECRET_KEY=…`` sets ``SECRET_KEY``; values are parsed as JSON when they can be),
-``DATABASE_URL`` and ``REPORTS_DIR`` from the environment, then the dict a test passes to
-``create_app``.
+variables read by Flask's own ``app.config.from_prefixed_env()`` (``FLASK_SECRET_KEY=…`` sets
+``SECRET_KEY``; values are parsed as JSON when they can be; ``FLASK_JOB_SCHEDULES__low_stock=600``
+sets one key of a dict), then the :data:`UNPREFIXED` variables (``DATABASE_URL`` …), then the dict a
+test passes to ``create_app``.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 #: The repository root: the folder that holds ``instance/`` and ``reports/``.
 ROOT = Path(__file__).resolve().parent.parent
+#: Settings also read from the environment under their own name (hosting platforms set these), over ``FLASK_*``.
+UNPREFIXED = ("DATABASE_URL", "REPORTS_DIR")
 
 
 class Defaults:
@@ -136,27 +138,3 @@ class Defaults:
 
     #: Structured (JSON) logs; plain text when False.
     LOG_JSON = True
-
-
-def from_environment(environ: dict[str, str] | None = None) -> dict:
-    """The settings that the environment overrides: ``FLASK_*`` plus DATABASE_URL and REPORTS_DIR."""
-    import json
-
-    environ = os.environ if environ is None else environ
-    found: dict = {}
-    for key, raw in environ.items():
-        if not key.startswith("FLASK_") or key in {
-            "FLASK_APP",
-            "FLASK_DEBUG",
-            "FLASK_RUN_PORT",
-            "FLASK_RUN_HOST",
-        }:
-            continue
-        try:
-            found[key.removeprefix("FLASK_")] = json.loads(raw)
-        except ValueError:
-            found[key.removeprefix("FLASK_")] = raw
-    for key in ("DATABASE_URL", "REPORTS_DIR"):
-        if environ.get(key):
-            found[key] = environ[key]
-    return found
