@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-import re
+import random
 import uuid
 
 import pytest
@@ -20,14 +20,39 @@ from werkzeug.security import generate_password_hash
 import health_responder.models  # noqa: F401
 from health_responder import create_app
 from health_responder.extensions import db
+from tests.factories import PASSWORD, ApiClient, Factories, csrf_token, days, page_login  # noqa: F401 (re-exported)
 
-PASSWORD = "correct-horse-9"
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+#: Tests under these folders carry the folder's marker (declared in setup.cfg), so ``-m`` can leave them out.
+FOLDER_MARKERS = {"browser": "browser", "fuzz": "fuzz", "load": "load"}
+#: One seed for every random choice a test makes: ``TEST_SEED=<n>`` repeats a run.
+SEED = int(os.environ.get("TEST_SEED") or random.SystemRandom().randrange(2**32))
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin reads its seed option
 def pytest_configure(config):
-    config.addinivalue_line("markers", "both_databases: run the test on SQLite and on PostgreSQL")
-    config.addinivalue_line("markers", "slow: longer tests (load, crash, browser)")
+    random.seed(SEED)
+    if getattr(config.option, "hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = SEED
+
+
+def pytest_report_header(config):
+    return f"random seed: {SEED} (TEST_SEED={SEED} repeats this run's random choices, Hypothesis's too)"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        folder = item.path.relative_to(config.rootpath).parts[1:2]
+        if folder and folder[0] in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[folder[0]])
+
+
+@pytest.fixture
+def rng(request) -> random.Random:
+    """A random generator seeded from the run's seed and the test's name (printed in the header)."""
+    return random.Random(f"{SEED}:{request.node.nodeid}")
 
 
 def pytest_generate_tests(metafunc):
@@ -136,133 +161,22 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class ApiClient:
-    """A test client that sends JSON with a bearer token."""
-
-    def __init__(self, app, token: str | None, user=None):
-        self.app, self.token, self.user = app, token, user
-        self._client = app.test_client()
-
-    def _headers(self, headers):
-        merged = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        merged.update(headers or {})
-        return merged
-
-    def get(self, path, **kw):
-        return self._client.get(path, headers=self._headers(kw.pop("headers", None)), **kw)
-
-    def post(self, path, json=None, **kw):
-        return self._client.post(
-            path, json=json if json is not None else {}, headers=self._headers(kw.pop("headers", None)), **kw
-        )
-
-    def patch(self, path, json=None, **kw):
-        return self._client.patch(path, json=json or {}, headers=self._headers(kw.pop("headers", None)), **kw)
-
-    def delete(self, path, **kw):
-        return self._client.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
-
-
 @pytest.fixture
 def make(app):
-    """Factories that write through the services and commit: ``make.city()``, ``make.user("city")`` …"""
+    """Factories that write through the services and commit: ``make.city()``, ``make.lot()`` … (tests/factories.py)."""
     return Factories(app)
 
 
-class Factories:
-    def __init__(self, app):
-        self.app = app
-        self.counter = 0
+@pytest.fixture
+def world(make):
+    """The cast: two networks, cities and providers, warehouses, items and a client per role, made on first use."""
+    return make.world
 
-    def _n(self) -> int:
-        self.counter += 1
-        return self.counter
 
-    def _save(self, row):
-        with self.app.app_context(), db.write_session() as session:
-            session.add(row)
-            session.flush()
-            session.refresh(row)
-            session.expunge(row)
-        return row
-
-    def network(self, code=None, name=None):
-        from health_responder.reference.models import Network
-
-        n = self._n()
-        return self._save(Network(code=code or f"NET{n}", name=name or f"Network {n}"))
-
-    def city(self, name=None, network=None, **kw):
-        from health_responder.reference.models import City
-
-        network = network or self.network()
-        n = self._n()
-        values = {"country": "KR", "timezone": "Asia/Seoul", "delivery_address": f"{n} Main St"} | kw
-        return self._save(City(name=name or f"City {n}", network_id=network.id, **values))
-
-    def provider(self, name=None, networks=(), **kw):
-        from health_responder.providers.models import Provider, ProviderNetwork
-
-        n = self._n()
-        provider = self._save(Provider(name=name or f"Provider {n}", country=kw.pop("country", "KR"), **kw))
-        for network in networks:
-            self._save(ProviderNetwork(provider_id=provider.id, network_id=network.id))
-        return provider
-
-    def location(self, provider, name=None):
-        from health_responder.providers.models import StockLocation
-
-        return self._save(
-            StockLocation(provider_id=provider.id, name=name or f"Warehouse {self._n()}", country="KR")
-        )
-
-    def topic(self, code="oxygen_therapy", name="Oxygen therapy"):
-        from health_responder.reference.models import TrainingTopic
-
-        with self.app.app_context():
-            existing = db.session.get(TrainingTopic, code)
-            if existing is not None:
-                return existing
-        return self._save(TrainingTopic(code=code, name=name))
-
-    def item(self, code=None, **kw):
-        from health_responder.reference.models import Item
-
-        n = self._n()
-        values = {"name": f"Item {n}", "category": "respiratory", "unit": "each"} | kw
-        return self._save(Item(code=code or f"ITEM-{n}", **values))
-
-    def user(self, role, city=None, provider=None, email=None, password=PASSWORD):
-        from health_responder.auth import services
-
-        if role == "city" and city is None:
-            city = self.city()
-        if role == "provider" and provider is None:
-            provider = self.provider()
-        with self.app.app_context(), db.write_session():
-            user = services.create_user(
-                email=email or f"{role}{self._n()}@example.org",
-                password=password,
-                role=role,
-                name=f"Test {role}",
-                city_id=city.id if city else None,
-                provider_id=provider.id if provider else None,
-            )
-            db.session.flush()
-            db.session.expunge(user)
-        return user
-
-    def token(self, user):
-        from health_responder.auth import services
-
-        with self.app.app_context(), db.write_session():
-            _row, token = services.issue_token(user=user)
-        return token
-
-    def api(self, role=None, user=None, **kw) -> ApiClient:
-        """An ApiClient logged in as a new user of ``role`` (or as ``user``)."""
-        user = user or self.user(role, **kw)
-        return ApiClient(self.app, self.token(user), user)
+@pytest.fixture
+def shelves(world):
+    """The world with stock on the shelves: ``world.lots.oxy``, ``.pulse`` and ``.far`` (lot ids)."""
+    return world.lots
 
 
 @pytest.fixture
@@ -273,17 +187,68 @@ def login_as(make):
 
 @pytest.fixture
 def anonymous(app):
+    """An ApiClient without a token."""
     return ApiClient(app, None)
 
 
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
+@pytest.fixture
+def coordinator(world):
+    """The world's coordinator, as an ApiClient."""
+    return world.coordinator
 
 
-def page_login(client, email: str, password: str = PASSWORD):
-    """Log in through the login page, CSRF token and all."""
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+@pytest.fixture
+def keeper(world):
+    """An ApiClient of a user of the world's provider."""
+    return world.provider_api
+
+
+@pytest.fixture
+def rival(world):
+    """An ApiClient of a user of the other provider."""
+    return world.other_provider_api
+
+
+@pytest.fixture
+def city_user(world):
+    """An ApiClient of a user of the world's city."""
+    return world.city_api
+
+
+@pytest.fixture
+def make_lot(world):
+    """``make_lot(provider, location, item, quantity, expires_on=None)`` → the lot id, received through the ledger."""
+    return world.make_lot
+
+
+@pytest.fixture
+def new_lot(keeper, world):
+    """``new_lot(quantity=…, **fields)`` receives a lot of the world's provider through the API; its JSON."""
+    counter = iter(range(1, 10_000))
+
+    def receive(quantity: int = 100, client=None, **fields) -> dict:
+        body = {
+            "item_id": world.item.id,
+            "location_id": world.location.id,
+            "lot_code": f"L-{next(counter):04d}",
+            "expires_on": days(365).isoformat(),
+            "quantity": quantity,
+        } | fields
+        response = (client or keeper).post("/api/v1/stock/lots", json=body)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    return receive
+
+
+@pytest.fixture
+def run_check(coordinator):
+    """``run_check("auto_allocate", dry_run=False)`` → the job run JSON (asserting 200 and success)."""
+
+    def run(name: str, dry_run: bool = False) -> dict:
+        response = coordinator.post(f"/api/v1/jobs/{name}/run", json={"dry_run": dry_run})
+        assert response.status_code == 200, response.json
+        assert response.json["outcome"] == "succeeded", response.json
+        return response.json
+
+    return run

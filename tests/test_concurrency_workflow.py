@@ -14,12 +14,7 @@ import pytest
 from sqlmodel import select
 
 from health_responder.extensions import db
-from tests.conftest import ApiClient
-from tests.health_requests import conftest as fixtures
-from tests.health_requests.conftest import approved, ledger_ok, lot, request_body
-
-# The request workflow's fixtures, shared with this top-level module.
-make_lot, world = fixtures.make_lot, fixtures.world
+from tests.factories import ApiClient, approved, ledger_ok, lot, request_body
 
 
 def race(count: int, call) -> Counter:

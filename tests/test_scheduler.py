@@ -206,6 +206,18 @@ def _stop(started) -> None:
             raise
 
 
+def _wait_for_ticks(app, name: str, *, after: float, count: int, timeout: float) -> None:
+    """Until ``count`` runs of ``name`` scheduled after ``after`` have finished (or ``timeout`` seconds)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        done = [
+            r for r in _runs(app, name) if r.scheduled_for.timestamp() >= after and r.outcome != "running"
+        ]
+        if len(done) >= count:
+            return
+        time.sleep(0.2)
+
+
 @pytest.mark.slow
 @pytest.mark.both_databases
 def test_several_scheduler_processes_run_each_tick_exactly_once(app, database_url, backend, tmp_path):
@@ -214,7 +226,7 @@ def test_several_scheduler_processes_run_each_tick_exactly_once(app, database_ur
     started = _start_schedulers(count, env, tmp_path)
     try:
         all_up = _wait_started(started)
-        time.sleep(ticks + 1.5)
+        _wait_for_ticks(app, "overdue_requests", after=all_up + 1, count=ticks, timeout=ticks + 30)
         stopped_at = time.time()
     finally:
         _stop(started)

@@ -6,15 +6,12 @@ second dispatch, delivery and closing; quantities, statuses and the stock ledger
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
-from tests.health_requests import conftest as fixtures
-from tests.health_requests.conftest import allocate, approved, create, ledger_ok, lot
-
-# The request workflow's fixtures, shared with this top-level module.
-make_lot, world = fixtures.make_lot, fixtures.world
+from health_responder.db import utc_today
+from tests.factories import allocate, approved, create, ledger_ok, lot
 
 
 def status_of(api, request_id):
@@ -30,14 +27,14 @@ def test_a_request_goes_from_draft_to_closed_through_partial_allocation_dispatch
     app, world
 ):
     w = world
-    soon = date.today() + timedelta(days=60)
+    soon = utc_today() + timedelta(days=60)
     near_lot = w.make_lot(w.provider, w.location, w.item, 25, expires_on=soon + timedelta(days=30))
     far_lot = w.make_lot(w.other_provider, w.other_location, w.item, 100)
     small_lot = w.make_lot(w.provider, w.location2, w.item2, 4)
 
     # draft → submitted → approved; nothing is allocated by approval
     draft = create(w.city_api, (w.item, 40), (w.item2, 10), priority="critical", needed_by=soon.isoformat())
-    assert draft["status"] == "draft" and draft["reference"].startswith(f"REQ-{date.today().year}-")
+    assert draft["status"] == "draft" and draft["reference"].startswith(f"REQ-{utc_today().year}-")
     request_id = draft["id"]
     assert w.city_api.post(f"/api/v1/requests/{request_id}/submit").json["status"] == "submitted"
     req = w.coordinator.post(f"/api/v1/requests/{request_id}/approve").json

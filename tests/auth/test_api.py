@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from health_responder.auth.models import ApiToken
 from health_responder.extensions import db
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def test_a_right_password_gets_a_token_that_works(app, make, anonymous):

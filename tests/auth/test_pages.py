@@ -1,6 +1,6 @@
 """Login and logout through the pages, with CSRF."""
 
-from tests.conftest import PASSWORD, csrf_token, page_login
+from tests.factories import PASSWORD, csrf_token, page_login
 
 
 def test_each_role_lands_on_a_dashboard_naming_its_tenant(make, client):

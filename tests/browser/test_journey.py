@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from health_responder.db import utc_today
 from tests.browser.conftest import AXE, SCREENSHOTS
 
 pytestmark = pytest.mark.slow
-NEEDED_BY = date.today() + timedelta(days=30)
+NEEDED_BY = utc_today() + timedelta(days=30)
 _used_items: set[int] = set()
 
 
@@ -169,7 +170,7 @@ def test_the_journey_partly_in_korean(live, open_as):
 def test_a_form_with_bad_values_shows_the_messages_and_keeps_the_input(live, open_as):
     city = open_as("city")
     city.goto("/requests/new")
-    past = (date.today() - timedelta(days=2)).isoformat()
+    past = (utc_today() - timedelta(days=2)).isoformat()
     city.locator("#needed_by").fill(past)
     city.locator("#lines-0-item_id").select_option(index=1)
     city.locator("#lines-0-quantity").fill("0")
@@ -190,7 +191,7 @@ def test_a_form_with_bad_values_shows_the_messages_and_keeps_the_input(live, ope
 
 def test_a_provider_publishes_a_program_and_a_city_enrols(live, open_as):
     title = "Oxygen concentrators: maintenance on site"
-    starts = date.today() + timedelta(days=20)
+    starts = utc_today() + timedelta(days=20)
     provider = open_as("provider")
     provider.goto("/training")
     provider.get_by_role("link", name="New program").click()

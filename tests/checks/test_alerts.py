@@ -16,7 +16,7 @@ from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest
 from health_responder.notifications.models import Notification
 from health_responder.stock import services as stock
-from tests.checks.conftest import days
+from tests.factories import days
 
 
 def _alerts(app, **where) -> list[Alert]:

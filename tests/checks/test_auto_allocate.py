@@ -6,7 +6,7 @@ import pytest
 
 from health_responder.health_requests.models import AssistanceRequest, RequestLine
 from health_responder.stock.models import StockLot
-from tests.checks.conftest import days
+from tests.factories import days
 
 
 def test_critical_requests_are_served_before_earlier_normal_ones(world, run_check):
@@ -135,7 +135,7 @@ def test_quarantined_lots_and_unapproved_requests_are_left_alone(world, run_chec
 def test_running_twice_allocates_nothing_the_second_time(world, run_check):
     world.lot(30, expires_on=days(200))
     world.lot(8, expires_on=None, provider=world.far)
-    mask = world.make.item(code="MASK-N95", category="ppe")
+    mask = world.mask
     world.lot(5, expires_on=days(100), item=mask)
     world.request((world.item, 20), (mask, 10), priority="critical")
     world.request((world.item, 25))

@@ -14,7 +14,7 @@ import os
 import random
 import sqlite3
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from health_responder import create_app, scheduler
 from health_responder.allocation.models import Allocation
-from health_responder.db import utcnow
+from health_responder.db import utc_today, utcnow
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine
 from health_responder.scheduler.models import JobRun
@@ -35,7 +35,7 @@ LEASE = 1
 def _bulk_dataset(app) -> None:
     """Approved requests of two lines each over a few items; lots (with their ledger rows) cover about 80%."""
     rng = random.Random(4)
-    today = date.today()
+    today = utc_today()
     with app.app_context(), db.write_session() as session:
         conn = session.connection()
         conn.execute(
@@ -226,7 +226,9 @@ def _wait_for_lease_to_lapse(app) -> None:
 
 @pytest.mark.slow
 @pytest.mark.both_databases
-def test_auto_allocate_killed_at_random_points_leaves_nothing_half_done(app, database_url, backend, tmp_path):
+def test_auto_allocate_killed_at_random_points_leaves_nothing_half_done(
+    app, database_url, backend, tmp_path, rng
+):
     _bulk_dataset(app)
     reference = None
     if backend == "sqlite":  # the same data, to be allocated by one uninterrupted run at the end
@@ -237,7 +239,6 @@ def test_auto_allocate_killed_at_random_points_leaves_nothing_half_done(app, dat
         ):
             source.backup(copy)
     fork = multiprocessing.get_context("fork")
-    rng = random.Random()
     kills, seen, finished_first = 0, set(), set()
     deadline = time.time() + 20
     while kills < KILLS and time.time() < deadline:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.health_requests.conftest import allocate, approved, ledger_ok, lot
+from tests.factories import allocate, approved, ledger_ok, lot
 
 SHIP = {"carrier": "DHL", "tracking_number": "JD0001", "packages": 2}
 

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from tests.barcodes.conftest import EXPIRY, GTIN, yymmdd
 from tests.barcodes.decode import read_gs1_datamatrix
-from tests.health_requests.conftest import allocate, approved
+from tests.factories import allocate, approved
 
 pytestmark = pytest.mark.both_databases
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from tests.pages.conftest import api_request, flashes, shipped_dispatch, text
+import pytest
+
+from health_responder.db import utc_today
+from tests.factories import api_request, flashes, shipped_dispatch, text
+
+pytestmark = pytest.mark.usefixtures("shelves")
 
 
 def _allocated(w, quantity=6):
     req = api_request(w, (w.item, quantity), approve=True)
     answer = w.api["coordinator"].post(
         f"/api/v1/requests/{req['id']}/allocations",
-        json={"line_id": req["lines"][0]["id"], "lot_id": w.lot, "quantity": quantity},
+        json={"line_id": req["lines"][0]["id"], "lot_id": w.lots.oxy, "quantity": quantity},
     )
     assert answer.status_code == 201
     return req
@@ -131,6 +136,6 @@ def test_a_coordinator_prints_the_dispatch_summary_of_a_period(world):
     too_long = coordinator.get("/reports/dispatch-summary?period_from=2020-01-01&period_to=2099-12-31")
     assert too_long.status_code == 422 and "The period is too long." in text(too_long)
     pdf = coordinator.get(
-        f"/reports/dispatch-summary?period_from={date.today().replace(day=1)}&period_to={date.today() + timedelta(days=1)}"
+        f"/reports/dispatch-summary?period_from={utc_today().replace(day=1)}&period_to={utc_today() + timedelta(days=1)}"
     )
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

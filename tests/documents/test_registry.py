@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
-from health_responder.db import utcnow
+from health_responder.db import utc_today, utcnow
 from health_responder.dispatch.models import Dispatch, DispatchLine
 from health_responder.documents.models import Document
 from health_responder.extensions import db
@@ -34,7 +34,7 @@ def shipment(app, make):
             city_id=city.id,
             status="dispatched",
             priority="critical",
-            needed_by=date.today() + timedelta(days=10),
+            needed_by=utc_today() + timedelta(days=10),
             approved_at=utcnow() - timedelta(hours=30),
         )
         s.add(request)
@@ -148,7 +148,7 @@ def test_changed_data_supersedes_the_old_document(app, make, shipment, client):
     assert client.get(f"/api/v1/documents/verify/{new}").json["current"] is True
     with app.app_context():
         paths = [d.path for d in db.session.scalars(select(Document))]
-    assert len(set(paths)) == 2 and all(p.startswith(f"{date.today():%Y/%m}/") for p in paths)
+    assert len(set(paths)) == 2 and all(p.startswith(f"{utc_today():%Y/%m}/") for p in paths)
 
 
 def test_unknown_codes_are_not_genuine(client):
@@ -174,7 +174,7 @@ def test_pick_list_and_summary(make, shipment):
     provider = make.api("provider", provider=shipment["provider"])
     pick = provider.get(f"/api/v1/dispatches/{shipment['dispatch']}/pick-list.pdf")
     assert pick.status_code == 200 and "L-0425" in text_of(pick.data)
-    today = date.today()
+    today = utc_today()
     summary = make.api("coordinator").get(
         f"/api/v1/reports/dispatch-summary.pdf?from={today - timedelta(days=30)}&to={today}"
     )
@@ -194,7 +194,7 @@ def test_the_reports_cli_builds_registers_and_reuses(app, runner, shipment, tmp_
     code = first.output.strip().splitlines()[-1].split("code ")[1].rstrip(")")
     assert f"code {code})" in second.output
     assert runner.invoke(args=["reports", "dispatch", "DSP-1999-000001"]).exit_code != 0
-    today = date.today()
+    today = utc_today()
     output = tmp_path / "summary.pdf"
     summary = runner.invoke(
         args=[

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
+from health_responder.db import utc_today
 from health_responder.errors import Conflict, InvalidTransition
 from health_responder.extensions import db
-from tests.health_requests.conftest import allocate, approved, ledger_ok, lot
+from tests.factories import allocate, approved, ledger_ok, lot
 
 
 def test_an_allocation_answers_its_contract_fields(world):
@@ -56,7 +57,7 @@ def test_a_lot_of_another_item_or_an_unknown_lot_answers_422(world):
 
 
 def test_quarantined_lots_and_lots_expiring_before_the_needed_by_date_cannot_be_allocated(world):
-    needed_by = date.today() + timedelta(days=30)
+    needed_by = utc_today() + timedelta(days=30)
     quarantined = world.make_lot(world.provider, world.location, world.item, 5, status="quarantined")
     expiring = world.make_lot(
         world.provider, world.location, world.item, 5, expires_on=needed_by - timedelta(days=1)
@@ -85,7 +86,7 @@ def test_releasing_an_allocation_gives_the_units_back_and_the_status_follows(app
 
 def test_suggestions_list_usable_lots_network_first_then_earliest_expiry_with_none_last(world, make):
     w = world
-    needed_by = date.today() + timedelta(days=20)
+    needed_by = utc_today() + timedelta(days=20)
     stranger = make.provider()
     stranger_location = make.location(stranger)
     d = lambda days: needed_by + timedelta(days=days)  # noqa: E731

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
+from health_responder.db import utc_today
 from health_responder.extensions import db
-from tests.health_requests.conftest import JUSTIFICATION, allocate, approved, create, request_body
+from tests.factories import JUSTIFICATION, allocate, approved, create, request_body
 
 
 def test_a_city_user_creates_a_draft_for_its_city_with_a_reference_of_year_and_id(world):
     created = create(world.city_api, (world.item, 40), (world.item2, 2), priority="critical")
     assert created["status"] == "draft" and created["city_id"] == world.city.id
-    assert created["reference"] == f"REQ-{date.today().year}-{created['id']:06d}"
+    assert created["reference"] == f"REQ-{utc_today().year}-{created['id']:06d}"
     assert [
         (
             x["item_id"],
@@ -83,7 +84,7 @@ def test_bad_lines_answer_422_naming_the_field_and_create_nothing(app, world, li
 
 
 def test_a_needed_by_date_in_the_past_answers_422(world):
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (utc_today() - timedelta(days=1)).isoformat()
     answer = world.city_api.post("/api/v1/requests", json=request_body((world.item, 1), needed_by=yesterday))
     assert answer.status_code == 422 and "needed_by" in answer.json["errors"]
 
@@ -117,7 +118,7 @@ def test_the_list_filters_orders_and_pages(world):
         (world.item, 1),
         city_id=world.other_city.id,
         priority="high",
-        needed_by=(date.today() + timedelta(days=90)).isoformat(),
+        needed_by=(utc_today() + timedelta(days=90)).isoformat(),
     )
     world.city_api.post(f"/api/v1/requests/{b['id']}/submit")
 
@@ -132,8 +133,8 @@ def test_the_list_filters_orders_and_pages(world):
     assert ids(city_id=world.other_city.id) == [c["id"]]
     assert ids(network_id=world.network.id) == [a["id"], b["id"]]
     assert ids(item_id=world.item2.id) == [b["id"]]
-    assert ids(needed_by_from=(date.today() + timedelta(days=60)).isoformat()) == [c["id"]]
-    assert ids(created_from=date.today().isoformat(), created_to=date.today().isoformat()) == [
+    assert ids(needed_by_from=(utc_today() + timedelta(days=60)).isoformat()) == [c["id"]]
+    assert ids(created_from=utc_today().isoformat(), created_to=utc_today().isoformat()) == [
         a["id"],
         b["id"],
         c["id"],
@@ -191,6 +192,8 @@ def test_news_goes_to_staff_on_submit_the_city_on_approval_and_the_provider_on_a
     from health_responder.notifications.models import Notification
 
     lot_id = world.make_lot(world.provider, world.location, world.item, 5)
+    for key in ("coordinator", "city", "provider", "other_provider"):
+        world.users[key]  # every user exists before the news is written
     req = approved(world, (world.item, 5))
     allocate(world, req, 0, lot_id, 2)
     with app.app_context():

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import csrf_token, page_login
+from tests.factories import csrf_token, page_login
 from tests.health_requests.backorder_world import Backorders, make_backorders
 
 

@@ -162,7 +162,7 @@ def test_closing_with_nothing_owed_leaves_the_note_as_written(bo):
 
 @pytest.mark.both_databases
 def test_the_radar_counts_each_items_shortage_even_when_another_item_has_a_surplus(bo, client):
-    from tests.conftest import page_login
+    from tests.factories import page_login
 
     ventilator = bo.make.item(code="VENT-ICU", name="ICU ventilator", category="respiratory")
     bo.lot(50, item=ventilator)  # a surplus of ventilators …
@@ -204,7 +204,7 @@ def test_the_radar_counts_each_items_shortage_even_when_another_item_has_a_surpl
 
 
 def _choose_language(client, language: str) -> None:
-    from tests.conftest import csrf_token
+    from tests.factories import csrf_token
 
     token = csrf_token(client.get("/dashboard").get_data(as_text=True))
     client.post("/language", data={"locale": language, "next": "/dashboard", "csrf_token": token})

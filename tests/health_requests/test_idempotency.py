@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from health_responder.extensions import db
-from tests.health_requests.conftest import approved, request_body
+from tests.factories import approved, request_body
 
 
 def _count(app, model):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from tests.pages.conftest import JUSTIFICATION, api_request, flashes, future, text
+import pytest
+
+from health_responder.db import utc_today
+from tests.factories import JUSTIFICATION, api_request, flashes, future, text
+
+pytestmark = pytest.mark.usefixtures("shelves")
 
 
 def _new_request_form(w, *lines, action="submit", **fields):
@@ -59,7 +64,7 @@ def test_saving_a_draft_then_submitting_it_from_its_page(world):
 def test_bad_values_show_the_api_messages_next_to_the_fields_and_keep_the_input(world):
     w = world
     page = w.page("city")
-    past = (date.today() - timedelta(days=3)).isoformat()
+    past = (utc_today() - timedelta(days=3)).isoformat()
     data = _new_request_form(w, (w.item, 0), (w.item2, "lots"), needed_by=past, justification="")
     data["delivery_contact"] = "Ward 7 — Dr. Kim"
     response = page.post("/requests/new", data, page="/requests/new")
@@ -81,7 +86,7 @@ def test_bad_values_show_the_api_messages_next_to_the_fields_and_keep_the_input(
 def test_the_service_rule_on_needed_by_shows_next_to_its_field(world):
     w = world
     page = w.page("city")
-    past = (date.today() - timedelta(days=1)).isoformat()
+    past = (utc_today() - timedelta(days=1)).isoformat()
     response = page.post(
         "/requests/new", _new_request_form(w, (w.item, 2), needed_by=past), page="/requests/new"
     )
@@ -163,9 +168,9 @@ def test_allocation_shows_suggested_lots_with_their_rationale_and_allocates_one(
     assert "L-OXY-1" in html and "L-AF-1" in html and html.index("L-OXY-1") < html.index("L-AF-1")
     assert "serves the city&#39;s network" in html
     line_id = req["lines"][0]["id"]
-    too_many = coordinator.post(path, {"line_id": line_id, "lot_id": w.other_lot, "quantity": 11}, page=path)
-    assert too_many.status_code == 409 and f'id="qty-{line_id}-{w.other_lot}-errors"' in text(too_many)
-    done = coordinator.post(path, {"line_id": line_id, "lot_id": w.lot, "quantity": 8}, page=path)
+    too_many = coordinator.post(path, {"line_id": line_id, "lot_id": w.lots.far, "quantity": 11}, page=path)
+    assert too_many.status_code == 409 and f'id="qty-{line_id}-{w.lots.far}-errors"' in text(too_many)
+    done = coordinator.post(path, {"line_id": line_id, "lot_id": w.lots.oxy, "quantity": 8}, page=path)
     assert done.status_code == 302
     assert "8 unit(s) of lot L-OXY-1 were allocated." in " ".join(flashes(coordinator.html(path)))
     assert w.api["coordinator"].get(f"/api/v1/requests/{req['id']}").json["status"] == "allocated"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from health_responder.health_requests.models import TARGET, TRANSITIONS, RequestStatus
-from tests.health_requests.conftest import allocate, approved, create
+from tests.factories import allocate, approved, create
 
 BODIES = {
     "submit": {},

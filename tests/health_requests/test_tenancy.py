@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.health_requests.conftest import allocate, approved
+from tests.factories import allocate, approved
 
 
 @pytest.fixture

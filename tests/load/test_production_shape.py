@@ -33,11 +33,13 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from health_responder.db import utc_today
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
@@ -334,7 +336,7 @@ def city_loop(
                 "/api/v1/requests",
                 {
                     "priority": rng.choice(["critical", "high", "normal", "low"]),
-                    "needed_by": (date.today() + timedelta(days=rng.randint(20, 90))).isoformat(),
+                    "needed_by": (utc_today() + timedelta(days=rng.randint(20, 90))).isoformat(),
                     "justification": "Load test: the ward needs equipment. 病院 병원 больница",
                     "lines": lines,
                 },

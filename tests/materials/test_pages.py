@@ -8,8 +8,7 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from tests.pages.conftest import make_lot, text, world  # noqa: F401 - fixtures
-from tests.training.conftest import program_body, topics  # noqa: F401 - fixtures
+from tests.factories import CAST, program_body, text
 
 
 def api_program(w, **overrides) -> dict:
@@ -59,9 +58,9 @@ def upload(page, content: bytes, name="checklist.pdf", content_type="application
 
 
 @pytest.fixture
-def w(world, topics):  # noqa: F811 - the page tests' world, imported above
+def w(world, topics):
     # Each token's first use is a GET (see tests/training/conftest.py: the api fixture).
-    for client in world.api.values():
+    for client in (world.api[key] for key in CAST):
         assert client.get("/api/v1/topics").status_code == 200
     return world
 
@@ -101,7 +100,7 @@ def test_a_provider_adds_a_link_and_a_pdf_and_everyone_finds_them(w):
         'href="https://www.who.int/vent-guide"' in html
         and f'href="/training/materials/{pdf_id}/file"' in html
     )
-    assert "<td>MedAsia Test</td>" in html and "<td>한국어</td>" in html and "<td>English</td>" in html
+    assert "<td>Near Supply</td>" in html and "<td>한국어</td>" in html and "<td>English</td>" in html
     korean_only = city.html("/training/materials?language=ko")
     assert "Concentrator checklist" in korean_only and "WHO ventilation guide" not in korean_only
     by_topic = city.html("/training/materials?topic=ventilation")

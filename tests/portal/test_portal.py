@@ -1,12 +1,12 @@
 """The data portal's figures, charts and CSV files, from real rows."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from health_responder.db import utcnow
+from health_responder.db import utc_today, utcnow
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine
 from health_responder.stock.models import StockLot
-from tests.conftest import page_login
+from tests.factories import page_login
 
 
 def _world(app, make):
@@ -20,12 +20,12 @@ def _world(app, make):
         approved = AssistanceRequest(
             city_id=city.id,
             status="partially_dispatched",
-            needed_by=date.today(),
+            needed_by=utc_today(),
             submitted_at=now - timedelta(hours=10),
             approved_at=now - timedelta(hours=4),
         )
         draft = AssistanceRequest(
-            city_id=city.id, status="submitted", needed_by=date.today(), submitted_at=now
+            city_id=city.id, status="submitted", needed_by=utc_today(), submitted_at=now
         )
         s.add_all([approved, draft])
         s.flush()
@@ -53,7 +53,7 @@ def _world(app, make):
                     item_id=ppe.id,
                     lot_code="OLD",
                     on_hand=99,
-                    expires_on=date.today() - timedelta(days=1),
+                    expires_on=utc_today() - timedelta(days=1),
                 ),
             ]
         )

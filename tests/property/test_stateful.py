@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -45,7 +45,7 @@ from sqlmodel import SQLModel, select
 
 from health_responder.allocation import services as allocations
 from health_responder.allocation.models import Allocation, AllocationStatus
-from health_responder.db import utcnow
+from health_responder.db import utc_today, utcnow
 from health_responder.dispatch import services as dispatches
 from health_responder.dispatch.models import REJECTION_REASONS, Dispatch, DispatchLine, DispatchStatus
 from health_responder.errors import Conflict, ValidationFailed
@@ -74,7 +74,7 @@ STEPS = int(os.environ.get("PROPERTY_STEPS", "30"))
 
 #: A random step may be refused for a reason (409, 422); nothing else is allowed to escape a service.
 EXPECTED = (Conflict, ValidationFailed)
-#: Tables the world fixture fills once; every other table is emptied before each sequence.
+#: Tables the cast fixture fills once; every other table is emptied before each sequence.
 STATIC = {
     "network",
     "provider",
@@ -96,7 +96,7 @@ LIVE = (EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)
 
 
 @pytest.fixture
-def world(make):
+def cast(make):
     """One network; two cities (UTC, so 'today' is the same everywhere); a provider serving the network
     with two locations and one that does not; three items; a user of each kind."""
     network = make.network()
@@ -124,12 +124,12 @@ def _pick(values: list, index: int):
 class Workflow(RuleBasedStateMachine):
     """Random walks through stock, requests, dispatches and training; invariants after each step."""
 
-    def __init__(self, world: dict) -> None:
+    def __init__(self, cast: dict) -> None:
         super().__init__()
-        self.w = world
-        self.coordinator = world["coordinator"]
-        self.provider_user = {u.provider_id: u for u in world["provider_users"]}
-        self.city_user = {u.city_id: u for u in world["city_users"]}
+        self.w = cast
+        self.coordinator = cast["coordinator"]
+        self.provider_user = {u.provider_id: u for u in cast["provider_users"]}
+        self.city_user = {u.city_id: u for u in cast["city_users"]}
         self.counter = 0
         self.lots: list[int] = []
         self.requests: list[int] = []
@@ -205,7 +205,7 @@ class Workflow(RuleBasedStateMachine):
     def _receive(self, *, provider, item, quantity, expiry, as_staff):
         provider = _pick(self.w["providers"], provider)
         location = _pick(self.w["locations"][provider.id], item)
-        expires_on = date.today() + timedelta(days=expiry) if expiry is not None else None
+        expires_on = utc_today() + timedelta(days=expiry) if expiry is not None else None
         ident = self._do(
             "receive",
             lambda: stock.create_lot(
@@ -268,7 +268,7 @@ class Workflow(RuleBasedStateMachine):
             "create_request",
             lambda: requests.create_request(
                 by=self.city_user[city.id],
-                needed_by=date.today() + timedelta(days=needed_in),
+                needed_by=utc_today() + timedelta(days=needed_in),
                 justification="Ward over capacity.",
                 priority=priority,
                 lines=[{"item_id": i, "quantity": q} for i, q in items.items()],
@@ -490,11 +490,11 @@ class Workflow(RuleBasedStateMachine):
     def _create_program(self, *, provider, capacity, started):
         provider = _pick(self.w["providers"], provider)
         if started:  # began today: takes enrolments until tonight, and attendance already
-            starts = datetime.combine(date.today(), time(0, 0), tzinfo=UTC)
-            deadline = date.today()
+            starts = datetime.combine(utc_today(), time(0, 0), tzinfo=UTC)
+            deadline = utc_today()
         else:
-            starts = datetime.combine(date.today() + timedelta(days=10), time(9, 0), tzinfo=UTC)
-            deadline = date.today() + timedelta(days=5)
+            starts = datetime.combine(utc_today() + timedelta(days=10), time(9, 0), tzinfo=UTC)
+            deadline = utc_today() + timedelta(days=5)
         ident = self._do(
             "create_program",
             lambda: training.create_program(
@@ -735,12 +735,12 @@ class Workflow(RuleBasedStateMachine):
                         )
 
 
-def test_random_workflows_keep_stock_requests_and_seats_consistent(app, world):
+def test_random_workflows_keep_stock_requests_and_seats_consistent(app, cast):
     """Random sequences of every workflow step; the invariants above hold after each one."""
     machines = []
 
     def factory():
-        machines.append(Workflow(world))
+        machines.append(Workflow(cast))
         return machines[-1]
 
     with app.app_context():

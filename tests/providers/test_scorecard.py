@@ -15,7 +15,7 @@ from health_responder.dispatch.models import Dispatch
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest
 from health_responder.stock.models import StockLot, StockMovement
-from tests.health_requests.conftest import allocate, approved
+from tests.factories import allocate, approved
 
 pytestmark = pytest.mark.both_databases
 

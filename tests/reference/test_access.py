@@ -5,20 +5,13 @@ import pytest
 ROLES = ["city", "provider", "coordinator", "admin"]
 
 
-@pytest.fixture
-def world(make):
-    network = make.network(code="CJK")
+@pytest.fixture(autouse=True)
+def _topic(make):
     make.topic()
-    return {
-        "network": network,
-        "city": make.city(network=network),
-        "provider": make.provider(networks=[network]),
-        "item": make.item(code="OXY-CONC-10L"),
-    }
 
 
 def _cases(world):
-    n, c, p, i = world["network"].id, world["city"].id, world["provider"].id, world["item"].id
+    n, c, p, i = world.network.id, world.city.id, world.provider.id, world.item.id
     return [
         ("GET", "/api/v1/networks", None, ROLES),
         ("POST", "/api/v1/networks", {"code": "NEW", "name": "New network"}, ["admin"]),
@@ -80,7 +73,7 @@ def test_a_provider_edits_its_own_profile_and_locations_only(make, world):
     assert api.patch(f"/api/v1/providers/{mine.id}", json={"contact_phone": "+82 2 123"}).status_code == 200
     created = api.post(f"/api/v1/providers/{mine.id}/locations", json={"name": "부산 창고", "country": "kr"})
     assert created.status_code == 201 and created.json["country"] == "KR"
-    other = world["provider"].id
+    other = world.provider.id
     for response in (
         api.patch(f"/api/v1/providers/{other}", json={"contact_phone": "1"}),
         api.post(f"/api/v1/providers/{other}/locations", json={"name": "X", "country": "KR"}),
@@ -93,7 +86,7 @@ def test_a_provider_edits_its_own_profile_and_locations_only(make, world):
 
 def test_a_location_of_another_provider_is_404(make, world):
     mine = make.provider()
-    theirs_location = make.location(world["provider"])
+    theirs_location = make.location(world.provider)
     api = make.api("provider", provider=mine)
     response = api.patch(
         f"/api/v1/providers/{mine.id}/locations/{theirs_location.id}", json={"name": "Taken"}

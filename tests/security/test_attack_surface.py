@@ -25,8 +25,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+from health_responder.db import utc_today
 from health_responder.extensions import db
-from tests.conftest import PASSWORD, page_login
+from tests.factories import PASSWORD, page_login
 
 #: Marks every row of the other tenant: it must never appear in the caller's answers.
 SECRET = "ZZSECRET"
@@ -55,7 +56,7 @@ TENANT_FIELDS = {"city": "city_id", "provider": "provider_id"}
 
 
 def _future(days: int) -> date:
-    return date.today() + timedelta(days=days)
+    return utc_today() + timedelta(days=days)
 
 
 @pytest.fixture

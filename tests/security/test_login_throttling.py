@@ -5,7 +5,7 @@ import pytest
 
 from health_responder import create_app
 from health_responder.extensions import db
-from tests.conftest import PASSWORD, csrf_token
+from tests.factories import PASSWORD, csrf_token
 
 WRONG = "wrong-password-1"
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from health_responder.auth.models import ApiToken
 from health_responder.db import utcnow
 from health_responder.extensions import db
-from tests.conftest import csrf_token, page_login
+from tests.factories import csrf_token, page_login
 
 
 def _logged_in(app, user):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.stock.conftest import lot_state, reserve
+from tests.factories import lot_state, reserve
 
 MOVEMENT_KEYS = {
     "id",

@@ -16,7 +16,7 @@ from health_responder.audit.actor import Actor
 from health_responder.errors import InsufficientStock
 from health_responder.extensions import db
 from health_responder.stock import services
-from tests.stock.conftest import lot_state
+from tests.factories import lot_state
 
 THREADS = 200
 

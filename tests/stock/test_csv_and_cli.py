@@ -9,7 +9,7 @@ import pytest
 
 from health_responder.stock.csvio import EXPORT_COLUMNS
 from health_responder.stock.models import StockLot, StockMovement
-from tests.stock.conftest import NEXT_YEAR, count_rows, reserve
+from tests.factories import NEXT_YEAR, count_rows, reserve
 
 
 def _csv(text: str) -> list[dict]:
@@ -32,7 +32,7 @@ def test_the_lots_csv_is_tenant_scoped_filtered_and_spreadsheet_safe(
     first = rows[0]
     assert tuple(first) == EXPORT_COLUMNS
     assert (first["provider"], first["item_code"], first["location"], first["expires_on"]) == (
-        "Acme Medical",
+        "Near Supply",
         "OXY-CONC-10L",
         "Main",
         NEXT_YEAR,
@@ -48,7 +48,7 @@ def test_a_large_export_streams_every_lot_once(app, keeper, world):
     header = "item_code,location,lot_code,expires_on,quantity\n"
     rows = "".join(f"OXY-CONC-10L,Main,S-{n:04d},,1\n" for n in range(1_203))
     result = app.test_cli_runner().invoke(
-        args=["stock", "import", "-", "--provider", "Acme Medical"], input=header + rows
+        args=["stock", "import", "-", "--provider", "Near Supply"], input=header + rows
     )
     assert result.exit_code == 0, result.output
     exported = _csv(keeper.get("/api/v1/stock/lots.csv").get_data(as_text=True))
@@ -63,16 +63,16 @@ def test_cli_import_with_a_progress_bar_then_export(app, runner, world, tmp_path
         f"MASK-N95,Main,CLI-2,,500,quarantined\n",
         encoding="utf-8",
     )
-    dry = runner.invoke(args=["stock", "import", str(source), "--provider", "Acme Medical", "--dry-run"])
+    dry = runner.invoke(args=["stock", "import", str(source), "--provider", "Near Supply", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "2 rows are valid" in dry.output and count_rows(app) == 0
-    result = runner.invoke(args=["stock", "import", str(source), "--provider", "Acme Medical"])
+    result = runner.invoke(args=["stock", "import", str(source), "--provider", "Near Supply"])
     assert result.exit_code == 0, result.output
-    assert "Importing 2 rows" in result.output and "Imported 2 lots for Acme Medical" in result.output
+    assert "Importing 2 rows" in result.output and "Imported 2 lots for Near Supply" in result.output
     assert count_rows(app) == 2 and count_rows(app, StockMovement) == 2
 
     target = tmp_path / "out.csv"
-    exported = runner.invoke(args=["stock", "export", "--provider", "Acme Medical", str(target)])
+    exported = runner.invoke(args=["stock", "export", "--provider", "Near Supply", str(target)])
     assert exported.exit_code == 0, exported.output
     rows = _csv(target.read_text(encoding="utf-8"))
     assert [(r["lot_code"], r["on_hand"], r["status"]) for r in rows] == [
@@ -93,9 +93,9 @@ def test_cli_import_lists_every_bad_row_and_imports_nothing(app, runner, world, 
         encoding="utf-8",
     )
     for extra in ([], ["--dry-run"]):
-        result = runner.invoke(args=["stock", "import", str(source), "--provider", "Acme Medical", *extra])
+        result = runner.invoke(args=["stock", "import", str(source), "--provider", "Near Supply", *extra])
         assert result.exit_code == 1
-        assert "line 3, location: No location 'Nowhere' at Acme Medical." in result.output
+        assert "line 3, location: No location 'Nowhere' at Near Supply." in result.output
         assert "line 4, quantity:" in result.output and "2 of 3 rows have errors" in result.output
     assert count_rows(app, StockLot) == 0 and count_rows(app, StockMovement) == 0
 
@@ -106,6 +106,6 @@ def test_cli_names_an_unknown_provider_and_a_bad_file(runner, world, tmp_path):
     result = runner.invoke(args=["stock", "import", str(source), "--provider", "Nobody"])
     assert result.exit_code == 1 and "No provider named 'Nobody'" in result.output
     source.write_bytes(b"\xff\xfe\x00garbage")
-    result = runner.invoke(args=["stock", "import", str(source), "--provider", "Acme Medical"])
+    result = runner.invoke(args=["stock", "import", str(source), "--provider", "Near Supply"])
     assert result.exit_code == 1 and "file:" in result.output
     assert runner.invoke(args=["stock", "export", "--provider", "Nobody"]).exit_code == 1

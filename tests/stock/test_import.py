@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from health_responder.extensions import db
 from health_responder.stock.models import StockLot, StockMovement
-from tests.stock.conftest import NEXT_YEAR, count_rows
+from tests.factories import NEXT_YEAR, count_rows
 
 HEADER = "item_code,location,lot_code,expires_on,quantity,status\n"
 

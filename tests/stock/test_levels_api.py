@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from health_responder.db import utc_today
 from health_responder.extensions import db
 from health_responder.stock.models import StockLot
-from tests.stock.conftest import reserve
+from tests.factories import reserve
 
 
 def _levels(client, query="") -> dict:
@@ -42,7 +43,7 @@ def test_levels_filter_by_item_category_provider_and_network(coordinator, world,
     assert set(_levels(coordinator, f"?item_id={world.mask.id}")) == {"MASK-N95"}
     assert set(_levels(coordinator, "?category=ppe")) == {"MASK-N95"}
     assert _levels(coordinator, f"?provider_id={world.other.id}")["OXY-CONC-10L"]["on_hand"] == 30
-    # Only Acme serves the network.
+    # Only the near provider serves the network.
     assert _levels(coordinator, f"?network_id={world.network.id}")["OXY-CONC-10L"]["on_hand"] == 10
     ordered = coordinator.get("/api/v1/stock/levels?order_by=-on_hand").json["items"]
     assert [row["code"] for row in ordered] == ["OXY-CONC-10L", "MASK-N95"]
@@ -52,6 +53,6 @@ def test_levels_filter_by_item_category_provider_and_network(coordinator, world,
 def test_expired_units_are_not_allocatable(app, keeper, new_lot):
     lot = new_lot(quantity=9)
     with app.app_context(), db.write_session() as session:
-        session.get(StockLot, lot["id"]).expires_on = date.today() - timedelta(days=3)
+        session.get(StockLot, lot["id"]).expires_on = utc_today() - timedelta(days=3)
     oxy = _levels(keeper)["OXY-CONC-10L"]
     assert (oxy["on_hand"], oxy["available"], oxy["allocatable"], oxy["expired"]) == (9, 9, 0, 9)

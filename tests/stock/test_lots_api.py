@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
 from health_responder.audit.models import AuditEvent
+from health_responder.db import utc_today
 from health_responder.extensions import db
-from tests.stock.conftest import NEXT_YEAR, reserve
+from tests.factories import NEXT_YEAR, reserve
 
 LOT_KEYS = {
     "id",
@@ -97,7 +98,7 @@ def test_bad_lot_input_answers_422_naming_the_field(keeper, world, change, field
 
 
 def test_a_lot_already_expired_is_refused(keeper, world):
-    yesterday = (date.today() - timedelta(days=2)).isoformat()
+    yesterday = (utc_today() - timedelta(days=2)).isoformat()
     response = keeper.post(
         "/api/v1/stock/lots",
         json={

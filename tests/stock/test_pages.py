@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
-from tests.pages.conftest import flashes, text
+import pytest
+
+from health_responder.db import utc_today
+from tests.factories import flashes, text
+
+pytestmark = pytest.mark.usefixtures("shelves")
 
 
 def test_lots_are_grouped_by_item_and_near_expiry_lots_are_highlighted(world, make_lot):
     w = world
     make_lot(
-        w.provider, w.location, w.item, 5, expires_on=date.today() + timedelta(days=10), lot_code="L-SOON"
+        w.provider, w.location, w.item, 5, expires_on=utc_today() + timedelta(days=10), lot_code="L-SOON"
     )
     html = w.page("provider").html("/stock")
     assert "OXY-CONC-10L" in html and "PULSE-OXI" in html
@@ -25,7 +30,7 @@ def test_lots_are_grouped_by_item_and_near_expiry_lots_are_highlighted(world, ma
 def test_a_provider_receives_a_lot_and_bad_values_keep_the_input(world):
     w = world
     provider = w.page("provider")
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (utc_today() - timedelta(days=1)).isoformat()
     data = {
         "item_id": w.item2.id,
         "location_id": w.location.id,
@@ -52,7 +57,7 @@ def test_a_provider_receives_a_lot_and_bad_values_keep_the_input(world):
 def test_adjusting_a_lot_needs_a_reason_and_cannot_go_below_reserved(world):
     w = world
     provider = w.page("provider")
-    path = f"/stock/lots/{w.lot}/adjust"
+    path = f"/stock/lots/{w.lots.oxy}/adjust"
     missing = provider.post(path, {"delta": "-3", "reason": ""}, page=path)
     assert (
         missing.status_code == 422 and 'id="reason-errors"' in text(missing) and 'value="-3"' in text(missing)
@@ -65,7 +70,7 @@ def test_adjusting_a_lot_needs_a_reason_and_cannot_go_below_reserved(world):
     )
     html = provider.html(path)
     assert "adjusted by -3 unit(s)" in " ".join(flashes(html)) and "dropped" in html
-    assert w.api["provider"].get(f"/api/v1/stock/lots/{w.lot}").json["on_hand"] == 47
+    assert w.api["provider"].get(f"/api/v1/stock/lots/{w.lots.oxy}").json["on_hand"] == 47
     assert w.page("other_provider").get(path).status_code == 404
 
 

@@ -1,41 +1,21 @@
-"""Training fixtures: topics, logged-in clients per role, a program factory through the API."""
+"""Training fixtures: topics, clients whose token has been used once, a program factory through the API.
+
+The bodies and the enrolment helper live in tests/factories.py (``program_body``, ``enrol``,
+``make.program()``); they stay importable from here for branches written before the move.
+"""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from health_responder.extensions import db
-
-TOPICS = [
-    ("oxygen_therapy", "Oxygen therapy"),
-    ("ventilation", "Mechanical ventilation"),
-    ("diagnostics", "Diagnostics and testing"),
-    ("infection_control", "Infection prevention and control"),
-]
-
-
-def program_body(**overrides) -> dict:
-    """A valid program: starts in ten days, deadline in five."""
-    start = (datetime.now(UTC) + timedelta(days=10)).replace(hour=9, minute=0, second=0, microsecond=0)
-    body = {
-        "title": "Oxygen therapy basics",
-        "topic": "oxygen_therapy",
-        "language": "en",
-        "mode": "online",
-        "link": "https://learn.example.org/oxygen",
-        "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=4)).isoformat(),
-        "enrolment_deadline": (start.date() - timedelta(days=5)).isoformat(),
-        "capacity": 30,
-    }
-    return body | overrides
+from tests.factories import TOPICS, enrol, program_body  # noqa: F401 (old import paths)
 
 
 @pytest.fixture
 def topics(make):
-    return [make.topic(code, name) for code, name in TOPICS]
+    """The four training topics the tests use."""
+    return make.topics()
 
 
 @pytest.fixture
@@ -56,17 +36,16 @@ def api(make):
 
 @pytest.fixture
 def provider(api, topics):
+    """An API client of a user of a new provider, the topics seeded."""
     return api("provider")
 
 
 @pytest.fixture
-def new_program(provider):
+def new_program(provider, make):
     """Create a program through the API (as ``by``, default the provider fixture); returns its JSON."""
 
     def create(by=None, **overrides):
-        response = (by or provider).post("/api/v1/training/programs", json=program_body(**overrides))
-        assert response.status_code == 201, response.json
-        return response.json
+        return make.program(by=by or provider, **overrides)
 
     return create
 
@@ -84,10 +63,3 @@ def set_program(app):
                 setattr(program, key, value)
 
     return update
-
-
-def enrol(client, program_id, name, email, **extra):
-    return client.post(
-        f"/api/v1/training/programs/{program_id}/enrolments",
-        json={"participant_name": name, "participant_email": email} | extra,
-    )

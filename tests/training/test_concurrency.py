@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from tests.training.conftest import enrol
+from tests.factories import enrol
 
 
 def race(app, calls):

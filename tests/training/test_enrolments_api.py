@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pypdf
 import pytest
 from sqlmodel import select
 
+from health_responder.db import utc_today
 from health_responder.extensions import db
 from health_responder.notifications.models import Notification
 from health_responder.training.queries import city_has_completed
-from tests.training.conftest import enrol
+from tests.factories import enrol
 
 
 def test_participants_take_seats_then_waitlist_tickets(api, new_program):
@@ -88,7 +89,7 @@ def test_providers_do_not_enrol(provider, new_program):
 
 
 def test_enrolment_after_the_deadline_is_refused_with_the_date(api, new_program):
-    deadline = (date.today() - timedelta(days=2)).isoformat()
+    deadline = (utc_today() - timedelta(days=2)).isoformat()
     program = new_program(enrolment_deadline=deadline)
     response = enrol(api("city"), program["id"], "Kim", "kim@city.example.org")
     assert response.status_code == 409

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.pages.conftest import flashes, make_lot, text, world  # noqa: F401
-from tests.training.conftest import program_body
+from tests.factories import CAST, flashes, program_body, text
+
+pytestmark = pytest.mark.usefixtures("shelves")
 
 START = (datetime.now(UTC) + timedelta(days=20)).replace(hour=9, minute=0, second=0, microsecond=0)
 
@@ -57,9 +58,9 @@ def program_id_of(response) -> int:
 
 
 @pytest.fixture
-def w(world, topics):  # noqa: F811 - the page tests' world, imported above
+def w(world, topics):
     # Each token's first use is a GET (see tests/training/conftest.py: the api fixture).
-    for client in world.api.values():
+    for client in (world.api[key] for key in CAST):
         assert client.get("/api/v1/topics").status_code == 200
     return world
 

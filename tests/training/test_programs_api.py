@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from health_responder.extensions import db
 from health_responder.notifications.models import Notification
-from tests.training.conftest import enrol, program_body
+from tests.factories import enrol, program_body
 
 
 def test_provider_creates_a_published_program_with_its_own_provider(provider):

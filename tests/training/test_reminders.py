@@ -9,8 +9,7 @@ from sqlmodel import select
 from health_responder.extensions import db
 from health_responder.notifications.models import Notification
 from health_responder.training.jobs import training_reminders
-from tests.conftest import page_login
-from tests.training.conftest import enrol
+from tests.factories import enrol, page_login
 
 
 def test_reminders_are_queued_once_per_participant_across_two_runs(app, api, make, new_program):

@@ -9,7 +9,9 @@ import re
 
 import pytest
 
-from tests.pages.conftest import PageClient, text
+from tests.factories import PageClient, text
+
+pytestmark = pytest.mark.usefixtures("shelves")
 
 #: Pages anyone may open, on purpose.
 PUBLIC = {"/", "/login", "/language", "/verify/<code>", "/healthz", "/static/<path:filename>", "/providers"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from html import unescape
 
 import marshmallow
@@ -20,9 +20,12 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from sqlmodel import select
 
+from health_responder.db import utc_today
 from health_responder.errors import Conflict, InvalidTransition, code_label, plain
 from health_responder.web.i18n import MARSHMALLOW_MESSAGES, translate
-from tests.pages.conftest import JUSTIFICATION, api_request, flashes, future, text
+from tests.factories import JUSTIFICATION, api_request, flashes, future, text
+
+pytestmark = pytest.mark.usefixtures("shelves")
 
 
 def _korean(page) -> None:
@@ -56,7 +59,7 @@ def test_a_needed_by_date_in_the_past_is_refused_in_korean(world):
     w = world
     page = w.page("city")
     _korean(page)
-    past = (date.today() - timedelta(days=2)).isoformat()
+    past = (utc_today() - timedelta(days=2)).isoformat()
     response = page.post("/requests/new", _request_form((w.item, 5), needed_by=past), page="/requests/new")
     html = unescape(text(response))
     assert response.status_code == 422
@@ -96,7 +99,7 @@ def test_marshmallow_built_in_messages_show_in_korean(world):
 def test_english_pages_keep_the_english_messages(world):
     w = world
     page = w.page("city")
-    past = (date.today() - timedelta(days=2)).isoformat()
+    past = (utc_today() - timedelta(days=2)).isoformat()
     response = page.post(
         "/requests/new", _request_form((w.item, 5), needed_by=past, justification=""), page="/requests/new"
     )
@@ -144,7 +147,7 @@ def test_names_quoted_in_messages_are_escaped_on_the_page(world):
 def test_the_api_answers_the_same_refusals_in_english_whatever_accept_language_says(world):
     w = world
     korean = {"Accept-Language": "ko"}
-    past = (date.today() - timedelta(days=2)).isoformat()
+    past = (utc_today() - timedelta(days=2)).isoformat()
     refused = w.api["city"].post(
         "/api/v1/requests",
         headers=korean,

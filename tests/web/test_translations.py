@@ -16,7 +16,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from tests.pages.conftest import api_request, flashes
+from tests.factories import api_request, flashes
+
+pytestmark = pytest.mark.usefixtures("shelves")
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "health_responder" / "translations"
@@ -96,7 +98,7 @@ def test_switching_to_korean_shows_korean_labels_dates_and_numbers(world):
 def test_the_chosen_language_is_remembered_on_the_user(app, world):
     w = world
     w.page("coordinator").post("/language", {"locale": "ko"})
-    from tests.pages.conftest import PageClient
+    from tests.factories import PageClient
 
     fresh = PageClient(app, w.users["coordinator"])
     assert "분류 대기열" in fresh.html("/dashboard")

@@ -9,9 +9,11 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.barcodes.decode import read_gs1_datamatrix
-from tests.pages.conftest import shipped_dispatch
+from tests.factories import shipped_dispatch
 
 GTIN = "09506000134352"
+
+pytestmark = pytest.mark.usefixtures("shelves")
 
 
 @pytest.fixture
@@ -24,13 +26,13 @@ def gtin_world(world):
 def test_the_stock_list_offers_a_label_for_lots_of_items_with_a_gtin(gtin_world, tmp_path):
     w = gtin_world
     html = w.page("provider").html("/stock")
-    assert f'href="/stock/lots/{w.lot}/label.pdf"' in html
-    assert f'href="/stock/lots/{w.lot2}/label.pdf"' not in html  # PULSE-OXI has no GTIN
-    pdf = w.page("provider").get(f"/stock/lots/{w.lot}/label.pdf")
+    assert f'href="/stock/lots/{w.lots.oxy}/label.pdf"' in html
+    assert f'href="/stock/lots/{w.lots.pulse}/label.pdf"' not in html  # PULSE-OXI has no GTIN
+    pdf = w.page("provider").get(f"/stock/lots/{w.lots.oxy}/label.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     (message,) = read_gs1_datamatrix(pdf.data, tmp_path)
     assert message.startswith(f"01{GTIN}17") and message.endswith("10L-OXY-1")
-    assert w.page("other_provider").get(f"/stock/lots/{w.lot}/label.pdf").status_code == 404
+    assert w.page("other_provider").get(f"/stock/lots/{w.lots.oxy}/label.pdf").status_code == 404
 
 
 def test_the_dispatch_page_offers_its_label_sheet_to_the_receiving_city(gtin_world, tmp_path):
