@@ -29,7 +29,10 @@ NEVER_IN_A_CYCLE = {"api", "auth", "errors", "web"}
 #: (issue 12: allocation/, scheduler/, materials/, the reports split and the page reads are moving
 #: now). Each entry is (from folder, to folder): the reason it is here.
 REMAINING: dict[tuple[str, str], str] = {
-    ("api", "auth"): "api/__init__.py registers auth's blueprint itself instead of listing it in features.API",
+    (
+        "api",
+        "auth",
+    ): "api/__init__.py registers auth's blueprint itself instead of listing it in features.API",
     ("api", "providers"): "the same, for providers' blueprint",
     ("api", "reference"): "the same, for reference's blueprint",
     ("api", "web"): "the same, for the health check's blueprint",

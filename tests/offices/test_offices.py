@@ -83,7 +83,7 @@ def test_a_second_office_with_the_same_name_is_a_conflict(region, login_as):
 
 
 def test_the_offices_page_is_public_and_admins_get_the_edit_links(app, region, login_as, client):
-    from tests.pages.conftest import PageClient
+    from tests.factories import PageClient
 
     _network, busan, _sejong = region
     login_as("admin").post("/api/v1/offices", json=_office([busan]))

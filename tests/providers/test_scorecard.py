@@ -188,7 +188,7 @@ def test_the_dispatch_summary_pdf_carries_each_providers_scorecard(crafted, tmp_
 
 
 def test_the_scorecard_page_and_the_public_directory(app, crafted, client):
-    from tests.pages.conftest import PageClient
+    from tests.factories import PageClient
 
     provider = PageClient(app, crafted.provider_api.user)
     html = provider.html(

@@ -60,7 +60,7 @@ def test_only_coordinators_and_admins_publish(setting, login_as, anonymous):
 
 
 def test_a_bad_token_on_a_public_read_is_401_not_the_public_answer(app, setting):
-    from tests.conftest import ApiClient
+    from tests.factories import ApiClient
 
     assert ApiClient(app, "not-a-token").get("/api/v1/publications").status_code == 401
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from tests.pages.conftest import PageClient
+from tests.factories import PageClient
 
 
 def test_a_visitor_searches_and_reads_publications(app, make, login_as, client):
