@@ -23,6 +23,7 @@ API = [
     "barcodes.api",
     "publications.api",
     "offices.api",
+    "hub.api",
 ]
 PAGES = [
     "health_requests.pages",
@@ -37,6 +38,7 @@ PAGES = [
     "publications.pages",
     "offices.pages",
     "providers.pages",
+    "hub.pages",
 ]
 CLI = ["stock.cli", "reports.cli", "scheduler.cli"]
 #: The modules whose ``@job`` checks the scheduler runs (imported by name: the scheduler imports no feature).

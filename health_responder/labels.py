@@ -58,6 +58,13 @@ LABELS: dict[str, object] = {
     "recount": _l("Recount"),
     "correction": _l("Correction"),
     "donation": _l("Donation"),
+    # availability levels of the public provider directory, provider kinds
+    "in_stock": _l("In stock"),
+    "out": _l("Out of stock"),
+    "manufacturer": _l("Manufacturer"),
+    "distributor": _l("Distributor"),
+    "ngo": _l("NGO"),
+    "webinar": _l("Webinar"),
     # roles, modes, alert kinds, severities
     "city": _l("City"),
     "provider": _l("Provider"),

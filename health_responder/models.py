@@ -12,6 +12,7 @@ from health_responder.checks.models import Alert  # noqa: F401
 from health_responder.dispatch.models import Dispatch, DispatchLine  # noqa: F401
 from health_responder.documents.models import Document  # noqa: F401
 from health_responder.health_requests.models import AssistanceRequest, RequestLine  # noqa: F401
+from health_responder.hub.models import CityProfile  # noqa: F401
 from health_responder.materials.models import Material  # noqa: F401
 from health_responder.notifications.models import Notification  # noqa: F401
 from health_responder.offices.models import OfficeCity, RegionalOffice  # noqa: F401

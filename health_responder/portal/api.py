@@ -1,9 +1,10 @@
-"""GET /api/v1/stats: the portal's figures for every member."""
+"""GET /api/v1/stats: the portal's aggregate figures, public (never a request, a contact or a lot)."""
 
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from health_responder.auth.access import roles_required
+from health_responder.auth.access import public
 from health_responder.portal import queries
 from health_responder.portal.schemas import StatsSchema
 
@@ -12,8 +13,9 @@ blp = Blueprint("stats", __name__, description="Statistics for the association's
 
 @blp.route("/stats")
 class Stats(MethodView):
-    @roles_required()
+    @public
     @blp.response(200, StatsSchema)
     def get(self):
         """Requests by network and status, fill rate, lead times and the shortage radar."""
-        return queries.all_stats()
+        stats = queries.all_stats()
+        return stats if g.user is not None else queries.public_stats(stats)

@@ -8,9 +8,10 @@ from statistics import median
 import sqlalchemy as sa
 
 from health_responder.db import start_of_day, utc_today, utcnow
-from health_responder.dispatch.models import Dispatch, DispatchStatus
+from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchStatus
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine, RequestStatus
+from health_responder.providers.models import Provider
 from health_responder.reference.models import City, Item, Network
 from health_responder.stock.models import LotStatus, StockLot
 from health_responder.training.models import Enrolment, EnrolmentStatus, TrainingProgram
@@ -275,4 +276,113 @@ def all_stats() -> dict:
         "shortage_radar_by_item": by_item,
         "unmet_demand": unmet_demand(),
         "trained_staff_by_topic": trained_staff_by_topic(),
+    }
+
+
+# --- the members' drill-down and the public home's headline figures ----------------------------------
+
+
+def _requests_by_city(city_id: int | None = None) -> list[dict]:
+    """Requests and units per city and status (one city's, or every city's for staff)."""
+    statement = (
+        sa.select(
+            City.name,
+            Network.code,
+            AssistanceRequest.status,
+            sa.func.count(sa.distinct(AssistanceRequest.id)),
+            sa.func.coalesce(sa.func.sum(RequestLine.quantity), 0),
+            sa.func.coalesce(sa.func.sum(RequestLine.quantity_dispatched), 0),
+            sa.func.coalesce(sa.func.sum(RequestLine.quantity_received), 0),
+        )
+        .select_from(AssistanceRequest)
+        .join(City, City.id == AssistanceRequest.city_id)
+        .join(Network, Network.id == City.network_id)
+        .outerjoin(RequestLine, RequestLine.request_id == AssistanceRequest.id)
+        .group_by(City.name, Network.code, AssistanceRequest.status)
+        .order_by(City.name, AssistanceRequest.status)
+    )
+    if city_id is not None:
+        statement = statement.where(AssistanceRequest.city_id == city_id)
+    return [
+        {
+            "city": city,
+            "network": network,
+            "status": status,
+            "requests": int(count),
+            "requested": int(asked),
+            "dispatched": int(shipped),
+            "received": int(received),
+        }
+        for city, network, status, count, asked, shipped, received in db.session.execute(statement)
+    ]
+
+
+def _provider_shipments(provider_id: int) -> list[dict]:
+    """A provider's dispatches and units shipped per network and dispatch status."""
+    rows = db.session.execute(
+        sa.select(
+            Network.code,
+            Dispatch.status,
+            sa.func.count(sa.distinct(Dispatch.id)),
+            sa.func.coalesce(sa.func.sum(DispatchLine.quantity), 0),
+        )
+        .select_from(Dispatch)
+        .join(City, City.id == Dispatch.city_id)
+        .join(Network, Network.id == City.network_id)
+        .outerjoin(DispatchLine, DispatchLine.dispatch_id == Dispatch.id)
+        .where(Dispatch.provider_id == provider_id)
+        .group_by(Network.code, Dispatch.status)
+        .order_by(Network.code, Dispatch.status)
+    )
+    return [
+        {"network": code, "status": status, "dispatches": int(count), "units": int(units)}
+        for code, status, count, units in rows
+    ]
+
+
+def drill_down(user) -> dict | None:
+    """A member's own figures: a city its requests, a provider its shipments, staff every city's requests.
+
+    None for a visitor: the public sees the aggregates only.
+    """
+    if user is None:
+        return None
+    if user.role == "city":
+        return {"kind": "city", "rows": _requests_by_city(user.city_id)}
+    if user.role == "provider":
+        return {"kind": "provider", "rows": _provider_shipments(user.provider_id)}
+    return {"kind": "staff", "rows": _requests_by_city()}
+
+
+def headline_figures() -> dict:
+    """The public home's figures: members, networks, providers, units delivered, staff trained."""
+    return {
+        "networks": db.session.scalar(sa.select(sa.func.count()).select_from(Network)),
+        "cities": db.session.scalar(sa.select(sa.func.count()).select_from(City)),
+        "providers": db.session.scalar(sa.select(sa.func.count()).select_from(Provider)),
+        "units_dispatched": int(
+            db.session.scalar(sa.select(sa.func.sum(RequestLine.quantity_dispatched))) or 0
+        ),
+        "staff_trained": db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Enrolment)
+            .where(Enrolment.status == EnrolmentStatus.COMPLETED)
+        ),
+    }
+
+
+#: Figures a visitor does not see: with few providers, the supply on hand of an item is one provider's stock.
+MEMBERS_ONLY = frozenset({"available"})
+
+
+def for_visitors(rows: list[dict]) -> list[dict]:
+    """``rows`` without the members-only figures."""
+    return [{key: value for key, value in row.items() if key not in MEMBERS_ONLY} for row in rows]
+
+
+def public_stats(stats: dict) -> dict:
+    """The portal's figures as a visitor sees them: the radars without the supply on hand."""
+    return stats | {
+        "shortage_radar": for_visitors(stats["shortage_radar"]),
+        "shortage_radar_by_item": for_visitors(stats["shortage_radar_by_item"]),
     }

@@ -25,3 +25,7 @@ class StatsSchema(Schema):
         fields.Dict(),
         metadata={"description": "Per network: requests closed short and the units still owed then."},
     )
+    trained_staff_by_topic = fields.List(
+        fields.Dict(),
+        metadata={"description": "Per training topic: participants who completed, and their cities."},
+    )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from health_responder.auth.models import Role
+from health_responder.db import utc_today
 from health_responder.errors import ValidationFailed
 from health_responder.providers import queries, scorecard
 from health_responder.providers.forms import ScorecardPeriodForm
 from health_responder.web.context import NAV
 from health_responder.web.forms import show_errors
-from health_responder.web.guards import STAFF, me, roles
+from health_responder.web.guards import STAFF, me, public, roles
 
 bp = Blueprint("provider_pages", __name__, template_folder="templates")
 for _role in (Role.PROVIDER, *STAFF):
@@ -19,6 +20,8 @@ for _role in (Role.PROVIDER, *STAFF):
 
 
 @bp.get("/providers")
+@bp.get("/providers/")
+@public
 def directory():
     """Every provider with its fill and on-time rates over the last twelve months; open to visitors."""
     page = queries.list_providers(
@@ -34,6 +37,17 @@ def directory():
         ],
         period=scorecard.default_period(),
     )
+
+
+@bp.get("/providers/<int:provider_id>")
+@public
+def provider(provider_id: int):
+    """One provider for everyone: description, networks, equipment categories with their availability
+    level (in stock, low, out; never a quantity), its training programs; no contact."""
+    entry = queries.directory_entry(
+        provider_id, today=utc_today(), threshold=current_app.config["LOW_STOCK_THRESHOLD"]
+    )
+    return render_template("providers/provider.html", provider=entry)
 
 
 @bp.get("/providers/<int:provider_id>/scorecard")

@@ -134,3 +134,91 @@ def active_locations(*, user: User) -> list[tuple[StockLocation, str]]:
     if user.role == Role.PROVIDER:
         statement = statement.where(StockLocation.provider_id == user.provider_id)
     return [tuple(row) for row in db.session.execute(statement).all()]
+
+
+# --- the public directory ---------------------------------------------------------------------------
+
+#: Availability levels the public directory shows instead of quantities.
+IN_STOCK, LOW, OUT = "in_stock", "low", "out"
+
+
+def availability_level(available: int, threshold: int) -> str:
+    """``out`` at nothing usable, ``low`` at or below ``threshold`` units, else ``in_stock``."""
+    if available <= 0:
+        return OUT
+    return LOW if available <= threshold else IN_STOCK
+
+
+def directory(provider_id: int | None = None) -> list[dict]:
+    """Every provider (or one) with its kind, country and the network codes it serves (public: no contact)."""
+    from health_responder.reference.models import Network
+
+    statement = select(Provider).order_by(Provider.name)
+    if provider_id is not None:
+        statement = statement.where(Provider.id == provider_id)
+    providers = db.session.scalars(statement).all()
+    codes = dict(db.session.execute(select(Network.id, Network.code)).all())
+    served = network_ids([p.id for p in providers])
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "kind": p.kind,
+            "country": p.country,
+            "description": p.description,
+            "networks": sorted(codes[n] for n in served[p.id]),
+        }
+        for p in providers
+    ]
+
+
+def directory_entry(provider_id: int, *, today, threshold: int) -> dict:
+    """One provider for the public: networks served, each equipment category's availability level
+    (never a quantity), and its published programs to come. NotFound for an unknown id."""
+    from health_responder.reference.models import Item
+    from health_responder.stock.models import LotStatus, StockLot
+    from health_responder.training.models import ProgramStatus, TrainingProgram
+
+    provider = get_provider(provider_id)
+    usable = sa.case(
+        (
+            sa.and_(
+                StockLot.status == LotStatus.AVAILABLE,
+                sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= today),
+            ),
+            StockLot.on_hand - StockLot.reserved,
+        ),
+        else_=0,
+    )
+    rows = db.session.execute(
+        select(Item.category, sa.func.sum(usable))
+        .select_from(StockLot)
+        .join(Item, Item.id == StockLot.item_id)
+        .where(StockLot.provider_id == provider.id)
+        .group_by(Item.category)
+        .order_by(Item.category)
+    ).all()
+    programs = db.session.scalars(
+        select(TrainingProgram)
+        .where(TrainingProgram.provider_id == provider.id, TrainingProgram.status == ProgramStatus.PUBLISHED)
+        .order_by(TrainingProgram.starts_at.desc())
+        .limit(20)
+    ).all()
+    (entry,) = directory(provider.id)
+    return entry | {
+        "categories": [
+            {"category": category, "level": availability_level(int(available or 0), threshold)}
+            for category, available in rows
+        ],
+        "programs": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "topic": p.topic,
+                "mode": p.mode,
+                "language": p.language,
+                "starts_at": p.starts_at,
+            }
+            for p in programs
+        ],
+    }

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.auth.models import Role, User
-from health_responder.db import paginate, start_of_day
+from health_responder.db import paginate, start_of_day, utcnow
 from health_responder.errors import NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.materials import queries as materials
@@ -313,3 +313,27 @@ def live_enrolment_count(program_id: int) -> int:
             Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED]),
         )
     )
+
+
+def upcoming_public(*, limit: int = 5, mode: str | None = None) -> list[dict]:
+    """Published programs that have not started yet, soonest first (the public home and the hub).
+
+    Public fields only: no link, no roster; the join link of a webinar is never part of this view.
+    """
+    statement = select(P).where(P.status == ProgramStatus.PUBLISHED, P.starts_at > utcnow())
+    if mode is not None:
+        statement = statement.where(P.mode == mode)
+    programs = db.session.scalars(statement.order_by(P.starts_at, P.id).limit(limit)).all()
+    return [
+        {
+            "id": p.id,
+            "title": p.title,
+            "topic": p.topic,
+            "language": p.language,
+            "mode": p.mode,
+            "starts_at": p.starts_at,
+            "ends_at": p.ends_at,
+            "provider_id": p.provider_id,
+        }
+        for p in programs
+    ]
