@@ -126,23 +126,35 @@ def revoke_token(*, token_id: int, by: User) -> ApiToken:
     return row
 
 
+#: The token and its user in one statement, built once: the hash names a live (unrevoked, unexpired)
+#: token of an active user. Every API request runs it, so its construction is not repeated per call.
+_TOKEN_USER = (
+    select(User, ApiToken.id, ApiToken.last_used)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == sa.bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > sa.bindparam("now", type_=ApiToken.__table__.c.expires_at.type),
+        User.active.is_(True),
+    )
+)
+
+
 def user_for_token(token: str) -> User | None:
-    """The active user a valid, unrevoked token belongs to; touches ``last_used`` at most once a minute."""
+    """The active user a valid, unrevoked, unexpired token belongs to; touches ``last_used`` at most once a minute."""
     if not token or len(token) > 200:
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     now = utcnow()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    row = db.session.execute(_TOKEN_USER, {"token_hash": hash_token(token), "now": now}).first()
+    if row is None:
         return None
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
+    user, token_id, last_used = row
     interval = timedelta(seconds=current_app.config["TOKEN_TOUCH_INTERVAL"])
-    if row.last_used is None or now - row.last_used >= interval:
+    if last_used is None or now - last_used >= interval:
         # End the lookup's transaction first: on SQLite a POST's session began IMMEDIATE and holds the
         # write lock, which the touch's own connection would wait on for the whole busy timeout.
         db.session.commit()
-        _touch(row.id, now, interval)
+        _touch(token_id, now, interval)
     return user
 
 

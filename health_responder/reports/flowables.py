@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from itertools import groupby
 
-from reportlab.graphics.barcode import qrencoder
+import segno
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -40,12 +40,32 @@ def qr_code(url: str, size: float) -> QrCode | None:
     return QrCode(value, size) if value else None
 
 
+@functools.lru_cache(maxsize=256)
+def qr_runs(value: str, level: str = "M") -> tuple[int, tuple[tuple[tuple[int, int], ...], ...]]:
+    """The QR code of ``value`` as its size in modules and, per row, the (start, length) of each dark run.
+
+    segno picks version and mask as the standard says and always the same way for the same text, so
+    the same document gets the same code (the registry's "current" compares content). Encoding and
+    mask choice are most of a small document's cost: a document rebuilt for the same URL reuses them.
+    """
+    matrix = segno.make_qr(value, error=level.lower(), boost_error=False).matrix
+    rows = []
+    for row in matrix:
+        runs, column = [], 0
+        for dark, run in groupby(row):
+            length = len(list(run))
+            if dark:
+                runs.append((column, length))
+            column += length
+        rows.append(tuple(runs))
+    return len(matrix), tuple(rows)
+
+
 class QrCode(Flowable):
     """A QR code drawn as one vector path: no image, and text extraction is not disturbed.
 
-    The modules come from reportlab's own encoder (`reportlab.graphics.barcode.qrencoder`, the one
-    behind ``QrCodeWidget``); drawing each row's dark runs into a single path is several times faster
-    than the widget's one shape per run, and the PDF is smaller.
+    The modules come from segno (see `qr_runs`); drawing each row's dark runs into a single path is
+    several times faster than one shape per run, and the PDF is smaller.
     """
 
     #: Modules of white around the code: the quiet zone scanners need.
@@ -54,11 +74,8 @@ class QrCode(Flowable):
     def __init__(self, value: str, size: float, level: str = "M"):
         super().__init__()
         # Level M survives a crease or a smudge on a printed sheet.
-        code = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
-        code.addData(value)
-        code.make()
         self.value = value
-        self._modules = [[bool(module) for module in row] for row in code.modules]
+        self._count, self._runs = qr_runs(value, level)
         self.width = self.height = size
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
@@ -66,17 +83,13 @@ class QrCode(Flowable):
 
     def draw(self):
         canvas = self.canv
-        count = len(self._modules) + 2 * self.QUIET_ZONE
+        count = self._count + 2 * self.QUIET_ZONE
         box = self.width / count
         path = canvas.beginPath()
-        for r, row in enumerate(self._modules):
+        for r, runs in enumerate(self._runs):
             y = self.height - (r + self.QUIET_ZONE + 1) * box
-            column = self.QUIET_ZONE
-            for dark, run in groupby(row):
-                length = len(list(run))
-                if dark:
-                    path.rect(column * box, y, length * box, box)
-                column += length
+            for column, length in runs:
+                path.rect((column + self.QUIET_ZONE) * box, y, length * box, box)
         canvas.saveState()
         canvas.setFillColor(colors.black)
         canvas.drawPath(path, stroke=0, fill=1)
