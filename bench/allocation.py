@@ -2,8 +2,11 @@
 
     .venv/bin/python bench/allocation.py            # 10k, 100k and 1M open request lines (make bench)
     .venv/bin/python bench/allocation.py --quick    # 10k and 100k only, fewer rounds (bench/run_all.py --quick)
+    .venv/bin/python bench/allocation.py --database postgresql://postgres@127.0.0.1:5432/postgres
+                                                    # the same on PostgreSQL (10k and 100k), target 2x
 
-For each size: a temporary SQLite file with 500 items, 2,000 lots (with their ledger rows) over 20
+For each size: a temporary SQLite file (or a throwaway PostgreSQL database, copied per round with
+``CREATE DATABASE … TEMPLATE``) with 500 items, 2,000 lots (with their ledger rows) over 20
 providers, and n open request lines (two per approved request), bulk-inserted. Each round starts from
 a byte copy of that file, for both sides:
 
@@ -12,7 +15,7 @@ a byte copy of that file, for both sides:
 - the I/O floor, on another copy, reads the same open lines (id, request, item, quantity still needed)
   in the same queue order and writes as many allocation rows as the check made, with rationales of the
   same average length, in one transaction of plain SQL (sqlite3, with the pragmas the app's connections
-  use: WAL, foreign keys, synchronous=NORMAL).
+  use: WAL, foreign keys, synchronous=NORMAL; or psycopg).
 
 Each round measures the check and the floor back to back (alternating which goes first), so that a
 noisy neighbour on a shared machine hits both alike. The ratio judged is the median over the rounds of
@@ -28,7 +31,6 @@ from __future__ import annotations
 import argparse
 import math
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -43,6 +45,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 import health_responder.models  # noqa: E402,F401
+from bench.dbtarget import DEFAULT_POSTGRES, Target  # noqa: E402
 from health_responder import create_app, scheduler  # noqa: E402
 from health_responder.db import utcnow  # noqa: E402
 
@@ -50,18 +53,23 @@ ITEMS, LOTS, PROVIDERS, NETWORKS, CITIES = 500, 2000, 20, 5, 50
 #: The pragmas health_responder.db sets on every connection of the app: the floor writes under the same rules.
 FLOOR_PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL")
 PRIORITIES = ["critical", "high", "normal", "low"]
+#: auto_allocate over 100k lines against the floor: SQLite, PostgreSQL
+TARGETS = {"sqlite": 3.0, "postgresql": 2.0}
 
 
-def build(path: Path, lines: int, seed: int = 7) -> None:
-    """The dataset, bulk-inserted with sqlite3 (the schema from the models)."""
-    engine = sa.create_engine(f"sqlite:///{path}")
+def build(target: Target, url: str, lines: int, seed: int = 7) -> None:
+    """The dataset, bulk-inserted with the plain driver (the schema from the models)."""
+    engine = sa.create_engine(url)
     SQLModel.metadata.create_all(engine)
     engine.dispose()
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(tzinfo=None).replace(microsecond=0).isoformat(sep=" ")
     today = date.today()
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA journal_mode=WAL")
+    raw = target.dbapi(url)
+    if target.dialect == "sqlite":
+        raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("BEGIN")
+    con = _Many(raw.cursor(), target)
     con.executemany(
         "INSERT INTO network (id, code, name, created_at) VALUES (?, ?, ?, ?)",
         [(i, f"N{i}", f"Network {i}", now) for i in range(1, NETWORKS + 1)],
@@ -80,12 +88,12 @@ def build(path: Path, lines: int, seed: int = 7) -> None:
     )
     con.executemany(
         "INSERT INTO stock_location (id, provider_id, name, country, active, created_at) "
-        "VALUES (?, ?, ?, 'KR', 1, ?)",
+        "VALUES (?, ?, ?, 'KR', TRUE, ?)",
         [(i, i, f"WH {i}", now) for i in range(1, PROVIDERS + 1)],
     )
     con.executemany(
         "INSERT INTO item (id, code, name, category, unit, requires_cold_chain, active, created_at) "
-        "VALUES (?, ?, ?, 'respiratory', 'each', 0, 1, ?)",
+        "VALUES (?, ?, ?, 'respiratory', 'each', FALSE, TRUE, ?)",
         [(i, f"ITEM-{i}", f"Item {i}", now) for i in range(1, ITEMS + 1)],
     )
     lots, movements = [], []
@@ -126,8 +134,24 @@ def build(path: Path, lines: int, seed: int = 7) -> None:
         if len(batch_r) >= 50_000:
             _flush(con, batch_r, batch_l)
     _flush(con, batch_r, batch_l)
-    con.commit()
-    con.close()
+    raw.execute("COMMIT")
+    if target.dialect == "postgresql":  # explicit ids: move the sequences past them, then statistics
+        for table in ("assistance_request", "request_line", "stock_lot", "stock_movement", "city", "item"):
+            raw.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
+        raw.execute("ANALYZE")
+    raw.close()
+
+
+class _Many:
+    """``executemany`` with ``?`` placeholders on either driver."""
+
+    def __init__(self, cursor, target: Target):
+        self.cursor, self.target = cursor, target
+
+    def executemany(self, text: str, rows) -> None:
+        self.cursor.executemany(self.target.sql(text), rows)
 
 
 def _flush(con, batch_r: list, batch_l: list) -> None:
@@ -145,12 +169,13 @@ def _flush(con, batch_r: list, batch_l: list) -> None:
     batch_l.clear()
 
 
-def io_floor(path: Path, allocations: int, rationale_length: int) -> float:
+def io_floor(target: Target, url: str, allocations: int, rationale_length: int) -> float:
     """Read the open lines in queue order and write ``allocations`` allocation rows, plain SQL, one transaction."""
     started = time.perf_counter()
-    con = sqlite3.connect(path, isolation_level=None)
-    for pragma in FLOOR_PRAGMAS:
-        con.execute(f"PRAGMA {pragma}")
+    con = target.dbapi(url)
+    if target.dialect == "sqlite":
+        for pragma in FLOOR_PRAGMAS:
+            con.execute(f"PRAGMA {pragma}")
     rows = con.execute(
         "SELECT l.id, l.request_id, l.item_id, l.quantity - l.quantity_allocated FROM request_line l "
         "JOIN assistance_request r ON r.id = l.request_id WHERE r.status IN ('approved', 'partially_allocated') "
@@ -167,10 +192,12 @@ def io_floor(path: Path, allocations: int, rationale_length: int) -> float:
         (request_id, line_id, lot_of_item.get(item_id, 1), 1, max(1, quantity), "reserved", rationale, now)
         for line_id, request_id, item_id, quantity in rows[:allocations]
     ]
-    con.execute("BEGIN IMMEDIATE")
-    con.executemany(
-        "INSERT INTO allocation (request_id, line_id, lot_id, provider_id, quantity, status, rationale, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("BEGIN IMMEDIATE" if target.dialect == "sqlite" else "BEGIN")
+    con.cursor().executemany(
+        target.sql(
+            "INSERT INTO allocation (request_id, line_id, lot_id, provider_id, quantity, status, rationale, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ),
         out,
     )
     con.execute("COMMIT")
@@ -178,21 +205,13 @@ def io_floor(path: Path, allocations: int, rationale_length: int) -> float:
     return time.perf_counter() - started
 
 
-def _copy(source: Path, target: Path) -> Path:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return target
-
-
-def run_check(path: Path, workdir: Path) -> tuple[float, dict, int]:
-    """auto_allocate on ``path`` as the scheduler runs it: (seconds, counts, average rationale length)."""
+def run_check(target: Target, url: str, workdir: Path) -> tuple[float, dict, int]:
+    """auto_allocate on ``url`` as the scheduler runs it: (seconds, counts, average rationale length)."""
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "bench",
-            "DATABASE_URL": f"sqlite:///{path}",
+            "DATABASE_URL": url,
             "REPORTS_DIR": str(workdir / "reports"),
             "LOG_JSON": False,
             "JOB_LEASE_SECONDS": 3600,
@@ -207,28 +226,31 @@ def run_check(path: Path, workdir: Path) -> tuple[float, dict, int]:
         db.engine.dispose()
     if run.outcome != "succeeded":
         raise SystemExit(f"auto_allocate failed: {run.error}")
-    with sqlite3.connect(path) as con:
-        length = con.execute("SELECT coalesce(avg(length(rationale)), 0) FROM allocation").fetchone()[0]
+    con = target.dbapi(url)
+    length = con.execute("SELECT coalesce(avg(length(rationale)), 0) FROM allocation").fetchone()[0]
+    con.close()
     return seconds, run.counts, round(length)
 
 
-def measure(lines: int, workdir: Path, rounds: int) -> dict:
-    base = workdir / f"base-{lines}.sqlite"
+def measure(target: Target, lines: int, workdir: Path, rounds: int) -> dict:
+    base = target.create(f"base{lines}")
     started = time.perf_counter()
-    build(base, lines)
+    build(target, base, lines)
     built = time.perf_counter() - started
     checks, floors, counts, length = [], [], {}, 0
     for round_ in range(rounds):
-        check_file = _copy(base, workdir / "check.sqlite")
-        floor_file = _copy(base, workdir / "floor.sqlite")
+        check_url = target.copy(base, "check")
+        floor_url = target.copy(base, "floor")
         if round_ % 2:  # odd rounds measure the floor first (same data, so the same number of allocations)
-            floors.append(io_floor(floor_file, counts["allocations"], length))
-            checks.append(run_check(check_file, workdir)[0])
+            floors.append(io_floor(target, floor_url, counts["allocations"], length))
+            checks.append(run_check(target, check_url, workdir)[0])
         else:
-            seconds, counts, length = run_check(check_file, workdir)
+            seconds, counts, length = run_check(target, check_url, workdir)
             checks.append(seconds)
-            floors.append(io_floor(floor_file, counts["allocations"], length))
-    base.unlink()
+            floors.append(io_floor(target, floor_url, counts["allocations"], length))
+        target.remove(check_url)
+        target.remove(floor_url)
+    target.remove(base)
     return {
         "lines": lines,
         "seconds": min(checks),
@@ -254,23 +276,35 @@ def main() -> int:
         default=None,
         help="rounds per size (default 7 up to 100k and 3 for 1M; 3 with --quick)",
     )
+    parser.add_argument(
+        "--database",
+        default="sqlite",
+        help=f"sqlite (default) or a PostgreSQL server URL, e.g. {DEFAULT_POSTGRES}",
+    )
     args = parser.parse_args()
-    sizes = [10_000, 100_000] + ([] if args.quick else [1_000_000])
+    target = Target(args.database, "bench_alloc")
+    db = target.dialect
+    # 1M lines on PostgreSQL take minutes to build on a shared machine; its target is judged at 100k.
+    sizes = [10_000, 100_000] + ([] if args.quick or db == "postgresql" else [1_000_000])
     results = []
+    print(f"[{db}] auto_allocate against the plain-SQL floor")
     with tempfile.TemporaryDirectory(prefix="bench-allocation-") as tmp:
-        for n in sizes:
-            rounds = max(1, args.rounds) if args.rounds else 3 if args.quick or n >= 1_000_000 else 7
-            result = measure(n, Path(tmp), rounds)
-            results.append(result)
-            print(
-                f"{n:>9,} lines: {result['seconds']:8.2f} s  {n / result['seconds']:>10,.0f} lines/s  "
-                f"{result['allocations']:>6,} allocations for {result['requests_served']:>6,} requests in "
-                f"{result['transactions']:>5,} transactions  I/O floor {result['floor']:6.2f} s  "
-                f"ratio {result['paired']:5.2f}x median of {result['rounds']} rounds "
-                f"({' '.join(f'{r:.2f}' for r in sorted(result['ratios']))}), best rounds "
-                f"{result['seconds'] / result['floor']:.2f}x; built in {result['built']:.1f} s",
-                flush=True,
-            )
+        try:
+            for n in sizes:
+                rounds = max(1, args.rounds) if args.rounds else 3 if args.quick or n >= 1_000_000 else 7
+                result = measure(target, n, Path(tmp), rounds)
+                results.append(result)
+                print(
+                    f"{n:>9,} lines: {result['seconds']:8.2f} s  {n / result['seconds']:>10,.0f} lines/s  "
+                    f"{result['allocations']:>6,} allocations for {result['requests_served']:>6,} requests in "
+                    f"{result['transactions']:>5,} transactions  I/O floor {result['floor']:6.2f} s  "
+                    f"ratio {result['paired']:5.2f}x median of {result['rounds']} rounds "
+                    f"({' '.join(f'{r:.2f}' for r in sorted(result['ratios']))}), best rounds "
+                    f"{result['seconds'] / result['floor']:.2f}x; built in {result['built']:.1f} s",
+                    flush=True,
+                )
+        finally:
+            target.drop()
     verdicts = []
     for before, after in zip(results, results[1:], strict=False):
         growth = after["seconds"] / before["seconds"]
@@ -278,17 +312,18 @@ def main() -> int:
         verdict = "PASS" if growth <= nlogn else "FAIL"
         verdicts.append(verdict)
         print(
-            f"RESULT growth {_short(before['lines'])}->{_short(after['lines'])} vs n log n | x{growth:.2f} | "
+            f"RESULT [{db}] growth {_short(before['lines'])}->{_short(after['lines'])} vs n log n | x{growth:.2f} | "
             f"<= x{nlogn:.2f} | {verdict}"
         )
     hundred = next(r for r in results if r["lines"] == 100_000)
     ratio = hundred["paired"]
-    verdict = "PASS" if ratio <= 3 else "FAIL"
+    goal = TARGETS[db]
+    verdict = "PASS" if ratio <= goal else "FAIL"
     verdicts.append(verdict)
     print(
-        f"RESULT auto_allocate 100k lines vs I/O floor | {ratio:.1f}x median of {hundred['rounds']} paired rounds "
+        f"RESULT [{db}] auto_allocate 100k lines vs I/O floor | {ratio:.1f}x median of {hundred['rounds']} paired rounds "
         f"(best rounds {hundred['seconds']:.2f} s vs {hundred['floor']:.2f} s: "
-        f"{hundred['seconds'] / hundred['floor']:.1f}x) | <= 3x | {verdict}"
+        f"{hundred['seconds'] / hundred['floor']:.1f}x) | <= {goal:g}x | {verdict}"
     )
     return 0 if all(v == "PASS" for v in verdicts) else 1
 

@@ -1,8 +1,11 @@
 """The floor for bench/api.py: bare Flask + SQLAlchemy Core doing the same database work as the project.
 
-Same two endpoints, same SQL: the bearer token and its user looked up by hash, then for
+``GET /hello``: a bare ``jsonify``, the reference every ratio of bench/api.py is taken against.
+
+The two request endpoints do the same SQL: the bearer token and its user looked up by hash (one
+statement), then for
 ``POST /api/v1/requests`` the items checked, the request, its reference, its lines and an audit row
-inserted in one ``BEGIN IMMEDIATE`` transaction; for ``GET /api/v1/requests`` the count, the page and
+inserted in one transaction (``BEGIN IMMEDIATE`` on SQLite); for ``GET /api/v1/requests`` the count, the page and
 the page's lines in one query. No validation framework, no ORM, no OpenAPI, no hooks.
 
     DATABASE_URL=sqlite:////tmp/x.sqlite gunicorn bench.bare_app:app
@@ -16,20 +19,25 @@ import os
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from flask import Flask, Response, request
+from flask import Flask, Response, jsonify, request
 
-engine = sa.create_engine(
-    os.environ["DATABASE_URL"], connect_args={"check_same_thread": False, "timeout": 30}
+URL = os.environ["DATABASE_URL"]
+SQLITE = URL.startswith("sqlite")
+engine = (
+    sa.create_engine(URL, connect_args={"check_same_thread": False, "timeout": 30})
+    if SQLITE
+    else sa.create_engine(URL, pool_size=10, max_overflow=20)
 )
 
+if SQLITE:
 
-@sa.event.listens_for(engine, "connect")
-def _pragmas(dbapi_connection, _record):
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL"):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
 
 
 meta = sa.MetaData()
@@ -38,6 +46,11 @@ T, U, R, L, ITEM, A = (
     meta.tables[n] for n in ("api_token", "user", "assistance_request", "request_line", "item", "audit_event")
 )
 app = Flask(__name__)
+
+
+@app.get("/hello")
+def hello():
+    return jsonify(hello="world")
 
 
 def _json(data, status=200) -> Response:
@@ -52,14 +65,16 @@ def _user(conn):
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return None
-    row = conn.execute(
-        sa.select(T.c.user_id, T.c.revoked_at).where(
-            T.c.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    return conn.execute(
+        sa.select(U)
+        .join(T, T.c.user_id == U.c.id)
+        .where(
+            T.c.token_hash == hashlib.sha256(token.encode()).hexdigest(),
+            T.c.revoked_at.is_(None),
+            T.c.expires_at > datetime.now(UTC).replace(tzinfo=None) if SQLITE else datetime.now(UTC),
+            U.c.active.is_(True),
         )
     ).first()
-    if row is None or row.revoked_at is not None:
-        return None
-    return conn.execute(sa.select(U).where(U.c.id == row.user_id, U.c.active.is_(True))).first()
 
 
 def _iso(value):
@@ -141,7 +156,8 @@ def list_requests():
 def create_request():
     body = request.get_json()
     with engine.connect() as conn:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if SQLITE:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         try:
             user = _user(conn)
             if user is None:
@@ -153,7 +169,7 @@ def create_request():
                 conn.rollback()
                 return _json({"code": 422}, 422)
             needed_by = date.fromisoformat(body["needed_by"])
-            now = datetime.now(UTC).replace(tzinfo=None)
+            now = datetime.now(UTC).replace(tzinfo=None) if SQLITE else datetime.now(UTC)
             rid = conn.execute(
                 sa.insert(R).values(
                     city_id=user.city_id,

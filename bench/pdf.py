@@ -27,6 +27,12 @@ The cases, with the same rows:
 
 Targets: report ≤ 1.5x bare, report ≥ 15x faster than WeasyPrint, 10k/1k time ≤ 12x, peak memory of
 the 10k report < 150 MB.
+
+The small cases (one process, after ``fonts.warm()`` as a gunicorn worker does at its start): the
+dispatch report and the pick list of 1 and 20 lines and a certificate, side by side with bare reportlab
+drawing the same table in Helvetica (``helvetica``: no fonts of ours, no QR, no layout), built in
+interleaved turns; CPU milliseconds per build, median of the turns. Also the first report a warmed
+process builds, against the median. Target: each document of one line under 8 ms of CPU.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ TARGET_BARE_RATIO = 1.5
 TARGET_WEASY_SPEEDUP = 15.0
 TARGET_SCALING = 12.0
 TARGET_PEAK_MB = 150.0
+TARGET_SMALL_MS = 8.0
+SMALL_SIZES = (1, 20)
 
 
 def make_report(n: int):
@@ -192,6 +200,177 @@ def build_weasy(data) -> bytes:
 BUILDERS = {"report": build_report, "bare": build_bare, "weasy": build_weasy}
 
 
+def make_pick_list(n: int):
+    """A pick list with the report's lines, spread over two locations."""
+    from health_responder.reports.data import PickLineData, PickListData
+
+    report = make_report(n)
+    lines = [
+        PickLineData(
+            location_name=("Berlin central warehouse", "Hamburg port store")[i % 2],
+            item_code=line.item_code,
+            item_name=line.item_name,
+            lot_code=line.lot_code,
+            expires_on=line.expires_on,
+            quantity=line.quantity,
+            unit=line.unit,
+            cold_chain=line.cold_chain,
+            bin=f"A-{i % 40:02d}",
+        )
+        for i, line in enumerate(report.lines)
+    ]
+    return PickListData(
+        dispatch_reference=report.reference,
+        request_reference=report.request_reference,
+        priority=report.priority,
+        provider_name=report.sender.name,
+        city_name=report.recipient.name,
+        prepared_on=report.ship_date,
+        needed_by=date(2026, 12, 10),
+        lines=lines,
+        association_name=report.association_name,
+        verification_url=report.verification_url,
+        verification_code=report.verification_code,
+    )
+
+
+def make_certificate():
+    from health_responder.reports.data import CertificateData
+
+    return CertificateData(
+        association_name="World Smart Sustainable Cities Organization",
+        participant_name="Kim Min-jun 김민준",
+        program_title="Oxygen therapy for district nurses",
+        topic="Oxygen therapy",
+        provider_name="MedEquip Distribution GmbH",
+        city_name="Sejong",
+        completed_on=date(2026, 11, 2),
+        verification_url="https://shr.example.org/api/v1/documents/verify/CE12RT34",
+        verification_code="CE12RT34",
+        duration_hours=16,
+        signatory_name="Dr. Anna Weber",
+        signatory_title="Training lead",
+    )
+
+
+def build_helvetica(data) -> bytes:
+    """The report's table in reportlab's built-in Helvetica: no fonts of ours, no QR, no layout of ours."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), "Helvetica", 8, 10),
+            ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8, 10),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+    rows = [["#"] + HEADER] + [[str(i)] + _cells(line)[:-1] + [""] for i, line in enumerate(data.lines, 1)]
+    widths = [9 * mm, 32 * mm, 57 * mm, 22 * mm, 18 * mm, 14 * mm, 15 * mm, 14 * mm]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, invariant=1).build(
+        [Paragraph(f"Dispatch report {data.reference}", getSampleStyleSheet()["Title"]),
+         Table(rows, colWidths=widths, repeatRows=1, style=style)]
+    )  # fmt: skip
+    return buffer.getvalue()
+
+
+def small_worker(turns: int) -> None:
+    """The small cases in this process, after the warm-up a worker does at start; prints JSON."""
+    from health_responder.reports.builders import build_certificate, build_dispatch_report, build_pick_list
+    from health_responder.reports.fonts import warm
+
+    started = time.process_time()
+    warm()
+    warm_ms = (time.process_time() - started) * 1000
+    first_data = make_report(1)
+    started = time.process_time()
+    build_dispatch_report(first_data)
+    first_ms = (time.process_time() - started) * 1000
+    cases = {}
+    for n in SMALL_SIZES:
+        report, pick = make_report(n), make_pick_list(n)
+        cases[f"report {n}"] = (build_dispatch_report, report)
+        cases[f"pick list {n}"] = (build_pick_list, pick)
+        cases[f"helvetica {n}"] = (build_helvetica, report)
+    cases["certificate"] = (build_certificate, make_certificate())
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for turn in range(turns):
+        for name, (builder, data) in list(cases.items())[:: 1 if turn % 2 == 0 else -1]:
+            started = time.process_time()
+            builder(data)
+            times[name].append((time.process_time() - started) * 1000)
+    print(
+        json.dumps(
+            {
+                "warm_ms": warm_ms,
+                "first_ms": first_ms,
+                "ms": {k: statistics.median(v) for k, v in times.items()},
+            }
+        )
+    )
+
+
+def small_cases(turns: int) -> int:
+    """Run the small cases in a fresh process and print their table and RESULT lines; the failures."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--small-worker", str(turns)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    if proc.returncode:
+        print(f"small cases failed: {proc.stderr.strip().splitlines()[-1:]}")
+        print("RESULT small documents | failed | - | FAIL")
+        return 1
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    ms = result["ms"]
+    print(
+        f"Small documents: CPU ms per build, median of {turns} interleaved turns, after the worker's warm-up"
+    )
+    print(f"{'document':<14} {'lines':>5} {'ms':>7} {'vs helvetica':>13}")
+    for n in SMALL_SIZES:
+        for kind in ("report", "pick list", "helvetica"):
+            value = ms[f"{kind} {n}"]
+            print(f"{kind:<14} {n:>5} {value:>7.2f} {value / ms[f'helvetica {n}']:>12.2f}x")
+    print(
+        f"{'certificate':<14} {'-':>5} {ms['certificate']:>7.2f} {ms['certificate'] / ms['helvetica 1']:>12.2f}x"
+    )
+    print(
+        f"warm-up at worker start: {result['warm_ms']:.0f} ms; first report after it: {result['first_ms']:.2f} ms "
+        f"(median {ms['report 1']:.2f} ms)"
+    )
+    print()
+    failures = 0
+    for name, value in (
+        ("dispatch report, 1 line", ms["report 1"]),
+        ("pick list, 1 line", ms["pick list 1"]),
+        ("certificate", ms["certificate"]),
+    ):
+        ok = value < TARGET_SMALL_MS
+        failures += not ok
+        print(
+            f"RESULT {name}, CPU per build | {value:.2f} ms ({value / ms['helvetica 1']:.1f}x bare Helvetica) "
+            f"| < {TARGET_SMALL_MS:g} ms | {verdict(ok)}"
+        )
+    for n in SMALL_SIZES[1:]:
+        print(
+            f"RESULT dispatch report, {n} lines, CPU per build | {ms[f'report {n}']:.2f} ms "
+            f"({ms[f'report {n}'] / ms[f'helvetica {n}']:.1f}x bare Helvetica) | - | INFO"
+        )
+    first_ratio = result["first_ms"] / ms["report 1"]
+    print(
+        f"RESULT first report of a warmed worker / median | {first_ratio:.2f}x ({result['first_ms']:.2f} ms) | - | INFO"
+    )
+    print()
+    return failures
+
+
 def worker(kind: str, n: int, repeat: int) -> None:
     """Measure one case in this process (best of ``repeat`` builds) and print it as JSON."""
     import pypdf
@@ -261,10 +440,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=5, help="rounds of report and bare (default 5)")
     parser.add_argument("--worker", nargs=3, metavar=("KIND", "LINES", "REPEAT"), help=argparse.SUPPRESS)
+    parser.add_argument("--small-worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--small-only", action="store_true", help="only the small cases (1 and 20 lines)")
+    parser.add_argument("--database", help="ignored: PDFs touch no database (accepted for bench/run_all.py)")
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.worker[0], int(args.worker[1]), int(args.worker[2]))
         return 0
+    if args.small_worker:
+        small_worker(args.small_worker)
+        return 0
+    small_failures = small_cases(20 if args.quick else 60)
+    if args.small_only:
+        return 1 if small_failures else 0
 
     small, large = (200, 2000) if args.quick else (1000, 10000)
     weasy_reason = weasyprint_available()
@@ -398,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"RESULT {label or name} | {value} | {sign} {target} | {'SKIP' if ok is None else verdict(ok)}")
     if any(r is None for r in results.values()):
         failures += 1
-    return 1 if failures else 0
+    return 1 if failures + small_failures else 0
 
 
 if __name__ == "__main__":
