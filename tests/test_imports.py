@@ -49,6 +49,7 @@ REMAINING: dict[tuple[str, str], str] = {
     ("health_requests", "allocation"): "health_requests/pages.py shows a request's allocations",
     ("allocation", "health_requests"): "allocation/api.py finds the request of an allocation",
     ("dispatch", "reports"): "dispatch/pages.py prints through reports",
+    ("documents", "dispatch"): "documents/pages.py (scan to receive) asks dispatch for the receipt form",
 }
 
 
