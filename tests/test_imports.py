@@ -38,6 +38,12 @@ REMAINING: dict[tuple[str, str], str] = {
     ("api", "web"): "the same, for the health check's blueprint",
     ("web", "providers"): "web/pages.py reads the provider directory itself",
     ("web", "reference"): "web/i18n.py reads topic names from reference",
+    (
+        "web",
+        "portal",
+    ): "web/pages.py (the public home) reads the portal's, publications' and training's queries",
+    ("web", "publications"): "the same public home",
+    ("web", "training"): "the same public home",
     ("errors", "web"): "errors.py renders its HTML page with web.context.label",
     ("reference", "barcodes"): "reference/schemas.py validates a GTIN with barcodes' check digit",
     ("stock", "barcodes"): "stock/api.py takes a scanned GS1 string through barcodes",
