@@ -52,6 +52,10 @@ REMAINING: dict[tuple[str, str], str] = {
     ("providers", "dispatch"): "the same scorecard",
     ("providers", "health_requests"): "the same scorecard",
     ("providers", "stock"): "the same scorecard",
+    (
+        "providers",
+        "training",
+    ): "providers/queries.py reads training for the public directory (the public home)",
     ("health_requests", "allocation"): "health_requests/pages.py shows a request's allocations",
     ("allocation", "health_requests"): "allocation/api.py finds the request of an allocation",
     ("dispatch", "reports"): "dispatch/pages.py prints through reports",
