@@ -230,10 +230,10 @@ def start(app: str, url: str, port: int, workers: int, threads: int, log: Path) 
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
     )
-    deadline = time.time() + 60
+    deadline = time.time() + 240  # workers import the app and warm the PDF fonts: slow on a busy machine
     while time.time() < deadline:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             conn.request("GET", "/healthz" if app == "wsgi:app" else "/hello")
             if conn.getresponse().status == 200:
                 conn.close()
@@ -241,7 +241,8 @@ def start(app: str, url: str, port: int, workers: int, threads: int, log: Path) 
         except OSError:
             time.sleep(0.3)
     stop(process)
-    raise RuntimeError(f"{app} did not start: see {log}")
+    tail = "\n    ".join(log.read_text(errors="replace").splitlines()[-15:])
+    raise RuntimeError(f"{app} did not start; its log ends:\n    {tail}")
 
 
 def stop(process: subprocess.Popen) -> None:
