@@ -316,7 +316,9 @@ def receipt(dispatch_id: int):
 def report(dispatch_id: int):
     """The dispatch report PDF (registered and verifiable)."""
     db.begin_write()
-    document, content = reports.dispatch_report(dispatch=queries.get_dispatch(dispatch_id, me()), by=me())
+    document, content = reports.dispatch_report(
+        dispatch=queries.get_dispatch(dispatch_id, me()), by=me(), language=request.args.get("lang") or None
+    )
     commit()
     return pdf_response(document, content)
 

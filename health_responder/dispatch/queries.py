@@ -256,11 +256,12 @@ def receivable_from_document(
     Scanning the report's QR lands on the verification page; for that city's users it also offers the
     receipt form. Anyone else sees the verification alone.
     """
-    if kind != "dispatch_report" or subject_type != "dispatch" or not subject_key.isdigit():
+    dispatch_id = subject_key.split(":", 1)[0]  # "12", or "12:ko" for a copy in another language
+    if kind != "dispatch_report" or subject_type != "dispatch" or not dispatch_id.isdigit():
         return None
     if user.role != Role.CITY or user.city_id is None:
         return None
-    found = db.session.get(Dispatch, int(subject_key))
+    found = db.session.get(Dispatch, int(dispatch_id))
     if found is None or found.city_id != user.city_id or found.status != DispatchStatus.SHIPPED:
         return None
     return found

@@ -33,6 +33,8 @@ class City(SQLModel, table=True):
     network_id: int = Field(foreign_key="network.id", index=True)
     #: IANA timezone name, e.g. "Asia/Seoul".
     timezone: str = Field(default="UTC", max_length=64)
+    #: The language its documents are written in (one of the app's LANGUAGES), e.g. "ko".
+    language: str = Field(default="en", max_length=8, sa_column_kwargs={"server_default": "en"})
     delivery_address: str | None = text()
     contact_name: str | None = Field(default=None, max_length=200)
     contact_email: str | None = Field(default=None, max_length=254)

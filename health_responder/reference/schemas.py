@@ -52,12 +52,17 @@ class NetworkListArgsSchema(PageArgsSchema):
     ORDERABLE = ("id", "code", "name")
 
 
+#: The languages documents can be written in (the catalogues the app ships).
+DOCUMENT_LANGUAGES = ("en", "ko")
+
+
 class CitySchema(Schema):
     id = fields.Integer()
     name = fields.String()
     country = fields.String()
     network_id = fields.Integer()
     timezone = fields.String()
+    language = fields.String()
     delivery_address = fields.String(allow_none=True)
     contact_name = fields.String(allow_none=True)
     contact_email = fields.String(allow_none=True)
@@ -69,6 +74,10 @@ class CityUpdateSchema(StrictSchema):
     country = fields.String(validate=_country)
     network_id = fields.Integer()
     timezone = fields.String(validate=_timezone)
+    language = fields.String(
+        validate=validate.OneOf(DOCUMENT_LANGUAGES),
+        metadata={"description": "The language of its documents: en or ko."},
+    )
     delivery_address = fields.String(allow_none=True, validate=validate.Length(max=2000))
     contact_name = fields.String(allow_none=True, validate=validate.Length(max=200))
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
@@ -80,6 +89,7 @@ class CityCreateSchema(CityUpdateSchema):
     country = fields.String(required=True, validate=_country)
     network_id = fields.Integer(required=True)
     timezone = fields.String(load_default="UTC", validate=_timezone)
+    language = fields.String(load_default="en", validate=validate.OneOf(DOCUMENT_LANGUAGES))
 
 
 class CityListArgsSchema(PageArgsSchema):

@@ -64,6 +64,7 @@ CITY_FIELDS = (
     "country",
     "network_id",
     "timezone",
+    "language",
     "delivery_address",
     "contact_name",
     "contact_email",

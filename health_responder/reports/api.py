@@ -12,7 +12,7 @@ from health_responder.documents.responses import pdf_response
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.reports import services
-from health_responder.reports.schemas import SummaryArgsSchema
+from health_responder.reports.schemas import LanguageArgsSchema, SummaryArgsSchema
 
 blp = Blueprint("reports", __name__, description="PDF documents, registered and verifiable")
 PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
@@ -21,12 +21,13 @@ PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "b
 @blp.route("/dispatches/<int:dispatch_id>/report.pdf")
 class DispatchReport(MethodView):
     @roles_required()
+    @blp.arguments(LanguageArgsSchema, location="query")
     @blp.doc(responses={"200": PDF, "404": {"$ref": "#/components/responses/Error"}})
-    def get(self, dispatch_id):
-        """The dispatch report (city: its own; provider: its own; staff: all)."""
+    def get(self, args, dispatch_id):
+        """The dispatch report in the receiving city's language, or ``?lang=`` (city: its own; provider: its own; staff: all)."""
         db.begin_write()
         document, content = services.dispatch_report(
-            dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user
+            dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user, language=args.get("lang")
         )
         db.session.commit()
         return pdf_response(document, content)

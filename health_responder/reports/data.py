@@ -91,6 +91,8 @@ class DispatchReportData:
     page_size: str = "A4"
     #: Names pre-printed in the signature blocks.
     signatories: Signatory = field(default_factory=Signatory)
+    #: The language its words are printed in: the receiving city's, or the one asked for with ?lang=.
+    language: str = "en"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Assembling a document: the canvas that numbers pages ("Page X of Y") and pins the date and ID, the
+"""Assembling a document (its fixed words through gettext: a builder run under ``force_locale`` writes
+them in the reader's language): the canvas that numbers pages ("Page X of Y") and pins the date and ID, the
 running band of later pages, the certificate's border, and the blocks every document opens and closes
 with (heading with facts and QR code, section headings, signatures).
 """
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import date
 
+from flask_babel import gettext
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -155,7 +157,7 @@ def render(
         canvas.setFillColor(MUTED)
         y = BOTTOM_MARGIN - 10 * mm
         right = pagesize[0] - MARGIN
-        page_text = f"Page {number} of {total}"
+        page_text = gettext("Page %(number)s of %(total)s", number=number, total=total)
         fonts.draw(canvas, right, y, page_text, 7.5, align="right")
         room = right - MARGIN - fonts.string_width(page_text, 7.5) - 10 * mm
         fonts.draw(canvas, MARGIN, y, fit_line(fonts, footer_left, 7.5, room), 7.5)
@@ -199,7 +201,7 @@ def footer_text(reference: str, code: str) -> str:
     """The footer's left text: the document's reference and its verification code."""
     text = clean_text(reference, max_length=80, single_line=True)
     code = clean_text(code, max_length=64, single_line=True)
-    return f"{text} · Verification code {code}" if code else text
+    return gettext("%(reference)s · Verification code %(code)s", reference=text, code=code) if code else text
 
 
 def pagesize_of(name: str, *, rotate: bool = False) -> tuple[float, float]:
@@ -229,7 +231,7 @@ def heading_block(
     text_width = width - (QR_SIZE + 6 * mm if qr else 0)
     left: list[Flowable] = [
         Paragraph(fonts.markup(clean_text(association, max_length=200), bold=True), STYLE_ASSOCIATION),
-        Paragraph(title, STYLE_TITLE),
+        Paragraph(fonts.markup(title), STYLE_TITLE),
         Paragraph(fonts.markup(clean_text(subtitle, max_length=200)), STYLE_REFERENCE),
         Spacer(1, 4 * mm),
         facts_grid(fonts, facts, text_width, columns=2),
@@ -238,7 +240,10 @@ def heading_block(
         return [*left, Spacer(1, 2 * mm)]
     right = [
         qr,
-        Paragraph("Scan to verify", ParagraphStyle("qr-caption", parent=STYLE_SMALL, alignment=TA_CENTER)),
+        Paragraph(
+            fonts.markup(gettext("Scan to verify")),
+            ParagraphStyle("qr-caption", parent=STYLE_SMALL, alignment=TA_CENTER),
+        ),
     ]
     table = Table(
         [[left, right]],
@@ -261,7 +266,7 @@ def facts_grid(fonts: FontSet, facts: list[tuple[str, str]], width: float, *, co
     """A grid of small labels above their values, ``columns`` facts per row; rows break across pages."""
     cells = [
         [
-            Paragraph(label, STYLE_LABEL),
+            Paragraph(fonts.markup(label), STYLE_LABEL),
             Paragraph(fonts.markup(clean_text(value, max_length=MAX_HEADING_FACT)) or "—", STYLE_VALUE),
         ]
         for label, value in facts
@@ -282,11 +287,11 @@ def signatures_block(fonts: FontSet, width: float, roles: list[tuple[str, str]])
         for _, name in roles
     ]
     rows = [
-        [""] + [Paragraph(role, STYLE_VALUE_BOLD) for role, _ in roles],
-        [Paragraph("Name", STYLE_LABEL), *names],
-        [Paragraph("Date", STYLE_LABEL)] + [""] * len(roles),
-        [Paragraph("Signature", STYLE_LABEL)] + [""] * len(roles),
-        [Paragraph("Stamp", STYLE_LABEL)] + [""] * len(roles),
+        [""] + [Paragraph(fonts.markup(role, bold=True), STYLE_VALUE_BOLD) for role, _ in roles],
+        [Paragraph(fonts.markup(gettext("Name")), STYLE_LABEL), *names],
+        [Paragraph(fonts.markup(gettext("Date")), STYLE_LABEL)] + [""] * len(roles),
+        [Paragraph(fonts.markup(gettext("Signature")), STYLE_LABEL)] + [""] * len(roles),
+        [Paragraph(fonts.markup(gettext("Stamp")), STYLE_LABEL)] + [""] * len(roles),
     ]
     table = Table(
         rows,

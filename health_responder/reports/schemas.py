@@ -1,7 +1,7 @@
 """Report arguments."""
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from health_responder.schemas import StrictSchema
 
@@ -16,3 +16,10 @@ class SummaryArgsSchema(StrictSchema):
     def _order(self, data, **_kwargs):
         if "period_from" in data and "period_to" in data and data["period_to"] < data["period_from"]:
             raise ValidationError([_l("Must be on or after 'from'.")], "to")
+
+
+class LanguageArgsSchema(StrictSchema):
+    lang = fields.String(
+        validate=validate.OneOf(["en", "ko"]),
+        metadata={"description": "The language to print in (en, ko); default: the receiving city's."},
+    )

@@ -7,12 +7,14 @@ by the moment it is printed, so a reprint of unchanged data is the same register
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from datetime import date, timedelta
 from statistics import median
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
@@ -313,15 +315,42 @@ def _scorecards(
     return rows
 
 
-def dispatch_report(*, dispatch: Dispatch, by: User | None = None) -> tuple[Document, bytes]:
-    """The registered dispatch report of a dispatch (regenerated only when its data changed)."""
-    data = dispatch_report_data(dispatch)
+def document_language(language: str | None, default: str | None) -> str:
+    """The language a document is printed in: the one asked for, else the reader's (its city's), else English."""
+    known = current_app.config["LANGUAGES"]
+    if language is not None and language not in known:
+        raise ValidationFailed(
+            _l("Unknown language."), {"lang": [_l("One of: %(choices)s.", choices=", ".join(known))]}
+        )
+    return language or (default if default in known else None) or "en"
+
+
+def in_language(build):
+    """``build`` run under the data's language, so every gettext in the builder speaks it."""
+
+    def run(data) -> bytes:
+        with force_locale(data.language):
+            return build(data)
+
+    return run
+
+
+def dispatch_report(
+    *, dispatch: Dispatch, by: User | None = None, language: str | None = None
+) -> tuple[Document, bytes]:
+    """The registered dispatch report, in the receiving city's language unless ``language`` says another.
+
+    Each language is its own document (its own code), so printing one never supersedes the other.
+    """
+    city_language = db.session.get(City, dispatch.city_id).language
+    language = document_language(language, city_language)
+    data = dataclasses.replace(dispatch_report_data(dispatch), language=language)
     return documents.issue(
         kind="dispatch_report",
         subject_type="dispatch",
-        subject_key=str(dispatch.id),
+        subject_key=str(dispatch.id) if language == city_language else f"{dispatch.id}:{language}",
         data=data,
-        build=builders.build_dispatch_report,
+        build=in_language(builders.build_dispatch_report),
         event_date=data.ship_date,
         by=by,
         name=dispatch.reference,

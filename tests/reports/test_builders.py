@@ -225,7 +225,7 @@ def test_dispatch_report_shows_heading_lines_and_totals():
         "DSP-2026-000042",
         "2026-12-01",
         "REQ-2026-000123",
-        "critical",
+        "Critical",  # the priority's label, in the report's language
         "DHL Express",
         "JD014600003828",
         "Berlin hub",
@@ -464,7 +464,7 @@ def hostile_copy(obj, prefix: str, counter: list[int]):
     changes = {}
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
-        if f.name in ("page_size", "verification_url"):
+        if f.name in ("page_size", "verification_url", "language"):
             continue
         if isinstance(value, str):
             counter[0] += 1
@@ -480,7 +480,7 @@ def hostile_strings(obj) -> list[str]:
     out = []
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
-        if f.name in ("page_size", "verification_url"):
+        if f.name in ("page_size", "verification_url", "language"):
             continue
         if isinstance(value, str):
             out.append(value)

@@ -1,11 +1,18 @@
-"""The dispatch report: parties, shipment, lines, notes, signatures and the verification QR code."""
+"""The dispatch report: parties, shipment, lines, notes, signatures and the verification QR code.
+
+Its words go through gettext: the service builds it under ``force_locale(data.language)``, so a city
+reads it in its own language (English and Korean catalogues).
+"""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
+from health_responder.labels import label
 from health_responder.reports.data import DispatchReportData
 from health_responder.reports.flowables import (
     cold_mark,
@@ -43,7 +50,7 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
     fonts = get_fonts()
     pagesize = pagesize_of(data.page_size)
     width = pagesize[0] - 2 * MARGIN
-    title = "Dispatch report"
+    title = _("Dispatch report")
 
     story: list[Flowable] = []
     story += heading_block(
@@ -55,47 +62,47 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
         data.verification_url,
         data.verification_code,
         [
-            ("Reference", data.reference),
-            ("Ship date", date_text(data.ship_date)),
-            ("Request", data.request_reference),
-            ("Priority", data.priority),
-            ("Status", data.status),
-            ("Verification code", data.verification_code),
+            (_("Reference"), data.reference),
+            (_("Ship date"), date_text(data.ship_date)),
+            (_("Request"), data.request_reference),
+            (_("Priority"), str(label(data.priority))),
+            (_("Status"), str(label(data.status))),
+            (_("Verification code"), data.verification_code),
         ],
     )
-    story.append(section_heading(fonts, "From and to"))
+    story.append(section_heading(fonts, _("From and to")))
     story.append(_parties(fonts, data, width))
-    story.append(section_heading(fonts, "Shipment"))
+    story.append(section_heading(fonts, _("Shipment")))
     story.append(
         facts_grid(
             fonts,
             [
-                ("Carrier", data.carrier),
-                ("Tracking number", data.tracking_number),
-                ("Packages", "" if data.packages is None else str(data.packages)),
+                (_("Carrier"), data.carrier),
+                (_("Tracking number"), data.tracking_number),
+                (_("Packages"), "" if data.packages is None else str(data.packages)),
             ],
             width,
             columns=3,
         )
     )
 
-    story.append(section_heading(fonts, "Lines"))
+    story.append(section_heading(fonts, _("Lines")))
     cold = cold_mark(fonts)
     columns = [
         ("#", 9 * mm, "RIGHT"),
-        ("Item code", 32 * mm, "LEFT"),
-        ("Item", None, "LEFT"),
-        ("Lot", 22 * mm, "LEFT"),
-        ("Expiry", 18 * mm, "LEFT"),
-        ("Qty", 14 * mm, "RIGHT"),
-        ("Unit", 15 * mm, "LEFT"),
-        ("Cold chain", 14 * mm, "CENTER"),
+        (_("Item code"), 32 * mm, "LEFT"),
+        (_("Item"), None, "LEFT"),
+        (_("Lot"), 22 * mm, "LEFT"),
+        (_("Expiry"), 18 * mm, "LEFT"),
+        (_("Qty"), 14 * mm, "RIGHT"),
+        (_("Unit"), 15 * mm, "LEFT"),
+        (_("Cold chain"), 14 * mm, "CENTER"),
     ]
     # A dispatch normally leaves from the one location of its heading; lines from elsewhere say where.
     origin = clean_text(data.sender_location, single_line=True)
     by_line = any(clean_text(line.location_name, single_line=True) not in ("", origin) for line in data.lines)
     if by_line:
-        columns.insert(3, ("Location", 24 * mm, "LEFT"))
+        columns.insert(3, (_("Location"), 24 * mm, "LEFT"))
     widths = column_widths(columns, width)
 
     def row(n: int, line) -> list:
@@ -116,14 +123,21 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
 
     # Rows are handed over as a generator: the table alone holds them, and lets go page by page.
     story += data_table(
-        columns, widths, (row(n, line) for n, line in enumerate(data.lines, 1)), empty="No lines."
+        columns, widths, (row(n, line) for n, line in enumerate(data.lines, 1)), empty=_("No lines.")
     )
     total = sum(line.quantity for line in data.lines)
     story.append(
         Paragraph(
-            f"{len(data.lines)} line{'s' if len(data.lines) != 1 else ''}, {quantity_text(total)} units in total."
+            fonts.markup(
+                ngettext(
+                    "%(num)s line, %(units)s units in total.",
+                    "%(num)s lines, %(units)s units in total.",
+                    len(data.lines),
+                    units=quantity_text(total),
+                )
+            )
             + (
-                f" {cold} cold chain: keep refrigerated from dispatch to receipt."
+                " " + cold + fonts.markup(" " + _("cold chain: keep refrigerated from dispatch to receipt."))
                 if any(line.cold_chain for line in data.lines)
                 else ""
             ),
@@ -132,7 +146,7 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
     )
 
     if clean_text(data.notes).strip():
-        story.append(section_heading(fonts, "Notes"))
+        story.append(section_heading(fonts, _("Notes")))
         story.append(Paragraph(fonts.markup(clean_text(data.notes, max_length=MAX_NOTES)), STYLE_BODY))
 
     signatories = data.signatories
@@ -141,10 +155,10 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
             fonts,
             width,
             [
-                ("Prepared", signatories.prepared_by),
-                ("Dispatched", signatories.dispatched_by),
-                ("Transported", signatories.transported_by),
-                ("Received", signatories.received_by),
+                (_("Prepared"), signatories.prepared_by),
+                (_("Dispatched"), signatories.dispatched_by),
+                (_("Transported"), signatories.transported_by),
+                (_("Received"), signatories.received_by),
             ],
         )
     )
@@ -168,11 +182,14 @@ def _parties(fonts: FontSet, data: DispatchReportData, width: float) -> Table:
         return Paragraph(fonts.markup(clean_text(text, max_length=MAX_FIELD)) or "—", style)
 
     pairs = [
-        (("From", sender.name, True), ("To", recipient.name, True)),
-        (("Stock location", data.sender_location, False), ("Delivery address", recipient.address, False)),
-        (("Address", sender.address, False), ("Country", recipient.country, False)),
-        (("Country", sender.country, False), ("Contact", recipient.contact, False)),
-        (("Contact", sender.contact, False), None),
+        ((_("From"), sender.name, True), (_("To"), recipient.name, True)),
+        (
+            (_("Stock location"), data.sender_location, False),
+            (_("Delivery address"), recipient.address, False),
+        ),
+        ((_("Address"), sender.address, False), (_("Country"), recipient.country, False)),
+        ((_("Country"), sender.country, False), (_("Contact"), recipient.contact, False)),
+        ((_("Contact"), sender.contact, False), None),
     ]
     rows = []
     for pair in pairs:
@@ -181,9 +198,12 @@ def _parties(fonts: FontSet, data: DispatchReportData, width: float) -> Table:
             if item is None:
                 row.append("")
                 continue
-            label, text, bold = item
+            name, text, bold = item
             row.append(
-                [Paragraph(label, STYLE_LABEL), value(text, STYLE_VALUE_BOLD if bold else STYLE_VALUE)]
+                [
+                    Paragraph(fonts.markup(name), STYLE_LABEL),
+                    value(text, STYLE_VALUE_BOLD if bold else STYLE_VALUE),
+                ]
             )
         rows.append(row)
     return Table(
