@@ -1,15 +1,15 @@
 """Cities have a language: their dispatch reports, certificates and notifications are written in it
 
-Revision ID: 0011_city_language
-Revises: 0010_regional_offices
+Revision ID: 0012_city_language
+Revises: 0011_city_profiles
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0011_city_language'
-down_revision = '0010_regional_offices'
+revision = '0012_city_language'
+down_revision = '0011_city_profiles'
 branch_labels = None
 depends_on = None
 
