@@ -1,12 +1,14 @@
 """Request schemas, by direction: *CreateSchema / *UpdateSchema load, *Schema dumps.
 
-Rules that need the database (an item exists, needed-by not in the past, the caller's city) are the
-services' to check; these schemas check shapes and ranges.
+Rules that need the database (an item exists, the caller's city) are the services' to check; these
+schemas check shapes, ranges and what needs no database (needed-by not in the past, judged in UTC), so a
+form shows every such mistake after one submit. The services check needed-by again for their other callers.
 """
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from health_responder.db import utc_today
 from health_responder.health_requests.models import Priority, RequestStatus
 from health_responder.schemas import PageArgsSchema, StrictSchema, flatten
 
@@ -35,9 +37,8 @@ class _LinesMixin:
                     {
                         f"lines.{index}.item_id": [
                             _l(
-                                "Item %(item)s is already on line %(line)s: one line per item.",
-                                item=item_id,
-                                line=seen[item_id],
+                                "This item is already on line %(line)s: one line per item.",
+                                line=seen[item_id] + 1,  # the line's place on the form, not an id
                             )
                         ]
                     }
@@ -55,6 +56,13 @@ class RequestUpdateSchema(_LinesMixin, StrictSchema):
         validate=validate.Length(min=1, max=MAX_LINES),
         metadata={"description": "Replaces every line of the draft."},
     )
+
+    @validates("needed_by")
+    def _not_in_the_past(self, value, **_kwargs):
+        if value is not None and value < utc_today():
+            raise ValidationError(
+                _l("%(date)s is in the past: give today or a later day.", date=value.isoformat())
+            )
 
 
 class RequestCreateSchema(RequestUpdateSchema):

@@ -134,7 +134,11 @@ def _check_lines(lines: list[dict]) -> None:
             ]
         elif line["item_id"] in seen:
             errors[f"lines.{index}.item_id"] = [
-                _l("Item %(code)s is already on line %(line)s.", code=item.code, line=seen[line["item_id"]])
+                _l(
+                    "Item %(code)s is already on line %(line)s.",
+                    code=item.code,
+                    line=seen[line["item_id"]] + 1,
+                )
             ]
         else:
             seen[line["item_id"]] = index

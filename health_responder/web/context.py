@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from health_responder.db import utcnow
 from health_responder.labels import check_label, label
+from health_responder.web.forms import error_entries
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -113,4 +114,5 @@ def register_context(app: Flask) -> None:
             ],
             "nav_links": lambda: NAV.get(getattr(current_user, "role", ""), []),
             "current_endpoint": lambda: request.endpoint or "",
+            "error_entries": error_entries,
         }

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import flash
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import Schema, ValidationError
-from wtforms import EmailField, Field, PasswordField
+from wtforms import EmailField, Field, FieldList, FormField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from health_responder.errors import DomainError, Forbidden, NotFound, Unauthorized
@@ -58,6 +59,33 @@ def show_errors(form: FlaskForm, errors: dict, aliases: dict[str, str] | None = 
             form.form_errors.extend(messages)
         else:
             field.errors = [*field.errors, *messages]
+
+
+def error_entries(form: FlaskForm) -> list[tuple[str, str, list[str]]]:
+    """Every field of ``form`` that shows an error, in form order: ``(id, label, messages)`` for the summary.
+
+    A field of a repeated group is named by its label and its place on the form ("Quantity, line 3"),
+    the number a person sees, never a database id.
+    """
+    found: list[tuple[str, str, list[str]]] = []
+
+    def walk(fields, place: str | None) -> None:
+        for field in fields:
+            if field.name.endswith("csrf_token"):
+                continue
+            if isinstance(field, FieldList):
+                for index, entry in enumerate(field.entries):
+                    walk([entry] if not isinstance(entry, FormField) else entry.form, str(index + 1))
+            elif isinstance(field, FormField):
+                walk(field.form, place)
+            elif field.errors:
+                text = str(field.label.text)
+                if place is not None:
+                    text = gettext("%(field)s, line %(n)s", field=text, n=place)
+                found.append((field.id, text, [str(message) for message in field.errors]))
+
+    walk(form, None)
+    return found
 
 
 def attempt(

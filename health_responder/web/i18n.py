@@ -101,6 +101,8 @@ def _pattern(msgid: str) -> re.Pattern:
     )
 
 
+#: an empty field, however marshmallow words it, is said plainly on a page
+_EMPTY = frozenset({"Missing data for required field.", "Field may not be null."})
 _EXACT = frozenset(msgid for msgid in MARSHMALLOW_MESSAGES if "%(" not in msgid)
 _PATTERNS = [(_pattern(msgid), msgid) for msgid in MARSHMALLOW_MESSAGES if "%(" in msgid]
 
@@ -113,6 +115,8 @@ def translate(message) -> str:
     if isinstance(message, LazyString):
         return str(message)
     text = str(message)
+    if text in _EMPTY:  # marshmallow's words for an empty field read like a programmer's
+        return gettext("Please fill in this field.")
     if text in _EXACT:
         return gettext(text)
     for pattern, msgid in _PATTERNS:

@@ -167,26 +167,36 @@ def test_the_journey_partly_in_korean(live, open_as):
     coordinator.get_by_role("button", name="변경").click()
 
 
-def test_a_form_with_bad_values_shows_the_messages_and_keeps_the_input(live, open_as):
+def test_a_form_with_three_mistakes_shows_three_errors_after_one_submit(live, open_as):
     city = open_as("city")
     city.goto("/requests/new")
     past = (utc_today() - timedelta(days=2)).isoformat()
-    city.locator("#needed_by").fill(past)
+    city.locator("#needed_by").fill(past)  # mistake 1: a day in the past
     city.locator("#lines-0-item_id").select_option(index=1)
-    city.locator("#lines-0-quantity").fill("0")
-    city.locator("#delivery_contact").fill("Ward 3, Dr. Petrova")
+    city.locator("#lines-0-quantity").fill("0")  # mistake 2: no units
+    city.locator("#delivery_contact").fill("Ward 3, Dr. Petrova")  # mistake 3: no justification
     city.get_by_role("button", name="Save and submit").click()
-    assert city.locator(".error-summary").is_visible()
-    assert city.locator("#justification-errors").inner_text() == "Missing data for required field."
-    assert "greater than or equal to 1" in city.locator("#lines-0-quantity-errors").inner_text()
-    assert city.locator("#lines-0-quantity").get_attribute("aria-invalid") == "true"
+    summary = city.locator(".error-summary")
+    assert summary.is_visible()
+    assert city.evaluate("document.activeElement.classList.contains('error-summary')")  # it takes focus
+    links = summary.get_by_role("link")
+    assert links.count() == 3
+    texts = [links.nth(i).inner_text() for i in range(3)]
+    assert any(t.startswith("Needed by") and "is in the past" in t for t in texts), texts
+    assert any(t.startswith("Justification: Please fill in this field.") for t in texts), texts
+    assert any(t.startswith("Quantity, line 1:") for t in texts), texts
+    assert "Missing data for required field" not in city.content()
+    for field in ("needed_by", "justification", "lines-0-quantity"):
+        box = city.locator(f"#{field}")
+        assert box.get_attribute("aria-invalid") == "true"
+        assert f"{field}-errors" in box.get_attribute("aria-describedby")
+        assert city.locator(f"#{field}-errors").is_visible()
+    summary.get_by_role("link", name=re.compile("^Justification")).click()  # the summary leads to the field
+    assert city.evaluate("location.hash") == "#justification"
+    # what was typed comes back
     assert city.locator("#lines-0-quantity").input_value() == "0"
     assert city.locator("#needed_by").input_value() == past
     assert city.locator("#delivery_contact").input_value() == "Ward 3, Dr. Petrova"
-    city.locator("#justification").fill("Now with a reason.")
-    city.locator("#lines-0-quantity").fill("2")
-    city.get_by_role("button", name="Save and submit").click()
-    assert "is in the past" in city.locator("#needed_by-errors").inner_text()
 
 
 def test_a_provider_publishes_a_program_and_a_city_enrols(live, open_as):

@@ -132,7 +132,7 @@ def test_a_coordinator_prints_the_dispatch_summary_of_a_period(world):
     bad = coordinator.get("/reports/dispatch-summary?period_from=2026-12-31&period_to=2026-12-01")
     assert bad.status_code == 422 and "Must be on or after" in text(bad)
     missing = coordinator.get("/reports/dispatch-summary?period_from=2026-12-01&period_to=")
-    assert missing.status_code == 422 and "Missing data for required field." in text(missing)
+    assert missing.status_code == 422 and "Please fill in this field." in text(missing)
     too_long = coordinator.get("/reports/dispatch-summary?period_from=2020-01-01&period_to=2099-12-31")
     assert too_long.status_code == 422 and "The period is too long." in text(too_long)
     pdf = coordinator.get(

@@ -78,7 +78,7 @@ def test_bad_values_show_the_api_messages_next_to_the_fields_and_keep_the_input(
     assert response.status_code == 422
     assert "Must be greater than or equal to 1" in html  # the API schema's own message for quantity 0
     assert 'id="lines-0-quantity-errors"' in html
-    assert "Missing data for required field." in html and 'id="justification-errors"' in html
+    assert "Please fill in this field." in html and 'id="justification-errors"' in html
     assert f'value="{past}"' in html and "Ward 7 — Dr. Kim" in html
     assert w.api["city"].get("/api/v1/requests").json["total"] == 0
 
@@ -138,9 +138,7 @@ def test_a_coordinator_approves_and_a_reject_without_reason_shows_the_message(wo
     path = f"/requests/{req['id']}"
     response = coordinator.post(f"{path}/reject", {"reject-reason": "  "}, page=path)
     assert response.status_code == 422
-    assert "Missing data for required field." in text(response) and 'id="reject-reason-errors"' in text(
-        response
-    )
+    assert "Please fill in this field." in text(response) and 'id="reject-reason-errors"' in text(response)
     assert coordinator.post(f"{path}/approve", page=path).status_code == 302
     assert w.api["coordinator"].get(f"/api/v1/requests/{req['id']}").json["status"] == "approved"
     again = coordinator.post(f"{path}/approve", page=path)

@@ -213,7 +213,7 @@ def test_edit_shows_the_program_and_saves_the_changes(w):
     assert after["status"] == "draft" and datetime.fromisoformat(after["starts_at"]) == START
 
     emptied = provider.post(f"{path}/edit", form_data(w, title=" ", capacity="5"), page=f"{path}/edit")
-    assert emptied.status_code == 422 and "Missing data for required field." in text(emptied)
+    assert emptied.status_code == 422 and "Please fill in this field." in text(emptied)
     assert read(w, program["id"])["title"] == "Oxygen therapy, revised"
 
 
