@@ -11,6 +11,7 @@ from health_responder.allocation.schemas import (
     AllocationSchema,
     ReleaseSchema,
     SuggestionSchema,
+    WhyNoneSchema,
 )
 from health_responder.api.idempotency import idempotent
 from health_responder.auth.access import STAFF, roles_required
@@ -48,9 +49,24 @@ class Suggestions(MethodView):
     @roles_required(*STAFF)
     @blp.response(200, SuggestionSchema(many=True))
     def get(self, request_id, line_id):
-        """Usable lots for a line, best first, each with its rationale (coordinators)."""
+        """Usable lots for a line, best first, each with its rationale (coordinators); when none, ``…/why-none`` says why."""
         request = requests.get_request(request_id, g.user)
         return queries.suggestions(request, requests.get_line(request, line_id))
+
+
+@blp.route("/requests/<int:request_id>/lines/<int:line_id>/suggestions/why-none")
+class WhyNone(MethodView):
+    @roles_required(*STAFF)
+    @blp.response(200, WhyNoneSchema)
+    def get(self, request_id, line_id):
+        """Why no lot is suggested for a line (coordinators).
+
+        Nothing owed; no stock of the item anywhere; every lot usable by the needed-by date reserved;
+        stock that expires before the needed-by date (the lots named with their expiry); or only
+        quarantined or recalled stock.
+        """
+        request = requests.get_request(request_id, g.user)
+        return queries.why_none(request, requests.get_line(request, line_id))
 
 
 @blp.route("/allocations/<int:allocation_id>")

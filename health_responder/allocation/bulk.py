@@ -62,7 +62,7 @@ _ALLOCATE_LINE = (
         LINES.c.id == sa.bindparam("b_line"),
         LINES.c.request_id == sa.bindparam("b_request"),
         LINES.c.item_id == sa.bindparam("b_item"),
-        LINES.c.quantity_allocated + sa.bindparam("b_q") <= LINES.c.quantity,
+        sa.bindparam("b_q") <= rules.remainder_sql(LINES.c),
     )
     .values(quantity_allocated=LINES.c.quantity_allocated + sa.bindparam("b_q"))
 )
@@ -142,7 +142,8 @@ class AllocationSnapshot:
 
     #: request id -> (id, reference, city_id, status, priority, needed_by)
     requests: dict[int, tuple]
-    #: request id -> open lines [(request_id, id, item_id, quantity, quantity_allocated)], in id order
+    #: request id -> open lines [(request_id, id, item_id, owed, quantity_allocated)], in id order;
+    #: owed = quantity + quantity_replaced (rules.remainder_sql: owed - allocated is the remainder)
     lines: dict[int, list[tuple]]
     #: request id -> (units wanted, allocated, dispatched) over all its lines
     totals: dict[int, tuple[int, int, int]]
@@ -167,7 +168,8 @@ _SNAPSHOT_REQUESTS = (
     "WHERE id IN ({ids}) ORDER BY id"
 )
 _SNAPSHOT_LINES = (
-    "SELECT request_id, id, item_id, quantity, quantity_allocated, quantity_dispatched FROM request_line "
+    "SELECT request_id, id, item_id, quantity + quantity_replaced, quantity_allocated, quantity_dispatched "
+    "FROM request_line "
     "WHERE request_id IN ({ids}) ORDER BY request_id, id"
 )
 
@@ -194,17 +196,17 @@ def allocation_snapshot(*, request_ids: Collection[int], lock: bool) -> Allocati
     lines: dict[int, list[tuple]] = {}
     totals: dict[int, tuple[int, int, int]] = {}
     if found:
-        for request_id, line_id, item_id, quantity, allocated, dispatched in _driver_rows(
+        for request_id, line_id, item_id, owed, allocated, dispatched in _driver_rows(
             _SNAPSHOT_LINES.format(ids=",".join(map(str, sorted(found))))
         ):
             wanted, total_allocated, total_dispatched = totals.get(request_id, (0, 0, 0))
             totals[request_id] = (
-                wanted + quantity,
+                wanted + owed,
                 total_allocated + allocated,
                 total_dispatched + dispatched,
             )
-            if allocated < quantity:
-                lines.setdefault(request_id, []).append((request_id, line_id, item_id, quantity, allocated))
+            if allocated < owed:
+                lines.setdefault(request_id, []).append((request_id, line_id, item_id, owed, allocated))
     return AllocationSnapshot(requests=found, lines=lines, totals=totals, locked=lock)
 
 
@@ -486,7 +488,7 @@ def _bulk_statuses(
             for request_id, wanted, allocated, dispatched in _core(
                 select(
                     LINES.c.request_id,
-                    sa.func.sum(LINES.c.quantity),
+                    sa.func.sum(LINES.c.quantity + LINES.c.quantity_replaced),
                     sa.func.sum(LINES.c.quantity_allocated),
                     sa.func.sum(LINES.c.quantity_dispatched),
                 )

@@ -18,11 +18,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlmodel import select
 
-from health_responder.allocation import bulk, services
+from health_responder.allocation import bulk, rules, services
 from health_responder.allocation.planner import PlannedAllocation, Queue, load_queue, plan_request
 from health_responder.audit.actor import Actor
 from health_responder.extensions import db
-from health_responder.health_requests.models import ALLOCATING
 from health_responder.scheduler.models import JobRun, RunOutcome
 from health_responder.scheduler.registry import job
 from health_responder.scheduler.runner import keep_alive, stopping
@@ -80,7 +79,7 @@ def _allocate_batch(batch: list[tuple], queue: Queue, *, actor: Actor, dry_run: 
     plans, needs = [], {}
     for request_id, item_ids in batch:
         request = snapshot.requests.get(request_id)
-        if request is None or request[3] not in ALLOCATING:
+        if request is None or request[3] not in rules.SERVED_STATUSES:
             tally.requests_skipped += 1
             tally.lines_seen += len(item_ids)
             continue
@@ -249,6 +248,7 @@ def auto_allocate(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
             with db.write_session():
                 for run_id in _runs_to_announce(run):
                     tally.notifications += services.notify_providers_of_run(job_run_id=run_id)
+                    tally.notifications += services.notify_cities_of_run(job_run_id=run_id)
     finally:
         gc.unfreeze()
     return tally.counts(dry_run)

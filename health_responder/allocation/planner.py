@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from health_responder.allocation import rules
 from health_responder.extensions import db
-from health_responder.health_requests.models import ALLOCATING, AssistanceRequest, RequestLine
+from health_responder.health_requests.models import AssistanceRequest, RequestLine
 from health_responder.providers.models import Provider, ProviderNetwork
 from health_responder.reference.models import City, Network
 from health_responder.stock.models import StockLot
@@ -139,7 +139,7 @@ def load_queue() -> Queue:
     open_lines = (
         select(requests.c.id, requests.c.needed_by, lines.c.item_id)
         .select_from(requests.join(lines, lines.c.request_id == requests.c.id))
-        .where(requests.c.status.in_(ALLOCATING), lines.c.quantity_allocated < lines.c.quantity)
+        .where(rules.served_line_sql(requests.c, lines.c))
         .order_by(*queue_order)
     )
     # The run's one big read (every open line: the I/O floor's own read) goes to the driver's cursor as
@@ -193,8 +193,8 @@ def plan_request(request, lines: list, queue: Queue) -> tuple[RequestPlan, dict[
     network = queue.network_codes.get(network_id)
     plan = RequestPlan(request_id=request_id, needed_by=needed_by, allocations=[])
     needs: dict[int, int] = {}
-    for _request, line_id, item_id, quantity, allocated in lines:
-        needed = quantity - allocated
+    for _request, line_id, item_id, owed, allocated in lines:
+        needed = owed - allocated
         needs[line_id] = needed
         choices, shortfall = plan_line(
             needed=needed, needed_by=needed_by, lots=queue.lots.get(item_id, ()), preferred=preferred

@@ -13,7 +13,7 @@ from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine
 from health_responder.providers.models import Provider, ProviderNetwork
-from health_responder.reference.models import City, Network
+from health_responder.reference.models import City, Item, Network
 from health_responder.stock.models import StockLot
 
 
@@ -94,7 +94,7 @@ def suggestions(request: AssistanceRequest, line: RequestLine, limit: int = 50) 
         else set()
     )
     network = db.session.scalar(select(Network.code).where(Network.id == city.network_id))
-    still_needed = line.quantity - line.quantity_allocated
+    still_needed = line.remainder
     out = []
     for rank, lot in enumerate(lots):
         suggested = max(0, min(lot.available, still_needed))
@@ -127,3 +127,114 @@ def suggestions(request: AssistanceRequest, line: RequestLine, limit: int = 50) 
             }
         )
     return out
+
+
+# --- why nothing is suggested
+
+#: The reasons, in the order they are reported.
+WHY_NONE = ("nothing_owed", "no_stock", "all_reserved", "expires_before_needed_by", "quarantined_or_recalled")
+
+
+def _lot_names(lots: list[StockLot], *, expiry: bool = False, status: bool = False) -> str:
+    names = []
+    for lot in lots[:10]:
+        detail = lot.expires_on.isoformat() if expiry and lot.expires_on else (lot.status if status else "")
+        names.append(f"{lot.lot_code} ({detail})" if detail else lot.lot_code)
+    return ", ".join(names) + (f" … (+{len(lots) - 10})" if len(lots) > 10 else "")
+
+
+def why_none(request: AssistanceRequest, line: RequestLine) -> dict:
+    """Why no lot is suggested for a line, judged by rules.py's facts on every lot of the item with units.
+
+    ``reasons`` (codes of WHY_NONE, empty when some lot is usable): nothing left to allocate; no stock of
+    the item anywhere; every lot usable by the needed-by date is reserved; the lots with free units
+    expire before the needed-by date; the only stock is quarantined or recalled. ``lots`` names the
+    lots behind each reason (with their expiry and status); ``messages`` says it in words.
+    """
+    item_code = db.session.scalar(select(Item.code).where(Item.id == line.item_id))
+    out: dict = {"line_id": line.id, "item_id": line.item_id, "remainder": line.remainder, "usable_lots": 0}
+    if line.remainder <= 0:
+        return out | {
+            "reasons": ["nothing_owed"],
+            "messages": [_l("Nothing left to allocate on this line.")],
+            "lots": [],
+        }
+    lots = db.session.scalars(
+        select(StockLot)
+        .where(StockLot.item_id == line.item_id, StockLot.on_hand > 0)
+        .order_by(StockLot.expires_on, StockLot.id)
+    ).all()
+    needed_by = request.needed_by
+
+    def lasts(lot: StockLot) -> bool:
+        return lot.expires_on is None or lot.expires_on >= needed_by
+
+    usable = [
+        lot
+        for lot in lots
+        if rules.is_usable(
+            status=lot.status, free=lot.available, expires_on=lot.expires_on, needed_by=needed_by
+        )
+    ]
+    available = [lot for lot in lots if lot.status == rules.USABLE_STATUS]
+    reserved = [lot for lot in available if lot.available <= 0 and lasts(lot)]
+    expiring = [lot for lot in available if lot.available > 0 and not lasts(lot)]
+    held = [lot for lot in lots if lot.status != rules.USABLE_STATUS]
+    out["usable_lots"] = len(usable)
+    reasons, messages, named = [], [], []
+    if usable:
+        pass
+    elif not lots:
+        reasons.append("no_stock")
+        messages.append(_l("No stock of %(item)s anywhere: no lot holds a unit of it.", item=item_code))
+    else:
+        if reserved:
+            reasons.append("all_reserved")
+            messages.append(
+                _l(
+                    "Stock of %(item)s exists, but every lot usable by the needed-by date is reserved: %(lots)s.",
+                    item=item_code,
+                    lots=_lot_names(reserved),
+                )
+            )
+        if expiring:
+            reasons.append("expires_before_needed_by")
+            messages.append(
+                _l(
+                    "Stock of %(item)s exists, but it expires before the needed-by date %(date)s: %(lots)s.",
+                    item=item_code,
+                    date=needed_by.isoformat(),
+                    lots=_lot_names(expiring, expiry=True),
+                )
+            )
+        if held and not available:
+            reasons.append("quarantined_or_recalled")
+            messages.append(
+                _l(
+                    "The only stock of %(item)s is quarantined or recalled: %(lots)s.",
+                    item=item_code,
+                    lots=_lot_names(held, status=True),
+                )
+            )
+        named = [(lot, "reserved") for lot in reserved] + [
+            (lot, "expires_before_needed_by") for lot in expiring
+        ]
+        named += [(lot, lot.status) for lot in held] if not available else []
+    return out | {
+        "reasons": reasons,
+        "messages": messages,
+        "lots": [
+            {
+                "lot_id": lot.id,
+                "lot_code": lot.lot_code,
+                "provider_id": lot.provider_id,
+                "status": lot.status,
+                "expires_on": lot.expires_on,
+                "on_hand": lot.on_hand,
+                "reserved": lot.reserved,
+                "available": lot.available,
+                "why": why,
+            }
+            for lot, why in named[:50]
+        ],
+    }

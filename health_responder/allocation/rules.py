@@ -13,6 +13,11 @@ A lot is usable for a line needed by ``needed_by`` for ``units`` units iff three
 
 Usable lots are taken in the order: providers serving the city's network first, then earliest expiry
 (no expiry last), then lot id.
+
+A line is served iff its request is in ``SERVED_STATUSES`` (approved, partially allocated, partially
+dispatched: a part shipped leaves the rest on back-order) and it has a remainder (``remainder_sql``:
+requested plus replaced rejected units minus allocated, shipped units included). Requests are served
+by priority, then needed-by, then submission time (``queue_order``).
 """
 
 from __future__ import annotations
@@ -22,10 +27,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from health_responder.health_requests.models import ALLOCATING, remainder_sql
 from health_responder.stock.models import LotStatus
 
 #: Fact 1: the only status in which a lot is allocated.
 USABLE_STATUS = LotStatus.AVAILABLE
+#: Requests whose remainders are served (defined with the request states, health_requests.models).
+SERVED_STATUSES = ALLOCATING
+
+
+def served_line_sql(request: Any, line: Any) -> sa.ColumnElement[bool]:
+    """A line auto_allocate serves: its request in SERVED_STATUSES, a remainder left."""
+    return sa.and_(request.status.in_(SERVED_STATUSES), remainder_sql(line) > 0)
 
 
 def usable_sql(lot: Any, *, needed_by: Any, units: Any = 1) -> sa.ColumnElement[bool]:

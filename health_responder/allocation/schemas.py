@@ -51,5 +51,39 @@ class SuggestionSchema(Schema):
     rationale = fields.String()
 
 
+class WhyNoneLotSchema(Schema):
+    lot_id = fields.Integer()
+    lot_code = fields.String()
+    provider_id = fields.Integer()
+    status = fields.String()
+    expires_on = fields.Date(allow_none=True)
+    on_hand = fields.Integer()
+    reserved = fields.Integer()
+    available = fields.Integer()
+    why = fields.String(
+        metadata={"description": "reserved, expires_before_needed_by, quarantined or recalled."}
+    )
+
+
+class WhyNoneSchema(Schema):
+    line_id = fields.Integer()
+    item_id = fields.Integer()
+    remainder = fields.Integer(metadata={"description": "Units still to allocate on the line."})
+    usable_lots = fields.Integer(metadata={"description": "Lots the suggestions list (0: see reasons)."})
+    reasons = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Why nothing is suggested: nothing_owed, no_stock, all_reserved, "
+            "expires_before_needed_by, quarantined_or_recalled (empty when lots are usable)."
+        },
+    )
+    messages = fields.List(
+        fields.String(), metadata={"description": "The reasons in words, in the caller's language."}
+    )
+    lots = fields.List(
+        fields.Nested(WhyNoneLotSchema), metadata={"description": "The lots behind the reasons."}
+    )
+
+
 class ReleaseSchema(StrictSchema):
     reason = fields.String(validate=validate.Length(max=5000))

@@ -122,13 +122,11 @@ def reserve_line(
     with db.session.begin_nested():
         result = db.session.execute(
             sa.update(LINES)
-            .where(LINES.c.id == line.id, LINES.c.quantity_allocated + quantity <= LINES.c.quantity)
+            .where(LINES.c.id == line.id, quantity <= rules.remainder_sql(LINES.c))
             .values(quantity_allocated=LINES.c.quantity_allocated + quantity)
         )
         if result.rowcount != 1:
-            current = db.session.scalar(
-                select(LINES.c.quantity - LINES.c.quantity_allocated).where(LINES.c.id == line.id)
-            )
+            current = db.session.scalar(select(rules.remainder_sql(LINES.c)).where(LINES.c.id == line.id))
             raise Conflict(
                 _l(
                     "Line %(line)s has only %(left)s unit(s) left to allocate; asked for %(n)s.",
@@ -185,6 +183,15 @@ def reserve_line(
         f"needed by {request.needed_by.isoformat()}.",
         link=f"/requests/{request.id}",
     )
+    if request.status == RequestStatus.PARTIALLY_DISPATCHED:  # a back-order: the city waits for the rest
+        notifications.notify(
+            users=notifications.city_users(request.city_id),
+            key=f"allocation:{allocation.id}:city",
+            subject=f"More of {request.reference} reserved: {quantity} unit(s)",
+            body=f"{quantity} unit(s) of what {request.reference} still waits for are reserved and will be "
+            "shipped; you will hear when they leave.",
+            link=f"/requests/{request.id}",
+        )
     return allocation
 
 
@@ -218,7 +225,7 @@ def allocate(
                 )
             )
             provider = db.session.get(Provider, lot.provider_id)
-            still_needed = line.quantity - line.quantity_allocated
+            still_needed = line.remainder
             rationale = "Chosen by a coordinator. " + rules.rationale(
                 lot_code=lot.lot_code,
                 provider=provider.name,
@@ -279,6 +286,33 @@ def release(*, allocation: Allocation, by: User, note: str | None = None) -> All
     )
     requests.refresh_status(request=request)
     return allocation
+
+
+def notify_cities_of_run(*, job_run_id: int) -> int:
+    """Tell each city, once per run and request, what a run reserved of a back-order (a request partly shipped)."""
+    shipped = (
+        select(RequestLine.request_id)
+        .where(RequestLine.request_id == Allocation.request_id, RequestLine.quantity_dispatched > 0)
+        .exists()
+    )
+    rows = db.session.execute(
+        select(REQUESTS.c.id, REQUESTS.c.reference, REQUESTS.c.city_id, sa.func.sum(Allocation.quantity))
+        .join(REQUESTS, REQUESTS.c.id == Allocation.request_id)
+        .where(Allocation.job_run_id == job_run_id, Allocation.status == AllocationStatus.RESERVED, shipped)
+        .group_by(REQUESTS.c.id, REQUESTS.c.reference, REQUESTS.c.city_id)
+        .order_by(REQUESTS.c.id)
+    ).all()
+    queued = 0
+    for request_id, reference, city_id, units in rows:
+        queued += notifications.notify(
+            users=notifications.city_users(city_id),
+            key=f"allocation-run:{job_run_id}:request={request_id}:city",
+            subject=f"More of {reference} reserved: {int(units)} unit(s)",
+            body=f"{int(units)} unit(s) of what {reference} still waits for are reserved and will be shipped; "
+            "you will hear when they leave.",
+            link=f"/requests/{request_id}",
+        )
+    return queued
 
 
 def notify_providers_of_run(*, job_run_id: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -45,9 +46,11 @@ S = RequestStatus
 FULFILLING = frozenset({S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED})
 #: States in which units rejected at receipt can be replaced (something shipped; the request not ended).
 REPLACEABLE = frozenset({S.PARTIALLY_DISPATCHED, S.DISPATCHED, S.DELIVERED})
-#: Requests auto-allocation serves (an allocated or dispatching request has nothing left to reserve
-#: unless people changed it; they allocate by hand then).
-ALLOCATING = (S.APPROVED, S.PARTIALLY_ALLOCATED)
+#: Requests whose lines' remainders auto_allocate serves: a part shipped leaves the rest on back-order,
+#: never forgotten (an allocated request has no remainder; a replacement makes it partially dispatched).
+#: allocation.rules names this the requests served; it lives here, with the states, so that the
+#: features below allocation (stock's checks) read it without importing allocation.
+ALLOCATING = (S.APPROVED, S.PARTIALLY_ALLOCATED, S.PARTIALLY_DISPATCHED)
 
 #: Explicit transitions people make, from each state. Allocation, dispatch and receipt move the
 #: status too, but as a consequence of the lines (see services.refresh_status).
@@ -164,3 +167,8 @@ class RequestLine(SQLModel, table=True):
     def remainder(self) -> int:
         """Units not yet allocated (the back-order): owed minus allocated, shipped units included."""
         return self.quantity + self.quantity_replaced - self.quantity_allocated
+
+
+def remainder_sql(line: Any) -> Any:
+    """``RequestLine.remainder`` as SQL over the model or its table's ``.c``: requested + replaced - allocated."""
+    return line.quantity + line.quantity_replaced - line.quantity_allocated

@@ -407,7 +407,7 @@ def _allocation_page(
     items = reference.items_by_id(ids=(line["item_id"] for line in view["lines"]))
     lines = []
     for line in services.lines_of(req.id):
-        still = line.quantity - line.quantity_allocated
+        still = line.remainder
         suggestions = allocation_queries.suggestions(req, line) if still > 0 else []
         locations = providers.location_names(ids=(s["location_id"] for s in suggestions))
         rows = []
@@ -427,7 +427,10 @@ def _allocation_page(
                     "form": form,
                 }
             )
-        lines.append({"line": line, "item": items.get(line.item_id), "still": still, "rows": rows})
+        why = allocation_queries.why_none(req, line) if still > 0 and not rows else None
+        lines.append(
+            {"line": line, "item": items.get(line.item_id), "still": still, "rows": rows, "why": why}
+        )
     stray = (
         failed[2]
         if failed and not any(row["form"] is failed[2] for entry in lines for row in entry["rows"])

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from health_responder.checks import services as alerts
 from health_responder.extensions import db
-from health_responder.health_requests.models import ALLOCATING, AssistanceRequest, RequestLine
+from health_responder.health_requests.models import ALLOCATING, AssistanceRequest, RequestLine, remainder_sql
 from health_responder.providers.models import Provider
 from health_responder.reference.models import City, Item
 from health_responder.scheduler.models import JobRun
@@ -73,14 +73,14 @@ def _requests_that_could_use(lot: StockLot, limit: int = 5) -> list[dict]:
             AssistanceRequest.priority,
             AssistanceRequest.needed_by,
             RequestLine.id,
-            RequestLine.quantity - RequestLine.quantity_allocated,
+            remainder_sql(RequestLine),
         )
         .join(RequestLine, RequestLine.request_id == AssistanceRequest.id)
         .join(City, City.id == AssistanceRequest.city_id)
         .where(
             AssistanceRequest.status.in_(ALLOCATING),
             RequestLine.item_id == lot.item_id,
-            RequestLine.quantity_allocated < RequestLine.quantity,
+            remainder_sql(RequestLine) > 0,
             AssistanceRequest.needed_by <= lot.expires_on,
         )
         .order_by(AssistanceRequest.priority_rank, AssistanceRequest.needed_by, AssistanceRequest.id)

@@ -112,3 +112,21 @@ def test_the_city_hears_that_the_rest_is_still_to_come_when_a_part_ships(bo):
     messages = bo.city_api.get("/api/v1/notifications").json["items"]
     shipped = [m for m in messages if m["subject"].endswith(f"shipped for {request['reference']}")]
     assert len(shipped) == 1 and "3 unit(s) of" in shipped[0]["body"] and "back-order" in shipped[0]["body"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Stock of OXY-CONC-10L exists, but it expires before the needed-by date"),
+        ("ko", "OXY-CONC-10L 재고가 있지만 필요일"),
+    ],
+)
+def test_the_allocate_page_says_why_nothing_is_suggested(bo, client, language, expected):
+    bo.lot(5, expires_in=5)
+    request = bo.request((bo.item, 4), needed_in=30)
+    _as(client, bo.make.user("coordinator"), language)
+    html = client.get(f"/requests/{request['id']}/allocate").get_data(as_text=True)
+    box = html[html.index('class="flash error why-none"') :]
+    box = _text(box[: box.index("</div>")])
+    assert expected in box and "BO-001" in box
+    assert "nothing in stock that lasts" not in html

@@ -7,8 +7,11 @@ prepared, shipped and received, rejected units replaced from the discrepancy lis
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from health_responder.db import utc_today
 from tests.health_requests.backorder_world import Backorders, make_backorders
 
 
@@ -47,6 +50,107 @@ def _quantities(line: dict) -> tuple:
     )
 
 
+# --- auto_allocate serves every remainder (item 1) --------------------------------------------------
+
+
+@pytest.mark.both_databases
+def test_auto_allocate_serves_the_rest_after_partial_shipping(bo):
+    bo.lot(3)
+    request = bo.request((bo.item, 6), priority="critical")
+    assert bo.auto_allocate()["units"] == 3
+    bo.ship(request)
+    assert bo.get(request)["status"] == "partially_dispatched"
+    assert _quantities(_line(bo.get(request))) == (6, 3, 3, 0, 0, 3)
+
+    assert bo.auto_allocate()["units"] == 0  # no stock anywhere: still owed, nothing reserved
+    bo.lot(14)
+    counts = bo.auto_allocate()
+    assert (counts["units"], counts["requests_complete"]) == (3, 1)
+    after = bo.get(request)
+    assert after["status"] == "partially_dispatched"  # 3 shipped, the other 3 reserved
+    assert _quantities(_line(after)) == (6, 6, 3, 0, 0, 0)
+    made = bo.coordinator.get(f"/api/v1/requests/{request['id']}/allocations").json
+    made = made["items"] if isinstance(made, dict) else made
+    assert sorted((a["quantity"], a["status"], a["job_run_id"] is not None) for a in made) == [
+        (3, "dispatched", True),
+        (3, "reserved", True),
+    ]
+    assert "still needed" in made[-1]["rationale"]
+
+    # The city hears that the rest is reserved, then that it ships; the rest goes out as a second dispatch.
+    subjects = [m["subject"] for m in bo.city_api.get("/api/v1/notifications").json["items"]]
+    assert f"More of {request['reference']} reserved: 3 unit(s)" in subjects
+    second = bo.ship(request)
+    assert bo.get(request)["status"] == "dispatched"
+    assert sum(line["quantity"] for line in second["lines"]) == 3
+    assert bo.auto_allocate()["units"] == 0  # nothing owed any more: the 11 units left stay free
+
+
+@pytest.mark.both_databases
+def test_a_coordinator_allocates_a_back_order_by_hand(bo):
+    first = bo.lot(2)
+    request = bo.request((bo.item, 5))
+    bo.auto_allocate()
+    bo.ship(request)
+    lot = bo.lot(10, expires_in=60)
+    line = _line(bo.get(request))
+    suggested = bo.coordinator.get(f"/api/v1/requests/{request['id']}/lines/{line['id']}/suggestions")
+    assert suggested.status_code == 200, suggested.json
+    lots = suggested.json["items"] if isinstance(suggested.json, dict) else suggested.json
+    assert [(s["lot_id"], s["suggested_quantity"]) for s in lots] == [(lot, 3)]
+    assert first not in [s["lot_id"] for s in lots]  # shipped empty
+    answer = bo.coordinator.post(
+        f"/api/v1/requests/{request['id']}/allocations",
+        json={"line_id": line["id"], "lot_id": lot, "quantity": 4},
+    )
+    assert answer.status_code == 409 and answer.json["errors"]["quantity"] == ["At most 3."]
+    answer = bo.coordinator.post(
+        f"/api/v1/requests/{request['id']}/allocations",
+        json={"line_id": line["id"], "lot_id": lot, "quantity": 3},
+    )
+    assert answer.status_code == 201, answer.json
+    assert _quantities(_line(bo.get(request))) == (5, 5, 2, 0, 0, 0)
+    subjects = [m["subject"] for m in bo.city_api.get("/api/v1/notifications").json["items"]]
+    assert f"More of {request['reference']} reserved: 3 unit(s)" in subjects
+
+
+@pytest.mark.both_databases
+def test_remainders_are_served_by_priority_then_needed_by_then_submission(bo):
+    bo.lot(3)
+    critical = bo.request((bo.item, 6), priority="critical", needed_in=30)
+    bo.auto_allocate()
+    bo.ship(critical)  # 3 shipped, 3 on back-order
+    late_high = bo.request((bo.item, 2), priority="high", needed_in=40)
+    early_high = bo.request((bo.item, 2), priority="high", needed_in=20)
+    early_high_later = bo.request((bo.item, 2), priority="high", needed_in=20)
+    normal = bo.request((bo.item, 3), priority="normal", needed_in=5)
+    low = bo.request((bo.item, 2), priority="low", needed_in=3)
+    bo.lot(6)
+
+    assert bo.auto_allocate()["units"] == 6
+    allocated = {
+        name: _line(bo.get(r))["quantity_allocated"]
+        for name, r in [
+            ("critical", critical),
+            ("early_high", early_high),
+            ("early_high_later", early_high_later),
+            ("late_high", late_high),
+            ("normal", normal),
+            ("low", low),
+        ]
+    }
+    assert allocated == {
+        "critical": 6,  # its back-order first, though it was partly shipped already
+        "early_high": 2,  # then high by needed-by …
+        "early_high_later": 1,  # … and, on the same day, by submission
+        "late_high": 0,
+        "normal": 0,
+        "low": 0,
+    }
+    owed = bo.coordinator.get("/api/v1/requests", query_string={"page_size": 100}).json["items"]
+    assert sum(line["quantity_unfilled"] for r in owed for line in r["lines"]) == 1 + 2 + 3 + 2
+
+
 # --- replacements of rejected units (item 5) --------------------------------------------------------
 
 
@@ -71,6 +175,14 @@ def test_rejected_units_are_owed_again_only_once_replaced(bo):
     after = bo.get(request)
     assert after["status"] == "partially_dispatched"
     assert _quantities(_line(after)) == (4, 4, 4, 1, 1, 1)
+
+    # Once replaced, the unit is a back-order like any other: the check serves it, it ships and arrives.
+    assert bo.auto_allocate()["units"] == 1
+    assert _quantities(_line(bo.get(request))) == (4, 5, 4, 1, 1, 0)
+    bo.receive(bo.ship(request))
+    assert bo.get(request)["status"] == "delivered"
+    assert _quantities(_line(bo.get(request))) == (4, 5, 5, 1, 1, 0)
+    assert _line(bo.get(request))["quantity_received"] == 4
 
     # A second click finds nothing left to replace; the one replacement is audited.
     again = bo.coordinator.post(f"/api/v1/dispatches/discrepancies/{listed[0]['id']}/replace", json={})
@@ -208,3 +320,61 @@ def _choose_language(client, language: str) -> None:
 
     token = csrf_token(client.get("/dashboard").get_data(as_text=True))
     client.post("/language", data={"locale": language, "next": "/dashboard", "csrf_token": token})
+
+
+# --- why nothing is suggested (item 3) --------------------------------------------------------------
+
+
+def _why(bo, request: dict) -> dict:
+    line = _line(bo.get(request))
+    suggested = bo.coordinator.get(f"/api/v1/requests/{request['id']}/lines/{line['id']}/suggestions")
+    answer = bo.coordinator.get(f"/api/v1/requests/{request['id']}/lines/{line['id']}/suggestions/why-none")
+    assert answer.status_code == 200, answer.json
+    assert (suggested.json == []) == (answer.json["usable_lots"] == 0)
+    return answer.json
+
+
+@pytest.mark.both_databases
+def test_why_nothing_is_suggested_names_the_case_and_the_lots(bo):
+    nothing = bo.request((bo.item, 4), priority="low")
+    why = _why(bo, nothing)
+    assert (why["reasons"], why["lots"]) == (["no_stock"], [])
+    assert why["messages"] == ["No stock of OXY-CONC-10L anywhere: no lot holds a unit of it."]
+
+    soon = bo.lot(5, expires_in=5)  # needed in 30 days: it would expire first
+    why = _why(bo, nothing)
+    assert why["reasons"] == ["expires_before_needed_by"]
+    expiry = (utc_today() + timedelta(days=5)).isoformat()
+    assert [(lot["lot_id"], lot["expires_on"], lot["why"]) for lot in why["lots"]] == [
+        (soon, expiry, "expires_before_needed_by")
+    ]
+    assert f"BO-001 ({expiry})" in why["messages"][0] and "before the needed-by date" in why["messages"][0]
+
+    held = bo.make.item(code="VENT-ICU")
+    bo.lot(4, item=held, status="quarantined")
+    only_held = bo.request((held, 1))
+    why = _why(bo, only_held)
+    assert why["reasons"] == ["quarantined_or_recalled"]
+    assert why["messages"] == ["The only stock of VENT-ICU is quarantined or recalled: BO-002 (quarantined)."]
+
+    bo.lot(2)
+    first = bo.request((bo.item, 2), priority="critical")
+    assert bo.auto_allocate()["units"] == 2  # the critical request takes the one usable lot whole
+    why = _why(bo, nothing)
+    assert why["reasons"] == ["all_reserved", "expires_before_needed_by"]
+    assert [lot["why"] for lot in why["lots"]] == ["reserved", "expires_before_needed_by"]
+    assert _why(bo, first)["reasons"] == ["nothing_owed"]
+
+    bo.lot(1)
+    assert _why(bo, nothing)["reasons"] == [] and _why(bo, nothing)["usable_lots"] == 1
+
+
+def test_why_none_is_for_staff_and_their_tenancy(bo):
+    request = bo.request((bo.item, 1))
+    line = _line(bo.get(request))
+    url = f"/api/v1/requests/{request['id']}/lines/{line['id']}/suggestions/why-none"
+    assert bo.city_api.get(url).status_code == 403
+    assert (
+        bo.coordinator.get(f"/api/v1/requests/{request['id']}/lines/999999/suggestions/why-none").status_code
+        == 404
+    )
