@@ -298,3 +298,27 @@ def test_screenshots_of_the_dashboards_and_the_data_portal(live, open_as, tmp_pa
             page.screenshot(path=str(target / "data-portal.png"), full_page=True)
     for name in ("dashboard-city", "dashboard-provider", "dashboard-coordinator", "data-portal"):
         assert (target / f"{name}.png").stat().st_size > 10_000
+
+
+def test_cancelling_a_request_asks_once_saying_what_will_happen(live, open_as):
+    lots = medasia_lots(live, count=1)
+    city = open_as("city")
+    city.goto("/requests/new")
+    fill_request(city, lots, 2, "Ulyanovsk: a request the city will think twice about.")
+    city.get_by_role("button", name="Save and submit").click()
+    detail = city.url
+    questions = []
+
+    def answer(dialog, accept: bool):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    city.once("dialog", lambda dialog: answer(dialog, False))
+    city.get_by_role("button", name="Cancel request").click()
+    assert city.url == detail and city.get_by_role("button", name="Cancel request").is_visible()
+    assert re.search(r"Cancel request .+\? Every unit reserved for it goes back to stock", questions[0])
+    city.once("dialog", lambda dialog: answer(dialog, True))
+    city.get_by_role("button", name="Cancel request").click()
+    city.wait_for_load_state()
+    assert len(questions) == 2
+    assert city.get_by_role("button", name="Cancel request").count() == 0
