@@ -66,13 +66,13 @@ def _message(data: str, field: str) -> GS1Message:
     if value.startswith("]"):  # a scanner's symbology identifier (]d2 DataMatrix, ]C1 GS1-128, ]Q3 QR)
         try:
             value = value[len(SymbologyIdentifier.extract(value)) :]
-        except ParseError:
+        except (ParseError, IndexError, ValueError):  # too short to be one: read the string as it is
             pass
     try:
         if value.startswith("("):
             return GS1Message.parse_hri(value, config=_CONFIG)
         return GS1Message.parse(value, config=_CONFIG)
-    except ParseError as error:
+    except (ParseError, IndexError, ValueError) as error:
         raise ValidationFailed(
             _l("This is not a GS1 element string."),
             {field: [_l("Not a GS1 element string: %(reason)s", reason=str(error))]},

@@ -90,7 +90,7 @@ def test_an_unknown_gtin_is_named(keeper, world):
     ]
 
 
-@pytest.mark.parametrize("data", ["hello", "(01)123", "(10)LOT-1", "  "])
+@pytest.mark.parametrize("data", ["hello", "(01)123", "(10)LOT-1", "  ", "]", "]d"])
 def test_what_is_not_a_usable_gs1_string_answers_422_on_data(keeper, world, data):
     response = parse(keeper, data)
     assert response.status_code == 422
