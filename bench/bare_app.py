@@ -71,7 +71,7 @@ def _user(conn):
         .where(
             T.c.token_hash == hashlib.sha256(token.encode()).hexdigest(),
             T.c.revoked_at.is_(None),
-            T.c.expires_at > datetime.now(UTC).replace(tzinfo=None) if SQLITE else datetime.now(UTC),
+            T.c.expires_at > (datetime.now(UTC).replace(tzinfo=None) if SQLITE else datetime.now(UTC)),
             U.c.active.is_(True),
         )
     ).first()
