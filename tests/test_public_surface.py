@@ -20,13 +20,14 @@ SECRETS = {
     "city phone": "+82 44 000 1234",
     "provider contact": "warehouse-desk@medasia.example.org",
     "stock quantity": "4817",
+    "join link": "https://meet.example.org/j/private-4711",
 }
 
 
 @pytest.fixture
 def world(app, make):
     network = make.network(code="CJK", name="China-Japan-Korea")
-    make.topic("oxygen_therapy", "Oxygen therapy")
+    make.topics()
     city = make.city(
         name="세종",
         network=network,
@@ -64,7 +65,20 @@ def world(app, make):
                 on_hand=int(SECRETS["stock quantity"]),
             )
         )
-    return {"city": city, "provider": provider, "request_id": request.id}
+    from tests.factories import program_body
+
+    owner = make.api("provider", provider=provider)
+    webinar = owner.post(
+        "/api/v1/training/programs",
+        json=program_body(mode="webinar", join_url=SECRETS["join link"], link=None),
+    )
+    assert webinar.status_code == 201, webinar.get_json()
+    return {
+        "city": city,
+        "provider": provider,
+        "request_id": request.id,
+        "program_id": webinar.get_json()["id"],
+    }
 
 
 def _public_pages(world) -> list[str]:
@@ -89,6 +103,7 @@ def _public_pages(world) -> list[str]:
 
 def _public_api(world) -> list[str]:
     return [
+        f"/api/v1/training/programs/{world['program_id']}/calendar.ics",
         "/api/v1/publications",
         "/api/v1/offices",
         "/api/v1/stats",

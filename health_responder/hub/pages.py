@@ -12,10 +12,12 @@ from health_responder.hub import queries, services
 from health_responder.hub.forms import CityProfileForm
 from health_responder.hub.schemas import CityProfileUpdateSchema
 from health_responder.training import queries as training
+from health_responder.web.context import register_home
 from health_responder.web.forms import attempt, commit, load
 from health_responder.web.guards import me, member, public, roles
 
 bp = Blueprint("hub", __name__, template_folder="templates", url_prefix="/hub")
+register_home("webinars", lambda: training.upcoming_public(limit=4, mode="webinar"))
 
 
 def _may_edit(city_id: int) -> bool:
@@ -32,7 +34,8 @@ def index():
     return render_template(
         "hub/index.html",
         cities=queries.cities_by_network(),
-        webinars=training.upcoming_public(limit=10, mode="online"),
+        webinars=training.upcoming_public(limit=10, mode="webinar"),
+        recordings=training.recordings(limit=10),
     )
 
 

@@ -16,12 +16,14 @@ from markupsafe import Markup
 
 from health_responder.portal import queries
 from health_responder.portal.charts import bar_chart
-from health_responder.web.context import NAV
+from health_responder.web.context import NAV, register_home
 from health_responder.web.guards import member, public
 
 bp = Blueprint("portal", __name__, template_folder="templates", url_prefix="/portal")
 for _links in NAV.values():
     _links.append((_l("Data portal"), "portal.index"))
+
+register_home("figures", queries.headline_figures)
 
 #: Each downloadable table: its rows and its columns.
 TABLES = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 
@@ -15,6 +17,9 @@ from health_responder.web.forms import show_errors
 from health_responder.web.guards import STAFF, me, public, roles
 
 bp = Blueprint("provider_pages", __name__, template_folder="templates")
+#: Sections other features add to a provider's public page: name → load(provider_id). Training adds
+#: the provider's programs (training imports providers, so providers cannot import training).
+PUBLIC_SECTIONS: dict[str, Callable[[int], object]] = {}
 for _role in (Role.PROVIDER, *STAFF):
     NAV[_role] += [(_l("Providers"), "provider_pages.directory")]
 
@@ -47,6 +52,7 @@ def provider(provider_id: int):
     entry = queries.directory_entry(
         provider_id, today=utc_today(), threshold=current_app.config["LOW_STOCK_THRESHOLD"]
     )
+    entry |= {name: load(provider_id) for name, load in PUBLIC_SECTIONS.items()}
     return render_template("providers/provider.html", provider=entry)
 
 

@@ -173,11 +173,10 @@ def directory(provider_id: int | None = None) -> list[dict]:
 
 
 def directory_entry(provider_id: int, *, today, threshold: int) -> dict:
-    """One provider for the public: networks served, each equipment category's availability level
-    (never a quantity), and its published programs to come. NotFound for an unknown id."""
+    """One provider for the public: networks served and each equipment category's availability level
+    (never a quantity). NotFound for an unknown id."""
     from health_responder.reference.models import Item
     from health_responder.stock.models import LotStatus, StockLot
-    from health_responder.training.models import ProgramStatus, TrainingProgram
 
     provider = get_provider(provider_id)
     usable = sa.case(
@@ -198,27 +197,10 @@ def directory_entry(provider_id: int, *, today, threshold: int) -> dict:
         .group_by(Item.category)
         .order_by(Item.category)
     ).all()
-    programs = db.session.scalars(
-        select(TrainingProgram)
-        .where(TrainingProgram.provider_id == provider.id, TrainingProgram.status == ProgramStatus.PUBLISHED)
-        .order_by(TrainingProgram.starts_at.desc())
-        .limit(20)
-    ).all()
     (entry,) = directory(provider.id)
     return entry | {
         "categories": [
             {"category": category, "level": availability_level(int(available or 0), threshold)}
             for category, available in rows
-        ],
-        "programs": [
-            {
-                "id": p.id,
-                "title": p.title,
-                "topic": p.topic,
-                "mode": p.mode,
-                "language": p.language,
-                "starts_at": p.starts_at,
-            }
-            for p in programs
         ],
     }

@@ -16,10 +16,13 @@ from health_responder.publications.models import PUBLICATION_MAX_BYTES
 from health_responder.publications.schemas import PublicationListArgsSchema, PublicationUploadSchema
 from health_responder.schemas import PageArgsSchema
 from health_responder.storage import stored_file
+from health_responder.web.context import register_home
 from health_responder.web.forms import attempt, commit, load
 from health_responder.web.guards import STAFF, is_staff, me, public, roles
 
 bp = Blueprint("publications", __name__, template_folder="templates", url_prefix="/portal/publications")
+
+register_home("publications", lambda: queries.recent(limit=4))
 
 KIND_LABELS = {
     "finding": _l("Findings with partners"),

@@ -5,16 +5,16 @@ The knowledge hub is its own feature (``materials/api.py``, /api/v1/materials).
 
 from __future__ import annotations
 
-from flask import g
+from flask import Response, current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from health_responder.api.common import page_of
-from health_responder.auth.access import STAFF, roles_required
+from health_responder.auth.access import STAFF, public, roles_required
 from health_responder.auth.models import Role
 from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
-from health_responder.training import queries, services
+from health_responder.training import calendar, queries, services
 from health_responder.training.schemas import (
     AttendanceSchema,
     EnrolmentCreateSchema,
@@ -54,7 +54,7 @@ class Programs(MethodView):
         """Create a program (providers; coordinators give provider_id); published unless "published": false."""
         program = services.create_program(by=g.user, **data)
         db.session.commit()
-        return queries.program_detail(program)
+        return queries.program_detail(program, g.user)
 
 
 @blp.route("/training/programs/<int:program_id>")
@@ -63,7 +63,7 @@ class ProgramById(MethodView):
     @blp.response(200, ProgramDetailSchema)
     def get(self, program_id):
         """One program, with the knowledge-hub materials on its topic."""
-        return queries.program_detail(queries.get_program(program_id, g.user))
+        return queries.program_detail(queries.get_program(program_id, g.user), g.user)
 
     @roles_required(*EDITORS)
     @blp.arguments(ProgramUpdateSchema)
@@ -74,7 +74,7 @@ class ProgramById(MethodView):
             program=queries.editable_program(program_id, g.user), by=g.user, **data
         )
         db.session.commit()
-        return queries.program_detail(program)
+        return queries.program_detail(program, g.user)
 
 
 @blp.route("/training/programs/<int:program_id>/publish")
@@ -85,7 +85,7 @@ class ProgramPublish(MethodView):
         """Publish a draft program: cities can see it and enrol."""
         program = services.publish_program(program=queries.editable_program(program_id, g.user), by=g.user)
         db.session.commit()
-        return queries.program_detail(program)
+        return queries.program_detail(program, g.user)
 
 
 @blp.route("/training/programs/<int:program_id>/cancel")
@@ -96,7 +96,30 @@ class ProgramCancel(MethodView):
         """Cancel a program: its participants' places are cancelled and their cities notified."""
         program = services.cancel_program(program=queries.editable_program(program_id, g.user), by=g.user)
         db.session.commit()
-        return queries.program_detail(program)
+        return queries.program_detail(program, g.user)
+
+
+@blp.route("/training/programs/<int:program_id>/calendar.ics")
+class ProgramCalendar(MethodView):
+    @public
+    @blp.doc(responses={"200": {"description": "An iCalendar file.", "content": {"text/calendar": {}}}})
+    def get(self, program_id):
+        """The program as an iCalendar file in its time zone (a visitor: published programs; the join link
+        only for those who may join)."""
+        program = queries.public_program(program_id, g.user)
+        content = calendar.program_calendar(
+            program,
+            join_url=program.join_url if program.id in queries.joinable([program], g.user) else None,
+            page_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/training/{program.id}",
+        )
+        return Response(
+            content,
+            mimetype="text/calendar",
+            headers={
+                "Content-Disposition": f'attachment; filename="program-{program.id}.ics"',
+                "Cache-Control": "private, no-store" if g.user is not None else "no-cache",
+            },
+        )
 
 
 # --- enrolments -----------------------------------------------------------------------------------

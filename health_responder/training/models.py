@@ -27,10 +27,11 @@ class ProgramStatus(enum.StrEnum):
 
 
 class ProgramMode(enum.StrEnum):
-    """Where the program happens: at a venue, or behind a link."""
+    """Where the program happens: at a venue, behind a link, or in a webinar whose join link is private."""
 
     ONLINE = "online"
     ONSITE = "onsite"
+    WEBINAR = "webinar"
 
 
 #: Explicit program transitions people make, from each state.
@@ -84,6 +85,12 @@ class TrainingProgram(SQLModel, table=True):
     mode: str = Field(default=ProgramMode.ONLINE, max_length=10)
     venue: str | None = text()
     link: str | None = Field(default=None, max_length=500)
+    #: A webinar's join link: only its provider, staff and cities with a participant holding a seat see it.
+    join_url: str | None = Field(default=None, max_length=500)
+    #: The webinar's recording, added afterwards; public (the hub lists it).
+    recording_url: str | None = Field(default=None, max_length=500)
+    #: IANA time zone the program is held in (its calendar file and its times are given in it).
+    timezone: str = Field(default="UTC", max_length=64)
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
     ends_at: datetime = Field(sa_type=UTCDateTime)
     #: Last day enrolments are taken (inclusive, in the enrolling city's timezone).
@@ -107,7 +114,7 @@ class TrainingProgram(SQLModel, table=True):
         sa.CheckConstraint("waitlist_last >= 0", name="waitlist_last_not_negative"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status_known"),
-        sa.CheckConstraint("mode IN ('online', 'onsite')", name="mode_known"),
+        sa.CheckConstraint("mode IN ('online', 'onsite', 'webinar')", name="mode_known"),
     )
 
     @property

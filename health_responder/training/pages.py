@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from health_responder.auth.models import Role
 from health_responder.labels import label
+from health_responder.providers import pages as provider_pages
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
 from health_responder.training import queries, services
@@ -54,6 +55,9 @@ for _role in ("city", "provider", *STAFF):
     ]
 
 E = EnrolmentStatus
+
+# The public page of a provider lists its programs (providers cannot import training: the hook is theirs).
+provider_pages.PUBLIC_SECTIONS["programs"] = queries.public_programs_of
 
 
 def _topic_choices(first: str) -> list[tuple]:
@@ -123,7 +127,7 @@ def _program_page(
     form.city_id.choices = [("", _("Choose a city"))] + [(c.id, c.name) for c in reference.all_cities()]
     context = {
         "program": program,
-        "detail": queries.program_detail(program),
+        "detail": queries.program_detail(program, user),
         "roster": roster,
         "can_mark": can_mark,
         "can": can,

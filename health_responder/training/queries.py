@@ -20,6 +20,7 @@ from health_responder.extensions import db
 from health_responder.materials import queries as materials
 from health_responder.reference.models import City, Item, Network, TrainingTopic
 from health_responder.training.models import (
+    HOLDS_SEAT,
     Enrolment,
     EnrolmentStatus,
     ProgramStatus,
@@ -108,22 +109,78 @@ def _waitlisted_counts(program_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def program_views(programs: list[TrainingProgram]) -> list[dict]:
-    """Programs as dicts with seats left, waitlist length and networks (one query each for all)."""
+def joinable(programs: list[TrainingProgram], user: User | None) -> set[int]:
+    """The programs whose join link ``user`` may see: its provider's, staff every one, a city those it
+    has a participant holding a seat in (enrolled, attended, completed, no-show); a visitor none."""
+    if user is None:
+        return set()
     ids = [p.id for p in programs]
-    networks, waiting = networks_of(ids), _waitlisted_counts(ids)
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        return set(ids)
+    if user.role == Role.PROVIDER:
+        return {p.id for p in programs if p.provider_id == user.provider_id}
+    if user.role == Role.CITY and ids:
+        return set(
+            db.session.scalars(
+                select(Enrolment.program_id).where(
+                    Enrolment.program_id.in_(ids),
+                    Enrolment.city_id == user.city_id,
+                    Enrolment.status.in_(HOLDS_SEAT),
+                )
+            )
+        )
+    return set()
+
+
+def program_views(programs: list[TrainingProgram], user: User | None = None) -> list[dict]:
+    """Programs as dicts with seats left, waitlist length and networks (one query each for all).
+
+    The join link is there only for a ``user`` who may join (``joinable``); for anyone else it is None.
+    """
+    ids = [p.id for p in programs]
+    networks, waiting, may_join = networks_of(ids), _waitlisted_counts(ids), joinable(programs, user)
     return [
         p.model_dump()
-        | {"seats_left": p.seats_left, "networks": networks[p.id], "waitlisted": waiting.get(p.id, 0)}
+        | {
+            "seats_left": p.seats_left,
+            "networks": networks[p.id],
+            "waitlisted": waiting.get(p.id, 0),
+            "join_url": p.join_url if p.id in may_join else None,
+            "calendar_url": f"/api/v1/training/programs/{p.id}/calendar.ics",
+        }
         for p in programs
     ]
 
 
-def program_detail(program: TrainingProgram) -> dict:
-    """A program with its networks and the knowledge-hub materials on its topic."""
-    return program_views([program])[0] | {
+def program_detail(program: TrainingProgram, user: User | None = None) -> dict:
+    """A program with its networks and the knowledge-hub materials on its topic (join link per ``joinable``)."""
+    return program_views([program], user)[0] | {
         "materials": materials.materials_on(program.topic, program.language)
     }
+
+
+def public_program(program_id: int, user: User | None) -> TrainingProgram:
+    """A program ``user`` may see; a visitor sees the published ones. NotFound otherwise."""
+    if user is not None:
+        return get_program(program_id, user)
+    program = db.session.scalar(select(P).where(P.id == program_id, P.status == ProgramStatus.PUBLISHED))
+    if program is None:
+        raise NotFound(_l("No training program %(id)s.", id=program_id))
+    return program
+
+
+def recordings(*, limit: int = 10) -> list[dict]:
+    """Published webinars with a recording, newest first (the hub lists them)."""
+    rows = db.session.scalars(
+        select(P)
+        .where(P.status == ProgramStatus.PUBLISHED, P.recording_url.is_not(None))
+        .order_by(P.starts_at.desc(), P.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {"id": p.id, "title": p.title, "recording_url": p.recording_url, "starts_at": p.starts_at}
+        for p in rows
+    ]
 
 
 def list_programs(args: dict, user: User) -> dict:
@@ -149,7 +206,7 @@ def list_programs(args: dict, user: User) -> dict:
         {"id": P.id, "starts_at": P.starts_at, "title": P.title, "capacity": P.capacity},
         default_order=(P.starts_at.asc(),),
     )
-    page["items"] = program_views(page["items"])
+    page["items"] = program_views(page["items"], user)
     return page
 
 
@@ -336,4 +393,25 @@ def upcoming_public(*, limit: int = 5, mode: str | None = None) -> list[dict]:
             "provider_id": p.provider_id,
         }
         for p in programs
+    ]
+
+
+def public_programs_of(provider_id: int, *, limit: int = 20) -> list[dict]:
+    """A provider's published programs, latest first, public fields only (its public directory page)."""
+    rows = db.session.scalars(
+        select(P)
+        .where(P.provider_id == provider_id, P.status == ProgramStatus.PUBLISHED)
+        .order_by(P.starts_at.desc(), P.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": p.id,
+            "title": p.title,
+            "topic": p.topic,
+            "mode": p.mode,
+            "language": p.language,
+            "starts_at": p.starts_at,
+        }
+        for p in rows
     ]

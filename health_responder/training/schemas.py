@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from health_responder.materials.schemas import MaterialSchema, language_tag
+from health_responder.reference.schemas import _timezone
 from health_responder.schemas import PageArgsSchema, StrictSchema
 from health_responder.training.models import ATTENDANCE_STATUSES, EnrolmentStatus, ProgramMode, ProgramStatus
 
@@ -41,6 +42,15 @@ class ProgramUpdateSchema(StrictSchema):
     mode = fields.String(validate=validate.OneOf([m.value for m in ProgramMode]))
     venue = fields.String(allow_none=True, validate=validate.Length(max=2000))
     link = fields.String(allow_none=True, validate=[validate.Length(max=500), _url])
+    join_url = fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=500), _url],
+        metadata={
+            "description": "A webinar's join link (shown to its provider, staff and enrolled cities only)."
+        },
+    )
+    recording_url = fields.String(allow_none=True, validate=[validate.Length(max=500), _url])
+    timezone = fields.String(validate=_timezone, metadata={"description": "IANA time zone, e.g. Asia/Seoul."})
     starts_at = _when()
     ends_at = _when()
     enrolment_deadline = fields.Date()
@@ -96,6 +106,16 @@ class ProgramSchema(Schema):
     mode = fields.String()
     venue = fields.String(allow_none=True)
     link = fields.String(allow_none=True)
+    join_url = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "A webinar's join link; null unless the caller is its provider, staff or "
+            "a city with a participant holding a seat."
+        },
+    )
+    recording_url = fields.String(allow_none=True)
+    timezone = fields.String()
+    calendar_url = fields.String(metadata={"description": "The program's iCalendar file."})
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
     enrolment_deadline = fields.Date()

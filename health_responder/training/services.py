@@ -61,6 +61,9 @@ PROGRAM_FIELDS = (
     "mode",
     "venue",
     "link",
+    "join_url",
+    "recording_url",
+    "timezone",
     "starts_at",
     "ends_at",
     "enrolment_deadline",
@@ -171,6 +174,8 @@ def _check_consistent(program: TrainingProgram) -> None:
         errors["enrolment_deadline"] = [_l("Must be on or before the day the program starts.")]
     if program.mode == ProgramMode.ONSITE and not (program.venue or "").strip():
         errors["venue"] = [_l("An onsite program needs a venue.")]
+    if program.mode == ProgramMode.WEBINAR and not (program.join_url or "").strip():
+        errors["join_url"] = [_l("A webinar needs its join link.")]
     if program.capacity < program.seats_taken:
         errors["capacity"] = [
             _l("%(n)s seats are taken already; capacity cannot be lower.", n=program.seats_taken)

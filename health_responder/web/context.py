@@ -42,6 +42,16 @@ class Panel:
     order: int = 50
 
 
+#: Sections of the public home (``/`` for visitors): features add ``name → load()`` at import, as they
+#: add dashboard panels, so the shared web pages import no feature.
+HOME: dict[str, Callable[[], object]] = {}
+
+
+def register_home(name: str, load: Callable[[], object]) -> None:
+    """Show the section ``name`` on the public home; ``load()`` gives its data."""
+    HOME[name] = load
+
+
 #: Dashboard panels per role, in the order they are shown.
 PANELS: dict[str, list[Panel]] = {"city": [], "provider": [], "coordinator": [], "admin": []}
 

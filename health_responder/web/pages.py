@@ -21,17 +21,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from health_responder.auth import services as auth
 from health_responder.auth.limits import limit_failed_logins
-from health_responder.portal import queries as portal
 from health_responder.providers import queries as providers
-from health_responder.publications import queries as publications
 from health_responder.reference import queries as reference
-from health_responder.training import queries as training
-from health_responder.web.context import LANGUAGE_NAMES, PANELS
+from health_responder.web.context import HOME, LANGUAGE_NAMES, PANELS
 from health_responder.web.forms import LoginForm, commit
 
 bp = Blueprint("web", __name__, template_folder="templates")
-#: The program mode the home lists as upcoming webinars.
-WEBINAR = "online"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -46,12 +41,7 @@ def index():
     """The public home for visitors; a logged-in user lands on their dashboard."""
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
-    return render_template(
-        "web/home.html",
-        figures=portal.headline_figures(),
-        publications=publications.recent(limit=4),
-        webinars=training.upcoming_public(limit=4, mode=WEBINAR),
-    )
+    return render_template("web/home.html", **{name: load() for name, load in HOME.items()})
 
 
 @bp.route("/login", methods=["GET", "POST"])
