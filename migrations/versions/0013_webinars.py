@@ -1,7 +1,7 @@
 """Webinars: the program mode 'webinar', its private join link, its recording and the program's time zone
 
-Revision ID: 0012_webinars
-Revises: 0011_city_profiles
+Revision ID: 0013_webinars
+Revises: 0012_city_language
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ import sqlmodel  # noqa: F401  (SQLModel's AutoString columns)
 import health_responder.db  # noqa: F401  (UTCDateTime)
 
 
-revision = '0012_webinars'
-down_revision = '0011_city_profiles'
+revision = '0013_webinars'
+down_revision = '0012_city_language'
 branch_labels = None
 depends_on = None
 
