@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -123,17 +125,26 @@ def users_token(email: str, name: str) -> None:
 
 @seed_cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when users exist already (first start only).")
-def seed_demo(if_empty: bool) -> None:
-    """Load demo networks, cities, providers, catalogue, stock, requests and one login per role."""
+@click.option(
+    "--size",
+    type=click.Choice(["small", "large"]),
+    default="small",
+    show_default=True,
+    help="small: a year of about a hundred requests; large: ten times as many (benchmarks, charts).",
+)
+def seed_demo(if_empty: bool, size: str) -> None:
+    """Load demo networks, cities, providers, catalogue, stock, a year of requests and one login per role."""
     from health_responder import seed
     from health_responder.auth.models import User
 
+    started = time.perf_counter()
     with db.write_session():
         if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
             click.echo("Demo data already loaded; skipping.")
             return
-        logins = seed.load_demo()
-    click.echo("Demo data loaded. Log in at http://127.0.0.1:5000/login with:")
+        logins = seed.load_demo(size=size)
+    click.echo(f"Demo data ({size}) loaded in {time.perf_counter() - started:.1f} s.")
+    click.echo("Log in at http://127.0.0.1:5000/login with:")
     for role, email, password in logins:
         click.echo(f"  {role:<12} {email:<32} {password}")
 

@@ -1,4 +1,4 @@
-"""Demo data: the five networks, a dozen cities, six providers, a catalogue, stock, requests, logins."""
+"""Demo data: the five networks, 27 cities, eight providers, 48 items, stock, a year of requests, logins."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import date
 
 from health_responder import features
 from health_responder.auth import services as auth
+from health_responder.barcodes.gtin import normalize_gtin
+from health_responder.db import utc_today
 from health_responder.extensions import db
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation
 from health_responder.reference.models import City, Item, Network, TrainingTopic
@@ -41,6 +43,21 @@ CITIES = [
     ("Nairobi", "KE", "AfSCN", "Africa/Nairobi", "City Hall Way, Nairobi", "John Mwangi"),
     ("Medellín", "CO", "LASCN", "America/Bogota", "Calle 44 #52-165, Medellín", "Camila Restrepo"),
     ("São Paulo", "BR", "LASCN", "America/Sao_Paulo", "Viaduto do Chá, 15, São Paulo", "Lucas Oliveira"),
+    ("대구", "KR", "CJK", "Asia/Seoul", "대구광역시 중구 공평로 88", "이지은"),
+    ("成都", "CN", "CJK", "Asia/Shanghai", "四川省成都市高新区锦城大道 366号", "王芳"),
+    ("福岡", "JP", "CJK", "Asia/Tokyo", "福岡県福岡市中央区天神1-8-1", "田中 健"),
+    ("Владивосток", "RU", "NEASCN", "Asia/Vladivostok", "ул. Светланская, 22, Владивосток", "Дмитрий Козлов"),
+    ("Улаанбаатар", "MN", "NEASCN", "Asia/Ulaanbaatar", "Сүхбаатарын талбай, Улаанбаатар", "Батбаяр Дорж"),
+    ("Hà Nội", "VN", "ASCN", "Asia/Ho_Chi_Minh", "79 Đinh Tiên Hoàng, Hoàn Kiếm, Hà Nội", "Trần Thị Hương"),
+    ("กรุงเทพมหานคร", "TH", "ASCN", "Asia/Bangkok", "173 ถนนดินสอ เขตพระนคร กรุงเทพฯ", "สมชาย ใจดี"),
+    ("Surabaya", "ID", "ASCN", "Asia/Jakarta", "Jl. Taman Surya No. 1, Surabaya", "Siti Rahayu"),
+    ("الدار البيضاء", "MA", "AfSCN", "Africa/Casablanca", "ساحة محمد الخامس، الدار البيضاء", "يوسف العلوي"),
+    ("القاهرة", "EG", "AfSCN", "Africa/Cairo", "شارع الجمهورية، القاهرة", "منى حسن"),
+    ("አዲስ አበባ", "ET", "AfSCN", "Africa/Addis_Ababa", "Churchill Ave, Addis Ababa", "Selam Tesfaye"),
+    ("Dakar", "SN", "AfSCN", "Africa/Dakar", "Place de l'Indépendance, Dakar", "Aïssatou Diop"),
+    ("Bogotá", "CO", "LASCN", "America/Bogota", "Carrera 8 #10-65, Bogotá", "Andrés Gómez"),
+    ("Ciudad de México", "MX", "LASCN", "America/Mexico_City", "Plaza de la Constitución s/n, CDMX", "Sofía Hernández"),
+    ("Córdoba", "AR", "LASCN", "America/Argentina/Cordoba", "Marcelo T. de Alvear 120, Córdoba", "Martín Fernández"),
 ]
 
 # name, country, kind, networks served, locations [(name, country, address)]
@@ -66,6 +83,27 @@ PROVIDERS = [
     ("ASEAN Health Logistics", "SG", "distributor", ["ASCN"], [("Singapore DC", "SG", "Tuas South Ave 1")]),
     ("Afya Relief", "KE", "ngo", ["AfSCN"], [("Nairobi Warehouse", "KE", "Mombasa Road, Nairobi")]),
     ("Andes Salud", "CO", "distributor", ["LASCN"], [("Bogotá Centro", "CO", "Zona Franca, Bogotá")]),
+    (
+        "Sahel Santé Distribution",
+        "SN",
+        "distributor",
+        ["AfSCN"],
+        [
+            ("Entrepôt de Dakar", "SN", "Zone franche industrielle, Dakar"),
+            ("مستودع الدار البيضاء", "MA", "المنطقة الحرة، الدار البيضاء"),
+        ],
+    ),
+    (
+        "Cono Sur Médica",
+        "AR",
+        "manufacturer",
+        ["LASCN", "AfSCN"],
+        [
+            ("Depósito Córdoba", "AR", "Parque Industrial, Córdoba"),
+            ("Centro de distribuição Campinas", "BR", "Aeroporto de Viracopos, Campinas"),
+            ("Almacén Ciudad de México", "MX", "Vallejo, Azcapotzalco, CDMX"),
+        ],
+    ),
 ]
 
 # code, name, category, unit, cold chain, training
@@ -102,14 +140,61 @@ ITEMS = [
     ("IV-SET", "IV infusion set", "consumables", "box of 25", False, None),
     ("DEFIB-AED", "Automated external defibrillator", "emergency", "each", False, "biomedical_maintenance"),
     ("SUCTION-PORT", "Portable suction unit", "emergency", "each", False, None),
+    ("VAC-MEASLES", "Measles-rubella vaccine, 10 doses", "vaccines", "vial", True, "cold_chain"),
+    ("VAC-OPV", "Oral polio vaccine, 20 doses", "vaccines", "vial", True, "cold_chain"),
+    ("INSULIN-R", "Human insulin, regular, 10 ml", "medicines", "vial", True, None),
+    ("ORS-SACHET", "Oral rehydration salts", "medicines", "box of 100", False, None),
+    ("AMOX-250", "Amoxicillin 250 mg dispersible", "medicines", "box of 100", False, None),
+    ("PARA-500", "Paracetamol 500 mg", "medicines", "box of 1000", False, None),
+    ("CHLOR-TAB", "Chlorine tablets for water treatment", "wash", "box of 200", False, None),
+    ("HAND-RUB", "Alcohol hand rub, 500 ml", "ppe", "each", False, None),
+    ("STRETCHER-F", "Folding stretcher", "emergency", "each", False, None),
+    ("FIRST-AID", "First-aid kit, community", "emergency", "kit", False, None),
+    ("TENT-MED", "Medical tent, 24 m²", "shelter", "each", False, None),
+    ("GEN-5KVA", "Generator 5 kVA", "power", "each", False, "biomedical_maintenance"),
+    ("SPO2-PROBE", "SpO2 probe, reusable", "monitoring", "each", False, None),
+    ("HB-METER", "Haemoglobin meter", "diagnostics", "each", False, "diagnostics"),
+    ("SHARPS-BOX", "Sharps container, 5 L", "consumables", "pack of 25", False, None),
+    ("BODY-BAG", "Body bag, adult", "consumables", "pack of 10", False, None),
 ]
 
+#: Items that carry a GS1 trade item number (GTIN-13 / GTIN-14 body; the check digit is computed).
+GTIN_BODIES = {
+    "OXY-CONC-10L": "880123400001",
+    "OXY-CONC-5L": "880123400002",
+    "PULSE-OXI": "880123400011",
+    "MASK-N95": "450123400021",
+    "MASK-SURG": "450123400022",
+    "GLOVE-NIT-M": "690123400031",
+    "SYRINGE-5": "690123400041",
+    "RDT-MAL": "600123400051",
+    "RDT-COV": "600123400052",
+    "VAC-MEASLES": "890123400061",
+    "VAC-OPV": "890123400062",
+    "INSULIN-R": "779123400071",
+    "ORS-SACHET": "600123400081",
+    "AMOX-250": "779123400091",
+    "PARA-500": "779123400092",
+}
+
+
+def gtin13(body: str) -> str:
+    """The 12 digits and their GS1 check digit (weights 3, 1 from the right)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
 DEMO_PASSWORD = "demo-pass-2026"
+SIZES = ("small", "large")
 
 
-def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
-    """Insert the demo data in the current session; returns (role, email, password) for each login."""
-    today = today or date.today()
+def load_demo(today: date | None = None, size: str = "small") -> list[tuple[str, str, str]]:
+    """Insert the demo data in the current session; returns (role, email, password) for each login.
+
+    ``size`` "small" (what ``make run`` loads) or "large" (ten times the history, for benchmarks and charts).
+    """
+    if size not in SIZES:
+        raise ValueError(f"size: one of {', '.join(SIZES)}, not {size!r}")
+    today = today or utc_today()
     networks = {}
     for code, name in NETWORKS:
         networks[code] = Network(code=code, name=name)
@@ -162,6 +247,7 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
             unit=unit,
             requires_cold_chain=cold,
             requires_training=training,
+            gtin=normalize_gtin(gtin13(GTIN_BODIES[code])) if code in GTIN_BODIES else None,
         )
         items.append(item)
         db.session.add(item)
@@ -195,6 +281,7 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
         "locations": locations,
         "items": items,
         "users": users,
+        "size": size,
     }
     # Features with demo data of their own (stock, requests, training …) add it here.
     for module in features.present(features.SEED):

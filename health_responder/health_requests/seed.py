@@ -13,7 +13,7 @@ from health_responder.allocation import services as allocation
 from health_responder.auth.models import Role
 from health_responder.dispatch import services as dispatch
 from health_responder.extensions import db
-from health_responder.health_requests import services
+from health_responder.health_requests import history, services
 from health_responder.health_requests.models import RequestLine
 from health_responder.stock.models import LotStatus, StockLot
 
@@ -46,6 +46,7 @@ def load_demo(context: dict) -> None:
     items = context["items"]
     today = context["today"]
     other_city = next((c for c in context["cities"] if c.id != city_user.city_id), None)
+    history.load(context, coordinator=coordinator, size=context.get("size", "small"))
 
     services.create_request(
         by=city_user,

@@ -1,33 +1,53 @@
-"""Demo stock: lots of most items at each provider location, some near expiry."""
+"""Demo stock: lots of most items at each provider location, some near expiry, one recalled, one quarantined."""
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from health_responder.audit.actor import Actor
+from health_responder.db import utcnow
+from health_responder.extensions import db
 from health_responder.stock import services
+from health_responder.stock.models import LotStatus, StockMovement
 
 
 def load_demo(context: dict) -> None:
-    """Receive demo lots through the same service as real receipts (so the ledger is complete)."""
+    """Receive demo lots through the same service as real receipts (so the ledger is complete).
+
+    The receipts are dated thirteen months back (only the ledger rows' time changes), before the year of
+    requests that draws on them. Large demos hold five times the stock.
+    """
     rng = random.Random(2026)
     today = context["today"]
+    scale = 5 if context.get("size") == "large" else 1
     actor = Actor(user_id=None, label="seed")
+    lots = []
     for location in context["locations"]:
-        for item in rng.sample(context["items"], k=12):
+        for item in rng.sample(context["items"], k=16):
             expires = (
                 None
-                if item.category in {"imaging", "monitoring", "emergency"}
-                else today + timedelta(days=rng.choice([45, 120, 240, 400, 700]))
+                if item.category in {"imaging", "monitoring", "emergency", "shelter", "power"}
+                else today + timedelta(days=rng.choice([20, 45, 120, 240, 400, 700]))
             )
-            services.receive(
+            lot = services.receive(
                 provider_id=location.provider_id,
                 location_id=location.id,
                 item_id=item.id,
                 lot_code=f"L-{location.id:02d}{item.id:03d}-{rng.randint(100, 999)}",
                 expires_on=expires,
-                quantity=rng.choice([8, 20, 40, 120, 300]),
+                quantity=scale * rng.choice([20, 40, 60, 120, 300]),
                 actor=actor,
                 note="demo stock",
             )
+            lots.append(lot.id)
+    db.session.flush()
+    db.session.execute(
+        sa.update(StockMovement)
+        .where(StockMovement.lot_id.in_(lots))
+        .values(created_at=utcnow() - timedelta(days=395))
+    )
+    services.set_status(lot_id=lots[3], status=LotStatus.RECALLED, actor=actor, note="manufacturer recall")
+    services.set_status(lot_id=lots[21], status=LotStatus.QUARANTINED, actor=actor, note="temperature excursion")

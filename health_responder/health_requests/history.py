@@ -1,0 +1,253 @@
+"""A year of demo requests, made through the services and then dated back along a believable timeline.
+
+Every request is created, submitted, approved, allocated, dispatched, shipped, received and closed by the
+same services as real ones (ledger, reservations and audit complete). The services stamp "now"; after each
+step the rows that step wrote get that step's time instead (the request's and dispatch's own timestamps,
+the audit events and stock movements with a newer id), and ``needed_by`` is moved back with the rest.
+Only times change, and they keep the order of the steps, so every invariant still holds.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.allocation import services as allocation
+from health_responder.allocation.models import Allocation
+from health_responder.audit.models import AuditEvent
+from health_responder.db import utcnow
+from health_responder.dispatch import services as dispatch
+from health_responder.dispatch.models import Dispatch
+from health_responder.extensions import db
+from health_responder.health_requests import services
+from health_responder.health_requests.models import AssistanceRequest, RequestLine
+from health_responder.stock.models import LotStatus, StockLot, StockMovement
+
+SIZES = {"small": 90, "large": 900}
+PRIORITIES = [("critical", 1), ("high", 3), ("normal", 5), ("low", 1)]
+#: Days between creation and needed-by, per priority.
+WINDOW = {"critical": 7, "high": 14, "normal": 30, "low": 60}
+#: Hours from submission to approval, per priority (low, high bound).
+APPROVAL_HOURS = {"critical": (0.5, 6), "high": (2, 20), "normal": (6, 60), "low": (12, 120)}
+CARRIERS = ["DHL Express", "FedEx", "UPS", "EMS", "Kuehne+Nagel", "Maersk Air"]
+REASONS = [
+    "Seasonal respiratory outbreak: the municipal hospital's ward is over capacity.",
+    "Flooding closed two district clinics; the field team needs replacement equipment.",
+    "Vaccination campaign in the outer districts; the cold chain must reach 40 health posts.",
+    "Units failed their annual maintenance check and cannot be repaired locally.",
+    "A new primary-care centre opens next month and lacks its basic equipment.",
+]
+
+
+class Clock:
+    """Dates the rows written since the last mark: ``stamp(at)`` after each service call."""
+
+    def __init__(self) -> None:
+        self.mark()
+
+    def mark(self) -> None:
+        db.session.flush()
+        self.audit = db.session.scalar(select(sa.func.max(AuditEvent.id))) or 0
+        self.movement = db.session.scalar(select(sa.func.max(StockMovement.id))) or 0
+
+    def stamp(self, at: datetime) -> None:
+        db.session.flush()
+        db.session.execute(sa.update(AuditEvent).where(AuditEvent.id > self.audit).values(at=at))
+        db.session.execute(
+            sa.update(StockMovement).where(StockMovement.id > self.movement).values(created_at=at)
+        )
+        self.mark()
+
+
+def _lots(item_ids: list[int]) -> list[StockLot]:
+    return list(
+        db.session.scalars(
+            select(StockLot)
+            .where(
+                StockLot.item_id.in_(item_ids),
+                StockLot.status == LotStatus.AVAILABLE,
+                StockLot.on_hand - StockLot.reserved >= 2,
+                sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on > utcnow().date() + timedelta(days=61)),
+            )
+            .order_by(StockLot.id)
+        )
+    )
+
+
+def _outcome(rng: random.Random, age_days: float) -> str:
+    """Old requests are finished; recent ones are still moving."""
+    if age_days > 45:
+        return rng.choices(["closed", "received", "rejected", "cancelled"], [14, 2, 2, 1])[0]
+    if age_days > 14:
+        return rng.choices(["closed", "received", "shipped", "backorder", "rejected"], [5, 4, 3, 2, 1])[0]
+    return rng.choices(
+        ["draft", "submitted", "approved", "allocated", "backorder", "shipped"], [1, 4, 2, 3, 2, 2]
+    )[0]
+
+
+def load(context: dict, *, coordinator, size: str = "small", seed: int = 2026) -> int:
+    """Add ``SIZES[size]`` requests spread over the last twelve months; returns how many were made."""
+    rng = random.Random(seed)
+    now = utcnow()
+    cities = context["cities"]
+    stocked = sorted({lot.item_id for lot in _lots([i.id for i in context["items"]])})
+    clock = Clock()
+    made = 0
+    due = []  # needed-by dates moved back once the request has passed the services' checks
+    count = SIZES[size]
+    for index in range(count):
+        age = 365 * (1 - index / count) ** 1.3 + rng.uniform(0.2, 2)
+        created = now - timedelta(days=age)
+        priority = rng.choices([p for p, _w in PRIORITIES], [w for _p, w in PRIORITIES])[0]
+        outcome = _outcome(rng, age)
+        item_ids = rng.sample(stocked, k=rng.choice([1, 1, 2, 3]))
+        lots = {lot.item_id: lot for lot in reversed(_lots(item_ids))}
+        item_ids = [i for i in item_ids if i in lots]
+        if not item_ids:
+            continue
+        base = {i: max(1, min(lots[i].available, rng.choice([2, 4, 5, 10, 12, 20, 25]))) for i in item_ids}
+        extra = rng.choice([5, 10, 20]) if outcome == "backorder" else 0
+        request = services.create_request(
+            by=coordinator,
+            city_id=rng.choice(cities).id,
+            needed_by=now.date() + timedelta(days=WINDOW[priority]),
+            justification=rng.choice(REASONS),
+            priority=priority,
+            lines=[{"item_id": i, "quantity": q + extra} for i, q in base.items()],
+        )
+        due.append((request, (created + timedelta(days=WINDOW[priority])).date()))
+        request.created_at = request.updated_at = created
+        clock.stamp(created)
+        made += 1
+        if outcome == "draft":
+            continue
+        at = created + timedelta(hours=rng.uniform(0.1, 8))
+        services.submit(request=request, by=coordinator)
+        request.submitted_at = request.updated_at = at
+        clock.stamp(at)
+        if outcome == "submitted":
+            continue
+        at += timedelta(hours=rng.uniform(*APPROVAL_HOURS[priority]))
+        if outcome == "cancelled":
+            services.cancel(request=request, by=coordinator, reason="The city found the units locally.")
+            request.cancelled_at = request.updated_at = at
+            clock.stamp(at)
+            continue
+        if outcome == "rejected":
+            services.reject(request=request, by=coordinator, reason="Outside the association's mandate.")
+            request.updated_at = at
+            clock.stamp(at)
+            continue
+        services.approve(request=request, by=coordinator)
+        request.approved_at = request.updated_at = at
+        clock.stamp(at)
+        if outcome == "approved":
+            continue
+        at += timedelta(hours=rng.uniform(0.5, 12))
+        for line in db.session.scalars(select(RequestLine).where(RequestLine.request_id == request.id)):
+            lot = db.session.get(StockLot, lots[line.item_id].id)
+            quantity = min(lot.available, base[line.item_id])
+            if quantity > 0:
+                allocation.allocate(
+                    request=request, by=coordinator, line_id=line.id, lot_id=lot.id, quantity=quantity
+                )
+        request.updated_at = at
+        clock.stamp(at)
+        if outcome == "allocated":
+            continue
+        shipped = _ship(request, coordinator, rng, clock, at)
+        if not shipped or outcome in {"shipped", "backorder"}:
+            continue
+        at = max(d.shipped_at for d in shipped) + timedelta(days=rng.uniform(1.5, 9 if rng.random() < 0.85 else 25))
+        for sent in shipped:
+            _receive(sent, coordinator, rng)
+            sent.received_at = at
+        request.delivered_at = request.updated_at = at
+        clock.stamp(at)
+        if outcome == "received":
+            continue
+        at += timedelta(days=rng.uniform(0.5, 4))
+        services.close(request=request, by=coordinator, note="Delivered and in service.")
+        request.updated_at = at
+        request.closed_at = at
+        clock.stamp(at)
+    for request, needed_by in due:
+        request.needed_by = needed_by
+    made += _shortages(context, coordinator, rng, clock, now)
+    db.session.flush()
+    return made
+
+
+def _shortages(context: dict, coordinator, rng: random.Random, clock: Clock, now: datetime) -> int:
+    """Three recent critical requests that ask for more than the shelves hold: the shortage radar's story."""
+    usable = dict(
+        db.session.execute(
+            select(StockLot.item_id, sa.func.sum(StockLot.on_hand - StockLot.reserved))
+            .where(StockLot.status == LotStatus.AVAILABLE)
+            .group_by(StockLot.item_id)
+        ).all()
+    )
+    items = rng.sample(context["items"], k=3)
+    for days, item in zip((2, 4, 6), items, strict=True):
+        created = now - timedelta(days=days, hours=rng.uniform(0, 12))
+        request = services.create_request(
+            by=coordinator,
+            city_id=rng.choice(context["cities"]).id,
+            needed_by=now.date() + timedelta(days=5),
+            justification="An epidemic outbreak: field hospitals are opening across the region.",
+            priority="critical",
+            lines=[{"item_id": item.id, "quantity": int(usable.get(item.id) or 0) + rng.randint(60, 240)}],
+        )
+        request.created_at = created
+        clock.stamp(created)
+        services.submit(request=request, by=coordinator)
+        request.submitted_at = request.updated_at = created + timedelta(minutes=40)
+        clock.stamp(request.submitted_at)
+    return len(items)
+
+
+def _ship(request: AssistanceRequest, by, rng: random.Random, clock: Clock, at: datetime) -> list[Dispatch]:
+    """One dispatch per warehouse holding reservations; shipped one to six days after allocation."""
+    places = sorted(
+        set(
+            db.session.execute(
+                select(StockLot.provider_id, StockLot.location_id)
+                .join(Allocation, Allocation.lot_id == StockLot.id)
+                .where(Allocation.request_id == request.id)
+            ).all()
+        )
+    )
+    shipped = []
+    for provider_id, location_id in places:
+        prepared = dispatch.create_dispatch(
+            request=request, by=by, provider_id=provider_id, location_id=location_id
+        )
+        prepared.created_at = at
+        sent_at = at + timedelta(days=rng.uniform(0.5, 6))
+        dispatch.ship(
+            dispatch=prepared,
+            by=by,
+            carrier=rng.choice(CARRIERS),
+            tracking_number=f"JD{rng.randint(10**9, 10**10 - 1)}",
+            packages=rng.randint(1, 6),
+        )
+        prepared.shipped_at = sent_at
+        request.updated_at = sent_at
+        clock.stamp(sent_at)
+        shipped.append(prepared)
+    return shipped
+
+
+def _receive(sent: Dispatch, by, rng: random.Random) -> None:
+    """Most receipts match; about one in eight has units rejected as damaged, expired or missing."""
+    lines = []
+    for line in dispatch.lines_of(sent.id):
+        rejected = rng.randint(1, line.quantity) if line.quantity > 1 and rng.random() < 0.12 else 0
+        entry = {"line_id": line.id, "accepted": line.quantity - rejected, "rejected": rejected}
+        if rejected:
+            entry["reason"] = rng.choice(["damaged", "expired", "lost"])
+        lines.append(entry)
+    dispatch.record_receipt(dispatch=sent, by=by, lines=lines, received_by="Central pharmacy store")
