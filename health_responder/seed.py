@@ -56,8 +56,22 @@ CITIES = [
     ("አዲስ አበባ", "ET", "AfSCN", "Africa/Addis_Ababa", "Churchill Ave, Addis Ababa", "Selam Tesfaye"),
     ("Dakar", "SN", "AfSCN", "Africa/Dakar", "Place de l'Indépendance, Dakar", "Aïssatou Diop"),
     ("Bogotá", "CO", "LASCN", "America/Bogota", "Carrera 8 #10-65, Bogotá", "Andrés Gómez"),
-    ("Ciudad de México", "MX", "LASCN", "America/Mexico_City", "Plaza de la Constitución s/n, CDMX", "Sofía Hernández"),
-    ("Córdoba", "AR", "LASCN", "America/Argentina/Cordoba", "Marcelo T. de Alvear 120, Córdoba", "Martín Fernández"),
+    (
+        "Ciudad de México",
+        "MX",
+        "LASCN",
+        "America/Mexico_City",
+        "Plaza de la Constitución s/n, CDMX",
+        "Sofía Hernández",
+    ),
+    (
+        "Córdoba",
+        "AR",
+        "LASCN",
+        "America/Argentina/Cordoba",
+        "Marcelo T. de Alvear 120, Córdoba",
+        "Martín Fernández",
+    ),
 ]
 
 # name, country, kind, networks served, locations [(name, country, address)]
@@ -182,6 +196,7 @@ def gtin13(body: str) -> str:
     """The 12 digits and their GS1 check digit (weights 3, 1 from the right)."""
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return body + str((10 - total % 10) % 10)
+
 
 DEMO_PASSWORD = "demo-pass-2026"
 SIZES = ("small", "large")

@@ -67,10 +67,11 @@ def test_seed_demo_prints_logins_and_runs_only_once(app, runner, client):
     result = runner.invoke(args=["seed", "demo", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert "coordinator@responder.example.org" in result.output and "city@sejong.example.org" in result.output
+    assert "Demo data (small) loaded in" in result.output
     assert "already loaded" in runner.invoke(args=["seed", "demo", "--if-empty"]).output
     token = client.post(
         "/api/v1/auth/tokens", json={"email": "city@sejong.example.org", "password": "demo-pass-2026"}
     ).json["token"]
     cities = client.get("/api/v1/cities?page_size=100", headers={"Authorization": f"Bearer {token}"}).json
     names = {c["name"] for c in cities["items"]}
-    assert cities["total"] == 12 and {"세종", "Ульяновск"} <= names
+    assert cities["total"] == 27 and {"세종", "Ульяновск"} <= names

@@ -48,12 +48,18 @@ def test_the_demo_world_keeps_every_invariant_and_fills_dashboards_portal_and_ra
         by_city = {c.id: networks[c.network_id] for c in cities}
         assert {by_city[r.city_id] for r in requests} == set(networks.values())
         assert {r.priority for r in requests} == {"critical", "high", "normal", "low"}
-        assert {"draft", "submitted", "approved", "rejected", "cancelled", "closed"} <= {r.status for r in requests}
+        assert {"draft", "submitted", "approved", "rejected", "cancelled", "closed"} <= {
+            r.status for r in requests
+        }
         assert "partially_dispatched" in {r.status for r in requests}  # a back-order still owed
         ages = [(utcnow() - _aware(r.created_at)).days for r in requests]
         assert max(ages) >= 330 and min(ages) == 0
         for r in requests:  # the timeline runs forward
-            steps = [_aware(t) for t in (r.created_at, r.submitted_at, r.approved_at, r.delivered_at, r.closed_at) if t]
+            steps = [
+                _aware(t)
+                for t in (r.created_at, r.submitted_at, r.approved_at, r.delivered_at, r.closed_at)
+                if t
+            ]
             assert steps == sorted(steps), r.reference
         received = db.session.scalars(select(Dispatch).where(Dispatch.received_at.is_not(None))).all()
         assert received and all(d.shipped_at < d.received_at for d in received)
@@ -76,10 +82,10 @@ def test_the_demo_world_keeps_every_invariant_and_fills_dashboards_portal_and_ra
     portal_page = client.get("/portal/")
     assert portal_page.status_code == 200 and "CJK" in portal_page.get_data(as_text=True)
 
+    from flask_login import login_user
+
     from health_responder.auth.models import User
     from health_responder.web.context import PANELS
-
-    from flask_login import login_user
 
     for email in LOGINS:  # each login lands on a dashboard with something in it
         with app.test_request_context("/dashboard"):

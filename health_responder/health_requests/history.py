@@ -70,7 +70,9 @@ def _lots(item_ids: list[int]) -> list[StockLot]:
                 StockLot.item_id.in_(item_ids),
                 StockLot.status == LotStatus.AVAILABLE,
                 StockLot.on_hand - StockLot.reserved >= 2,
-                sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on > utcnow().date() + timedelta(days=61)),
+                sa.or_(
+                    StockLot.expires_on.is_(None), StockLot.expires_on > utcnow().date() + timedelta(days=61)
+                ),
             )
             .order_by(StockLot.id)
         )
@@ -161,7 +163,9 @@ def load(context: dict, *, coordinator, size: str = "small", seed: int = 2026) -
         shipped = _ship(request, coordinator, rng, clock, at)
         if not shipped or outcome in {"shipped", "backorder"}:
             continue
-        at = max(d.shipped_at for d in shipped) + timedelta(days=rng.uniform(1.5, 9 if rng.random() < 0.85 else 25))
+        at = max(d.shipped_at for d in shipped) + timedelta(
+            days=rng.uniform(1.5, 9 if rng.random() < 0.85 else 25)
+        )
         for sent in shipped:
             _receive(sent, coordinator, rng)
             sent.received_at = at

@@ -50,4 +50,6 @@ def load_demo(context: dict) -> None:
         .values(created_at=utcnow() - timedelta(days=395))
     )
     services.set_status(lot_id=lots[3], status=LotStatus.RECALLED, actor=actor, note="manufacturer recall")
-    services.set_status(lot_id=lots[21], status=LotStatus.QUARANTINED, actor=actor, note="temperature excursion")
+    services.set_status(
+        lot_id=lots[21], status=LotStatus.QUARANTINED, actor=actor, note="temperature excursion"
+    )
