@@ -136,5 +136,8 @@ class Defaults:
     #: Seconds to wait for the SMTP server.
     MAIL_TIMEOUT = 10
 
+    #: Seconds after which a provider's CSV import claim counts as left by a dead process (taken over).
+    STOCK_IMPORT_CLAIM_SECONDS = 600
+
     #: Structured (JSON) logs; plain text when False.
     LOG_JSON = True

@@ -20,5 +20,5 @@ from health_responder.providers.models import Provider, ProviderNetwork, StockLo
 from health_responder.publications.models import Publication, PublicationNetwork, PublicationTopic  # noqa: F401
 from health_responder.reference.models import City, Item, Network, TrainingTopic  # noqa: F401
 from health_responder.scheduler.models import JobRun  # noqa: F401
-from health_responder.stock.models import StockLot, StockMovement  # noqa: F401
+from health_responder.stock.models import StockImportClaim, StockLot, StockMovement  # noqa: F401
 from health_responder.training.models import Enrolment, TrainingProgram, TrainingProgramNetwork  # noqa: F401

@@ -14,10 +14,11 @@ from health_responder.api.idempotency import idempotent
 from health_responder.auth.access import STAFF, roles_required
 from health_responder.auth.models import Role
 from health_responder.barcodes import services as barcodes
+from health_responder.db import set_write_intent
 from health_responder.errors import NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.providers import queries as providers
-from health_responder.stock import csvio, queries, services
+from health_responder.stock import csvio, imports, queries, services
 from health_responder.stock.schemas import (
     AdjustmentCreateSchema,
     ImportArgsSchema,
@@ -134,16 +135,23 @@ class Imports(MethodView):
     @blp.response(200, ImportReportSchema, description="Imported, or a dry run (its errors listed).")
     @blp.alt_response(201, schema=ImportReportSchema, description="Every row imported as a lot.")
     @blp.alt_response(
+        409, response="Error", description="Another import of this provider's stock is running."
+    )
+    @blp.alt_response(
         422,
         response="Error",
         description="Rows with errors (errors.rows lists each line and "
         "field; report is the whole report): nothing was imported.",
     )
     def post(self, args, files):
-        """Import lots from a CSV file, all or nothing; ``dry_run=true`` checks every row and writes nothing."""
+        """Import lots from a CSV file, all or nothing; ``dry_run=true`` checks every row and writes nothing.
+
+        One import per provider at a time: another one answers 409 while it runs.
+        """
+        set_write_intent(False)  # parsing and checking need no write lock; the import begins its own write
         provider = _import_provider(args.get("provider_id"))
         rows = csvio.read_lots(files["file"].read())
-        report = services.import_lots(provider=provider, rows=rows, by=g.user, dry_run=args["dry_run"])
+        report = imports.import_lots(provider=provider, rows=rows, by=g.user, dry_run=args["dry_run"])
         body = ImportReportSchema().dump(report)
         if report.errors and not report.dry_run:
             db.session.rollback()

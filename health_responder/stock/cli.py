@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from health_responder.errors import DomainError
 from health_responder.extensions import db
-from health_responder.stock import csvio, queries, services
+from health_responder.stock import csvio, imports, queries
 
 stock_cli = AppGroup("stock", help="Stock lots: CSV import and export.")
 
@@ -36,12 +36,12 @@ def import_lots(file, provider_name: str, dry_run: bool) -> None:
         with db.read_session() if dry_run else db.write_session():
             provider = queries.provider_named(provider_name)
             if dry_run:
-                report = services.import_lots(provider=provider, rows=rows, by=None, dry_run=True)
+                report = imports.import_lots(provider=provider, rows=rows, by=None, dry_run=True)
             else:
                 with click.progressbar(
                     length=len(rows), label=f"Importing {len(rows)} rows", file=sys.stderr
                 ) as bar:
-                    report = services.import_lots(
+                    report = imports.import_lots(
                         provider=provider,
                         rows=rows,
                         by=None,

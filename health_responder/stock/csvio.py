@@ -1,7 +1,7 @@
 """CSV in and out for stock lots: read an import file into rows, write lots as spreadsheet-safe CSV.
 
 Reading checks only the file as a whole (encoding, header, size); each row's meaning is checked by
-``services.import_lots``, which reports every bad row by its line number.
+``imports.import_lots``, which reports every bad row by its line number.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask_babel.speaklater import LazyString
 
 from health_responder import csvsafe
 from health_responder.errors import Message, ValidationFailed
-from health_responder.stock.services import EXTRA_CELLS, IMPORT_COLUMNS, IMPORT_OPTIONAL
+from health_responder.stock.imports import EXTRA_CELLS, IMPORT_COLUMNS, IMPORT_OPTIONAL
 
 #: Most data rows one import file may hold.
 MAX_ROWS = 10_000

@@ -93,3 +93,19 @@ class StockMovement(SQLModel, table=True):
     reference_id: int | None = Field(default=None)
     job_run_id: int | None = Field(default=None, foreign_key="job_run.id")
     created_at: datetime = created_at()
+
+
+class StockImportClaim(SQLModel, table=True):
+    """A provider's CSV import in progress: at most one per provider at a time (the primary key says so).
+
+    Taken in its own short transaction before the rows are checked, removed in the transaction that
+    writes the lots (or when the import fails); a claim older than STOCK_IMPORT_CLAIM_SECONDS was left
+    by a process that died and may be taken over.
+    """
+
+    __tablename__ = "stock_import_claim"
+
+    provider_id: int = Field(foreign_key="provider.id", primary_key=True, ondelete="CASCADE")
+    claimed_at: datetime = moment(nullable=False)
+    #: Who runs the import ("user:…" or "cli:stock import").
+    claimed_by: str = Field(max_length=200)

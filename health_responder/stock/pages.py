@@ -13,12 +13,12 @@ from flask_babel import lazy_gettext as _l
 
 from health_responder.auth.models import Role
 from health_responder.barcodes import services as barcodes
-from health_responder.db import utc_today
+from health_responder.db import set_write_intent, utc_today
 from health_responder.errors import ValidationFailed
 from health_responder.labels import label
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
-from health_responder.stock import csvio, queries, services
+from health_responder.stock import csvio, imports, queries, services
 from health_responder.stock.forms import AdjustForm, FilterForm, ImportForm, ReceiveForm
 from health_responder.stock.models import ADJUSTMENT_REASONS, LotStatus, StockLot
 from health_responder.stock.schemas import AdjustmentCreateSchema, LotCreateSchema
@@ -219,13 +219,15 @@ def import_lots():
         upload = request.files.get(form.file.name)
 
         def run():
+            rollback()  # parse and check without the write lock; the import begins its own write
+            set_write_intent(False)
             provider = _import_provider(form)
             if upload is None or not upload.filename:
                 raise ValidationFailed(
                     _l("Choose a CSV file."), {"file": [_l("Missing data for required field.")]}
                 )
             rows = csvio.read_lots(upload.read())
-            found = services.import_lots(
+            found = imports.import_lots(
                 provider=provider, rows=rows, by=me(), dry_run=bool(form.dry_run.data)
             )
             if found.errors or found.dry_run:
@@ -260,8 +262,8 @@ def import_lots():
         "stock/import.html",
         form=form,
         report=report,
-        columns=services.IMPORT_COLUMNS,
-        optional=services.IMPORT_OPTIONAL,
+        columns=imports.IMPORT_COLUMNS,
+        optional=imports.IMPORT_OPTIONAL,
     ), status_of(form, status)
 
 

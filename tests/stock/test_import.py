@@ -167,22 +167,23 @@ def test_a_row_with_more_cells_than_the_header_is_reported(keeper):
 
 
 def test_an_import_that_fails_while_writing_leaves_nothing_behind(app, keeper, monkeypatch):
-    from health_responder.stock import services
+    from health_responder.stock import imports
 
-    real_receive, calls = services.receive, []
+    real_receipts, calls = imports._insert_receipts, []
 
-    def receive_then_fail(**kwargs):
-        calls.append(kwargs["lot_code"])
-        if len(calls) == 3:
-            raise RuntimeError("disk full")
-        return real_receive(**kwargs)
+    def receipts_then_fail(pairs, actor, now):
+        calls.append(1)
+        real_receipts(pairs, actor, now)
+        raise RuntimeError("disk full")  # after the lots and their receipts went in
 
-    monkeypatch.setattr(services, "receive", receive_then_fail)
+    monkeypatch.setattr(imports, "_insert_receipts", receipts_then_fail)
     text = HEADER + "".join(f"OXY-CONC-10L,Main,W-{n},{NEXT_YEAR},5,\n" for n in range(5))
     response = _upload(keeper, text)
     assert response.status_code == 500 and "disk full" not in response.get_data(as_text=True)
-    assert calls == ["W-0", "W-1", "W-2"]
+    assert calls == [1]
     assert count_rows(app) == 0 and count_rows(app, StockMovement) == 0
+    monkeypatch.undo()
+    assert _upload(keeper, text).status_code == 201  # and the provider's import claim was given back
 
 
 def test_ten_thousand_rows_import_in_one_go(app, keeper):
