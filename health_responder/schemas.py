@@ -8,6 +8,8 @@ lazy string would not become the one-element list the envelope promises.
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates
@@ -56,16 +58,61 @@ def _field_errors(field: fields.Field, value):
     return None
 
 
+#: Longest text field that is still one line (a name, a title, a code, a link): longer ones are free text.
+ONE_LINE_MAX = 500
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def _max_length(field: fields.Field) -> int | None:
+    validators = field.validators if isinstance(field.validators, list) else [field.validators]
+    lengths = [v.max for v in validators if isinstance(v, validate.Length) and v.max is not None]
+    return min(lengths) if lengths else None
+
+
+def _control_errors(schema: Schema, data: dict) -> dict:
+    """Fields whose text holds control characters: none at all in a one-line field (a line break in a
+    title ends up in an email header), only tab and line breaks in free text."""
+    errors: dict = {}
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        value = data.get(key)
+        if not isinstance(field, fields.String) or field.dump_only or not isinstance(value, str):
+            continue
+        limit = _max_length(field)
+        one_line = limit is not None and limit <= ONE_LINE_MAX and not field.metadata.get("multiline")
+        allowed = (frozenset() if one_line else _LINE_BREAKS) | frozenset(
+            field.metadata.get("allow_control", "")
+        )
+        if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
+            errors[key] = [
+                _l("One line of text: no line breaks or control characters.")
+                if one_line
+                else _l("No control characters (line breaks and tabs are fine).")
+            ]
+    return errors
+
+
 class StrictSchema(Schema):
     """Base of every input schema: unknown fields are an error, named in ``errors``.
 
     When the schema reads a JSON body, values must also have the JSON type the field declares: a
     string is not an integer and 0 is not false. Query strings are text by nature and are left to the
-    fields' own parsing.
+    fields' own parsing. Text never holds control characters, and a one-line field (at most
+    ONE_LINE_MAX characters, unless its metadata says ``multiline``) not even a line break (metadata
+    ``allow_control`` names the few a field needs, as GS1's group separator): the pages load their
+    forms with these schemas, so both refuse them with 422 naming the field.
     """
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _no_control_characters(self, data, **_kwargs):
+        if isinstance(data, dict):
+            errors = _control_errors(self, data)
+            if errors:
+                raise ValidationError(errors)
+        return data
 
     @pre_load
     def _json_types(self, data, **_kwargs):

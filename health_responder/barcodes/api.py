@@ -15,7 +15,10 @@ from health_responder.stock import queries as stock
 
 blp = Blueprint("barcodes", __name__, description="GS1 barcodes: scans in, labels out")
 ERROR = {"$ref": "#/components/responses/Error"}
-PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+PDF = {
+    "description": "The PDF document.",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}
 
 
 @blp.route("/barcodes/parse")

@@ -13,6 +13,7 @@ class BarcodeParseSchema(StrictSchema):
             "description": "A GS1 element string: bracketed, (01)…(17)…(10)…, or raw as a scanner sends it "
             "(FNC1 as the group separator, ASCII 29, or '|'; a leading ]d2/]C1/]Q3 is read too).",
             "example": "(01)09506000134352(17)270331(10)LOT-42(21)SN-7",
+            "allow_control": "\x1d",  # the GS1 group separator
         },
     )
 

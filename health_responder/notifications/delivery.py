@@ -4,8 +4,10 @@ Each message is claimed before it is sent, by a conditional UPDATE (``pending`` 
 ``sending`` claim that expired) whose rowcount says who won: two schedulers, or a scheduler and a
 ``run-once``, never send the same message at once. A sender that dies after the SMTP server accepted
 a message but before it recorded ``sent`` leaves a claim that expires, and the message goes again with
-the same ``Message-ID`` (at least once; receivers deduplicate on it). A failure puts the message back
-to ``pending`` for the next run, until MAIL_MAX_ATTEMPTS attempts have failed (then ``failed``).
+the same ``Message-ID`` (at least once; receivers deduplicate on it). A failure of any kind (the SMTP
+server, or a message that cannot be built) is that message's alone: it is counted, the message goes
+back to ``pending`` for the next run, until MAIL_MAX_ATTEMPTS attempts have failed (then ``failed``),
+and the run goes on with the others.
 Without MAIL_SERVER, or for a user without an address, messages stay in the app (``skipped``).
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+import unicodedata
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -45,13 +48,22 @@ def message_id_header(message_id: str) -> str:
     return f"<{left.strip('.') or 'message'}@{domain}>"
 
 
+def one_line(text: str) -> str:
+    """``text`` as a header value: every line break and control character becomes a space.
+
+    Inputs refuse control characters in one-line fields, but a subject is made of several (a title, a
+    lot code, a name): one that got through must not make the header, and so the whole run, fail.
+    """
+    return " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text).split())
+
+
 def build_email(notification: Notification, to: str) -> EmailMessage:
     """The email for a notification (plain text; the link made absolute)."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
-    message["Subject"] = notification.subject
+    message["Subject"] = one_line(notification.subject)
     message["Message-ID"] = message_id_header(notification.message_id)
     message["Date"] = format_datetime(notification.created_at)
     body = notification.body or notification.subject
@@ -159,6 +171,15 @@ def deliver_pending(
                     notification = session.get(Notification, notification_id)
                     user = session.get(User, notification.user_id)
                     session.expunge_all()
+                if notification.email_attempts > max_attempts:
+                    # Claimed again and again by senders that died on it: it has had its attempts.
+                    _settle(
+                        notification_id,
+                        email_status=FAILED,
+                        email_error=(notification.email_error or "Too many attempts.")[:500],
+                    )
+                    counts["failed"] += 1
+                    continue
                 if user is None or not user.active or not user.email:
                     _settle(
                         notification_id,
@@ -171,9 +192,9 @@ def deliver_pending(
                     if smtp is None:
                         smtp = _connect()
                     smtp.send_message(build_email(notification, user.email))
-                except (smtplib.SMTPException, OSError) as error:
-                    if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)) and smtp is not None:
-                        smtp.close()
+                except Exception as error:  # noqa: BLE001 - one message's failure must not stop the others
+                    if not isinstance(error, smtplib.SMTPResponseException) and smtp is not None:
+                        smtp.close()  # the connection's state is unknown: start the next message afresh
                         smtp = None
                     failed = notification.email_attempts >= max_attempts  # read after the claim counted it
                     reason = f"{error.__class__.__name__}: {error}"[:500]

@@ -15,7 +15,10 @@ from health_responder.reports import services
 from health_responder.reports.schemas import LanguageArgsSchema, SummaryArgsSchema
 
 blp = Blueprint("reports", __name__, description="PDF documents, registered and verifiable")
-PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+PDF = {
+    "description": "The PDF document.",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}
 
 
 @blp.route("/dispatches/<int:dispatch_id>/report.pdf")

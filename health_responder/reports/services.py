@@ -18,8 +18,9 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
+from health_responder.allocation.models import Allocation
 from health_responder.auth.models import User
-from health_responder.db import start_of_day
+from health_responder.db import start_of_day, utc_today
 from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchStatus
 from health_responder.documents import services as documents
 from health_responder.documents.models import Document
@@ -221,12 +222,22 @@ def summary_data(period_from: date, period_to: date, provider_id: int | None = N
     hours = lambda a, b: (b - a).total_seconds() / 3600 if a and b else None  # noqa: E731
     S = RequestStatus
     open_states = [S.SUBMITTED, S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED]
-    open_requests = db.session.execute(
+    # A provider's summary lists the requests it may see (those it holds an allocation for), as its
+    # request list does; overdue is judged against today: "open" and "overdue" describe the present.
+    open_statement = (
         select(AssistanceRequest, City.name)
         .join(City, City.id == AssistanceRequest.city_id)
         .where(AssistanceRequest.status.in_(open_states), AssistanceRequest.created_at < end)
         .order_by(AssistanceRequest.needed_by, AssistanceRequest.id)
-    ).all()
+    )
+    if provider_id is not None:
+        open_statement = open_statement.where(
+            AssistanceRequest.id.in_(
+                select(Allocation.request_id).where(Allocation.provider_id == provider_id)
+            )
+        )
+    open_requests = db.session.execute(open_statement).all()
+    today = utc_today()
     overdue = [
         OverdueRequest(
             reference=r.reference,
@@ -234,10 +245,10 @@ def summary_data(period_from: date, period_to: date, provider_id: int | None = N
             priority=r.priority,
             needed_by=r.needed_by,
             status=r.status,
-            days_overdue=(period_to - r.needed_by).days,
+            days_overdue=(today - r.needed_by).days,
         )
         for r, name in open_requests
-        if r.needed_by < period_to
+        if r.needed_by < today
     ]
     discrepancy_rows = db.session.execute(
         select(

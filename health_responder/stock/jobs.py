@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlmodel import select
 
+from health_responder.allocation.models import Allocation
 from health_responder.checks import services as alerts
 from health_responder.extensions import db
 from health_responder.health_requests.models import ALLOCATING, AssistanceRequest, RequestLine, remainder_sql
@@ -62,8 +63,26 @@ def low_stock(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     return alerts.sync_alerts(kind="low_stock", found=found, run=run, dry_run=dry_run)
 
 
-def _requests_that_could_use(lot: StockLot, limit: int = 5) -> list[dict]:
-    """Open request lines for the lot's item, needed by the lot's expiry, most urgent first."""
+def _requests_that_could_use(lot: StockLot, limit: int = 5) -> tuple[list[dict], int]:
+    """Open request lines for the lot's item, needed by the lot's expiry, most urgent first, and how many.
+
+    The alert goes to the lot's provider, so it names only requests that provider may see (those it
+    holds an allocation for), as its request list does; the count covers every city.
+    """
+    usable = sa.and_(
+        AssistanceRequest.status.in_(ALLOCATING),
+        RequestLine.item_id == lot.item_id,
+        remainder_sql(RequestLine) > 0,
+        AssistanceRequest.needed_by <= lot.expires_on,
+    )
+    everywhere = db.session.scalar(
+        select(sa.func.count(sa.distinct(AssistanceRequest.id)))
+        .join(RequestLine, RequestLine.request_id == AssistanceRequest.id)
+        .where(usable)
+    )
+    visible = AssistanceRequest.id.in_(
+        select(Allocation.request_id).where(Allocation.provider_id == lot.provider_id)
+    )
     rows = db.session.execute(
         select(
             AssistanceRequest.id,
@@ -77,12 +96,7 @@ def _requests_that_could_use(lot: StockLot, limit: int = 5) -> list[dict]:
         )
         .join(RequestLine, RequestLine.request_id == AssistanceRequest.id)
         .join(City, City.id == AssistanceRequest.city_id)
-        .where(
-            AssistanceRequest.status.in_(ALLOCATING),
-            RequestLine.item_id == lot.item_id,
-            remainder_sql(RequestLine) > 0,
-            AssistanceRequest.needed_by <= lot.expires_on,
-        )
+        .where(usable, visible)
         .order_by(AssistanceRequest.priority_rank, AssistanceRequest.needed_by, AssistanceRequest.id)
         .limit(limit)
     ).all()
@@ -98,7 +112,7 @@ def _requests_that_could_use(lot: StockLot, limit: int = 5) -> list[dict]:
             "still_needed": int(r[7]),
         }
         for r in rows
-    ]
+    ], int(everywhere or 0)
 
 
 @job("near_expiry")
@@ -123,12 +137,13 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
         codes = dict(db.session.execute(select(Item.id, Item.code)).all())
         for lot in lots:
             days = (lot.expires_on - today).days
-            suggestions = _requests_that_could_use(lot)
-            hint = (
-                f" {len(suggestions)} open request(s) could use it first, e.g. {suggestions[0]['reference']}."
-                if suggestions
-                else " No open request for this item can use it before then."
-            )
+            suggestions, wanting = _requests_that_could_use(lot)
+            if suggestions:
+                hint = f" {wanting} open request(s) could use it first, e.g. {suggestions[0]['reference']}."
+            elif wanting:
+                hint = f" {wanting} open request(s) could use it first: the coordinators can allocate it."
+            else:
+                hint = " No open request for this item can use it before then."
             found.append(
                 {
                     "dedup_key": f"near_expiry:lot={lot.id}",
@@ -145,7 +160,7 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                     },
                     "subject": ("stock_lot", lot.id),
                     "provider_id": lot.provider_id,
-                    "link": f"/stock/lots/{lot.id}",
+                    "link": f"/stock/lots/{lot.id}/adjust",
                 }
             )
         # Lots past their date that still hold stock: nobody can allocate them, someone must write them off.
@@ -177,7 +192,7 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                     },
                     "subject": ("stock_lot", lot.id),
                     "provider_id": lot.provider_id,
-                    "link": f"/stock/lots/{lot.id}",
+                    "link": f"/stock/lots/{lot.id}/adjust",
                 }
             )
     return alerts.sync_alerts(kind="near_expiry", found=found, run=run, dry_run=dry_run)

@@ -34,6 +34,7 @@ class LotCreateSchema(StrictSchema):
             "description": "A scanned GS1 element string, in place of item_id, lot_code and expires_on: "
             "its GTIN (01) names the item, (10) the lot, (17) the expiry date.",
             "example": "(01)09506000134352(17)270331(10)LOT-42",
+            "allow_control": "\x1d",  # the GS1 group separator
         },
     )
     item_id = fields.Integer(metadata={"description": "Required unless gs1 is given."})

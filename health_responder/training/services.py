@@ -413,6 +413,12 @@ def enrol(
             Enrolment.status != E.CANCELLED,
         )
     )
+    if existing is not None and existing.city_id != city.id:
+        # Another city's enrolment: its id and status are that city's business, not this one's.
+        raise Duplicate(
+            _l("%(email)s is already enrolled in this program by another city.", email=email),
+            {"participant_email": [_l("Already enrolled in this program.")]},
+        )
     if existing is not None:
         raise Duplicate(
             _l(

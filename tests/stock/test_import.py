@@ -171,9 +171,9 @@ def test_an_import_that_fails_while_writing_leaves_nothing_behind(app, keeper, m
 
     real_receipts, calls = imports._insert_receipts, []
 
-    def receipts_then_fail(pairs, actor, now):
+    def receipts_then_fail(receipts):
         calls.append(1)
-        real_receipts(pairs, actor, now)
+        real_receipts(receipts)
         raise RuntimeError("disk full")  # after the lots and their receipts went in
 
     monkeypatch.setattr(imports, "_insert_receipts", receipts_then_fail)
