@@ -12,6 +12,7 @@ English in the JSON API (whatever ``Accept-Language`` says), in logs, job runs a
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 
@@ -20,7 +21,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from health_responder.labels import label
 
@@ -282,8 +283,21 @@ def handle_unexpected(error: Exception):
     return _respond(500, _l("Something went wrong on our side; it has been logged."))
 
 
+def refuse_unparsable_json() -> None:
+    """A JSON body Python's parser cannot take (nesting deep enough to exhaust the stack, an integer
+    over the 4,300-digit conversion limit) answers 400 like any malformed body, on every route, before
+    a view's parser meets it as a RecursionError or a bare ValueError (500)."""
+    if not request.is_json or not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return
+    try:
+        json.loads(request.get_data(cache=True))
+    except (RecursionError, ValueError) as error:
+        raise BadRequest("Failed to decode JSON object: the body is not valid JSON.") from error
+
+
 def register_error_handlers(app: Flask) -> None:
     """Register the handlers on the app, so every blueprint and page shares them."""
+    app.before_request(refuse_unparsable_json)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from health_responder.api.common import page_of
-from health_responder.auth.access import STAFF, roles_required
+from health_responder.auth.access import roles_required
 from health_responder.auth.models import Role
 from health_responder.extensions import db
 from health_responder.providers import queries, scorecard, services
@@ -23,7 +23,8 @@ from health_responder.providers.schemas import (
 )
 
 blp = Blueprint("providers", __name__, description="Solution providers and their stock locations")
-EDITORS = (Role.PROVIDER, *STAFF)
+#: Reference data is the admin's; a provider keeps its own contact fields and locations.
+EDITORS = (Role.PROVIDER, Role.ADMIN)
 
 
 @blp.route("/providers")
@@ -35,11 +36,11 @@ class Providers(MethodView):
         """Solution providers."""
         return queries.list_providers(args)
 
-    @roles_required(*STAFF)
+    @roles_required(Role.ADMIN)
     @blp.arguments(ProviderCreateSchema)
     @blp.response(201, ProviderDetailSchema)
     def post(self, data):
-        """Add a provider (coordinators, admins)."""
+        """Add a provider (admins)."""
         provider = services.create_provider(by=g.user, **data)
         db.session.commit()
         return queries.detail(provider)
@@ -57,7 +58,7 @@ class ProviderById(MethodView):
     @blp.arguments(ProviderUpdateSchema)
     @blp.response(200, ProviderDetailSchema)
     def patch(self, data, provider_id):
-        """Change a provider's profile (staff, or the provider itself)."""
+        """Change a provider's profile (admins; the provider itself its contact fields and description)."""
         provider = services.update_provider(
             provider=queries.editable_provider(provider_id, g.user), by=g.user, **data
         )
@@ -77,7 +78,7 @@ class Locations(MethodView):
     @blp.arguments(LocationCreateSchema)
     @blp.response(201, LocationSchema)
     def post(self, data, provider_id):
-        """Add a stock location (staff, or the provider itself)."""
+        """Add a stock location (admins, or the provider itself)."""
         location = services.create_location(
             provider=queries.editable_provider(provider_id, g.user), by=g.user, **data
         )
@@ -91,7 +92,7 @@ class LocationById(MethodView):
     @blp.arguments(LocationUpdateSchema)
     @blp.response(200, LocationSchema)
     def patch(self, data, provider_id, location_id):
-        """Change a stock location (staff, or the provider itself)."""
+        """Change a stock location (admins, or the provider itself)."""
         provider = queries.editable_provider(provider_id, g.user)
         location = services.update_location(
             location=queries.get_location(provider, location_id), provider=provider, by=g.user, **data

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.audit import services as audit
-from health_responder.auth.access import STAFF, require_role
+from health_responder.auth.access import require_role
 from health_responder.auth.models import Role, User
 from health_responder.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from health_responder.extensions import db
@@ -22,7 +22,8 @@ LOCATION_FIELDS = ("name", "address", "country", "active")
 
 
 def _check_owner(provider: Provider, by: User) -> None:
-    require_role(by, Role.PROVIDER, *STAFF)
+    # Reference data is the admin's: coordinators read the directory, admins and the provider edit it.
+    require_role(by, Role.PROVIDER, Role.ADMIN)
     if by.role == Role.PROVIDER and by.provider_id != provider.id:
         raise NotFound(_l("No provider %(id)s.", id=provider.id))
 
@@ -65,8 +66,8 @@ def _ensure_unique_name(name: str, exclude_id: int | None = None) -> None:
 
 
 def create_provider(*, by: User, network_ids: list[int], **values) -> Provider:
-    """Add a provider (staff)."""
-    require_role(by, *STAFF)
+    """Add a provider (admins: reference data is theirs)."""
+    require_role(by, Role.ADMIN)
     values["country"] = values["country"].upper()
     values["name"] = " ".join(values["name"].split())
     _ensure_unique_name(values["name"])

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from health_responder.api.common import page_of
-from health_responder.auth.access import STAFF, roles_required
+from health_responder.auth.access import roles_required
 from health_responder.auth.models import Role
 from health_responder.extensions import db
 from health_responder.reference import queries, services
@@ -60,11 +60,11 @@ class Cities(MethodView):
         """Member cities, filtered by network, country or name."""
         return queries.list_cities(args)
 
-    @roles_required(*STAFF)
+    @roles_required(Role.ADMIN)
     @blp.arguments(CityCreateSchema)
     @blp.response(201, CitySchema)
     def post(self, data):
-        """Add a member city (coordinators, admins)."""
+        """Add a member city (admins)."""
         city = services.create_city(by=g.user, **data)
         db.session.commit()
         return city
@@ -78,11 +78,11 @@ class CityById(MethodView):
         """One member city."""
         return queries.get_or_404(City, city_id, _l("city"))
 
-    @roles_required(*STAFF)
+    @roles_required(Role.ADMIN)
     @blp.arguments(CityUpdateSchema)
     @blp.response(200, CitySchema)
     def patch(self, data, city_id):
-        """Change a member city (coordinators, admins)."""
+        """Change a member city (admins)."""
         city = services.update_city(city=queries.get_or_404(City, city_id, _l("city")), by=g.user, **data)
         db.session.commit()
         return city
@@ -96,11 +96,11 @@ class Topics(MethodView):
         """Training topics shared by items and programs."""
         return queries.list_topics()
 
-    @roles_required(*STAFF)
+    @roles_required(Role.ADMIN)
     @blp.arguments(TopicCreateSchema)
     @blp.response(201, TopicSchema)
     def post(self, data):
-        """Add a training topic (coordinators, admins)."""
+        """Add a training topic (admins)."""
         topic = services.create_topic(by=g.user, **data)
         db.session.commit()
         return topic
@@ -115,11 +115,11 @@ class Items(MethodView):
         """The equipment catalogue."""
         return queries.list_items(args)
 
-    @roles_required(*STAFF)
+    @roles_required(Role.ADMIN)
     @blp.arguments(ItemCreateSchema)
     @blp.response(201, ItemSchema)
     def post(self, data):
-        """Add an item (coordinators, admins)."""
+        """Add an item (admins)."""
         item = services.create_item(by=g.user, **data)
         db.session.commit()
         return item
@@ -133,11 +133,11 @@ class ItemById(MethodView):
         """One catalogue item."""
         return queries.get_or_404(Item, item_id, _l("item"))
 
-    @roles_required(*STAFF)
+    @roles_required(Role.ADMIN)
     @blp.arguments(ItemUpdateSchema)
     @blp.response(200, ItemSchema)
     def patch(self, data, item_id):
-        """Change an item (coordinators, admins)."""
+        """Change an item (admins)."""
         item = services.update_item(item=queries.get_or_404(Item, item_id, _l("item")), by=g.user, **data)
         db.session.commit()
         return item

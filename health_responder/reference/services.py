@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.audit import services as audit
-from health_responder.auth.access import STAFF, require_role
+from health_responder.auth.access import require_role
 from health_responder.auth.models import Role, User
 from health_responder.errors import Duplicate, ValidationFailed
 from health_responder.extensions import db
@@ -74,7 +74,7 @@ CITY_FIELDS = (
 
 def create_city(*, by: User, **values) -> City:
     """Add a member city."""
-    require_role(by, *STAFF)
+    require_role(by, Role.ADMIN)
     values["country"] = values["country"].upper()
     _ensure_network(values["network_id"])
     _ensure_unique(City, City.name, values["name"], _l("city"), "name")
@@ -87,7 +87,7 @@ def create_city(*, by: User, **values) -> City:
 
 def update_city(*, city: City, by: User, **values) -> City:
     """Change a member city's details."""
-    require_role(by, *STAFF)
+    require_role(by, Role.ADMIN)
     before = _snapshot(city, CITY_FIELDS)
     if "network_id" in values:
         _ensure_network(values["network_id"])
@@ -103,7 +103,7 @@ def update_city(*, city: City, by: User, **values) -> City:
 
 def create_topic(*, by: User, code: str, name: str) -> TrainingTopic:
     """Add a training topic."""
-    require_role(by, *STAFF)
+    require_role(by, Role.ADMIN)
     if db.session.get(TrainingTopic, code) is not None:
         raise Duplicate(
             _l("A training topic %(code)s already exists.", code=repr(code)),
@@ -131,7 +131,7 @@ ITEM_FIELDS = (
 
 def create_item(*, by: User, **values) -> Item:
     """Add an item to the catalogue; its code is unique."""
-    require_role(by, *STAFF)
+    require_role(by, Role.ADMIN)
     values["code"] = values["code"].upper()
     values["requires_training"] = values.get("requires_training") or None
     _ensure_topic(values["requires_training"])
@@ -147,7 +147,7 @@ def create_item(*, by: User, **values) -> Item:
 
 def update_item(*, item: Item, by: User, **values) -> Item:
     """Change a catalogue item (its code stays)."""
-    require_role(by, *STAFF)
+    require_role(by, Role.ADMIN)
     before = _snapshot(item, ITEM_FIELDS)
     if "requires_training" in values:
         values["requires_training"] = values["requires_training"] or None

@@ -1,4 +1,4 @@
-"""Who may read and write the reference data: every role reads, staff write, providers edit their own."""
+"""Who may read and write the reference data: every role reads, admins write, providers edit their own."""
 
 import pytest
 
@@ -21,23 +21,23 @@ def _cases(world):
             "POST",
             "/api/v1/cities",
             {"name": "Kigali-{role}", "country": "RW", "network_id": n},
-            ["coordinator", "admin"],
+            ["admin"],
         ),
-        ("PATCH", f"/api/v1/cities/{c}", {"contact_name": "Someone"}, ["coordinator", "admin"]),
+        ("PATCH", f"/api/v1/cities/{c}", {"contact_name": "Someone"}, ["admin"]),
         ("GET", "/api/v1/topics", None, ROLES),
-        ("POST", "/api/v1/topics", {"code": "triage_{role}", "name": "Triage"}, ["coordinator", "admin"]),
+        ("POST", "/api/v1/topics", {"code": "triage_{role}", "name": "Triage"}, ["admin"]),
         ("GET", "/api/v1/items", None, ROLES),
         ("GET", f"/api/v1/items/{i}", None, ROLES),
         (
             "POST",
             "/api/v1/items",
             {"code": "NEW-{role}", "name": "New", "category": "ppe"},
-            ["coordinator", "admin"],
+            ["admin"],
         ),
-        ("PATCH", f"/api/v1/items/{i}", {"unit": "box"}, ["coordinator", "admin"]),
+        ("PATCH", f"/api/v1/items/{i}", {"unit": "box"}, ["admin"]),
         ("GET", "/api/v1/providers", None, ROLES),
         ("GET", f"/api/v1/providers/{p}", None, ROLES),
-        ("POST", "/api/v1/providers", {"name": "P-{role}", "country": "KE"}, ["coordinator", "admin"]),
+        ("POST", "/api/v1/providers", {"name": "P-{role}", "country": "KE"}, ["admin"]),
         ("GET", "/api/v1/users", None, ["admin"]),
     ]
 

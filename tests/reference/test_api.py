@@ -8,7 +8,7 @@ from health_responder.reference.models import Item
 
 
 def test_an_item_is_created_with_the_contract_defaults(make):
-    api = make.api("coordinator")
+    api = make.api("admin")
     response = api.post(
         "/api/v1/items",
         json={
@@ -41,7 +41,7 @@ def test_an_item_is_created_with_the_contract_defaults(make):
     ],
 )
 def test_invalid_items_answer_422_naming_the_field_and_write_nothing(app, make, body, field):
-    api = make.api("coordinator")
+    api = make.api("admin")
     response = api.post("/api/v1/items", json=body)
     assert response.status_code == 422, response.json
     assert field in response.json["errors"]
@@ -69,7 +69,7 @@ def test_duplicate_item_codes_city_names_and_emails_answer_409(make):
 
 
 def test_cities_accept_long_text_in_any_script(make):
-    api = make.api("coordinator")
+    api = make.api("admin")
     network = make.network()
     address = ("서울특별시 종로구 세종대로 " * 30) + ("улица Ленина " * 20)
     response = api.post(
@@ -97,7 +97,7 @@ def test_cities_accept_long_text_in_any_script(make):
 )
 def test_invalid_cities_answer_422_naming_the_field(make, body, field):
     make.network()
-    response = make.api("coordinator").post("/api/v1/cities", json=body)
+    response = make.api("admin").post("/api/v1/cities", json=body)
     assert response.status_code == 422 and field in response.json["errors"]
 
 
@@ -131,7 +131,7 @@ def test_bad_list_parameters_answer_422(make, query, field):
 
 def test_providers_list_their_networks_and_locations(make):
     network = make.network()
-    api = make.api("coordinator")
+    api = make.api("admin")
     created = api.post(
         "/api/v1/providers", json={"name": "MedAsia", "country": "KR", "network_ids": [network.id]}
     )

@@ -50,7 +50,7 @@ PROBES = [
 #: Typed parameters are refused by their parser before any SQL is built: a few probes suffice there.
 TYPED_PROBES = [PROBES[0], PROBES[2], PROBES[4], PROBES[11], PROBES[12]]
 #: Free-text filters: any text is a valid (if useless) value for them.
-FREE_TEXT = {"q", "country", "category", "requires_training", "topic", "language", "name"}
+FREE_TEXT = {"q", "country", "category", "requires_training", "topic", "language", "name", "network"}
 #: The field that names the tenant of a row, for the roles that are tenants.
 TENANT_FIELDS = {"city": "city_id", "provider": "provider_id"}
 
@@ -122,7 +122,13 @@ def tenants(app, make):
                 tracking_number=f"{mark}-TRACK",
                 packages=1,
             )
-            ids[label] = {"lot_id": lot.id, "request_id": request.id, "dispatch_id": dispatch.id}
+            ids[label] = {
+                "lot_id": lot.id,
+                "request_id": request.id,
+                "dispatch_id": dispatch.id,
+                "provider_id": prov_user.provider_id,
+                "city_id": city_user.city_id,
+            }
         program = training.create_program(
             by=users["provider"],
             title="Oxygen basics",
@@ -177,6 +183,8 @@ def _fill_path(path: str, ids: dict) -> str:
         "request_id": ids["a"]["request_id"],
         "dispatch_id": ids["a"]["dispatch_id"],
         "program_id": ids["program_id"],
+        "provider_id": ids["a"]["provider_id"],
+        "city_id": ids["a"]["city_id"],
     }
 
     def value(match):

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from health_responder.db import utc_today
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest
-from tests.health_requests.conftest import allocate, approved, create, make_lot, world  # noqa: F401
+from tests.factories import allocate, approved, create
 
 
 def _text(response) -> str:
@@ -42,7 +42,7 @@ def _other_citys_request(w) -> dict:
 
 
 @pytest.mark.both_databases
-def test_a_providers_dispatch_summary_lists_only_the_requests_it_may_see(app, world):  # noqa: F811 (the fixture imported above)
+def test_a_providers_dispatch_summary_lists_only_the_requests_it_may_see(app, world):
     w = world
     mine = approved(w, (w.item, 5))
     allocate(w, mine, 0, w.make_lot(w.provider, w.location, w.item, 10), 2)
@@ -66,7 +66,7 @@ def test_a_providers_dispatch_summary_lists_only_the_requests_it_may_see(app, wo
 
 
 @pytest.mark.both_databases
-def test_a_near_expiry_alert_names_only_requests_the_provider_may_see(app, world):  # noqa: F811 (the fixture imported above)
+def test_a_near_expiry_alert_names_only_requests_the_provider_may_see(app, world):
     w = world
     theirs = _other_citys_request(w)  # wants w.item; the provider holds nothing of it
     soon = (utc_today() + timedelta(days=10)).isoformat()
