@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlmodel import select
 
-from health_responder.allocation.models import Allocation
 from health_responder.checks import services as alerts
 from health_responder.extensions import db
 from health_responder.health_requests.models import ALLOCATING, AssistanceRequest, RequestLine, remainder_sql
@@ -80,8 +79,10 @@ def _requests_that_could_use(lot: StockLot, limit: int = 5) -> tuple[list[dict],
         .join(RequestLine, RequestLine.request_id == AssistanceRequest.id)
         .where(usable)
     )
+    # The allocation table by name: allocation/ imports stock, so stock does not import it back.
+    allocations = sa.table("allocation", sa.column("request_id"), sa.column("provider_id"))
     visible = AssistanceRequest.id.in_(
-        select(Allocation.request_id).where(Allocation.provider_id == lot.provider_id)
+        sa.select(allocations.c.request_id).where(allocations.c.provider_id == lot.provider_id)
     )
     rows = db.session.execute(
         select(
