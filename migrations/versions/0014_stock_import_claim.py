@@ -1,7 +1,7 @@
 """One CSV import of stock per provider at a time: the import claim
 
-Revision ID: 0013_stock_import_claim
-Revises: 0012_city_language
+Revision ID: 0014_stock_import_claim
+Revises: 0013_webinars
 """
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (SQLModel's AutoString columns)
@@ -10,8 +10,8 @@ from alembic import op
 import health_responder.db
 
 
-revision = '0013_stock_import_claim'
-down_revision = '0012_city_language'
+revision = '0014_stock_import_claim'
+down_revision = '0013_webinars'
 branch_labels = None
 depends_on = None
 
