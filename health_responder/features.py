@@ -39,6 +39,9 @@ PAGES = [
     "offices.pages",
     "providers.pages",
     "hub.pages",
+    "notifications.pages",
+    "admin.pages",
+    "auth.pages",
 ]
 CLI = ["stock.cli", "reports.cli", "scheduler.cli"]
 #: The modules whose ``@job`` checks the scheduler runs (imported by name: the scheduler imports no feature).

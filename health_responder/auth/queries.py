@@ -32,9 +32,13 @@ def list_users(args: dict) -> dict:
         if args.get(key) is not None:
             statement = statement.where(getattr(User, key) == args[key])
     if args.get("q"):
-        pattern = f"%{args['q'].lower()}%"
+        # autoescape: a % or _ typed in the search matches itself, not any text.
+        q = args["q"].lower()
         statement = statement.where(
-            sa.or_(sa.func.lower(User.email).like(pattern), sa.func.lower(User.name).like(pattern))
+            sa.or_(
+                sa.func.lower(User.email).contains(q, autoescape=True),
+                sa.func.lower(User.name).contains(q, autoescape=True),
+            )
         )
     return paginate(
         db.session, statement, args, {"id": User.id, "email": User.email, "created_at": User.created_at}

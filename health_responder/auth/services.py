@@ -240,3 +240,15 @@ def update_user(
         },
     )
     return user
+
+
+def change_password(*, user: User, old_password: str, new_password: str) -> User:
+    """The user changes their own password: the current one is required; other sessions and tokens end."""
+    errors: dict = {}
+    if not check_password_hash(user.password_hash, old_password or ""):
+        errors["old_password"] = [_l("This is not your current password.")]
+    if len(new_password or "") < MIN_PASSWORD_LENGTH:
+        errors["new_password"] = [_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]
+    if errors:
+        raise ValidationFailed(_l("The password is not changed."), errors)
+    return update_user(user=user, by=user, password=new_password)

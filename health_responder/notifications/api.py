@@ -8,7 +8,11 @@ from health_responder.api.common import page_of
 from health_responder.auth.access import ALL_ROLES, roles_required
 from health_responder.extensions import db
 from health_responder.notifications import queries, services
-from health_responder.notifications.schemas import NotificationListArgsSchema, NotificationSchema
+from health_responder.notifications.schemas import (
+    NotificationListArgsSchema,
+    NotificationSchema,
+    ReadAllSchema,
+)
 from health_responder.schemas import StrictSchema
 
 blp = Blueprint(
@@ -36,3 +40,15 @@ class NotificationRead(MethodView):
         notification = services.mark_read(notification=queries.own(g.user, notification_id), by=g.user)
         db.session.commit()
         return notification
+
+
+@blp.route("/notifications/read-all")
+class NotificationsReadAll(MethodView):
+    @roles_required(*ALL_ROLES)
+    @blp.arguments(StrictSchema)
+    @blp.response(200, ReadAllSchema)
+    def post(self, _data):
+        """Mark every unread notification of the caller read; answers how many were unread."""
+        marked = services.mark_all_read(user=g.user)
+        db.session.commit()
+        return {"marked": marked}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
@@ -34,3 +35,19 @@ def own(user: User, notification_id: int) -> Notification:
     if row is None:
         raise NotFound(_l("No notification %(id)s.", id=notification_id))
     return row
+
+
+def unread_count(user: User) -> int:
+    """How many of the user's messages are unread (the bell in the header)."""
+    return db.session.scalar(
+        select(sa.func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def safe_link(link: str | None) -> str | None:
+    """A message's link when it is a path of this app (never another site), else None."""
+    if not link or not link.startswith("/") or link.startswith("//") or "\\" in link:
+        return None
+    return link

@@ -21,3 +21,7 @@ class NotificationSchema(Schema):
 class NotificationListArgsSchema(PageArgsSchema):
     ORDERABLE = ("id", "created_at")
     unread = fields.Boolean(metadata={"description": "Only unread (true) or only read (false) messages."})
+
+
+class ReadAllSchema(Schema):
+    marked = fields.Integer(metadata={"description": "How many messages were unread."})

@@ -84,3 +84,15 @@ def mark_read(*, notification: Notification, by: User) -> Notification:
         )
         db.session.refresh(notification)
     return notification
+
+
+def mark_all_read(*, user: User) -> int:
+    """Every unread message of ``user`` is read; returns how many were unread."""
+    from health_responder.db import utcnow
+
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount or 0

@@ -46,6 +46,11 @@ class DispatchLineData:
     #: Stock location (warehouse) the lot is picked from; the report adds a Location column only
     #: when some line's location differs from the dispatch's ``sender_location``.
     location_name: str = ""
+    #: What the city accepted and rejected at receipt; ``None`` until the dispatch is received.
+    accepted: int | None = None
+    rejected: int | None = None
+    #: Why units were rejected (``damaged``, ``expired`` …); ``None`` when none were.
+    rejection_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,9 @@ def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
             unit=item.unit,
             cold_chain=item.requires_cold_chain,
             location_name=loc.name if loc else "",
+            accepted=line.accepted,
+            rejected=line.rejected,
+            rejection_reason=line.rejection_reason if line.rejected else None,
         )
         for line, item, lot, loc in _lines(dispatch)
     ]

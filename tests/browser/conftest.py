@@ -35,6 +35,7 @@ USERS = {
     "city_ko": "city@sejong.example.org",
     "coordinator": "coordinator@responder.example.org",
     "provider": "provider@medasia.example.org",
+    "admin": "admin@responder.example.org",
 }
 
 

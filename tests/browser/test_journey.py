@@ -231,8 +231,37 @@ def test_a_provider_publishes_a_program_and_a_city_enrols(live, open_as):
 
 
 MAIN_PAGES = [
-    (None, ["/login"]),
-    ("city", ["/dashboard", "/requests/new", "/requests", "/dispatches", "/training", "/alerts"]),
+    (None, ["/login", "/verify/NOPE1234"]),
+    (
+        "city",
+        [
+            "/dashboard",
+            "/requests/new",
+            "/requests",
+            "/dispatches",
+            "/training",
+            "/alerts",
+            "/notifications",
+            "/profile",
+        ],
+    ),
+    (
+        "admin",
+        [
+            "/admin/",
+            "/admin/users",
+            "/admin/users/new",
+            "/admin/networks",
+            "/admin/topics",
+            "/admin/cities",
+            "/admin/cities/new",
+            "/admin/items",
+            "/admin/items/new",
+            "/admin/providers",
+            "/admin/providers/new",
+            "/profile",
+        ],
+    ),
     (
         "coordinator",
         ["/dashboard", "/requests", "/checks", "/reports/dispatch-summary", "/portal/", "/training/new"],

@@ -103,6 +103,11 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
     by_line = any(clean_text(line.location_name, single_line=True) not in ("", origin) for line in data.lines)
     if by_line:
         columns.insert(3, (_("Location"), 24 * mm, "LEFT"))
+    # After receipt the report also says what the city accepted and rejected, line by line.
+    received = any(line.accepted is not None for line in data.lines)
+    if received:
+        unit = next(i for i, column in enumerate(columns) if column[0] == _("Unit"))
+        columns[unit:unit] = [(_("Accepted"), 17 * mm, "RIGHT"), (_("Rejected"), 24 * mm, "RIGHT")]
     widths = column_widths(columns, width)
 
     def row(n: int, line) -> list:
@@ -117,6 +122,7 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
             text_cell(fonts, line.lot_code, widths[len(cells)]),
             date_text(line.expires_on),
             quantity_text(line.quantity),
+            *(_receipt_cells(line) if received else []),
             text_cell(fonts, line.unit, widths[-2]),
             cold if line.cold_chain else "",
         ]
@@ -145,6 +151,20 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
         )
     )
 
+    if received:
+        accepted = sum(line.accepted or 0 for line in data.lines)
+        rejected = sum(line.rejected or 0 for line in data.lines)
+        story.append(
+            Paragraph(
+                _(
+                    "Received: %(accepted)s accepted, %(rejected)s rejected.",
+                    accepted=quantity_text(accepted),
+                    rejected=quantity_text(rejected),
+                ),
+                STYLE_TABLE_NOTE,
+            )
+        )
+
     if clean_text(data.notes).strip():
         story.append(section_heading(fonts, _("Notes")))
         story.append(Paragraph(fonts.markup(clean_text(data.notes, max_length=MAX_NOTES)), STYLE_BODY))
@@ -172,6 +192,17 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
         band=(data.association_name, title, data.reference),
         footer_left=footer_text(data.reference, data.verification_code),
     )
+
+
+def _receipt_cells(line) -> list[str]:
+    """Accepted and rejected units of a received line; a rejection names its reason."""
+    if line.accepted is None:
+        return ["", ""]
+    rejected = quantity_text(line.rejected or 0)
+    reason = clean_text(
+        label(line.rejection_reason) if line.rejection_reason else "", max_length=20, single_line=True
+    )
+    return [quantity_text(line.accepted), f"{rejected} ({reason})" if line.rejected and reason else rejected]
 
 
 def _parties(fonts: FontSet, data: DispatchReportData, width: float) -> Table:

@@ -1,0 +1,106 @@
+"""Reads of the administrator's pages: users with their tokens, and the choices of the forms."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from health_responder.auth import queries as auth_queries
+from health_responder.auth.models import ApiToken, User
+from health_responder.extensions import db
+from health_responder.providers import queries as providers
+from health_responder.providers.models import Provider
+from health_responder.reference import queries as reference
+from health_responder.reference.models import City, Item, Network, TrainingTopic
+
+PAGE_SIZE = 25
+
+
+def users(*, q: str = "", role: str | None = None, page: int = 1) -> dict:
+    """A page of users whose email or name contains ``q`` (``%`` and ``_`` match themselves)."""
+    args = {"page": page, "page_size": PAGE_SIZE, "order_by": "email"}
+    if q:
+        args["q"] = q
+    if role:
+        args["role"] = role
+    return auth_queries.list_users(args)
+
+
+def user(*, user_id: int) -> User:
+    """One user, or NotFound."""
+    return auth_queries.get_user(user_id)
+
+
+def tokens(*, user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first."""
+    return auth_queries.tokens_of(user)
+
+
+def tenant_names() -> dict[str, dict[int, str]]:
+    """Names of every city and provider by id (to show whom a user belongs to)."""
+    return {
+        "city": dict(db.session.execute(select(City.id, City.name)).all()),
+        "provider": dict(db.session.execute(select(Provider.id, Provider.name)).all()),
+    }
+
+
+def city_choices() -> list[tuple[str, str]]:
+    return [(str(i), n) for i, n in db.session.execute(select(City.id, City.name).order_by(City.name))]
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    return [
+        (str(i), n) for i, n in db.session.execute(select(Provider.id, Provider.name).order_by(Provider.name))
+    ]
+
+
+def network_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(select(Network.id, Network.code, Network.name).order_by(Network.code))
+    return [(str(i), f"{c} · {n}") for i, c, n in rows]
+
+
+def topic_choices() -> list[tuple[str, str]]:
+    return [(t.code, f"{t.code} · {t.name}") for t in reference.list_topics()]
+
+
+def networks() -> list[Network]:
+    return db.session.scalars(select(Network).order_by(Network.code)).all()
+
+
+def topics() -> list[TrainingTopic]:
+    return reference.list_topics()
+
+
+def cities(*, page: int = 1) -> dict:
+    return reference.list_cities({"page": page, "page_size": PAGE_SIZE, "order_by": "name"})
+
+
+def city(*, city_id: int) -> City:
+    return reference.get_or_404(City, city_id, "city")
+
+
+def items(*, q: str = "", page: int = 1) -> dict:
+    args = {"page": page, "page_size": PAGE_SIZE, "order_by": "code"}
+    if q:
+        args["q"] = q
+    return reference.list_items(args)
+
+
+def item(*, item_id: int) -> Item:
+    return reference.get_or_404(Item, item_id, "item")
+
+
+def providers_page(*, page: int = 1) -> dict:
+    return providers.list_providers({"page": page, "page_size": PAGE_SIZE, "order_by": "name"})
+
+
+def provider(*, provider_id: int) -> dict:
+    """A provider with its networks and locations."""
+    return providers.detail(providers.get_provider(provider_id))
+
+
+def provider_row(*, provider_id: int) -> Provider:
+    return providers.get_provider(provider_id)
+
+
+def location(*, provider: Provider, location_id: int):
+    return providers.get_location(provider, location_id)

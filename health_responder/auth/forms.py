@@ -1,0 +1,21 @@
+"""WTForms of the profile page: name and language, password change, a new API token."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"))
+    locale = SelectField(_l("Language"), choices=[])
+
+
+class PasswordChangeForm(FlaskForm):
+    old_password = PasswordField(_l("Current password"))
+    new_password = PasswordField(_l("New password"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"))

@@ -1,0 +1,129 @@
+"""The profile page of every user: name and language, password change (the current one required),
+and their API tokens (create, see expiry, revoke)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_timezone, refresh
+from flask_babel import gettext as _
+from flask_login import login_user
+
+from health_responder.auth import queries, services
+from health_responder.auth.forms import PasswordChangeForm, ProfileForm, TokenForm
+from health_responder.auth.schemas import UserUpdateSchema
+from health_responder.db import utcnow
+from health_responder.extensions import db
+from health_responder.web.context import LANGUAGE_NAMES
+from health_responder.web.forms import attempt, load, status_of
+from health_responder.web.guards import me, roles
+
+bp = Blueprint("auth_pages", __name__, template_folder="templates")
+
+
+def _render(profile=None, password=None, token_form=None, new_token=None, status=200):
+    user = me()
+    profile = profile or ProfileForm(data={"name": user.name, "locale": user.locale})
+    profile.locale.choices = [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]]
+    response = render_template(
+        "auth/profile.html",
+        user=user,
+        profile=profile,
+        password=password or PasswordChangeForm(),
+        token_form=token_form or TokenForm(),
+        tokens=queries.tokens_of(user),
+        new_token=new_token,
+        now=utcnow(),
+        lifetime=current_app.config["TOKEN_LIFETIME_DAYS"],
+        timezone=str(get_timezone()),
+    )
+    return response, status, {"Cache-Control": "no-store"}
+
+
+@bp.get("/profile")
+@roles()
+def profile():
+    """The user's own profile."""
+    return _render()
+
+
+@bp.post("/profile")
+@roles()
+def save_profile():
+    """Change the name and the language of pages and messages."""
+    form = ProfileForm()
+    form.locale.choices = [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]]
+    if not form.validate_on_submit():
+        return _render(profile=form, status=status_of(form, 400))
+    payload = {"name": (form.name.data or "").strip(), "locale": form.locale.data}
+
+    def run():
+        user = services.update_user(user=me(), by=me(), **load(UserUpdateSchema, payload))
+        db.session.commit()
+        return user
+
+    user, status = attempt(form, run)
+    if user is None:
+        return _render(profile=form, status=status)
+    session["locale"] = user.locale
+    refresh()
+    flash(_("Your profile is saved."), "success")
+    return redirect(url_for(".profile"))
+
+
+@bp.post("/profile/password")
+@roles()
+def change_password():
+    """Change the password: the current one is required; every other session and token ends."""
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return _render(password=form, status=400)
+
+    def run():
+        user = services.change_password(
+            user=me(), old_password=form.old_password.data or "", new_password=form.new_password.data or ""
+        )
+        db.session.commit()
+        return user
+
+    user, status = attempt(form, run)
+    if user is None:
+        return _render(password=form, status=status)
+    login_user(user)  # this session carries on under the new generation; the others have ended
+    flash(_("Your password is changed; your other sessions and your API tokens have ended."), "success")
+    return redirect(url_for(".profile"))
+
+
+@bp.post("/profile/tokens")
+@roles()
+def create_token():
+    """Issue a new API token; its text is shown once, on this answer only (never stored or flashed)."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _render(token_form=form, status=400)
+    name = (form.name.data or "").strip()
+    if len(name) > 100:
+        form.name.errors = [_("At most 100 characters.")]
+        return _render(token_form=form, status=422)
+    _row, token = services.issue_token(user=me(), name=name or "api")
+    db.session.commit()
+    return _render(new_token=token, status=201)
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@roles()
+def revoke_token(token_id: int):
+    """Revoke one of the user's own tokens (another's answers 404)."""
+    services.revoke_token(token_id=token_id, by=_only_self())
+    db.session.commit()
+    flash(_("The token is revoked."), "success")
+    return redirect(url_for(".profile"))
+
+
+def _only_self():
+    """The caller as an owner of tokens: on this page even an admin revokes only their own."""
+    user = me()
+    if any(t.id == request.view_args["token_id"] for t in queries.tokens_of(user)):
+        return user
+    from health_responder.errors import NotFound
+
+    raise NotFound(_("No such token."))
