@@ -41,7 +41,7 @@ PAGES = [
     "hub.pages",
     "notifications.pages",
     "admin.pages",
-    "auth.pages",
+    "profile.pages",
 ]
 CLI = ["stock.cli", "reports.cli", "scheduler.cli"]
 #: The modules whose ``@job`` checks the scheduler runs (imported by name: the scheduler imports no feature).

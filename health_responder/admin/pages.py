@@ -27,7 +27,6 @@ from health_responder.admin.forms import (
 from health_responder.auth import services as auth
 from health_responder.auth.models import Role
 from health_responder.auth.schemas import UserCreateSchema, UserUpdateSchema
-from health_responder.extensions import db
 from health_responder.providers import services as providers
 from health_responder.providers.schemas import (
     LocationCreateSchema,
@@ -45,7 +44,7 @@ from health_responder.reference.schemas import (
     TopicCreateSchema,
 )
 from health_responder.web.context import LANGUAGE_NAMES, NAV
-from health_responder.web.forms import attempt, load, status_of
+from health_responder.web.forms import commit, load, perform, status_of
 from health_responder.web.guards import me, roles
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
@@ -65,16 +64,9 @@ def _text(value) -> str | None:
 
 
 def _save(form, action, done: str, target: str, template: str, **context):
-    """Load, call the service, commit, flash and go on; or show the form again with its errors."""
-
-    def run():
-        result = action()
-        db.session.commit()
-        return result
-
-    result, status = attempt(form, run) if form.validate_on_submit() else (None, 400)
+    """Load, call the service, commit, flash and go on (web.forms.perform); or show the form again."""
+    result, status = perform(form, action, done=done) if form.validate_on_submit() else (None, 400)
     if result is not None:
-        flash(done, "success")
         return redirect(target)
     return render_template(template, form=form, **context), status_of(form, status)
 
@@ -177,8 +169,7 @@ def set_active(user_id: int):
     if target.id == me().id and not active:
         flash(_("You cannot deactivate yourself."), "error")
         return redirect(url_for(".user", user_id=user_id))
-    auth.update_user(user=target, by=me(), active=active)
-    db.session.commit()
+    commit(auth.update_user(user=target, by=me(), active=active))
     flash(
         _("%(email)s is active again.", email=target.email)
         if active
@@ -198,13 +189,11 @@ def reset_password(user_id: int):
         return _user_page(user_id, form, 400)
 
     def run():
-        changed = auth.update_user(
+        return auth.update_user(
             user=target, by=me(), **load(UserUpdateSchema, {"password": form.password.data or ""})
         )
-        db.session.commit()
-        return changed
 
-    done, status = attempt(form, run)
+    done, status = perform(form, run)
     if done is None:
         return _user_page(user_id, form, status)
     flash(
@@ -225,7 +214,7 @@ def revoke_tokens(user_id: int):
         if token.revoked_at is None and (chosen is None or token.id == chosen):
             auth.revoke_token(token_id=token.id, by=me())
             revoked += 1
-    db.session.commit()
+    commit()
     flash(_("Tokens revoked: %(num)d.", num=revoked), "success")
     return redirect(url_for(".user", user_id=user_id))
 

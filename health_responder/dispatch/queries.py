@@ -16,6 +16,7 @@ from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.auth.models import Role, User
 from health_responder.db import by_id, paginate, start_of_day
 from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchStatus
+from health_responder.documents import queries as document_queries
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests import queries as request_queries
@@ -265,3 +266,33 @@ def receivable_from_document(
     if found is None or found.city_id != user.city_id or found.status != DispatchStatus.SHIPPED:
         return None
     return found
+
+
+def _document_facts(facts, dispatch_id: int) -> None:
+    """What a dispatch's documents say: reference, sender and recipient, lines, shipped and received units."""
+    row = db.session.execute(
+        select(Dispatch.reference, Provider.name, City.name)
+        .join(Provider, Provider.id == Dispatch.provider_id)
+        .join(City, City.id == Dispatch.city_id)
+        .where(Dispatch.id == dispatch_id)
+    ).first()
+    if row is None:
+        return
+    facts.reference = row[0] or ""
+    facts.parties = [("from", row[1]), ("to", row[2])]
+    count, shipped, accepted, rejected, received = db.session.execute(
+        select(
+            sa.func.count(DispatchLine.id),
+            sa.func.coalesce(sa.func.sum(DispatchLine.quantity), 0),
+            sa.func.coalesce(sa.func.sum(DispatchLine.accepted), 0),
+            sa.func.coalesce(sa.func.sum(DispatchLine.rejected), 0),
+            sa.func.count(DispatchLine.accepted),
+        ).where(DispatchLine.dispatch_id == dispatch_id)
+    ).one()
+    facts.lines = count
+    facts.totals = [("units", shipped)]
+    if received:
+        facts.totals += [("accepted", accepted), ("rejected", rejected)]
+
+
+document_queries.READERS["dispatch"] = _document_facts

@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 
-from health_responder.extensions import db
 from health_responder.notifications import queries, services
+from health_responder.web.forms import commit
 from health_responder.web.guards import me, roles
 
 bp = Blueprint("notifications_pages", __name__, template_folder="templates")
@@ -49,8 +49,7 @@ def inbox():
 @roles()
 def read(notification_id: int):
     """Mark one message read; with ``open=1`` go on to what it is about."""
-    notification = services.mark_read(notification=queries.own(me(), notification_id), by=me())
-    db.session.commit()
+    notification = commit(services.mark_read(notification=queries.own(me(), notification_id), by=me()))
     target = queries.safe_link(notification.link) if request.form.get("open") == "1" else None
     return redirect(target or url_for(".inbox"))
 
@@ -59,7 +58,6 @@ def read(notification_id: int):
 @roles()
 def read_all():
     """Mark every unread message read."""
-    marked = services.mark_all_read(user=me())
-    db.session.commit()
+    marked = commit(services.mark_all_read(user=me()))
     flash(ngettext("%(num)d message marked read.", "%(num)d messages marked read.", marked), "success")
     return redirect(url_for(".inbox"))

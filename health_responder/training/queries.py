@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from health_responder.auth.models import Role, User
 from health_responder.db import paginate, start_of_day, utcnow
+from health_responder.documents import queries as document_queries
 from health_responder.errors import NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.materials import queries as materials
@@ -415,3 +416,22 @@ def public_programs_of(provider_id: int, *, limit: int = 20) -> list[dict]:
         }
         for p in rows
     ]
+
+
+def _certificate_facts(facts, enrolment_id: int) -> None:
+    """What a certificate says: the program, the participant, their city and the provider."""
+    # The provider's table by name: training must not import providers (providers reads training).
+    provider = TrainingProgram.metadata.tables["provider"]
+    row = db.session.execute(
+        select(Enrolment.participant_name, TrainingProgram.title, provider.c.name, City.name)
+        .join(TrainingProgram, TrainingProgram.id == Enrolment.program_id)
+        .join(provider, provider.c.id == TrainingProgram.provider_id)
+        .join(City, City.id == Enrolment.city_id)
+        .where(Enrolment.id == enrolment_id)
+    ).first()
+    if row is not None:
+        facts.reference = row[1]
+        facts.parties = [("participant", row[0]), ("city", row[3]), ("provider", row[2])]
+
+
+document_queries.READERS["enrolment"] = _certificate_facts

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token, page_login
-from tests.pages.conftest import PageClient, text
+from tests.clients import PASSWORD, csrf_token, page_login
+from tests.factories import PageClient, text
 
 pytestmark = pytest.mark.both_databases
 
@@ -195,6 +195,8 @@ def test_reference_data_forms(world):
 def test_the_profile_changes_name_language_and_password(app, world):
     w = world
     page = PageClient(app, w.users["coordinator"])
+    api = w.api["coordinator"]
+    assert api.get("/api/v1/auth/me").status_code == 200
     html = page.html("/profile")
     assert w.users["coordinator"].email in html and "Time zone" in html
     saved = page.post("/profile", {"name": "Mina Park", "locale": "ko"}, page="/profile")
@@ -212,7 +214,7 @@ def test_the_profile_changes_name_language_and_password(app, world):
     assert right.status_code == 302
     assert page.get("/profile").status_code == 200  # this session carries on
     assert other.get("/profile").status_code == 302  # the other one has ended
-    assert w.api["coordinator"].get("/api/v1/auth/me").status_code == 401
+    assert api.get("/api/v1/auth/me").status_code == 401
 
 
 def test_the_profile_creates_shows_once_and_revokes_tokens(app, world):

@@ -9,7 +9,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from tests.pages.conftest import shipped_dispatch, text
+from tests.factories import shipped_dispatch, text
 
 pytestmark = pytest.mark.both_databases
 
@@ -64,7 +64,7 @@ def test_the_report_after_receipt_shows_accepted_and_rejected_per_line_and_the_o
     for expected in (
         "Dispatch report",
         dispatch["reference"],
-        "MedAsia Test",
+        "Near Supply",
         "Sejong Test",
         "<dt>Lines</dt><dd>1</dd>",
         "<dt>Units shipped</dt><dd>5</dd>",

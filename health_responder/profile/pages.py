@@ -9,15 +9,14 @@ from flask_babel import gettext as _
 from flask_login import login_user
 
 from health_responder.auth import queries, services
-from health_responder.auth.forms import PasswordChangeForm, ProfileForm, TokenForm
 from health_responder.auth.schemas import UserUpdateSchema
 from health_responder.db import utcnow
-from health_responder.extensions import db
+from health_responder.profile.forms import PasswordChangeForm, ProfileForm, TokenForm
 from health_responder.web.context import LANGUAGE_NAMES
-from health_responder.web.forms import attempt, load, status_of
+from health_responder.web.forms import commit, load, perform, status_of
 from health_responder.web.guards import me, roles
 
-bp = Blueprint("auth_pages", __name__, template_folder="templates")
+bp = Blueprint("profile", __name__, template_folder="templates")
 
 
 def _render(profile=None, password=None, token_form=None, new_token=None, status=200):
@@ -25,7 +24,7 @@ def _render(profile=None, password=None, token_form=None, new_token=None, status
     profile = profile or ProfileForm(data={"name": user.name, "locale": user.locale})
     profile.locale.choices = [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]]
     response = render_template(
-        "auth/profile.html",
+        "profile/profile.html",
         user=user,
         profile=profile,
         password=password or PasswordChangeForm(),
@@ -56,12 +55,9 @@ def save_profile():
         return _render(profile=form, status=status_of(form, 400))
     payload = {"name": (form.name.data or "").strip(), "locale": form.locale.data}
 
-    def run():
-        user = services.update_user(user=me(), by=me(), **load(UserUpdateSchema, payload))
-        db.session.commit()
-        return user
-
-    user, status = attempt(form, run)
+    user, status = perform(
+        form, lambda: services.update_user(user=me(), by=me(), **load(UserUpdateSchema, payload))
+    )
     if user is None:
         return _render(profile=form, status=status)
     session["locale"] = user.locale
@@ -79,13 +75,11 @@ def change_password():
         return _render(password=form, status=400)
 
     def run():
-        user = services.change_password(
+        return services.change_password(
             user=me(), old_password=form.old_password.data or "", new_password=form.new_password.data or ""
         )
-        db.session.commit()
-        return user
 
-    user, status = attempt(form, run)
+    user, status = perform(form, run)
     if user is None:
         return _render(password=form, status=status)
     login_user(user)  # this session carries on under the new generation; the others have ended
@@ -104,8 +98,7 @@ def create_token():
     if len(name) > 100:
         form.name.errors = [_("At most 100 characters.")]
         return _render(token_form=form, status=422)
-    _row, token = services.issue_token(user=me(), name=name or "api")
-    db.session.commit()
+    _row, token = commit(services.issue_token(user=me(), name=name or "api"))
     return _render(new_token=token, status=201)
 
 
@@ -113,8 +106,7 @@ def create_token():
 @roles()
 def revoke_token(token_id: int):
     """Revoke one of the user's own tokens (another's answers 404)."""
-    services.revoke_token(token_id=token_id, by=_only_self())
-    db.session.commit()
+    commit(services.revoke_token(token_id=token_id, by=_only_self()))
     flash(_("The token is revoked."), "success")
     return redirect(url_for(".profile"))
 
