@@ -49,7 +49,7 @@ def test_the_report_after_receipt_shows_accepted_and_rejected_per_line_and_the_o
     after = report(w, dispatch)
     content = pdf_text(after.data)
     assert "Accepted" in content and "Rejected" in content
-    assert re.search(r"\b5\s+3\s+2 \(damaged\)", content), content
+    assert re.search(r"\b5\s+3\s+2 \(Damaged\)", content), content
     assert "Received: 3 accepted, 2 rejected." in content
     assert report(w, dispatch).data == after.data  # a reprint of unchanged data is the same file
 
@@ -83,7 +83,7 @@ def test_the_verify_page_in_korean(world, client):
     html = text(
         client.get(f"/verify/{before.headers['X-Verification-Code']}", headers={"Accept-Language": "ko"})
     )
-    assert "이전 버전입니다." in html and "출고 보고서" in html
+    assert "이전 버전입니다." in html and "발송 보고서" in html
     assert "This is an older version." not in html
 
 
