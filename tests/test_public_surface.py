@@ -5,10 +5,11 @@ pages/test_access_and_csrf, which take the public routes from the same ``public`
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from health_responder.db import utc_today
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine
 from health_responder.stock.models import StockLot
@@ -48,7 +49,7 @@ def world(app, make):
             city_id=city.id,
             reference=SECRETS["reference"],
             status="approved",
-            needed_by=date.today() + timedelta(days=20),
+            needed_by=utc_today() + timedelta(days=20),
             justification=SECRETS["justification"],
             submitted_at=now - timedelta(days=2),
             approved_at=now - timedelta(days=1),

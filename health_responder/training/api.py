@@ -14,7 +14,7 @@ from health_responder.auth.access import STAFF, public, roles_required
 from health_responder.auth.models import Role
 from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
-from health_responder.training import calendar, queries, services
+from health_responder.training import calendar, certificates, queries, services
 from health_responder.training.schemas import (
     AttendanceSchema,
     EnrolmentCreateSchema,
@@ -198,7 +198,7 @@ class EnrolmentCertificate(MethodView):
     def get(self, enrolment_id):
         """The completion certificate of a completed participant (PDF, registered with its verification code)."""
         db.begin_write()  # a GET that may register a document: begin as a writer (SQLite IMMEDIATE)
-        document, content = services.certificate(
+        document, content = certificates.certificate(
             enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user
         )
         db.session.commit()

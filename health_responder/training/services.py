@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
@@ -24,8 +23,6 @@ from health_responder.audit import services as audit
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import lock, utcnow
-from health_responder.documents import services as documents
-from health_responder.documents.models import Document
 from health_responder.errors import (
     Conflict,
     Duplicate,
@@ -486,7 +483,7 @@ def _fill_from_waitlist(program: TrainingProgram, *, by: User | None) -> list[En
     return promoted
 
 
-def _check_enrolment_actor(enrolment: Enrolment, by: User, program: TrainingProgram) -> None:
+def check_enrolment_actor(enrolment: Enrolment, by: User, program: TrainingProgram) -> None:
     if (by.role == Role.CITY and enrolment.city_id != by.city_id) or (
         by.role == Role.PROVIDER and program.provider_id != by.provider_id
     ):
@@ -501,7 +498,7 @@ def _transition(enrolment: Enrolment, target: str, action: str) -> None:
 def cancel_enrolment(*, enrolment: Enrolment, by: User) -> Enrolment:
     """Cancel a place; a freed seat goes to the first waitlisted participant in the same transaction."""
     program = lock_program(enrolment.program_id)
-    _check_enrolment_actor(enrolment, by, program)
+    check_enrolment_actor(enrolment, by, program)
     db.session.refresh(enrolment)
     _transition(enrolment, E.CANCELLED, "cancel")
     before = _snapshot(enrolment, ENROLMENT_FIELDS)
@@ -529,7 +526,7 @@ def mark_attendance(*, enrolment: Enrolment, by: User, status: str) -> Enrolment
     """The program's provider marks a participant attended, completed or no-show (once the program began)."""
     require_role(by, Role.PROVIDER, *STAFF)
     program = lock_program(enrolment.program_id)
-    _check_enrolment_actor(enrolment, by, program)
+    check_enrolment_actor(enrolment, by, program)
     db.session.refresh(enrolment)
     if program.status != ProgramStatus.PUBLISHED:
         raise Conflict(
@@ -557,63 +554,3 @@ def mark_attendance(*, enrolment: Enrolment, by: User, status: str) -> Enrolment
         after=_snapshot(enrolment, ENROLMENT_FIELDS),
     )
     return enrolment
-
-
-# --- certificates ---------------------------------------------------------------------------------
-
-
-def certificate_data(*, enrolment: Enrolment, verification_code: str = "", verification_url: str = ""):
-    """The certificate's content for a completed enrolment (a pure function of the stored rows)."""
-    from health_responder.reports.data import CertificateData
-
-    program = db.session.get(TrainingProgram, enrolment.program_id)
-    provider = db.session.get(Provider, program.provider_id)
-    city = db.session.get(City, enrolment.city_id)
-    topic = db.session.get(TrainingTopic, program.topic)
-    hours = round((program.ends_at - program.starts_at).total_seconds() / 3600, 1)
-    return CertificateData(
-        association_name=current_app.config["ASSOCIATION_NAME"],
-        participant_name=enrolment.participant_name,
-        program_title=program.title,
-        topic=topic.name if topic else program.topic,
-        provider_name=provider.name,
-        city_name=city.name,
-        completed_on=(enrolment.completed_at or program.ends_at).date(),
-        verification_url=verification_url,
-        verification_code=verification_code,
-        duration_hours=hours,
-        signatory_name=provider.contact_name or "",
-        signatory_title=f"For {provider.name}",
-        page_size=current_app.config.get("PDF_PAGE_SIZE", "A4"),
-    )
-
-
-def certificate(*, enrolment: Enrolment, by: User) -> tuple[Document, bytes]:
-    """The registered completion certificate of a completed participant, with its verification code.
-
-    Registered in the document registry: asked again with unchanged data, the same file comes back
-    (still "current"); a changed name or title supersedes it with a new one. The caller commits.
-    """
-    from health_responder.reports.builders import build_certificate
-
-    program = db.session.get(TrainingProgram, enrolment.program_id)
-    _check_enrolment_actor(enrolment, by, program)
-    if enrolment.status != E.COMPLETED:
-        raise Conflict(
-            _l(
-                "Only a participant who completed the program has a certificate; this one is %(status)s.",
-                status=code_label(enrolment.status),
-            ),
-            {"status": [_l("Is %(status)s, not completed.", status=code_label(enrolment.status))]},
-        )
-    data = certificate_data(enrolment=enrolment)
-    return documents.issue(
-        kind="certificate",
-        subject_type="enrolment",
-        subject_key=str(enrolment.id),
-        data=data,
-        build=build_certificate,
-        event_date=data.completed_on,
-        by=by,
-        name=f"enrolment-{enrolment.id}",
-    )

@@ -7,18 +7,19 @@ and the message ends ``failed`` after its attempts.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from health_responder.auth.models import User
+from health_responder.db import utc_today
 from health_responder.extensions import db
 from health_responder.notifications.models import Notification
 from tests.conftest import page_login
 from tests.notifications.test_delivery import _queue, _rows, _run, inbox  # noqa: F401
 
-NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
+NEXT_YEAR = (utc_today() + timedelta(days=365)).isoformat()
 
 
 @pytest.mark.both_databases
@@ -28,7 +29,7 @@ def test_one_line_fields_refuse_line_breaks_and_free_text_keeps_them(app, make):
     location = make.location(provider)
     item = make.item()
     api = make.api("provider", provider=provider)
-    start = date.today() + timedelta(days=20)
+    start = utc_today() + timedelta(days=20)
     program = {
         "title": "Oxygen\r\nBcc: everyone@example.org",
         "topic": "oxygen_therapy",

@@ -14,16 +14,16 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from health_responder.db import utcnow
+from health_responder.db import utc_today, utcnow
 from health_responder.extensions import db
 from health_responder.stock.models import StockImportClaim, StockLot, StockMovement
 
-NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
+NEXT_YEAR = (utc_today() + timedelta(days=365)).isoformat()
 #: Rows of each file of the load test.
 ROWS = 10_000
 HEADER = "item_code,location,lot_code,expires_on,quantity\n"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
 
+from health_responder.db import utc_today
 from tests.barcodes.decode import read_gs1_datamatrix
 from tests.factories import shipped_dispatch
 
@@ -51,7 +52,7 @@ def test_the_receive_form_takes_a_scan_in_one_field(gtin_world):
     provider = w.page("provider")
     page = provider.html("/stock/receive")
     assert 'name="gs1"' in page and "data-scan=" in page and "/static/scan.js" in page
-    scan = f"]d201{GTIN}17{(date.today() + timedelta(days=400)):%y%m%d}10SCAN-1\x1d21SER"
+    scan = f"]d201{GTIN}17{(utc_today() + timedelta(days=400)):%y%m%d}10SCAN-1\x1d21SER"
     answer = provider.post(
         "/stock/receive", {"gs1": scan, "location_id": w.location.id, "quantity": "6"}, page="/stock/receive"
     )

@@ -1,0 +1,73 @@
+"""Completion certificates: the content of a completed participant's certificate and its registered PDF."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from health_responder.auth.models import User
+from health_responder.documents import services as documents
+from health_responder.documents.models import Document
+from health_responder.errors import Conflict, code_label
+from health_responder.extensions import db
+from health_responder.providers.models import Provider
+from health_responder.reference.models import City, TrainingTopic
+from health_responder.training import services
+from health_responder.training.models import Enrolment, EnrolmentStatus, TrainingProgram
+
+
+def certificate_data(*, enrolment: Enrolment, verification_code: str = "", verification_url: str = ""):
+    """The certificate's content for a completed enrolment (a pure function of the stored rows)."""
+    from health_responder.reports.data import CertificateData
+
+    program = db.session.get(TrainingProgram, enrolment.program_id)
+    provider = db.session.get(Provider, program.provider_id)
+    city = db.session.get(City, enrolment.city_id)
+    topic = db.session.get(TrainingTopic, program.topic)
+    hours = round((program.ends_at - program.starts_at).total_seconds() / 3600, 1)
+    return CertificateData(
+        association_name=current_app.config["ASSOCIATION_NAME"],
+        participant_name=enrolment.participant_name,
+        program_title=program.title,
+        topic=topic.name if topic else program.topic,
+        provider_name=provider.name,
+        city_name=city.name,
+        completed_on=(enrolment.completed_at or program.ends_at).date(),
+        verification_url=verification_url,
+        verification_code=verification_code,
+        duration_hours=hours,
+        signatory_name=provider.contact_name or "",
+        signatory_title=f"For {provider.name}",
+        page_size=current_app.config.get("PDF_PAGE_SIZE", "A4"),
+    )
+
+
+def certificate(*, enrolment: Enrolment, by: User) -> tuple[Document, bytes]:
+    """The registered completion certificate of a completed participant, with its verification code.
+
+    Registered in the document registry: asked again with unchanged data, the same file comes back
+    (still "current"); a changed name or title supersedes it with a new one. The caller commits.
+    """
+    from health_responder.reports.builders import build_certificate
+
+    program = db.session.get(TrainingProgram, enrolment.program_id)
+    services.check_enrolment_actor(enrolment, by, program)
+    if enrolment.status != EnrolmentStatus.COMPLETED:
+        raise Conflict(
+            _l(
+                "Only a participant who completed the program has a certificate; this one is %(status)s.",
+                status=code_label(enrolment.status),
+            ),
+            {"status": [_l("Is %(status)s, not completed.", status=code_label(enrolment.status))]},
+        )
+    data = certificate_data(enrolment=enrolment)
+    return documents.issue(
+        kind="certificate",
+        subject_type="enrolment",
+        subject_key=str(enrolment.id),
+        data=data,
+        build=build_certificate,
+        event_date=data.completed_on,
+        by=by,
+        name=f"enrolment-{enrolment.id}",
+    )
