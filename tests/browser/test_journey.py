@@ -37,6 +37,7 @@ def medasia_lots(live, count: int = 2) -> list:
             .where(
                 Provider.name == "MedAsia Supply",
                 StockLocation.name == "Incheon Hub",
+                StockLot.status == "available",
                 StockLot.on_hand - StockLot.reserved >= 10,
                 sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= NEEDED_BY),
             )
