@@ -71,7 +71,7 @@ def test_the_inbox_in_korean(live, open_as):
     page.wait_for_url("**/requests")
 
 
-def test_an_admin_creates_and_deactivates_a_user_and_a_user_makes_a_token(live, open_as):
+def test_an_admin_creates_and_deactivates_a_user(live, open_as):
     page = open_as("admin")
     page.get_by_role("link", name="Administration").first.click()
     page.get_by_role("link", name="Users", exact=True).click()
@@ -79,7 +79,7 @@ def test_an_admin_creates_and_deactivates_a_user_and_a_user_makes_a_token(live, 
     page.get_by_label("Email").fill("nurse@ulyanovsk.example.org")
     page.get_by_label("Name").fill("Olga Nurse")
     page.get_by_label("Role").select_option("city")
-    page.get_by_label("City (for city users)").select_option(label="Ulyanovsk")
+    page.get_by_label("City (for city users)").select_option(label="Ульяновск")
     page.get_by_label("First password").fill("first-pass-2026")
     page.get_by_role("button", name="Create the user").click()
     assert "is created" in page.locator(".flashes").inner_text()
@@ -88,16 +88,6 @@ def test_an_admin_creates_and_deactivates_a_user_and_a_user_makes_a_token(live, 
     page.get_by_role("link", name="nurse@ulyanovsk.example.org").click()
     page.get_by_role("button", name="Deactivate").click()
     assert "is deactivated" in page.locator(".flashes").inner_text()
-
-    # the admin's own profile: a token, shown once, with its expiry, then revoked
-    page.locator("a.who").click()
-    page.get_by_label("Token name").fill("journey laptop")
-    page.get_by_role("button", name="Create a token").click()
-    assert len(page.locator("#new-token").inner_text()) > 20
-    row = page.locator("tr", has_text="journey laptop")
-    assert "Valid" in row.inner_text()
-    row.get_by_role("button", name="Revoke").click()
-    assert "Revoked" in page.locator("tr", has_text="journey laptop").inner_text()
 
 
 def test_the_admin_adds_reference_data_in_korean(live, open_as):
@@ -111,29 +101,3 @@ def test_the_admin_adds_reference_data_in_korean(live, open_as):
     page.locator("#name").fill("Triage")
     page.locator("form.card button[type=submit]").click()
     assert "triage_journey" in page.content()
-
-
-def test_the_verify_page_of_a_replaced_report_points_to_the_current_one(live, open_as):
-    from health_responder.dispatch.models import Dispatch
-    from health_responder.extensions import db
-
-    with live.app.app_context():
-        found = db.session.scalar(select(Dispatch).where(Dispatch.tracking_number == "JD014600003"))
-        dispatch_id, reference = found.id, found.reference
-        db.session.remove()
-    page = open_as("city")
-    old = page.request.get(f"/dispatches/{dispatch_id}/report.pdf").headers["x-verification-code"]
-    page.goto(f"/dispatches/{dispatch_id}")
-    page.locator("#lines-0-accepted").fill("4")
-    page.locator("#lines-0-rejected").fill("1")
-    page.locator("#lines-0-reason").select_option("damaged")
-    page.get_by_label("Received by").fill("Anna Smirnova")
-    page.get_by_role("button", name="Confirm receipt").click()
-    new = page.request.get(f"/dispatches/{dispatch_id}/report.pdf").headers["x-verification-code"]
-    assert new != old
-    visitor = open_as(None)
-    visitor.goto(f"/verify/{old}")
-    assert "This is an older version." in visitor.locator(".flash.superseded").inner_text()
-    visitor.get_by_role("link", name=re.compile("See the current version")).click()
-    assert "Genuine." in visitor.content() and reference in visitor.content()
-    assert "Units rejected" in visitor.content()
