@@ -25,6 +25,8 @@ from health_responder.providers.schemas import (
 blp = Blueprint("providers", __name__, description="Solution providers and their stock locations")
 #: Reference data is the admin's; a provider keeps its own contact fields and locations.
 EDITORS = (Role.PROVIDER, Role.ADMIN)
+#: a provider reads its own scorecard; the association's staff read every provider's
+SCORECARD_READERS = (Role.PROVIDER, Role.COORDINATOR, Role.ADMIN)
 
 
 @blp.route("/providers")
@@ -103,7 +105,7 @@ class LocationById(MethodView):
 
 @blp.route("/providers/<int:provider_id>/scorecard")
 class Scorecard(MethodView):
-    @roles_required(*EDITORS)
+    @roles_required(*SCORECARD_READERS)
     @blp.arguments(ScorecardArgsSchema, location="query")
     @blp.response(200, ScorecardSchema)
     def get(self, args, provider_id):

@@ -149,6 +149,7 @@ def test_the_other_provider_is_scored_on_its_own_records(crafted):
     card = crafted.coordinator.get(
         f"/api/v1/providers/{crafted.other_provider.id}/scorecard", query_string=PERIOD
     )
+    assert card.status_code == 200, card.json
     total = card.json["total"]
     assert (total["units_asked"], total["units_allocated"], total["fill_rate"]) == (5, 5, 1.0)
     assert total["dispatches_shipped"] == 0 and total["on_time_rate"] is None
