@@ -33,7 +33,7 @@ class Notifications(MethodView):
 @blp.route("/notifications/<int:notification_id>/read")
 class NotificationRead(MethodView):
     @roles_required(*ALL_ROLES)
-    @blp.arguments(StrictSchema)
+    @blp.arguments(StrictSchema, required=False)
     @blp.response(200, NotificationSchema)
     def post(self, _data, notification_id):
         """Mark one of the caller's notifications read."""
@@ -45,7 +45,7 @@ class NotificationRead(MethodView):
 @blp.route("/notifications/read-all")
 class NotificationsReadAll(MethodView):
     @roles_required(*ALL_ROLES)
-    @blp.arguments(StrictSchema)
+    @blp.arguments(StrictSchema, required=False)
     @blp.response(200, ReadAllSchema)
     def post(self, _data):
         """Mark every unread notification of the caller read; answers how many were unread."""
