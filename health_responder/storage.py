@@ -26,10 +26,21 @@ def store_pdf(stream: BinaryIO, *, folder: str, max_bytes: int) -> tuple[str, in
     Raises ValidationFailed (field ``file``) for an empty file, one past ``max_bytes``, or one without
     the ``%PDF-`` header.
     """
-    target = Path(current_app.config["REPORTS_DIR"]) / folder
-    target.mkdir(parents=True, exist_ok=True)
+    name, size, digest = store_pdf_in(
+        stream, directory=Path(current_app.config["REPORTS_DIR"]) / folder, max_bytes=max_bytes
+    )
+    return f"{folder}/{name}", size, digest
+
+
+def store_pdf_in(stream: BinaryIO, *, directory: Path, max_bytes: int) -> tuple[str, int, str]:
+    """Copy an uploaded PDF to <directory>/<sha256>.pdf; returns (file name, size, sha256).
+
+    Raises ValidationFailed (field ``file``) for an empty file, one past ``max_bytes``, or one without
+    the ``%PDF-`` header; a refused or failed copy leaves no ``.part`` file behind.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
     digest, size, head = hashlib.sha256(), 0, b""
-    handle, tmp_name = tempfile.mkstemp(dir=target, suffix=".part")
+    handle, tmp_name = tempfile.mkstemp(dir=directory, suffix=".part")
     try:
         with os.fdopen(handle, "wb") as tmp:
             while chunk := stream.read(64 * 1024):
@@ -51,8 +62,8 @@ def store_pdf(stream: BinaryIO, *, folder: str, max_bytes: int) -> tuple[str, in
             )
         name = f"{digest.hexdigest()}.pdf"
         # Content-addressed: the same bytes land on the same name, so a rename only replaces equal content.
-        os.replace(tmp_name, target / name)
-        return f"{folder}/{name}", size, digest.hexdigest()
+        os.replace(tmp_name, directory / name)
+        return name, size, digest.hexdigest()
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)

@@ -6,15 +6,13 @@ they are user files, with their own size, backup and retention, not documents th
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from health_responder import storage
 from health_responder.audit import services as audit
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
@@ -24,7 +22,6 @@ from health_responder.materials.models import MATERIAL_MAX_BYTES, Material, Mate
 from health_responder.providers.models import Provider
 from health_responder.reference.models import TrainingTopic
 
-PDF_MAGIC = b"%PDF-"
 #: Where rows written before MATERIALS_DIR kept their file: "materials/<sha256>.pdf" under REPORTS_DIR.
 LEGACY_PREFIX = "materials/"
 AUDITED = ("title", "topic", "language", "kind", "url", "file_path", "size", "sha256", "provider_id")
@@ -103,36 +100,7 @@ def create_link_material(
 
 def _store_pdf(stream: BinaryIO) -> tuple[str, int, str]:
     """Copy an uploaded PDF into MATERIALS_DIR, named by its SHA-256; refuse what is not one."""
-    folder = materials_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    digest, size, head = hashlib.sha256(), 0, b""
-    handle, tmp_name = tempfile.mkstemp(dir=folder, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as tmp:
-            while chunk := stream.read(64 * 1024):
-                size += len(chunk)
-                if size > MATERIAL_MAX_BYTES:
-                    raise ValidationFailed(
-                        _l("The file is too large."),
-                        {"file": [_l("At most %(mb)s MB.", mb=MATERIAL_MAX_BYTES // (1024 * 1024))]},
-                    )
-                if len(head) < len(PDF_MAGIC):
-                    head += chunk[: len(PDF_MAGIC) - len(head)]
-                digest.update(chunk)
-                tmp.write(chunk)
-        if size == 0:
-            raise ValidationFailed(_l("The file is empty."), {"file": [_l("The file is empty.")]})
-        if head != PDF_MAGIC:
-            raise ValidationFailed(
-                _l("The file is not a PDF."), {"file": [_l("Not a PDF document (no %PDF header).")]}
-            )
-        name = f"{digest.hexdigest()}.pdf"
-        # Content-addressed: the same bytes land on the same name, so a rename can only replace equal content.
-        os.replace(tmp_name, folder / name)
-        return name, size, digest.hexdigest()
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+    return storage.store_pdf_in(stream, directory=materials_dir(), max_bytes=MATERIAL_MAX_BYTES)
 
 
 def create_pdf_material(
