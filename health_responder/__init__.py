@@ -155,8 +155,12 @@ def _register_errors(app: Flask) -> None:
 
 def _register_api(app: Flask) -> None:
     from health_responder.api import register_api
+    from health_responder.extensions import csrf
+    from health_responder.web.health import blp as health
 
     register_api(app)
+    app.register_blueprint(health)  # /healthz: outside /api/v1 and its OpenAPI document
+    csrf.exempt(health)
 
 
 def _register_pages(app: Flask) -> None:

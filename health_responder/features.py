@@ -9,6 +9,10 @@ import importlib
 from types import ModuleType
 
 API = [
+    "auth.api",
+    "reference.api",
+    "providers.api",
+    "scorecards.api",
     "stock.api",
     "health_requests.api",
     "allocation.api",
@@ -29,6 +33,7 @@ PAGES = [
     "health_requests.pages",
     "stock.pages",
     "dispatch.pages",
+    "reports.pages",
     "training.pages",
     "materials.pages",
     "checks.pages",
@@ -38,6 +43,7 @@ PAGES = [
     "publications.pages",
     "offices.pages",
     "providers.pages",
+    "scorecards.pages",
     "hub.pages",
     "notifications.pages",
     "admin.pages",

@@ -6,10 +6,10 @@ from datetime import date
 
 from health_responder import features
 from health_responder.auth import services as auth
-from health_responder.barcodes.gtin import normalize_gtin
 from health_responder.db import utc_today
 from health_responder.extensions import db
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation
+from health_responder.reference.gtin import normalize_gtin
 from health_responder.reference.models import City, Item, Network, TrainingTopic
 
 NETWORKS = [

@@ -66,11 +66,7 @@ def register_api(app: Flask) -> None:
     """Bind the Api and register each feature's blueprint under /api/v1."""
     from health_responder import features
     from health_responder.api import common  # noqa: F401  (schemas shared in the spec)
-    from health_responder.auth.api import blp as auth_blp
     from health_responder.extensions import csrf
-    from health_responder.providers.api import blp as providers_blp
-    from health_responder.reference.api import blp as reference_blp
-    from health_responder.web.health import blp as health_blp
 
     app.url_map.converters["int"] = BoundedInt
     api.init_app(app)
@@ -86,14 +82,7 @@ def register_api(app: Flask) -> None:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
         },
     )
-    for blueprint in (
-        auth_blp,
-        reference_blp,
-        providers_blp,
-        *(m.blp for m in features.present(features.API)),
-    ):
+    for blueprint in (m.blp for m in features.present(features.API)):
         api.register_blueprint(blueprint, url_prefix="/api/v1" + (blueprint.url_prefix or ""))
         csrf.exempt(blueprint)  # the API authenticates by bearer token, never by cookie
     app.register_blueprint(docs)
-    app.register_blueprint(health_blp)
-    csrf.exempt(health_blp)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -45,11 +44,3 @@ class ReceiptLineForm(Form):
 class ReceiptForm(FlaskForm):
     lines = FieldList(FormField(ReceiptLineForm))
     received_by = StringField(_l("Received by"))
-
-
-class SummaryForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET that prints; it changes no data a person could be tricked into changing
-
-    period_from = DateField(_l("From"), validators=[Optional()])
-    period_to = DateField(_l("To"), validators=[Optional()])

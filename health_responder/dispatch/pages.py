@@ -12,10 +12,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from health_responder.auth.models import Role
 from health_responder.dispatch import queries, services
-from health_responder.dispatch.forms import CancelForm, PrepareForm, ReceiptForm, ShipForm, SummaryForm
+from health_responder.dispatch.forms import CancelForm, PrepareForm, ReceiptForm, ShipForm
 from health_responder.dispatch.models import REJECTION_REASONS, Dispatch, DispatchStatus
 from health_responder.dispatch.schemas import (
     CancelDispatchSchema,
@@ -23,30 +24,22 @@ from health_responder.dispatch.schemas import (
     ReceiptSchema,
     ShipSchema,
 )
-from health_responder.documents.responses import pdf_response
-from health_responder.errors import NotFound
-from health_responder.extensions import db
+from health_responder.documents import pages as verify_pages
 from health_responder.labels import label
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
-from health_responder.reports import services as reports
-from health_responder.reports.schemas import SummaryArgsSchema
 from health_responder.stock import queries as stock
 from health_responder.web.context import NAV, register_panel
-from health_responder.web.forms import attempt, commit, load, perform
+from health_responder.web.forms import load, perform
 from health_responder.web.guards import STAFF, is_staff, me, roles
 from health_responder.web.parsing import int_or_none, text
 
 bp = Blueprint("dispatch_pages", __name__, template_folder="templates")
 
 NAV["city"] += [(_l("Dispatches"), "dispatch_pages.index")]
-NAV["provider"] += [
-    (_l("To dispatch"), "dispatch_pages.waiting"),
-    (_l("Dispatches"), "dispatch_pages.index"),
-    (_l("Reports"), "dispatch_pages.summary"),
-]
+NAV["provider"] += [(_l("To dispatch"), "dispatch_pages.waiting"), (_l("Dispatches"), "dispatch_pages.index")]
 for _role in STAFF:
-    NAV[_role] += [(_l("Dispatches"), "dispatch_pages.index"), (_l("Reports"), "dispatch_pages.summary")]
+    NAV[_role] += [(_l("Dispatches"), "dispatch_pages.index")]
 
 D = DispatchStatus
 
@@ -308,62 +301,6 @@ def receipt(dispatch_id: int):
     return redirect(url_for(".detail", dispatch_id=dispatch_id))
 
 
-# --- documents ------------------------------------------------------------------------------------
-
-
-@bp.get("/dispatches/<int:dispatch_id>/report.pdf")
-@roles()
-def report(dispatch_id: int):
-    """The dispatch report PDF (registered and verifiable)."""
-    db.begin_write()
-    document, content = reports.dispatch_report(
-        dispatch=queries.get_dispatch(dispatch_id, me()), by=me(), language=request.args.get("lang") or None
-    )
-    commit()
-    return pdf_response(document, content)
-
-
-@bp.get("/dispatches/<int:dispatch_id>/pick-list.pdf")
-@roles(Role.PROVIDER, *STAFF)
-def pick_list(dispatch_id: int):
-    """The pick list PDF for the warehouse."""
-    db.begin_write()
-    document, content = reports.pick_list(dispatch=queries.get_dispatch(dispatch_id, me()), by=me())
-    commit()
-    return pdf_response(document, content)
-
-
-@bp.get("/reports/dispatch-summary")
-@roles(Role.PROVIDER, *STAFF)
-def summary():
-    """Choose a period and print its dispatch summary (a provider gets its own)."""
-    form = SummaryForm(request.args)
-    if not request.args:
-        return render_template("dispatch/summary.html", form=form)
-    payload = {
-        key: value.isoformat()
-        for key, value in (("from", form.period_from.data), ("to", form.period_to.data))
-        if value is not None
-    }
-    status = 422
-    if form.validate():
-        user = me()
-        provider_id = user.provider_id if user.role == Role.PROVIDER else None
-        if user.role == Role.PROVIDER and provider_id is None:
-            raise NotFound(_l("No provider."))
-
-        def run():
-            args = load(SummaryArgsSchema, payload)
-            db.begin_write()
-            document, content = reports.dispatch_summary(by=user, provider_id=provider_id, **args)
-            return commit(pdf_response(document, content))
-
-        response, status = attempt(form, run, {"from": "period_from", "to": "period_to"})
-        if response is not None:
-            return response
-    return render_template("dispatch/summary.html", form=form), status
-
-
 # --- discrepancies: units rejected at receipt, replaced in one click ----------------------------
 
 
@@ -415,9 +352,20 @@ def _city_panel(user) -> dict:
 
 
 def _staff_panel(user) -> dict:
-    return queries.overview() | {"form": SummaryForm(formdata=None)}
+    return queries.overview()
 
 
 register_panel((Role.PROVIDER,), "dispatch/panel_provider.html", _provider_panel, order=10)
 register_panel((Role.CITY,), "dispatch/panel_city.html", _city_panel, order=20)
 register_panel(STAFF, "dispatch/panel_staff.html", _staff_panel, order=30)
+
+
+def _receive_offer(document, user) -> Markup | None:
+    """Scan to receive: the dispatch report's QR offers the receipt form to its receiving city."""
+    found = queries.receivable_from_document(
+        kind=document.kind, subject_type=document.subject_type, subject_key=document.subject_key, user=user
+    )
+    return None if found is None else Markup(render_template("dispatch/verify_receive.html", dispatch=found))
+
+
+verify_pages.OFFERS.append(_receive_offer)

@@ -5,14 +5,21 @@ A dispatch report's QR, opened by a logged-in user of the receiving city while t
 way, also offers that dispatch's receipt form (scan to receive); everyone else sees the verification.
 """
 
+from collections.abc import Callable
+
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
-from health_responder.dispatch import queries as dispatches
+from health_responder.auth.models import User
 from health_responder.documents import queries
+from health_responder.documents.models import Document
 
 bp = Blueprint("verify", __name__, template_folder="templates")
+#: What a logged-in reader may do from a verified document, added by the feature that issued it (the
+#: documents feature knows no issuer): ``offer(document, user)`` → a rendered section, or None.
+OFFERS: list[Callable[[Document, User], Markup | None]] = []
 
 #: Each kind of document in words.
 KINDS = {
@@ -41,19 +48,15 @@ def verify(code: str):
     document = queries.by_code(code=code[:32])
     if document is None:
         return render_template("documents/verify.html", facts=None), 404
-    to_receive = None
+    offers = []
     if current_user.is_authenticated:
-        to_receive = dispatches.receivable_from_document(
-            kind=document.kind,
-            subject_type=document.subject_type,
-            subject_key=document.subject_key,
-            user=current_user._get_current_object(),
-        )
+        user = current_user._get_current_object()
+        offers = [section for offer in OFFERS if (section := offer(document, user)) is not None]
     return render_template(
         "documents/verify.html",
         facts=queries.facts_of(document=document),
         kinds=KINDS,
         roles=ROLES,
         totals=TOTALS,
-        to_receive=to_receive,
+        offers=offers,
     )

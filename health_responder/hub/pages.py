@@ -11,8 +11,9 @@ from health_responder.auth.models import Role
 from health_responder.hub import queries, services
 from health_responder.hub.forms import CityProfileForm
 from health_responder.hub.schemas import CityProfileUpdateSchema
+from health_responder.reference import queries as reference
 from health_responder.training import queries as training
-from health_responder.web.context import register_home
+from health_responder.web.context import TENANTS, register_home
 from health_responder.web.forms import attempt, commit, load
 from health_responder.web.guards import me, member, public, roles
 
@@ -73,3 +74,6 @@ def edit_city(city_id: int):
         return render_template("hub/edit_city.html", form=form, city=found), status
     flash(_("The profile of %(name)s is saved.", name=found["name"]), "success")
     return redirect(url_for(".city", city_id=city_id))
+
+
+TENANTS.append(lambda user: reference.city(city_id=user.city_id))

@@ -8,7 +8,7 @@ from health_responder.api.common import page_of
 from health_responder.auth.access import roles_required
 from health_responder.auth.models import Role
 from health_responder.extensions import db
-from health_responder.providers import queries, scorecard, services
+from health_responder.providers import queries, services
 from health_responder.providers.schemas import (
     LocationCreateSchema,
     LocationSchema,
@@ -18,15 +18,11 @@ from health_responder.providers.schemas import (
     ProviderListArgsSchema,
     ProviderSchema,
     ProviderUpdateSchema,
-    ScorecardArgsSchema,
-    ScorecardSchema,
 )
 
 blp = Blueprint("providers", __name__, description="Solution providers and their stock locations")
 #: Reference data is the admin's; a provider keeps its own contact fields and locations.
 EDITORS = (Role.PROVIDER, Role.ADMIN)
-#: a provider reads its own scorecard; the association's staff read every provider's
-SCORECARD_READERS = (Role.PROVIDER, Role.COORDINATOR, Role.ADMIN)
 
 
 @blp.route("/providers")
@@ -101,18 +97,3 @@ class LocationById(MethodView):
         )
         db.session.commit()
         return location
-
-
-@blp.route("/providers/<int:provider_id>/scorecard")
-class Scorecard(MethodView):
-    @roles_required(*SCORECARD_READERS)
-    @blp.arguments(ScorecardArgsSchema, location="query")
-    @blp.response(200, ScorecardSchema)
-    def get(self, args, provider_id):
-        """Fill rate, on-time rate, lead time p50/p90, discrepancy rate and expiry write-offs, per month.
-
-        A provider reads its own; coordinators and admins every provider's. ``from``/``to`` default to the
-        last twelve months.
-        """
-        provider = scorecard.scorecard_provider(provider_id, g.user)
-        return scorecard.scorecard(provider, args.get("period_from"), args.get("period_to"))

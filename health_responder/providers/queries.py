@@ -138,16 +138,6 @@ def active_locations(*, user: User) -> list[tuple[StockLocation, str]]:
 
 # --- the public directory ---------------------------------------------------------------------------
 
-#: Availability levels the public directory shows instead of quantities.
-IN_STOCK, LOW, OUT = "in_stock", "low", "out"
-
-
-def availability_level(available: int, threshold: int) -> str:
-    """``out`` at nothing usable, ``low`` at or below ``threshold`` units, else ``in_stock``."""
-    if available <= 0:
-        return OUT
-    return LOW if available <= threshold else IN_STOCK
-
 
 def directory(provider_id: int | None = None) -> list[dict]:
     """Every provider (or one) with its kind, country and the network codes it serves (public: no contact)."""
@@ -172,35 +162,9 @@ def directory(provider_id: int | None = None) -> list[dict]:
     ]
 
 
-def directory_entry(provider_id: int, *, today, threshold: int) -> dict:
-    """One provider for the public: networks served and each equipment category's availability level
-    (never a quantity). NotFound for an unknown id."""
-    from health_responder.reference.models import Item
-    from health_responder.stock.models import LotStatus, StockLot
-
+def directory_entry(provider_id: int) -> dict:
+    """One provider for the public: kind, country, description and networks served (no contact).
+    NotFound for an unknown id."""
     provider = get_provider(provider_id)
-    usable = sa.case(
-        (
-            sa.and_(
-                StockLot.status == LotStatus.AVAILABLE,
-                sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= today),
-            ),
-            StockLot.on_hand - StockLot.reserved,
-        ),
-        else_=0,
-    )
-    rows = db.session.execute(
-        select(Item.category, sa.func.sum(usable))
-        .select_from(StockLot)
-        .join(Item, Item.id == StockLot.item_id)
-        .where(StockLot.provider_id == provider.id)
-        .group_by(Item.category)
-        .order_by(Item.category)
-    ).all()
     (entry,) = directory(provider.id)
-    return entry | {
-        "categories": [
-            {"category": category, "level": availability_level(int(available or 0), threshold)}
-            for category, available in rows
-        ],
-    }
+    return entry

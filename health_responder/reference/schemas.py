@@ -5,7 +5,7 @@ import zoneinfo
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from health_responder.barcodes.gtin import normalize_gtin
+from health_responder.reference.gtin import normalize_gtin
 from health_responder.schemas import PageArgsSchema, StrictSchema
 
 _code = validate.Regexp(

@@ -27,7 +27,6 @@ from health_responder.documents.models import Document
 from health_responder.errors import ValidationFailed
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestStatus
-from health_responder.providers import scorecard
 from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import City, Item, Network
 from health_responder.reports import builders
@@ -45,6 +44,7 @@ from health_responder.reports.data import (
     Signatory,
     TotalRow,
 )
+from health_responder.scorecards import queries as scorecard
 
 #: The longest period a summary may cover.
 MAX_SUMMARY_DAYS = 366

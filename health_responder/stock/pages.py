@@ -16,6 +16,7 @@ from health_responder.barcodes import services as barcodes
 from health_responder.db import set_write_intent, utc_today
 from health_responder.errors import ValidationFailed
 from health_responder.labels import label
+from health_responder.providers import pages as provider_pages
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
 from health_responder.stock import csvio, imports, queries, services
@@ -279,3 +280,6 @@ def _provider_panel(user) -> dict:
 
 
 register_panel((Role.PROVIDER,), "stock/panel_provider.html", _provider_panel, order=20)
+provider_pages.PUBLIC_SECTIONS["categories"] = lambda provider_id: queries.category_availability(
+    provider_id, today=utc_today(), threshold=current_app.config["LOW_STOCK_THRESHOLD"]
+)

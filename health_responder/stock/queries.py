@@ -227,3 +227,40 @@ def lots_expiring(*, user: User, until: date, limit: int = 10) -> list[StockLot]
         .order_by(StockLot.expires_on, StockLot.id)
         .limit(limit)
     ).all()
+
+
+#: Availability levels the public directory shows instead of quantities.
+IN_STOCK, LOW, OUT = "in_stock", "low", "out"
+
+
+def availability_level(available: int, threshold: int) -> str:
+    """``out`` at nothing usable, ``low`` at or below ``threshold`` units, else ``in_stock``."""
+    if available <= 0:
+        return OUT
+    return LOW if available <= threshold else IN_STOCK
+
+
+def category_availability(provider_id: int, *, today, threshold: int) -> list[dict]:
+    """A provider's equipment categories, each with its availability level for the public (never a quantity)."""
+    usable = sa.case(
+        (
+            sa.and_(
+                StockLot.status == LotStatus.AVAILABLE,
+                sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on >= today),
+            ),
+            StockLot.on_hand - StockLot.reserved,
+        ),
+        else_=0,
+    )
+    rows = db.session.execute(
+        select(Item.category, sa.func.sum(usable))
+        .select_from(StockLot)
+        .join(Item, Item.id == StockLot.item_id)
+        .where(StockLot.provider_id == provider_id)
+        .group_by(Item.category)
+        .order_by(Item.category)
+    ).all()
+    return [
+        {"category": category, "level": availability_level(int(available or 0), threshold)}
+        for category, available in rows
+    ]

@@ -52,6 +52,10 @@ def register_home(name: str, load: Callable[[], object]) -> None:
     HOME[name] = load
 
 
+#: The features that own tenants say whose a user is: ``load(user)`` → the user's city or provider (its
+#: name heads the dashboard), or None.
+TENANTS: list[Callable[[object], object | None]] = []
+
 #: Dashboard panels per role, in the order they are shown.
 PANELS: dict[str, list[Panel]] = {"city": [], "provider": [], "coordinator": [], "admin": []}
 

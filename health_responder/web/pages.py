@@ -21,9 +21,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from health_responder.auth import services as auth
 from health_responder.auth.limits import limit_failed_logins
-from health_responder.providers import queries as providers
-from health_responder.reference import queries as reference
-from health_responder.web.context import HOME, LANGUAGE_NAMES, PANELS
+from health_responder.web.context import HOME, LANGUAGE_NAMES, PANELS, TENANTS
 from health_responder.web.forms import LoginForm, commit
 
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -88,10 +86,8 @@ def logout():
 @login_required
 def dashboard():
     """The landing page of each role; it names the user's city or provider."""
-    tenant = reference.city(city_id=current_user.city_id) or providers.provider(
-        provider_id=current_user.provider_id
-    )
     user = current_user._get_current_object()
+    tenant = next((found for load in TENANTS if (found := load(user)) is not None), None)
     panels = [(panel.template, panel.load(user)) for panel in PANELS.get(user.role, [])]
     return render_template("web/dashboard.html", tenant=tenant, panels=panels)
 

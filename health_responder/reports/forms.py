@@ -1,4 +1,4 @@
-"""Forms of the provider pages."""
+"""The dispatch summary's period form."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from wtforms import DateField
 from wtforms.validators import Optional
 
 
-class ScorecardPeriodForm(FlaskForm):
-    """The period a scorecard covers (a GET filter: no CSRF token)."""
-
+class SummaryForm(FlaskForm):
     class Meta:
-        csrf = False
+        csrf = False  # a GET that prints; it changes no data a person could be tricked into changing
 
     period_from = DateField(_l("From"), validators=[Optional()])
     period_to = DateField(_l("To"), validators=[Optional()])

@@ -1,0 +1,18 @@
+"""The scorecard's period form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField
+from wtforms.validators import Optional
+
+
+class ScorecardPeriodForm(FlaskForm):
+    """The period a scorecard covers (a GET filter: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    period_from = DateField(_l("From"), validators=[Optional()])
+    period_to = DateField(_l("To"), validators=[Optional()])
