@@ -7,13 +7,14 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.allocation import rules
-from health_responder.allocation.models import Allocation
+from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.auth.models import Role, User
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine
 from health_responder.providers.models import Provider, ProviderNetwork
 from health_responder.reference.models import City, Item, Network
+from health_responder.stock import queries as stock_queries
 from health_responder.stock.models import StockLot
 
 
@@ -238,3 +239,34 @@ def why_none(request: AssistanceRequest, line: RequestLine) -> dict:
             for lot, why in named[:50]
         ],
     }
+
+
+#: The most allocations of one lot its card lists (newest first); the count says how many there are.
+LOT_CARD_LIMIT = 100
+
+
+def _lot_reservations(lot: StockLot, user: User) -> list[dict]:
+    """The allocations of ``lot`` that ``user`` may see, reserved ones first, then newest first."""
+    rows = db.session.execute(
+        allocations_visible_to(user)
+        .with_only_columns(
+            Allocation.id,
+            Allocation.request_id,
+            Allocation.quantity,
+            Allocation.status,
+            Allocation.created_at,
+            Allocation.released_at,
+            Allocation.dispatch_id,
+            AssistanceRequest.reference,
+            City.name.label("city"),
+        )
+        .join(AssistanceRequest, AssistanceRequest.id == Allocation.request_id)
+        .join(City, City.id == AssistanceRequest.city_id)
+        .where(Allocation.lot_id == lot.id)
+        .order_by(sa.case((Allocation.status == AllocationStatus.RESERVED, 0), else_=1), Allocation.id.desc())
+        .limit(LOT_CARD_LIMIT)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+stock_queries.LOT_USES["reservations"] = _lot_reservations

@@ -23,6 +23,7 @@ from health_responder.health_requests import queries as request_queries
 from health_responder.health_requests.models import REPLACEABLE, AssistanceRequest, RequestLine
 from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import City, Item
+from health_responder.stock import queries as stock_queries
 from health_responder.stock.models import StockLot
 
 ORDER_COLUMNS = {
@@ -296,3 +297,42 @@ def _document_facts(facts, dispatch_id: int) -> None:
 
 
 document_queries.READERS["dispatch"] = _document_facts
+
+
+def _lot_dispatches(lot: StockLot, user: User) -> list[dict]:
+    """The dispatches that carry (or carried) units of ``lot``, newest first, with this lot's quantities."""
+    rows = db.session.execute(
+        dispatches_visible_to(user)
+        .with_only_columns(
+            Dispatch.id,
+            Dispatch.reference,
+            Dispatch.status,
+            Dispatch.request_id,
+            Dispatch.created_at,
+            Dispatch.shipped_at,
+            Dispatch.received_at,
+            City.name.label("city"),
+            sa.func.sum(DispatchLine.quantity).label("quantity"),
+            sa.func.sum(DispatchLine.accepted).label("accepted"),
+            sa.func.sum(DispatchLine.rejected).label("rejected"),
+        )
+        .join(DispatchLine, DispatchLine.dispatch_id == Dispatch.id)
+        .join(City, City.id == Dispatch.city_id)
+        .where(DispatchLine.lot_id == lot.id)
+        .group_by(
+            Dispatch.id,
+            Dispatch.reference,
+            Dispatch.status,
+            Dispatch.request_id,
+            Dispatch.created_at,
+            Dispatch.shipped_at,
+            Dispatch.received_at,
+            City.name,
+        )
+        .order_by(Dispatch.id.desc())
+        .limit(100)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+stock_queries.LOT_USES["dispatches"] = _lot_dispatches

@@ -41,3 +41,9 @@ class ImportForm(FlaskForm):
     provider_id = SelectField(_l("Provider"), coerce=optional_int, validate_choice=False)
     file = FileField(_l("CSV file"))
     dry_run = BooleanField(_l("Check only (dry run): write nothing"), default=True)
+
+
+class LotStatusForm(FlaskForm):
+    #: The status to move to; only those the lot's current status allows are offered.
+    status = SelectField(_l("Action"), validate_choice=False)
+    note = TextAreaField(_l("Reason (kept in the audit trail)"))

@@ -1,5 +1,7 @@
-"""Pages of stock: lots by item with expiry highlighting, receiving a lot, adjusting one with a reason,
-and importing lots from CSV with a dry run that lists every row's errors before anything is written.
+"""Pages of stock: lots by item with expiry highlighting, a card per lot (its ledger with a running
+balance, reservations and dispatches; quarantine, recall and release with a reason), receiving a lot,
+adjusting one with a reason, and importing lots from CSV with a dry run that lists every row's errors
+before anything is written.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from health_responder.providers import pages as provider_pages
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
 from health_responder.stock import csvio, imports, queries, services
-from health_responder.stock.forms import AdjustForm, FilterForm, ImportForm, ReceiveForm
+from health_responder.stock.forms import AdjustForm, FilterForm, ImportForm, LotStatusForm, ReceiveForm
 from health_responder.stock.models import ADJUSTMENT_REASONS, LotStatus, StockLot
-from health_responder.stock.schemas import AdjustmentCreateSchema, LotCreateSchema
+from health_responder.stock.schemas import AdjustmentCreateSchema, LotCreateSchema, LotStatusChangeSchema
 from health_responder.web.context import NAV, register_panel
 from health_responder.web.forms import attempt, commit, load, perform, rollback, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
@@ -114,6 +116,75 @@ def index():
         link_args=link_args(),
         near_days=current_app.config["NEAR_EXPIRY_DAYS"],
     )
+
+
+# --- the lot card ---------------------------------------------------------------------------------
+
+#: The words of each status change, as the card offers it (the verb of the action, not the state's name).
+STATUS_ACTIONS = {
+    LotStatus.QUARANTINED: _l("Quarantine: hold the lot, allocate nothing from it"),
+    LotStatus.RECALLED: _l("Recall: withdraw the lot for good (cannot be undone)"),
+    LotStatus.AVAILABLE: _l("Release: make the lot available again"),
+}
+LEDGER_PAGE_SIZE = 25
+
+
+def _status_form(lot: StockLot, form: LotStatusForm | None = None) -> LotStatusForm:
+    form = form or LotStatusForm(formdata=None)
+    form.status.choices = [("", _("Choose an action"))] + [
+        (target.value, STATUS_ACTIONS[target])
+        for target in LotStatus
+        if target in services.STATUS_TRANSITIONS[lot.status]
+    ]
+    return form
+
+
+def _card(lot: StockLot, form: LotStatusForm | None = None, status: int = 200):
+    ledger = queries.ledger_page(lot, {"page": page_number(), "page_size": LEDGER_PAGE_SIZE})
+    provider_name = providers.provider_names(ids=[lot.provider_id]).get(lot.provider_id, "")
+    return render_template(
+        "stock/lot.html",
+        lot=lot,
+        item=reference.items_by_id(ids=[lot.item_id]).get(lot.item_id),
+        location=providers.location(location_id=lot.location_id),
+        provider_name=provider_name,
+        expiry=expiry_class(lot),
+        ledger=ledger,
+        uses=queries.lot_uses(lot=lot, user=me()),
+        form=_status_form(lot, form),
+        link_args=link_args() | {"lot_id": lot.id},
+    ), status
+
+
+@bp.get("/stock/lots/<int:lot_id>")
+@roles(*KEEPERS)
+def lot_card(lot_id: int):
+    """One lot: its facts, every movement with the balance after it (paged), reservations and dispatches."""
+    return _card(queries.get_lot(me(), lot_id))
+
+
+@bp.post("/stock/lots/<int:lot_id>/status")
+@roles(*KEEPERS)
+def change_status(lot_id: int):
+    """Quarantine, recall or release the lot, with the reason kept in the audit trail."""
+    lot = queries.get_lot(me(), lot_id)
+    form = _status_form(lot, LotStatusForm())
+    status = 200
+    if form.validate_on_submit():
+        payload = {"status": form.status.data or None, "note": text(form.note)}
+        payload = {k: v for k, v in payload.items() if v is not None}
+        changed, status = perform(
+            form,
+            lambda: services.update_lot(lot=lot, by=me(), **load(LotStatusChangeSchema, payload)),
+            done=lambda changed: _(
+                "Lot %(lot)s is now %(status)s.", lot=changed.lot_code, status=label(changed.status)
+            ),
+        )
+        if changed is not None:
+            return redirect(url_for(".lot_card", lot_id=lot_id))
+        lot = queries.get_lot(me(), lot_id)
+        form = _status_form(lot, form)
+    return _card(lot, form, status_of(form, status))
 
 
 # --- receive a lot --------------------------------------------------------------------------------

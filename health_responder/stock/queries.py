@@ -6,7 +6,7 @@ and city users see no stock at all (403). Another provider's lot answers 404, li
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import sqlalchemy as sa
@@ -264,3 +264,40 @@ def category_availability(provider_id: int, *, today, threshold: int) -> list[di
         {"category": category, "level": availability_level(int(available or 0), threshold)}
         for category, available in rows
     ]
+
+
+# --- the lot card ---------------------------------------------------------------------------------
+
+#: What other features hold of a lot, shown on its card: ``name → read(lot, user)`` giving a list of
+#: rows. The features that use lots register their reader at import (allocation: ``reservations``,
+#: dispatch: ``dispatches``); they import stock, so stock never imports them back.
+LOT_USES: dict[str, Callable[[StockLot, User], list[dict]]] = {}
+
+
+def lot_uses(*, lot: StockLot, user: User) -> dict[str, list[dict]]:
+    """Each registered use of ``lot`` that ``user`` may see, by name (an empty list where there is none)."""
+    return {name: read(lot, user) for name, read in LOT_USES.items()}
+
+
+def ledger_page(lot: StockLot, args: dict) -> dict:
+    """A page of the lot's movements, newest first, each with the lot's balances just after it.
+
+    The balance after the page's newest row is the sum of every row up to it (one query); walking
+    down the page undoes one row at a time, so every page shows a true running balance.
+    """
+    page = list_movements(lot, args | {"order_by": "-id"})
+    rows = page["items"]
+    on_hand = reserved = 0
+    if rows:
+        on_hand, reserved = db.session.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(StockMovement.delta_on_hand), 0),
+                sa.func.coalesce(sa.func.sum(StockMovement.delta_reserved), 0),
+            ).where(StockMovement.lot_id == lot.id, StockMovement.id <= rows[0].id)
+        ).one()
+    entries = []
+    for movement in rows:
+        entries.append({"movement": movement, "on_hand": on_hand, "reserved": reserved})
+        on_hand -= movement.delta_on_hand
+        reserved -= movement.delta_reserved
+    return page | {"items": entries}

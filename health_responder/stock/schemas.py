@@ -91,6 +91,17 @@ class LotUpdateSchema(StrictSchema):
             raise ValidationError([_l("Give at least one of status, expires_on, lot_code.")], "_schema")
 
 
+class LotStatusChangeSchema(StrictSchema):
+    """Quarantine, recall or release a lot from its card: the new status and, always, why."""
+
+    status = fields.String(required=True, validate=_status)
+    note = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=2000, error=_l("1 to 2000 characters."))],
+        metadata={"description": "Why; kept in the audit trail."},
+    )
+
+
 class LotFilterSchema(StrictSchema):
     item_id = fields.Integer()
     location_id = fields.Integer()
