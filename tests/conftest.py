@@ -152,6 +152,27 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
+def demo_app(tmp_path):
+    """An app on a copy of the demo world (seeded once per session: tests/demo.py), on SQLite."""
+    from tests.demo import demo_copy
+
+    url, reports = demo_copy(tmp_path / "demo")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": url,
+            "REPORTS_DIR": reports,
+            "LOG_JSON": False,
+        }
+    )
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

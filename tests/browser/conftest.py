@@ -14,8 +14,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
-from sqlmodel import SQLModel
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -45,25 +43,20 @@ def live(tmp_path_factory):
     from werkzeug.serving import make_server
 
     import health_responder.models  # noqa: F401
-    from health_responder import create_app, seed
+    from health_responder import create_app
     from health_responder.extensions import db
+    from tests.demo import demo_copy
 
-    folder = tmp_path_factory.mktemp("live")
-    url = f"sqlite:///{folder / 'browser.sqlite'}"
-    engine = sa.create_engine(url)
-    SQLModel.metadata.create_all(engine)
-    engine.dispose()
+    url, reports = demo_copy(tmp_path_factory.mktemp("live"))
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "browser-test",
             "DATABASE_URL": url,
-            "REPORTS_DIR": str(folder / "reports"),
+            "REPORTS_DIR": reports,
             "LOG_JSON": False,
         }
     )
-    with app.app_context(), db.write_session():
-        seed.load_demo()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per request in the test output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

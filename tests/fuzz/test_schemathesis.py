@@ -21,9 +21,10 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from health_responder import create_app, seed
+from health_responder import create_app
 from health_responder.auth import services as auth
 from health_responder.extensions import db
+from tests.demo import demo_copy
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 ROLES = {
@@ -39,26 +40,23 @@ def _fuzz_app():
 
     Built at import: schemathesis parametrises from the app's OpenAPI document at collection time.
     """
-    from sqlmodel import SQLModel, select
+    from sqlmodel import select
 
     import health_responder.models  # noqa: F401
     from health_responder.auth.models import User
 
-    folder = Path(tempfile.mkdtemp(prefix="hr-fuzz-"))
+    url, reports = demo_copy(Path(tempfile.mkdtemp(prefix="hr-fuzz-")))
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "fuzz",
-            "DATABASE_URL": f"sqlite:///{folder}/fuzz.sqlite",
-            "REPORTS_DIR": str(folder / "reports"),
+            "DATABASE_URL": url,
+            "REPORTS_DIR": reports,
             "LOGIN_FAILURE_LIMIT": 100000,
             "LOGIN_ADDRESS_FAILURE_LIMIT": 100000,
         }
     )
     with app.app_context():
-        SQLModel.metadata.create_all(db.engine)
-        with db.write_session():
-            seed.load_demo()
         tokens = {}
         with db.write_session():
             for role, email in ROLES.items():

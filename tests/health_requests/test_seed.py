@@ -5,15 +5,12 @@ from sqlmodel import select
 from health_responder.extensions import db
 
 
-def test_the_demo_has_a_draft_a_submitted_critical_a_partially_allocated_and_a_dispatched_request(app):
-    from health_responder import seed
+def test_the_demo_has_a_draft_a_submitted_critical_a_partially_allocated_and_a_dispatched_request(demo_app):
     from health_responder.dispatch.models import Dispatch
     from health_responder.health_requests.models import AssistanceRequest
     from health_responder.stock import services as stock
 
-    with app.app_context(), db.write_session():
-        seed.load_demo()
-    with app.app_context():
+    with demo_app.app_context():
         requests = db.session.scalars(select(AssistanceRequest)).all()
         states = {(r.status, r.priority) for r in requests}
         assert {"draft", "submitted", "partially_allocated", "dispatched"} <= {s for s, _p in states}
