@@ -215,6 +215,7 @@ def run_check(target: Target, url: str, workdir: Path) -> tuple[float, dict, int
             "REPORTS_DIR": str(workdir / "reports"),
             "LOG_JSON": False,
             "JOB_LEASE_SECONDS": 3600,
+            "DB_STATEMENT_TIMEOUT": 0,  # a million lines' snapshot may take longer than the web's limit
         }
     )
     from health_responder.extensions import db

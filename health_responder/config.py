@@ -24,7 +24,8 @@ class Defaults:
     SECRET_KEY = "dev-only-not-secret"
     #: SQLAlchemy URL. SQLite by default; ``postgresql+psycopg://…`` for production.
     DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'health_responder.sqlite'}"
-    #: Seconds SQLite waits for a write lock before answering "database is locked".
+    #: Seconds SQLite waits for a write lock before answering "database is locked" (the API answers 503
+    #: with Retry-After; nothing is written).
     SQLITE_BUSY_TIMEOUT = 30
     #: Connection pool size per process on PostgreSQL.
     DB_POOL_SIZE = 10
@@ -32,6 +33,14 @@ class Defaults:
     DB_MAX_OVERFLOW = 20
     #: Seconds a PostgreSQL connection is kept before it is recycled.
     DB_POOL_RECYCLE = 1800
+    #: PostgreSQL: seconds a statement waits for a lock another transaction holds, then fails (the API
+    #: answers 503 with Retry-After; nothing is written). 0: wait for ever.
+    DB_LOCK_TIMEOUT = 5
+    #: PostgreSQL: seconds one statement may run before the server cancels it (503 as above). 0: no limit.
+    DB_STATEMENT_TIMEOUT = 60
+    #: Seconds GET /healthz waits to see the database take a write before it reports that it does not
+    #: (under a second, so that the health check itself always answers within one).
+    HEALTH_WRITE_TIMEOUT = 0.5
     #: Where generated PDFs are stored (shared storage when several hosts serve the app).
     REPORTS_DIR = str(ROOT / "reports")
     #: Uploaded knowledge-hub PDFs: user files to back up, not reports the app can rebuild. None: ``materials/``

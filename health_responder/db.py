@@ -31,6 +31,8 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from sqlmodel import Session
 
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
+#: SQLite: a write transaction begun in this context takes the write lock only if it is free this instant
+_no_wait: contextvars.ContextVar[bool] = contextvars.ContextVar("no_wait", default=False)
 #: SQLite: transactions begun in this context leave the WAL to grow (see Database.deferred_checkpoints)
 _defer_checkpoints: contextvars.ContextVar[bool] = contextvars.ContextVar("defer_checkpoints", default=False)
 #: SQLite's own default: a checkpoint when a commit leaves more than this many pages in the WAL
@@ -73,6 +75,10 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class DatabaseBusy(Exception):
+    """A write that was to happen only if the database was free found it busy (see Database.write_if_free)."""
 
 
 def set_write_intent(flag: bool) -> None:
@@ -119,6 +125,27 @@ class WriteLock:
                 pass  # an unwritable folder: threads still queue here, processes on SQLite's busy handler
         return True
 
+    def try_acquire(self) -> bool:
+        """Take the write turn only if no writer of this file holds or waits for it; never waits."""
+        if self._pid != os.getpid():
+            self._reset()
+        me = threading.get_ident()
+        if self._owner == me or not self._lock.acquire(blocking=False):
+            return False
+        self._owner = me
+        if self.path is not None:
+            try:
+                if self._fd is None:
+                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._owner = None
+                self._lock.release()
+                return False
+            except OSError:
+                pass  # an unwritable folder: as in acquire()
+        return True
+
     def release(self) -> None:
         """Give the write turn to the next writer."""
         if self._fd is not None:
@@ -160,6 +187,24 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: int) -> None:
             info["defer_checkpoints"] = defer
         if not _write_intent.get():
             connection.exec_driver_sql("BEGIN")
+            return
+        if _no_wait.get():
+            # Only if the lock is free this instant: skip this process's queue and SQLite's busy handler.
+            if not write_lock.try_acquire():
+                raise DatabaseBusy("another writer holds the SQLite write lock")
+            info["write_lock"] = True
+            try:
+                connection.exec_driver_sql("PRAGMA busy_timeout=0")
+                try:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                finally:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            except sa.exc.OperationalError as error:
+                _release(info)
+                raise DatabaseBusy(str(error.orig)) from error
+            except BaseException:
+                _release(info)
+                raise
             return
         info["write_lock"] = write_lock.acquire()
         try:
@@ -217,13 +262,32 @@ def make_engine(url: str, config: dict | None = None) -> sa.Engine:
         )
         _configure_sqlite(engine, config.get("SQLITE_BUSY_TIMEOUT", 30))
         return engine
-    return sa.create_engine(
+    engine = sa.create_engine(
         url,
         pool_size=config.get("DB_POOL_SIZE", 10),
         max_overflow=config.get("DB_MAX_OVERFLOW", 20),
         pool_recycle=config.get("DB_POOL_RECYCLE", 1800),
         pool_pre_ping=True,
     )
+    _configure_postgresql(engine, config.get("DB_LOCK_TIMEOUT", 5), config.get("DB_STATEMENT_TIMEOUT", 60))
+    return engine
+
+
+def _configure_postgresql(engine: sa.Engine, lock_timeout: float, statement_timeout: float) -> None:
+    """Every session waits at most ``lock_timeout`` seconds for a lock and runs a statement at most
+    ``statement_timeout`` seconds (0: no limit). Set on connect, not as a startup option, so that a
+    pooler in front (PgBouncer) need not pass options on; the pool's reset keeps session settings."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {int(lock_timeout * 1000)}")
+                cursor.execute(f"SET statement_timeout = {int(statement_timeout * 1000)}")
+        finally:
+            dbapi_connection.autocommit = autocommit
 
 
 class AppSession(Session):
@@ -289,6 +353,27 @@ class Database:
         finally:
             self.session.remove()
             set_write_intent(previous)
+
+    def write_if_free(self, statement) -> bool:
+        """Run ``statement`` in a short transaction of its own, but only if that needs no waiting; else skip it.
+
+        For best-effort writes (a token's ``last_used``) that must never hold up the request that makes
+        them. SQLite: the write lock is taken only if it is free this instant (no queue, busy timeout 0).
+        PostgreSQL: a lock held by another transaction ends the attempt after 50 ms; a statement that
+        wants to skip locked rows says ``FOR UPDATE SKIP LOCKED`` itself. True when it ran.
+        """
+        write, no_wait = _write_intent.set(True), _no_wait.set(True)
+        try:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = 50")
+                conn.execute(statement)
+            return True
+        except (DatabaseBusy, sa.exc.OperationalError):
+            return False
+        finally:
+            _no_wait.reset(no_wait)
+            _write_intent.reset(write)
 
     @contextlib.contextmanager
     def deferred_checkpoints(self) -> Iterator[None]:

@@ -7,7 +7,7 @@ import pytest
 def test_healthz_reports_the_database(client, backend):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": backend}
+    assert response.json == {"status": "ok", "database": backend, "writable": True}
     assert response.headers["X-Request-ID"]
 
 

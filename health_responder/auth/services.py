@@ -159,33 +159,28 @@ def user_for_token(token: str) -> User | None:
 
 
 def _touch(token_id: int, now, interval) -> None:
-    """Write last_used without turning a read request into a writer.
+    """Write last_used, but never wait for it: when the database is busy the touch is skipped.
 
     In a writing request the request's own transaction already holds the write lock (SQLite: BEGIN
     IMMEDIATE), so the touch joins it; a second connection would wait for that very lock. In a reading
-    request a short transaction of its own writes it, best effort.
+    request a short transaction of its own writes it only if the write lock is free this instant. On
+    PostgreSQL the token's row is skipped when another transaction holds it (``SKIP LOCKED``), so
+    requests made with one token never queue behind each other for it.
     """
     from health_responder.db import _write_intent
 
-    statement = (
-        sa.update(ApiToken.__table__)
-        .where(ApiToken.__table__.c.id == token_id)
-        .where(
-            sa.or_(ApiToken.__table__.c.last_used.is_(None), ApiToken.__table__.c.last_used <= now - interval)
-        )
-        .values(last_used=now)
+    table = ApiToken.__table__
+    free = (
+        sa.select(table.c.id)
+        .where(table.c.id == token_id)
+        .where(sa.or_(table.c.last_used.is_(None), table.c.last_used <= now - interval))
+        .with_for_update(skip_locked=True)
     )
+    statement = sa.update(table).where(table.c.id.in_(free)).values(last_used=now)
     if _write_intent.get():
         db.session.execute(statement)
-        return
-    token = _write_intent.set(True)
-    try:
-        with db.engine.begin() as conn:
-            conn.execute(statement)
-    except sa.exc.OperationalError:
-        pass  # best effort: a busy database must not fail the caller's request
-    finally:
-        _write_intent.reset(token)
+    else:
+        db.write_if_free(statement)
 
 
 def end_sessions(*, user: User, revoke_tokens: bool) -> None:
