@@ -1,6 +1,6 @@
-"""Pages of training: the catalogue and a city's enrolment of its staff, a provider's programs with
-their rosters and attendance marking, a city's readiness per topic, the forms that create, edit,
-publish and cancel programs. The knowledge hub's pages are ``materials/pages.py``.
+"""Pages of training: the catalogue and a city's enrolment of its staff (with its participants and their
+certificates), a provider's programs with their rosters and attendance marking, a completed participant's
+certificate (PDF), a city's readiness per topic, the forms that create, edit, publish and cancel programs. The knowledge hub's pages are ``materials/pages.py``.
 
 Each POST loads the API's schema and calls the same service as the API (``web.forms.perform`` puts
 their messages next to the fields, commits once and flashes what happened), then redirects. Who may change
@@ -16,11 +16,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from health_responder.auth.models import Role
+from health_responder.documents.responses import pdf_response
+from health_responder.extensions import db
 from health_responder.labels import label
 from health_responder.providers import pages as provider_pages
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
-from health_responder.training import queries, services
+from health_responder.training import certificates, queries, services
 from health_responder.training.forms import (
     AttendanceForm,
     CancelEnrolmentForm,
@@ -42,9 +44,9 @@ from health_responder.training.schemas import (
     ProgramCreateSchema,
 )
 from health_responder.web.context import NAV, register_panel
-from health_responder.web.forms import load, perform, status_of
+from health_responder.web.forms import commit, load, perform, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
-from health_responder.web.parsing import page_number, text
+from health_responder.web.parsing import link_args, page_number, text
 
 bp = Blueprint("training_pages", __name__, template_folder="templates")
 EDITORS = (Role.PROVIDER, *STAFF)
@@ -74,15 +76,42 @@ def index():
     """The catalogue: published programs (a provider also sees its drafts), soonest first."""
     user = me()
     page = queries.list_programs({"page": page_number(), "page_size": 50}, user)
-    readiness = queries.readiness(user.city_id) if user.role == Role.CITY else None
+    readiness = participants = None
+    if user.role == Role.CITY:
+        readiness = queries.readiness(user.city_id)
+        # The city's own people, newest first, each completed one with a link to their certificate.
+        participants = queries.list_enrolments(
+            {"page": _people_page(), "page_size": PEOPLE_PAGE_SIZE, "order_by": "-id"}, user
+        )
     return render_template(
         "training/index.html",
         programs=page["items"],
         topics=reference.topic_names(),
         providers=providers.provider_names(),
         readiness=readiness,
+        participants=participants,
+        titles=queries.program_titles(ids=(e.program_id for e in participants["items"]))
+        if participants
+        else {},
+        link_args=link_args(),
         can_create=user.role in EDITORS,
     )
+
+
+PEOPLE_PAGE_SIZE = 25
+
+
+def _people_page() -> int:
+    return max(1, request.args.get("people", 1, type=int) or 1)
+
+
+@bp.get("/training/enrolments/<int:enrolment_id>/certificate.pdf")
+@roles()
+def certificate(enrolment_id: int):
+    """The completion certificate of a completed participant (registered and verifiable, like the API's)."""
+    db.begin_write()  # a GET that may register the document
+    document, content = certificates.certificate(enrolment=queries.get_enrolment(enrolment_id, me()), by=me())
+    return commit(pdf_response(document, content))
 
 
 def _roster(program: TrainingProgram) -> list[dict]:
