@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from health_responder.auth.access import STAFF, roles_required
 from health_responder.auth.models import Role
 from health_responder.barcodes import services
-from health_responder.barcodes.schemas import BarcodeParseSchema, ScanSchema
+from health_responder.barcodes.schemas import BarcodeParseSchema, PickCheckSchema, ScanSchema
 from health_responder.dispatch import queries as dispatches
 from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
@@ -32,6 +32,27 @@ class Parse(MethodView):
     def post(self, data):
         """Read a GS1 element string into GTIN, item, lot code, expiry date and serial (nothing is written)."""
         return services.identify(data=data["data"])
+
+
+@blp.route("/dispatches/<int:dispatch_id>/pick-check")
+class PickCheck(MethodView):
+    @roles_required(Role.PROVIDER, *STAFF)
+    @blp.arguments(BarcodeParseSchema)
+    @blp.response(200, PickCheckSchema)
+    @blp.alt_response(404, response="Error", description="No such dispatch, or not the caller's.")
+    @blp.alt_response(409, response="Error", description="The dispatch is not prepared any more.")
+    @blp.alt_response(
+        422,
+        response="Error",
+        description="Not GS1, unknown GTIN, no lot, an item or lot that is not on the dispatch, another expiry.",
+    )
+    def post(self, data, dispatch_id):
+        """The pick list check: a scanned lot label marks its line of a prepared dispatch as packed."""
+        dispatch = dispatches.get_dispatch(dispatch_id, g.user)
+        line = services.check_picked(dispatch=dispatch, data=data["data"], by=g.user)
+        answer = {"line": line, **dispatches.pick_progress(dispatch.id)}
+        db.session.commit()
+        return answer
 
 
 @blp.route("/stock/lots/<int:lot_id>/label.pdf")

@@ -1,16 +1,26 @@
-"""Label PDFs on the pages: a lot's label from the stock list, a dispatch's sheet from its page."""
+"""Barcodes on the pages: a lot's label from the stock list, a dispatch's sheet of labels from its page,
+and the scans of a dispatch's page: the pick list check (a scanned lot checks its line) and the receipt
+form (a scanned lot fills its line).
+
+The dispatch page is dispatch's; these routes post to it and show it again (barcodes reads dispatch,
+never the other way round).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
 
 from health_responder.auth.models import Role
 from health_responder.barcodes import services
+from health_responder.barcodes.schemas import BarcodeParseSchema
+from health_responder.dispatch import pages as dispatch_pages
 from health_responder.dispatch import queries as dispatches
+from health_responder.dispatch.forms import PickCheckForm
 from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
 from health_responder.stock import queries as stock
-from health_responder.web.forms import commit
+from health_responder.web.forms import attempt, commit, load, perform, rollback
 from health_responder.web.guards import STAFF, me, roles
 
 bp = Blueprint("barcodes_pages", __name__)
@@ -32,3 +42,93 @@ def dispatch_labels(dispatch_id: int):
     db.begin_write()
     document, content = services.dispatch_labels(dispatch=dispatches.get_dispatch(dispatch_id, me()), by=me())
     return commit(pdf_response(document, content))
+
+
+# --- scans on a dispatch's page -------------------------------------------------------------------
+
+#: The scan schema's field, as the forms name it.
+_SCAN = {"data": "scan"}
+
+
+def _scanned(form) -> str:
+    """The scan as typed, checked like the API's (length, no control character but the GS separator);
+    an empty one goes on to the service, which says that nothing was scanned."""
+    value = (form.scan.data or "").strip()
+    return load(BarcodeParseSchema, {"data": value})["data"] if value else value
+
+
+@bp.post("/dispatches/<int:dispatch_id>/pick-check")
+@roles(Role.PROVIDER, *STAFF)
+def pick_check(dispatch_id: int):
+    """The pick list check: a scanned lot label checks its line; a wrong lot is refused, named."""
+    dispatch = dispatches.get_dispatch(dispatch_id, me())
+    form = PickCheckForm()
+    if not form.validate_on_submit():
+        return dispatch_pages.detail_page(dispatch, 422, pick_form=form)
+
+    def check():
+        line = services.check_picked(dispatch=dispatch, data=_scanned(form), by=me(), field="scan")
+        return line, dispatches.pick_progress(dispatch.id)
+
+    done, status = perform(
+        form,
+        check,
+        done=lambda found: _(
+            "Lot checked: line %(line)s (%(n)s unit(s)). %(checked)s of %(lines)s lines checked.",
+            line=found[0].id,
+            n=found[0].quantity,
+            **found[1],
+        ),
+        aliases=_SCAN,
+    )
+    if done is None:
+        return dispatch_pages.detail_page(dispatches.get_dispatch(dispatch_id, me()), status, pick_form=form)
+    return redirect(url_for("dispatch_pages.detail", dispatch_id=dispatch_id, _anchor="pick-check"))
+
+
+@bp.post("/dispatches/<int:dispatch_id>/receipt/scan")
+@roles(Role.CITY, *STAFF)
+def receipt_scan(dispatch_id: int):
+    """The receipt form's scan: the scanned lot's line is filled (its shipped units accepted, less any
+    rejected units already typed) and marked scanned; what was typed elsewhere comes back as it was.
+    Nothing is recorded until the receipt is confirmed."""
+    dispatch = dispatches.get_dispatch(dispatch_id, me())
+    form = dispatch_pages.posted_receipt_form()
+    if not form.validate_on_submit():
+        return dispatch_pages.detail_page(dispatch, 422, receipt_form=form)
+    lines, status = attempt(
+        form,
+        lambda: services.receipt_lines(dispatch=dispatch, data=_scanned(form), by=me(), field="scan"),
+        _SCAN,
+    )
+    rollback()  # a scan writes nothing
+    if lines is None:
+        return dispatch_pages.detail_page(dispatch, status, receipt_form=form)
+    entries = {str(entry.line_id.data): entry for entry in form.lines}
+    targets = [entries[str(line.id)] for line in lines if str(line.id) in entries]
+    entry = next((e for e in targets if e.scanned.data != "1"), targets[0] if targets else None)
+    line = next((x for x in lines if entry is not None and str(x.id) == str(entry.line_id.data)), None)
+    if entry is None or line is None:  # the form does not hold the line: a stale page
+        form.scan.errors = [_("This form is out of date: open the dispatch again.")]
+        return dispatch_pages.detail_page(dispatch, 409, receipt_form=form)
+    rejected = entry.rejected.data or 0
+    _fill(entry.rejected, rejected)
+    _fill(entry.accepted, max(line.quantity - rejected, 0))
+    _fill(entry.scanned, "1")
+    _fill(form.scan, "")
+    flash(
+        _(
+            "Lot %(lot)s found: its line is filled, %(n)s unit(s) accepted. Scan the next lot, or correct "
+            "the counts and confirm the receipt.",
+            lot=stock.lots_by_id(ids=[line.lot_id])[line.lot_id].lot_code,
+            n=entry.accepted.data,
+        ),
+        "success",
+    )
+    return dispatch_pages.detail_page(dispatch, 200, receipt_form=form, scanned=line.id)
+
+
+def _fill(field, value) -> None:
+    """Set what a posted field shows again (WTForms shows what was typed, ``raw_data``, before ``data``)."""
+    field.data = value
+    field.raw_data = [str(value)]

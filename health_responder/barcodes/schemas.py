@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from health_responder.dispatch.schemas import DispatchLineSchema
 from health_responder.schemas import StrictSchema
 
 
@@ -16,6 +17,12 @@ class BarcodeParseSchema(StrictSchema):
             "allow_control": "\x1d",  # the GS1 group separator
         },
     )
+
+
+class PickCheckSchema(Schema):
+    line = fields.Nested(DispatchLineSchema, metadata={"description": "The line whose lot was scanned."})
+    checked = fields.Integer(metadata={"description": "Lines of the dispatch checked so far."})
+    lines = fields.Integer(metadata={"description": "Lines of the dispatch."})
 
 
 class ScanSchema(Schema):

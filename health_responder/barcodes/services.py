@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.auth.models import User
+from health_responder.dispatch import services as dispatches
 from health_responder.dispatch.models import Dispatch, DispatchLine
 from health_responder.documents import services as documents
 from health_responder.documents.models import Document
@@ -139,6 +140,82 @@ def lot_fields(*, data: str, field: str = "gs1") -> dict:
 def create_lot(*, by: User, gs1: str, **fields) -> StockLot:
     """Receive a lot named by a scan: its item, lot code and expiry date are the barcode's."""
     return stock.create_lot(by=by, **lot_fields(data=gs1), **fields)
+
+
+# --- a scanned lot on a dispatch: the pick list check and the receipt form ---------------------------
+
+
+def _refuse(field: str, message) -> ValidationFailed:
+    return ValidationFailed(message, {field: [message]})
+
+
+def match_lines(*, dispatch: Dispatch, data: str, field: str = "data") -> list[DispatchLine]:
+    """The lines of ``dispatch`` whose lot a scanned label names (id order); 422 naming ``field`` else.
+
+    What is wrong is said in the words a packer needs: an item that is not on the dispatch, another lot
+    of an item that is (naming the lot scanned and the lot wanted), a label whose expiry is not the lot's.
+    """
+    scan = identify(data=data, field=field)
+    if not scan.lot_code:
+        raise ValidationFailed(
+            _l("The barcode names no lot."), {field: [_l("No lot code: the string has no (10) element.")]}
+        )
+    rows = db.session.execute(
+        select(DispatchLine, StockLot)
+        .join(StockLot, StockLot.id == DispatchLine.lot_id)
+        .where(DispatchLine.dispatch_id == dispatch.id)
+        .order_by(DispatchLine.id)
+    ).all()
+    same_item = [(line, lot) for line, lot in rows if line.item_id == scan.item.id]
+    if not same_item:
+        raise _refuse(
+            field,
+            _l(
+                "%(item)s (lot %(lot)s) is not on dispatch %(ref)s.",
+                item=scan.item.code,
+                lot=scan.lot_code,
+                ref=dispatch.reference,
+            ),
+        )
+    same_lot = [(line, lot) for line, lot in same_item if lot.lot_code == scan.lot_code]
+    if not same_lot:
+        raise _refuse(
+            field,
+            _l(
+                "Wrong lot: lot %(lot)s of %(item)s is not on dispatch %(ref)s, which takes lot %(wanted)s.",
+                lot=scan.lot_code,
+                item=scan.item.code,
+                ref=dispatch.reference,
+                wanted=", ".join(sorted({lot.lot_code for _line, lot in same_item})),
+            ),
+        )
+    lot = same_lot[0][1]
+    if scan.expires_on is not None and scan.expires_on != lot.expires_on:
+        raise _refuse(
+            field,
+            _l(
+                "Lot %(lot)s: the label says it expires %(label)s, but the lot was received expiring %(record)s. "
+                "Check the label before packing it.",
+                lot=lot.lot_code,
+                label=scan.expires_on.isoformat(),
+                record=lot.expires_on.isoformat() if lot.expires_on else "—",
+            ),
+        )
+    return [line for line, _lot in same_lot]
+
+
+def check_picked(*, dispatch: Dispatch, data: str, by: User, field: str = "data") -> DispatchLine:
+    """The pick list check: the scanned lot's line is marked as packed (the first unchecked one of that lot)."""
+    dispatches.require_pickable(dispatch, by)
+    lines = match_lines(dispatch=dispatch, data=data, field=field)
+    line = next((line for line in lines if line.checked_at is None), lines[0])
+    return dispatches.check_picked(dispatch=dispatch, line_id=line.id, by=by)
+
+
+def receipt_lines(*, dispatch: Dispatch, data: str, by: User, field: str = "scan") -> list[DispatchLine]:
+    """The lines a scan names on a dispatch being received (nothing is written: the receipt form fills them)."""
+    dispatches.require_receivable(dispatch, by)
+    return match_lines(dispatch=dispatch, data=data, field=field)
 
 
 # --- labels ----------------------------------------------------------------------------------------

@@ -33,8 +33,15 @@ class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason (optional)"))
 
 
+class PickCheckForm(FlaskForm):
+    #: A lot label's GS1 element string, as a scanner types it.
+    scan = StringField(_l("Scan a lot label"))
+
+
 class ReceiptLineForm(Form):
     line_id = HiddenField()
+    #: "1" once a scan of the line's lot filled it (kept from post to post).
+    scanned = HiddenField()
     accepted = IntegerField(_l("Accepted"), validators=[Optional()])
     rejected = IntegerField(_l("Rejected"), validators=[Optional()])
     reason = SelectField(_l("Reason for rejected units"), validate_choice=False)
@@ -42,5 +49,7 @@ class ReceiptLineForm(Form):
 
 
 class ReceiptForm(FlaskForm):
+    #: A lot label scanned to find and fill its line (read by the scan's own button, never by the receipt).
+    scan = StringField(_l("Scan a lot label to fill its line"))
     lines = FieldList(FormField(ReceiptLineForm))
     received_by = StringField(_l("Received by"))

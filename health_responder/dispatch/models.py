@@ -80,6 +80,9 @@ class DispatchLine(SQLModel, table=True):
     rejection_note: str | None = text()
     #: Rejected units of this line a coordinator chose to replace (owed again on the request line).
     replaced: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: When the warehouse scanned this line's lot on the pick list check (the right lot is packed).
+    checked_at: datetime | None = moment()
+    checked_by_id: int | None = Field(default=None, foreign_key="user.id")
 
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),

@@ -16,7 +16,13 @@ from markupsafe import Markup
 
 from health_responder.auth.models import Role
 from health_responder.dispatch import queries, services
-from health_responder.dispatch.forms import CancelForm, PrepareForm, ReceiptForm, ShipForm
+from health_responder.dispatch.forms import (
+    CancelForm,
+    PickCheckForm,
+    PrepareForm,
+    ReceiptForm,
+    ShipForm,
+)
 from health_responder.dispatch.models import REJECTION_REASONS, Dispatch, DispatchStatus
 from health_responder.dispatch.schemas import (
     CancelDispatchSchema,
@@ -120,10 +126,22 @@ def _reason_choices(form: ReceiptForm) -> None:
         entry.reason.choices = [("", _("No rejected units"))] + [(r, label(r)) for r in REJECTION_REASONS]
 
 
-def _detail(dispatch: Dispatch, status: int = 200, **forms):
+def posted_receipt_form() -> ReceiptForm:
+    """The receipt form as posted, its reason choices set (the scan route of barcodes posts it too)."""
+    form = ReceiptForm()
+    _reason_choices(form)
+    return form
+
+
+def detail_page(dispatch: Dispatch, status: int = 200, **forms):
+    """The dispatch page; ``forms`` are the posted forms to show again (with their errors), by name.
+
+    ``scanned`` is the id of the receipt line a scan just filled (barcodes' scan route).
+    """
     rows = _line_rows(dispatch)
     user = me()
     can = {
+        "pick_check": dispatch.status == D.PREPARED and user.role in (Role.PROVIDER, *STAFF),
         "ship": dispatch.status == D.PREPARED and user.role in (Role.PROVIDER, *STAFF),
         "cancel": dispatch.status == D.PREPARED and user.role in (Role.PROVIDER, *STAFF),
         "receipt": dispatch.status == D.SHIPPED and user.role in (Role.CITY, *STAFF),
@@ -138,6 +156,9 @@ def _detail(dispatch: Dispatch, status: int = 200, **forms):
         "ship_form": forms.get("ship_form") or ShipForm(formdata=None),
         "cancel_form": forms.get("cancel_form") or CancelForm(prefix="cancel", formdata=None),
         "receipt_form": forms.get("receipt_form") or _receipt_form(dispatch, rows),
+        "pick_form": forms.get("pick_form") or PickCheckForm(formdata=None),
+        "pick": queries.pick_progress(dispatch.id),
+        "scanned": forms.get("scanned"),
     }
     return render_template("dispatch/detail.html", **context), status
 
@@ -146,7 +167,7 @@ def _detail(dispatch: Dispatch, status: int = 200, **forms):
 @roles()
 def detail(dispatch_id: int):
     """One dispatch: its lines, documents, and shipping or receipt forms."""
-    return _detail(queries.get_dispatch(dispatch_id, me()))
+    return detail_page(queries.get_dispatch(dispatch_id, me()))
 
 
 # --- prepare, ship, cancel ------------------------------------------------------------------------
@@ -209,7 +230,7 @@ def ship(dispatch_id: int):
     dispatch = queries.get_dispatch(dispatch_id, me())
     form = ShipForm()
     if not form.validate_on_submit():
-        return _detail(dispatch, 422, ship_form=form)
+        return detail_page(dispatch, 422, ship_form=form)
     payload = {"carrier": text(form.carrier), "tracking_number": text(form.tracking_number)}
     payload = {k: v for k, v in payload.items() if v}
     if form.packages.data is not None:
@@ -220,7 +241,7 @@ def ship(dispatch_id: int):
         done=lambda shipped: _("Dispatch %(ref)s is shipped; the city has been told.", ref=shipped.reference),
     )
     if shipped is None:
-        return _detail(queries.get_dispatch(dispatch_id, me()), status, ship_form=form)
+        return detail_page(queries.get_dispatch(dispatch_id, me()), status, ship_form=form)
     return redirect(url_for(".detail", dispatch_id=dispatch_id))
 
 
@@ -231,7 +252,7 @@ def cancel(dispatch_id: int):
     dispatch = queries.get_dispatch(dispatch_id, me())
     form = CancelForm(prefix="cancel")
     if not form.validate_on_submit():
-        return _detail(dispatch, 422, cancel_form=form)
+        return detail_page(dispatch, 422, cancel_form=form)
     reason = text(form.reason)
     cancelled, status = perform(
         form,
@@ -244,7 +265,7 @@ def cancel(dispatch_id: int):
         ),
     )
     if cancelled is None:
-        return _detail(queries.get_dispatch(dispatch_id, me()), status, cancel_form=form)
+        return detail_page(queries.get_dispatch(dispatch_id, me()), status, cancel_form=form)
     return redirect(url_for(".detail", dispatch_id=dispatch_id))
 
 
@@ -275,10 +296,9 @@ def _receipt_payload(form: ReceiptForm) -> dict:
 def receipt(dispatch_id: int):
     """shipped → received: per line the accepted and rejected units, and why units were rejected."""
     dispatch = queries.get_dispatch(dispatch_id, me())
-    form = ReceiptForm()
-    _reason_choices(form)
+    form = posted_receipt_form()
     if not form.validate_on_submit():
-        return _detail(dispatch, 422, receipt_form=form)
+        return detail_page(dispatch, 422, receipt_form=form)
 
     received, status = perform(
         form,
@@ -287,7 +307,7 @@ def receipt(dispatch_id: int):
         ),
     )
     if received is None:
-        return _detail(queries.get_dispatch(dispatch_id, me()), status, receipt_form=form)
+        return detail_page(queries.get_dispatch(dispatch_id, me()), status, receipt_form=form)
     rejected = sum(line.rejected or 0 for line in services.lines_of(received.id))
     flash(
         _("The receipt of %(ref)s is recorded.", ref=received.reference)

@@ -204,6 +204,16 @@ def dispatches_of_request(*, user: User, request_id: int) -> list[Dispatch]:
     return db.session.scalars(statement.order_by(Dispatch.id)).all()
 
 
+def pick_progress(dispatch_id: int) -> dict:
+    """How far the pick list check of a dispatch is: ``{"checked": lines checked, "lines": lines}``."""
+    checked, total = db.session.execute(
+        select(sa.func.count(DispatchLine.checked_at), sa.func.count()).where(
+            DispatchLine.dispatch_id == dispatch_id
+        )
+    ).one()
+    return {"checked": int(checked), "lines": int(total)}
+
+
 def requests_of(*, dispatches: list[Dispatch]) -> dict[int, AssistanceRequest]:
     """The request of each of ``dispatches`` (already visible to the caller), by id."""
     return by_id(db.session, AssistanceRequest, (d.request_id for d in dispatches))

@@ -60,6 +60,10 @@ class DispatchLineSchema(Schema):
     rejection_reason = fields.String(allow_none=True)
     rejection_note = fields.String(allow_none=True)
     replaced = fields.Integer(metadata={"description": "Rejected units a coordinator chose to replace."})
+    checked_at = fields.DateTime(
+        allow_none=True, metadata={"description": "When its lot was scanned on the pick list check."}
+    )
+    checked_by_id = fields.Integer(allow_none=True)
 
 
 class DispatchSchema(Schema):

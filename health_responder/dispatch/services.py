@@ -30,7 +30,7 @@ from health_responder.dispatch.models import (
     DispatchLine,
     DispatchStatus,
 )
-from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, code_label
 from health_responder.extensions import db
 from health_responder.health_requests import services as requests
 from health_responder.health_requests.models import (
@@ -287,6 +287,50 @@ def ship(*, dispatch: Dispatch, by: User, carrier: str, tracking_number: str, pa
         link=f"/dispatches/{dispatch.id}",
     )
     return dispatch
+
+
+def require_pickable(dispatch: Dispatch, by: User) -> None:
+    """A pick list is checked by the provider's users or staff, while the dispatch is prepared (else 409)."""
+    require_role(by, Role.PROVIDER, *STAFF)
+    _check_tenant(dispatch, by)
+    if dispatch.status != D.PREPARED:
+        raise Conflict(
+            _l(
+                "Dispatch %(ref)s is %(status)s: only a prepared dispatch's pick list is checked.",
+                ref=dispatch.reference,
+                status=code_label(dispatch.status),
+            ),
+            {"status": [_l("Is %(status)s, not prepared.", status=code_label(dispatch.status))]},
+        )
+
+
+def require_receivable(dispatch: Dispatch, by: User) -> None:
+    """A receipt is recorded by the receiving city's users or staff, while the dispatch is shipped (else 409)."""
+    require_role(by, Role.CITY, *STAFF)
+    _check_tenant(dispatch, by)
+    _check_state(dispatch, "receipt", _l("record the receipt of"))
+
+
+def check_picked(*, dispatch: Dispatch, line_id: int, by: User) -> DispatchLine:
+    """The pick list check: the lot of line ``line_id`` was scanned as packed (a prepared dispatch only).
+
+    Scanning it again changes nothing: the first check, and who made it, stay.
+    """
+    require_pickable(dispatch, by)
+    dispatch = _lock(dispatch.id)
+    require_pickable(dispatch, by)
+    line = db.session.get(DispatchLine, line_id)
+    if line is None or line.dispatch_id != dispatch.id:
+        raise NotFound(_l("No line %(id)s on this dispatch.", id=line_id))
+    if line.checked_at is None:
+        line.checked_at, line.checked_by_id = utcnow(), by.id
+        audit.record(
+            action="dispatch.line_checked",
+            subject=dispatch,
+            by=by,
+            after={"line_id": line.id, "lot_id": line.lot_id, "quantity": line.quantity},
+        )
+    return line
 
 
 def cancel(*, dispatch: Dispatch, by: User, reason: str | None = None) -> Dispatch:

@@ -1,7 +1,8 @@
 // Scan fields: an input with data-scan="<button text>" gets a button that reads a barcode with the
 // phone's camera through the browser's BarcodeDetector, where the browser has one (others keep the
 // field for a USB scanner, which types into it). What is read is put into the field as it is: the
-// server reads the GS1 element string.
+// server reads the GS1 element string. A field with data-scan-submit="<button id>" then presses that
+// button, as a USB scanner's Enter would (the pick list check, the receipt form's "fill the line").
 (function () {
   "use strict";
   if (!("BarcodeDetector" in window) || !navigator.mediaDevices) {
@@ -35,6 +36,10 @@
           stop();
           input.focus();
           input.dispatchEvent(new Event("change", { bubbles: true }));
+          const submit = input.dataset.scanSubmit && document.getElementById(input.dataset.scanSubmit);
+          if (submit && input.form) {
+            input.form.requestSubmit(submit);
+          }
           return;
         }
         if (video.isConnected) {
