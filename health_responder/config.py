@@ -115,8 +115,9 @@ class Defaults:
         "send_notifications": 60,
         "monthly_statistics": 86400,
     }
-    #: Seconds a job run may stay "running" before it is taken as abandoned.
-    JOB_LEASE_SECONDS = 600
+    #: Seconds a job run's lease lasts; the runner's keep-alive renews it every third of that while the
+    #: check runs, so a killed runner's run is taken as abandoned (and its check runs again) within this.
+    JOB_LEASE_SECONDS = 60
     #: Days ahead that make a lot "near expiry".
     NEAR_EXPIRY_DAYS = 60
     #: Available units at or below which an item at a provider is "low".

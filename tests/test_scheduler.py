@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -240,3 +241,100 @@ def test_several_scheduler_processes_run_each_tick_exactly_once(app, database_ur
     assert len(window) >= ticks - 1
     assert window == [window[0] + i for i in range(len(window))], f"missed ticks: {window}"
     assert len({r.runner for r in runs}) >= 1
+
+
+class SilentSmtpServer:
+    """A TCP server on 127.0.0.1 that accepts connections and never says a word (a hung mail relay)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.connected = threading.Event()
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _address = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+            self.connected.set()
+
+    def close(self) -> None:
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.mark.slow
+@pytest.mark.both_databases
+def test_a_killed_runner_stuck_in_its_check_loses_its_claim_within_the_lease(
+    app, database_url, backend, tmp_path
+):
+    """The lease is renewed by the runner while its check is stuck (a mail relay that never answers), and
+    a runner killed with SIGKILL stops renewing it: its run is abandoned and the check runs again within
+    one lease (at once on PostgreSQL, whose advisory lock dies with the connection)."""
+    from health_responder.notifications import services as notifications
+
+    assert app.config["JOB_LEASE_SECONDS"] == 60  # the default: a dead runner's claim lapses within a minute
+    lease = 3
+    with app.app_context(), db.write_session():
+        from health_responder.auth import services as auth
+
+        user = auth.create_user(email="keeper@example.org", password="x" * 12, role="coordinator", name="K")
+        notifications.notify(users=[user], key="lease:1", subject="Lease", body="Stuck.", link="/")
+    relay = SilentSmtpServer()
+    env = subprocess_env(
+        database_url,
+        tmp_path,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=relay.port,
+        MAIL_TIMEOUT=600,
+        JOB_LEASE_SECONDS=lease,
+    )
+    log = tmp_path / "run-once.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [FLASK, "scheduler", "run-once", "send_notifications"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        assert relay.connected.wait(60), log.read_text()[-2000:]
+        time.sleep(2.5 * lease)  # stuck in the relay for well over a lease
+        [stuck] = _runs(app, "send_notifications")
+        assert stuck.outcome == "running" and stuck.runner.endswith(f":{process.pid}")
+        assert stuck.lease_until > utcnow(), "the lease lapsed while the runner was alive"
+        assert stuck.lease_until <= utcnow() + timedelta(seconds=lease)
+
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        killed_at, busy = time.monotonic(), 0
+        with app.app_context():
+            while True:
+                try:
+                    fresh = scheduler.run_job("send_notifications", scheduled_for=utcnow(), trigger="cli")
+                    break
+                except scheduler.JobBusy:
+                    busy += 1
+                    assert time.monotonic() - killed_at < lease + 2, "the dead runner's claim did not lapse"
+                    time.sleep(0.1)
+        waited = time.monotonic() - killed_at
+    finally:
+        if process.poll() is None:
+            process.kill()
+        relay.close()
+
+    assert fresh.outcome == "succeeded"
+    assert {r.id: r.outcome for r in _runs(app)} == {stuck.id: "abandoned", fresh.id: "succeeded"}
+    if backend == "sqlite":
+        assert busy > 0 and waited <= lease + 1  # the lease, renewed to the end, had to run out first
+    else:
+        assert waited < 2  # the advisory lock went with the killed process's connection

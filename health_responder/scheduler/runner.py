@@ -11,9 +11,12 @@ database decides who runs a check.
 - **No overlap**: on PostgreSQL the runner holds a session advisory lock keyed by the job name on a
   connection of its own for the whole run (the server drops it when the process dies, so a killed
   run never blocks the next one, and a ``running`` row found while holding the lock is abandoned at
-  once). On SQLite the run holds a lease (``lease_until``) that it renews while it works; a run still
-  ``running`` past its lease is marked ``abandoned`` and the next tick proceeds. Claim and lease
-  check happen in one ``BEGIN IMMEDIATE`` transaction, so two SQLite schedulers serialize on them.
+  once). On SQLite the run holds a lease (``lease_until``, ``JOB_LEASE_SECONDS``: a minute) that a
+  keep-alive thread of the runner renews every third of it for as long as the check runs, whatever the
+  check is doing (a long statement, an SMTP server that does not answer); a run still ``running``
+  past its lease is marked ``abandoned`` and the next tick proceeds, so a killed runner's claim lapses
+  within a minute. Claim and lease check happen in one ``BEGIN IMMEDIATE`` transaction, so two SQLite
+  schedulers serialize on them.
 - A tick that finds the job busy is skipped, not queued: overruns never overlap and missed ticks
   coalesce into the next one.
 """
@@ -26,7 +29,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -43,8 +45,8 @@ from health_responder.scheduler.registry import get_job, schedules, tick
 
 log = logging.getLogger(__name__)
 
-#: When each live run (by id) last renewed its lease.
-_renewed: dict[int, float] = {}
+#: The keep-alive of each live run of this process, by run id.
+_keepers: dict[int, _LeaseKeeper] = {}
 #: Set when the process is asked to stop (SIGTERM/SIGINT); long jobs look at it between requests.
 _stopping = threading.Event()
 
@@ -170,26 +172,60 @@ def _claim(
     return run
 
 
-def keep_alive(run: JobRun, *, every: float | None = None) -> None:
-    """Renew the run's lease when a third of it has passed; call it between units of work.
-
-    Raises JobBusy when the run has lost its lease (another runner declared it abandoned), so that a
-    run that was taken for dead stops instead of racing its successor.
-    """
-    every = _lease_seconds() / 3 if every is None else every
-    last = _renewed.get(run.id, run.started_at.timestamp())
-    if time.time() - last < every:
-        return
+def _renew(run_id: int) -> bool:
+    """Push the run's lease a full lease ahead; False when the run is no longer ``running`` (taken for dead)."""
     now = utcnow()
     with db.write_session() as session:
-        renewed = session.execute(
-            sa.update(JobRun)
-            .where(JobRun.id == run.id, JobRun.outcome == RunOutcome.RUNNING)
-            .values(lease_until=now + timedelta(seconds=_lease_seconds()))
-        ).rowcount
-    if renewed != 1:
+        return (
+            session.execute(
+                sa.update(JobRun)
+                .where(JobRun.id == run_id, JobRun.outcome == RunOutcome.RUNNING)
+                .values(lease_until=now + timedelta(seconds=_lease_seconds()))
+            ).rowcount
+            == 1
+        )
+
+
+class _LeaseKeeper(threading.Thread):
+    """The runner's keep-alive: renews one run's lease every third of the lease while the check runs.
+
+    A thread, not calls from the check, so that a check stuck in one long step (a statement, a network
+    call) keeps its lease, and a killed process stops renewing it at once. A renewal that fails (the
+    database busy) is tried again at the next beat; one that finds the run no longer ``running``
+    (another runner took it for dead) marks the run lost, and ``keep_alive`` then stops the check.
+    """
+
+    def __init__(self, app: Flask, run_id: int, every: float) -> None:
+        super().__init__(name=f"lease-keeper-{run_id}", daemon=True)
+        self.app, self.run_id, self.every = app, run_id, every
+        self.lost = False
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        with self.app.app_context():
+            try:
+                while not self._done.wait(self.every):
+                    try:
+                        if not _renew(self.run_id):
+                            self.lost = True
+                            return
+                    except Exception:  # noqa: BLE001 - try again at the next beat; the lease has slack
+                        log.warning("could not renew the lease of run %s", self.run_id, exc_info=True)
+            finally:
+                db.session.remove()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join(timeout=self.every + 5)
+
+
+def keep_alive(run: JobRun) -> None:
+    """Between units of work: raise JobBusy when the run has lost its lease (another runner declared it
+    abandoned), so that a run taken for dead stops instead of racing its successor. The lease itself is
+    renewed by the runner's keep-alive thread."""
+    keeper = _keepers.get(run.id)
+    if keeper is not None and keeper.lost:
         raise JobBusy(_l("Run %(run)s of %(name)s lost its lease; stopping.", run=run.id, name=run.name))
-    _renewed[run.id] = now.timestamp()
 
 
 def _finish(run: JobRun, outcome: str, counts: dict | None, error: str | None) -> JobRun:
@@ -238,6 +274,10 @@ def run_job(
             requested_by=requested_by,
             lock_held=lock is not None,
         )
+        keeper = _keepers[run.id] = _LeaseKeeper(
+            current_app._get_current_object(), run.id, every=_lease_seconds() / 3
+        )
+        keeper.start()
         log.info(
             "job %s run %s started (tick %s, %s%s)",
             name,
@@ -265,8 +305,8 @@ def run_job(
         )
         return finished
     finally:
-        if run is not None:
-            _renewed.pop(run.id, None)
+        if run is not None and (keeper := _keepers.pop(run.id, None)) is not None:
+            keeper.stop()
         if lock is not None:
             lock.release()
 
