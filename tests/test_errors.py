@@ -75,12 +75,12 @@ def test_429_is_an_envelope_too(anonymous):
     _assert_envelope(response, 429)
 
 
-def test_500_hides_the_exception(app, client, caplog):
+def test_500_hides_the_exception(fresh_app, caplog):
     def boom():
         raise RuntimeError("secret internal detail: password=hunter2")
 
-    app.add_url_rule("/api/v1/_boom", view_func=boom)
-    response = client.get("/api/v1/_boom")
+    fresh_app.add_url_rule("/api/v1/_boom", view_func=boom)
+    response = fresh_app.test_client().get("/api/v1/_boom")
     _assert_envelope(response, 500)
     assert "hunter2" not in response.get_data(as_text=True)
     assert any("unhandled error" in r.message for r in caplog.records)
