@@ -107,6 +107,16 @@ class Submit(MethodView):
         return _answer(services.submit(request=queries.get_request(request_id, g.user), by=g.user))
 
 
+@blp.route("/requests/<int:request_id>/withdraw")
+class Withdraw(MethodView):
+    @roles_required(Role.CITY)
+    @blp.arguments(EmptySchema)
+    @blp.response(200, RequestSchema)
+    def post(self, _data, request_id):
+        """submitted → draft: the request's city takes it back to change it, before approval (same reference)."""
+        return _answer(services.withdraw(request=queries.get_request(request_id, g.user), by=g.user))
+
+
 @blp.route("/requests/<int:request_id>/approve")
 class Approve(MethodView):
     @roles_required(*STAFF)

@@ -1,4 +1,4 @@
-"""Forms of the request pages: a new request with its lines, the reason and note boxes of transitions,
+"""Forms of the request pages: a new request (or a draft being changed) with its lines, the reason and note boxes of transitions,
 allocating from a suggestion, and the triage queue's filter.
 """
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -31,6 +32,8 @@ class LineForm(Form):
 
     item_id = SelectField(_l("Item"), coerce=optional_int, validate_choice=False)
     quantity = IntegerField(_l("Quantity"), validators=[Optional()])
+    #: Ticked on a draft's form: the line is taken off when the draft is saved.
+    remove = BooleanField(_l("Remove this line"))
 
 
 class RequestForm(FlaskForm):

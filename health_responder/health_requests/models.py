@@ -63,6 +63,8 @@ TRANSITIONS: dict[str, frozenset[RequestStatus]] = {
         {S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED, S.DISPATCHED, S.DELIVERED}
     ),
     "edit": frozenset({S.DRAFT}),
+    #: The city takes a submitted request back to draft to change it, as long as no one approved it.
+    "withdraw": frozenset({S.SUBMITTED}),
 }
 
 #: The state each explicit transition leads to.
@@ -73,6 +75,7 @@ TARGET = {
     "cancel": S.CANCELLED,
     "close": S.CLOSED,
     "edit": S.DRAFT,
+    "withdraw": S.DRAFT,
 }
 
 

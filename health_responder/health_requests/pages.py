@@ -166,22 +166,26 @@ def _prepare_request_form(form: RequestForm) -> None:
     form.city_id.choices = _city_choices()
 
 
-def _payload(form: RequestForm) -> tuple[dict, dict[str, str]]:
-    """The API body the form stands for, and which form line each payload line came from."""
+def _payload(form: RequestForm, *, editing: bool = False) -> tuple[dict, dict[str, str]]:
+    """The API body the form stands for, and which form line each payload line came from.
+
+    Editing a draft sends the whole request (an emptied delivery contact clears it); a line whose
+    "remove" box is ticked, or left empty, is not sent: the lines sent replace the draft's.
+    """
     payload: dict = {"priority": form.priority.data, "lines": []}
     if text(form.justification):
         payload["justification"] = text(form.justification)
     if form.needed_by.data is not None:
         payload["needed_by"] = form.needed_by.data.isoformat()
-    if text(form.delivery_contact):
+    if text(form.delivery_contact) or editing:
         payload["delivery_contact"] = text(form.delivery_contact)
-    if is_staff() and form.city_id.data is not None:
+    if is_staff() and form.city_id.data is not None and not editing:
         payload["city_id"] = form.city_id.data
     aliases: dict[str, str] = {"lines": "lines_", "needed_by": "needed_by"}
     for position, entry in enumerate(form.lines):
         item_id, quantity = entry.item_id.data, entry.quantity.data
-        if item_id is None and quantity is None:
-            continue  # an unused line slot
+        if (item_id is None and quantity is None) or entry.remove.data:
+            continue  # an unused line slot, or a line taken off
         line = {}
         if item_id is not None:
             line["item_id"] = item_id
@@ -202,33 +206,70 @@ def _create(payload: dict, submit_now: bool) -> AssistanceRequest:
     return created
 
 
+def _save(req: AssistanceRequest, payload: dict, submit_now: bool) -> AssistanceRequest:
+    # The create schema: the form sends the whole draft, so what it requires, the edit requires too.
+    data = load(RequestCreateSchema, payload)
+    saved = services.update_request(request=req, by=me(), **data)
+    if submit_now:
+        saved = services.submit(request=saved, by=me())
+    return saved
+
+
+def _editor(req: AssistanceRequest | None):
+    """The request form, new (``req`` None) or a draft's, filled; saved as a draft or submitted."""
+    form = RequestForm()
+    if req is not None and not form.is_submitted():
+        lines = queries.request_view(req)["lines"]
+        form = RequestForm(
+            formdata=None,
+            priority=req.priority,
+            needed_by=req.needed_by,
+            justification=req.justification,
+            delivery_contact=req.delivery_contact,
+            lines=[{"item_id": line["item_id"], "quantity": line["quantity"]} for line in lines]
+            + [{}],  # one empty slot to add a line without a round trip
+        )
+    page = {"form": form, "staff": is_staff(), "req": req}
+    if request.method == "POST" and request.form.get("action") == "add_line":
+        form.lines.append_entry()
+        _prepare_request_form(form)
+        return render_template("health_requests/new.html", **page)
+    _prepare_request_form(form)
+    status = 200
+    if form.validate_on_submit():
+        payload, aliases = _payload(form, editing=req is not None)
+        submit_now = request.form.get("action") == "submit"
+        saved, status = perform(
+            form,
+            (lambda: _create(payload, submit_now))
+            if req is None
+            else (lambda: _save(req, payload, submit_now)),
+            done=lambda saved: (
+                _("Request %(ref)s was submitted.", ref=saved.reference)
+                if submit_now
+                else _("Request %(ref)s was saved as a draft.", ref=saved.reference)
+            ),
+            aliases=aliases,
+        )
+        if saved is not None:
+            return redirect(url_for(".detail", request_id=saved.id))
+    return render_template("health_requests/new.html", **page), status_of(form, status)
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
 @roles(Role.CITY, *STAFF)
 def new():
     """A new request: an item picker with several lines, priority, needed-by and justification."""
-    form = RequestForm()
-    if request.method == "POST" and request.form.get("action") == "add_line":
-        form.lines.append_entry()
-        _prepare_request_form(form)
-        return render_template("health_requests/new.html", form=form, staff=is_staff())
-    _prepare_request_form(form)
-    status = 200
-    if form.validate_on_submit():
-        payload, aliases = _payload(form)
-        submit_now = request.form.get("action") == "submit"
-        created, status = perform(
-            form,
-            lambda: _create(payload, submit_now),
-            done=lambda created: (
-                _("Request %(ref)s was submitted.", ref=created.reference)
-                if submit_now
-                else _("Request %(ref)s was saved as a draft.", ref=created.reference)
-            ),
-            aliases=aliases,
-        )
-        if created is not None:
-            return redirect(url_for(".detail", request_id=created.id))
-    return render_template("health_requests/new.html", form=form, staff=is_staff()), status_of(form, status)
+    return _editor(None)
+
+
+@bp.route("/requests/<int:request_id>/edit", methods=["GET", "POST"])
+@roles(Role.CITY, *STAFF)
+def edit(request_id: int):
+    """A draft in the same form, filled: change anything, add, change or remove lines; the reference stays."""
+    req = queries.get_request(request_id, me())
+    services.check_editable(request=req, by=me())
+    return _editor(req)
 
 
 # --- one request ----------------------------------------------------------------------------------
@@ -265,6 +306,8 @@ def _detail(req: AssistanceRequest, status: int = 200, **forms):
     user = me()
     can = {
         "submit": req.status in TRANSITIONS["submit"] and user.role in (Role.CITY, *STAFF),
+        "edit": req.status in TRANSITIONS["edit"] and user.role in (Role.CITY, *STAFF),
+        "withdraw": req.status in TRANSITIONS["withdraw"] and user.role == Role.CITY,
         "cancel": req.status in TRANSITIONS["cancel"] and user.role in (Role.CITY, *STAFF),
         "approve": req.status in TRANSITIONS["approve"] and user.role in STAFF,
         "reject": req.status in TRANSITIONS["reject"]
@@ -325,6 +368,17 @@ def _transition(
 def submit(request_id: int):
     """draft → submitted."""
     return _transition(request_id, services.submit, _("Request %(ref)s was submitted."))
+
+
+@bp.post("/requests/<int:request_id>/withdraw")
+@roles(Role.CITY)
+def withdraw(request_id: int):
+    """submitted → draft, by the request's city, to change it before anyone approves it."""
+    return _transition(
+        request_id,
+        services.withdraw,
+        _("Request %(ref)s is a draft again: change it, then submit it again."),
+    )
 
 
 @bp.post("/requests/<int:request_id>/approve")

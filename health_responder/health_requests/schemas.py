@@ -27,7 +27,8 @@ class _LinesMixin:
         """Name nested fields by their path (``lines.0.quantity``), as the services do."""
         raise ValidationError(flatten(error.messages)) from error
 
-    @validates_schema
+    # Also when another field is wrong (a missing date), so the form names every mistake at once.
+    @validates_schema(skip_on_field_errors=False)
     def _distinct_items(self, data, **_kwargs):
         seen: dict[int, int] = {}
         for index, line in enumerate(data.get("lines") or []):

@@ -20,6 +20,7 @@ from sqlmodel import select
 from health_responder.allocation import services as allocation
 from health_responder.audit import services as audit
 from health_responder.audit.actor import Actor
+from health_responder.audit.models import AuditEvent
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import utc_today, utcnow
@@ -50,6 +51,7 @@ ACTIONS = {
     "cancel": _l("cancel"),
     "close": _l("close"),
     "edit": _l("edit"),
+    "withdraw": _l("take back to draft"),
 }
 
 
@@ -227,8 +229,15 @@ def create_request(
     return request
 
 
+def check_editable(*, request: AssistanceRequest, by: User) -> None:
+    """Raise unless ``by`` may change ``request`` now (role, tenant, a draft): what the edit form asks first."""
+    require_role(by, Role.CITY, *STAFF)
+    _check_tenant(request, by)
+    _check_state(request, "edit")
+
+
 def update_request(*, request: AssistanceRequest, by: User, **values) -> AssistanceRequest:
-    """Change a draft; ``lines``, when given, replace all its lines."""
+    """Change a draft; ``lines``, when given, replace all its lines. The reference stays."""
     require_role(by, Role.CITY, *STAFF)
     _check_tenant(request, by)
     request = lock_request(request.id)
@@ -273,6 +282,19 @@ def _move(request: AssistanceRequest, action: str, by: User | None, **extra) -> 
     return request
 
 
+def _withdrawals(request: AssistanceRequest) -> int:
+    """How many times the request was taken back to draft (each later submission is news again)."""
+    return db.session.scalar(
+        select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.subject_type == "assistance_request",
+            AuditEvent.subject_id == request.id,
+            AuditEvent.action == "request.withdraw",
+        )
+    )
+
+
 def submit(*, request: AssistanceRequest, by: User) -> AssistanceRequest:
     """draft → submitted; the coordinators hear of it."""
     require_role(by, Role.CITY, *STAFF)
@@ -282,11 +304,35 @@ def submit(*, request: AssistanceRequest, by: User) -> AssistanceRequest:
     _check_needed_by(request.needed_by)
     request.submitted_at = utcnow()
     _move(request, "submit", by)
+    again = _withdrawals(request)
     notifications.notify(
         users=notifications.staff_users(),
-        key=f"request:{request.id}:submitted",
+        key=f"request:{request.id}:submitted" + (f":{again}" if again else ""),
         subject=f"{request.reference} submitted ({request.priority})",
         body=f"Request {request.reference} needs review; needed by {request.needed_by.isoformat()}.",
+        link=f"/requests/{request.id}",
+    )
+    return request
+
+
+def withdraw(*, request: AssistanceRequest, by: User) -> AssistanceRequest:
+    """submitted → draft, by the request's city before anyone approved it; the reference stays.
+
+    It leaves the coordinators' queue until it is submitted again (a new submission, a new
+    ``submitted_at``); they hear that it was taken back.
+    """
+    require_role(by, Role.CITY)
+    _check_tenant(request, by)
+    request = lock_request(request.id)
+    _check_state(request, "withdraw")
+    submitted_at = request.submitted_at
+    request.submitted_at = None
+    _move(request, "withdraw", by, submitted_at=submitted_at)
+    notifications.notify(
+        users=notifications.staff_users(),
+        key=f"request:{request.id}:withdrawn:{_withdrawals(request)}",
+        subject=f"{request.reference} taken back to draft by its city",
+        body=f"Request {request.reference} is a draft again: its city is changing it.",
         link=f"/requests/{request.id}",
     )
     return request
