@@ -85,6 +85,9 @@ class Defaults:
     TOKEN_LIFETIME_DAYS = 30
     #: Idempotency keys are kept this many hours.
     IDEMPOTENCY_TTL_HOURS = 24
+    #: Seconds after which a key still in flight whose request never committed (a killed worker) is
+    #: released, so that a retry proceeds instead of answering 409.
+    IDEMPOTENCY_IN_FLIGHT_SECONDS = 60
 
     # --- API (flask-smorest)
     API_TITLE = "Smart Health Responder API"

@@ -15,21 +15,29 @@ How a call with a key goes:
    work starts. A concurrent duplicate therefore finds the row and answers 409 "still in flight"; a
    retry after the first answer finds the stored status and body and replays them with the header
    ``Idempotent-Replayed: true``; the same key with another body (or on another endpoint) answers 422.
-2. The view does its work and commits as usual.
+2. The view does its work and commits as usual. Every commit of the request's session also stamps
+   ``committed_at`` on the key row, in that same transaction: the key says whether the work committed.
 3. A 2xx answer is stored on the key row (again its own transaction). A 4xx/5xx answer or an error
    deletes the row, so the client may fix the body or simply retry.
 
 Keys live ``IDEMPOTENCY_TTL_HOURS``; a user's expired keys are purged when that user claims a new one.
-A process that dies between committing the work and storing the answer leaves the key "in flight"
-until it expires: the client then gets 409 rather than a second copy of what was created.
+
+A worker killed mid-request leaves its key in flight. If its work never committed (no
+``committed_at``), the key is released once it is ``IDEMPOTENCY_IN_FLIGHT_SECONDS`` old (a minute) and
+the retry proceeds. Should the first request still be alive after all and reach its commit, the stamp
+finds its key row gone and refuses that commit (409), so the work is still done once. If the work did
+commit but the answer was lost, the key is never released: the client gets 409 saying so, rather than
+a second copy of what was created.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -38,7 +46,7 @@ from flask import Response, current_app, g, request
 from flask_babel import lazy_gettext as _l
 
 from health_responder.api.models import IdempotencyKey
-from health_responder.db import _write_intent, utcnow
+from health_responder.db import AppSession, _write_intent, utcnow
 from health_responder.errors import Conflict, ValidationFailed
 from health_responder.extensions import db
 
@@ -46,6 +54,38 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
 KEYS = IdempotencyKey.__table__
+log = logging.getLogger(__name__)
+
+#: The id of the key row the request in this context holds while its view runs.
+_holding: contextvars.ContextVar[int | None] = contextvars.ContextVar("idempotency_key_held", default=None)
+
+
+def _in_flight() -> Conflict:
+    return Conflict(
+        _l("A request with this Idempotency-Key is still in flight; retry in a moment."),
+        {HEADER: [_l("Still in flight.")]},
+        headers={"Retry-After": "1"},
+    )
+
+
+@sa.event.listens_for(AppSession, "before_commit")
+def _stamp_committed(session) -> None:
+    """Stamp the held key in the transaction that commits the request's work; refuse the commit when the
+    key was released meanwhile (the request was taken for dead and a retry holds the key now)."""
+    key_id = _holding.get()
+    if key_id is None:
+        return
+    stamped = session.execute(
+        sa.update(KEYS).where(KEYS.c.id == key_id, KEYS.c.status_code.is_(None)).values(committed_at=utcnow())
+    ).rowcount
+    if stamped != 1:
+        raise Conflict(
+            _l(
+                "This request took so long that its Idempotency-Key was released to a retry; "
+                "nothing was changed by it."
+            ),
+            {HEADER: [_l("Released to a retry.")]},
+        )
 
 
 def body_hash() -> str:
@@ -69,46 +109,57 @@ def _own_transaction():
         _write_intent.reset(token)
 
 
-def _claim(*, user_id: int, key: str, endpoint: str, digest: str) -> dict | None:
-    """Insert the key row and return None, or return the row that already holds the key."""
-    cutoff = utcnow() - timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+def _claim(*, user_id: int, key: str, endpoint: str, digest: str) -> dict | int:
+    """Insert the key row and return its id, or return the row that already holds the key.
+
+    A row still in flight whose request never committed and that is older than
+    ``IDEMPOTENCY_IN_FLIGHT_SECONDS`` is released first: its worker died (see the module docstring).
+    """
+    now = utcnow()
+    cutoff = now - timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+    stale = now - timedelta(seconds=current_app.config["IDEMPOTENCY_IN_FLIGHT_SECONDS"])
+    mine = (KEYS.c.user_id == user_id, KEYS.c.key == key)
     for _attempt in range(3):
         try:
             with _own_transaction() as conn:
                 conn.execute(sa.delete(KEYS).where(KEYS.c.user_id == user_id, KEYS.c.created_at < cutoff))
-                existing = (
-                    conn.execute(sa.select(KEYS).where(KEYS.c.user_id == user_id, KEYS.c.key == key))
-                    .mappings()
-                    .first()
-                )
+                # Conditional: on PostgreSQL a first request committing right now holds the row, and the
+                # delete re-reads it after that commit (then stamped: not released).
+                released = conn.execute(
+                    sa.delete(KEYS).where(
+                        *mine,
+                        KEYS.c.status_code.is_(None),
+                        KEYS.c.committed_at.is_(None),
+                        KEYS.c.created_at < stale,
+                    )
+                ).rowcount
+                if released:
+                    log.warning("idempotency key of user %s released: its request never committed", user_id)
+                existing = conn.execute(sa.select(KEYS).where(*mine)).mappings().first()
                 if existing is not None:
                     return dict(existing)
-                conn.execute(
+                inserted = conn.execute(
                     sa.insert(KEYS).values(
-                        user_id=user_id, key=key, endpoint=endpoint, body_hash=digest, created_at=utcnow()
+                        user_id=user_id, key=key, endpoint=endpoint, body_hash=digest, created_at=now
                     )
                 )
-                return None
+                return inserted.inserted_primary_key[0]
         except sa.exc.IntegrityError:
             continue  # a concurrent first call inserted it meanwhile: read it on the next attempt
-    raise Conflict(
-        _l("A request with this Idempotency-Key is still in flight; retry in a moment."),
-        {HEADER: [_l("Still in flight.")]},
-    )
+    raise _in_flight()
 
 
-def _finish(*, user_id: int, key: str, response: Response | None) -> None:
+def _finish(*, key_id: int, response: Response | None) -> None:
     """Store a success on the key row, or delete the row so that the client may retry."""
     with _own_transaction() as conn:
-        where = (KEYS.c.user_id == user_id, KEYS.c.key == key)
         if response is not None and response.status_code < 400:
             conn.execute(
                 sa.update(KEYS)
-                .where(*where)
+                .where(KEYS.c.id == key_id)
                 .values(status_code=response.status_code, response_body=response.get_data(as_text=True))
             )
         else:
-            conn.execute(sa.delete(KEYS).where(*where))
+            conn.execute(sa.delete(KEYS).where(KEYS.c.id == key_id))
 
 
 def _replay(row: dict, *, endpoint: str, digest: str) -> Response:
@@ -118,11 +169,16 @@ def _replay(row: dict, *, endpoint: str, digest: str) -> Response:
             {HEADER: [_l("Already used for a different request.")]},
         )
     if row["status_code"] is None:
-        raise Conflict(
-            _l("A request with this Idempotency-Key is still in flight; retry in a moment."),
-            {HEADER: [_l("Still in flight.")]},
-            headers={"Retry-After": "1"},
-        )
+        stale = utcnow() - timedelta(seconds=current_app.config["IDEMPOTENCY_IN_FLIGHT_SECONDS"])
+        if row["committed_at"] is not None and row["committed_at"] < stale:
+            raise Conflict(
+                _l(
+                    "The request with this Idempotency-Key was carried out, but its answer was lost: "
+                    "do not send it again; look up what it created."
+                ),
+                {HEADER: [_l("Carried out; the answer was lost.")]},
+            )
+        raise _in_flight()
     response = current_app.response_class(
         row["response_body"] or "", status=row["status_code"], mimetype="application/json"
     )
@@ -150,24 +206,27 @@ def idempotent(view: Callable) -> Callable:
         user_id = g.user.id
         endpoint = f"{request.method} {request.path}"[:300]
         digest = body_hash()
-        existing = _claim(user_id=user_id, key=key, endpoint=endpoint, digest=digest)
-        if existing is not None:
-            return _replay(existing, endpoint=endpoint, digest=digest)
+        claimed = _claim(user_id=user_id, key=key, endpoint=endpoint, digest=digest)
+        if isinstance(claimed, dict):
+            return _replay(claimed, endpoint=endpoint, digest=digest)
+        holding = _holding.set(claimed)
         try:
             response = view(*args, **kwargs)
+            if not isinstance(response, Response):
+                response = current_app.make_response(response)
+            # The view committed its work; whatever the session began since (reads while dumping) ends
+            # here, so that on SQLite it does not hold the write lock that storing the answer needs.
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
         except BaseException:
             db.session.rollback()
-            _finish(user_id=user_id, key=key, response=None)
+            _finish(key_id=claimed, response=None)
             raise
-        if not isinstance(response, Response):
-            response = current_app.make_response(response)
-        # The view committed its work; whatever the session began since (reads while dumping) ends here,
-        # so that on SQLite it does not hold the write lock that storing the answer needs.
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
-        _finish(user_id=user_id, key=key, response=response)
+        finally:
+            _holding.reset(holding)
+        _finish(key_id=claimed, response=response)
         return response
 
     apidoc = dict(getattr(view, "_apidoc", {}))

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from health_responder.models_base import created_at
+from health_responder.models_base import created_at, moment
 
 
 class IdempotencyKey(SQLModel, table=True):
@@ -25,6 +25,9 @@ class IdempotencyKey(SQLModel, table=True):
     #: Empty while the first request is still in flight.
     status_code: int | None = Field(default=None)
     response_body: str | None = Field(default=None, sa_type=sa.Text)
+    #: Set in the very transaction that commits the request's work: a key still in flight without it
+    #: belongs to a request that never committed (its worker died), and is released after a minute.
+    committed_at: datetime | None = moment()
     created_at: datetime = created_at()
 
     __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotency_key_user_key"),)
