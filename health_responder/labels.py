@@ -76,6 +76,7 @@ LABELS: dict[str, object] = {
     "low_stock": _l("Low stock"),
     "near_expiry": _l("Lot near expiry"),
     "readiness_gap": _l("Training readiness gap"),
+    "unusable_lot": _l("Reserved lot quarantined or recalled"),
     "warning": _l("Warning"),
     "info": _l("Information"),
     # movement kinds

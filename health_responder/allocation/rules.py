@@ -11,6 +11,10 @@ A lot is usable for a line needed by ``needed_by`` for ``units`` units iff three
 2. it has at least ``units`` free (``on_hand - reserved``; one unit when merely listing);
 3. it has no expiry, or expires on or after ``needed_by``.
 
+A reservation already made leaves the warehouse only while fact 1 still holds (``dispatchable_sql``,
+``is_dispatchable``): a lot quarantined or recalled after it was allocated can be neither put on a
+dispatch nor shipped; its reservations wait for a coordinator to release them and allocate another lot.
+
 Usable lots are taken in the order: providers serving the city's network first, then earliest expiry
 (no expiry last), then lot id.
 
@@ -56,6 +60,16 @@ def usable_sql(lot: Any, *, needed_by: Any, units: Any = 1) -> sa.ColumnElement[
 def is_usable(*, status: str, free: int, expires_on: date | None, needed_by: date, units: int = 1) -> bool:
     """The same three facts as a Python predicate (the planner's, on its in-memory picture of the lots)."""
     return status == USABLE_STATUS and free >= units and (expires_on is None or expires_on >= needed_by)
+
+
+def dispatchable_sql(lot: Any) -> sa.ColumnElement[bool]:
+    """Fact 1 alone, over ``lot``: units already reserved may be dispatched and shipped (not quarantined or recalled)."""
+    return lot.status == USABLE_STATUS
+
+
+def is_dispatchable(*, status: str) -> bool:
+    """``dispatchable_sql`` as a Python predicate."""
+    return status == USABLE_STATUS
 
 
 def order_sql(lot: Any, *, serves_network: sa.ColumnElement[bool]) -> tuple:

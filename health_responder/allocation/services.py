@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.allocation import rules
+from health_responder.allocation import holds, rules
 from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.audit import services as audit
 from health_responder.audit.actor import Actor
@@ -80,6 +80,10 @@ def _release_rows(allocation: Allocation, actor: Actor, note: str) -> None:
     allocation.status = AllocationStatus.RELEASED
     allocation.released_at = utcnow()
     allocation.dispatch_id = None
+    lot = db.session.get(StockLot, allocation.lot_id)
+    if lot is not None and not rules.is_dispatchable(status=lot.status):
+        db.session.flush()
+        holds.sync_alert(lot_id=lot.id)  # fewer requests hold the withdrawn lot: the alert says which
 
 
 def reserve_line(

@@ -10,6 +10,9 @@ from sqlmodel import Field, SQLModel
 
 from health_responder.models_base import created_at, moment, text
 
+#: Every kind of alert, each raised by one check (unusable_lot by a lot's quarantine or recall).
+ALERT_KINDS = ("overdue_request", "low_stock", "near_expiry", "readiness_gap", "unusable_lot")
+
 
 class AlertStatus(enum.StrEnum):
     """Open until a person or the next check resolves it."""
@@ -24,7 +27,7 @@ class Alert(SQLModel, table=True):
     __tablename__ = "alert"
 
     id: int | None = Field(default=None, primary_key=True)
-    #: overdue_request, low_stock, near_expiry, readiness_gap.
+    #: overdue_request, low_stock, near_expiry, readiness_gap, unusable_lot.
     kind: str = Field(max_length=40, index=True)
     severity: str = Field(default="warning", max_length=20)
     #: Stable identity of the condition, e.g. "low_stock:provider=3:item=7"; one open alert per key.

@@ -12,9 +12,8 @@ from health_responder import scheduler
 from health_responder.auth.models import Role
 from health_responder.checks import queries, services
 from health_responder.checks.forms import AlertFilterForm, ResolveForm, RunForm
-from health_responder.checks.models import AlertStatus
+from health_responder.checks.models import ALERT_KINDS, AlertStatus
 from health_responder.checks.schemas import AlertResolveSchema
-from health_responder.checks.services import ALERT_KINDS
 from health_responder.db import utcnow
 from health_responder.errors import DomainError
 from health_responder.labels import check_label, label

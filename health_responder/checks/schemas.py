@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from health_responder.checks.models import AlertStatus
+from health_responder.checks.models import ALERT_KINDS, AlertStatus
 from health_responder.scheduler.models import RunOutcome
 from health_responder.schemas import PageArgsSchema, StrictSchema
 
@@ -67,9 +67,7 @@ class AlertSchema(Schema):
 
 class AlertListArgsSchema(PageArgsSchema):
     ORDERABLE = ("id", "created_at", "kind", "severity")
-    kind = fields.String(
-        validate=validate.OneOf(["overdue_request", "low_stock", "near_expiry", "readiness_gap"])
-    )
+    kind = fields.String(validate=validate.OneOf(ALERT_KINDS))
     status = fields.String(validate=validate.OneOf(list(AlertStatus)))
     city_id = fields.Integer()
     provider_id = fields.Integer()

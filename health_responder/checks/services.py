@@ -24,8 +24,6 @@ from health_responder.extensions import db
 from health_responder.notifications import services as notifications
 from health_responder.scheduler.models import JobRun
 
-ALERT_KINDS = ("overdue_request", "low_stock", "near_expiry", "readiness_gap")
-
 
 def _concerned(alert: Alert) -> list[int]:
     users = list(notifications.staff_users())
@@ -127,6 +125,21 @@ def resolve_missing(*, kind: str, still_open_keys: Iterable[str], run: JobRun | 
                 after={"resolution": note},
             )
     return resolved
+
+
+def resolve_condition(*, dedup_key: str, note: str) -> bool:
+    """Resolve the open alert of ``dedup_key``, if any, because its condition ended; True when one was."""
+    alert = _open(dedup_key)
+    if alert is None:
+        return False
+    changed = db.session.execute(
+        sa.update(Alert)
+        .where(Alert.id == alert.id, Alert.status == AlertStatus.OPEN)
+        .values(status=AlertStatus.RESOLVED, resolved_at=utcnow(), resolution=note)
+    ).rowcount
+    if changed:
+        audit.record(action="alert.resolve", subject=alert, after={"resolution": note})
+    return bool(changed)
 
 
 def resolve(*, alert: Alert, by: User, note: str | None = None) -> Alert:

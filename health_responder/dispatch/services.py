@@ -15,8 +15,10 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlmodel import select
 
+from health_responder.allocation import holds, rules
 from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.audit import services as audit
 from health_responder.audit.actor import Actor
@@ -87,6 +89,33 @@ def lines_of(dispatch_id: int) -> list[DispatchLine]:
             .execution_options(populate_existing=True)
         )
     )
+
+
+def _refuse_unusable_lots(lot_ids: list[int], message) -> None:
+    """Lock the lots (id order) and answer 409 naming each one quarantined or recalled since its reservation.
+
+    ``message`` takes ``lots`` ("L-1 (recalled), L-2 (quarantined)"); the rule is allocation.rules'.
+    """
+    lots = db.session.scalars(
+        select(StockLot)
+        .where(StockLot.id.in_(lot_ids))
+        .order_by(StockLot.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    held = [(lot.lot_code, lot.status) for lot in lots if not rules.is_dispatchable(status=lot.status)]
+    if held:
+        # Joined when shown, so each status is worded in the language of the page or the API.
+        names = LazyString(lambda: ", ".join(f"{code} ({code_label(status)})" for code, status in held))
+        raise Conflict(
+            message(lots=names),
+            {
+                "lot_id": [
+                    _l("Lot %(lot)s is %(status)s.", lot=code, status=code_label(status))
+                    for code, status in held
+                ]
+            },
+        )
 
 
 def _provider_of(by: User, provider_id: int | None) -> int:
@@ -164,6 +193,14 @@ def create_dispatch(
             },
         )
     chosen = [(allocation, item_id) for allocation, location, item_id in rows if location == location_id]
+    _refuse_unusable_lots(
+        sorted({allocation.lot_id for allocation, _item in chosen}),
+        lambda lots: _l(
+            "Cannot prepare a dispatch holding lot %(lots)s: quarantined or recalled stock may not leave "
+            "the warehouse. A coordinator releases its reservation and allocates another lot.",
+            lots=lots,
+        ),
+    )
     now = utcnow()
     dispatch = Dispatch(
         request_id=request.id,
@@ -234,6 +271,16 @@ def ship(*, dispatch: Dispatch, by: User, carrier: str, tracking_number: str, pa
         )
     actor = Actor.of(by)
     lines = lines_of(dispatch.id)
+    _refuse_unusable_lots(
+        sorted({line.lot_id for line in lines}),
+        lambda lots: _l(
+            "Cannot ship %(ref)s: it holds lot %(lots)s, and quarantined or recalled stock may not leave "
+            "the warehouse. Cancel the dispatch; a coordinator releases the reservation and allocates "
+            "another lot.",
+            ref=dispatch.reference,
+            lots=lots,
+        ),
+    )
     for line in sorted(lines, key=lambda x: (x.lot_id, x.id)):
         stock.ship(
             lot_id=line.lot_id, quantity=line.quantity, actor=actor, reference=("dispatch", dispatch.id)
@@ -366,6 +413,14 @@ def _cancel_locked(dispatch: Dispatch, *, by: User, reason: str | None) -> None:
     ).rowcount
     dispatch.status = D.CANCELLED
     dispatch.cancelled_at = utcnow()
+    withdrawn = db.session.scalars(
+        select(StockLot.id)
+        .join(DispatchLine, DispatchLine.lot_id == StockLot.id)
+        .where(DispatchLine.dispatch_id == dispatch.id, ~rules.dispatchable_sql(StockLot))
+        .distinct()
+    ).all()
+    for lot_id in sorted(withdrawn):  # their alert no longer names this dispatch
+        holds.sync_alert(lot_id=lot_id)
     audit.record(
         action="dispatch.cancel",
         subject=dispatch,

@@ -315,6 +315,7 @@ def _detail(req: AssistanceRequest, status: int = 200, **forms):
         and not any(line["quantity_allocated"] for line in view["lines"]),
         "allocate": req.status in FULFILLING and user.role in STAFF,
         "close": req.status in TRANSITIONS["close"] and user.role in STAFF,
+        "release": user.role in STAFF,
         "prepare": req.status in FULFILLING and queries.has_reservations_to_dispatch(user=user, request=req),
     }
     context = {
@@ -449,6 +450,29 @@ def close(request_id: int):
         _("Request %(ref)s was closed."),
         "close_form",
     )
+
+
+@bp.post("/requests/<int:request_id>/allocations/<int:allocation_id>/release")
+@roles(*STAFF)
+def release_allocation(request_id: int, allocation_id: int):
+    """Give a reserved allocation back to its lot (one quarantined or recalled, say), then allocate another."""
+    req = queries.get_request(request_id, me())
+    allocation = allocation_queries.get_allocation(allocation_id, me())
+    form = FlaskForm()
+    if allocation.request_id != req.id or not form.validate_on_submit():
+        return _detail(req, 422, action_error=[_("The form has expired: try again.")])
+    released, status = perform(
+        form,
+        lambda: allocation_services.release(allocation=allocation, by=me()),
+        done=lambda released: _(
+            "%(qty)s unit(s) of lot %(lot)s were released; allocate another lot.",
+            qty=released.quantity,
+            lot=stock.lots_by_id(ids=[released.lot_id])[released.lot_id].lot_code,
+        ),
+    )
+    if released is None:
+        return _detail(queries.get_request(request_id, me()), status, action_error=form.form_errors)
+    return redirect(url_for(".allocate", request_id=request_id))
 
 
 # --- allocation from suggestions ------------------------------------------------------------------

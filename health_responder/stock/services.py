@@ -13,6 +13,7 @@ primitives above for every change of a balance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -40,6 +41,15 @@ from health_responder.reference.models import Item
 from health_responder.stock.models import ADJUSTMENT_REASONS, LotStatus, MovementKind, StockLot, StockMovement
 
 LOT = StockLot.__table__
+#: Called as ``hook(lot=…, before=…)`` after a lot's status changed, in the same transaction: the
+#: allocation feature registers the alert on reservations held by a quarantined or recalled lot
+#: (allocation.holds; stock does not import allocation, which imports stock).
+STATUS_HOOKS: list[Callable[..., None]] = []
+
+
+def _status_changed(lot: StockLot, before: str) -> None:
+    for hook in STATUS_HOOKS:
+        hook(lot=lot, before=before)
 
 
 def ledger_row(
@@ -313,8 +323,10 @@ def set_status(*, lot_id: int, status: str, actor: Actor, note: str | None = Non
     lot = db.session.get(StockLot, lot_id)
     if lot is None:
         raise NotFound(_l("No stock lot %(id)s.", id=lot_id))
-    lot.status = status
+    before, lot.status = lot.status, status
     lot.updated_at = utcnow()
+    db.session.flush()
+    _status_changed(lot, before)
     return lot
 
 
@@ -508,6 +520,7 @@ def update_lot(*, lot: StockLot, by: User, note: str | None = None, **values) ->
     audit.record(
         action="stock_lot.update", subject=lot, by=by, before=before, after=_snapshot(lot) | {"note": note}
     )
+    _status_changed(lot, before["status"])
     return lot
 
 

@@ -1,0 +1,142 @@
+"""Reservations held on a lot that was quarantined or recalled after it was allocated.
+
+A quarantine or a recall keeps the lot's reservations (people decide what becomes of them), but none
+of them may leave the warehouse any more (``rules.dispatchable_sql``: preparing or shipping a dispatch
+that holds the lot answers 409). So the change raises an alert to the coordinators, and to the lot's
+provider, listing every request that holds the lot: its reserved units, its allocations and the prepared
+dispatch carrying them. The coordinator cancels that dispatch, releases the reservation
+(``POST /allocations/{id}/release``) and allocates another lot; the alert follows: refreshed while
+reservations remain, resolved when the last one is released or the lot is available again.
+
+stock/ tells us of a status change through ``stock.services.STATUS_HOOKS`` (stock does not import
+allocation: allocation imports stock).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from health_responder.allocation import rules
+from health_responder.allocation.models import Allocation, AllocationStatus
+from health_responder.checks import services as alerts
+from health_responder.extensions import db
+from health_responder.health_requests.models import AssistanceRequest
+from health_responder.providers.models import Provider
+from health_responder.reference.models import City, Item
+from health_responder.stock import services as stock
+from health_responder.stock.models import LotStatus, StockLot
+
+#: The alert's kind (checks.models.ALERT_KINDS lists it).
+KIND = "unusable_lot"
+#: Requests an alert's message names at most (its details list them all).
+NAMED = 10
+DISPATCHES = sa.table("dispatch", sa.column("id"), sa.column("reference"))
+
+
+def dedup_key(lot_id: int) -> str:
+    """The alert's condition: reservations held on this unusable lot."""
+    return f"{KIND}:lot={lot_id}"
+
+
+def held_by(lot_id: int) -> list[dict]:
+    """The requests holding reserved units of the lot, most urgent first, each with its allocations."""
+    rows = db.session.execute(
+        select(
+            AssistanceRequest.id,
+            AssistanceRequest.reference,
+            City.name,
+            AssistanceRequest.priority,
+            AssistanceRequest.needed_by,
+            Allocation.id,
+            Allocation.quantity,
+            DISPATCHES.c.id,
+            DISPATCHES.c.reference,
+        )
+        .select_from(Allocation)
+        .join(AssistanceRequest, AssistanceRequest.id == Allocation.request_id)
+        .join(City, City.id == AssistanceRequest.city_id)
+        .outerjoin(DISPATCHES, DISPATCHES.c.id == Allocation.dispatch_id)
+        .where(Allocation.lot_id == lot_id, Allocation.status == AllocationStatus.RESERVED)
+        .order_by(
+            AssistanceRequest.priority_rank, AssistanceRequest.needed_by, AssistanceRequest.id, Allocation.id
+        )
+    ).all()
+    held: dict[int, dict] = {}
+    for request_id, reference, city, priority, needed_by, allocation_id, quantity, dispatch_id, dsp in rows:
+        entry = held.setdefault(
+            request_id,
+            {
+                "request_id": request_id,
+                "reference": reference,
+                "city": city,
+                "priority": priority,
+                "needed_by": needed_by.isoformat(),
+                "reserved": 0,
+                "allocation_ids": [],
+                "prepared_dispatches": [],
+            },
+        )
+        entry["reserved"] += quantity
+        entry["allocation_ids"].append(allocation_id)
+        if dispatch_id is not None and dsp not in entry["prepared_dispatches"]:
+            entry["prepared_dispatches"].append(dsp)
+    return list(held.values())
+
+
+def _message(lot: StockLot, item_code: str, provider: str, held: list[dict]) -> str:
+    units = sum(entry["reserved"] for entry in held)
+    named = []
+    for entry in held[:NAMED]:
+        text = f"{entry['reference']} ({entry['city']}, {entry['reserved']} reserved"
+        if entry["prepared_dispatches"]:
+            text += ", on prepared dispatch " + ", ".join(entry["prepared_dispatches"])
+        named.append(text + ")")
+    more = f" and {len(held) - NAMED} more" if len(held) > NAMED else ""
+    cancel = "cancel those dispatches, " if any(entry["prepared_dispatches"] for entry in held) else ""
+    return (
+        f"Lot {lot.lot_code} ({item_code}) of {provider} is {lot.status} with {units} unit(s) reserved for "
+        f"{len(held)} request(s): {'; '.join(named)}{more}. It cannot be dispatched: {cancel}release these "
+        "reservations and allocate another lot."
+    )
+
+
+def sync_alert(*, lot_id: int) -> bool:
+    """Raise or refresh the lot's alert while it is unusable and holds reservations, else resolve it; True when open."""
+    lot = db.session.get(StockLot, lot_id)
+    held = [] if lot is None or rules.is_dispatchable(status=lot.status) else held_by(lot_id)
+    if not held:
+        if lot is None or rules.is_dispatchable(status=lot.status):
+            note = "The lot is available again."
+        else:
+            note = "No reservation of the lot is left."
+        alerts.resolve_condition(dedup_key=dedup_key(lot_id), note=note)
+        return False
+    item_code = db.session.scalar(select(Item.code).where(Item.id == lot.item_id))
+    provider = db.session.scalar(select(Provider.name).where(Provider.id == lot.provider_id))
+    alerts.raise_alert(
+        kind=KIND,
+        dedup_key=dedup_key(lot_id),
+        message=_message(lot, item_code, provider, held),
+        severity="critical" if lot.status == LotStatus.RECALLED else "warning",
+        details={
+            "lot_id": lot.id,
+            "lot_code": lot.lot_code,
+            "item_id": lot.item_id,
+            "status": lot.status,
+            "reserved": sum(entry["reserved"] for entry in held),
+            "requests": held,
+        },
+        subject=("stock_lot", lot.id),
+        provider_id=lot.provider_id,
+        link=f"/alerts?kind={KIND}",
+    )
+    return True
+
+
+def _status_changed(*, lot: StockLot, before: str) -> None:
+    if before != lot.status:
+        sync_alert(lot_id=lot.id)
+
+
+stock.STATUS_HOOKS.append(_status_changed)
