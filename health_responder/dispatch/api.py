@@ -8,7 +8,7 @@ from health_responder.api.common import page_of
 from health_responder.api.idempotency import idempotent
 from health_responder.auth.access import STAFF, roles_required
 from health_responder.auth.models import Role
-from health_responder.dispatch import queries, services
+from health_responder.dispatch import queries, receipts, services
 from health_responder.dispatch.schemas import (
     CancelDispatchSchema,
     DiscrepancyListArgsSchema,
@@ -68,7 +68,7 @@ class Replace(MethodView):
     @blp.response(200, DiscrepancySchema)
     def post(self, data, line_id):
         """Owe again a discrepancy's rejected units (all not yet replaced, or ``quantity``): auto_allocate serves them."""
-        line = services.replace_rejected(line_id=line_id, by=g.user, **data)
+        line = receipts.replace_rejected(line_id=line_id, by=g.user, **data)
         view = queries.discrepancy(line.id, g.user)
         db.session.commit()
         return view
@@ -111,5 +111,5 @@ class Receipt(MethodView):
     def post(self, data, dispatch_id):
         """shipped → received: accepted + rejected per line must equal what was shipped."""
         return _answer(
-            services.record_receipt(dispatch=queries.get_dispatch(dispatch_id, g.user), by=g.user, **data)
+            receipts.record_receipt(dispatch=queries.get_dispatch(dispatch_id, g.user), by=g.user, **data)
         )

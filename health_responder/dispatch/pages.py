@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from health_responder.auth.models import Role
-from health_responder.dispatch import queries, services
+from health_responder.dispatch import queries, receipts, services
 from health_responder.dispatch.forms import (
     CancelForm,
     PickCheckForm,
@@ -302,7 +302,7 @@ def receipt(dispatch_id: int):
 
     received, status = perform(
         form,
-        lambda: services.record_receipt(
+        lambda: receipts.record_receipt(
             dispatch=dispatch, by=me(), **load(ReceiptSchema, _receipt_payload(form))
         ),
     )
@@ -347,7 +347,7 @@ def replace(line_id: int):
 
     line, status = perform(
         form,
-        lambda: services.replace_rejected(line_id=line_id, by=me()),
+        lambda: receipts.replace_rejected(line_id=line_id, by=me()),
         done=lambda line: _(
             "%(n)s rejected unit(s) are owed again: they wait for stock like any back-order.", n=line.replaced
         ),

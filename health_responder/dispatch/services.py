@@ -1,4 +1,4 @@
-"""Writes of dispatches: prepare, ship, cancel, and the city's receipt (proof of delivery).
+"""Writes of dispatches: prepare, ship, cancel (the city's receipt and replacements: ``receipts``).
 
 prepared ─ship─▶ shipped ─receipt─▶ received ; prepared ─cancel─▶ cancelled.
 
@@ -26,7 +26,6 @@ from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import utcnow
 from health_responder.dispatch.models import (
-    REJECTION_REASONS,
     TRANSITIONS,
     Dispatch,
     DispatchLine,
@@ -37,7 +36,6 @@ from health_responder.extensions import db
 from health_responder.health_requests import services as requests
 from health_responder.health_requests.models import (
     FULFILLING,
-    REPLACEABLE,
     AssistanceRequest,
     RequestLine,
     RequestStatus,
@@ -53,7 +51,7 @@ ALLOCATIONS = Allocation.__table__
 DISPATCH, REQUEST = _l("dispatch"), _l("request")
 
 
-def _check_tenant(dispatch: Dispatch, by: User) -> None:
+def check_tenant(dispatch: Dispatch, by: User) -> None:
     """A provider acts on its own dispatches, a city on those to it; others are not found."""
     if (by.role == Role.PROVIDER and dispatch.provider_id != by.provider_id) or (
         by.role == Role.CITY and dispatch.city_id != by.city_id
@@ -61,7 +59,7 @@ def _check_tenant(dispatch: Dispatch, by: User) -> None:
         raise NotFound(_l("No dispatch %(id)s.", id=dispatch.id))
 
 
-def _lock(dispatch_id: int) -> Dispatch:
+def lock_dispatch(dispatch_id: int) -> Dispatch:
     found = db.session.scalar(
         select(Dispatch)
         .where(Dispatch.id == dispatch_id)
@@ -73,7 +71,7 @@ def _lock(dispatch_id: int) -> Dispatch:
     return found
 
 
-def _check_state(dispatch: Dispatch, action: str, verb) -> None:
+def check_state(dispatch: Dispatch, action: str, verb) -> None:
     allowed, target = TRANSITIONS[action]
     if dispatch.status not in allowed:
         raise InvalidTransition(DISPATCH, dispatch.status, target, action=verb)
@@ -261,10 +259,10 @@ def create_dispatch(
 def ship(*, dispatch: Dispatch, by: User, carrier: str, tracking_number: str, packages: int) -> Dispatch:
     """prepared → shipped: each line leaves its lot (lots in id order), the request's status follows."""
     require_role(by, Role.PROVIDER, *STAFF)
-    _check_tenant(dispatch, by)
+    check_tenant(dispatch, by)
     request = requests.lock_request(dispatch.request_id)
-    dispatch = _lock(dispatch.id)
-    _check_state(dispatch, "ship", _l("ship"))
+    dispatch = lock_dispatch(dispatch.id)
+    check_state(dispatch, "ship", _l("ship"))
     if request.status not in FULFILLING:
         raise InvalidTransition(
             REQUEST, request.status, RequestStatus.DISPATCHED, action=_l("ship a dispatch of")
@@ -339,7 +337,7 @@ def ship(*, dispatch: Dispatch, by: User, carrier: str, tracking_number: str, pa
 def require_pickable(dispatch: Dispatch, by: User) -> None:
     """A pick list is checked by the provider's users or staff, while the dispatch is prepared (else 409)."""
     require_role(by, Role.PROVIDER, *STAFF)
-    _check_tenant(dispatch, by)
+    check_tenant(dispatch, by)
     if dispatch.status != D.PREPARED:
         raise Conflict(
             _l(
@@ -354,8 +352,8 @@ def require_pickable(dispatch: Dispatch, by: User) -> None:
 def require_receivable(dispatch: Dispatch, by: User) -> None:
     """A receipt is recorded by the receiving city's users or staff, while the dispatch is shipped (else 409)."""
     require_role(by, Role.CITY, *STAFF)
-    _check_tenant(dispatch, by)
-    _check_state(dispatch, "receipt", _l("record the receipt of"))
+    check_tenant(dispatch, by)
+    check_state(dispatch, "receipt", _l("record the receipt of"))
 
 
 def check_picked(*, dispatch: Dispatch, line_id: int, by: User) -> DispatchLine:
@@ -364,7 +362,7 @@ def check_picked(*, dispatch: Dispatch, line_id: int, by: User) -> DispatchLine:
     Scanning it again changes nothing: the first check, and who made it, stay.
     """
     require_pickable(dispatch, by)
-    dispatch = _lock(dispatch.id)
+    dispatch = lock_dispatch(dispatch.id)
     require_pickable(dispatch, by)
     line = db.session.get(DispatchLine, line_id)
     if line is None or line.dispatch_id != dispatch.id:
@@ -383,10 +381,10 @@ def check_picked(*, dispatch: Dispatch, line_id: int, by: User) -> DispatchLine:
 def cancel(*, dispatch: Dispatch, by: User, reason: str | None = None) -> Dispatch:
     """prepared → cancelled; its allocations stay reserved for another dispatch."""
     require_role(by, Role.PROVIDER, *STAFF)
-    _check_tenant(dispatch, by)
+    check_tenant(dispatch, by)
     requests.lock_request(dispatch.request_id)
-    dispatch = _lock(dispatch.id)
-    _check_state(dispatch, "cancel", _l("cancel"))
+    dispatch = lock_dispatch(dispatch.id)
+    check_state(dispatch, "cancel", _l("cancel"))
     _cancel_locked(dispatch, by=by, reason=reason)
     return dispatch
 
@@ -428,211 +426,3 @@ def _cancel_locked(dispatch: Dispatch, *, by: User, reason: str | None) -> None:
         before={"status": D.PREPARED},
         after={"status": D.CANCELLED, "reason": reason, "allocations_detached": detached},
     )
-
-
-def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_by: str) -> Dispatch:
-    """shipped → received: per line accepted + rejected = shipped; rejected units carry a reason.
-
-    Whatever the request's state (a closed request's last shipment can still arrive).
-    """
-    require_role(by, Role.CITY, *STAFF)
-    _check_tenant(dispatch, by)
-    request = requests.lock_request(dispatch.request_id)
-    dispatch = _lock(dispatch.id)
-    _check_state(dispatch, "receipt", _l("record the receipt of"))
-    shipped = {line.id: line for line in lines_of(dispatch.id)}
-    errors: dict[str, list] = {}
-    given: dict[int, int] = {}
-    for index, entry in enumerate(lines):
-        line = shipped.get(entry["line_id"])
-        if line is None:
-            errors[f"lines.{index}.line_id"] = [_l("No line %(id)s on this dispatch.", id=entry["line_id"])]
-            continue
-        if entry["line_id"] in given:
-            errors[f"lines.{index}.line_id"] = [
-                _l(
-                    "Line %(id)s is already given as entry %(entry)s.",
-                    id=entry["line_id"],
-                    entry=given[line.id],
-                )
-            ]
-            continue
-        given[line.id] = index
-        rejected = entry.get("rejected") or 0
-        if entry["accepted"] + rejected != line.quantity:
-            errors[f"lines.{index}.accepted"] = [
-                _l(
-                    "accepted + rejected must equal the shipped quantity %(n)s (got %(accepted)s + %(rejected)s).",
-                    n=line.quantity,
-                    accepted=entry["accepted"],
-                    rejected=rejected,
-                )
-            ]
-        if rejected > 0 and entry.get("reason") not in REJECTION_REASONS:
-            errors[f"lines.{index}.reason"] = [
-                _l("Rejected units need a reason: one of %(choices)s.", choices=", ".join(REJECTION_REASONS))
-            ]
-    missing = sorted(set(shipped) - set(given))
-    if missing:
-        errors["lines"] = [
-            _l(
-                "Give every line of the dispatch; missing: %(lines)s.",
-                lines=", ".join(str(m) for m in missing),
-            )
-        ]
-    if errors:
-        raise ValidationFailed(_l("The receipt does not add up: see errors for each line."), errors)
-    per_request_line: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    discrepancies = []
-    for entry in lines:
-        line = shipped[entry["line_id"]]
-        rejected = entry.get("rejected") or 0
-        line.accepted, line.rejected = entry["accepted"], rejected
-        line.rejection_reason = entry.get("reason") if rejected else None
-        line.rejection_note = entry.get("note") if rejected else None
-        per_request_line[line.request_line_id][0] += line.accepted
-        per_request_line[line.request_line_id][1] += rejected
-        if rejected:
-            discrepancies.append(
-                {
-                    "line_id": line.id,
-                    "lot_id": line.lot_id,
-                    "rejected": rejected,
-                    "reason": line.rejection_reason,
-                }
-            )
-    for line_id, (accepted, rejected) in sorted(per_request_line.items()):
-        db.session.execute(
-            sa.update(LINES)
-            .where(LINES.c.id == line_id)
-            .values(
-                quantity_received=LINES.c.quantity_received + accepted,
-                quantity_rejected=LINES.c.quantity_rejected + rejected,
-            )
-        )
-    dispatch.status = D.RECEIVED
-    dispatch.received_at = utcnow()
-    dispatch.received_by = received_by
-    audit.record(
-        action="dispatch.receipt",
-        subject=dispatch,
-        by=by,
-        before={"status": D.SHIPPED},
-        after={
-            "status": D.RECEIVED,
-            "received_by": received_by,
-            "accepted": sum(v[0] for v in per_request_line.values()),
-            "rejected": sum(v[1] for v in per_request_line.values()),
-            "discrepancies": discrepancies,
-        },
-    )
-    requests.refresh_status(request=request)
-    if discrepancies:
-        units = sum(d["rejected"] for d in discrepancies)
-        notifications.notify(
-            users=[*notifications.staff_users(), *notifications.provider_users(dispatch.provider_id)],
-            key=f"dispatch:{dispatch.id}:discrepancy",
-            subject=f"{dispatch.reference}: {units} unit(s) rejected at receipt",
-            body=", ".join(f"line {d['line_id']}: {d['rejected']} {d['reason']}" for d in discrepancies),
-            link=f"/dispatches/{dispatch.id}",
-        )
-    return dispatch
-
-
-def replace_rejected(
-    *, line_id: int, by: User, quantity: int | None = None, note: str | None = None
-) -> DispatchLine:
-    """Owe again the rejected units of a received dispatch line (all not yet replaced, or ``quantity``).
-
-    Rejected units are not owed by themselves: the coordinator decides. The units are added to the
-    request line's remainder (``quantity_replaced``), so allocation serves them like any back-order;
-    a dispatched or delivered request is partially dispatched again. Staff only.
-    """
-    require_role(by, *STAFF)
-    found = db.session.get(DispatchLine, line_id)
-    if found is None:
-        raise NotFound(_l("No dispatch line %(id)s.", id=line_id))
-    dispatch_id = db.session.scalar(select(Dispatch.request_id).where(Dispatch.id == found.dispatch_id))
-    request = requests.lock_request(dispatch_id)
-    dispatch = _lock(found.dispatch_id)
-    line = db.session.scalar(
-        select(DispatchLine)
-        .where(DispatchLine.id == line_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    left = (line.rejected or 0) - line.replaced
-    if dispatch.status != D.RECEIVED or not line.rejected:
-        raise Conflict(
-            _l("Dispatch line %(id)s has no units rejected at receipt to replace.", id=line.id),
-            {"line_id": [_l("Nothing rejected on this line.")]},
-        )
-    if left <= 0:
-        raise Conflict(
-            _l(
-                "The %(n)s rejected unit(s) of dispatch line %(id)s are already replaced.",
-                n=line.rejected,
-                id=line.id,
-            ),
-            {"line_id": [_l("Already replaced.")]},
-        )
-    if quantity is None:
-        quantity = left
-    if not 1 <= quantity <= left:
-        raise ValidationFailed(
-            _l("Replace between 1 and %(n)s unit(s).", n=left),
-            {"quantity": [_l("Between 1 and %(n)s.", n=left)]},
-        )
-    if request.status not in REPLACEABLE:
-        raise InvalidTransition(
-            REQUEST,
-            request.status,
-            RequestStatus.PARTIALLY_DISPATCHED,
-            action=_l("replace rejected units of"),
-        )
-    line.replaced += quantity
-    result = db.session.execute(
-        sa.update(LINES)
-        .where(
-            LINES.c.id == line.request_line_id,
-            LINES.c.quantity_replaced + quantity <= LINES.c.quantity_rejected,
-        )
-        .values(quantity_replaced=LINES.c.quantity_replaced + quantity)
-    )
-    if result.rowcount != 1:
-        raise Conflict(
-            _l(
-                "Request line %(id)s has not %(n)s rejected units left to replace.",
-                id=line.request_line_id,
-                n=quantity,
-            )
-        )
-    before = request.status
-    if request.status != RequestStatus.PARTIALLY_DISPATCHED:
-        request.status = RequestStatus.PARTIALLY_DISPATCHED
-        request.delivered_at = None
-        request.updated_at = utcnow()
-    audit.record(
-        action="dispatch.replace",
-        subject=dispatch,
-        by=by,
-        before={"line_id": line.id, "replaced": line.replaced - quantity, "request_status": before},
-        after={
-            "line_id": line.id,
-            "request_line_id": line.request_line_id,
-            "replaced": line.replaced,
-            "quantity": quantity,
-            "reason": line.rejection_reason,
-            "note": note,
-            "request_status": request.status,
-        },
-    )
-    notifications.notify(
-        users=notifications.city_users(request.city_id),
-        key=f"dispatch-line:{line.id}:replaced:{line.replaced}",
-        subject=f"{quantity} rejected unit(s) of {request.reference} will be replaced",
-        body=f"{quantity} unit(s) rejected at the receipt of {dispatch.reference} ({line.rejection_reason}) "
-        "are owed to you again; they will be allocated and shipped as stock allows.",
-        link=f"/requests/{request.id}",
-    )
-    return line

@@ -19,6 +19,7 @@ from health_responder.allocation import services as allocation
 from health_responder.allocation.models import Allocation
 from health_responder.audit.models import AuditEvent
 from health_responder.db import utcnow
+from health_responder.dispatch import receipts
 from health_responder.dispatch import services as dispatch
 from health_responder.dispatch.models import Dispatch
 from health_responder.extensions import db
@@ -254,4 +255,4 @@ def _receive(sent: Dispatch, by, rng: random.Random) -> None:
         if rejected:
             entry["reason"] = rng.choice(["damaged", "expired", "lost"])
         lines.append(entry)
-    dispatch.record_receipt(dispatch=sent, by=by, lines=lines, received_by="Central pharmacy store")
+    receipts.record_receipt(dispatch=sent, by=by, lines=lines, received_by="Central pharmacy store")

@@ -33,6 +33,7 @@ from sqlmodel import SQLModel, select
 from health_responder.allocation import services as allocations
 from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.db import utc_today, utcnow
+from health_responder.dispatch import receipts
 from health_responder.dispatch import services as dispatches
 from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchStatus
 from health_responder.errors import Conflict, ValidationFailed
@@ -254,7 +255,7 @@ class Backorders(RuleBasedStateMachine):
                 entries.append(
                     {"line_id": line.id, "accepted": line.quantity - out, "rejected": out, "reason": reason}
                 )
-            return dispatches.record_receipt(
+            return receipts.record_receipt(
                 dispatch=dispatch,
                 by=self.w["city_users"][dispatch.city_id],
                 lines=entries,
@@ -269,7 +270,7 @@ class Backorders(RuleBasedStateMachine):
         if not open_lines:
             return
         self._do(
-            lambda: dispatches.replace_rejected(
+            lambda: receipts.replace_rejected(
                 line_id=_pick(open_lines, which), by=self.coordinator, quantity=1 if some else None
             )
         )

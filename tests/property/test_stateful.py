@@ -46,6 +46,7 @@ from sqlmodel import SQLModel, select
 from health_responder.allocation import services as allocations
 from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.db import utc_today, utcnow
+from health_responder.dispatch import receipts
 from health_responder.dispatch import services as dispatches
 from health_responder.dispatch.models import REJECTION_REASONS, Dispatch, DispatchLine, DispatchStatus
 from health_responder.errors import Conflict, ValidationFailed
@@ -458,7 +459,7 @@ class Workflow(RuleBasedStateMachine):
                         "reason": reason,
                     }
                 )
-            return dispatches.record_receipt(
+            return receipts.record_receipt(
                 dispatch=d,
                 by=self.coordinator if as_staff else self.city_user[d.city_id],
                 lines=entries,
