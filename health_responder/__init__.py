@@ -69,7 +69,8 @@ def _register_proxy(app: Flask) -> None:
 
 def _register_logging(app: Flask) -> None:
     """Structured logs on stderr (unless a host such as gunicorn or pytest set up logging first);
-    every handler of the root logger stamps ``request_id`` and ``user_id`` on each record."""
+    every handler of the root logger stamps ``request_id`` and ``user_id`` on each record.
+    """
     from health_responder import log
 
     if app.testing:

@@ -64,6 +64,7 @@ class UTCDateTime(sa.types.TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
+        """A datetime as stored: UTC, naive on SQLite."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -72,6 +73,7 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
+        """A stored datetime, aware, in UTC."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -161,23 +163,34 @@ def _write_lock_for(engine: sa.Engine, busy_timeout: float) -> WriteLock:
     return WriteLock(f"{database}.writelock" if on_disk else None, busy_timeout)
 
 
-def _configure_sqlite(engine: sa.Engine, busy_timeout: int) -> None:
-    write_lock = _write_lock_for(engine, busy_timeout)
-    engine.info_write_lock = write_lock  # for tests and benchmarks that want to see it
+class _SqliteTransactions:
+    """How each SQLite connection of an engine begins and ends: pragmas, BEGIN, and the write turn.
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        # Autocommit at the driver level: we emit BEGIN ourselves below.
+    A writer takes this process's write lock (``WriteLock``: a queue, not SQLite's sleeping busy
+    handler) before ``BEGIN IMMEDIATE`` and gives it back after SQLite's own lock is gone.
+    """
+
+    def __init__(self, write_lock: WriteLock, busy_timeout: float) -> None:
+        self.write_lock = write_lock
+        self.busy_ms = int(busy_timeout * 1000)
+
+    def listen(self, engine: sa.Engine) -> None:
+        """Attach the handlers to ``engine``'s events."""
+        for name in ("connect", "begin", "commit", "rollback", "reset", "invalidate"):
+            event.listen(engine, name, getattr(self, f"on_{name}"))
+
+    def on_connect(self, dbapi_connection, _record) -> None:
+        """Autocommit at the driver level (we emit BEGIN ourselves), WAL, foreign keys, busy timeout."""
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={self.busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
+    def on_begin(self, connection) -> None:
+        """BEGIN for a reader; for a writer, the write turn and BEGIN IMMEDIATE."""
         defer, info = _defer_checkpoints.get(), connection.connection.info
         if (
             info.get("defer_checkpoints", False) is not defer
@@ -187,40 +200,43 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: int) -> None:
             info["defer_checkpoints"] = defer
         if not _write_intent.get():
             connection.exec_driver_sql("BEGIN")
-            return
-        if _no_wait.get():
-            # Only if the lock is free this instant: skip this process's queue and SQLite's busy handler.
-            if not write_lock.try_acquire():
-                raise DatabaseBusy("another writer holds the SQLite write lock")
-            info["write_lock"] = True
+        elif _no_wait.get():
+            self._begin_if_free(connection, info)
+        else:
+            info["write_lock"] = self.write_lock.acquire()
             try:
-                connection.exec_driver_sql("PRAGMA busy_timeout=0")
-                try:
-                    connection.exec_driver_sql("BEGIN IMMEDIATE")
-                finally:
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-            except sa.exc.OperationalError as error:
-                _release(info)
-                raise DatabaseBusy(str(error.orig)) from error
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
-                _release(info)
+                self.release(info)
                 raise
-            return
-        info["write_lock"] = write_lock.acquire()
+
+    def _begin_if_free(self, connection, info) -> None:
+        """Only if the lock is free this instant: skip this process's queue and SQLite's busy handler."""
+        if not self.write_lock.try_acquire():
+            raise DatabaseBusy("another writer holds the SQLite write lock")
+        info["write_lock"] = True
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={self.busy_ms}")
+        except sa.exc.OperationalError as error:
+            self.release(info)
+            raise DatabaseBusy(str(error.orig)) from error
         except BaseException:
-            _release(info)
+            self.release(info)
             raise
 
-    def _release(info) -> None:
+    def release(self, info) -> None:
+        """Give the write turn back, if this connection holds it."""
         if info.pop("write_lock", False):
-            write_lock.release()
+            self.write_lock.release()
 
     # The driver's commit and rollback follow these events; we end the transaction ourselves first
     # (the driver's then finds none and does nothing), so that the lock is given back after SQLite's.
-    @event.listens_for(engine, "commit")
-    def _on_commit(connection):
+    def on_commit(self, connection) -> None:
+        """COMMIT, then give the write turn back."""
         info = connection.connection.info
         if "write_lock" in info:
             try:
@@ -228,10 +244,10 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: int) -> None:
             except sqlite3.Error:
                 pass  # still in the transaction: the driver's commit raises it again, wrapped as usual
             finally:
-                _release(info)
+                self.release(info)
 
-    @event.listens_for(engine, "rollback")
-    def _on_rollback(connection):
+    def on_rollback(self, connection) -> None:
+        """ROLLBACK, then give the write turn back."""
         info = connection.connection.info
         if "write_lock" in info:
             try:
@@ -240,16 +256,22 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: int) -> None:
             except sqlite3.Error:
                 pass  # the driver's rollback tries again and reports it
             finally:
-                _release(info)
+                self.release(info)
 
     # A connection handed back or dropped without either (an error inside the pool): never keep the turn.
-    @event.listens_for(engine, "reset")
-    def _on_reset(_dbapi_connection, record, _reset_state):
-        _release(record.info)
+    def on_reset(self, _dbapi_connection, record, _reset_state) -> None:
+        """A connection back in the pool keeps no write turn."""
+        self.release(record.info)
 
-    @event.listens_for(engine, "invalidate")
-    def _on_invalidate(_dbapi_connection, record, _exc):
-        _release(record.info)
+    def on_invalidate(self, _dbapi_connection, record, _exc) -> None:
+        """A dropped connection keeps no write turn."""
+        self.release(record.info)
+
+
+def _configure_sqlite(engine: sa.Engine, busy_timeout: int) -> None:
+    write_lock = _write_lock_for(engine, busy_timeout)
+    engine.info_write_lock = write_lock  # for tests and benchmarks that want to see it
+    _SqliteTransactions(write_lock, busy_timeout).listen(engine)
 
 
 def make_engine(url: str, config: dict | None = None) -> sa.Engine:
@@ -276,7 +298,8 @@ def make_engine(url: str, config: dict | None = None) -> sa.Engine:
 def _configure_postgresql(engine: sa.Engine, lock_timeout: float, statement_timeout: float) -> None:
     """Every session waits at most ``lock_timeout`` seconds for a lock and runs a statement at most
     ``statement_timeout`` seconds (0: no limit). Set on connect, not as a startup option, so that a
-    pooler in front (PgBouncer) need not pass options on; the pool's reset keeps session settings."""
+    pooler in front (PgBouncer) need not pass options on; the pool's reset keeps session settings.
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -294,6 +317,7 @@ class AppSession(Session):
     """A session bound to the engine of the current Flask app."""
 
     def get_bind(self, *args, **kwargs):
+        """The engine of the current Flask app."""
         return current_app.extensions["db_engine"]
 
 

@@ -286,7 +286,8 @@ def handle_unexpected(error: Exception):
 def refuse_unparsable_json() -> None:
     """A JSON body Python's parser cannot take (nesting deep enough to exhaust the stack, an integer
     over the 4,300-digit conversion limit) answers 400 like any malformed body, on every route, before
-    a view's parser meets it as a RecursionError or a bare ValueError (500)."""
+    a view's parser meets it as a RecursionError or a bare ValueError (500).
+    """
     if not request.is_json or not request.content_length and not request.headers.get("Transfer-Encoding"):
         return
     try:

@@ -71,7 +71,8 @@ def _max_length(field: fields.Field) -> int | None:
 
 def _control_errors(schema: Schema, data: dict) -> dict:
     """Fields whose text holds control characters: none at all in a one-line field (a line break in a
-    title ends up in an email header), only tab and line breaks in free text."""
+    title ends up in an email header), only tab and line breaks in free text.
+    """
     errors: dict = {}
     for name, field in schema.fields.items():
         key = field.data_key or name

@@ -112,7 +112,7 @@ def test_a_number_too_large_for_the_database_is_422_not_500(make):
 
 
 @pytest.mark.parametrize(
-    "field, value",
+    ("field", "value"),
     [("requires_cold_chain", 0), ("requires_cold_chain", "true"), ("name", 5), ("code", ["A"])],
 )
 def test_json_bodies_are_type_strict(make, field, value):

@@ -44,41 +44,50 @@ def tenant_names() -> dict[str, dict[int, str]]:
 
 
 def city_choices() -> list[tuple[str, str]]:
+    """Every city as a form choice (id, name), by name."""
     return [(str(i), n) for i, n in db.session.execute(select(City.id, City.name).order_by(City.name))]
 
 
 def provider_choices() -> list[tuple[str, str]]:
+    """Every provider as a form choice (id, name), by name."""
     return [
         (str(i), n) for i, n in db.session.execute(select(Provider.id, Provider.name).order_by(Provider.name))
     ]
 
 
 def network_choices() -> list[tuple[str, str]]:
+    """Every network as a form choice (id, "code · name"), by code."""
     rows = db.session.execute(select(Network.id, Network.code, Network.name).order_by(Network.code))
     return [(str(i), f"{c} · {n}") for i, c, n in rows]
 
 
 def topic_choices() -> list[tuple[str, str]]:
+    """Every training topic as a form choice (code, "code · name")."""
     return [(t.code, f"{t.code} · {t.name}") for t in reference.list_topics()]
 
 
 def networks() -> list[Network]:
+    """Every network, by code."""
     return db.session.scalars(select(Network).order_by(Network.code)).all()
 
 
 def topics() -> list[TrainingTopic]:
+    """Every training topic."""
     return reference.list_topics()
 
 
 def cities(*, page: int = 1) -> dict:
+    """One page of cities, by name."""
     return reference.list_cities({"page": page, "page_size": PAGE_SIZE, "order_by": "name"})
 
 
 def city(*, city_id: int) -> City:
+    """The city of that id; NotFound otherwise."""
     return reference.get_or_404(City, city_id, "city")
 
 
 def items(*, q: str = "", page: int = 1) -> dict:
+    """One page of items by code, searched by ``q`` when given."""
     args = {"page": page, "page_size": PAGE_SIZE, "order_by": "code"}
     if q:
         args["q"] = q
@@ -86,10 +95,12 @@ def items(*, q: str = "", page: int = 1) -> dict:
 
 
 def item(*, item_id: int) -> Item:
+    """The item of that id; NotFound otherwise."""
     return reference.get_or_404(Item, item_id, "item")
 
 
 def providers_page(*, page: int = 1) -> dict:
+    """One page of providers, by name."""
     return providers.list_providers({"page": page, "page_size": PAGE_SIZE, "order_by": "name"})
 
 
@@ -99,8 +110,10 @@ def provider(*, provider_id: int) -> dict:
 
 
 def provider_row(*, provider_id: int) -> Provider:
+    """The provider of that id (the row itself); NotFound otherwise."""
     return providers.get_provider(provider_id)
 
 
 def location(*, provider: Provider, location_id: int):
+    """One of the provider's stock locations; NotFound otherwise."""
     return providers.get_location(provider, location_id)

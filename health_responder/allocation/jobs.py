@@ -86,23 +86,33 @@ def _allocate_batch(batch: list[tuple], queue: Queue, *, actor: Actor, dry_run: 
         plan, needs[request_id] = plan_request(request, snapshot.lines.get(request_id, []), queue)
         plans.append(plan)
     if dry_run:
-        for plan in plans:
-            for a in plan.allocations:
-                tally.planned.append(
-                    {
-                        "request_id": plan.request_id,
-                        "line_id": a.line_id,
-                        "lot_id": a.lot_id,
-                        "provider_id": a.provider_id,
-                        "quantity": a.quantity,
-                        "rationale": a.rationale,
-                    }
-                )
-            _count(tally, needs[plan.request_id], plan.allocations)
-        for item_id in items:
-            queue.recount(item_id)
-        return
-    outcome = bulk.reserve_lines_bulk(plans=plans, actor=actor, snapshot=snapshot)
+        _tally_plans(plans, needs, tally)
+    else:
+        outcome = bulk.reserve_lines_bulk(plans=plans, actor=actor, snapshot=snapshot)
+        _tally_outcome(outcome, plans, needs, items, queue, tally)
+    for item_id in items:
+        queue.recount(item_id)
+
+
+def _tally_plans(plans: list, needs: dict, tally: _Tally) -> None:
+    """A dry run: what would be reserved, counted as if it had been."""
+    for plan in plans:
+        for a in plan.allocations:
+            tally.planned.append(
+                {
+                    "request_id": plan.request_id,
+                    "line_id": a.line_id,
+                    "lot_id": a.lot_id,
+                    "provider_id": a.provider_id,
+                    "quantity": a.quantity,
+                    "rationale": a.rationale,
+                }
+            )
+        _count(tally, needs[plan.request_id], plan.allocations)
+
+
+def _tally_outcome(outcome, plans: list, needs: dict, items: set[int], queue: Queue, tally: _Tally) -> None:
+    """Count what was reserved; give the queue back the units of requests undone, empty the lots of races lost."""
     made: dict[int, list[PlannedAllocation]] = defaultdict(list)
     for _ident, request_id, allocation in outcome.made:
         made[request_id].append(allocation)
@@ -125,8 +135,6 @@ def _allocate_batch(batch: list[tuple], queue: Queue, *, actor: Actor, dry_run: 
         tally.lost_races += 1
         if allocation.lot_id in lots:
             lots[allocation.lot_id].left = 0
-    for item_id in items:
-        queue.recount(item_id)
 
 
 def _runs_to_announce(run: JobRun) -> list[int]:

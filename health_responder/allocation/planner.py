@@ -115,6 +115,7 @@ class Queue:
     network_codes: dict[int, str]
 
     def recount(self, item_id: int) -> None:
+        """Update the item's latest expiry among the lots it still has units in."""
         left = [lot.expires_on or date.max for lot in self.lots.get(item_id, ()) if lot.left > 0]
         if left:
             self.latest[item_id] = self.stored(max(left))
@@ -122,6 +123,7 @@ class Queue:
             self.latest.pop(item_id, None)
 
     def stored(self, day: date) -> date | str:
+        """A date as the database compares it (SQLite keeps dates as text)."""
         return self.as_stored(day) if self.as_stored is not None else day
 
 

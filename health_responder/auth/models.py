@@ -57,9 +57,11 @@ class User(UserMixin, SQLModel, table=True):
 
     @property
     def is_active(self) -> bool:  # Flask-Login
+        """Flask-Login: whether the user may log in (a deactivated one may not)."""
         return self.active
 
     def get_id(self) -> str:  # Flask-Login: what the session cookie names; the generation ends old cookies
+        """Flask-Login: the id the session names, with the generation that ends old sessions."""
         return f"{self.id}.{self.session_generation}"
 
     @property

@@ -52,7 +52,8 @@ _SCAN = {"data": "scan"}
 
 def _scanned(form) -> str:
     """The scan as typed, checked like the API's (length, no control character but the GS separator);
-    an empty one goes on to the service, which says that nothing was scanned."""
+    an empty one goes on to the service, which says that nothing was scanned.
+    """
     value = (form.scan.data or "").strip()
     return load(BarcodeParseSchema, {"data": value})["data"] if value else value
 
@@ -91,7 +92,8 @@ def pick_check(dispatch_id: int):
 def receipt_scan(dispatch_id: int):
     """The receipt form's scan: the scanned lot's line is filled (its shipped units accepted, less any
     rejected units already typed) and marked scanned; what was typed elsewhere comes back as it was.
-    Nothing is recorded until the receipt is confirmed."""
+    Nothing is recorded until the receipt is confirmed.
+    """
     dispatch = dispatches.get_dispatch(dispatch_id, me())
     form = dispatch_pages.posted_receipt_form()
     if not form.validate_on_submit():

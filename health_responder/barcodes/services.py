@@ -8,6 +8,7 @@ exist, and the GTIN must name an item of our catalogue.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,16 +60,16 @@ class Scan:
 
     @property
     def item_id(self) -> int | None:
+        """The id of the catalogue item the GTIN names, if any."""
         return self.item.id if self.item else None
 
 
 def _message(data: str, field: str) -> GS1Message:
     value = data.strip()
     if value.startswith("]"):  # a scanner's symbology identifier (]d2 DataMatrix, ]C1 GS1-128, ]Q3 QR)
-        try:
+        # too short to be one: read the string as it is
+        with contextlib.suppress(ParseError, IndexError, ValueError):
             value = value[len(SymbologyIdentifier.extract(value)) :]
-        except (ParseError, IndexError, ValueError):  # too short to be one: read the string as it is
-            pass
     try:
         if value.startswith("("):
             return GS1Message.parse_hri(value, config=_CONFIG)

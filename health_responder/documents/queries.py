@@ -35,6 +35,7 @@ class Facts:
 
     @property
     def dated(self) -> date | None:
+        """The date the document is about (its event), else the day it was made."""
         return self.document.event_date or self.document.created_at.date()
 
 

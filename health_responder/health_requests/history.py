@@ -50,11 +50,13 @@ class Clock:
         self.mark()
 
     def mark(self) -> None:
+        """Remember the last audit event and stock movement written so far."""
         db.session.flush()
         self.audit = db.session.scalar(select(sa.func.max(AuditEvent.id))) or 0
         self.movement = db.session.scalar(select(sa.func.max(StockMovement.id))) or 0
 
     def stamp(self, at: datetime) -> None:
+        """Date every audit event and stock movement written since the mark at ``at``."""
         db.session.flush()
         db.session.execute(sa.update(AuditEvent).where(AuditEvent.id > self.audit).values(at=at))
         db.session.execute(
@@ -125,65 +127,72 @@ def load(context: dict, *, coordinator, size: str = "small", seed: int = 2026) -
         request.created_at = request.updated_at = created
         clock.stamp(created)
         made += 1
-        if outcome == "draft":
-            continue
-        at = created + timedelta(hours=rng.uniform(0.1, 8))
-        services.submit(request=request, by=coordinator)
-        request.submitted_at = request.updated_at = at
-        clock.stamp(at)
-        if outcome == "submitted":
-            continue
-        at += timedelta(hours=rng.uniform(*APPROVAL_HOURS[priority]))
-        if outcome == "cancelled":
-            services.cancel(request=request, by=coordinator, reason="The city found the units locally.")
-            request.cancelled_at = request.updated_at = at
-            clock.stamp(at)
-            continue
-        if outcome == "rejected":
-            services.reject(request=request, by=coordinator, reason="Outside the association's mandate.")
-            request.updated_at = at
-            clock.stamp(at)
-            continue
-        services.approve(request=request, by=coordinator)
-        request.approved_at = request.updated_at = at
-        clock.stamp(at)
-        if outcome == "approved":
-            continue
-        at += timedelta(hours=rng.uniform(0.5, 12))
-        for line in db.session.scalars(select(RequestLine).where(RequestLine.request_id == request.id)):
-            lot = db.session.get(StockLot, lots[line.item_id].id)
-            quantity = min(lot.available, base[line.item_id])
-            if quantity > 0:
-                allocation.allocate(
-                    request=request, by=coordinator, line_id=line.id, lot_id=lot.id, quantity=quantity
-                )
-        request.updated_at = at
-        clock.stamp(at)
-        if outcome == "allocated":
-            continue
-        shipped = _ship(request, coordinator, rng, clock, at)
-        if not shipped or outcome in {"shipped", "backorder"}:
-            continue
-        at = max(d.shipped_at for d in shipped) + timedelta(
-            days=rng.uniform(1.5, 9 if rng.random() < 0.85 else 25)
-        )
-        for sent in shipped:
-            _receive(sent, coordinator, rng)
-            sent.received_at = at
-        request.delivered_at = request.updated_at = at
-        clock.stamp(at)
-        if outcome == "received":
-            continue
-        at += timedelta(days=rng.uniform(0.5, 4))
-        services.close(request=request, by=coordinator, note="Delivered and in service.")
-        request.updated_at = at
-        request.closed_at = at
-        clock.stamp(at)
+        _live(request, outcome, created, coordinator=coordinator, rng=rng, clock=clock, lots=lots, base=base)
     for request, needed_by in due:
         request.needed_by = needed_by
     made += _shortages(context, coordinator, rng, clock, now)
     db.session.flush()
     return made
+
+
+def _live(
+    request, outcome: str, created: datetime, *, coordinator, rng: random.Random, clock: Clock, lots, base
+):
+    """Take a request from its creation through the steps its ``outcome`` names, each at its time."""
+    if outcome == "draft":
+        return
+    at = created + timedelta(hours=rng.uniform(0.1, 8))
+    services.submit(request=request, by=coordinator)
+    request.submitted_at = request.updated_at = at
+    clock.stamp(at)
+    if outcome == "submitted":
+        return
+    at += timedelta(hours=rng.uniform(*APPROVAL_HOURS[request.priority]))
+    if outcome == "cancelled":
+        services.cancel(request=request, by=coordinator, reason="The city found the units locally.")
+        request.cancelled_at = request.updated_at = at
+        clock.stamp(at)
+        return
+    if outcome == "rejected":
+        services.reject(request=request, by=coordinator, reason="Outside the association's mandate.")
+        request.updated_at = at
+        clock.stamp(at)
+        return
+    services.approve(request=request, by=coordinator)
+    request.approved_at = request.updated_at = at
+    clock.stamp(at)
+    if outcome == "approved":
+        return
+    at += timedelta(hours=rng.uniform(0.5, 12))
+    for line in db.session.scalars(select(RequestLine).where(RequestLine.request_id == request.id)):
+        lot = db.session.get(StockLot, lots[line.item_id].id)
+        quantity = min(lot.available, base[line.item_id])
+        if quantity > 0:
+            allocation.allocate(
+                request=request, by=coordinator, line_id=line.id, lot_id=lot.id, quantity=quantity
+            )
+    request.updated_at = at
+    clock.stamp(at)
+    if outcome == "allocated":
+        return
+    shipped = _ship(request, coordinator, rng, clock, at)
+    if not shipped or outcome in {"shipped", "backorder"}:
+        return
+    at = max(d.shipped_at for d in shipped) + timedelta(
+        days=rng.uniform(1.5, 9 if rng.random() < 0.85 else 25)
+    )
+    for sent in shipped:
+        _receive(sent, coordinator, rng)
+        sent.received_at = at
+    request.delivered_at = request.updated_at = at
+    clock.stamp(at)
+    if outcome == "received":
+        return
+    at += timedelta(days=rng.uniform(0.5, 4))
+    services.close(request=request, by=coordinator, note="Delivered and in service.")
+    request.updated_at = at
+    request.closed_at = at
+    clock.stamp(at)
 
 
 def _shortages(context: dict, coordinator, rng: random.Random, clock: Clock, now: datetime) -> int:

@@ -136,27 +136,32 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
+def _without_sending(counts: dict, *, dry_run: bool) -> dict:
+    """A dry run counts what is pending; with no SMTP server every pending message is skipped (shown in the app)."""
+    if dry_run:
+        with db.read_session() as session:
+            counts["pending"] = session.scalar(
+                select(sa.func.count()).where(Notification.email_status == PENDING)
+            )
+        counts["smtp_configured"] = bool(current_app.config["MAIL_SERVER"])
+        return counts
+    with db.write_session() as session:
+        counts["skipped"] = session.execute(
+            sa.update(Notification)
+            .where(Notification.email_status == PENDING)
+            .values(email_status=SKIPPED, email_error="No SMTP server configured; shown in the app only.")
+        ).rowcount
+    return counts
+
+
 def deliver_pending(
     *, now: datetime, run: JobRun | None = None, dry_run: bool = False, batch: int = 50
 ) -> dict:
     """Send every pending message once (a failed one waits for the next run); returns the counts."""
     config = current_app.config
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "lost_claims": 0}
-    if dry_run:
-        with db.read_session() as session:
-            counts["pending"] = session.scalar(
-                select(sa.func.count()).where(Notification.email_status == PENDING)
-            )
-        counts["smtp_configured"] = bool(config["MAIL_SERVER"])
-        return counts
-    if not config["MAIL_SERVER"]:
-        with db.write_session() as session:
-            counts["skipped"] = session.execute(
-                sa.update(Notification)
-                .where(Notification.email_status == PENDING)
-                .values(email_status=SKIPPED, email_error="No SMTP server configured; shown in the app only.")
-            ).rowcount
-        return counts
+    if dry_run or not config["MAIL_SERVER"]:
+        return _without_sending(counts, dry_run=dry_run)
     max_attempts = int(config.get("MAIL_MAX_ATTEMPTS", 5))
     last_id = 0  # each message is tried at most once per run: a failed one waits for the next run
     smtp: smtplib.SMTP | None = None

@@ -1,5 +1,6 @@
 """The profile page of every user: name and language, password change (the current one required),
-and their API tokens (create, see expiry, revoke)."""
+and their API tokens (create, see expiry, revoke).
+"""
 
 from __future__ import annotations
 

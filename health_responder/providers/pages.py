@@ -20,7 +20,8 @@ PUBLIC_SECTIONS: dict[str, Callable[[int], object]] = {}
 @public
 def provider(provider_id: int):
     """One provider for everyone: description, networks, equipment categories with their availability
-    level (in stock, low, out; never a quantity), its training programs; no contact."""
+    level (in stock, low, out; never a quantity), its training programs; no contact.
+    """
     entry = queries.directory_entry(provider_id)
     entry |= {name: load(provider_id) for name, load in PUBLIC_SECTIONS.items()}
     return render_template("providers/provider.html", provider=entry)

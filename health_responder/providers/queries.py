@@ -164,7 +164,8 @@ def directory(provider_id: int | None = None) -> list[dict]:
 
 def directory_entry(provider_id: int) -> dict:
     """One provider for the public: kind, country, description and networks served (no contact).
-    NotFound for an unknown id."""
+    NotFound for an unknown id.
+    """
     provider = get_provider(provider_id)
     (entry,) = directory(provider.id)
     return entry

@@ -79,9 +79,11 @@ class QrCode(Flowable):
         self.width = self.height = size
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+        """Reportlab: the size this flowable takes."""
         return self.width, self.height
 
     def draw(self):
+        """Reportlab: draw it on the canvas."""
         canvas = self.canv
         count = self._count + 2 * self.QUIET_ZONE
         box = self.width / count
@@ -129,6 +131,7 @@ class PagedTable(Flowable):
         )
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+        """Reportlab: the size this flowable takes."""
         end = len(self._rows)
         stop = min(end, int(availHeight // MIN_ROW_HEIGHT) + 1)
         while True:
@@ -143,6 +146,7 @@ class PagedTable(Flowable):
         return width, height
 
     def split(self, availWidth, availHeight):  # noqa: N803
+        """Reportlab: the rows that fit in the space left, and a table of the rest."""
         if self._wrapped_for != (availWidth, availHeight):
             self.wrap(availWidth, availHeight)
         heights = self._table._rowHeights
@@ -162,6 +166,7 @@ class PagedTable(Flowable):
         return [page, PagedTable(self._header, self._rows[fitting:], self._widths, self._style)]
 
     def draw(self):
+        """Reportlab: draw it on the canvas."""
         self._table.drawOn(self.canv, 0, 0)
 
 

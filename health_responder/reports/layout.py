@@ -85,10 +85,12 @@ class NumberedCanvas(Canvas):
             doc.signature = hashlib.md5(b"a reportlab document", usedforsecurity=False)
 
     def showPage(self):  # noqa: N802 - reportlab's name
+        """Hold the finished page until the total is known ("Page X of Y")."""
         self._held_pages.append(dict(self.__dict__))
         self._startPage()
 
     def save(self):
+        """Stamp each held page with its number and the total, then write the document."""
         held, total = self._held_pages, len(self._held_pages)
         for number in range(1, total + 1):
             # Let go of each held page once it is in the document: a long report holds hundreds.

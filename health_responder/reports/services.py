@@ -223,8 +223,14 @@ def summary_data(period_from: date, period_to: date, provider_id: int | None = N
         .where(Dispatch.provider_id == provider_id if provider_id is not None else sa.true())
     ).all()
     hours = lambda a, b: (b - a).total_seconds() / 3600 if a and b else None  # noqa: E731
-    S = RequestStatus
-    open_states = [S.SUBMITTED, S.APPROVED, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.PARTIALLY_DISPATCHED]
+    status = RequestStatus
+    open_states = [
+        status.SUBMITTED,
+        status.APPROVED,
+        status.PARTIALLY_ALLOCATED,
+        status.ALLOCATED,
+        status.PARTIALLY_DISPATCHED,
+    ]
     # A provider's summary lists the requests it may see (those it holds an allocation for), as its
     # request list does; overdue is judged against today: "open" and "overdue" describe the present.
     open_statement = (

@@ -222,7 +222,8 @@ class _LeaseKeeper(threading.Thread):
 def keep_alive(run: JobRun) -> None:
     """Between units of work: raise JobBusy when the run has lost its lease (another runner declared it
     abandoned), so that a run taken for dead stops instead of racing its successor. The lease itself is
-    renewed by the runner's keep-alive thread."""
+    renewed by the runner's keep-alive thread.
+    """
     keeper = _keepers.get(run.id)
     if keeper is not None and keeper.lost:
         raise JobBusy(_l("Run %(run)s of %(name)s lost its lease; stopping.", run=run.id, name=run.name))

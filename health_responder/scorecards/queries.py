@@ -57,22 +57,27 @@ class Figures:
 
     @property
     def fill_rate(self) -> float | None:
+        """Units allocated of units asked where the provider had stock."""
         return _ratio(self.units_allocated, self.units_asked)
 
     @property
     def on_time_rate(self) -> float | None:
+        """Dispatches shipped within the service level of those shipped."""
         return _ratio(self.dispatches_on_time, self.dispatches_shipped)
 
     @property
     def lead_time_p50_hours(self) -> float | None:
+        """The median hours from approval to shipment."""
         return percentile(self.lead_hours, 50)
 
     @property
     def lead_time_p90_hours(self) -> float | None:
+        """The 90th percentile of hours from approval to shipment."""
         return percentile(self.lead_hours, 90)
 
     @property
     def discrepancy_rate(self) -> float | None:
+        """Units rejected at receipt of units shipped and received."""
         return _ratio(self.units_rejected, self.units_shipped_received)
 
 
@@ -90,6 +95,8 @@ def percentile(values: list[float], p: int) -> float | None:
 
 @dataclass
 class Scorecard:
+    """A provider's figures over a period: the total and each month."""
+
     provider: Provider
     period_from: date
     period_to: date

@@ -138,18 +138,7 @@ class _ImportContext:
         return found, None
 
 
-def _check_row(
-    line: int, raw: Mapping[str, str], context: _ImportContext, errors: list[RowError]
-) -> _LotRow | None:
-    def value(name: str) -> str:
-        return (raw.get(name) or "").strip()
-
-    def fail(name: str, message: Message) -> None:
-        errors.append(RowError(line=line, field=name, message=message))
-
-    before = len(errors)
-    item = location = None
-    code = value("item_code").upper()
+def _check_item(code: str, context: _ImportContext, fail) -> Item | None:
     if not code:
         fail("item_code", _l("Required."))
     elif code not in context.items:
@@ -157,80 +146,116 @@ def _check_row(
     elif not context.items[code].active:
         fail("item_code", _l("Item %(code)s is no longer in the catalogue.", code=code))
     else:
-        item = context.items[code]
-    if not value("location"):
+        return context.items[code]
+    return None
+
+
+def _check_location(text: str, context: _ImportContext, fail):
+    if not text:
         fail("location", _l("Required: a location name or id."))
-    else:
-        location, problem = context.location(value("location"))
-        if problem:
-            fail("location", problem)
-    lot_code = value("lot_code")
+        return None
+    location, problem = context.location(text)
+    if problem:
+        fail("location", problem)
+    return location
+
+
+def _check_lot_code(lot_code: str, fail) -> bool:
     if not lot_code:
         fail("lot_code", _l("Required."))
     elif len(lot_code) > MAX_LOT_CODE:
         fail("lot_code", _l("At most %(n)s characters.", n=MAX_LOT_CODE))
-    expires_on = None
-    if value("expires_on"):
-        try:
-            if not _ISO_DATE.match(value("expires_on")):
-                raise ValueError
-            expires_on = date.fromisoformat(value("expires_on"))
-        except ValueError:
-            fail(
-                "expires_on",
-                _l(
-                    "%(value)s is not a date: use YYYY-MM-DD, or leave it empty.",
-                    value=repr(value("expires_on")),
-                ),
-            )
-        else:
-            if expires_on < utc_today():
-                fail(
-                    "expires_on",
-                    _l(
-                        "%(date)s is in the past: an expired lot cannot be received.",
-                        date=expires_on.isoformat(),
-                    ),
-                )
-    quantity = 0
-    if not _WHOLE.match(value("quantity")) or int(value("quantity")) < 1:
-        fail("quantity", _l("%(value)s is not a whole number of at least 1.", value=repr(value("quantity"))))
     else:
-        quantity = int(value("quantity"))
-    status = value("status").lower() or LotStatus.AVAILABLE
+        return True
+    return False
+
+
+def _check_expiry(text: str, fail) -> date | None:
+    if not text:
+        return None
+    if not _ISO_DATE.match(text):
+        expires_on = None
+    else:
+        try:
+            expires_on = date.fromisoformat(text)
+        except ValueError:
+            expires_on = None
+    if expires_on is None:
+        fail(
+            "expires_on", _l("%(value)s is not a date: use YYYY-MM-DD, or leave it empty.", value=repr(text))
+        )
+    elif expires_on < utc_today():
+        fail(
+            "expires_on",
+            _l("%(date)s is in the past: an expired lot cannot be received.", date=expires_on.isoformat()),
+        )
+    return expires_on
+
+
+def _check_quantity(text: str, fail) -> int:
+    if not _WHOLE.match(text) or int(text) < 1:
+        fail("quantity", _l("%(value)s is not a whole number of at least 1.", value=repr(text)))
+        return 0
+    return int(text)
+
+
+def _check_status(text: str, fail) -> str:
+    status = text.lower() or LotStatus.AVAILABLE
     if status not in set(LotStatus):
         fail(
             "status",
+            _l("%(value)s is not one of: %(choices)s.", value=repr(text), choices=", ".join(LotStatus)),
+        )
+    return status
+
+
+def _check_unique(line: int, key: tuple, item: Item, location, context: _ImportContext, fail) -> None:
+    """A lot code once per item and location: not already in stock, not twice in the file."""
+    if key in context.existing:
+        fail(
+            "lot_code",
             _l(
-                "%(value)s is not one of: %(choices)s.",
-                value=repr(value("status")),
-                choices=", ".join(LotStatus),
+                "Lot %(lot)s of %(item)s already exists at %(location)s.",
+                lot=repr(key[2]),
+                item=item.code,
+                location=repr(location.name),
             ),
         )
+    elif key in context.seen:
+        fail(
+            "lot_code",
+            _l("Repeats line %(line)s (same item, location and lot code).", line=context.seen[key]),
+        )
+    else:
+        context.seen[key] = line
+
+
+def _check_row(
+    line: int, raw: Mapping[str, str], context: _ImportContext, errors: list[RowError]
+) -> _LotRow | None:
+    """One row checked field by field: every fault of the row recorded, or the lot to receive."""
+
+    def value(name: str) -> str:
+        return (raw.get(name) or "").strip()
+
+    def fail(name: str, message: Message) -> None:
+        errors.append(RowError(line=line, field=name, message=message))
+
+    before = len(errors)
+    item = _check_item(value("item_code").upper(), context, fail)
+    location = _check_location(value("location"), context, fail)
+    lot_code = value("lot_code")
+    lot_code_ok = _check_lot_code(lot_code, fail)
+    expires_on = _check_expiry(value("expires_on"), fail)
+    quantity = _check_quantity(value("quantity"), fail)
+    status = _check_status(value("status"), fail)
     note = value("note") or None
     if note and len(note) > MAX_NOTE:
         fail("note", _l("At most %(n)s characters.", n=MAX_NOTE))
     if raw.get(EXTRA_CELLS):
         fail("row", _l("%(n)s more cell(s) than the header has columns.", n=raw[EXTRA_CELLS]))
-    if item is not None and location is not None and lot_code and len(lot_code) <= MAX_LOT_CODE:
-        key = (location.id, item.id, lot_code)
-        if key in context.existing:
-            fail(
-                "lot_code",
-                _l(
-                    "Lot %(lot)s of %(item)s already exists at %(location)s.",
-                    lot=repr(lot_code),
-                    item=item.code,
-                    location=repr(location.name),
-                ),
-            )
-        elif key in context.seen:
-            fail(
-                "lot_code",
-                _l("Repeats line %(line)s (same item, location and lot code).", line=context.seen[key]),
-            )
-        else:
-            context.seen[key] = line
+    if item is not None and location is not None and lot_code_ok:
+        _check_unique(line, (location.id, item.id, lot_code), item, location, context, fail)
     if len(errors) > before:
         return None
     return _LotRow(

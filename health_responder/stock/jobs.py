@@ -1,5 +1,6 @@
 """The stock checks: low_stock (a provider's available units of an item at or below the threshold) and
-near_expiry (lots expiring soon, with the open requests that could use them first; lots already expired)."""
+near_expiry (lots expiring soon, with the open requests that could use them first; lots already expired).
+"""
 
 from __future__ import annotations
 
@@ -119,7 +120,8 @@ def _requests_that_could_use(lot: StockLot, limit: int = 5) -> tuple[list[dict],
 @job("near_expiry")
 def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     """Alert on available lots expiring within NEAR_EXPIRY_DAYS (suggesting open requests that could use them),
-    and on lots already expired that still hold stock."""
+    and on lots already expired that still hold stock.
+    """
     today = now.date()
     horizon = today + timedelta(days=int(current_app.config["NEAR_EXPIRY_DAYS"]))
     found = []

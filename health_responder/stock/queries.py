@@ -55,7 +55,7 @@ def _filtered(statement: sa.Select, args: dict) -> sa.Select:
     if args.get("expires_after") is not None:
         statement = statement.where(StockLot.expires_on > args["expires_after"])
     if args.get("available_min") is not None:
-        statement = statement.where(_AVAILABLE >= args["available_min"])
+        statement = statement.where(args["available_min"] <= _AVAILABLE)
     return statement
 
 

@@ -105,7 +105,8 @@ class ProgramCalendar(MethodView):
     @blp.doc(responses={"200": {"description": "An iCalendar file.", "content": {"text/calendar": {}}}})
     def get(self, program_id):
         """The program as an iCalendar file in its time zone (a visitor: published programs; the join link
-        only for those who may join)."""
+        only for those who may join).
+        """
         program = queries.public_program(program_id, g.user)
         content = calendar.program_calendar(
             program,

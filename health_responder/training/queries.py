@@ -112,7 +112,8 @@ def _waitlisted_counts(program_ids: list[int]) -> dict[int, int]:
 
 def joinable(programs: list[TrainingProgram], user: User | None) -> set[int]:
     """The programs whose join link ``user`` may see: its provider's, staff every one, a city those it
-    has a participant holding a seat in (enrolled, attended, completed, no-show); a visitor none."""
+    has a participant holding a seat in (enrolled, attended, completed, no-show); a visitor none.
+    """
     if user is None:
         return set()
     ids = [p.id for p in programs]
@@ -310,7 +311,8 @@ def city_has_completed(city_id: int, topic: str) -> bool:
 
 def readiness(city_id: int) -> list[dict]:
     """For every topic: whether the city's staff completed a program on it, how often, when last,
-    and which catalogue items require it."""
+    and which catalogue items require it.
+    """
     completions = dict(
         (topic, (count, last))
         for topic, count, last in db.session.execute(

@@ -1,6 +1,7 @@
 """Demo training: programs by the demo providers on several topics and languages (Korean among them),
 enrolments from the demo cities, a full program with a waitlist, a past program with completions, and
-a few knowledge-hub links."""
+a few knowledge-hub links.
+"""
 
 from __future__ import annotations
 

@@ -357,7 +357,7 @@ def _take_seat(program_id: int) -> bool:
 
 
 def _next_ticket(program_id: int) -> int:
-    """The next waitlist number; the caller holds the program's row lock, so numbers are 1, 2, 3 …"""
+    """The next waitlist number: 1, 2, 3 … (the caller holds the program's row lock)."""
     db.session.execute(
         sa.update(PROGRAM).where(PROGRAM.c.id == program_id).values(waitlist_last=PROGRAM.c.waitlist_last + 1)
     )
@@ -484,6 +484,7 @@ def _fill_from_waitlist(program: TrainingProgram, *, by: User | None) -> list[En
 
 
 def check_enrolment_actor(enrolment: Enrolment, by: User, program: TrainingProgram) -> None:
+    """NotFound unless ``by`` may act on the enrolment (its city, or the program's provider)."""
     if (by.role == Role.CITY and enrolment.city_id != by.city_id) or (
         by.role == Role.PROVIDER and program.provider_id != by.provider_id
     ):

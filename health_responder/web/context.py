@@ -96,7 +96,7 @@ def days_left(needed_by) -> int:
 
 
 def countdown(needed_by) -> str:
-    """ "Due in 3 days", "Due today", "2 days overdue" in the chosen language."""
+    """Say how far the date is, in the chosen language: "Due in 3 days", "Due today", "2 days overdue"."""
     if needed_by is None:
         return ""
     days = days_left(needed_by)
@@ -109,7 +109,6 @@ def countdown(needed_by) -> str:
 
 def register_context(app: Flask) -> None:
     """Expose the language list, the current locale, the navigation and the filters to templates."""
-
     app.add_template_filter(lambda value: format_decimal(value or 0), "format_number")
     app.add_template_filter(lambda value: format_percent(value or 0), "format_percent")
     app.add_template_filter(localdate, "format_date")

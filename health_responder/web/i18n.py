@@ -46,7 +46,7 @@ def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802 - the name babel's extractor knows
     """Mark ``message`` for extraction (babel knows ``N_``); it is translated where it is shown."""
     return message
 

@@ -30,7 +30,7 @@ def test_the_token_is_stored_only_as_a_hash(app, make, anonymous):
 
 
 @pytest.mark.parametrize(
-    "body, field",
+    ("body", "field"),
     [
         ({"email": "nobody@example.org", "password": "whatever-123"}, "password"),
         ({"email": "", "password": "x"}, "email"),

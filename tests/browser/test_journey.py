@@ -282,7 +282,7 @@ MAIN_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("who,paths", MAIN_PAGES)
+@pytest.mark.parametrize(("who", "paths"), MAIN_PAGES)
 def test_the_main_pages_have_no_critical_or_serious_accessibility_violations(live, open_as, who, paths):
     if not AXE.exists():
         pytest.skip(

@@ -82,7 +82,7 @@ def test_shipping_takes_the_units_out_of_the_lots_and_moves_the_request(app, wor
 
 
 @pytest.mark.parametrize(
-    "body, field",
+    ("body", "field"),
     [
         ({"carrier": "DHL", "tracking_number": "1", "packages": 0}, "packages"),
         ({"carrier": "", "tracking_number": "1", "packages": 1}, "carrier"),
@@ -135,7 +135,7 @@ def _shipped(world, allocated):
 
 
 @pytest.mark.parametrize(
-    "entries, field",
+    ("entries", "field"),
     [
         ([(9, 0, None), (4, 0, None)], "lines.0.accepted"),  # 9 of 10: does not add up
         ([(10, 1, "damaged"), (4, 0, None)], "lines.0.accepted"),  # 11 of 10

@@ -63,7 +63,7 @@ def test_justifications_of_500_characters_in_any_script_are_kept_whole(world, te
 
 
 @pytest.mark.parametrize(
-    "lines, field",
+    ("lines", "field"),
     [
         ([{"item_id": "ITEM", "quantity": 0}], "lines.0.quantity"),
         ([{"item_id": "ITEM", "quantity": -3}], "lines.0.quantity"),

@@ -21,6 +21,7 @@ Skipped, with the reason, when PostgreSQL is not reachable at TEST_POSTGRES_URL.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import itertools
 import json
@@ -221,10 +222,9 @@ def _post_chunked(port: int, path: str, token: str, size: int) -> tuple[int, dic
             sock.sendall(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server stopped reading at the limit: its answer is what counts
-        try:
+        # the server may have answered and closed already (ENOTCONN): its answer is still to read
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_WR)
-        except OSError:  # the server has answered and closed already (ENOTCONN): its answer is still to read
-            pass
         raw = b""
         while chunk := sock.recv(65536):
             raw += chunk

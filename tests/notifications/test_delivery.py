@@ -27,7 +27,7 @@ class Inbox:
         self.refuse_next = 0
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         with self.lock:
             if self.refuse_next > 0:
                 self.refuse_next -= 1

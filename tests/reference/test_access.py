@@ -54,7 +54,7 @@ def test_role_by_endpoint_matrix(make, world, role):
 
 
 @pytest.mark.parametrize(
-    "method, path",
+    ("method", "path"),
     [
         ("GET", "/api/v1/cities"),
         ("POST", "/api/v1/items"),

@@ -23,7 +23,7 @@ def test_an_item_is_created_with_the_contract_defaults(make):
 
 
 @pytest.mark.parametrize(
-    "body, field",
+    ("body", "field"),
     [
         ({"code": "", "name": "x", "category": "ppe"}, "code"),
         ({"code": "A B", "name": "x", "category": "ppe"}, "code"),
@@ -87,7 +87,7 @@ def test_cities_accept_long_text_in_any_script(make):
 
 
 @pytest.mark.parametrize(
-    "body, field",
+    ("body", "field"),
     [
         ({"name": "X", "country": "KOR", "network_id": 1}, "country"),
         ({"name": "X", "country": "KR", "network_id": 999}, "network_id"),
@@ -115,7 +115,7 @@ def test_lists_filter_order_and_page_in_one_shape(make):
 
 
 @pytest.mark.parametrize(
-    "query, field",
+    ("query", "field"),
     [
         ("page_size=101", "page_size"),
         ("page=0", "page"),

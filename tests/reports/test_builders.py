@@ -533,7 +533,7 @@ def test_hostile_text_adds_no_link_image_or_font(kind):
             assert ref.get_object().get("/Subtype") != "/Image"
         fonts = page.get("/Resources", {}).get("/Font", {})
         for ref in fonts.values():
-            assert "x" != str(ref.get_object().get("/BaseFont", "")).lstrip("/")
+            assert str(ref.get_object().get("/BaseFont", "")).lstrip("/") != "x"
 
 
 def test_control_characters_and_lone_surrogates_are_dropped():

@@ -72,7 +72,7 @@ def test_one_address_spraying_many_accounts_is_stopped(app, make):
 
 
 @pytest.mark.both_databases
-@pytest.mark.parametrize("hops, expected", [(0, "10.0.0.2"), (1, "198.51.100.23")])
+@pytest.mark.parametrize(("hops", "expected"), [(0, "10.0.0.2"), (1, "198.51.100.23")])
 def test_behind_a_proxy_the_client_address_comes_from_proxyfix(app, database_url, tmp_path, hops, expected):
     proxied = create_app(
         {

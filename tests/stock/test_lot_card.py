@@ -88,7 +88,7 @@ def test_the_ledger_is_paged_and_every_page_carries_the_true_running_balance(wor
 
 
 @pytest.mark.parametrize(
-    "who,own,other",
+    ("who", "own", "other"),
     [
         ("provider", 200, 404),
         ("other_provider", 404, 200),
