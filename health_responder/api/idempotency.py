@@ -71,7 +71,8 @@ def _in_flight() -> Conflict:
 @sa.event.listens_for(AppSession, "before_commit")
 def _stamp_committed(session) -> None:
     """Stamp the held key in the transaction that commits the request's work; refuse the commit when the
-    key was released meanwhile (the request was taken for dead and a retry holds the key now)."""
+    key was released meanwhile (the request was taken for dead and a retry holds the key now).
+    """
     key_id = _holding.get()
     if key_id is None:
         return

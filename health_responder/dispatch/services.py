@@ -60,6 +60,7 @@ def check_tenant(dispatch: Dispatch, by: User) -> None:
 
 
 def lock_dispatch(dispatch_id: int) -> Dispatch:
+    """The dispatch, read afresh and locked for this transaction; NotFound otherwise."""
     found = db.session.scalar(
         select(Dispatch)
         .where(Dispatch.id == dispatch_id)
@@ -72,6 +73,7 @@ def lock_dispatch(dispatch_id: int) -> Dispatch:
 
 
 def check_state(dispatch: Dispatch, action: str, verb) -> None:
+    """InvalidTransition unless ``action`` may be taken from the dispatch's status."""
     allowed, target = TRANSITIONS[action]
     if dispatch.status not in allowed:
         raise InvalidTransition(DISPATCH, dispatch.status, target, action=verb)

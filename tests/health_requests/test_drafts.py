@@ -131,7 +131,7 @@ def test_adding_a_line_slot_keeps_what_was_typed(world):
 
 
 @pytest.mark.parametrize(
-    "who,status",
+    ("who", "status"),
     [("city", 200), ("coordinator", 200), ("admin", 200), ("other_city", 404), ("provider", 403)],
 )
 def test_who_may_open_a_drafts_form(world, who, status):
@@ -199,7 +199,7 @@ def test_the_city_takes_a_submitted_request_back_to_draft_over_the_api(world):
 
 
 @pytest.mark.parametrize(
-    "who,status", [("other_city", 404), ("coordinator", 403), ("admin", 403), ("provider", 403)]
+    ("who", "status"), [("other_city", 404), ("coordinator", 403), ("admin", 403), ("provider", 403)]
 )
 def test_only_the_requests_city_takes_it_back(world, who, status):
     submitted = world.make.submitted_request((world.item, 3))
