@@ -12,6 +12,7 @@ English in the JSON API (whatever ``Accept-Language`` says), in logs, job runs a
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 from http import HTTPStatus
@@ -135,6 +136,12 @@ class ValidationFailed(DomainError):
     """Input that parses but breaks a rule; ``errors`` maps each field to its messages."""
 
     code = 422
+
+
+class InsufficientStorage(DomainError):
+    """The disk that keeps files (REPORTS_DIR, MATERIALS_DIR) is full: nothing was written or registered."""
+
+    code = 507
 
 
 class TooManyRequests(DomainError):
@@ -269,6 +276,31 @@ def handle_operational_error(error: OperationalError):
     )
 
 
+#: The errno values of a full disk or an exhausted disk quota.
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def no_space(error: OSError | None = None, errors: dict | None = None) -> InsufficientStorage:
+    """The 507 a full disk answers (``error``: the OSError it came from, kept as the cause)."""
+    found = InsufficientStorage(
+        _l(
+            "The server has no disk space left to store the file; nothing was saved. Try again later, "
+            "and tell the administrator if it persists."
+        ),
+        errors,
+    )
+    found.__cause__ = error
+    return found
+
+
+def handle_os_error(error: OSError):
+    """A full disk that no service turned into InsufficientStorage still answers 507, never a bare 500."""
+    if error.errno in NO_SPACE:
+        log.error("no space left on a device: %s", error)
+        return handle_domain_error(no_space(error))
+    return handle_unexpected(error)
+
+
 def handle_unexpected(error: Exception):
     """Anything else is our bug: log it whole, tell the client nothing about it."""
     from health_responder.extensions import db
@@ -305,4 +337,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(OperationalError, handle_operational_error)
     app.register_error_handler(DataError, handle_out_of_range)
     app.register_error_handler(OverflowError, handle_out_of_range)
+    app.register_error_handler(OSError, handle_os_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -1,4 +1,8 @@
-"""Uploaded PDFs kept under REPORTS_DIR, named by their SHA-256 (never overwritten, never half-written).
+"""Files on disk: uploaded PDFs named by their SHA-256, and ``write_file`` for generated ones.
+
+Nothing is ever half-written: each file is written under a ``.part`` name and renamed into place. On a
+full disk (ENOSPC, or EDQUOT under a quota) the partial file is removed and InsufficientStorage (507)
+is raised, before any registry row is written.
 
 A file is a PDF when its bytes begin with ``%PDF-``, whatever content type the browser sent: browsers
 label the same file ``application/pdf``, ``application/x-pdf`` or ``application/octet-stream``.
@@ -15,7 +19,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from health_responder.errors import NotFound, ValidationFailed
+from health_responder.errors import NO_SPACE, NotFound, ValidationFailed, no_space
 
 PDF_MAGIC = b"%PDF-"
 
@@ -38,10 +42,11 @@ def store_pdf_in(stream: BinaryIO, *, directory: Path, max_bytes: int) -> tuple[
     Raises ValidationFailed (field ``file``) for an empty file, one past ``max_bytes``, or one without
     the ``%PDF-`` header; a refused or failed copy leaves no ``.part`` file behind.
     """
-    directory.mkdir(parents=True, exist_ok=True)
     digest, size, head = hashlib.sha256(), 0, b""
-    handle, tmp_name = tempfile.mkstemp(dir=directory, suffix=".part")
+    tmp_name = None
     try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, tmp_name = tempfile.mkstemp(dir=directory, suffix=".part")
         with os.fdopen(handle, "wb") as tmp:
             while chunk := stream.read(64 * 1024):
                 size += len(chunk)
@@ -64,9 +69,31 @@ def store_pdf_in(stream: BinaryIO, *, directory: Path, max_bytes: int) -> tuple[
         # Content-addressed: the same bytes land on the same name, so a rename only replaces equal content.
         os.replace(tmp_name, directory / name)
         return name, size, digest.hexdigest()
+    except OSError as error:
+        if error.errno in NO_SPACE:
+            raise no_space(error, {"file": [_l("No disk space left on the server.")]}) from error
+        raise
     finally:
-        if os.path.exists(tmp_name):
+        if tmp_name is not None and os.path.exists(tmp_name):
             os.unlink(tmp_name)
+
+
+def write_file(target: Path, content: bytes) -> None:
+    """Write ``content`` to ``target`` whole or not at all: through ``<target>.part`` and a rename.
+
+    A full disk raises InsufficientStorage (507) and leaves neither the ``.part`` nor ``target``.
+    """
+    temporary = target.with_name(target.name + ".part")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(content)
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        if error.errno in NO_SPACE:
+            raise no_space(error) from error
+        raise
 
 
 def stored_file(relative: str | None) -> Path:

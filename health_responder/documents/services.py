@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import secrets
 from collections.abc import Callable
 from datetime import date
@@ -23,6 +22,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
+from health_responder import storage
 from health_responder.db import utcnow
 from health_responder.documents.models import Document
 from health_responder.errors import NotFound
@@ -114,12 +114,8 @@ def issue(
     now = utcnow()
     safe_name = "".join(c if c.isalnum() or c in "-_" else "_" for c in (name or subject_key))[:80]
     relative = f"{now:%Y}/{now:%m}/{kind}-{safe_name}-{code}.pdf"
-    target = Path(current_app.config["REPORTS_DIR"]) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Write to a temporary name and rename: a reader never sees half a file.
-    temporary = target.with_suffix(".part")
-    temporary.write_bytes(content)
-    os.replace(temporary, target)
+    # Written before the row: a full disk (507) leaves neither a file nor a registry row.
+    storage.write_file(Path(current_app.config["REPORTS_DIR"]) / relative, content)
     document = Document(
         kind=kind,
         subject_type=subject_type,
