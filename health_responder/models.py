@@ -13,7 +13,7 @@ from health_responder.dispatch.models import Dispatch, DispatchLine  # noqa: F40
 from health_responder.documents.models import Document  # noqa: F401
 from health_responder.health_requests.models import AssistanceRequest, RequestLine  # noqa: F401
 from health_responder.hub.models import CityProfile  # noqa: F401
-from health_responder.materials.models import Material  # noqa: F401
+from health_responder.materials.models import Material, MaterialVersion  # noqa: F401
 from health_responder.notifications.models import Notification  # noqa: F401
 from health_responder.offices.models import OfficeCity, RegionalOffice  # noqa: F401
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation  # noqa: F401

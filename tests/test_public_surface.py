@@ -74,11 +74,17 @@ def world(app, make):
         json=program_body(mode="webinar", join_url=SECRETS["join link"], link=None),
     )
     assert webinar.status_code == 201, webinar.get_json()
+    material = owner.post(
+        "/api/v1/materials",
+        json={"title": "Oxygen guide", "topic": "oxygen_therapy", "url": "https://who.example.org/oxygen"},
+    )
+    assert material.status_code == 201, material.get_json()
     return {
         "city": city,
         "provider": provider,
         "request_id": request.id,
         "program_id": webinar.get_json()["id"],
+        "material_id": material.get_json()["id"],
     }
 
 
@@ -92,6 +98,8 @@ def _public_pages(world) -> list[str]:
         f"/providers/{world['provider'].id}",
         "/hub/",
         f"/hub/cities/{world['city'].id}",
+        "/hub/materials",
+        f"/hub/materials/{world['material_id']}",
         "/portal/requests-by-network.csv",
         "/portal/fill-rate.csv",
         "/portal/shortage-radar.csv",
@@ -109,6 +117,9 @@ def _public_api(world) -> list[str]:
         "/api/v1/offices",
         "/api/v1/stats",
         f"/api/v1/cities/{world['city'].id}/profile",
+        "/api/v1/materials?q=oxygen",
+        f"/api/v1/materials/{world['material_id']}",
+        f"/api/v1/materials/{world['material_id']}/versions",
     ]
 
 
@@ -167,6 +178,7 @@ def test_the_pages_speak_korean(world, client):
         ("/portal/offices/", "지역 사무소"),
         (f"/providers/{world['provider'].id}", "재고 있음"),
         (f"/hub/cities/{world['city'].id}", "인구"),
+        ("/hub/materials", "역량 강화 자료"),
     ]:
         assert words in client.get(path).get_data(as_text=True), path
 

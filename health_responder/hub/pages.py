@@ -11,6 +11,7 @@ from health_responder.auth.models import Role
 from health_responder.hub import queries, services
 from health_responder.hub.forms import CityProfileForm
 from health_responder.hub.schemas import CityProfileUpdateSchema
+from health_responder.materials import queries as materials
 from health_responder.reference import queries as reference
 from health_responder.training import queries as training
 from health_responder.web.context import TENANTS, register_home
@@ -37,6 +38,7 @@ def index():
         cities=queries.cities_by_network(),
         webinars=training.upcoming_public(limit=10, mode="webinar"),
         recordings=training.recordings(limit=10),
+        materials=materials.recent(limit=5),
     )
 
 

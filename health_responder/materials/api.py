@@ -1,4 +1,7 @@
-"""The knowledge hub over the API, under /api/v1/materials: every role reads, providers and staff publish."""
+"""The knowledge hub over the API, under /api/v1/materials: anyone reads (no login needed), providers and
+staff publish, and a material's owner (the provider that published it) or staff change, version and
+delete it. Who may is the services' rule; the routes only parse and dump.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from health_responder.api.common import page_of
-from health_responder.auth.access import STAFF, roles_required
+from health_responder.auth.access import STAFF, public, roles_required
 from health_responder.auth.models import Role
 from health_responder.errors import ValidationFailed
 from health_responder.extensions import db
@@ -19,7 +22,10 @@ from health_responder.materials.schemas import (
     MaterialLinkCreateSchema,
     MaterialListArgsSchema,
     MaterialSchema,
+    MaterialUpdateSchema,
     MaterialUploadSchema,
+    MaterialVersionListArgsSchema,
+    MaterialVersionSchema,
 )
 
 blp = Blueprint("materials", __name__, description="The knowledge hub: capacity-building links and PDFs")
@@ -46,6 +52,39 @@ _MATERIAL_BODY = {
         },
     },
 }
+_VERSION_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "A PDF of at most 10 MB (judged by its %PDF header, not its content type).",
+                    },
+                },
+            }
+        },
+    },
+}
+
+
+def _upload():
+    """The part named ``file`` of a multipart body (a PDF may be larger than the app-wide body limit)."""
+    if request.mimetype != "multipart/form-data":
+        raise ValidationFailed(
+            _l("Send multipart/form-data with the PDF as the part named 'file'."), {"file": [_l("Required.")]}
+        )
+    request.max_content_length = MATERIAL_MAX_BYTES + 256 * 1024
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed(
+            _l("Attach the PDF as the form part named 'file'."), {"file": [_l("Required.")]}
+        )
+    return upload
 
 
 def _load(schema, data) -> dict:
@@ -59,11 +98,11 @@ def _load(schema, data) -> dict:
 
 @blp.route("/materials")
 class Materials(MethodView):
-    @roles_required()
+    @public
     @blp.arguments(MaterialListArgsSchema, location="query")
     @blp.response(200, page_of(MaterialSchema))
     def get(self, args):
-        """The knowledge hub, searchable by topic, language and words."""
+        """The knowledge hub, searchable by topic, language, kind, provider and words (no login needed)."""
         return queries.list_materials(args)
 
     @roles_required(*EDITORS)
@@ -72,14 +111,9 @@ class Materials(MethodView):
     def post(self):
         """Publish a material: JSON {title, topic, language, url} for a link, multipart with a PDF "file"."""
         if request.mimetype == "multipart/form-data":
-            # A PDF may be larger than the app-wide body limit; this view allows it, plus the form fields.
-            request.max_content_length = MATERIAL_MAX_BYTES + 256 * 1024
-            upload = request.files.get("file")
+            request.max_content_length = MATERIAL_MAX_BYTES + 256 * 1024  # before the form is read
             data = _load(MaterialUploadSchema(), request.form.to_dict())
-            if upload is None:
-                raise ValidationFailed(
-                    _l("Attach the PDF as the form part named 'file'."), {"file": [_l("Required.")]}
-                )
+            upload = _upload()
             material = services.create_pdf_material(
                 by=g.user,
                 stream=upload.stream,
@@ -101,23 +135,77 @@ class Materials(MethodView):
 
 @blp.route("/materials/<int:material_id>")
 class MaterialById(MethodView):
-    @roles_required()
+    @public
     @blp.response(200, MaterialSchema)
     def get(self, material_id):
-        """One material."""
+        """One material (no login needed)."""
         return queries.material_view(queries.get_material(material_id))
+
+    @roles_required(*EDITORS)
+    @blp.arguments(MaterialUpdateSchema)
+    @blp.response(200, MaterialSchema)
+    def patch(self, data, material_id):
+        """Change the title, topic, language, description or a link's address (its owner or staff)."""
+        material = services.update_material(material=queries.get_material(material_id), by=g.user, **data)
+        db.session.commit()
+        return queries.material_view(material)
+
+    @roles_required(*EDITORS)
+    @blp.response(204)
+    def delete(self, material_id):
+        """Delete a material and its versions (its owner or staff)."""
+        services.delete_material(material=queries.get_material(material_id), by=g.user)
+        db.session.commit()
+
+
+def _send(path, name: str):
+    return send_file(path, mimetype="application/pdf", download_name=name, max_age=0)
 
 
 @blp.route("/materials/<int:material_id>/file")
 class MaterialFile(MethodView):
-    @roles_required()
+    @public
     @blp.doc(responses=_PDF)
     def get(self, material_id):
-        """The PDF of a material: an uploaded file, not a registered document (so no verification code)."""
+        """The current PDF of a material: an uploaded file, not a registered document (no verification code)."""
         material = queries.get_material(material_id)
-        return send_file(
-            services.material_file(material),
-            mimetype="application/pdf",
-            download_name=material.file_name or f"material-{material.id}.pdf",
-            max_age=0,
+        return _send(services.material_file(material), material.file_name or f"material-{material.id}.pdf")
+
+
+@blp.route("/materials/<int:material_id>/versions")
+class MaterialVersions(MethodView):
+    @public
+    @blp.arguments(MaterialVersionListArgsSchema, location="query")
+    @blp.response(200, page_of(MaterialVersionSchema))
+    def get(self, args, material_id):
+        """Every file a PDF material was given, newest first; who uploaded it is named to members only."""
+        material = queries.get_material(material_id)
+        return queries.list_versions(material, args, member=g.user is not None)
+
+    @roles_required(*EDITORS)
+    @blp.doc(requestBody=_VERSION_BODY)
+    @blp.response(201, MaterialVersionSchema)
+    def post(self, material_id):
+        """Upload a new file for a PDF material; the earlier ones stay downloadable (its owner or staff)."""
+        material = queries.get_material(material_id)
+        upload = _upload()
+        version = services.add_version(
+            material=material,
+            by=g.user,
+            stream=upload.stream,
+            file_name=upload.filename or "",
+            content_type=upload.mimetype,
         )
+        db.session.commit()
+        return queries.version_view(version, member=True)
+
+
+@blp.route("/materials/<int:material_id>/versions/<int:number>/file")
+class MaterialVersionFile(MethodView):
+    @public
+    @blp.doc(responses=_PDF)
+    def get(self, material_id, number):
+        """The PDF of one version of a material."""
+        version = queries.get_version(queries.get_material(material_id), number)
+        name = f"v{version.number}-{version.file_name}"
+        return _send(services.version_file(version), name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, TextAreaField, URLField
+from wtforms import SearchField, SelectField, StringField, TextAreaField, URLField
 
 
 def _optional_int(value):
@@ -16,6 +16,7 @@ class MaterialFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
+    q = SearchField(_l("Search"))
     topic = SelectField(_l("Topic"), validate_choice=False)
     language = SelectField(_l("Language"), validate_choice=False)
 
@@ -36,3 +37,17 @@ class PdfMaterialForm(FlaskForm):
     language = StringField(_l("Language"), default="en")
     description = TextAreaField(_l("Description (optional)"))
     file = FileField(_l("PDF file"))
+
+
+class MaterialEditForm(FlaskForm):
+    """A material's own fields; ``url`` only for a link (the page leaves it out for a PDF)."""
+
+    title = StringField(_l("Title"))
+    topic = SelectField(_l("Topic"), validate_choice=False)
+    language = StringField(_l("Language"))
+    description = TextAreaField(_l("Description (optional)"))
+    url = URLField(_l("Address (URL)"))
+
+
+class MaterialVersionForm(FlaskForm):
+    file = FileField(_l("New PDF file"))

@@ -29,7 +29,27 @@ class MaterialSchema(Schema):
     sha256 = fields.String(allow_none=True)
     provider_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
-    file_url = fields.String(allow_none=True, metadata={"description": "Where to download the PDF."})
+    updated_at = fields.DateTime(allow_none=True)
+    version = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The number of the current file's version; none for a link."},
+    )
+    file_url = fields.String(allow_none=True, metadata={"description": "Where to download the current PDF."})
+
+
+class MaterialVersionSchema(Schema):
+    number = fields.Integer(metadata={"description": "1 for the first file, then one more for each new one."})
+    file_name = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = fields.DateTime()
+    uploaded_by = fields.String(
+        allow_none=True, metadata={"description": "The person who uploaded it (shown to members only)."}
+    )
+    organisation = fields.String(
+        allow_none=True, metadata={"description": "The uploader's provider; none for the association."}
+    )
+    file_url = fields.String(metadata={"description": "Where to download this version's PDF."})
 
 
 class MaterialLinkCreateSchema(StrictSchema):
@@ -51,6 +71,22 @@ class MaterialUploadSchema(StrictSchema):
     provider_id = fields.Integer()
 
 
+class MaterialUpdateSchema(StrictSchema):
+    """What an owner changes in place; a PDF's file changes by a new version (POST …/versions)."""
+
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    topic = fields.String(validate=_topic)
+    language = fields.String(validate=language_tag)
+    description = fields.String(allow_none=True, validate=validate.Length(max=10000))
+    url = fields.String(
+        validate=[validate.Length(max=1000), _url], metadata={"description": "A link's address (links only)."}
+    )
+
+
+class MaterialVersionListArgsSchema(PageArgsSchema):
+    ORDERABLE = ("number",)
+
+
 class MaterialListArgsSchema(PageArgsSchema):
     ORDERABLE = ("id", "title", "created_at")
     topic = fields.String(validate=_topic)
@@ -58,5 +94,6 @@ class MaterialListArgsSchema(PageArgsSchema):
     kind = fields.String(validate=validate.OneOf(["link", "pdf"]))
     provider_id = fields.Integer()
     q = fields.String(
-        validate=validate.Length(max=200), metadata={"description": "Part of the title or description."}
+        validate=validate.Length(max=200),
+        metadata={"description": "Words found in the title or description (each word, any order, any case)."},
     )

@@ -276,7 +276,7 @@ MAIN_PAGES = [
             "/dispatches/waiting",
             "/stock/import",
             "/training/new",
-            "/training/materials",
+            "/hub/materials",
         ],
     ),
 ]

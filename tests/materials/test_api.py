@@ -88,16 +88,36 @@ def test_provider_uploads_a_pdf_that_downloads_byte_for_byte(provider, api, app)
 
 
 @pytest.mark.parametrize(
-    ("content", "content_type", "message"),
+    ("content", "filename", "message"),
     [
-        (b"MZ\x90\x00 not a pdf at all", "application/pdf", "Not a PDF"),
-        (PDF, "text/plain", "application/pdf"),
-        (b"", "application/pdf", "empty"),
+        (b"MZ\x90\x00 not a pdf at all", "setup.exe", "setup.exe: Not a PDF document (no %PDF header)."),
+        (
+            b"Dear colleagues, the guide follows.",
+            "guide.pdf",
+            "guide.pdf: Not a PDF document (no %PDF header).",
+        ),
+        (b"", "empty.pdf", "empty.pdf: The file is empty."),
     ],
 )
-def test_uploads_that_are_not_pdfs_are_refused_naming_the_file(provider, content, content_type, message):
-    response = upload(provider, content=content, content_type=content_type)
-    assert response.status_code == 422 and message in response.json["errors"]["file"][0], response.json
+def test_uploads_that_are_not_pdfs_are_refused_naming_the_file(provider, content, filename, message):
+    response = upload(provider, content=content, content_type="application/pdf", filename=filename)
+    assert response.status_code == 422, response.json
+    assert response.json["errors"]["file"] == [message]
+    assert response.json["message"].startswith(f"{filename} is not accepted: ")
+    assert provider.get("/api/v1/materials").json["total"] == 0
+
+
+@pytest.mark.parametrize("content_type", ["application/octet-stream", "application/x-pdf", "text/plain", ""])
+def test_a_pdf_is_taken_by_its_header_whatever_content_type_the_browser_sent(provider, content_type):
+    made = upload(provider, content_type=content_type or "application/octet-stream", filename="guide")
+    assert made.status_code == 201, made.json
+    assert (made.json["content_type"], made.json["size"], made.json["version"]) == (
+        "application/pdf",
+        len(PDF),
+        1,
+    )
+    with provider.get(made.json["file_url"]) as downloaded:
+        assert downloaded.mimetype == "application/pdf" and downloaded.data == PDF
 
 
 def test_a_pdf_over_10_mb_is_refused_and_one_just_under_is_taken(provider):

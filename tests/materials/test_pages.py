@@ -52,9 +52,9 @@ def upload(page, content: bytes, name="checklist.pdf", content_type="application
         "pdf-description": "One page, print it.",
     } | fields
     if token:
-        data["csrf_token"] = page.token("/training/materials")
+        data["csrf_token"] = page.token("/hub/materials")
     body, content_type_header = multipart(data, (content, name, content_type))
-    return page.client.post("/training/materials/pdfs", data=body, content_type=content_type_header)
+    return page.client.post("/hub/materials/pdfs", data=body, content_type=content_type_header)
 
 
 @pytest.fixture
@@ -70,19 +70,19 @@ def w(world, topics):
 
 def test_a_provider_adds_a_link_and_a_pdf_and_everyone_finds_them(w):
     provider = w.page("provider")
-    hub = provider.html("/training/materials")
-    assert 'action="/training/materials/links"' in hub and 'enctype="multipart/form-data"' in hub
+    hub = provider.html("/hub/materials")
+    assert 'action="/hub/materials/links"' in hub and 'enctype="multipart/form-data"' in hub
     added = provider.post(
-        "/training/materials/links",
+        "/hub/materials/links",
         {
             "link-title": "WHO ventilation guide",
             "link-topic": "ventilation",
             "link-language": "en",
             "link-url": "https://www.who.int/vent-guide",
         },
-        page="/training/materials",
+        page="/hub/materials",
     )
-    assert added.status_code == 302 and added.headers["Location"] == "/training/materials?topic=ventilation"
+    assert added.status_code == 302 and added.headers["Location"].startswith("/hub/materials/")
     content = pdf_bytes()
     uploaded = upload(provider, content)
     assert uploaded.status_code == 302, text(uploaded)
@@ -94,44 +94,40 @@ def test_a_provider_adds_a_link_and_a_pdf_and_everyone_finds_them(w):
     ]
     pdf_id = listed[1]["id"]
     city = w.page("city")
-    html = city.html("/training/materials")
+    html = city.html("/hub/materials")
     assert "<h3>Mechanical ventilation</h3>" in html and "<h3>Oxygen therapy</h3>" in html
-    assert (
-        'href="https://www.who.int/vent-guide"' in html
-        and f'href="/training/materials/{pdf_id}/file"' in html
-    )
+    assert 'href="https://www.who.int/vent-guide"' in html and f'href="/hub/materials/{pdf_id}/file"' in html
     assert "<td>Near Supply</td>" in html and "<td>한국어</td>" in html and "<td>English</td>" in html
-    korean_only = city.html("/training/materials?language=ko")
+    korean_only = city.html("/hub/materials?language=ko")
     assert "Concentrator checklist" in korean_only and "WHO ventilation guide" not in korean_only
-    by_topic = city.html("/training/materials?topic=ventilation")
+    by_topic = city.html("/hub/materials?topic=ventilation")
     assert "WHO ventilation guide" in by_topic and "Concentrator checklist" not in by_topic
-    with city.get(f"/training/materials/{pdf_id}/file") as download:
+    with city.get(f"/hub/materials/{pdf_id}/file") as download:
         assert (
             download.status_code == 200
             and download.mimetype == "application/pdf"
             and download.data == content
         )
     program = api_program(w, topic="oxygen_therapy")
-    assert f'href="/training/materials/{pdf_id}/file"' in city.html(f"/training/{program['id']}")
+    assert f'href="/hub/materials/{pdf_id}/file"' in city.html(f"/training/{program['id']}")
 
 
 def test_the_upload_shows_the_services_refusals_and_keeps_the_typed_fields(w):
     provider = w.page("provider")
     not_pdf = upload(provider, b"hello, this is text", name="notes.pdf", **{"pdf-title": "Night-shift notes"})
     assert not_pdf.status_code == 422
-    assert "Not a PDF document (no %PDF header)." in text(not_pdf)
+    assert (
+        '<p class="error" id="pdf-file-errors">notes.pdf: Not a PDF document (no %PDF header).</p>'
+        in text(not_pdf)
+    )
     assert 'aria-describedby="pdf-file-hint pdf-file-errors"' in text(not_pdf)
     assert 'value="Night-shift notes"' in text(not_pdf) and "One page, print it.</textarea>" in text(not_pdf)
-    wrong_type = upload(provider, pdf_bytes(), name="x.txt", content_type="text/plain")
-    assert wrong_type.status_code == 422 and "Content type is text/plain; send application/pdf." in text(
-        wrong_type
-    )
     no_file = upload(provider, b"", name="")
     assert no_file.status_code == 422 and "Choose a PDF file." in text(no_file)
     bad_url = provider.post(
-        "/training/materials/links",
+        "/hub/materials/links",
         {"link-title": "Guide", "link-topic": "ventilation", "link-url": "ftp://example.org/guide"},
-        page="/training/materials",
+        page="/hub/materials",
     )
     assert bad_url.status_code == 422 and "An http or https URL." in text(bad_url)
     assert 'value="ftp://example.org/guide"' in text(bad_url)
@@ -144,17 +140,17 @@ def test_a_pdf_larger_than_the_app_wide_body_limit_but_within_the_services_limit
     big = pdf_bytes() + b"%" + b"0" * (6 * 1024 * 1024)
     assert upload(provider, big, name="big.pdf").status_code == 302
     too_big = upload(provider, pdf_bytes() + b"%" + b"0" * (10 * 1024 * 1024), name="huge.pdf")
-    assert too_big.status_code == 422 and "At most 10 MB." in text(too_big)
+    assert too_big.status_code == 422 and "huge.pdf: At most 10 MB." in text(too_big)
     assert [m["size"] for m in w.api["provider"].get("/api/v1/materials").json["items"]] == [len(big)]
 
 
 def test_a_city_user_sees_no_hub_forms_and_is_refused(w):
     city = w.page("city")
-    hub = city.html("/training/materials")
-    assert "/training/materials/links" not in hub and "/training/materials/pdfs" not in hub
+    hub = city.html("/hub/materials")
+    assert "/hub/materials/links" not in hub and "/hub/materials/pdfs" not in hub
     assert (
         city.post(
-            "/training/materials/links",
+            "/hub/materials/links",
             {"link-title": "x", "link-topic": "ventilation", "link-url": "https://example.org"},
         ).status_code
         == 403
@@ -166,11 +162,10 @@ def test_a_city_user_sees_no_hub_forms_and_is_refused(w):
 def test_the_hub_forms_require_the_csrf_token(w):
     provider = w.page("provider")
     data = {"link-title": "Forged", "link-topic": "ventilation", "link-url": "https://example.org"}
-    missing = provider.post("/training/materials/links", data, token=False)
+    missing = provider.post("/hub/materials/links", data, token=False)
     assert missing.status_code == 400 and "CSRF" in text(missing)
     assert (
-        provider.post("/training/materials/links", data | {"csrf_token": "forged"}, token=False).status_code
-        == 400
+        provider.post("/hub/materials/links", data | {"csrf_token": "forged"}, token=False).status_code == 400
     )
     assert upload(provider, pdf_bytes(), token=False).status_code == 400
     assert upload(provider, pdf_bytes(), token=False, csrf_token="forged").status_code == 400
@@ -180,9 +175,9 @@ def test_the_hub_forms_require_the_csrf_token(w):
 def test_the_hub_speaks_korean(w):
     provider = w.page("provider")
     assert provider.post("/language", {"locale": "ko", "next": "/training"}).status_code == 302
-    hub = provider.html("/training/materials")
+    hub = provider.html("/hub/materials")
     for words in (
-        "<h1>지식 허브</h1>",
+        "<h1>역량 강화 자료</h1>",
         "<h2>링크 추가</h2>",
         "<h2>PDF 올리기</h2>",
         "아직 교육 자료가 없습니다.",

@@ -66,6 +66,7 @@ def tenants(app, make):
     from health_responder.allocation import services as allocations
     from health_responder.dispatch import services as dispatches
     from health_responder.health_requests import services as requests
+    from health_responder.materials import services as materials
     from health_responder.stock import services as stock
     from health_responder.training import services as training
 
@@ -154,6 +155,12 @@ def tenants(app, make):
             participant_email="zzsecret@example.org",
         )
         ids["program_id"] = program.id
+        ids["material_id"] = materials.create_link_material(
+            by=users["provider"],
+            title="Alpha guide",
+            topic="oxygen_therapy",
+            url="https://learn.example.org/a",
+        ).id
     clients = {role: make.api(user=user) for role, user in users.items()}
     return {"clients": clients, "users": users, "ids": ids, "city_a": city_a, "prov_a": prov_a}
 
@@ -183,6 +190,7 @@ def _fill_path(path: str, ids: dict) -> str:
         "request_id": ids["a"]["request_id"],
         "dispatch_id": ids["a"]["dispatch_id"],
         "program_id": ids["program_id"],
+        "material_id": ids["material_id"],
         "provider_id": ids["a"]["provider_id"],
         "city_id": ids["a"]["city_id"],
     }
