@@ -57,6 +57,19 @@ def _load(schema, data) -> dict:
         ) from error
 
 
+@blp.url_value_preprocessor
+def _allow_large_uploads(endpoint, _values):
+    # A PDF may be larger than the app-wide body limit. The app's guard for bodies without a length
+    # (chunked) reads the body in a before_request hook, against whatever limit is set by then: the
+    # upload's own limit is set here, before any hook runs (as the pages do).
+    if (
+        endpoint == "publications_api.Publications"
+        and request.method == "POST"
+        and request.mimetype == "multipart/form-data"
+    ):
+        request.max_content_length = PUBLICATION_MAX_BYTES + 256 * 1024
+
+
 @blp.route("/publications")
 class Publications(MethodView):
     @public

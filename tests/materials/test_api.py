@@ -206,3 +206,48 @@ def test_a_pdf_uploaded_before_materials_dir_is_served_from_reports_dir_and_afte
     (tmp_path / "hub-files" / name).unlink()
     missing = city.get(body["file_url"])
     assert missing.status_code == 404 and "missing from storage" in missing.json["message"]
+
+
+def _post_chunked(app, path: str, body: bytes, content_type: str, token: str):
+    """POST ``body`` as a server hands on a chunked request: no Content-Length, the stream marked terminated."""
+    import io
+    import json
+
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    environ = EnvironBuilder(
+        path=path,
+        method="POST",
+        headers={
+            "Content-Type": content_type,
+            "Transfer-Encoding": "chunked",
+            "Authorization": f"Bearer {token}",
+        },
+    ).get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ["CONTENT_TYPE"] = content_type  # the builder puts a boundary of its own there
+    environ["wsgi.input"], environ["wsgi.input_terminated"] = io.BytesIO(body), True
+    chunks, status, _headers = run_wsgi_app(app, environ)
+    return int(status.split()[0]), json.loads(b"".join(chunks))
+
+
+@pytest.mark.parametrize("megabytes", [6, 9])
+def test_a_chunked_upload_over_the_app_wide_limit_is_taken_up_to_the_materials_own(app, provider, megabytes):
+    """Regression: the app-wide guard for bodies without a length read a chunked upload against
+    MAX_CONTENT_LENGTH (5 MB) before the route could raise it, and answered 413."""
+    assert app.config["MAX_CONTENT_LENGTH"] < megabytes * 1024 * 1024 < MATERIAL_MAX_BYTES
+    content = PDF + b"0" * (megabytes * 1024 * 1024)
+    body, content_type = multipart(
+        {"title": "Big guide", "topic": "oxygen_therapy", "language": "en"},
+        (content, "big.pdf", "application/pdf"),
+    )
+    code, answer = _post_chunked(app, "/api/v1/materials", body, content_type, provider.token)
+    assert code == 201, answer
+    assert answer["size"] == len(content)
+    # Past the route's own limit it is still 413, chunked or not.
+    too_big, content_type = multipart(
+        {"title": "Huge", "topic": "oxygen_therapy", "language": "en"},
+        (PDF + b"0" * (MATERIAL_MAX_BYTES + 300 * 1024), "huge.pdf", "application/pdf"),
+    )
+    code, answer = _post_chunked(app, "/api/v1/materials", too_big, content_type, provider.token)
+    assert code == 413 and answer["code"] == 413

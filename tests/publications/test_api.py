@@ -143,3 +143,16 @@ def test_a_coordinator_withdraws_a_publication(setting, login_as, anonymous):
     assert login_as("city").delete(f"/api/v1/publications/{created['id']}").status_code == 403
     assert coordinator.delete(f"/api/v1/publications/{created['id']}").status_code == 204
     assert anonymous.get(f"/api/v1/publications/{created['id']}").status_code == 404
+
+
+def test_a_chunked_pdf_over_the_app_wide_limit_is_taken_up_to_the_publications_own(app, setting, login_as):
+    from health_responder.publications.models import PUBLICATION_MAX_BYTES
+    from tests.materials.test_api import _post_chunked
+
+    coordinator = login_as("coordinator")
+    form = {k: v for k, v in _link().items() if k not in {"url", "topics", "networks"}}
+    content = PDF + b"0" * (8 * 1024 * 1024)
+    assert app.config["MAX_CONTENT_LENGTH"] < len(content) < PUBLICATION_MAX_BYTES
+    body, content_type = multipart(form, (content, "report.pdf", "application/pdf"))
+    code, answer = _post_chunked(app, "/api/v1/publications", body, content_type, coordinator.token)
+    assert code == 201, answer
