@@ -9,6 +9,7 @@ from health_responder.api.common import page_of
 from health_responder.auth.access import ALL_ROLES, STAFF, roles_required
 from health_responder.checks import queries, services
 from health_responder.checks.schemas import (
+    AlertBatchResolveSchema,
     AlertListArgsSchema,
     AlertResolveSchema,
     AlertSchema,
@@ -76,6 +77,18 @@ class Alerts(MethodView):
     def get(self, args):
         """Alerts: staff see all, a city or provider those that name it; filter by kind and status."""
         return queries.list_alerts(g.user, args)
+
+
+@blp.route("/alerts/resolve")
+class AlertBatchResolve(MethodView):
+    @roles_required(*ALL_ROLES)
+    @blp.arguments(AlertBatchResolveSchema)
+    @blp.response(200, AlertSchema(many=True))
+    def post(self, data):
+        """Resolve several open alerts with one note: all of them, or none (409 if one is no longer open)."""
+        alerts = services.resolve_many(by=g.user, **data)
+        db.session.commit()
+        return alerts
 
 
 @blp.route("/alerts/<int:alert_id>/resolve")

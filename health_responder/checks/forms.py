@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import Optional
+
+from health_responder.forms import optional_int
 
 
 class AlertFilterForm(FlaskForm):
@@ -13,6 +16,16 @@ class AlertFilterForm(FlaskForm):
 
     kind = SelectField(_l("Kind"), validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
+    city_id = SelectField(_l("City"), coerce=optional_int, validate_choice=False)
+    provider_id = SelectField(_l("Provider"), coerce=optional_int, validate_choice=False)
+    raised_from = DateField(_l("Raised from"), validators=[Optional()])
+    raised_to = DateField(_l("Raised until"), validators=[Optional()])
+
+
+class BatchResolveForm(FlaskForm):
+    #: The ticked rows of the alerts table (checkboxes drawn by the table itself).
+    alert_ids = SelectMultipleField(_l("Alerts"), validate_choice=False)
+    note = TextAreaField(_l("Note for every chosen alert (optional)"))
 
 
 class ResolveForm(FlaskForm):

@@ -1,5 +1,6 @@
-"""Pages of checks and alerts: each role's alerts with a resolve form, and for coordinators the
-scheduled checks with "run now" (or a dry run) and the history of job runs.
+"""Pages of checks and alerts: each role's alerts as a compact table (filtered by kind, status, city,
+provider and the days they were raised; each linking to its subject; several resolved at once with one
+note), and for coordinators the scheduled checks with "run now" (or a dry run) and the history of runs.
 """
 
 from __future__ import annotations
@@ -7,21 +8,24 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from health_responder import scheduler
 from health_responder.auth.models import Role
 from health_responder.checks import queries, services
-from health_responder.checks.forms import AlertFilterForm, ResolveForm, RunForm
+from health_responder.checks.forms import AlertFilterForm, BatchResolveForm, ResolveForm, RunForm
 from health_responder.checks.models import ALERT_KINDS, AlertStatus
-from health_responder.checks.schemas import AlertResolveSchema
+from health_responder.checks.schemas import AlertBatchResolveSchema, AlertResolveSchema
 from health_responder.db import utcnow
 from health_responder.errors import DomainError
 from health_responder.labels import check_label, label
+from health_responder.providers import queries as providers
+from health_responder.reference import queries as reference
 from health_responder.web.context import NAV, register_panel
 from health_responder.web.forms import load, perform, rollback
-from health_responder.web.guards import STAFF, me, roles
+from health_responder.web.guards import STAFF, is_staff, me, roles
 from health_responder.web.i18n import translate
-from health_responder.web.parsing import link_args, page_number, text
+from health_responder.web.parsing import int_or_none, link_args, page_number, text
 
 bp = Blueprint("checks_pages", __name__, template_folder="templates")
 
@@ -34,46 +38,113 @@ for _role in STAFF:
 # --- alerts ---------------------------------------------------------------------------------------
 
 
-def _alerts_page(status_code: int = 200, failed: tuple[int, ResolveForm] | None = None):
+def subject_link(alert, role: str) -> str | None:
+    """Where the alert's subject is shown to ``role`` (none where that role has no such page)."""
+    kind, ident = alert.subject_type, alert.subject_id
+    if ident is None:
+        return None
+    if kind == "assistance_request":
+        return url_for("health_requests_pages.detail", request_id=ident)
+    if kind == "stock_lot" and role != Role.CITY:
+        return url_for("stock_pages.lot_card", lot_id=ident)
+    if kind == "item" and role != Role.CITY:
+        return url_for("stock_pages.index", item_id=ident)
+    if kind == "city" and alert.kind == "readiness_gap":
+        return url_for("training_pages.index")
+    return None
+
+
+def _filter_form() -> tuple[AlertFilterForm, dict]:
+    """The filter form as the query string fills it, and the list arguments it stands for."""
     form = AlertFilterForm(request.args)
     form.kind.choices = [("", _("Any kind"))] + [(k, label(k)) for k in ALERT_KINDS]
     form.status.choices = [("", _("Any status"))] + [(s.value, label(s.value)) for s in AlertStatus]
+    if is_staff():
+        form.city_id.choices = [("", _("Any city"))] + [(c.id, c.name) for c in reference.all_cities()]
+        form.provider_id.choices = [("", _("Any provider"))] + [
+            (p.id, p.name) for p in providers.all_providers()
+        ]
     if "status" not in request.args:
         form.status.data = AlertStatus.OPEN.value
-    args = {"page": page_number(), "page_size": 50}
+    args: dict = {"page": page_number(), "page_size": 50}
     if form.kind.data in ALERT_KINDS:
         args["kind"] = form.kind.data
     if form.status.data in {s.value for s in AlertStatus}:
         args["status"] = form.status.data
+    if is_staff():
+        for name in ("city_id", "provider_id"):
+            if getattr(form, name).data is not None:
+                args[name] = getattr(form, name).data
+    for name in ("raised_from", "raised_to"):
+        if getattr(form, name).data is not None:
+            args[name] = getattr(form, name).data
+    return form, args
+
+
+def _alerts_page(status_code: int = 200, batch: BatchResolveForm | None = None):
+    form, args = _filter_form()
     page = queries.list_alerts(me(), args)
-    rows = []
-    for alert in page["items"]:
-        resolve_form = (
-            failed[1]
-            if failed and failed[0] == alert.id
-            else ResolveForm(formdata=None, alert_id=alert.id, prefix=f"a{alert.id}")
-        )
-        rows.append({"alert": alert, "form": resolve_form})
+    alerts = page["items"]
+    cities = reference.city_names(ids=(a.city_id for a in alerts))
+    names = providers.provider_names(ids=[a.provider_id for a in alerts if a.provider_id])
+    chosen = {int_or_none(value) for value in (batch.alert_ids.data or [])} if batch else set()
+    rows = [
+        {
+            "alert": alert,
+            "link": subject_link(alert, me().role),
+            "city": cities.get(alert.city_id, ""),
+            "provider": names.get(alert.provider_id, ""),
+            "chosen": alert.id in chosen,
+        }
+        for alert in alerts
+    ]
     return render_template(
-        "checks/alerts.html", form=form, page=page, rows=rows, link_args=link_args()
+        "checks/alerts.html",
+        form=form,
+        page=page,
+        rows=rows,
+        batch=batch or BatchResolveForm(formdata=None),
+        staff=is_staff(),
+        link_args=link_args(),
     ), status_code
 
 
 @bp.get("/alerts")
 @roles()
 def alerts():
-    """Alerts that name the user's city or provider (staff: all), open first."""
+    """Alerts that name the user's city or provider (staff: all), open first, as a filterable table."""
     return _alerts_page()
+
+
+@bp.post("/alerts/resolve")
+@roles()
+def resolve_batch():
+    """Resolve the ticked alerts with one note (all or none); the list comes back as it was filtered."""
+    batch = BatchResolveForm()
+    if not batch.validate_on_submit():
+        return _alerts_page(422, batch)
+    ids = [int_or_none(value) for value in batch.alert_ids.data or []]
+    payload = {"alert_ids": [i for i in ids if i is not None], "note": text(batch.note)}
+    resolved, status = perform(
+        batch,
+        lambda: services.resolve_many(by=me(), **load(AlertBatchResolveSchema, payload)),
+        done=lambda resolved: ngettext(
+            "%(num)d alert is resolved.", "%(num)d alerts are resolved.", len(resolved)
+        ),
+    )
+    if resolved is None:
+        return _alerts_page(status, batch)
+    return redirect(url_for(".alerts", **link_args()))
 
 
 @bp.post("/alerts/<int:alert_id>/resolve")
 @roles()
 def resolve(alert_id: int):
-    """Resolve an open alert with an optional note."""
+    """Resolve one open alert with an optional note (a notification's or a script's single button)."""
     alert = queries.alert_for(me(), alert_id)
     form = ResolveForm(prefix=f"a{alert_id}")
     if not form.validate_on_submit():
-        return _alerts_page(422, (alert_id, form))
+        return _alerts_page(422)
     note = text(form.note)
     resolved, status = perform(
         form,
@@ -81,7 +152,9 @@ def resolve(alert_id: int):
         done=_("The alert is resolved."),
     )
     if resolved is None:
-        return _alerts_page(status, (alert_id, form))
+        batch = BatchResolveForm(formdata=None)
+        batch.form_errors.extend(form.form_errors)
+        return _alerts_page(status, batch)
     return redirect(url_for(".alerts"))
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.auth.models import User
 from health_responder.checks.models import Alert
-from health_responder.db import paginate
+from health_responder.db import paginate, start_of_day
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.scheduler.models import JobRun
@@ -48,11 +50,17 @@ def alerts_visible_to(user: User) -> sa.Select:
 
 
 def list_alerts(user: User, args: dict) -> dict:
-    """A page of the alerts the user may see, newest first, filtered by kind, status, city, provider."""
+    """A page of the alerts the user may see, newest first, filtered by kind, status, city, provider and
+    the days (UTC) they were raised on.
+    """
     statement = alerts_visible_to(user)
     for key in ("kind", "status", "city_id", "provider_id"):
         if args.get(key) is not None:
             statement = statement.where(getattr(Alert, key) == args[key])
+    if args.get("raised_from") is not None:
+        statement = statement.where(Alert.created_at >= start_of_day(args["raised_from"]))
+    if args.get("raised_to") is not None:
+        statement = statement.where(Alert.created_at < start_of_day(args["raised_to"] + timedelta(days=1)))
     if not args.get("order_by"):
         args = args | {"order_by": "-id"}
     return paginate(

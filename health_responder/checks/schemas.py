@@ -1,5 +1,6 @@
 """Schemas of job runs, checks and alerts, by direction."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from health_responder.checks.models import ALERT_KINDS, AlertStatus
@@ -71,7 +72,25 @@ class AlertListArgsSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(list(AlertStatus)))
     city_id = fields.Integer()
     provider_id = fields.Integer()
+    raised_from = fields.Date(metadata={"description": "Raised on or after this day (UTC)."})
+    raised_to = fields.Date(metadata={"description": "Raised on or before this day (UTC)."})
 
 
 class AlertResolveSchema(StrictSchema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+#: The most alerts one batch resolves (a page of the alerts table holds 50).
+MAX_BATCH = 200
+
+
+class AlertBatchResolveSchema(StrictSchema):
+    alert_ids = fields.List(
+        fields.Integer(strict=True),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BATCH, error=_l("Choose 1 to 200 alerts.")),
+        metadata={
+            "description": "The open alerts to resolve: all of them, or none (409) if one is not open."
+        },
+    )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))

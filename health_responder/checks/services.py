@@ -19,7 +19,7 @@ from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.checks.models import Alert, AlertStatus
 from health_responder.db import utcnow
-from health_responder.errors import InvalidTransition, NotFound
+from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.notifications import services as notifications
 from health_responder.scheduler.models import JobRun
@@ -170,6 +170,67 @@ def resolve(*, alert: Alert, by: User, note: str | None = None) -> Alert:
         after={"status": alert.status, "resolution": alert.resolution},
     )
     return alert
+
+
+def _may_resolve(alert: Alert, by: User) -> bool:
+    return by.is_staff or bool(
+        (by.city_id and alert.city_id == by.city_id)
+        or (by.provider_id and alert.provider_id == by.provider_id)
+    )
+
+
+def resolve_many(*, alert_ids: list[int], by: User, note: str | None = None) -> list[Alert]:
+    """Resolve several open alerts with one note, all or none; each resolution audited.
+
+    An id the caller may not see is named as unknown (422); an alert no longer open (a check or a
+    colleague resolved it) refuses the whole batch (409), so a person never resolves less than they saw.
+    """
+    require_role(by, Role.CITY, Role.PROVIDER, *STAFF)
+    wanted = sorted(set(alert_ids))
+    # Locked in id order (PostgreSQL), like every batch of rows here.
+    found = {
+        alert.id: alert
+        for alert in db.session.scalars(
+            select(Alert).where(Alert.id.in_(wanted)).order_by(Alert.id).with_for_update()
+        )
+    }
+    unknown = [i for i in wanted if i not in found or not _may_resolve(found[i], by)]
+    if unknown:
+        raise ValidationFailed(
+            _l("Some of the chosen alerts do not exist."),
+            {"alert_ids": [_l("No alert %(id)s.", id=i) for i in unknown]},
+        )
+    closed = [i for i in wanted if found[i].status != AlertStatus.OPEN]
+    if closed:
+        raise Conflict(
+            _l(
+                "Alerts %(ids)s are already resolved; nothing was changed. Reload the list and choose again.",
+                ids=", ".join(str(i) for i in closed),
+            ),
+            {"alert_ids": [_l("Alert %(id)s is already resolved.", id=i) for i in closed]},
+        )
+    now = utcnow()
+    changed = db.session.execute(
+        sa.update(Alert)
+        .where(Alert.id.in_(wanted), Alert.status == AlertStatus.OPEN)
+        .values(status=AlertStatus.RESOLVED, resolved_at=now, resolved_by_id=by.id, resolution=note or "")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != len(wanted):  # a check resolved one between the read and the write
+        raise Conflict(_l("Some of the chosen alerts were resolved meanwhile; nothing was changed."))
+    resolved = []
+    for alert_id in wanted:
+        alert = found[alert_id]
+        db.session.refresh(alert)
+        audit.record(
+            action="alert.resolve",
+            subject=alert,
+            by=by,
+            before={"status": AlertStatus.OPEN},
+            after={"status": alert.status, "resolution": alert.resolution, "batch": wanted},
+        )
+        resolved.append(alert)
+    return resolved
 
 
 #: Condition keys a dry run lists at most (the counts are always complete).

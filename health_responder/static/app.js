@@ -16,6 +16,13 @@ document.addEventListener("DOMContentLoaded", function () {
   // A form that came back with errors: the summary takes focus, so it is read first.
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
+  // A "choose all" box ticks or clears every box of its name (without the script, tick them one by one).
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    var boxes = document.querySelectorAll('input[type="checkbox"][name="' + all.dataset.selectAll + '"]');
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    });
+  });
   // Destruction asks once, in the words the page gave (data-confirm on the form or its button).
   document.addEventListener("submit", function (event) {
     var form = event.target;
