@@ -48,11 +48,24 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
 
 
 def _ensure_instance_config(instance: Path) -> None:
-    """First run: write instance/config.py with a random SECRET_KEY (git ignores the folder)."""
+    """First run: write instance/config.py with a random SECRET_KEY (git ignores the folder).
+
+    The file holds secrets: it is created readable by its owner only (0600), never world-readable for
+    a moment, and an older copy that others may read is narrowed to 0600 too.
+    """
     instance.mkdir(parents=True, exist_ok=True)
     path = instance / "config.py"
-    if not path.exists():
-        path.write_text(
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            try:
+                path.chmod(0o600)
+            except OSError:
+                logging.getLogger(__name__).warning("%s is readable by others; make it 0600", path)
+        return
+    with os.fdopen(fd, "w") as config:
+        config.write(
             '"""Local settings and secrets; not in git. Environment FLASK_* variables win over these."""\n'
             f"SECRET_KEY = {secrets.token_hex(32)!r}\n"
         )

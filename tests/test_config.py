@@ -2,6 +2,7 @@
 every log record carries the request id and the user id."""
 
 import logging
+import stat
 
 from flask import Flask
 
@@ -77,6 +78,17 @@ def test_first_run_writes_an_instance_config_with_a_random_secret(tmp_path):
     _ensure_instance_config(config_module_path)
     assert (config_module_path / "config.py").read_text() == first and "SECRET_KEY = '" in first
     assert len(first.split("'")[1]) == 64
+    assert stat.S_IMODE((config_module_path / "config.py").stat().st_mode) == 0o600
+
+
+def test_an_instance_config_others_can_read_is_narrowed_to_its_owner(tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text("SECRET_KEY = 'kept'\n")
+    (instance / "config.py").chmod(0o644)
+    _ensure_instance_config(instance)
+    assert stat.S_IMODE((instance / "config.py").stat().st_mode) == 0o600
+    assert (instance / "config.py").read_text() == "SECRET_KEY = 'kept'\n"
 
 
 class _Kept(logging.Handler):
