@@ -1,5 +1,7 @@
 """The flask commands wrap the same services as the API."""
 
+import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from health_responder.auth.models import User
@@ -56,6 +58,16 @@ def test_users_create_names_what_is_wrong(runner, make):
         args=["users", "create", "dup@example.org", "--role", "admin", "--password", "long-enough-1"]
     )
     assert result.exit_code != 0 and "already exists" in result.output
+
+
+@pytest.mark.parametrize(
+    "email", ["not-an-email", "a@", "@example.org", "a b@example.org", "x" * 250 + "@e.org"]
+)
+def test_users_create_refuses_an_email_that_is_not_one_and_writes_nothing(app, runner, email):
+    result = runner.invoke(args=["users", "create", email, "--role", "admin", "--password", "long-enough-1"])
+    assert result.exit_code != 0 and "email: Not a valid email address." in result.output, result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
 def test_users_token_refuses_an_unknown_email(runner):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, validate
 from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -47,6 +48,11 @@ def create_user(
     """Create a user; city users need a city, provider users a provider, staff neither."""
     email = normalise_email(email)
     errors: dict = {}
+    try:  # the API's schema checks it too; the command line and the pages come through here alone
+        validate.Email()(email)
+        validate.Length(max=254)(email)
+    except ValidationError:
+        errors["email"] = [_l("Not a valid email address.")]
     if role not in set(Role):
         errors["role"] = [
             _l("Unknown role %(role)s; one of: %(roles)s.", role=repr(role), roles=", ".join(Role))
