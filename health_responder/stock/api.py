@@ -4,6 +4,8 @@ Providers keep their own stock; coordinators and admins see and keep every provi
 see no stock (403).
 """
 
+import itertools
+
 from flask import Response, g, jsonify, stream_with_context
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
@@ -67,10 +69,12 @@ class LotsCsv(MethodView):
     @blp.arguments(LotFilterSchema, location="query")
     @blp.response(200, content_type="text/csv", description="The lots as CSV, one line per lot.")
     def get(self, args):
-        """The lots the caller sees, as CSV (same filters as the list), streamed."""
+        """The lots the caller sees, as CSV (same filters as the list), streamed; UTF-8 with a BOM."""
         rows = queries.export_rows(g.user, args)
+        # The BOM tells spreadsheet programs the file is UTF-8 (lot codes and places may be Korean), as
+        # requests.csv does; our own import reads it back (utf-8-sig).
         return Response(
-            stream_with_context(csvio.write_lots(rows)),
+            stream_with_context(itertools.chain(["\ufeff"], csvio.write_lots(rows))),
             mimetype="text/csv",
             headers={"Content-Disposition": 'attachment; filename="stock-lots.csv"'},
         )

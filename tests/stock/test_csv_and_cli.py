@@ -13,7 +13,7 @@ from tests.factories import NEXT_YEAR, count_rows, reserve
 
 
 def _csv(text: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 @pytest.mark.both_databases
@@ -26,6 +26,8 @@ def test_the_lots_csv_is_tenant_scoped_filtered_and_spreadsheet_safe(
     new_lot(quantity=9, client=coordinator, location_id=world.other_location.id, lot_code="THEIRS")
     response = keeper.get("/api/v1/stock/lots.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
+    # UTF-8 with a BOM, like requests.csv, so that spreadsheet programs read its letters right.
+    assert response.get_data().startswith("\ufeffid,provider,".encode())
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _csv(response.get_data(as_text=True))
     assert [row["lot_code"] for row in rows] == ['\'=HYPERLINK("x")', "M-1"]
