@@ -129,3 +129,13 @@ def test_a_fresh_tokens_first_post_is_not_delayed(make):
     assert response.status_code == 201
     assert time.perf_counter() - started < 5
     assert api.get("/api/v1/auth/tokens").json[0]["last_used"] is not None
+
+
+def test_the_users_search_over_the_api_matches_percent_and_underscore_literally(world, make):
+    make.user("coordinator", email="a_b@example.org")
+    make.user("coordinator", email="axb@example.org")
+    make.user("coordinator", email="full%stop@example.org")
+    found = world.admin.get("/api/v1/users", query_string={"q": "a_b"}).json
+    assert [u["email"] for u in found["items"]] == ["a_b@example.org"]
+    found = world.admin.get("/api/v1/users", query_string={"q": "%"}).json
+    assert [u["email"] for u in found["items"]] == ["full%stop@example.org"]
