@@ -102,7 +102,7 @@ def _allow_large_uploads(endpoint, _values):
     # (chunked) reads the body in a before_request hook, against whatever limit is set by then: the
     # upload's own limit is set here, before any hook runs (as the pages do).
     if (
-        endpoint == "materials.Materials"
+        endpoint in {"materials.Materials", "materials.MaterialVersions"}
         and request.method == "POST"
         and request.mimetype == "multipart/form-data"
     ):

@@ -16,6 +16,8 @@ from health_responder.extensions import db
 from health_responder.materials.models import Material, MaterialVersion
 from tests.clients import ApiClient
 from tests.factories import CAST
+from tests.materials.test_api import _post_chunked
+from tests.materials.test_api import multipart as multipart_body
 
 
 def pdf(label: str) -> bytes:
@@ -265,6 +267,22 @@ def test_a_new_version_that_is_not_a_pdf_is_refused_naming_the_file(w, anonymous
     assert name in refused.json["message"]
     assert anonymous.get(f"/api/v1/materials/{made['id']}").json == made
     assert anonymous.get(f"/api/v1/materials/{made['id']}/versions").json["total"] == 1
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["with-length", "chunked"])
+def test_a_new_version_may_be_larger_than_the_app_wide_body_limit(app, w, anonymous, chunked):
+    made = new_pdf_material(w.api["provider"])
+    content = pdf("big") + b"0" * (6 * 1024 * 1024)
+    assert app.config["MAX_CONTENT_LENGTH"] < len(content)
+    path = f"/api/v1/materials/{made['id']}/versions"
+    if chunked:
+        body, content_type = multipart_body({}, (content, "big.pdf", "application/pdf"))
+        code, answer = _post_chunked(app, path, body, content_type, w.api["provider"].token)
+    else:
+        response = new_version(w.api["provider"], made["id"], content, name="big.pdf")
+        code, answer = response.status_code, response.json
+    assert code == 201, answer
+    assert anonymous.get(f"/api/v1/materials/{made['id']}").json["size"] == len(content)
 
 
 def test_a_version_needs_a_file_and_a_link_has_no_versions(w, anonymous):
