@@ -1,12 +1,14 @@
 """`flask db upgrade` on an empty database gives exactly the models' schema, on both databases."""
 
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 import health_responder.models  # noqa: F401
 from health_responder import create_app
@@ -56,4 +58,37 @@ def test_upgrade_head_matches_the_models_and_downgrade_empties(empty_database, t
     with app.app_context():
         from health_responder.extensions import db
 
+        db.engine.dispose()
+
+
+def test_the_snapshot_migration_fills_the_dispatches_shipped_before_it(empty_database, tmp_path):
+    """Issue 13 item 15: dispatches shipped before the snapshot existed get the facts ship() now freezes."""
+    from health_responder.dispatch.models import Dispatch, DispatchLine
+    from health_responder.extensions import db
+    from tests.factories import Factories
+
+    app = create_app({"TESTING": True, "DATABASE_URL": empty_database, "REPORTS_DIR": str(tmp_path)})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    _request, shipped = Factories(app).shipped_dispatch(quantity=3)
+    columns = ("lot_code", "lot_expires_on", "item_code", "item_name", "item_unit", "item_cold_chain")
+
+    def frozen():
+        with app.app_context():
+            dispatch = db.session.get(Dispatch, shipped["id"])
+            lines = db.session.scalars(
+                select(DispatchLine).where(DispatchLine.dispatch_id == dispatch.id)
+            ).all()
+            found = dispatch.parties_at_ship, [tuple(getattr(line, c) for c in columns) for line in lines]
+            db.session.remove()
+            return found
+
+    at_ship = frozen()
+    assert at_ship[0]["sender_location"] and at_ship[1][0][0] == "L-OXY-1"
+    [migration] = (Path(__file__).parents[1] / "migrations" / "versions").glob("*_dispatch_snapshot.py")
+    down = re.search(r"^down_revision = '([^']+)'", migration.read_text(), re.M).group(1)
+    assert runner.invoke(args=["db", "downgrade", down]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert frozen() == at_ship
+    with app.app_context():
         db.engine.dispose()

@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from health_responder.auth.models import User
 from health_responder.dispatch import services as dispatches
+from health_responder.dispatch import snapshot
 from health_responder.dispatch.models import Dispatch, DispatchLine
 from health_responder.documents import services as documents
 from health_responder.documents.models import Document
@@ -222,32 +223,42 @@ def receipt_lines(*, dispatch: Dispatch, data: str, by: User, field: str = "scan
 # --- labels ----------------------------------------------------------------------------------------
 
 
-def _label(lot: StockLot, item: Item, provider: Provider, problems: dict) -> LabelData | None:
-    if not item.gtin:
+def _label(
+    *,
+    gtin: str | None,
+    lot_code: str,
+    expires_on: date | None,
+    item_code: str,
+    item_name: str,
+    unit: str,
+    provider_name: str,
+    problems: dict,
+) -> LabelData | None:
+    if not gtin:
         problems.setdefault("gtin", []).append(
-            _l("Item %(code)s has no GTIN: give it one before printing GS1 labels.", code=item.code)
+            _l("Item %(code)s has no GTIN: give it one before printing GS1 labels.", code=item_code)
         )
         return None
-    problem = labels.gs1_lot_problem(lot.lot_code)
+    problem = labels.gs1_lot_problem(lot_code)
     if problem:
         problems.setdefault("lot_code", []).append(
-            _l("Lot %(lot)s cannot be written in GS1: %(problem)s.", lot=lot.lot_code, problem=problem)
+            _l("Lot %(lot)s cannot be written in GS1: %(problem)s.", lot=lot_code, problem=problem)
         )
         return None
     return LabelData(
-        gtin=item.gtin,
-        lot_code=lot.lot_code,
-        expires_on=lot.expires_on,
-        item_code=item.code,
-        item_name=item.name,
-        provider_name=provider.name,
-        unit=item.unit,
+        gtin=gtin,
+        lot_code=lot_code,
+        expires_on=expires_on,
+        item_code=item_code,
+        item_name=item_name,
+        provider_name=provider_name,
+        unit=unit,
     )
 
 
-def _sheet(title: str, rows, doc_date: date | None) -> LabelSheetData:
+def _sheet(title: str, labels_of: list[dict], doc_date: date | None) -> LabelSheetData:
     problems: dict[str, list] = {}
-    found = [_label(lot, item, provider, problems) for lot, item, provider in rows]
+    found = [_label(**facts, problems=problems) for facts in labels_of]
     if problems:
         raise Conflict(_l("These lots cannot have a GS1 label yet: see errors."), problems)
     return LabelSheetData(
@@ -262,7 +273,16 @@ def lot_label(*, lot: StockLot, by: User | None = None) -> tuple[Document, bytes
     """The registered label of a lot: its GS1 DataMatrix, the human-readable line, item and provider."""
     item = db.session.get(Item, lot.item_id)
     provider = db.session.get(Provider, lot.provider_id)
-    data = _sheet(f"{item.code} {lot.lot_code}", [(lot, item, provider)], lot.created_at.date())
+    facts = {
+        "gtin": item.gtin,
+        "lot_code": lot.lot_code,
+        "expires_on": lot.expires_on,
+        "item_code": item.code,
+        "item_name": item.name,
+        "unit": item.unit,
+        "provider_name": provider.name,
+    }
+    data = _sheet(f"{item.code} {lot.lot_code}", [facts], lot.created_at.date())
     return documents.issue(
         kind="lot_label",
         subject_type="stock_lot",
@@ -276,17 +296,28 @@ def lot_label(*, lot: StockLot, by: User | None = None) -> tuple[Document, bytes
 
 
 def dispatch_labels(*, dispatch: Dispatch, by: User | None = None) -> tuple[Document, bytes]:
-    """A sheet with a label for every lot of a dispatch, to label what is received (or packed)."""
-    rows = db.session.execute(
-        select(StockLot, Item, Provider)
-        .join(DispatchLine, DispatchLine.lot_id == StockLot.id)
-        .join(Item, Item.id == StockLot.item_id)
-        .join(Provider, Provider.id == StockLot.provider_id)
-        .where(DispatchLine.dispatch_id == dispatch.id)
-        .order_by(DispatchLine.id)
-    ).all()
+    """A sheet with a label for every lot of a dispatch, to label what is received (or packed).
+
+    A shipped dispatch's labels carry its lots and items as they left (dispatch.snapshot), like its report.
+    """
+    provider = snapshot.parties_of(dispatch)["sender"]["name"]
+    lines = snapshot.lines_of(dispatch)
+    items = {line.line.item_id for line in lines}
+    gtins = dict(db.session.execute(select(Item.id, Item.gtin).where(Item.id.in_(items))).all())
+    facts = [
+        {
+            "gtin": gtins.get(line.line.item_id),
+            "lot_code": line.lot_code,
+            "expires_on": line.expires_on,
+            "item_code": line.item_code,
+            "item_name": line.item_name,
+            "unit": line.unit,
+            "provider_name": provider,
+        }
+        for line in lines
+    ]
     moment = dispatch.received_at or dispatch.shipped_at or dispatch.created_at
-    data = _sheet(dispatch.reference, rows, moment.date())
+    data = _sheet(dispatch.reference, facts, moment.date())
     return documents.issue(
         kind="dispatch_labels",
         subject_type="dispatch",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -55,6 +55,9 @@ class Dispatch(SQLModel, table=True):
     received_at: datetime | None = moment()
     received_by: str | None = Field(default=None, max_length=200)
     cancelled_at: datetime | None = moment()
+    #: What its documents print of the parties, as they were when it shipped (dispatch/snapshot.py):
+    #: request reference and priority, sender, its location, recipient, who prepared and who shipped.
+    parties_at_ship: dict | None = Field(default=None, sa_type=sa.JSON)
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('prepared', 'shipped', 'received', 'cancelled')", name="status_known"),
@@ -83,6 +86,14 @@ class DispatchLine(SQLModel, table=True):
     #: When the warehouse scanned this line's lot on the pick list check (the right lot is packed).
     checked_at: datetime | None = moment()
     checked_by_id: int | None = Field(default=None, foreign_key="user.id")
+    # The lot and item as they were when the dispatch shipped (empty before): its documents print
+    # these, so correcting the lot or renaming the item later changes nothing in them.
+    lot_code: str | None = Field(default=None, max_length=80)
+    lot_expires_on: date | None = Field(default=None)
+    item_code: str | None = Field(default=None, max_length=40)
+    item_name: str | None = Field(default=None, max_length=200)
+    item_unit: str | None = Field(default=None, max_length=40)
+    item_cold_chain: bool | None = Field(default=None)
 
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),

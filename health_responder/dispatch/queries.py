@@ -282,15 +282,18 @@ def receivable_from_document(
 def _document_facts(facts, dispatch_id: int) -> None:
     """What a dispatch's documents say: reference, sender and recipient, lines, shipped and received units."""
     row = db.session.execute(
-        select(Dispatch.reference, Provider.name, City.name)
+        select(Dispatch.reference, Provider.name, City.name, Dispatch.parties_at_ship)
         .join(Provider, Provider.id == Dispatch.provider_id)
         .join(City, City.id == Dispatch.city_id)
         .where(Dispatch.id == dispatch_id)
     ).first()
     if row is None:
         return
-    facts.reference = row[0] or ""
-    facts.parties = [("from", row[1]), ("to", row[2])]
+    reference, sender, recipient, frozen = row
+    if frozen:  # the names its documents print: as they were when it shipped
+        sender, recipient = frozen["sender"]["name"], frozen["recipient"]["name"]
+    facts.reference = reference or ""
+    facts.parties = [("from", sender), ("to", recipient)]
     count, shipped, accepted, rejected, received = db.session.execute(
         select(
             sa.func.count(DispatchLine.id),

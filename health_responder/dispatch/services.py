@@ -25,6 +25,7 @@ from health_responder.audit.actor import Actor
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import utcnow
+from health_responder.dispatch import snapshot
 from health_responder.dispatch.models import (
     TRANSITIONS,
     Dispatch,
@@ -309,6 +310,7 @@ def ship(*, dispatch: Dispatch, by: User, carrier: str, tracking_number: str, pa
     dispatch.carrier, dispatch.tracking_number, dispatch.packages = carrier, tracking_number, packages
     dispatch.shipped_at = utcnow()
     dispatch.shipped_by_id = by.id
+    snapshot.take(dispatch)  # its documents print what left, whatever is corrected later
     audit.record(
         action="dispatch.ship",
         subject=dispatch,

@@ -4,7 +4,9 @@ A document is identified by (kind, subject_type, subject_key). Its ``data_hash``
 data it was built from, without the verification code: asking again for unchanged data returns the
 registered file (byte-identical, still "current"); changed data builds a new file with a new code and
 marks the old one superseded. Files are never overwritten: each has its own name under
-REPORTS_DIR/<year>/<month>/.
+REPORTS_DIR/<year>/<month>/. A registered document whose file is missing on this host (storage not
+shared yet, a restore, a lost disk) is built again under its own code, byte-identical, and keeps
+saying "current".
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import date
@@ -27,6 +30,8 @@ from health_responder.db import utcnow
 from health_responder.documents.models import Document
 from health_responder.errors import NotFound
 from health_responder.extensions import db
+
+log = logging.getLogger(__name__)
 
 #: Verification codes avoid look-alike characters (0/O, 1/I/L) so people can type them from paper.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -88,6 +93,31 @@ def read(document: Document) -> bytes:
     return content
 
 
+def _stored_or_rebuilt(document: Document, data, build: Callable[[object], bytes]) -> bytes | None:
+    """The registered bytes of ``document``, from its file or, when the file is missing or damaged on this
+    host, built again from the same data under the same code (byte-identical: the builders are pure and
+    reportlab runs invariant) and written back; None when the rebuild no longer gives its SHA-256 (the
+    builder itself changed), so a new version is issued instead.
+    """
+    path = path_of(document)
+    if path.is_file():
+        content = path.read_bytes()
+        if hashlib.sha256(content).hexdigest() == document.sha256:
+            return content
+    code = document.verification_code
+    content = build(
+        dataclasses.replace(data, verification_code=code, verification_url=verification_url(code))
+    )
+    if hashlib.sha256(content).hexdigest() != document.sha256:
+        log.warning(
+            "document %s (%s) could not be rebuilt byte-identical; issuing a new version", code, document.kind
+        )
+        return None
+    storage.write_file(path, content)
+    log.info("document %s (%s) was missing on this host and was rebuilt byte-identical", code, document.kind)
+    return content
+
+
 def issue(
     *,
     kind: str,
@@ -106,8 +136,10 @@ def issue(
     """
     digest = data_hash(data)
     current = current_document(kind, subject_type, subject_key)
-    if current is not None and current.data_hash == digest and path_of(current).exists():
-        return current, read(current)
+    if current is not None and current.data_hash == digest:
+        content = _stored_or_rebuilt(current, data, build)
+        if content is not None:
+            return current, content
     code = new_code()
     data = dataclasses.replace(data, verification_code=code, verification_url=verification_url(code))
     content = build(data)

@@ -21,13 +21,14 @@ from sqlmodel import select
 from health_responder.allocation.models import Allocation
 from health_responder.auth.models import User
 from health_responder.db import start_of_day, utc_today
+from health_responder.dispatch import snapshot
 from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchStatus
 from health_responder.documents import services as documents
 from health_responder.documents.models import Document
 from health_responder.errors import ValidationFailed
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestStatus
-from health_responder.providers.models import Provider, StockLocation
+from health_responder.providers.models import Provider
 from health_responder.reference.models import City, Item, Network
 from health_responder.reports import builders
 from health_responder.reports.data import (
@@ -50,68 +51,34 @@ from health_responder.scorecards import queries as scorecard
 MAX_SUMMARY_DAYS = 366
 
 
-def _name(user_id: int | None) -> str:
-    user = db.session.get(User, user_id) if user_id else None
-    return (user.name or user.email) if user else ""
-
-
-def _lines(dispatch: Dispatch) -> list[tuple[DispatchLine, Item, object, StockLocation | None]]:
-    from health_responder.stock.models import StockLot
-
-    rows = db.session.execute(
-        select(DispatchLine, Item, StockLot)
-        .join(Item, Item.id == DispatchLine.item_id)
-        .join(StockLot, StockLot.id == DispatchLine.lot_id)
-        .where(DispatchLine.dispatch_id == dispatch.id)
-        .order_by(DispatchLine.id)
-    ).all()
-    location = db.session.get(StockLocation, dispatch.location_id)
-    return [(line, item, lot, location) for line, item, lot in rows]
-
-
 def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
-    """Everything the dispatch report shows."""
-    request = db.session.get(AssistanceRequest, dispatch.request_id)
-    provider = db.session.get(Provider, dispatch.provider_id)
-    city = db.session.get(City, dispatch.city_id)
-    location = db.session.get(StockLocation, dispatch.location_id)
-    contact = " · ".join(x for x in (city.contact_name, city.contact_email, city.contact_phone) if x)
-    if request.delivery_contact:
-        contact = request.delivery_contact
+    """Everything the dispatch report shows: lots, items and parties as frozen at ship (dispatch.snapshot)."""
+    parties = snapshot.parties_of(dispatch)
     lines = [
         DispatchLineData(
-            item_code=item.code,
-            item_name=item.name,
-            lot_code=lot.lot_code,
-            expires_on=lot.expires_on,
-            quantity=line.quantity,
-            unit=item.unit,
-            cold_chain=item.requires_cold_chain,
-            location_name=loc.name if loc else "",
-            accepted=line.accepted,
-            rejected=line.rejected,
-            rejection_reason=line.rejection_reason if line.rejected else None,
+            item_code=facts.item_code,
+            item_name=facts.item_name,
+            lot_code=facts.lot_code,
+            expires_on=facts.expires_on,
+            quantity=facts.line.quantity,
+            unit=facts.unit,
+            cold_chain=facts.cold_chain,
+            location_name=parties["sender_location"],
+            accepted=facts.line.accepted,
+            rejected=facts.line.rejected,
+            rejection_reason=facts.line.rejection_reason if facts.line.rejected else None,
         )
-        for line, item, lot, loc in _lines(dispatch)
+        for facts in snapshot.lines_of(dispatch)
     ]
     return DispatchReportData(
         reference=dispatch.reference,
         ship_date=dispatch.shipped_at.date() if dispatch.shipped_at else None,
         status=dispatch.status,
-        request_reference=request.reference,
-        priority=request.priority,
-        sender=Party(
-            name=provider.name,
-            country=provider.country,
-            address=location.address or "",
-            contact=" · ".join(
-                x for x in (provider.contact_name, provider.contact_email, provider.contact_phone) if x
-            ),
-        ),
-        sender_location=location.name,
-        recipient=Party(
-            name=city.name, country=city.country, address=city.delivery_address or "", contact=contact
-        ),
+        request_reference=parties["request_reference"],
+        priority=parties["priority"],
+        sender=Party(**parties["sender"]),
+        sender_location=parties["sender_location"],
+        recipient=Party(**parties["recipient"]),
         carrier=dispatch.carrier or "",
         tracking_number=dispatch.tracking_number or "",
         packages=dispatch.packages,
@@ -122,8 +89,8 @@ def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
         association_name=current_app.config["ASSOCIATION_NAME"],
         page_size=current_app.config["PDF_PAGE_SIZE"],
         signatories=Signatory(
-            prepared_by=_name(dispatch.created_by_id),
-            dispatched_by=_name(dispatch.shipped_by_id),
+            prepared_by=parties["prepared_by"],
+            dispatched_by=parties["dispatched_by"],
             received_by=dispatch.received_by or "",
         ),
     )
@@ -132,28 +99,29 @@ def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
 def pick_list_data(dispatch: Dispatch) -> PickListData:
     """The lots a provider picks for a dispatch, in location and expiry order."""
     request = db.session.get(AssistanceRequest, dispatch.request_id)
+    parties = snapshot.parties_of(dispatch)
     lines = [
         PickLineData(
-            location_name=loc.name if loc else "",
-            item_code=item.code,
-            item_name=item.name,
-            lot_code=lot.lot_code,
-            expires_on=lot.expires_on,
-            quantity=line.quantity,
-            unit=item.unit,
-            cold_chain=item.requires_cold_chain,
+            location_name=parties["sender_location"],
+            item_code=facts.item_code,
+            item_name=facts.item_name,
+            lot_code=facts.lot_code,
+            expires_on=facts.expires_on,
+            quantity=facts.line.quantity,
+            unit=facts.unit,
+            cold_chain=facts.cold_chain,
         )
-        for line, item, lot, loc in _lines(dispatch)
+        for facts in snapshot.lines_of(dispatch)
     ]
     lines.sort(
         key=lambda ln: (ln.location_name, ln.expires_on is None, ln.expires_on or date.max, ln.lot_code)
     )
     return PickListData(
         dispatch_reference=dispatch.reference,
-        request_reference=request.reference,
-        priority=request.priority,
-        provider_name=db.session.get(Provider, dispatch.provider_id).name,
-        city_name=db.session.get(City, dispatch.city_id).name,
+        request_reference=parties["request_reference"],
+        priority=parties["priority"],
+        provider_name=parties["sender"]["name"],
+        city_name=parties["recipient"]["name"],
         prepared_on=dispatch.created_at.date(),
         needed_by=request.needed_by,
         lines=lines,
