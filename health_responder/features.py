@@ -31,6 +31,7 @@ API = [
 ]
 PAGES = [
     "health_requests.pages",
+    "allocation.pages",
     "stock.pages",
     "dispatch.pages",
     "reports.pages",

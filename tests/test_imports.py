@@ -33,7 +33,6 @@ NEVER_IN_A_CYCLE = {"api", "auth", "errors", "web"}
 #: now). Each entry is (from folder, to folder): the reason it is here.
 REMAINING: dict[tuple[str, str], str] = {
     ("stock", "barcodes"): "stock/api.py and stock/pages.py read a scanned GS1 string through barcodes",
-    ("stock", "health_requests"): "stock/jobs.py (near expiry) reads the open requests a lot could serve",
 }
 
 

@@ -9,13 +9,16 @@ from health_responder.allocation.schemas import (
     AllocationCreateSchema,
     AllocationListArgsSchema,
     AllocationSchema,
+    RedistributeSchema,
+    RedistributionSchema,
     ReleaseSchema,
     SuggestionSchema,
     WhyNoneSchema,
 )
 from health_responder.api.idempotency import idempotent
-from health_responder.auth.access import STAFF, roles_required
+from health_responder.auth.access import ALL_ROLES, STAFF, roles_required
 from health_responder.auth.models import Role
+from health_responder.checks import queries as alerts
 from health_responder.extensions import db
 from health_responder.health_requests import queries as requests
 
@@ -88,5 +91,35 @@ class Release(MethodView):
         allocation = services.release(
             allocation=queries.get_allocation(allocation_id, g.user), by=g.user, note=data.get("reason")
         )
+        db.session.commit()
+        return allocation
+
+
+@blp.route("/alerts/<int:alert_id>/redistribution")
+class Redistribution(MethodView):
+    @roles_required(*ALL_ROLES)
+    @blp.response(200, RedistributionSchema)
+    @blp.alt_response(
+        404, response="Error", description="No such alert, not the caller's, or not about a lot near expiry."
+    )
+    def get(self, alert_id):
+        """A near-expiry alert's lot and the open requests of any city and network it could serve before it
+        expires, most urgent first (staff: all; the lot's provider: those it may see, and how many others).
+        """
+        return queries.redistribution(alerts.alert_for(g.user, alert_id), g.user)
+
+    @roles_required(*STAFF)
+    @idempotent
+    @blp.arguments(RedistributeSchema)
+    @blp.response(201, AllocationSchema)
+    @blp.alt_response(
+        409,
+        response="Error",
+        description="The alert is resolved, the line is already filled, the request no longer takes stock, or the "
+        "lot can no longer serve it (not available, nothing free, expires before the needed-by date).",
+    )
+    def post(self, data, alert_id):
+        """Allocate the alert's lot to one of those lines, in one call (coordinators)."""
+        allocation = services.redistribute(alert=alerts.alert_for(g.user, alert_id), by=g.user, **data)
         db.session.commit()
         return allocation

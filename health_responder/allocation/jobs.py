@@ -1,8 +1,11 @@
-"""The auto_allocate check: the queue served in batches, each batch planned and reserved in one transaction.
+"""The allocation checks. auto_allocate: the queue served in batches, each batch planned and reserved in
+one transaction. near_expiry: lots expiring soon, with the open requests anywhere they could serve
+first (rules.py's facts, the same the coordinator's redistribution from the alert uses), and lots
+already expired.
 
-Killed at any moment, a run leaves every request either fully handled (its batch committed) or
-untouched (its batch rolled back), and the next run carries on from what the database says, without
-duplicates.
+Killed at any moment, an auto_allocate run leaves every request either fully handled (its batch
+committed) or untouched (its batch rolled back), and the next run carries on from what the database
+says, without duplicates.
 """
 
 from __future__ import annotations
@@ -12,19 +15,22 @@ import itertools
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlmodel import select
 
-from health_responder.allocation import bulk, rules, services
+from health_responder.allocation import bulk, queries, rules, services
 from health_responder.allocation.planner import PlannedAllocation, Queue, load_queue, plan_request
 from health_responder.audit.actor import Actor
+from health_responder.checks import services as alerts
 from health_responder.extensions import db
+from health_responder.reference.models import Item
 from health_responder.scheduler.models import JobRun, RunOutcome
 from health_responder.scheduler.registry import job
 from health_responder.scheduler.runner import keep_alive, stopping
+from health_responder.stock.models import LotStatus, StockLot
 
 #: Planned allocations a dry run returns at most (the counts are always complete).
 DRY_RUN_PLAN_LIMIT = 1000
@@ -260,3 +266,116 @@ def auto_allocate(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     finally:
         gc.unfreeze()
     return tally.counts(dry_run)
+
+
+# --- near_expiry ----------------------------------------------------------------------------------
+
+#: Requests a near-expiry alert names at most (its message counts them all).
+ALERT_SUGGESTIONS = 5
+
+
+@job("near_expiry")
+def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
+    """Alert on available lots expiring within NEAR_EXPIRY_DAYS (with the open requests anywhere that could
+    use them first), and on lots already expired that still hold stock.
+
+    The alert goes to the lot's provider: it counts every line the lot could serve and names only the
+    requests that provider may see (those it holds an allocation for). Coordinators see them all, and
+    allocate in one click, on the alert's redistribution page.
+    """
+    today = now.date()
+    horizon = today + timedelta(days=int(current_app.config["NEAR_EXPIRY_DAYS"]))
+    found = []
+    with db.read_session():
+        lots = db.session.scalars(
+            select(StockLot)
+            .where(
+                StockLot.status == LotStatus.AVAILABLE,
+                StockLot.on_hand > StockLot.reserved,
+                StockLot.expires_on.is_not(None),
+                StockLot.expires_on >= today,
+                StockLot.expires_on <= horizon,
+            )
+            .order_by(StockLot.expires_on, StockLot.id)
+        ).all()
+        codes = dict(db.session.execute(select(Item.id, Item.code)).all())
+        for lot in lots:
+            days = (lot.expires_on - today).days
+            serve = queries.lines_lot_can_serve(lot, provider_id=lot.provider_id, limit=ALERT_SUGGESTIONS)
+            suggestions = [
+                {
+                    "request_id": c["request_id"],
+                    "reference": c["reference"],
+                    "city_id": c["city_id"],
+                    "city": c["city"],
+                    "priority": c["priority"],
+                    "needed_by": c["needed_by"].isoformat(),
+                    "line_id": c["line_id"],
+                    "still_needed": c["still_needed"],
+                }
+                for c in serve["candidates"]
+            ]
+            wanting = serve["total"]
+            if suggestions:
+                hint = (
+                    f" {wanting} open request line(s) could use it first, e.g. {suggestions[0]['reference']}."
+                )
+            elif wanting:
+                hint = (
+                    f" {wanting} open request line(s) could use it first: the coordinators can allocate it."
+                )
+            else:
+                hint = " No open request for this item can use it before then."
+            found.append(
+                {
+                    "dedup_key": f"near_expiry:lot={lot.id}",
+                    "message": f"Lot {lot.lot_code} ({codes.get(lot.item_id)}) expires {lot.expires_on.isoformat()} "
+                    f"(in {days} days) with {lot.available} available.{hint}",
+                    "severity": "critical" if days <= 7 else "warning",
+                    "details": {
+                        "lot_id": lot.id,
+                        "item_id": lot.item_id,
+                        "expires_on": lot.expires_on.isoformat(),
+                        "available": lot.available,
+                        "days_left": days,
+                        "could_serve": wanting,
+                        "suggested_requests": suggestions,
+                    },
+                    "subject": ("stock_lot", lot.id),
+                    "provider_id": lot.provider_id,
+                    "link": "/alerts/{id}/redistribution",
+                }
+            )
+        # Lots past their date that still hold stock: nobody can allocate them, someone must write them off.
+        expired = db.session.scalars(
+            select(StockLot)
+            .where(
+                StockLot.status != LotStatus.RECALLED,
+                StockLot.on_hand > 0,
+                StockLot.expires_on.is_not(None),
+                StockLot.expires_on < today,
+            )
+            .order_by(StockLot.expires_on, StockLot.id)
+        ).all()
+        for lot in expired:
+            found.append(
+                {
+                    "dedup_key": f"expired:lot={lot.id}",
+                    "message": f"Lot {lot.lot_code} ({codes.get(lot.item_id)}) expired on {lot.expires_on.isoformat()} "
+                    f"and still holds {lot.on_hand} on hand ({lot.reserved} reserved): write it off with an "
+                    "'expired' adjustment.",
+                    "severity": "critical",
+                    "details": {
+                        "lot_id": lot.id,
+                        "item_id": lot.item_id,
+                        "expires_on": lot.expires_on.isoformat(),
+                        "on_hand": lot.on_hand,
+                        "reserved": lot.reserved,
+                        "expired": True,
+                    },
+                    "subject": ("stock_lot", lot.id),
+                    "provider_id": lot.provider_id,
+                    "link": f"/stock/lots/{lot.id}/adjust",
+                }
+            )
+    return alerts.sync_alerts(kind="near_expiry", found=found, run=run, dry_run=dry_run)

@@ -132,17 +132,11 @@ def load_queue() -> Queue:
     requests, lines = AssistanceRequest.__table__, RequestLine.__table__
     connection = db.session.connection()
     dialect = connection.dialect
-    queue_order = (
-        requests.c.priority_rank,
-        requests.c.needed_by,
-        sa.func.coalesce(requests.c.submitted_at, requests.c.created_at),
-        requests.c.id,
-    )
     open_lines = (
         select(requests.c.id, requests.c.needed_by, lines.c.item_id)
         .select_from(requests.join(lines, lines.c.request_id == requests.c.id))
         .where(rules.served_line_sql(requests.c, lines.c))
-        .order_by(*queue_order)
+        .order_by(*rules.queue_order_sql(requests.c))
     )
     # The run's one big read (every open line: the I/O floor's own read) goes to the driver's cursor as
     # plain SQL: SQLAlchemy's per-row result objects would cost more than the query. Only needed_by

@@ -9,6 +9,7 @@ from sqlmodel import select
 from health_responder.allocation import rules
 from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.auth.models import Role, User
+from health_responder.checks.models import Alert
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine
@@ -48,8 +49,8 @@ def get_allocation(allocation_id: int, user: User) -> Allocation:
     return found
 
 
-def serves_network(network_id: int | None) -> sa.ColumnElement[bool]:
-    """SQL: the lot's provider serves the network ``network_id``."""
+def serves_network(network_id) -> sa.ColumnElement[bool]:
+    """SQL: the lot's provider serves the network ``network_id`` (a value, or a column such as City.network_id)."""
     return sa.exists(
         select(ProviderNetwork.provider_id).where(
             ProviderNetwork.provider_id == StockLot.provider_id, ProviderNetwork.network_id == network_id
@@ -270,3 +271,132 @@ def _lot_reservations(lot: StockLot, user: User) -> list[dict]:
 
 
 stock_queries.LOT_USES["reservations"] = _lot_reservations
+
+
+# --- redistribution: the open requests anywhere a lot near expiry could serve ---------------------
+
+#: Requests a redistribution list names at most (its ``total`` counts them all).
+REDISTRIBUTION_LIMIT = 50
+
+
+def lot_of_alert(alert: Alert) -> StockLot:
+    """The lot a near-expiry alert is about; NotFound for any other alert (an expired lot's included)."""
+    details = alert.details or {}
+    lot = None
+    if alert.kind == "near_expiry" and alert.subject_type == "stock_lot" and not details.get("expired"):
+        lot = db.session.get(StockLot, alert.subject_id)
+    if lot is None:
+        raise NotFound(
+            _l("Alert %(id)s is not about a lot near expiry: it has nothing to redistribute.", id=alert.id)
+        )
+    return lot
+
+
+def _lines_lot_can_serve(lot: StockLot) -> sa.Select:
+    """Open lines of any city and network that ``lot`` could serve: rules.py's served line and usable lot."""
+    return (
+        select(AssistanceRequest, RequestLine, City.name, Network.code, serves_network(City.network_id))
+        .join(RequestLine, RequestLine.request_id == AssistanceRequest.id)
+        .join(City, City.id == AssistanceRequest.city_id)
+        .outerjoin(Network, Network.id == City.network_id)
+        .join(StockLot, StockLot.id == lot.id)
+        .where(
+            RequestLine.item_id == StockLot.item_id,
+            rules.served_line_sql(AssistanceRequest, RequestLine),
+            rules.usable_sql(StockLot, needed_by=AssistanceRequest.needed_by),
+        )
+    )
+
+
+def _provider_sees(provider_id: int) -> sa.ColumnElement[bool]:
+    """The requests a provider may see: those it holds an allocation for (its request list's rule)."""
+    return AssistanceRequest.id.in_(
+        select(Allocation.request_id).where(Allocation.provider_id == provider_id)
+    )
+
+
+def _count(statement: sa.Select) -> int:
+    return int(db.session.scalar(select(sa.func.count()).select_from(statement.subquery())) or 0)
+
+
+def lines_lot_can_serve(
+    lot: StockLot, *, provider_id: int | None = None, limit: int = REDISTRIBUTION_LIMIT
+) -> dict:
+    """The open lines ``lot`` could serve before it expires, most urgent first (rules' queue order).
+
+    ``{"candidates": [...], "total": lines anywhere, "visible": lines named}``: with ``provider_id``
+    only the requests that provider may see are named (``visible`` of the ``total``).
+    """
+    statement = _lines_lot_can_serve(lot)
+    total = visible = _count(statement)
+    if provider_id is not None:
+        statement = statement.where(_provider_sees(provider_id))
+        visible = _count(statement)
+    rows = db.session.execute(
+        statement.order_by(*rules.queue_order_sql(AssistanceRequest)).limit(limit)
+    ).all()
+    provider = db.session.scalar(select(Provider.name).where(Provider.id == lot.provider_id)) or ""
+    out = []
+    for request, line, city, network, serves in rows:
+        still_needed = line.remainder
+        quantity = max(0, min(lot.available, still_needed))
+        out.append(
+            {
+                "request_id": request.id,
+                "reference": request.reference,
+                "city_id": request.city_id,
+                "city": city,
+                "network": network,
+                "priority": request.priority,
+                "needed_by": request.needed_by,
+                "line_id": line.id,
+                "still_needed": still_needed,
+                "suggested_quantity": quantity,
+                "serves_network": bool(serves),
+                "rationale": rules.rationale(
+                    lot_code=lot.lot_code,
+                    provider=provider,
+                    serves_network=bool(serves),
+                    city_network=network,
+                    expires_on=lot.expires_on,
+                    needed_by=request.needed_by,
+                    quantity=quantity,
+                    needed=still_needed,
+                    priority=request.priority,
+                    reference=request.reference,
+                    verb="Suggested",
+                ),
+            }
+        )
+    return {"candidates": out, "total": total, "visible": visible}
+
+
+def redistribution(alert: Alert, user: User) -> dict:
+    """A near-expiry alert's lot and the open requests anywhere it could serve before it expires.
+
+    Staff see every one; the lot's provider sees those it may see and the count of the others
+    (``hidden``), as in the alert's own message.
+    """
+    lot = lot_of_alert(alert)
+    provider_id = user.provider_id if user.role == Role.PROVIDER else None
+    found = lines_lot_can_serve(lot, provider_id=provider_id)
+    item = db.session.get(Item, lot.item_id)
+    return {
+        "alert_id": alert.id,
+        "alert_status": alert.status,
+        "lot": {
+            "id": lot.id,
+            "lot_code": lot.lot_code,
+            "item_id": lot.item_id,
+            "item_code": item.code,
+            "item_name": item.name,
+            "provider_id": lot.provider_id,
+            "provider_name": db.session.scalar(select(Provider.name).where(Provider.id == lot.provider_id)),
+            "status": lot.status,
+            "expires_on": lot.expires_on,
+            "available": lot.available,
+        },
+        "total": found["total"],
+        "hidden": found["total"] - found["visible"],
+        "candidates": found["candidates"],
+    }

@@ -21,7 +21,7 @@ Usable lots are taken in the order: providers serving the city's network first, 
 A line is served iff its request is in ``SERVED_STATUSES`` (approved, partially allocated, partially
 dispatched: a part shipped leaves the rest on back-order) and it has a remainder (``remainder_sql``:
 requested plus replaced rejected units minus allocated, shipped units included). Requests are served
-by priority, then needed-by, then submission time (``queue_order``).
+by priority, then needed-by, then submission time (``queue_order_sql``).
 """
 
 from __future__ import annotations
@@ -70,6 +70,32 @@ def dispatchable_sql(lot: Any) -> sa.ColumnElement[bool]:
 def is_dispatchable(*, status: str) -> bool:
     """``dispatchable_sql`` as a Python predicate."""
     return status == USABLE_STATUS
+
+
+def unusable_reason(
+    *, status: str, free: int, expires_on: date | None, needed_by: date, units: int = 1
+) -> str | None:
+    """Which of the three facts a lot fails first: "status", "free" or "expiry"; None when it is usable.
+
+    ``is_usable`` is the same test as one boolean, kept apart because the planner calls it in its loop.
+    """
+    if status != USABLE_STATUS:
+        return "status"
+    if free < units:
+        return "free"
+    if expires_on is not None and expires_on < needed_by:
+        return "expiry"
+    return None
+
+
+def queue_order_sql(request: Any) -> tuple:
+    """The ORDER BY of the requests served: priority, needed-by, submission (creation if never submitted), id."""
+    return (
+        request.priority_rank,
+        request.needed_by,
+        sa.func.coalesce(request.submitted_at, request.created_at),
+        request.id,
+    )
 
 
 def order_sql(lot: Any, *, serves_network: sa.ColumnElement[bool]) -> tuple:

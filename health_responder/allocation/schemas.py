@@ -87,3 +87,56 @@ class WhyNoneSchema(Schema):
 
 class ReleaseSchema(StrictSchema):
     reason = fields.String(validate=validate.Length(max=5000))
+
+
+class RedistributionLotSchema(Schema):
+    id = fields.Integer()
+    lot_code = fields.String()
+    item_id = fields.Integer()
+    item_code = fields.String()
+    item_name = fields.String()
+    provider_id = fields.Integer()
+    provider_name = fields.String()
+    status = fields.String()
+    expires_on = fields.Date(allow_none=True)
+    available = fields.Integer()
+
+
+class RedistributionCandidateSchema(Schema):
+    request_id = fields.Integer()
+    reference = fields.String()
+    city_id = fields.Integer()
+    city = fields.String()
+    network = fields.String(allow_none=True)
+    priority = fields.String()
+    needed_by = fields.Date()
+    line_id = fields.Integer()
+    still_needed = fields.Integer(metadata={"description": "Units the line still waits for."})
+    suggested_quantity = fields.Integer(metadata={"description": "min(the lot's free units, still needed)."})
+    serves_network = fields.Boolean(metadata={"description": "The lot's provider serves the city's network."})
+    rationale = fields.String()
+
+
+class RedistributionSchema(Schema):
+    alert_id = fields.Integer()
+    alert_status = fields.String()
+    lot = fields.Nested(RedistributionLotSchema)
+    total = fields.Integer(
+        metadata={"description": "Open request lines anywhere the lot could serve before it expires."}
+    )
+    hidden = fields.Integer(
+        metadata={"description": "Of those, lines of requests the caller may not see (a provider's view)."}
+    )
+    candidates = fields.List(
+        fields.Nested(RedistributionCandidateSchema),
+        metadata={"description": "Most urgent first: priority, needed-by, submission (at most 50)."},
+    )
+
+
+class RedistributeSchema(StrictSchema):
+    line_id = fields.Integer(required=True, strict=True)
+    quantity = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_QUANTITY),
+        metadata={"description": "Default: what the lot can give of what the line still needs."},
+    )

@@ -8,18 +8,22 @@ from ``rules``; the auto_allocate check reserves whole batches through ``bulk`` 
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.allocation import holds, rules
+from health_responder.allocation import holds, queries, rules
 from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.audit import services as audit
 from health_responder.audit.actor import Actor
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
+from health_responder.checks import services as alerts
+from health_responder.checks.models import Alert, AlertStatus
 from health_responder.db import utcnow
-from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, code_label
 from health_responder.extensions import db
 from health_responder.health_requests import services as requests
 from health_responder.health_requests.models import FULFILLING, AssistanceRequest, RequestLine, RequestStatus
@@ -199,6 +203,31 @@ def reserve_line(
     return allocation
 
 
+def _rationale(request: AssistanceRequest, line: RequestLine, lot: StockLot, quantity: int) -> str:
+    """rules.rationale for a lot a person chose: its provider, the city's network, expiry, what is left."""
+    city = db.session.get(City, request.city_id)
+    serves = db.session.scalar(
+        select(
+            sa.exists().where(
+                ProviderNetwork.provider_id == lot.provider_id,
+                ProviderNetwork.network_id == city.network_id,
+            )
+        )
+    )
+    return rules.rationale(
+        lot_code=lot.lot_code,
+        provider=db.session.get(Provider, lot.provider_id).name,
+        serves_network=bool(serves),
+        city_network=db.session.scalar(select(Network.code).where(Network.id == city.network_id)),
+        expires_on=lot.expires_on,
+        needed_by=request.needed_by,
+        quantity=quantity,
+        needed=line.remainder,
+        priority=request.priority,
+        reference=request.reference,
+    )
+
+
 def allocate(
     *,
     request: AssistanceRequest,
@@ -219,29 +248,7 @@ def allocate(
     if not rationale:
         lot = db.session.get(StockLot, lot_id)
         if lot is not None and lot.item_id == line.item_id:
-            city = db.session.get(City, request.city_id)
-            serves = db.session.scalar(
-                select(
-                    sa.exists().where(
-                        ProviderNetwork.provider_id == lot.provider_id,
-                        ProviderNetwork.network_id == city.network_id,
-                    )
-                )
-            )
-            provider = db.session.get(Provider, lot.provider_id)
-            still_needed = line.remainder
-            rationale = "Chosen by a coordinator. " + rules.rationale(
-                lot_code=lot.lot_code,
-                provider=provider.name,
-                serves_network=bool(serves),
-                city_network=db.session.scalar(select(Network.code).where(Network.id == city.network_id)),
-                expires_on=lot.expires_on,
-                needed_by=request.needed_by,
-                quantity=quantity,
-                needed=still_needed,
-                priority=request.priority,
-                reference=request.reference,
-            )
+            rationale = "Chosen by a coordinator. " + _rationale(request, line, lot, quantity)
         else:
             rationale = "Chosen by a coordinator."
     return reserve_line(
@@ -253,6 +260,118 @@ def allocate(
         rationale=rationale,
         by=by,
     )
+
+
+def _unusable(lot: StockLot, request: AssistanceRequest, reason: str) -> Conflict:
+    """The 409 of a lot that can no longer serve ``request``, saying which of rules.py's facts fails."""
+    if reason == "status":
+        message = _l(
+            "Lot %(lot)s is %(status)s: it can no longer be allocated.",
+            lot=lot.lot_code,
+            status=code_label(lot.status),
+        )
+    elif reason == "free":
+        message = _l(
+            "Lot %(lot)s has no free units left: all %(n)s on hand are reserved.",
+            lot=lot.lot_code,
+            n=lot.on_hand,
+        )
+    else:
+        message = _l(
+            "Lot %(lot)s expires %(date)s, before %(ref)s is needed (%(needed)s): it cannot serve it.",
+            lot=lot.lot_code,
+            date=lot.expires_on.isoformat(),
+            ref=request.reference,
+            needed=request.needed_by.isoformat(),
+        )
+    return Conflict(message, {"lot_id": [message]})
+
+
+def redistribute(*, alert: Alert, by: User, line_id: int, quantity: int | None = None) -> Allocation:
+    """A lot near expiry allocated, from its alert, to an open line of any city and network (coordinators).
+
+    The line must still owe units and the lot must still be usable for it (rules.py: available, free
+    units, expiring on or after the needed-by date); else 409 saying which. ``quantity`` defaults to
+    what the lot can give of what the line still needs. Audited on the allocation and on the alert; an
+    alert whose lot has nothing free left is resolved.
+    """
+    require_role(by, *STAFF)
+    lot = queries.lot_of_alert(alert)
+    line = db.session.get(RequestLine, line_id)
+    if line is None:
+        raise ValidationFailed(
+            _l("Unknown request line."), {"line_id": [_l("No request line %(id)s.", id=line_id)]}
+        )
+    request = requests.lock_request(line.request_id)
+    if request.status not in FULFILLING:
+        raise InvalidTransition(
+            requests.REQUEST, request.status, RequestStatus.ALLOCATED, action=_l("allocate stock to")
+        )
+    if line.item_id != lot.item_id:
+        raise ValidationFailed(
+            _l("The line asks for another item than the lot holds."),
+            {"line_id": [_l("Line %(id)s does not ask for the lot's item.", id=line_id)]},
+        )
+    db.session.refresh(line)
+    if line.remainder <= 0:
+        message = _l(
+            "Line %(line)s of %(ref)s is already filled: nothing is left to allocate.",
+            line=line.id,
+            ref=request.reference,
+        )
+        raise Conflict(message, {"line_id": [message]})
+    lot = db.session.scalar(
+        select(StockLot)
+        .where(StockLot.id == lot.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    reason = rules.unusable_reason(
+        status=lot.status, free=lot.available, expires_on=lot.expires_on, needed_by=request.needed_by
+    )
+    if reason:
+        raise _unusable(lot, request, reason)
+    # Checked after the lot: an alert resolved because its lot ran out says so by the lot's message.
+    db.session.refresh(alert)
+    if alert.status != AlertStatus.OPEN:
+        raise Conflict(
+            _l("Alert %(id)s is resolved: its lot is no longer offered for redistribution.", id=alert.id),
+            {"status": [_l("Is %(status)s, not open.", status=code_label(alert.status))]},
+        )
+    quantity = quantity or min(lot.available, line.remainder)
+    allocation = reserve_line(
+        request=request,
+        line=line,
+        lot_id=lot.id,
+        quantity=quantity,
+        actor=Actor.of(by),
+        rationale=f"Redistributed from near-expiry alert {alert.id} by a coordinator. "
+        + _rationale(request, line, lot, quantity),
+        by=by,
+    )
+    audit.record(
+        action="alert.redistribute",
+        subject=alert,
+        by=by,
+        after={
+            "allocation_id": allocation.id,
+            "lot_id": lot.id,
+            "request_id": request.id,
+            "line_id": line.id,
+            "quantity": quantity,
+        },
+    )
+    db.session.refresh(lot)
+    if lot.available <= 0:
+        # Resolved meanwhile by someone else: the allocation stands.
+        with contextlib.suppress(InvalidTransition):
+            alerts.resolve(
+                alert=alert,
+                by=by,
+                note=f"Lot {lot.lot_code} is fully allocated: the last {quantity} unit(s) went to "
+                f"{request.reference}.",
+            )
+    return allocation
 
 
 def release(*, allocation: Allocation, by: User, note: str | None = None) -> Allocation:

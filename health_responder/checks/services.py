@@ -55,8 +55,9 @@ def raise_alert(
 ) -> tuple[Alert, bool]:
     """Open the alert for ``dedup_key`` unless one is open already; returns (alert, newly raised).
 
-    A new alert notifies whom it concerns. An open one keeps its identity; its message and details are
-    refreshed so that what people read stays current.
+    A new alert notifies whom it concerns, pointing at ``link`` ("{id}" in it stands for the alert's
+    id). An open one keeps its identity; its message and details are refreshed so that what people read
+    stays current.
     """
     existing = _open(dedup_key)
     if existing is None:
@@ -91,7 +92,7 @@ def raise_alert(
                 key=f"alert:{alert.id}",
                 subject=f"[{severity}] {message}"[:300],
                 body=message,
-                link=link or f"/alerts/{alert.id}",
+                link=(link or "/alerts/{id}").replace("{id}", str(alert.id)),
             )
             return alert, True
     if existing.message != message or existing.details != details:

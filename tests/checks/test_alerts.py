@@ -118,7 +118,10 @@ def test_near_expiry_suggests_open_requests_that_can_use_the_lot_in_time(app, wo
     assert "L-SOON (OXY-CONC-10L) expires" in alert.message and "in 20 days" in alert.message
     # The alert goes to the lot's provider: it counts the requests that could use the lot, and names only
     # those the provider may see (none here: it holds no allocation for them).
-    assert "1 open request(s) could use it first" in alert.message and in_time.reference not in alert.message
+    assert (
+        "1 open request line(s) could use it first" in alert.message
+        and in_time.reference not in alert.message
+    )
     assert alert.details["suggested_requests"] == []
 
 
