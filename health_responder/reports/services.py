@@ -200,7 +200,8 @@ def summary_data(period_from: date, period_to: date, provider_id: int | None = N
         status.PARTIALLY_DISPATCHED,
     ]
     # A provider's summary lists the requests it may see (those it holds an allocation for), as its
-    # request list does; overdue is judged against today: "open" and "overdue" describe the present.
+    # request list does. Overdue is judged at the period's end (today, for a period not yet over), so
+    # that a summary of a past period says how late each request was then, and prints the same later.
     open_statement = (
         select(AssistanceRequest, City.name)
         .join(City, City.id == AssistanceRequest.city_id)
@@ -214,7 +215,7 @@ def summary_data(period_from: date, period_to: date, provider_id: int | None = N
             )
         )
     open_requests = db.session.execute(open_statement).all()
-    today = utc_today()
+    as_of = min(period_to, utc_today())
     overdue = [
         OverdueRequest(
             reference=r.reference,
@@ -222,10 +223,10 @@ def summary_data(period_from: date, period_to: date, provider_id: int | None = N
             priority=r.priority,
             needed_by=r.needed_by,
             status=r.status,
-            days_overdue=(today - r.needed_by).days,
+            days_overdue=(as_of - r.needed_by).days,
         )
         for r, name in open_requests
-        if r.needed_by < today
+        if r.needed_by < as_of
     ]
     discrepancy_rows = db.session.execute(
         select(

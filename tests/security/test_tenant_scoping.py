@@ -13,7 +13,7 @@ import pypdf
 import pytest
 import sqlalchemy as sa
 
-from health_responder.db import utc_today
+from health_responder.db import utc_today, utcnow
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest
 from tests.factories import allocate, approved, create
@@ -114,3 +114,43 @@ def test_a_duplicate_enrolment_does_not_name_another_citys_enrolment(app, make):
     assert str(first.json["id"]) not in again.json["message"] and "another city" in again.json["message"]
     same_city = make.api("city", city=city).post(url, json=body)
     assert same_city.status_code == 409 and f"enrolment {first.json['id']}" in same_city.json["message"]
+
+
+@pytest.mark.both_databases
+def test_a_summarys_days_overdue_are_counted_at_the_periods_end(app, world):
+    """Issue 13 item 16: a summary of a past period says how late each request was when the period
+    ended, not how late it is today; a request not yet due then is not overdue in it."""
+    w = world
+    late = approved(w, (w.item, 2))
+    not_yet = approved(w, (w.item2, 1))
+    _overdue(app, late["id"], 10)  # due 10 days ago
+    _overdue(app, not_yet["id"], 2)  # due 2 days ago: after the period below ended
+    with app.app_context(), db.write_session() as session:  # both asked for before the period ended
+        session.execute(
+            sa.update(AssistanceRequest)
+            .where(AssistanceRequest.id.in_([late["id"], not_yet["id"]]))
+            .values(created_at=utcnow() - timedelta(days=20))
+        )
+    period_to = utc_today() - timedelta(days=4)
+    url = (
+        f"/api/v1/reports/dispatch-summary.pdf?from={(period_to - timedelta(days=30)).isoformat()}"
+        f"&to={period_to.isoformat()}"
+    )
+    text = _text(w.coordinator.get(url))
+    assert "2 requests open at the end of the period, 1 of them overdue." in text
+    assert _days_overdue(text) == {late["reference"]: "6"}  # 10 days late today, 6 when the period ended
+    # A period that ends today counts to today.
+    url = (
+        f"/api/v1/reports/dispatch-summary.pdf?from={(utc_today() - timedelta(days=30)).isoformat()}"
+        f"&to={utc_today().isoformat()}"
+    )
+    assert _days_overdue(_text(w.coordinator.get(url))) == {
+        late["reference"]: "10",
+        not_yet["reference"]: "2",
+    }
+
+
+def _days_overdue(text: str) -> dict[str, str]:
+    """Reference -> days overdue, read from the PDF's overdue table (one cell per extracted line)."""
+    table = text.split("Open and overdue requests")[1].split("Discrepancies on receipt")[0].splitlines()
+    return {cell: table[i + 4] for i, cell in enumerate(table) if cell.startswith("REQ-")}
