@@ -9,6 +9,7 @@ lazy string would not become the one-element list the envelope promises.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
@@ -109,7 +110,7 @@ class StrictSchema(Schema):
 
     @pre_load
     def _no_control_characters(self, data, **_kwargs):
-        if isinstance(data, dict):
+        if isinstance(data, Mapping):  # a JSON body or a query string (webargs' MultiDictProxy)
             errors = _control_errors(self, data)
             if errors:
                 raise ValidationError(errors)

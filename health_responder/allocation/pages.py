@@ -1,21 +1,114 @@
-"""Pages of allocation: a near-expiry alert's redistribution, the open requests of any city and network
-its lot could serve before it expires, each allocated in one click by a coordinator.
+"""Pages of allocation: the allocation page of a request (each open line with its suggested lots, best
+first, with the rationale, and why none when there is none; one lot allocated with a quantity, or the
+whole request as suggested), and a near-expiry alert's redistribution (the open requests of any city and
+network its lot could serve before it expires, each allocated in one click by a coordinator).
+
+Each POST loads the API's schema and calls the same service as the API, then redirects.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from health_responder.allocation import queries, services
-from health_responder.allocation.forms import RedistributeForm
-from health_responder.allocation.schemas import RedistributeSchema
+from health_responder.allocation.forms import AllocateForm, RedistributeForm
+from health_responder.allocation.schemas import AllocationCreateSchema, RedistributeSchema
 from health_responder.checks import queries as alerts
+from health_responder.health_requests import queries as requests
+from health_responder.health_requests import services as request_services
+from health_responder.health_requests.models import AssistanceRequest
+from health_responder.providers import queries as providers
+from health_responder.reference import queries as reference
+from health_responder.stock import queries as stock
 from health_responder.web.forms import load, perform
 from health_responder.web.guards import STAFF, is_staff, me, roles
-from health_responder.web.parsing import int_or_none
+from health_responder.web.parsing import int_or_none, int_or_zero
 
 bp = Blueprint("allocation_pages", __name__, template_folder="templates")
+
+
+# --- a request's allocation page ------------------------------------------------------------------
+
+
+def _allocation_page(
+    req: AssistanceRequest, failed: tuple[int, int, AllocateForm] | None = None, status: int = 200
+):
+    view = requests.request_view(req)
+    items = reference.items_by_id(ids=(line["item_id"] for line in view["lines"]))
+    lines = []
+    for line in request_services.lines_of(req.id):
+        still = line.remainder
+        suggestions = queries.suggestions(req, line) if still > 0 else []
+        locations = providers.location_names(ids=(s["location_id"] for s in suggestions))
+        rows = []
+        for suggestion in suggestions:
+            form = AllocateForm(
+                formdata=None,
+                line_id=line.id,
+                lot_id=suggestion["lot_id"],
+                quantity=suggestion["suggested_quantity"],
+            )
+            if failed and failed[0] == line.id and failed[1] == suggestion["lot_id"]:
+                form = failed[2]
+            rows.append(
+                {
+                    "suggestion": suggestion,
+                    "location": locations.get(suggestion["location_id"], ""),
+                    "form": form,
+                }
+            )
+        why = queries.why_none(req, line) if still > 0 and not rows else None
+        lines.append(
+            {"line": line, "item": items.get(line.item_id), "still": still, "rows": rows, "why": why}
+        )
+    stray = (
+        failed[2]
+        if failed and not any(row["form"] is failed[2] for entry in lines for row in entry["rows"])
+        else None
+    )
+    return render_template(
+        "allocation/allocate.html",
+        req=req,
+        lines=lines,
+        city=reference.city(city_id=req.city_id),
+        stray=stray,
+    ), status
+
+
+@bp.route("/requests/<int:request_id>/allocate", methods=["GET", "POST"])
+@roles(*STAFF)
+def allocate(request_id: int):
+    """The suggested lots of each line, best first, with their rationale; allocate one with a quantity."""
+    req = requests.get_request(request_id, me())
+    if request.method == "GET":
+        return _allocation_page(req)
+    form = AllocateForm()
+    line_id, lot_id = int_or_zero(form.line_id.data), int_or_zero(form.lot_id.data)
+    if not form.validate_on_submit():
+        return _allocation_page(req, (line_id, lot_id, form), 422)
+    payload = {"line_id": line_id, "lot_id": lot_id}
+    if form.quantity.data is not None:
+        payload["quantity"] = form.quantity.data
+
+    def run():
+        return services.allocate(request=req, by=me(), **load(AllocationCreateSchema, payload))
+
+    allocation, status = perform(
+        form,
+        run,
+        done=lambda allocation: _(
+            "%(qty)s unit(s) of lot %(lot)s were allocated.",
+            qty=allocation.quantity,
+            lot=stock.lots_by_id(ids=[allocation.lot_id])[allocation.lot_id].lot_code,
+        ),
+    )
+    if allocation is None:
+        return _allocation_page(requests.get_request(request_id, me()), (line_id, lot_id, form), status)
+    return redirect(url_for(".allocate", request_id=request_id))
+
+
+# --- a near-expiry lot's redistribution -----------------------------------------------------------
 
 
 def _page(alert_id: int, status: int = 200, failed: tuple[int | None, RedistributeForm] | None = None):

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from health_responder import scheduler
+from health_responder import csvsafe, scheduler
 from health_responder.auth.models import Role
 from health_responder.checks import queries, services
 from health_responder.checks.forms import AlertFilterForm, BatchResolveForm, ResolveForm, RunForm
@@ -26,6 +26,7 @@ from health_responder.web.forms import load, perform, rollback
 from health_responder.web.guards import STAFF, is_staff, me, roles
 from health_responder.web.i18n import translate
 from health_responder.web.parsing import int_or_none, link_args, page_number, text
+from health_responder.web.sorting import sort_of
 
 bp = Blueprint("checks_pages", __name__, template_folder="templates")
 
@@ -54,6 +55,10 @@ def subject_link(alert, role: str) -> str | None:
     return None
 
 
+#: The columns the alert table sorts by (``?sort=&dir=``), each an ALERT_ORDER name.
+SORT_KEYS = ("kind", "concerns", "created_at", "status")
+
+
 def _filter_form() -> tuple[AlertFilterForm, dict]:
     """The filter form as the query string fills it, and the list arguments it stands for."""
     form = AlertFilterForm(request.args)
@@ -66,7 +71,7 @@ def _filter_form() -> tuple[AlertFilterForm, dict]:
         ]
     if "status" not in request.args:
         form.status.data = AlertStatus.OPEN.value
-    args: dict = {"page": page_number(), "page_size": 50}
+    args: dict = {"page": page_number(), "page_size": 50, "order_by": sort_of(SORT_KEYS).order_by}
     if form.kind.data in ALERT_KINDS:
         args["kind"] = form.kind.data
     if form.status.data in {s.value for s in AlertStatus}:
@@ -105,8 +110,17 @@ def _alerts_page(status_code: int = 200, batch: BatchResolveForm | None = None):
         rows=rows,
         batch=batch or BatchResolveForm(formdata=None),
         staff=is_staff(),
+        sort=sort_of(SORT_KEYS),
         link_args=link_args(),
     ), status_code
+
+
+@bp.get("/alerts/export.csv")
+@roles()
+def export():
+    """The alerts the table shows (same filters and order, every page) as CSV."""
+    _form, args = _filter_form()
+    return csvsafe.download("alerts.csv", queries.CSV_COLUMNS, queries.csv_rows(me(), args))
 
 
 @bp.get("/alerts")

@@ -13,6 +13,8 @@ from health_responder.checks.models import Alert
 from health_responder.db import paginate, start_of_day
 from health_responder.errors import NotFound
 from health_responder.extensions import db
+from health_responder.providers.models import Provider
+from health_responder.reference.models import City
 from health_responder.scheduler.models import JobRun
 
 
@@ -49,10 +51,22 @@ def alerts_visible_to(user: User) -> sa.Select:
     return statement.where(sa.false())
 
 
-def list_alerts(user: User, args: dict) -> dict:
-    """A page of the alerts the user may see, newest first, filtered by kind, status, city, provider and
-    the days (UTC) they were raised on.
-    """
+_CITY = select(City.name).where(City.id == Alert.city_id).correlate(Alert).scalar_subquery()
+_PROVIDER = select(Provider.name).where(Provider.id == Alert.provider_id).correlate(Alert).scalar_subquery()
+ALERT_ORDER = {
+    "id": Alert.id,
+    "created_at": Alert.created_at,
+    "kind": Alert.kind,
+    "severity": Alert.severity,
+    "status": Alert.status,
+    "city": _CITY,
+    "provider": _PROVIDER,
+    #: what the table's "Concerns" column shows first: the city, else the provider
+    "concerns": sa.func.coalesce(_CITY, _PROVIDER),
+}
+
+
+def _matching(user: User, args: dict) -> sa.Select:
     statement = alerts_visible_to(user)
     for key in ("kind", "status", "city_id", "provider_id"):
         if args.get(key) is not None:
@@ -61,14 +75,57 @@ def list_alerts(user: User, args: dict) -> dict:
         statement = statement.where(Alert.created_at >= start_of_day(args["raised_from"]))
     if args.get("raised_to") is not None:
         statement = statement.where(Alert.created_at < start_of_day(args["raised_to"] + timedelta(days=1)))
+    return statement
+
+
+def list_alerts(user: User, args: dict) -> dict:
+    """A page of the alerts the user may see, newest first unless ordered (ALERT_ORDER), filtered by kind,
+    status, city, provider and the days (UTC) they were raised on.
+    """
     if not args.get("order_by"):
         args = args | {"order_by": "-id"}
-    return paginate(
-        db.session,
-        statement,
-        args,
-        {"id": Alert.id, "created_at": Alert.created_at, "kind": Alert.kind, "severity": Alert.severity},
+    return paginate(db.session, _matching(user, args), args, ALERT_ORDER)
+
+
+#: Columns of the alert list's CSV.
+CSV_COLUMNS = (
+    "id",
+    "kind",
+    "severity",
+    "status",
+    "city",
+    "provider",
+    "message",
+    "created_at",
+    "resolved_at",
+    "resolution",
+)
+
+
+def csv_rows(user: User, args: dict, limit: int = 10_000) -> list[tuple]:
+    """The alerts the list shows (same filters and order, every page, up to ``limit``) as CSV_COLUMNS rows."""
+    order = args.get("order_by") or "-id"
+    column = ALERT_ORDER[order.lstrip("-")]
+    statement = (
+        _matching(user, args)
+        .with_only_columns(
+            Alert.id,
+            Alert.kind,
+            Alert.severity,
+            Alert.status,
+            City.name,
+            Provider.name,
+            Alert.message,
+            Alert.created_at,
+            Alert.resolved_at,
+            Alert.resolution,
+        )
+        .outerjoin(City, City.id == Alert.city_id)
+        .outerjoin(Provider, Provider.id == Alert.provider_id)
+        .order_by(column.desc() if order.startswith("-") else column.asc(), Alert.id)
+        .limit(limit)
     )
+    return [tuple(row) for row in db.session.execute(statement)]
 
 
 def alert_for(user: User, alert_id: int) -> Alert:

@@ -67,7 +67,7 @@ class AlertSchema(Schema):
 
 
 class AlertListArgsSchema(PageArgsSchema):
-    ORDERABLE = ("id", "created_at", "kind", "severity")
+    ORDERABLE = ("id", "created_at", "kind", "severity", "status", "city", "provider", "concerns")
     kind = fields.String(validate=validate.OneOf(ALERT_KINDS))
     status = fields.String(validate=validate.OneOf(list(AlertStatus)))
     city_id = fields.Integer()

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from health_responder import csvsafe
 from health_responder.auth.models import Role
 from health_responder.dispatch import queries, receipts, services
 from health_responder.dispatch.forms import (
@@ -38,7 +39,8 @@ from health_responder.stock import queries as stock
 from health_responder.web.context import NAV, register_panel
 from health_responder.web.forms import load, perform
 from health_responder.web.guards import STAFF, is_staff, me, roles
-from health_responder.web.parsing import int_or_none, text
+from health_responder.web.parsing import int_or_none, link_args, page_number, text
+from health_responder.web.sorting import sort_of
 
 bp = Blueprint("dispatch_pages", __name__, template_folder="templates")
 
@@ -91,21 +93,47 @@ def _waiting_groups(user) -> list[dict]:
 # --- list and detail ------------------------------------------------------------------------------
 
 
+#: The columns the dispatch list sorts by (``?sort=&dir=``), each an ORDER_COLUMNS name.
+SORT_KEYS = ("reference", "request", "city", "provider", "status", "shipped_at")
+
+
+def _list_filters() -> tuple[str | None, dict]:
+    status = request.args.get("status") or None
+    status = status if status in set(D) else None
+    return status, ({"status": status} if status else {})
+
+
 @bp.get("/dispatches")
 @roles()
 def index():
-    """Dispatches the user may see, newest first, by status."""
-    status = request.args.get("status") or None
-    dispatches = queries.dispatches(user=me(), status=status if status in set(D) else None, limit=100)
+    """Dispatches the user may see, newest first unless sorted by a column; filtered by status."""
+    status, filters = _list_filters()
+    sort = sort_of(SORT_KEYS)
+    page = queries.dispatches_page(
+        user=me(), filters=filters, page=page_number(), page_size=50, order_by=sort.order_by
+    )
+    dispatches = page["items"]
     return render_template(
         "dispatch/index.html",
+        page=page,
         dispatches=dispatches,
         requests=queries.requests_of(dispatches=dispatches),
         status=status,
         statuses=[(s.value, label(s.value)) for s in D],
         cities=reference.city_names(ids=(d.city_id for d in dispatches)),
         providers=providers.provider_names(ids=(d.provider_id for d in dispatches)),
+        sort=sort,
+        link_args=link_args(),
     )
+
+
+@bp.get("/dispatches/export.csv")
+@roles()
+def export():
+    """The dispatches the list shows (same filter and order, every page) as CSV."""
+    _status, filters = _list_filters()
+    rows = queries.csv_rows(user=me(), filters=filters, order_by=sort_of(SORT_KEYS).order_by)
+    return csvsafe.download("dispatches.csv", queries.CSV_COLUMNS, rows)
 
 
 def _receipt_form(dispatch: Dispatch, rows: list[dict]) -> ReceiptForm:
@@ -335,6 +363,33 @@ def _discrepancy_page(errors: list | None = None, status: int = 200):
 def discrepancies():
     """Units rejected at receipt, newest first: those not yet replaced (``?show=all`` for every one)."""
     return _discrepancy_page()
+
+
+#: Columns of the discrepancy list's CSV (keys of ``queries.discrepancy_rows``).
+DISCREPANCY_COLUMNS = (
+    "dispatch_reference",
+    "request_reference",
+    "request_status",
+    "city",
+    "item_code",
+    "item_name",
+    "rejected",
+    "reason",
+    "note",
+    "replaced",
+    "to_replace",
+    "received_at",
+)
+
+
+@bp.get("/dispatches/discrepancies/export.csv")
+@roles(*STAFF)
+def discrepancies_export():
+    """The discrepancies the list shows (``show=all`` or those not yet replaced) as CSV."""
+    rows = queries.discrepancy_rows(user=me(), open_only=request.args.get("show") != "all", limit=10_000)
+    return csvsafe.download(
+        "discrepancies.csv", DISCREPANCY_COLUMNS, ([row.get(c) for c in DISCREPANCY_COLUMNS] for row in rows)
+    )
 
 
 @bp.post("/dispatches/discrepancies/<int:line_id>/replace")

@@ -32,6 +32,15 @@ ORDER_COLUMNS = {
     "created_at": Dispatch.created_at,
     "shipped_at": Dispatch.shipped_at,
     "status": Dispatch.status,
+    "request": select(AssistanceRequest.reference)
+    .where(AssistanceRequest.id == Dispatch.request_id)
+    .correlate(Dispatch)
+    .scalar_subquery(),
+    "city": select(City.name).where(City.id == Dispatch.city_id).correlate(Dispatch).scalar_subquery(),
+    "provider": select(Provider.name)
+    .where(Provider.id == Dispatch.provider_id)
+    .correlate(Dispatch)
+    .scalar_subquery(),
 }
 
 
@@ -72,8 +81,7 @@ def view(dispatch: Dispatch) -> dict:
     return views([dispatch])[0]
 
 
-def list_dispatches(user: User, args: dict) -> dict:
-    """A page of the visible dispatches matching the filters."""
+def _matching(user: User, args: dict) -> sa.Select:
     statement = dispatches_visible_to(user)
     for key in ("status", "request_id", "provider_id", "city_id"):
         if args.get(key) is not None:
@@ -84,9 +92,76 @@ def list_dispatches(user: User, args: dict) -> dict:
         statement = statement.where(
             Dispatch.shipped_at < start_of_day(args["shipped_to"] + timedelta(days=1))
         )
-    page = paginate(db.session, statement, args, ORDER_COLUMNS)
+    return statement
+
+
+def list_dispatches(user: User, args: dict) -> dict:
+    """A page of the visible dispatches matching the filters."""
+    page = paginate(db.session, _matching(user, args), args, ORDER_COLUMNS)
     page["items"] = views(page["items"])
     return page
+
+
+def dispatches_page(*, user: User, filters: dict, page: int, page_size: int, order_by: str | None) -> dict:
+    """A page of the dispatches ``user`` sees matching ``filters``, in ``order_by`` (ORDER_COLUMNS), newest first by default."""
+    args = {"page": page, "page_size": page_size, "order_by": order_by or "-id"}
+    return paginate(db.session, _matching(user, filters), args, ORDER_COLUMNS)
+
+
+#: Columns of the dispatch list's CSV.
+CSV_COLUMNS = (
+    "reference",
+    "request",
+    "city",
+    "provider",
+    "location",
+    "status",
+    "created_at",
+    "shipped_at",
+    "carrier",
+    "tracking_number",
+    "packages",
+    "received_at",
+    "received_by",
+    "units",
+)
+
+
+def csv_rows(*, user: User, filters: dict, order_by: str | None, limit: int = 10_000) -> list[tuple]:
+    """The dispatches the list shows (every page, up to ``limit``) as CSV rows of CSV_COLUMNS."""
+    order = order_by or "-id"
+    column = ORDER_COLUMNS[order.lstrip("-")]
+    units = (
+        select(sa.func.coalesce(sa.func.sum(DispatchLine.quantity), 0))
+        .where(DispatchLine.dispatch_id == Dispatch.id)
+        .scalar_subquery()
+    )
+    statement = (
+        _matching(user, filters)
+        .with_only_columns(
+            Dispatch.reference,
+            AssistanceRequest.reference,
+            City.name,
+            Provider.name,
+            StockLocation.name,
+            Dispatch.status,
+            Dispatch.created_at,
+            Dispatch.shipped_at,
+            Dispatch.carrier,
+            Dispatch.tracking_number,
+            Dispatch.packages,
+            Dispatch.received_at,
+            Dispatch.received_by,
+            units,
+        )
+        .join(AssistanceRequest, AssistanceRequest.id == Dispatch.request_id)
+        .join(City, City.id == Dispatch.city_id)
+        .join(Provider, Provider.id == Dispatch.provider_id)
+        .join(StockLocation, StockLocation.id == Dispatch.location_id)
+        .order_by(column.desc() if order.startswith("-") else column.asc(), Dispatch.id)
+        .limit(limit)
+    )
+    return [tuple(row) for row in db.session.execute(statement)]
 
 
 def request_for(request_id: int, user: User):

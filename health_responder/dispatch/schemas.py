@@ -88,7 +88,7 @@ class DispatchSchema(Schema):
 
 
 class DispatchListArgsSchema(PageArgsSchema):
-    ORDERABLE = ("id", "reference", "created_at", "shipped_at", "status")
+    ORDERABLE = ("id", "reference", "created_at", "shipped_at", "status", "request", "city", "provider")
     status = fields.String(validate=validate.OneOf(list(DispatchStatus)))
     request_id = fields.Integer()
     provider_id = fields.Integer()

@@ -1,5 +1,5 @@
-"""Forms of the request pages: a new request (or a draft being changed) with its lines, the reason and note boxes of transitions,
-allocating from a suggestion, and the triage queue's filter.
+"""Forms of the request pages: a new request (or a draft being changed) with its lines, the reason and
+note boxes of transitions, and the triage queue's filter (allocating: allocation.forms).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -53,12 +52,6 @@ class NoteForm(FlaskForm):
     note = TextAreaField(_l("Note"))
 
 
-class AllocateForm(FlaskForm):
-    line_id = HiddenField()
-    lot_id = HiddenField()
-    quantity = IntegerField(_l("Quantity"), validators=[Optional()])
-
-
 class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
@@ -67,4 +60,4 @@ class QueueFilterForm(FlaskForm):
     priority = SelectField(_l("Priority"), validate_choice=False)
     network_id = SelectField(_l("Network"), coerce=optional_int, validate_choice=False)
     item_id = SelectField(_l("Item"), coerce=optional_int, validate_choice=False)
-    q = StringField(_l("Reference contains"))
+    q = StringField(_l("Search"))

@@ -1,5 +1,5 @@
-"""Pages of assistance requests: the city's list and new-request form, the coordinators' triage queue,
-one request with its timeline and actions, and allocation from the suggested lots.
+"""Pages of assistance requests: the list (searched, sorted, exported as CSV) and new-request form, the
+coordinators' triage queue, one request with its timeline and actions (the allocation page: allocation.pages).
 
 Each POST loads the API's schema and calls the same service as the API (``web.forms.perform`` puts
 their messages next to the fields, commits once and flashes what happened), then redirects.
@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from health_responder import csvsafe
 from health_responder.allocation import queries as allocation_queries
 from health_responder.allocation import services as allocation_services
 from health_responder.auth.models import Role
 from health_responder.dispatch import queries as dispatch_queries
 from health_responder.health_requests import queries, services
 from health_responder.health_requests.forms import (
-    AllocateForm,
     NoteForm,
     QueueFilterForm,
     ReasonForm,
@@ -45,7 +45,8 @@ from health_responder.stock import queries as stock
 from health_responder.web.context import NAV, register_panel
 from health_responder.web.forms import load, perform, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
-from health_responder.web.parsing import int_or_zero, link_args, page_number, text
+from health_responder.web.parsing import link_args, page_number, search_words, text
+from health_responder.web.sorting import sort_of
 
 bp = Blueprint("health_requests_pages", __name__, template_folder="templates")
 
@@ -125,34 +126,61 @@ def _view_rows(requests: list[AssistanceRequest]) -> list[dict]:
 # --- list and triage queue ------------------------------------------------------------------------
 
 
-@bp.get("/requests")
-@roles()
-def index():
-    """The city's requests; for coordinators the triage queue, oldest critical first."""
+#: The columns the request list sorts by (``?sort=&dir=``), each an ORDER_COLUMNS name.
+SORT_KEYS = ("reference", "city", "priority", "status", "needed_by", "submitted_at")
+
+
+def _list_filters() -> tuple[QueueFilterForm, dict]:
+    """The list's filter form and the filters it stands for (the page and its CSV read the same)."""
     form = QueueFilterForm(request.args)
     form.status.choices = [("", _("Any status"))] + [(s.value, label(s.value)) for s in S]
     form.priority.choices = [("", _("Any priority"))] + _priority_choices()
     form.network_id.choices = [("", _("Any network"))] + [(n.id, n.code) for n in reference.all_networks()]
     form.item_id.choices = [("", _("Any item"))] + _item_choices()[1:]
-    staff = is_staff()
-    if staff and "status" not in request.args:
+    if is_staff() and "status" not in request.args:
         form.status.data = S.SUBMITTED.value
     args = {
         "status": form.status.data or None,
         "priority": form.priority.data or None,
         "network_id": form.network_id.data,
         "item_id": form.item_id.data,
-        "q": (text(form.q) or "")[:40],
+        "q": search_words(form.q),
     }
     if args["status"] not in {s.value for s in S}:
         args["status"] = None
     if args["priority"] not in {p.value for p in Priority}:
         args["priority"] = None
-    page = queries.requests_page(user=me(), filters=args, page=page_number(), page_size=20)
+    return form, args
+
+
+@bp.get("/requests")
+@roles()
+def index():
+    """The city's requests; for coordinators the triage queue (priority, then needed-by); sortable."""
+    form, args = _list_filters()
+    sort = sort_of(SORT_KEYS)
+    page = queries.requests_page(
+        user=me(), filters=args, page=page_number(), page_size=20, order_by=sort.order_by
+    )
     page["items"] = _view_rows(page["items"])
     return render_template(
-        "health_requests/index.html", form=form, page=page, staff=staff, link_args=link_args()
+        "health_requests/index.html",
+        form=form,
+        page=page,
+        staff=is_staff(),
+        sort=sort,
+        link_args=link_args(),
     )
+
+
+@bp.get("/requests/export.csv")
+@roles()
+def export():
+    """The list as the page shows it (same filters and order, every page of it), one row per line, as CSV."""
+    _form, args = _list_filters()
+    filters = {k: v for k, v in args.items() if v not in (None, "")}
+    order = queries.page_order(me(), sort_of(SORT_KEYS).order_by)
+    return csvsafe.download("requests.csv", queries.CSV_COLUMNS, queries.csv_rows(me(), filters, order))
 
 
 # --- new request ----------------------------------------------------------------------------------
@@ -472,89 +500,7 @@ def release_allocation(request_id: int, allocation_id: int):
     )
     if released is None:
         return _detail(queries.get_request(request_id, me()), status, action_error=form.form_errors)
-    return redirect(url_for(".allocate", request_id=request_id))
-
-
-# --- allocation from suggestions ------------------------------------------------------------------
-
-
-def _allocation_page(
-    req: AssistanceRequest, failed: tuple[int, int, AllocateForm] | None = None, status: int = 200
-):
-    view = queries.request_view(req)
-    items = reference.items_by_id(ids=(line["item_id"] for line in view["lines"]))
-    lines = []
-    for line in services.lines_of(req.id):
-        still = line.remainder
-        suggestions = allocation_queries.suggestions(req, line) if still > 0 else []
-        locations = providers.location_names(ids=(s["location_id"] for s in suggestions))
-        rows = []
-        for suggestion in suggestions:
-            form = AllocateForm(
-                formdata=None,
-                line_id=line.id,
-                lot_id=suggestion["lot_id"],
-                quantity=suggestion["suggested_quantity"],
-            )
-            if failed and failed[0] == line.id and failed[1] == suggestion["lot_id"]:
-                form = failed[2]
-            rows.append(
-                {
-                    "suggestion": suggestion,
-                    "location": locations.get(suggestion["location_id"], ""),
-                    "form": form,
-                }
-            )
-        why = allocation_queries.why_none(req, line) if still > 0 and not rows else None
-        lines.append(
-            {"line": line, "item": items.get(line.item_id), "still": still, "rows": rows, "why": why}
-        )
-    stray = (
-        failed[2]
-        if failed and not any(row["form"] is failed[2] for entry in lines for row in entry["rows"])
-        else None
-    )
-    return render_template(
-        "health_requests/allocate.html",
-        req=req,
-        lines=lines,
-        city=reference.city(city_id=req.city_id),
-        stray=stray,
-    ), status
-
-
-@bp.route("/requests/<int:request_id>/allocate", methods=["GET", "POST"])
-@roles(*STAFF)
-def allocate(request_id: int):
-    """The suggested lots of each line, best first, with their rationale; allocate one with a quantity."""
-    req = queries.get_request(request_id, me())
-    if request.method == "GET":
-        return _allocation_page(req)
-    form = AllocateForm()
-    line_id, lot_id = int_or_zero(form.line_id.data), int_or_zero(form.lot_id.data)
-    if not form.validate_on_submit():
-        return _allocation_page(req, (line_id, lot_id, form), 422)
-    payload = {"line_id": line_id, "lot_id": lot_id}
-    if form.quantity.data is not None:
-        payload["quantity"] = form.quantity.data
-
-    def run():
-        from health_responder.allocation.schemas import AllocationCreateSchema
-
-        return allocation_services.allocate(request=req, by=me(), **load(AllocationCreateSchema, payload))
-
-    allocation, status = perform(
-        form,
-        run,
-        done=lambda allocation: _(
-            "%(qty)s unit(s) of lot %(lot)s were allocated.",
-            qty=allocation.quantity,
-            lot=stock.lots_by_id(ids=[allocation.lot_id])[allocation.lot_id].lot_code,
-        ),
-    )
-    if allocation is None:
-        return _allocation_page(queries.get_request(request_id, me()), (line_id, lot_id, form), status)
-    return redirect(url_for(".allocate", request_id=request_id))
+    return redirect(url_for("allocation_pages.allocate", request_id=request_id))
 
 
 # --- dashboard panels -----------------------------------------------------------------------------
@@ -566,8 +512,7 @@ def _city_panel(user) -> dict:
 
 
 def _queue_panel(user) -> dict:
-    order = (R.priority_rank.asc(), R.submitted_at.asc())
-    submitted = queries.requests_in(user=user, statuses=[S.SUBMITTED], order_by=order, limit=8)
+    submitted = queries.requests_in(user=user, statuses=[S.SUBMITTED], order_by=queries.TRIAGE_ORDER, limit=8)
     return {
         "submitted": _view_rows(submitted),
         "backorders": queries.backorders(user=user, limit=12),

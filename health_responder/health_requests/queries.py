@@ -10,8 +10,6 @@ one query) rather than by marshmallow per row: the list is the busiest read of t
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -40,7 +38,15 @@ ORDER_COLUMNS = {
     "submitted_at": R.submitted_at,
     "priority": R.priority_rank,
     "status": R.status,
+    "city": select(City.name).where(City.id == R.city_id).correlate(R).scalar_subquery(),
 }
+#: The triage order: most urgent first (priority, then needed-by), then the longest waiting.
+TRIAGE_ORDER = (
+    R.priority_rank.asc(),
+    R.needed_by.asc(),
+    sa.case((R.submitted_at.is_(None), 1), else_=0),
+    R.submitted_at.asc(),
+)
 
 
 def requests_visible_to(user: User) -> sa.Select:
@@ -85,9 +91,33 @@ def filtered(user: User, args: dict) -> sa.Select:
         statement = statement.where(R.created_at >= start_of_day(args["created_from"]))
     if args.get("created_to"):
         statement = statement.where(R.created_at < start_of_day(args["created_to"] + timedelta(days=1)))
-    if args.get("q"):
-        statement = statement.where(R.reference.contains(args["q"].strip().upper(), autoescape=True))
+    if args.get("q") and args["q"].strip():
+        statement = statement.where(matching(args["q"].strip()))
     return statement
+
+
+def matching(words: str) -> sa.ColumnElement[bool]:
+    """Requests whose reference, city name, justification, or an item's code or name contains ``words``.
+
+    Case-insensitive; ``%`` and ``_`` match themselves (``autoescape``), so a search is never a pattern.
+    """
+    found = [
+        R.reference.icontains(words, autoescape=True),
+        R.justification.icontains(words, autoescape=True),
+        R.city_id.in_(select(City.id).where(City.name.icontains(words, autoescape=True))),
+        sa.exists().where(
+            RequestLine.request_id == R.id,
+            RequestLine.item_id.in_(
+                select(Item.id).where(
+                    sa.or_(
+                        Item.code.icontains(words, autoescape=True),
+                        Item.name.icontains(words, autoescape=True),
+                    )
+                )
+            ),
+        ),
+    ]
+    return sa.or_(*found)
 
 
 _LINES_SELECT = sa.select(
@@ -172,18 +202,28 @@ def request_view(request: AssistanceRequest) -> dict:
 # --- reads the pages need
 
 
-def requests_page(*, user: User, filters: dict, page: int, page_size: int = 20) -> dict:
+def requests_page(
+    *, user: User, filters: dict, page: int, page_size: int = 20, order_by: str | None = None
+) -> dict:
     """A page of the requests ``user`` sees matching ``filters`` (as ``filtered`` reads them), as rows.
 
-    Staff get the triage order (most urgent first, then the longest waiting); cities and providers
-    their newest requests first.
+    ``order_by`` is one of ORDER_COLUMNS (``-`` for descending). Without it staff get the triage order
+    (priority, then needed-by, then the longest waiting); cities and providers their newest first.
     """
     statement = filtered(user, {k: v for k, v in filters.items() if v not in (None, "")})
     args = {"page": page, "page_size": page_size}
-    if user.is_staff:
-        order = (R.priority_rank.asc(), sa.case((R.submitted_at.is_(None), 1), else_=0), R.submitted_at.asc())
-        return paginate(db.session, statement, args, {"id": R.id}, default_order=order)
-    return paginate(db.session, statement, args | {"order_by": "-id"}, {"id": R.id})
+    return paginate(db.session, statement, args, {"id": R.id}, default_order=page_order(user, order_by))
+
+
+def page_order(user: User, order_by: str | None) -> tuple:
+    """The sort keys of the request list a page shows: ``order_by`` (ORDER_COLUMNS), else the default.
+
+    The default is the triage order for staff and the newest first for cities and providers.
+    """
+    if order_by:
+        column = ORDER_COLUMNS[order_by.lstrip("-")]
+        return (column.desc() if order_by.startswith("-") else column.asc(),)
+    return TRIAGE_ORDER if user.is_staff else (R.id.desc(),)
 
 
 def requests_in(*, user: User, statuses, order_by=(), limit: int = 10) -> list[AssistanceRequest]:
@@ -276,8 +316,20 @@ CSV_COLUMNS = (
 
 
 def requests_csv(user: User, args: dict) -> str:
-    """The visible requests matching the filters, one row per line, as CSV text."""
-    ids = filtered(user, args).with_only_columns(R.id).order_by(R.id).limit(args.get("page_size", 10_000))
+    """The visible requests matching the filters, one row per line, as CSV text (by id unless ordered)."""
+    order = page_order(user, args["order_by"]) if args.get("order_by") else ()
+    return csvsafe.table(CSV_COLUMNS, csv_rows(user, args, order))[len(csvsafe.BOM) :]
+
+
+def csv_rows(user: User, args: dict, order: tuple = ()) -> list[tuple]:
+    """The CSV rows (CSV_COLUMNS) of the visible requests matching the filters, one per line.
+
+    Up to ``page_size`` (10,000) requests, in ``order`` (``page_order``'s keys; by id without), each
+    request's lines together in line order.
+    """
+    limit = args.get("page_size", 10_000)
+    ids = filtered(user, args).with_only_columns(R.id).order_by(*order, R.id).limit(limit)
+    ranked = ids.add_columns(sa.func.row_number().over(order_by=(*order, R.id)).label("rank")).subquery()
     statement = (
         select(
             R.reference,
@@ -300,15 +352,10 @@ def requests_csv(user: User, args: dict) -> str:
         .join(City, City.id == R.city_id)
         .join(RequestLine, RequestLine.request_id == R.id)
         .join(Item, Item.id == RequestLine.item_id)
-        .where(R.id.in_(ids))
-        .order_by(R.id, RequestLine.id)
+        .join(ranked, ranked.c.id == R.id)
+        .order_by(ranked.c.rank, RequestLine.id)
     )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in db.session.execute(statement):
-        writer.writerow([csvsafe.cell(v) for v in row])
-    return out.getvalue()
+    return [tuple(row) for row in db.session.execute(statement)]
 
 
 def get_line(request: AssistanceRequest, line_id: int) -> RequestLine:

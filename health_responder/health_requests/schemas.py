@@ -122,7 +122,7 @@ class RequestSchema(Schema):
 
 
 class RequestListArgsSchema(PageArgsSchema):
-    ORDERABLE = ("id", "reference", "needed_by", "created_at", "submitted_at", "priority", "status")
+    ORDERABLE = ("id", "reference", "needed_by", "created_at", "submitted_at", "priority", "status", "city")
     status = fields.String(validate=validate.OneOf(list(RequestStatus)))
     priority = fields.String(validate=validate.OneOf(list(Priority)))
     city_id = fields.Integer()
@@ -132,7 +132,13 @@ class RequestListArgsSchema(PageArgsSchema):
     needed_by_to = fields.Date()
     created_from = fields.Date(metadata={"description": "Created on or after this day (UTC)."})
     created_to = fields.Date(metadata={"description": "Created on or before this day (UTC)."})
-    q = fields.String(validate=validate.Length(max=40), metadata={"description": "Part of the reference."})
+    q = fields.String(
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "Words found in the reference, the city's name, an item's code or name, or the "
+            "justification (case-insensitive; % and _ match themselves)."
+        },
+    )
 
 
 class CsvArgsSchema(RequestListArgsSchema):

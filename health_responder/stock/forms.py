@@ -15,7 +15,9 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
+    q = StringField(_l("Lot code"))
     item_id = SelectField(_l("Item"), coerce=optional_int, validate_choice=False)
+    provider_id = SelectField(_l("Provider"), coerce=optional_int, validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
     expiring = BooleanField(_l("Only lots expired or near expiry"))
 

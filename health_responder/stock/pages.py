@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from health_responder import csvsafe
 from health_responder.auth.models import Role
 from health_responder.barcodes import services as barcodes
 from health_responder.db import set_write_intent, utc_today
@@ -29,7 +30,8 @@ from health_responder.web.context import NAV, register_panel
 from health_responder.web.forms import attempt, commit, load, perform, rollback, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
 from health_responder.web.i18n import translate
-from health_responder.web.parsing import link_args, page_number, text
+from health_responder.web.parsing import link_args, page_number, search_words, text
+from health_responder.web.sorting import sort_of
 
 bp = Blueprint("stock_pages", __name__, template_folder="templates")
 KEEPERS = (Role.PROVIDER, *STAFF)
@@ -68,12 +70,15 @@ def expiry_class(lot: StockLot) -> str:
     return ""
 
 
-def _groups(lots: list[StockLot]) -> list[dict]:
+def _groups(lots: list[StockLot], *, keep_order: bool = False) -> list[dict]:
+    """Lots by item; by item code and expiry unless ``keep_order`` (already sorted by the query)."""
     items = reference.items_by_id(ids=(lot.item_id for lot in lots))
     locations = providers.locations_by_id(ids=(lot.location_id for lot in lots))
     names = providers.provider_names() if is_staff() else {}
     groups: dict[int, dict] = {}
-    for lot in sorted(lots, key=lambda x: (items[x.item_id].code, x.expires_on is None, x.expires_on, x.id)):
+    if not keep_order:
+        lots = sorted(lots, key=lambda x: (items[x.item_id].code, x.expires_on is None, x.expires_on, x.id))
+    for lot in lots:
         group = groups.setdefault(
             lot.item_id, {"item": items[lot.item_id], "lots": [], "on_hand": 0, "available": 0}
         )
@@ -93,28 +98,60 @@ def _groups(lots: list[StockLot]) -> list[dict]:
 # --- lots by item ---------------------------------------------------------------------------------
 
 
-@bp.get("/stock")
-@roles(*KEEPERS)
-def index():
-    """The lots the user keeps, by item, earliest expiry first; expired and near-expiry lots highlighted."""
+#: The columns the lot list sorts by within each item (``?sort=&dir=``), each a LOT_ORDER name.
+SORT_KEYS = ("lot_code", "provider", "location", "expires_on", "status", "on_hand", "reserved", "available")
+
+
+def _lot_filters() -> tuple[FilterForm, dict]:
+    """The lot filter form and the filters it stands for (the page and its CSV read the same)."""
     form = FilterForm(request.args)
     form.item_id.choices = _item_choices(_("Any item"))
     form.status.choices = [("", _("Any status"))] + [(s.value, label(s.value)) for s in LotStatus]
-    args: dict = {"page": page_number(), "page_size": 100}
+    form.provider_id.choices = [("", _("Any provider"))] + [
+        (p.id, p.name) for p in (providers.all_providers() if is_staff() else [])
+    ]
+    args: dict = {}
     if form.item_id.data is not None:
         args["item_id"] = form.item_id.data
+    if form.provider_id.data is not None and is_staff():
+        args["provider_id"] = form.provider_id.data
     if form.status.data in {s.value for s in LotStatus}:
         args["status"] = form.status.data
     if form.expiring.data:
         args["expires_before"] = utc_today() + timedelta(days=current_app.config["NEAR_EXPIRY_DAYS"] + 1)
-    page = queries.list_lots(me(), args | {"order_by": "expires_on"})
+    if search_words(form.q):
+        args["q"] = search_words(form.q)
+    return form, args
+
+
+@bp.get("/stock")
+@roles(*KEEPERS)
+def index():
+    """The lots the user keeps, by item, earliest expiry first; expired and near-expiry lots highlighted."""
+    form, args = _lot_filters()
+    sort = sort_of(SORT_KEYS)
+    page = queries.lots_by_item_page(
+        user=me(), filters=args, page=page_number(), page_size=100, order_by=sort.order_by
+    )
     return render_template(
         "stock/index.html",
         form=form,
         page=page,
-        groups=_groups(page["items"]),
+        groups=_groups(page["items"], keep_order=True),
+        sort=sort,
         link_args=link_args(),
         near_days=current_app.config["NEAR_EXPIRY_DAYS"],
+    )
+
+
+@bp.get("/stock/export.csv")
+@roles(*KEEPERS)
+def export():
+    """The lots the list shows (same filters, every page), one line per lot, as CSV."""
+    _form, args = _lot_filters()
+    rows = queries.export_rows(me(), args)
+    return csvsafe.download(
+        "stock-lots.csv", csvio.EXPORT_COLUMNS, ([row[c] for c in csvio.EXPORT_COLUMNS] for row in rows)
     )
 
 

@@ -24,11 +24,24 @@ from health_responder.stock.models import LotStatus, StockLot, StockMovement
 _AVAILABLE = StockLot.on_hand - StockLot.reserved
 # Lots without an expiry date sort after every dated lot, on SQLite and PostgreSQL alike.
 _EXPIRY_SORT = sa.func.coalesce(StockLot.expires_on, date(9999, 12, 31))
+_ITEM_CODE = select(Item.code).where(Item.id == StockLot.item_id).correlate(StockLot).scalar_subquery()
 LOT_ORDER = {
     "id": StockLot.id,
     "expires_on": _EXPIRY_SORT,
     "lot_code": StockLot.lot_code,
     "available": _AVAILABLE,
+    "on_hand": StockLot.on_hand,
+    "reserved": StockLot.reserved,
+    "status": StockLot.status,
+    "item": _ITEM_CODE,
+    "provider": select(Provider.name)
+    .where(Provider.id == StockLot.provider_id)
+    .correlate(StockLot)
+    .scalar_subquery(),
+    "location": select(StockLocation.name)
+    .where(StockLocation.id == StockLot.location_id)
+    .correlate(StockLot)
+    .scalar_subquery(),
 }
 
 
@@ -56,12 +69,28 @@ def _filtered(statement: sa.Select, args: dict) -> sa.Select:
         statement = statement.where(StockLot.expires_on > args["expires_after"])
     if args.get("available_min") is not None:
         statement = statement.where(args["available_min"] <= _AVAILABLE)
+    if args.get("q") and args["q"].strip():
+        # Case-insensitive; % and _ match themselves.
+        statement = statement.where(StockLot.lot_code.icontains(args["q"].strip(), autoescape=True))
     return statement
 
 
 def list_lots(user: User, args: dict) -> dict:
     """A page of the lots ``user`` sees, filtered and ordered as ``args`` say."""
     return paginate(db.session, _filtered(lots_visible_to(user), args), args, LOT_ORDER)
+
+
+def lots_by_item_page(*, user: User, filters: dict, page: int, page_size: int, order_by: str | None) -> dict:
+    """A page of the lots ``user`` sees, grouped by item (item code first), each item's lots in ``order_by``.
+
+    ``order_by`` names a LOT_ORDER column (``-`` for descending); by default the earliest expiry first.
+    """
+    name = order_by or "expires_on"
+    column = LOT_ORDER[name.lstrip("-")]
+    order = (_ITEM_CODE.asc(), column.desc() if name.startswith("-") else column.asc())
+    statement = _filtered(lots_visible_to(user), filters)
+    args = {"page": page, "page_size": page_size}
+    return paginate(db.session, statement, args, {"id": StockLot.id}, default_order=order)
 
 
 def get_lot(user: User, lot_id: int) -> StockLot:

@@ -114,10 +114,25 @@ class LotFilterSchema(StrictSchema):
         metadata={"description": "Lots expiring after this date (undated lots excluded)."}
     )
     available_min = fields.Integer(validate=validate.Range(min=0))
+    q = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "Part of the lot code (case-insensitive; % and _ match themselves)."},
+    )
 
 
 class LotListArgsSchema(PageArgsSchema, LotFilterSchema):
-    ORDERABLE = ("id", "expires_on", "lot_code", "available")
+    ORDERABLE = (
+        "id",
+        "expires_on",
+        "lot_code",
+        "available",
+        "on_hand",
+        "reserved",
+        "status",
+        "item",
+        "provider",
+        "location",
+    )
 
 
 class AdjustmentCreateSchema(StrictSchema):

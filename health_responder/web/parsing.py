@@ -5,6 +5,8 @@ select boxes, is in ``health_responder.forms``: the features' forms modules use 
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask import request
 
 
@@ -24,6 +26,12 @@ def int_or_zero(value) -> int:
 def text(field) -> str | None:
     """A text box's content without surrounding blanks; an empty box is ``None`` (a missing value)."""
     return (field.data or "").strip() or None
+
+
+def search_words(field, limit: int = 100) -> str | None:
+    """A search box's words: trimmed, control characters dropped (PostgreSQL refuses a NUL), at most ``limit``."""
+    words = "".join(ch for ch in (field.data or "") if unicodedata.category(ch) != "Cc").strip()
+    return words[:limit] or None
 
 
 def page_number() -> int:

@@ -130,3 +130,23 @@ def test_the_allocate_page_says_why_nothing_is_suggested(bo, client, language, e
     box = _text(box[: box.index("</div>")])
     assert expected in box and "BO-001" in box
     assert "nothing in stock that lasts" not in html
+
+
+def test_the_discrepancy_list_exports_what_it_shows_as_csv(bo, client):
+    import csv
+    import io
+
+    bo.lot(4)
+    request = bo.request((bo.item, 4))
+    bo.auto_allocate()
+    dispatch = bo.receive(bo.ship(request), rejected=2, reason="damaged")
+    _as(client, bo.make.user("coordinator"))
+    html = client.get("/dispatches/discrepancies").get_data(as_text=True)
+    assert 'href="/dispatches/discrepancies/export.csv"' in html
+    answer = client.get("/dispatches/discrepancies/export.csv")
+    body = answer.get_data(as_text=True)
+    assert answer.mimetype == "text/csv" and body.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body[1:])))
+    assert [(r["dispatch_reference"], r["rejected"], r["reason"], r["to_replace"]) for r in rows] == [
+        (dispatch["reference"], "2", "damaged", "2")
+    ]

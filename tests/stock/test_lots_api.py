@@ -203,7 +203,7 @@ def test_lists_are_tenant_scoped_and_filtered(keeper, rival, coordinator, world,
     assert [lot["lot_code"] for lot in by_available] == ["B", "A"]
     by_expiry = keeper.get("/api/v1/stock/lots?order_by=expires_on").json["items"]
     assert [lot["lot_code"] for lot in by_expiry] == ["A", "B"]  # undated lots last
-    bad = keeper.get("/api/v1/stock/lots?order_by=on_hand&status=lost")
+    bad = keeper.get("/api/v1/stock/lots?order_by=note&status=lost")
     assert bad.status_code == 422 and {"order_by", "status"} <= set(bad.json["errors"])
 
 

@@ -1,0 +1,74 @@
+"""Issue 15 in a real browser (Debian's Chromium), at desktop and at 390 px: finding requests by city
+and by item, allocating a whole request in one click, importing a CSV in one pass, Back after a save."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+pytestmark = pytest.mark.slow
+
+PHONE = {"width": 390, "height": 844}
+
+
+def read(live, statement):
+    """Rows of a read on the live server's database."""
+    from health_responder.extensions import db
+
+    with live.app.app_context():
+        rows = db.session.execute(statement).all()
+        db.session.remove()
+    return rows
+
+
+def _search(page, words: str) -> list[str]:
+    page.goto("/requests")
+    page.get_by_label("Status").select_option("")
+    page.get_by_label("Search").fill(words)
+    page.get_by_label("Search").press("Enter")
+    page.wait_for_url(re.compile(r".*q=.*"))
+    return page.locator("table tbody tr").all_inner_texts()
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_a_coordinator_finds_requests_by_city_and_by_item(live, open_as, viewport):
+    from health_responder.health_requests.models import AssistanceRequest, RequestLine
+    from health_responder.reference.models import City, Item
+
+    city, reference = read(
+        live,
+        sa.select(City.name, AssistanceRequest.reference)
+        .join(AssistanceRequest, AssistanceRequest.city_id == City.id)
+        .order_by(AssistanceRequest.id.desc())
+        .limit(1),
+    )[0]
+    item_code, item_name = read(
+        live,
+        sa.select(Item.code, Item.name)
+        .join(RequestLine, RequestLine.item_id == Item.id)
+        .order_by(RequestLine.id.desc())
+        .limit(1),
+    )[0]
+    page = open_as("coordinator")
+    if viewport:
+        page.set_viewport_size(viewport)
+    rows = _search(page, city.upper())
+    assert rows and all(city in row for row in rows), rows[:3]
+    assert page.get_by_role("link", name=reference).count() == 1 or page.locator("a[rel=next]").count() == 1
+    rows = _search(page, item_name)
+    assert rows and all(item_code in row for row in rows), rows[:3]
+    # the column headers sort, and the CSV link carries the same search
+    page.get_by_role("link", name=re.compile("^Needed by")).click()
+    page.wait_for_url(re.compile(r".*sort=needed_by.*"))
+    assert page.locator("th[aria-sort=ascending]").inner_text().startswith("Needed by")
+    href = page.get_by_role("link", name="Download as CSV").get_attribute("href")
+    assert "q=" in href and "sort=needed_by" in href
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as CSV").click()
+    with open(download.value.path(), encoding="utf-8-sig") as file:
+        body = file.read()
+    assert body.startswith("reference,") and item_code in body
+    if viewport:
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
