@@ -12,16 +12,19 @@ from tests.factories import text
 pytestmark = pytest.mark.usefixtures("shelves")
 
 
-def test_alerts_sort_by_provider_and_export_the_same_rows(world, make_lot):
+def test_alerts_sort_by_what_they_concern_and_export_the_same_rows(world, make_lot):
     w = world
     make_lot(w.provider, w.location, w.mask, 3)
     make_lot(w.other_provider, w.other_location, w.mask, 2)
     assert w.api["coordinator"].post("/api/v1/jobs/low_stock/run", json={}).status_code == 200
     coordinator = w.page("coordinator")
     html = coordinator.html("/alerts?status=open&kind=low_stock&sort=concerns&dir=desc")
-    assert html.index("Near Supply") < html.index("Far Supply")
+    table = html[html.index("<tbody") :]
+    assert table.index("Near Supply") < table.index("Far Supply")
     ascending = coordinator.html("/alerts?status=open&kind=low_stock&sort=concerns&dir=asc")
-    assert ascending.index("Far Supply") < ascending.index("Near Supply")
+    table = ascending[ascending.index("<tbody") :]
+    assert table.index("Far Supply") < table.index("Near Supply")
+    assert 'aria-sort="ascending"' in ascending
     assert (
         'href="/alerts/export.csv?status=open&amp;kind=low_stock&amp;sort=concerns&amp;dir=asc"' in ascending
     )
