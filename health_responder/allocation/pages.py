@@ -1,7 +1,7 @@
 """Pages of allocation: the allocation page of a request (each open line with its suggested lots, best
-first, with the rationale, and why none when there is none; one lot allocated with a quantity, or the
-whole request as suggested), and a near-expiry alert's redistribution (the open requests of any city and
-network its lot could serve before it expires, each allocated in one click by a coordinator).
+first, with the rationale, and why none when there is none; one lot allocated with a quantity), and a
+near-expiry alert's redistribution (the open requests of any city and network its lot could serve
+before it expires, each allocated in one click by a coordinator).
 
 Each POST loads the API's schema and calls the same service as the API, then redirects.
 """
