@@ -162,7 +162,7 @@ def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                     },
                     "subject": ("city", city_id),
                     "city_id": city_id,
-                    "link": f"/training/programs?topic={topic}",
+                    "link": f"/training?topic={topic}",
                 }
             )
     return alerts.sync_alerts(kind="readiness_gap", found=found, run=run, dry_run=dry_run)

@@ -75,7 +75,11 @@ def _provider_choices(first: str) -> list[tuple]:
 def index():
     """The catalogue: published programs (a provider also sees its drafts), soonest first."""
     user = me()
-    page = queries.list_programs({"page": page_number(), "page_size": 50}, user)
+    topics = reference.topic_names()
+    topic = (
+        request.args.get("topic") if request.args.get("topic") in topics else None
+    )  # a readiness alert's link
+    page = queries.list_programs({"page": page_number(), "page_size": 50, "topic": topic}, user)
     readiness = participants = None
     if user.role == Role.CITY:
         readiness = queries.readiness(user.city_id)
@@ -86,7 +90,8 @@ def index():
     return render_template(
         "training/index.html",
         programs=page["items"],
-        topics=reference.topic_names(),
+        topics=topics,
+        topic=topic,
         providers=providers.provider_names(),
         readiness=readiness,
         participants=participants,
