@@ -106,6 +106,54 @@ CHECK_LABELS: dict[str, object] = {
 }
 
 
+#: What each count of a check's run means, in the reader's language (the keys are the runs' ``counts``).
+COUNT_LABELS: dict[str, object] = {
+    # auto_allocate
+    "requests_seen": _l("Requests looked at"),
+    "requests_served": _l("Requests given stock"),
+    "requests_complete": _l("Requests fully allocated"),
+    "requests_skipped": _l("Requests skipped (changed meanwhile)"),
+    "lines_seen": _l("Lines looked at"),
+    "lines_allocated": _l("Lines given stock"),
+    "lines_short": _l("Lines still short"),
+    "allocations": _l("Allocations"),
+    "units": _l("Units"),
+    "conflicts": _l("Lots taken by someone else meanwhile"),
+    "lost_races": _l("Requests another run served first"),
+    "transactions": _l("Transactions"),
+    "notifications": _l("Messages queued"),
+    "stopped_early": _l("Stopped early"),
+    "planned_truncated": _l("More planned than listed"),
+    # the alert checks
+    "open": _l("Conditions found"),
+    "raised": _l("Alerts raised"),
+    "resolved": _l("Alerts resolved"),
+    # training reminders
+    "programs": _l("Programs starting soon"),
+    "participants": _l("Participants reminded"),
+    "queued": _l("Reminders queued"),
+    # notifications
+    "sent": _l("Sent"),
+    "retry": _l("To try again"),
+    "failed": _l("Failed"),
+    "skipped": _l("Shown in the app only (no email server)"),
+    "lost_claims": _l("Taken by another sender"),
+    "pending": _l("Waiting to be sent"),
+    "smtp_configured": _l("Email server configured"),
+    # monthly statistics
+    "period": _l("Month"),
+    "published": _l("Reports published"),
+    "already_published": _l("Already published"),
+    "would_publish": _l("Reports it would publish"),
+}
+
+
+def count_label(key: str) -> str:
+    """The translated words of a run's count (the key itself, made readable, when unknown)."""
+    found = COUNT_LABELS.get(key)
+    return str(found) if found is not None else key.replace("_", " ").capitalize()
+
+
 def label(value) -> str:
     """The translated label of a state, priority, reason or kind (the value itself when unknown)."""
     if value is None:

@@ -265,7 +265,43 @@ def auto_allocate(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                     tally.notifications += services.notify_cities_of_run(job_run_id=run_id)
     finally:
         gc.unfreeze()
+    if dry_run:
+        with db.read_session():
+            _name_planned(tally.planned[:DRY_RUN_PLAN_LIMIT])
     return tally.counts(dry_run)
+
+
+def _name_planned(planned: list[dict]) -> None:
+    """Give each planned allocation the words a person reads: the request's reference, the item's code,
+    the lot's code and the provider's name (the ids stay, for scripts).
+    """
+    from health_responder.health_requests.models import AssistanceRequest, RequestLine
+    from health_responder.providers.models import Provider
+
+    def pairs(statement) -> dict:
+        return dict(db.session.execute(statement).all()) if planned else {}
+
+    requests = pairs(
+        select(AssistanceRequest.id, AssistanceRequest.reference).where(
+            AssistanceRequest.id.in_({p["request_id"] for p in planned})
+        )
+    )
+    items = pairs(
+        select(RequestLine.id, Item.code)
+        .join(Item, Item.id == RequestLine.item_id)
+        .where(RequestLine.id.in_({p["line_id"] for p in planned}))
+    )
+    lots = pairs(
+        select(StockLot.id, StockLot.lot_code).where(StockLot.id.in_({p["lot_id"] for p in planned}))
+    )
+    providers = pairs(
+        select(Provider.id, Provider.name).where(Provider.id.in_({p["provider_id"] for p in planned}))
+    )
+    for entry in planned:
+        entry["request"] = requests.get(entry["request_id"], "")
+        entry["item"] = items.get(entry["line_id"], "")
+        entry["lot"] = lots.get(entry["lot_id"], "")
+        entry["provider"] = providers.get(entry["provider_id"], "")
 
 
 # --- near_expiry ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from health_responder.checks.models import ALERT_KINDS, AlertStatus
 from health_responder.checks.schemas import AlertBatchResolveSchema, AlertResolveSchema
 from health_responder.db import utcnow
 from health_responder.errors import DomainError
-from health_responder.labels import check_label, label
+from health_responder.labels import check_label, count_label, label
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
 from health_responder.web.context import NAV, register_panel
@@ -226,13 +226,15 @@ def run_now(name: str):
         rollback()
         flash(translate(error.message), "error")
         return redirect(url_for(".jobs"))
-    counts = ", ".join(
-        f"{key}: {value}" for key, value in (run.counts or {}).items() if not isinstance(value, (list, dict))
+    summary = ", ".join(
+        f"{count_label(key)}: {value}"
+        for key, value in (run.counts or {}).items()
+        if not isinstance(value, (list, dict))
     )
     if run.outcome == "succeeded":
         flash(
             _("%(check)s ran: %(outcome)s.", check=check_label(name), outcome=label(run.outcome))
-            + (f" {counts}" if counts else ""),
+            + (f" {summary}" if summary else ""),
             "success",
         )
     else:
@@ -241,7 +243,56 @@ def run_now(name: str):
             + (f" {run.error}" if run.error else ""),
             "error",
         )
+    if run.dry_run:  # what it would do, action by action
+        return redirect(url_for(".run_detail", run_id=run.id))
     return redirect(url_for(".jobs", name=name))
+
+
+#: The lists a run's counts may hold, each shown as its own table: (key, heading, columns (key, heading)).
+ACTION_LISTS = (
+    (
+        "planned",
+        _l("Allocations it would make"),
+        (
+            ("request", _l("Request")),
+            ("item", _l("Item")),
+            ("lot", _l("Lot")),
+            ("provider", _l("Provider")),
+            ("quantity", _l("Quantity")),
+            ("rationale", _l("Why")),
+        ),
+    ),
+    ("would_raise", _l("Alerts it would raise"), (("message", _l("Alert")),)),
+    ("would_resolve", _l("Alerts it would resolve (their condition ended)"), (("message", _l("Alert")),)),
+)
+REMINDER_COLUMNS = (
+    ("participant", _l("Participant")),
+    ("program", _l("Program")),
+    ("city_users", _l("People told in the city")),
+)
+
+
+@bp.get("/checks/runs/<int:run_id>")
+@roles(*STAFF)
+def run_detail(run_id: int):
+    """One run: its counts in words and, for a dry run, every action it would take."""
+    run = queries.get_run(run_id)
+    counts = run.counts or {}
+    lists = []
+    for key, heading, columns in ACTION_LISTS:
+        if isinstance(counts.get(key), list):
+            if key == "planned" and run.name == "training_reminders":
+                heading, columns = _("Reminders it would queue"), REMINDER_COLUMNS
+            lists.append({"heading": heading, "columns": columns, "rows": counts[key]})
+    numbers = [(key, value) for key, value in counts.items() if not isinstance(value, (list, dict))]
+    return render_template(
+        "checks/run.html",
+        run=run,
+        numbers=numbers,
+        lists=lists,
+        form=RunForm(formdata=None, prefix=run.name),
+        runnable=run.name in scheduler.jobs(),
+    )
 
 
 # --- dashboard panels -----------------------------------------------------------------------------

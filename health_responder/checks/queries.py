@@ -39,6 +39,14 @@ def list_runs(args: dict) -> dict:
     )
 
 
+def get_run(run_id: int) -> JobRun:
+    """One job run (staff read runs; the page checks the role), or NotFound."""
+    run = db.session.get(JobRun, run_id)
+    if run is None:
+        raise NotFound(_l("No run %(id)s.", id=run_id))
+    return run
+
+
 def alerts_visible_to(user: User) -> sa.Select:
     """The alerts ``user`` may see: staff all, a city its own, a provider its own."""
     statement = select(Alert)

@@ -242,7 +242,26 @@ def sync_alerts(*, kind: str, found: list[dict], run: JobRun, dry_run: bool) -> 
     """A check's end: raise each condition it found (one short transaction each), resolve the ones that ended."""
     counts = {"open": len(found), "raised": 0, "resolved": 0}
     if dry_run:
-        counts["would_raise"] = [f["dedup_key"] for f in found][:DRY_RUN_LIMIT]
+        # Exactly what the real run would do now: raise the conditions with no open alert, resolve the
+        # open alerts whose condition was not found (messages, so a person reads the list).
+        with db.read_session():
+            already = {
+                key: (alert_id, message)
+                for alert_id, key, message in db.session.execute(
+                    select(Alert.id, Alert.dedup_key, Alert.message)
+                    .where(Alert.kind == kind, Alert.status == AlertStatus.OPEN)
+                    .order_by(Alert.id)
+                )
+            }
+        keys = {f["dedup_key"] for f in found}
+        raise_ = [
+            {"dedup_key": f["dedup_key"], "message": f["message"]}
+            for f in found
+            if f["dedup_key"] not in already
+        ]
+        resolve_ = [{"alert_id": i, "message": m} for key, (i, m) in already.items() if key not in keys]
+        counts["would_raise"] = raise_[:DRY_RUN_LIMIT]
+        counts["would_resolve"] = resolve_[:DRY_RUN_LIMIT]
         return counts
     for condition in found:
         with db.write_session():

@@ -77,6 +77,7 @@ def training_reminders(*, now: datetime, run=None, dry_run: bool = False) -> dic
                                 "program_id": program_id,
                                 "enrolment_id": enrolment.id,
                                 "participant": enrolment.participant_name,
+                                "program": program.title,
                                 "city_users": queued,
                             }
                         )

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from health_responder.db import utcnow
-from health_responder.labels import check_label, label
+from health_responder.labels import check_label, count_label, label
 from health_responder.web.forms import error_entries
 
 LANGUAGE_NAMES = {
@@ -115,6 +115,7 @@ def register_context(app: Flask) -> None:
     app.add_template_filter(localdatetime, "format_datetime")
     app.add_template_filter(label, "label")
     app.add_template_filter(check_label, "check_label")
+    app.add_template_filter(count_label, "count_label")
     app.add_template_filter(countdown, "countdown")
     app.add_template_filter(days_left, "days_left")
 

@@ -87,7 +87,13 @@ def test_a_dry_run_lists_the_reminders_a_run_would_queue_and_writes_nothing(
         "participants": 1,
         "queued": 2,
         "planned": [
-            {"program_id": soon["id"], "enrolment_id": ana["id"], "participant": "Ana", "city_users": 2}
+            {
+                "program_id": soon["id"],
+                "enrolment_id": ana["id"],
+                "participant": "Ana",
+                "program": soon["title"],
+                "city_users": 2,
+            }
         ],
     }
     assert run(False) == {"programs": 1, "participants": 1, "queued": 2}
