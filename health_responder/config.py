@@ -46,6 +46,13 @@ class Defaults:
     #: Uploaded knowledge-hub PDFs: user files to back up, not reports the app can rebuild. None: ``materials/``
     #: beside REPORTS_DIR. Uploads older than this setting stay in REPORTS_DIR/materials/, still served; move them here.
     MATERIALS_DIR = None
+    #: Megabytes of knowledge-hub PDFs each provider may keep (every version counts); an upload past it
+    #: answers 413 naming the quota. The association's own uploads have no quota.
+    MATERIALS_QUOTA_MB = 200
+    #: Days an ad-hoc document (dispatch summary, pick list, label sheet: printed on demand from data the
+    #: database keeps) is stored; the prune_documents check then deletes its file and its code verifies
+    #: as expired. Dispatch reports, certificates and statistics reports are records, never pruned.
+    DOCUMENT_RETENTION_DAYS = 30
     #: Largest request body accepted, in bytes (larger answers 413).
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     #: The association's name on documents and pages.
@@ -117,6 +124,7 @@ class Defaults:
         "training_reminders": 3600,
         "send_notifications": 60,
         "monthly_statistics": 86400,
+        "prune_documents": 86400,
     }
     #: Seconds a job run's lease lasts; the runner's keep-alive renews it every third of that while the
     #: check runs, so a killed runner's run is taken as abandoned (and its check runs again) within this.

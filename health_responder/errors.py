@@ -138,6 +138,12 @@ class ValidationFailed(DomainError):
     code = 422
 
 
+class QuotaExceeded(DomainError):
+    """An upload would take its owner past a storage quota (MATERIALS_QUOTA_MB): nothing was kept."""
+
+    code = 413
+
+
 class InsufficientStorage(DomainError):
     """The disk that keeps files (REPORTS_DIR, MATERIALS_DIR) is full: nothing was written or registered."""
 

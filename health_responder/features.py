@@ -59,6 +59,7 @@ JOBS = [
     "training.jobs",
     "notifications.jobs",
     "publications.jobs",
+    "documents.jobs",
 ]
 SEED = ["stock.seed", "health_requests.seed", "training.seed", "offices.seed"]
 

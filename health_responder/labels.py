@@ -103,6 +103,7 @@ CHECK_LABELS: dict[str, object] = {
     "training_reminders": _l("Send training reminders"),
     "send_notifications": _l("Send notifications"),
     "monthly_statistics": _l("Publish the monthly statistics report"),
+    "prune_documents": _l("Delete expired ad-hoc documents"),
 }
 
 

@@ -24,6 +24,16 @@ from health_responder.errors import NO_SPACE, NotFound, ValidationFailed, no_spa
 PDF_MAGIC = b"%PDF-"
 
 
+class FileTooLarge(ValidationFailed):
+    """An upload longer than the ``max_bytes`` it was given (field ``file``); ``limit`` is that number."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            _l("The file is too large."), {"file": [_l("At most %(mb)s MB.", mb=limit // (1024 * 1024))]}
+        )
+        self.limit = limit
+
+
 def store_pdf(stream: BinaryIO, *, folder: str, max_bytes: int) -> tuple[str, int, str]:
     """Copy an uploaded PDF to REPORTS_DIR/<folder>/<sha256>.pdf; returns (relative path, size, sha256).
 
@@ -51,10 +61,7 @@ def store_pdf_in(stream: BinaryIO, *, directory: Path, max_bytes: int) -> tuple[
             while chunk := stream.read(64 * 1024):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise ValidationFailed(
-                        _l("The file is too large."),
-                        {"file": [_l("At most %(mb)s MB.", mb=max_bytes // (1024 * 1024))]},
-                    )
+                    raise FileTooLarge(max_bytes)
                 if len(head) < len(PDF_MAGIC):
                     head += chunk[: len(PDF_MAGIC) - len(head)]
                 digest.update(chunk)

@@ -16,7 +16,8 @@ class Document(SQLModel, table=True):
     __tablename__ = "document"
 
     id: int | None = Field(default=None, primary_key=True)
-    #: dispatch_report, pick_list, dispatch_summary, certificate.
+    #: dispatch_report, pick_list, dispatch_summary, certificate, lot_label, dispatch_labels,
+    #: statistics_report.
     kind: str = Field(max_length=40)
     subject_type: str = Field(max_length=60)
     #: Id of the subject, or a key such as "2026-12-01..2026-12-31" for a summary.
@@ -33,6 +34,9 @@ class Document(SQLModel, table=True):
     created_at: datetime = created_at()
     superseded_at: datetime | None = moment()
     superseded_by_id: int | None = Field(default=None, foreign_key="document.id")
+    #: When the prune_documents check deleted the file of this ad-hoc document (past
+    #: DOCUMENT_RETENTION_DAYS); its code still verifies, as expired.
+    expired_at: datetime | None = moment()
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
 
     __table_args__ = (sa.Index("ix_document_subject", "kind", "subject_type", "subject_key"),)

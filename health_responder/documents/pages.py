@@ -44,7 +44,9 @@ TOTALS = {"units": _l("Units shipped"), "accepted": _l("Units accepted"), "rejec
 
 @bp.get("/verify/<code>")
 def verify(code: str):
-    """Genuine and current, genuine but superseded (with a link to the current one), or unknown (404)."""
+    """Genuine and current, genuine but superseded (with a link to the current one), genuine but expired
+    (an ad-hoc document past its retention), or unknown (404).
+    """
     document = queries.by_code(code=code[:32])
     if document is None:
         return render_template("documents/verify.html", facts=None), 404

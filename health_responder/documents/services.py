@@ -6,7 +6,8 @@ registered file (byte-identical, still "current"); changed data builds a new fil
 marks the old one superseded. Files are never overwritten: each has its own name under
 REPORTS_DIR/<year>/<month>/. A registered document whose file is missing on this host (storage not
 shared yet, a restore, a lost disk) is built again under its own code, byte-identical, and keeps
-saying "current".
+saying "current". Ad-hoc documents (``AD_HOC_KINDS``) are kept DOCUMENT_RETENTION_DAYS, then the
+prune_documents check (jobs.py) deletes their files; their codes go on verifying, as expired.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 #: Verification codes avoid look-alike characters (0/O, 1/I/L) so people can type them from paper.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
+#: Documents printed on demand from data the database keeps (any period's summary, a pick list, a label
+#: sheet): kept DOCUMENT_RETENTION_DAYS, then pruned. Every other kind (dispatch reports, certificates,
+#: statistics reports) is a record and is never pruned.
+AD_HOC_KINDS = ("dispatch_summary", "pick_list", "lot_label", "dispatch_labels")
 
 
 def _canonical(value) -> str:
@@ -74,6 +79,7 @@ def current_document(kind: str, subject_type: str, subject_key: str) -> Document
             Document.subject_type == subject_type,
             Document.subject_key == subject_key,
             Document.superseded_at.is_(None),
+            Document.expired_at.is_(None),
         )
         .order_by(Document.id.desc())
         .limit(1)
@@ -181,7 +187,9 @@ def verify(code: str) -> dict:
         )
     return {
         "genuine": True,
-        "current": document.superseded_at is None,
+        "current": document.superseded_at is None and document.expired_at is None,
+        "expired": document.expired_at is not None,
+        "expired_at": document.expired_at,
         "kind": document.kind,
         "subject_type": document.subject_type,
         "subject_key": document.subject_key,

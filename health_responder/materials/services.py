@@ -22,7 +22,7 @@ from health_responder.audit import services as audit
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import lock, utcnow
-from health_responder.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from health_responder.errors import Conflict, Forbidden, NotFound, QuotaExceeded, ValidationFailed
 from health_responder.extensions import db
 from health_responder.materials.models import MATERIAL_MAX_BYTES, Material, MaterialKind, MaterialVersion
 from health_responder.providers.models import Provider
@@ -42,6 +42,7 @@ AUDITED = (
     "provider_id",
     "version",
 )
+MB = 1024 * 1024
 NOT_OWNER = _l("Only the provider that published this material, or the association's staff, may change it.")
 #: What an owner may change in place (a PDF's file changes by a new version, never in place).
 EDITABLE = ("title", "topic", "language", "description", "url")
@@ -122,22 +123,71 @@ def _safe_name(file_name: str | None) -> str:
     return Path(file_name or "material.pdf").name[:200] or "material.pdf"
 
 
-def _store_pdf(stream: BinaryIO, file_name: str) -> tuple[str, int, str]:
-    """Copy an uploaded PDF into MATERIALS_DIR, named by its SHA-256; refuse what is not one, naming the file."""
+def _quota(provider_id: int | None) -> tuple[int, int] | None:
+    """(quota, bytes used) of a provider's uploads, every version counted; None for the association's own."""
+    if provider_id is None:
+        return None
+    used = db.session.scalar(
+        select(sa.func.coalesce(sa.func.sum(MaterialVersion.size), 0))
+        .join(Material, Material.id == MaterialVersion.material_id)
+        .where(Material.provider_id == provider_id)
+    )
+    return int(float(current_app.config["MATERIALS_QUOTA_MB"]) * MB), int(used or 0)
+
+
+def _size(n: int) -> str:
+    """A byte count as people read it: "850 KB", "12.5 MB"."""
+    return f"{n / MB:.1f} MB" if n >= MB else f"{-(-max(n, 0) // 1024)} KB"
+
+
+def _over_quota(file_name: str, quota: int, used: int) -> QuotaExceeded:
+    left = _size(quota - used)
+    return QuotaExceeded(
+        _l(
+            "%(name)s would take your provider past its storage quota: %(used)s of %(quota)s are used, "
+            "%(left)s left. Delete materials or versions you no longer need, or ask the association for more.",
+            name=file_name,
+            used=_size(used),
+            quota=_size(quota),
+            left=left,
+        ),
+        {"file": [_l("Over your provider's storage quota (%(left)s left).", left=left)]},
+    )
+
+
+def _store_pdf(stream: BinaryIO, file_name: str, provider_id: int | None) -> tuple[str, int, str]:
+    """Copy an uploaded PDF into MATERIALS_DIR, named by its SHA-256; refuse what is not one, naming the file,
+    and what would take its provider past MATERIALS_QUOTA_MB (413; a concurrent upload may pass it by one file).
+    """
+    quota = _quota(provider_id)
+    limit = MATERIAL_MAX_BYTES
+    if quota is not None:
+        if quota[1] >= quota[0]:
+            raise _over_quota(file_name, *quota)
+        limit = min(limit, quota[0] - quota[1])
     try:
-        return storage.store_pdf_in(stream, directory=materials_dir(), max_bytes=MATERIAL_MAX_BYTES)
+        return storage.store_pdf_in(stream, directory=materials_dir(), max_bytes=limit)
+    except storage.FileTooLarge as refused:
+        if limit < MATERIAL_MAX_BYTES:
+            raise _over_quota(file_name, *quota) from refused
+        raise _named(refused, file_name) from refused
     except ValidationFailed as refused:
-        problems = refused.errors.get("file") or [refused.message]
-        raise ValidationFailed(
-            _l("%(name)s is not accepted: %(problem)s", name=file_name, problem=refused.message),
-            {"file": [_l("%(name)s: %(problem)s", name=file_name, problem=p) for p in problems]},
-        ) from refused
+        raise _named(refused, file_name) from refused
+
+
+def _named(refused: ValidationFailed, file_name: str) -> ValidationFailed:
+    """The refusal of an upload, naming its file."""
+    problems = refused.errors.get("file") or [refused.message]
+    return ValidationFailed(
+        _l("%(name)s is not accepted: %(problem)s", name=file_name, problem=refused.message),
+        {"file": [_l("%(name)s: %(problem)s", name=file_name, problem=p) for p in problems]},
+    )
 
 
 def _take_file(material: Material, stream: BinaryIO, file_name: str) -> None:
     """Store the uploaded file and make it ``material``'s current one, under the next version number."""
     name = _safe_name(file_name)
-    path, size, sha256 = _store_pdf(stream, name)
+    path, size, sha256 = _store_pdf(stream, name, material.provider_id)
     material.file_path, material.file_name, material.size, material.sha256 = path, name, size, sha256
     material.content_type, material.version = "application/pdf", (material.version or 0) + 1
 

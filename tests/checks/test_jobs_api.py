@@ -13,6 +13,7 @@ CHECKS = [
     "monthly_statistics",
     "near_expiry",
     "overdue_requests",
+    "prune_documents",
     "readiness_gaps",
     "send_notifications",
     "training_reminders",
