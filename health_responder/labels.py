@@ -146,6 +146,11 @@ COUNT_LABELS: dict[str, object] = {
     "published": _l("Reports published"),
     "already_published": _l("Already published"),
     "would_publish": _l("Reports it would publish"),
+    # document retention
+    "retention_days": _l("Days ad-hoc documents are kept"),
+    "pruned": _l("Documents expired"),
+    "would_prune": _l("Documents it would expire"),
+    "files_deleted": _l("Files deleted"),
 }
 
 
