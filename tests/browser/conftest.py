@@ -57,16 +57,41 @@ def live(tmp_path_factory):
             "LOG_JSON": False,
         }
     )
+    with app.app_context():
+        from sqlmodel import select
+
+        from health_responder.auth.models import User
+
+        emails = list(USERS.values())
+        languages = dict(
+            db.session.execute(select(User.email, User.locale).where(User.email.in_(emails))).all()
+        )
+        db.session.remove()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per request in the test output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield SimpleNamespace(app=app, url=f"http://127.0.0.1:{server.server_port}")
+    yield SimpleNamespace(app=app, url=f"http://127.0.0.1:{server.server_port}", languages=languages)
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _restore_language(live, email: str) -> None:
+    """The language the user had in the demo: a journey that switched it must not change the next one's."""
+    from sqlmodel import select
+
+    from health_responder.auth.models import User
+    from health_responder.extensions import db
+
+    with live.app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user.locale != live.languages[email]:
+            user.locale = live.languages[email]
+            db.session.commit()
+        db.session.remove()
 
 
 @pytest.fixture(scope="session")
@@ -109,6 +134,7 @@ def open_as(live, browser):
         page = context.new_page()
         if who is None:
             return page
+        _restore_language(live, USERS[who])
         page.goto("/login")
         page.get_by_label("Email").fill(USERS[who])
         page.get_by_label("Password").fill(PASSWORD)
