@@ -67,6 +67,48 @@ def usable_lots(*, item_id: int, needed_by, network_id: int | None) -> sa.Select
     )
 
 
+def usable_stock(request: AssistanceRequest) -> dict[int, list[dict]]:
+    """For each item of the request, the stock that could serve it now, per provider, in one query.
+
+    Usable is allocation's rule (rules.usable_sql: available, free units, not expiring before the
+    request's needed-by); providers serving the city's network come first, then the most units.
+    """
+    network_id = db.session.scalar(select(City.network_id).where(City.id == request.city_id))
+    items = select(RequestLine.item_id).where(RequestLine.request_id == request.id)
+    # Over the provider (grouped on), not the lot, so PostgreSQL accepts it beside the sums.
+    serves = sa.exists(
+        select(ProviderNetwork.provider_id).where(
+            ProviderNetwork.provider_id == Provider.id, ProviderNetwork.network_id == network_id
+        )
+    )
+    rows = db.session.execute(
+        select(
+            StockLot.item_id,
+            Provider.id,
+            Provider.name,
+            sa.func.sum(StockLot.on_hand - StockLot.reserved),
+            sa.func.count(StockLot.id),
+            serves,
+        )
+        .join(Provider, Provider.id == StockLot.provider_id)
+        .where(StockLot.item_id.in_(items), rules.usable_sql(StockLot, needed_by=request.needed_by))
+        .group_by(StockLot.item_id, Provider.id, Provider.name)
+        .order_by(StockLot.item_id, serves.desc(), sa.func.sum(StockLot.on_hand - StockLot.reserved).desc())
+    ).all()
+    found: dict[int, list[dict]] = {}
+    for item_id, provider_id, name, units, lots, in_network in rows:
+        found.setdefault(item_id, []).append(
+            {
+                "provider_id": provider_id,
+                "provider": name,
+                "units": int(units),
+                "lots": lots,
+                "in_network": bool(in_network),
+            }
+        )
+    return found
+
+
 def suggestions(request: AssistanceRequest, line: RequestLine, limit: int = 50) -> list[dict]:
     """Usable lots for a line, best first, each with the reason it is suggested."""
     city = db.session.get(City, request.city_id)

@@ -48,6 +48,18 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"))
 
 
+class RejectForm(FlaskForm):
+    """The association declines the request: the reason is required, and the city reads it."""
+
+    reason = TextAreaField(_l("Why it is rejected (the city reads this)"))
+
+
+class CancelForm(FlaskForm):
+    """The request is called off (no longer needed, made by mistake): the reason is optional."""
+
+    reason = TextAreaField(_l("Why it is cancelled (optional)"))
+
+
 class NoteForm(FlaskForm):
     note = TextAreaField(_l("Note"))
 

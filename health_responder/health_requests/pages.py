@@ -19,9 +19,10 @@ from health_responder.auth.models import Role
 from health_responder.dispatch import queries as dispatch_queries
 from health_responder.health_requests import queries, services
 from health_responder.health_requests.forms import (
+    CancelForm,
     NoteForm,
     QueueFilterForm,
-    ReasonForm,
+    RejectForm,
     RequestForm,
 )
 from health_responder.health_requests.models import (
@@ -61,6 +62,8 @@ for _role in STAFF:
 S = RequestStatus
 R = AssistanceRequest
 OPEN = (S.DRAFT, S.SUBMITTED, *FULFILLING, S.DISPATCHED)
+#: States in which staff decide or allocate, and so see the stock that could serve each line.
+DECIDING = (S.SUBMITTED, *FULFILLING)
 
 
 # --- reads for the pages --------------------------------------------------------------------------
@@ -353,11 +356,15 @@ def _detail(req: AssistanceRequest, status: int = 200, **forms):
         "city": city,
         "timeline": timeline(req),
         "allocations": _allocation_rows(req, items, line_items),
+        # The stock that could serve each line, for staff deciding (providers' quantities stay private).
+        "usable": allocation_queries.usable_stock(req)
+        if user.role in STAFF and req.status in DECIDING
+        else None,
         "dispatches": _dispatch_rows(req),
         "can": can,
         "owing": req.status in FULFILLING,
-        "reject_form": forms.get("reject_form") or ReasonForm(prefix="reject", formdata=None),
-        "cancel_form": forms.get("cancel_form") or ReasonForm(prefix="cancel", formdata=None),
+        "reject_form": forms.get("reject_form") or RejectForm(prefix="reject", formdata=None),
+        "cancel_form": forms.get("cancel_form") or CancelForm(prefix="cancel", formdata=None),
         "close_form": forms.get("close_form") or NoteForm(prefix="close", formdata=None),
         "action_error": forms.get("action_error"),
     }
@@ -441,7 +448,7 @@ def reject(request_id: int):
     """submitted/approved → rejected, with a reason."""
     return _with_text(
         request_id,
-        ReasonForm(prefix="reject"),
+        RejectForm(prefix="reject"),
         RejectSchema,
         "reason",
         services.reject,
@@ -456,7 +463,7 @@ def cancel(request_id: int):
     """Any state before a shipment → cancelled."""
     return _with_text(
         request_id,
-        ReasonForm(prefix="cancel"),
+        CancelForm(prefix="cancel"),
         CancelSchema,
         "reason",
         services.cancel,
