@@ -194,3 +194,30 @@ def test_postgresql_a_table_lock_on_writers_is_reported_by_healthz_within_a_seco
     listed, took = _get(impatient, "/api/v1/stock/lots", reader.token)
     assert listed.status_code == 200 and took < 0.5, took
     assert _last_used(app, reader.token) is None
+
+
+@pytest.mark.both_databases
+def test_postgresql_a_statement_past_the_statement_timeout_answers_503(app, make, postgres_holder):
+    """QueryCanceled as well as LockNotAvailable: with no lock timeout, a read stuck behind an
+    ACCESS EXCLUSIVE lock is cancelled by the statement timeout and answers 503, not 500."""
+    patient = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "REPORTS_DIR": app.config["REPORTS_DIR"],
+            "LOG_JSON": False,
+            "DB_LOCK_TIMEOUT": 0,
+            "DB_STATEMENT_TIMEOUT": LOCK_TIMEOUT,
+        }
+    )
+    reader = make.api("coordinator")
+    _get(patient, "/api/v1/stock/lots", reader.token)  # the token's first use (its stamp) done before
+    postgres_holder.execute(sa.text("LOCK TABLE stock_lot IN ACCESS EXCLUSIVE MODE"))
+    try:
+        listed, took = _get(patient, "/api/v1/stock/lots", reader.token)
+        _assert_busy_answer(listed, took)
+    finally:
+        postgres_holder.rollback()
+        with patient.app_context():
+            db.engine.dispose()
