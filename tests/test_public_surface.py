@@ -141,7 +141,7 @@ def test_a_visitor_gets_levels_not_quantities_and_no_contact(world, client):
 
 
 def test_a_visitor_gets_the_home_and_a_member_lands_on_the_dashboard(app, world, client, make):
-    from tests.pages.conftest import PageClient
+    from tests.factories import PageClient
 
     home = client.get("/").get_data(as_text=True)
     assert 'href="/login"' in home and 'href="/portal/"' in home and 'href="/hub/"' in home
@@ -157,7 +157,7 @@ def test_the_request_details_stay_behind_the_login(world, client, anonymous):
 
 
 def test_members_see_contacts_and_their_own_drill_down(app, world, make, login_as):
-    from tests.pages.conftest import PageClient
+    from tests.factories import PageClient
 
     city_user = make.user("city", city=world["city"])
     profile = make.api(user=city_user).get(f"/api/v1/cities/{world['city'].id}/profile")

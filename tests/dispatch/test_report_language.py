@@ -8,7 +8,7 @@ import pytest
 
 from health_responder.extensions import db
 from health_responder.reference.models import City
-from tests.health_requests.conftest import allocate, approved
+from tests.factories import allocate, approved
 
 pytestmark = pytest.mark.both_databases
 
