@@ -182,7 +182,8 @@ def _start_schedulers(count: int, env: dict, tmp_path: Path) -> list[tuple[subpr
     return started
 
 
-def _wait_started(started, timeout: float = 30) -> float:
+def _wait_started(started, timeout: float = 120) -> float:
+    """Until every scheduler logged its start (each is a whole flask process: seconds on a loaded machine)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if all("Scheduler started" in log.read_text() for _p, log in started):
@@ -201,7 +202,7 @@ def _stop(started) -> None:
             process.send_signal(signal.SIGTERM)
     for process, log in started:
         try:
-            assert process.wait(timeout=20) == 0, log.read_text()[-2000:]
+            assert process.wait(timeout=60) == 0, log.read_text()[-2000:]
         except subprocess.TimeoutExpired:
             process.kill()
             raise
