@@ -113,7 +113,7 @@ class Shape:
         self.processes: dict[str, subprocess.Popen] = {}
         self.notes: list[str] = []
 
-    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
         return subprocess.run(
             [str(BIN / args[0]), *args[1:]],
             cwd=ROOT,

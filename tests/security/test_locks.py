@@ -20,7 +20,9 @@ from health_responder.auth.models import ApiToken
 from health_responder.auth.services import hash_token
 from health_responder.extensions import db
 
-LOCK_TIMEOUT = 1  # seconds, for SQLite's busy timeout and PostgreSQL's lock_timeout alike
+LOCK_TIMEOUT = 3  # seconds, for SQLite's busy timeout and PostgreSQL's lock_timeout alike
+#: An answer that did not wait for the lock comes well inside the lock timeout (a loaded machine adds tenths).
+NO_WAIT = LOCK_TIMEOUT / 2
 
 
 @pytest.fixture
@@ -80,11 +82,11 @@ def test_sqlite_a_held_write_lock_holds_up_no_read_and_writers_get_503(app, impa
     holder.execute("BEGIN IMMEDIATE")  # another process's writer, in the middle of its transaction
     try:
         listed, took = _get(impatient, "/api/v1/stock/lots", reader.token)
-        assert listed.status_code == 200 and took < 0.5, took
+        assert listed.status_code == 200 and took < NO_WAIT, took
         assert _last_used(app, reader.token) is None  # the touch was skipped, not waited for
 
         health, took = _get(impatient, "/healthz")
-        assert health.status_code == 200 and took < 1.0, took
+        assert health.status_code == 200 and took < NO_WAIT, took
         assert health.json == {"status": "degraded", "database": "sqlite", "writable": False}
 
         created, took = _post(impatient, "/api/v1/requests", city.token, _request_body(world))
@@ -136,7 +138,7 @@ def test_postgresql_sessions_get_lock_and_statement_timeouts_from_settings(impat
     if backend != "postgresql":
         pytest.skip("lock_timeout and statement_timeout are PostgreSQL settings")
     with impatient.app_context(), db.engine.connect() as conn:
-        assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "1s"
+        assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == f"{LOCK_TIMEOUT}s"
         assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "1min"
 
 
@@ -154,9 +156,9 @@ def test_postgresql_a_held_row_lock_answers_503_after_the_lock_timeout(
     _assert_busy_answer(adjusted, took)
     # Everything that does not need that row goes on at once, /healthz included.
     health, took = _get(impatient, "/healthz")
-    assert health.json == {"status": "ok", "database": "postgresql", "writable": True} and took < 0.5
+    assert health.json == {"status": "ok", "database": "postgresql", "writable": True} and took < NO_WAIT
     created, took = _post(impatient, "/api/v1/requests", world.city_api.token, _request_body(world))
-    assert created.status_code == 201 and took < 0.5, (created.json, took)
+    assert created.status_code == 201 and took < NO_WAIT, (created.json, took)
 
     postgres_holder.rollback()
     adjusted, _took = _post(
@@ -174,10 +176,10 @@ def test_postgresql_a_locked_token_row_holds_up_no_request_made_with_it(
         sa.text("SELECT id FROM api_token WHERE token_hash = :h FOR UPDATE"), {"h": hash_token(city.token)}
     )
     listed, took = _get(impatient, "/api/v1/requests", city.token)
-    assert listed.status_code == 200 and took < 0.5, took
+    assert listed.status_code == 200 and took < NO_WAIT, took
     body = _request_body(world) | {"lines": [{"item_id": world.item.id, "quantity": 2}]}
     created, took = _post(impatient, "/api/v1/requests", city.token, body)
-    assert created.status_code == 201 and took < 0.5, (created.json, took)
+    assert created.status_code == 201 and took < NO_WAIT, (created.json, took)
     assert _last_used(app, city.token) is None  # skipped both times: the row was taken
 
 
@@ -189,10 +191,10 @@ def test_postgresql_a_table_lock_on_writers_is_reported_by_healthz_within_a_seco
     # EXCLUSIVE lets plain reads through and stops every writer of the table (a migration, a bulk fix).
     postgres_holder.execute(sa.text("LOCK TABLE api_token IN EXCLUSIVE MODE"))
     health, took = _get(impatient, "/healthz")
-    assert health.status_code == 200 and took < 1.0, took
+    assert health.status_code == 200 and took < NO_WAIT, took
     assert health.json == {"status": "degraded", "database": "postgresql", "writable": False}
     listed, took = _get(impatient, "/api/v1/stock/lots", reader.token)
-    assert listed.status_code == 200 and took < 0.5, took
+    assert listed.status_code == 200 and took < NO_WAIT, took
     assert _last_used(app, reader.token) is None
 
 
