@@ -163,6 +163,10 @@ def _write_lock_for(engine: sa.Engine, busy_timeout: float) -> WriteLock:
     return WriteLock(f"{database}.writelock" if on_disk else None, busy_timeout)
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 class _SqliteTransactions:
     """How each SQLite connection of an engine begins and ends: pragmas, BEGIN, and the write turn.
 
@@ -180,7 +184,7 @@ class _SqliteTransactions:
             event.listen(engine, name, getattr(self, f"on_{name}"))
 
     def on_connect(self, dbapi_connection, _record) -> None:
-        """Autocommit at the driver level (we emit BEGIN ourselves), WAL, foreign keys, busy timeout."""
+        """Autocommit at the driver level (we emit BEGIN ourselves), WAL, foreign keys, busy timeout, lower()."""
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -188,6 +192,9 @@ class _SqliteTransactions:
         cursor.execute(f"PRAGMA busy_timeout={self.busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's own lower() folds ASCII only: a search for "ульяновск" would miss "Ульяновск".
+        # Python's folds every script, so lower() and ilike/icontains match as they do on PostgreSQL.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     def on_begin(self, connection) -> None:
         """BEGIN for a reader; for a writer, the write turn and BEGIN IMMEDIATE."""

@@ -132,3 +132,15 @@ def test_a_korean_page_offers_the_search_and_sorting_in_korean(world):
     assert client.post("/language", {"locale": "ko", "next": "/requests"}).status_code == 302
     html = client.html("/requests?status=&sort=needed_by")
     assert "CSV로 내려받기" in html and 'aria-sort="ascending"' in html
+
+
+@pytest.mark.both_databases
+def test_search_folds_case_in_every_script_not_only_ascii(world):
+    """SQLite's own lower() folds ASCII only; a city officer typing "ульяновск" finds "Ульяновск"."""
+    w = world
+    found = _request(w, (w.item, 2), justification="Отделение ОРИТ просит кислород")
+    coordinator = w.page("coordinator")
+    for q in ("отделение орит", "ОТДЕЛЕНИЕ ОРИТ", "Отделение"):
+        assert _references(coordinator.html(f"/requests?status=&q={q}")) == [found["reference"]], q
+    api = w.coordinator.get("/api/v1/requests", query_string={"q": "орит"})
+    assert [r["reference"] for r in api.json["items"]] == [found["reference"]]
