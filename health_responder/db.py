@@ -37,11 +37,32 @@ _no_wait: contextvars.ContextVar[bool] = contextvars.ContextVar("no_wait", defau
 _defer_checkpoints: contextvars.ContextVar[bool] = contextvars.ContextVar("defer_checkpoints", default=False)
 #: SQLite's own default: a checkpoint when a commit leaves more than this many pages in the WAL
 WAL_AUTOCHECKPOINT_PAGES = 1000
+#: The moment ``utcnow()`` answers in this context instead of the wall clock (see ``clock_at``)
+_clock: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("clock", default=None)
 
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware, in UTC (the moment set by ``clock_at``, inside one)."""
+    moment = _clock.get()
+    return datetime.now(UTC) if moment is None else moment
+
+
+@contextlib.contextmanager
+def clock_at(moment: datetime) -> Iterator[datetime]:
+    """Inside this block (this thread or task only), ``utcnow()`` and ``utc_today()`` answer ``moment``.
+
+    For the demo, which replays a year of the association's life through the real services: each
+    step runs at its own moment, so every row, audit event, ledger entry, reference ("REQ-2025-…"),
+    deadline check and alert carries the time it would have had, and nothing is dated back afterwards.
+    Every clock of the app goes through ``utcnow()``; a thread started inside keeps the wall clock.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("clock_at needs a timezone-aware moment")
+    token = _clock.set(moment.astimezone(UTC))
+    try:
+        yield moment
+    finally:
+        _clock.reset(token)
 
 
 def utc_today() -> date:

@@ -1,31 +1,31 @@
-"""A year of demo requests, made through the services and then dated back along a believable timeline.
+"""A year of demo requests, made through the services, each step at its own moment of a believable timeline.
 
 Every request is created, submitted, approved, allocated, dispatched, shipped, received and closed by the
-same services as real ones (ledger, reservations and audit complete). The services stamp "now"; after each
-step the rows that step wrote get that step's time instead (the request's and dispatch's own timestamps,
-the audit events and stock movements with a newer id), and ``needed_by`` is moved back with the rest.
-Only times change, and they keep the order of the steps, so every invariant still holds.
+same services as real ones (ledger, reservations and audit complete). Each step runs under
+``db.clock_at(its moment)``, so the services themselves stamp that moment on everything they write (the
+request's and dispatch's timestamps, references such as REQ-2025-000012, audit events, stock movements,
+notifications) and judge "today" by it (a needed-by date is in the future when the request is made).
+Nothing is dated back afterwards, and the steps keep their order, so every invariant holds.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import select
 
 from health_responder.allocation import services as allocation
 from health_responder.allocation.models import Allocation
-from health_responder.audit.models import AuditEvent
-from health_responder.db import utcnow
+from health_responder.db import clock_at, utcnow
 from health_responder.dispatch import receipts
 from health_responder.dispatch import services as dispatch
 from health_responder.dispatch.models import Dispatch
 from health_responder.extensions import db
 from health_responder.health_requests import services
 from health_responder.health_requests.models import AssistanceRequest, RequestLine
-from health_responder.stock.models import LotStatus, StockLot, StockMovement
+from health_responder.stock.models import LotStatus, StockLot
 
 SIZES = {"small": 90, "large": 900}
 PRIORITIES = [("critical", 1), ("high", 3), ("normal", 5), ("low", 1)]
@@ -43,29 +43,8 @@ REASONS = [
 ]
 
 
-class Clock:
-    """Dates the rows written since the last mark: ``stamp(at)`` after each service call."""
-
-    def __init__(self) -> None:
-        self.mark()
-
-    def mark(self) -> None:
-        """Remember the last audit event and stock movement written so far."""
-        db.session.flush()
-        self.audit = db.session.scalar(select(sa.func.max(AuditEvent.id))) or 0
-        self.movement = db.session.scalar(select(sa.func.max(StockMovement.id))) or 0
-
-    def stamp(self, at: datetime) -> None:
-        """Date every audit event and stock movement written since the mark at ``at``."""
-        db.session.flush()
-        db.session.execute(sa.update(AuditEvent).where(AuditEvent.id > self.audit).values(at=at))
-        db.session.execute(
-            sa.update(StockMovement).where(StockMovement.id > self.movement).values(created_at=at)
-        )
-        self.mark()
-
-
-def _lots(item_ids: list[int]) -> list[StockLot]:
+def _lots(item_ids: list[int], *, good_after: date) -> list[StockLot]:
+    """Available lots of ``item_ids`` with units to spare, still good after ``good_after``."""
     return list(
         db.session.scalars(
             select(StockLot)
@@ -73,9 +52,7 @@ def _lots(item_ids: list[int]) -> list[StockLot]:
                 StockLot.item_id.in_(item_ids),
                 StockLot.status == LotStatus.AVAILABLE,
                 StockLot.on_hand - StockLot.reserved >= 2,
-                sa.or_(
-                    StockLot.expires_on.is_(None), StockLot.expires_on > utcnow().date() + timedelta(days=61)
-                ),
+                sa.or_(StockLot.expires_on.is_(None), StockLot.expires_on > good_after),
             )
             .order_by(StockLot.id)
         )
@@ -98,10 +75,10 @@ def load(context: dict, *, coordinator, size: str = "small", seed: int = 2026) -
     rng = random.Random(seed)
     now = utcnow()
     cities = context["cities"]
-    stocked = sorted({lot.item_id for lot in _lots([i.id for i in context["items"]])})
-    clock = Clock()
+    # Lots good for two months more than today: what the year drew on is still usable stock now.
+    good_after = now.date() + timedelta(days=61)
+    stocked = sorted({lot.item_id for lot in _lots([i.id for i in context["items"]], good_after=good_after)})
     made = 0
-    due = []  # needed-by dates moved back once the request has passed the services' checks
     count = SIZES[size]
     for index in range(count):
         age = 365 * (1 - index / count) ** 1.3 + rng.uniform(0.2, 2)
@@ -109,93 +86,75 @@ def load(context: dict, *, coordinator, size: str = "small", seed: int = 2026) -
         priority = rng.choices([p for p, _w in PRIORITIES], [w for _p, w in PRIORITIES])[0]
         outcome = _outcome(rng, age)
         item_ids = rng.sample(stocked, k=rng.choice([1, 1, 2, 3]))
-        lots = {lot.item_id: lot for lot in reversed(_lots(item_ids))}
+        lots = {lot.item_id: lot for lot in reversed(_lots(item_ids, good_after=good_after))}
         item_ids = [i for i in item_ids if i in lots]
         if not item_ids:
             continue
         base = {i: max(1, min(lots[i].available, rng.choice([2, 4, 5, 10, 12, 20, 25]))) for i in item_ids}
         extra = rng.choice([5, 10, 20]) if outcome == "backorder" else 0
-        request = services.create_request(
-            by=coordinator,
-            city_id=rng.choice(cities).id,
-            needed_by=now.date() + timedelta(days=WINDOW[priority]),
-            justification=rng.choice(REASONS),
-            priority=priority,
-            lines=[{"item_id": i, "quantity": q + extra} for i, q in base.items()],
-        )
-        due.append((request, (created + timedelta(days=WINDOW[priority])).date()))
-        request.created_at = request.updated_at = created
-        clock.stamp(created)
+        with clock_at(created):
+            request = services.create_request(
+                by=coordinator,
+                city_id=rng.choice(cities).id,
+                needed_by=created.date() + timedelta(days=WINDOW[priority]),
+                justification=rng.choice(REASONS),
+                priority=priority,
+                lines=[{"item_id": i, "quantity": q + extra} for i, q in base.items()],
+            )
         made += 1
-        _live(request, outcome, created, coordinator=coordinator, rng=rng, clock=clock, lots=lots, base=base)
-    for request, needed_by in due:
-        request.needed_by = needed_by
-    made += _shortages(context, coordinator, rng, clock, now)
+        _live(request, outcome, created, coordinator=coordinator, rng=rng, lots=lots, base=base)
+    made += _shortages(context, coordinator, rng, now)
     db.session.flush()
     return made
 
 
-def _live(
-    request, outcome: str, created: datetime, *, coordinator, rng: random.Random, clock: Clock, lots, base
-):
-    """Take a request from its creation through the steps its ``outcome`` names, each at its time."""
+def _live(request, outcome: str, created: datetime, *, coordinator, rng: random.Random, lots, base):
+    """Take a request from its creation through the steps its ``outcome`` names, each at its moment."""
     if outcome == "draft":
         return
     at = created + timedelta(hours=rng.uniform(0.1, 8))
-    services.submit(request=request, by=coordinator)
-    request.submitted_at = request.updated_at = at
-    clock.stamp(at)
+    with clock_at(at):
+        services.submit(request=request, by=coordinator)
     if outcome == "submitted":
         return
     at += timedelta(hours=rng.uniform(*APPROVAL_HOURS[request.priority]))
-    if outcome == "cancelled":
-        services.cancel(request=request, by=coordinator, reason="The city found the units locally.")
-        request.cancelled_at = request.updated_at = at
-        clock.stamp(at)
-        return
-    if outcome == "rejected":
-        services.reject(request=request, by=coordinator, reason="Outside the association's mandate.")
-        request.updated_at = at
-        clock.stamp(at)
-        return
-    services.approve(request=request, by=coordinator)
-    request.approved_at = request.updated_at = at
-    clock.stamp(at)
+    with clock_at(at):
+        if outcome == "cancelled":
+            services.cancel(request=request, by=coordinator, reason="The city found the units locally.")
+            return
+        if outcome == "rejected":
+            services.reject(request=request, by=coordinator, reason="Outside the association's mandate.")
+            return
+        services.approve(request=request, by=coordinator)
     if outcome == "approved":
         return
     at += timedelta(hours=rng.uniform(0.5, 12))
-    for line in db.session.scalars(select(RequestLine).where(RequestLine.request_id == request.id)):
-        lot = db.session.get(StockLot, lots[line.item_id].id)
-        quantity = min(lot.available, base[line.item_id])
-        if quantity > 0:
-            allocation.allocate(
-                request=request, by=coordinator, line_id=line.id, lot_id=lot.id, quantity=quantity
-            )
-    request.updated_at = at
-    clock.stamp(at)
+    with clock_at(at):
+        for line in db.session.scalars(select(RequestLine).where(RequestLine.request_id == request.id)):
+            lot = db.session.get(StockLot, lots[line.item_id].id)
+            quantity = min(lot.available, base[line.item_id])
+            if quantity > 0:
+                allocation.allocate(
+                    request=request, by=coordinator, line_id=line.id, lot_id=lot.id, quantity=quantity
+                )
     if outcome == "allocated":
         return
-    shipped = _ship(request, coordinator, rng, clock, at)
+    shipped = _ship(request, coordinator, rng, at)
     if not shipped or outcome in {"shipped", "backorder"}:
         return
     at = max(d.shipped_at for d in shipped) + timedelta(
         days=rng.uniform(1.5, 9 if rng.random() < 0.85 else 25)
     )
-    for sent in shipped:
-        _receive(sent, coordinator, rng)
-        sent.received_at = at
-    request.delivered_at = request.updated_at = at
-    clock.stamp(at)
+    with clock_at(at):
+        for sent in shipped:
+            _receive(sent, coordinator, rng)
     if outcome == "received":
         return
-    at += timedelta(days=rng.uniform(0.5, 4))
-    services.close(request=request, by=coordinator, note="Delivered and in service.")
-    request.updated_at = at
-    request.closed_at = at
-    clock.stamp(at)
+    with clock_at(at + timedelta(days=rng.uniform(0.5, 4))):
+        services.close(request=request, by=coordinator, note="Delivered and in service.")
 
 
-def _shortages(context: dict, coordinator, rng: random.Random, clock: Clock, now: datetime) -> int:
+def _shortages(context: dict, coordinator, rng: random.Random, now: datetime) -> int:
     """Three recent critical requests that ask for more than the shelves hold: the shortage radar's story."""
     usable = dict(
         db.session.execute(
@@ -207,24 +166,24 @@ def _shortages(context: dict, coordinator, rng: random.Random, clock: Clock, now
     items = rng.sample(context["items"], k=3)
     for days, item in zip((2, 4, 6), items, strict=True):
         created = now - timedelta(days=days, hours=rng.uniform(0, 12))
-        request = services.create_request(
-            by=coordinator,
-            city_id=rng.choice(context["cities"]).id,
-            needed_by=now.date() + timedelta(days=5),
-            justification="An epidemic outbreak: field hospitals are opening across the region.",
-            priority="critical",
-            lines=[{"item_id": item.id, "quantity": int(usable.get(item.id) or 0) + rng.randint(60, 240)}],
-        )
-        request.created_at = created
-        clock.stamp(created)
-        services.submit(request=request, by=coordinator)
-        request.submitted_at = request.updated_at = created + timedelta(minutes=40)
-        clock.stamp(request.submitted_at)
+        with clock_at(created):
+            request = services.create_request(
+                by=coordinator,
+                city_id=rng.choice(context["cities"]).id,
+                needed_by=now.date() + timedelta(days=5),
+                justification="An epidemic outbreak: field hospitals are opening across the region.",
+                priority="critical",
+                lines=[
+                    {"item_id": item.id, "quantity": int(usable.get(item.id) or 0) + rng.randint(60, 240)}
+                ],
+            )
+        with clock_at(created + timedelta(minutes=40)):
+            services.submit(request=request, by=coordinator)
     return len(items)
 
 
-def _ship(request: AssistanceRequest, by, rng: random.Random, clock: Clock, at: datetime) -> list[Dispatch]:
-    """One dispatch per warehouse holding reservations; shipped one to six days after allocation."""
+def _ship(request: AssistanceRequest, by, rng: random.Random, at: datetime) -> list[Dispatch]:
+    """One dispatch per warehouse holding reservations, prepared at ``at``, shipped one to six days later."""
     places = sorted(
         set(
             db.session.execute(
@@ -236,21 +195,18 @@ def _ship(request: AssistanceRequest, by, rng: random.Random, clock: Clock, at: 
     )
     shipped = []
     for provider_id, location_id in places:
-        prepared = dispatch.create_dispatch(
-            request=request, by=by, provider_id=provider_id, location_id=location_id
-        )
-        prepared.created_at = at
-        sent_at = at + timedelta(days=rng.uniform(0.5, 6))
-        dispatch.ship(
-            dispatch=prepared,
-            by=by,
-            carrier=rng.choice(CARRIERS),
-            tracking_number=f"JD{rng.randint(10**9, 10**10 - 1)}",
-            packages=rng.randint(1, 6),
-        )
-        prepared.shipped_at = sent_at
-        request.updated_at = sent_at
-        clock.stamp(sent_at)
+        with clock_at(at):
+            prepared = dispatch.create_dispatch(
+                request=request, by=by, provider_id=provider_id, location_id=location_id
+            )
+        with clock_at(at + timedelta(days=rng.uniform(0.5, 6))):
+            dispatch.ship(
+                dispatch=prepared,
+                by=by,
+                carrier=rng.choice(CARRIERS),
+                tracking_number=f"JD{rng.randint(10**9, 10**10 - 1)}",
+                packages=rng.randint(1, 6),
+            )
         shipped.append(prepared)
     return shipped
 
