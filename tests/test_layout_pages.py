@@ -52,3 +52,16 @@ def test_page_modules_define_no_form_classes(path: Path):
 def test_web_forms_keeps_only_what_is_shared():
     forms = _form_classes(ast.parse((PACKAGE / "web" / "forms.py").read_text(encoding="utf-8")))
     assert forms == ["LoginForm"]  # the web frame's own login page; features keep theirs
+
+
+#: The house's limit on a module's length (issue 12): past it, a module holds two things.
+MAX_LINES = 600
+
+
+def test_no_module_of_the_package_is_over_600_lines():
+    long = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, f"split these modules (at most {MAX_LINES} lines each): {long}"
