@@ -75,6 +75,30 @@ CITIES = [
 ]
 
 # name, country, kind, networks served, locations [(name, country, address)]
+#: The time zone of a demo warehouse, by its country (its provider's users read times in it).
+WAREHOUSE_ZONES = {
+    "KR": "Asia/Seoul",
+    "JP": "Asia/Tokyo",
+    "CN": "Asia/Shanghai",
+    "RU": "Europe/Moscow",
+    "KE": "Africa/Nairobi",
+    "RW": "Africa/Kigali",
+    "CO": "America/Bogota",
+    "MN": "Asia/Ulaanbaatar",
+    "AR": "America/Argentina/Buenos_Aires",
+    "BR": "America/Sao_Paulo",
+    "EG": "Africa/Cairo",
+    "ET": "Africa/Addis_Ababa",
+    "ID": "Asia/Jakarta",
+    "MA": "Africa/Casablanca",
+    "MX": "America/Mexico_City",
+    "PH": "Asia/Manila",
+    "SG": "Asia/Singapore",
+    "SN": "Africa/Dakar",
+    "TH": "Asia/Bangkok",
+    "VN": "Asia/Ho_Chi_Minh",
+}
+
 PROVIDERS = [
     (
         "MedAsia Supply",
@@ -248,7 +272,11 @@ def load_demo(today: date | None = None, size: str = "small") -> list[tuple[str,
             db.session.add(ProviderNetwork(provider_id=provider.id, network_id=networks[code].id))
         for loc_name, loc_country, address in warehouses:
             location = StockLocation(
-                provider_id=provider.id, name=loc_name, country=loc_country, address=address
+                provider_id=provider.id,
+                name=loc_name,
+                country=loc_country,
+                address=address,
+                timezone=WAREHOUSE_ZONES.get(loc_country, "UTC"),
             )
             db.session.add(location)
             locations.append(location)

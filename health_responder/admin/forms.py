@@ -92,4 +92,5 @@ class LocationForm(FlaskForm):
     name = StringField(_l("Name"))
     address = TextAreaField(_l("Address"))
     country = StringField(_l("Country"))
+    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False)
     active = BooleanField(_l("In use"), default=True)

@@ -46,6 +46,7 @@ from health_responder.reference.schemas import (
 from health_responder.web.context import LANGUAGE_NAMES, NAV
 from health_responder.web.forms import commit, load, perform, status_of
 from health_responder.web.guards import me, roles
+from health_responder.web.i18n import ZONES
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
 NAV["admin"].append((_l("Administration"), "admin.index"))
@@ -421,6 +422,7 @@ def location(provider_id: int, location_id: int | None = None):
     owner = queries.provider_row(provider_id=provider_id)
     found = queries.location(provider=owner, location_id=location_id) if location_id else None
     form = LocationForm(obj=found) if request.method == "GET" and found else LocationForm()
+    form.timezone.choices = [(zone, zone.replace("_", " ")) for zone in ZONES]
     if request.method == "GET":
         if not found:
             form.country.data = owner.country
@@ -429,6 +431,7 @@ def location(provider_id: int, location_id: int | None = None):
         "name": (form.name.data or "").strip(),
         "address": _text(form.address.data),
         "country": (form.country.data or "").strip(),
+        "timezone": form.timezone.data or "UTC",
         "active": bool(form.active.data),
     }
 

@@ -41,6 +41,9 @@ class User(UserMixin, SQLModel, table=True):
     active: bool = Field(default=True)
     #: Preferred language of pages and messages ("en", "ko", …).
     locale: str = Field(default="en", max_length=10)
+    #: IANA time zone the user reads and types times in; empty: the city's, the provider's first
+    #: location's, or UTC (web.i18n.select_timezone).
+    timezone: str | None = Field(default=None, max_length=64)
     #: Bumped by logout, a password change and deactivation: page sessions of an older generation end.
     session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = created_at()

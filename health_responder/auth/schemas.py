@@ -1,9 +1,21 @@
 """Auth schemas, by direction."""
 
-from marshmallow import Schema, fields, validate
+import zoneinfo
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate
 
 from health_responder.auth.models import Role
 from health_responder.schemas import PageArgsSchema, StrictSchema
+
+
+def _zone(value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError([_l("An IANA timezone such as Asia/Seoul.")]) from error
 
 
 class TokenCreateSchema(StrictSchema):
@@ -38,6 +50,10 @@ class UserSchema(Schema):
     provider_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
     locale = fields.String()
+    timezone = fields.String(
+        allow_none=True,
+        metadata={"description": "Empty: the city's, the provider's first location's, or UTC."},
+    )
     created_at = fields.DateTime()
 
 
@@ -55,6 +71,11 @@ class UserUpdateSchema(StrictSchema):
     name = fields.String(validate=validate.Length(max=200))
     active = fields.Boolean()
     locale = fields.String(validate=validate.Length(min=2, max=10))
+    timezone = fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=64), _zone],
+        metadata={"description": "IANA time zone; null for the default of the user's city or provider."},
+    )
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=500))
 
 

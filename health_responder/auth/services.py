@@ -203,6 +203,10 @@ def end_sessions(*, user: User, revoke_tokens: bool) -> None:
         )
 
 
+#: ``update_user``'s "leave the time zone as it is" (None means "back to the default").
+KEEP = object()
+
+
 def update_user(
     *,
     user: User,
@@ -211,16 +215,19 @@ def update_user(
     active: bool | None = None,
     locale: str | None = None,
     password: str | None = None,
+    timezone: str | None | object = KEEP,
 ) -> User:
-    """Change a user's profile, password or active flag.
+    """Change a user's profile, time zone, password or active flag (``timezone=None``: back to the default).
 
     A password change and a deactivation end every page session of the user and revoke every token.
     """
-    before = {"name": user.name, "active": user.active, "locale": user.locale}
+    before = {"name": user.name, "active": user.active, "locale": user.locale, "timezone": user.timezone}
     if name is not None:
         user.name = name
     if locale is not None:
         user.locale = locale
+    if timezone is not KEEP:
+        user.timezone = timezone
     if password is not None:
         user.password_hash = generate_password_hash(password)
     if active is not None and active != user.active:
@@ -237,6 +244,7 @@ def update_user(
             "name": user.name,
             "active": user.active,
             "locale": user.locale,
+            "timezone": user.timezone,
             "password_changed": password is not None,
         },
     )

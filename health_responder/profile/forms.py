@@ -10,6 +10,8 @@ from wtforms import PasswordField, SelectField, StringField
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"))
     locale = SelectField(_l("Language"), choices=[])
+    #: Empty: the default zone of the user's city or provider.
+    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False)
 
 
 class PasswordChangeForm(FlaskForm):

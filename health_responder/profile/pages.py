@@ -16,14 +16,25 @@ from health_responder.profile.forms import PasswordChangeForm, ProfileForm, Toke
 from health_responder.web.context import LANGUAGE_NAMES
 from health_responder.web.forms import commit, load, perform, status_of
 from health_responder.web.guards import me, roles
+from health_responder.web.i18n import ZONES, default_timezone
 
 bp = Blueprint("profile", __name__, template_folder="templates")
 
 
+def _zone_choices(form: ProfileForm) -> None:
+    default = default_timezone(me())
+    form.timezone.choices = [("", _("Default: %(zone)s", zone=default))] + [
+        (zone, zone.replace("_", " ")) for zone in ZONES
+    ]
+
+
 def _render(profile=None, password=None, token_form=None, new_token=None, status=200):
     user = me()
-    profile = profile or ProfileForm(data={"name": user.name, "locale": user.locale})
+    profile = profile or ProfileForm(
+        data={"name": user.name, "locale": user.locale, "timezone": user.timezone or ""}
+    )
     profile.locale.choices = [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]]
+    _zone_choices(profile)
     response = render_template(
         "profile/profile.html",
         user=user,
@@ -52,9 +63,14 @@ def save_profile():
     """Change the name and the language of pages and messages."""
     form = ProfileForm()
     form.locale.choices = [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]]
+    _zone_choices(form)
     if not form.validate_on_submit():
         return _render(profile=form, status=status_of(form, 400))
-    payload = {"name": (form.name.data or "").strip(), "locale": form.locale.data}
+    payload = {
+        "name": (form.name.data or "").strip(),
+        "locale": form.locale.data,
+        "timezone": form.timezone.data or None,
+    }
 
     user, status = perform(
         form, lambda: services.update_user(user=me(), by=me(), **load(UserUpdateSchema, payload))

@@ -45,5 +45,7 @@ class StockLocation(SQLModel, table=True):
     name: str = Field(max_length=200)
     address: str | None = text()
     country: str = Field(max_length=2)
+    #: IANA time zone of the warehouse; the first one is its provider users' default zone.
+    timezone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
     active: bool = Field(default=True)
     created_at: datetime = created_at()

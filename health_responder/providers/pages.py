@@ -9,8 +9,11 @@ from flask import Blueprint, render_template
 from health_responder.providers import queries
 from health_responder.web.context import TENANTS
 from health_responder.web.guards import public
+from health_responder.web.i18n import ZONE_OF
 
 bp = Blueprint("provider_pages", __name__, template_folder="templates")
+#: A provider user reads times in the zone of the provider's first location unless they chose one.
+ZONE_OF["provider"] = queries.provider_timezone
 #: Sections other features add to a provider's public page: name → load(provider_id). Training adds
 #: the provider's programs (training imports providers, so providers cannot import training).
 PUBLIC_SECTIONS: dict[str, Callable[[int], object]] = {}

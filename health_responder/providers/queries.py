@@ -169,3 +169,13 @@ def directory_entry(provider_id: int) -> dict:
     provider = get_provider(provider_id)
     (entry,) = directory(provider.id)
     return entry
+
+
+def provider_timezone(user) -> str | None:
+    """A provider user's default time zone: that of the provider's first active location, if any."""
+    return db.session.scalar(
+        select(StockLocation.timezone)
+        .where(StockLocation.provider_id == user.provider_id, StockLocation.active.is_(True))
+        .order_by(StockLocation.id)
+        .limit(1)
+    )

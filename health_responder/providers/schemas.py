@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from health_responder.reference.schemas import _timezone
 from health_responder.schemas import PageArgsSchema, StrictSchema
 
 _country = validate.Regexp(r"^[A-Za-z]{2}$", error=_l("An ISO 3166-1 alpha-2 country code such as KR."))
@@ -15,6 +16,7 @@ class LocationSchema(Schema):
     name = fields.String()
     address = fields.String(allow_none=True)
     country = fields.String()
+    timezone = fields.String()
     active = fields.Boolean()
 
 
@@ -22,6 +24,12 @@ class LocationUpdateSchema(StrictSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     address = fields.String(allow_none=True, validate=validate.Length(max=2000))
     country = fields.String(validate=_country)
+    timezone = fields.String(
+        validate=[validate.Length(max=64), _timezone],
+        metadata={
+            "description": "IANA time zone, e.g. Asia/Seoul; its provider's users default to the first one's."
+        },
+    )
     active = fields.Boolean()
 
 

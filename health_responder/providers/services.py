@@ -18,7 +18,7 @@ PROVIDER_FIELDS = ("name", "country", "kind", "contact_name", "contact_email", "
 #: What a provider's own users may change in its profile; the rest (name, country, kind, networks)
 #: is association data: networks decide allocation order and the name is how cities know it.
 SELF_EDITABLE = frozenset({"contact_name", "contact_email", "contact_phone", "description"})
-LOCATION_FIELDS = ("name", "address", "country", "active")
+LOCATION_FIELDS = ("name", "address", "country", "timezone", "active")
 
 
 def _check_owner(provider: Provider, by: User) -> None:

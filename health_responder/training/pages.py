@@ -323,7 +323,11 @@ def new_program():
     _prepare_program_form(form)
     status = 200
     if form.validate_on_submit():
-        payload = _program_payload(form) | {"published": request.form.get("action") == "publish"}
+        # The times were typed in the user's zone (a provider's: its location's); the program keeps it.
+        payload = _program_payload(form) | {
+            "published": request.form.get("action") == "publish",
+            "timezone": str(get_timezone() or "UTC"),
+        }
         if form.provider_id.data is not None:
             payload["provider_id"] = form.provider_id.data
 

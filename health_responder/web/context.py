@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import Flask, current_app, request
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, ngettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+    get_timezone,
+    ngettext,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -80,12 +88,15 @@ def localdate(value) -> str:
 
 
 def localdatetime(value) -> str:
-    """A datetime in the user's timezone and the chosen locale."""
+    """A datetime in the user's timezone and the chosen locale, with its offset ("… 2:30 PM GMT+09:00";
+    "UTC" for UTC), so nobody has to guess which clock a time was read on.
+    """
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return format_datetime(value, "medium")
+    zone = "UTC" if str(get_timezone()) in ("UTC", "Etc/UTC") else format_datetime(value, "ZZZZ")
+    return f"{format_datetime(value, 'medium')} {zone}"
 
 
 def days_left(needed_by) -> int:

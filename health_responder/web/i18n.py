@@ -9,7 +9,10 @@ API (which shows them as they are) and marshmallow itself are left untouched.
 from __future__ import annotations
 
 import re
+import zoneinfo
+from collections.abc import Callable
 
+import sqlalchemy as sa
 from flask import current_app, has_request_context, request, session
 from flask_babel import gettext
 from flask_babel.speaklater import LazyString
@@ -34,15 +37,40 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def select_timezone() -> str:
-    """A city user sees times in the city's timezone; others in UTC."""
-    if getattr(current_user, "is_authenticated", False) and current_user.city_id:
-        from health_responder.extensions import db
-        from health_responder.reference.models import City
+#: The IANA zones a person may choose: UTC, then every Area/City zone (no "posix/", "right/" or "Etc/" copies).
+ZONES = [
+    "UTC",
+    *sorted(
+        z
+        for z in zoneinfo.available_timezones()
+        if "/" in z and not z.startswith(("posix/", "right/", "Etc/"))
+    ),
+]
 
-        city = db.session.get(City, current_user.city_id)
-        if city is not None:
-            return city.timezone
+#: How a role's default time zone is found, registered by the feature that knows it (providers: the
+#: provider's first location's), so that web imports no feature: ``role → zone_of(user) or None``.
+ZONE_OF: dict[str, Callable[[object], str | None]] = {}
+
+
+def default_timezone(user) -> str:
+    """The zone a user reads times in unless they chose one: their city's, their provider's first
+    active location's (``ZONE_OF``), else the application's (UTC).
+    """
+    from health_responder.extensions import db
+    from health_responder.reference.models import City
+
+    zone = None
+    if user.city_id:
+        zone = db.session.scalar(sa.select(City.timezone).where(City.id == user.city_id))
+    elif user.role in ZONE_OF:
+        zone = ZONE_OF[user.role](user)
+    return zone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def select_timezone() -> str:
+    """The user's own time zone, else the default of their city or provider (``default_timezone``)."""
+    if getattr(current_user, "is_authenticated", False):
+        return current_user.timezone or default_timezone(current_user)
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
