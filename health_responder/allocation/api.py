@@ -21,6 +21,7 @@ from health_responder.auth.models import Role
 from health_responder.checks import queries as alerts
 from health_responder.extensions import db
 from health_responder.health_requests import queries as requests
+from health_responder.health_requests.schemas import EmptySchema
 
 blp = Blueprint(
     "allocation", __name__, description="Allocations of stock to request lines, and lot suggestions"
@@ -45,6 +46,23 @@ class Allocations(MethodView):
         allocation = services.allocate(request=requests.get_request(request_id, g.user), by=g.user, **data)
         db.session.commit()
         return allocation
+
+
+@blp.route("/requests/<int:request_id>/allocations/as-suggested")
+class AllocateAsSuggested(MethodView):
+    @roles_required(*STAFF)
+    @blp.arguments(EmptySchema)
+    @blp.response(201, AllocationSchema(many=True))
+    def post(self, _data, request_id):
+        """Allocate everything the request still waits for as the automatic allocation would (coordinators).
+
+        Usable lots only, providers serving the city's network first, the earliest expiry first; each
+        allocation with its rationale. Whole or nothing: 409 when nothing usable is left or a lot was
+        taken meanwhile.
+        """
+        made = services.allocate_as_suggested(request=requests.get_request(request_id, g.user), by=g.user)
+        db.session.commit()
+        return made
 
 
 @blp.route("/requests/<int:request_id>/lines/<int:line_id>/suggestions")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
 
 from health_responder.allocation import queries, services
 from health_responder.allocation.forms import AllocateForm, RedistributeForm
@@ -32,7 +34,10 @@ bp = Blueprint("allocation_pages", __name__, template_folder="templates")
 
 
 def _allocation_page(
-    req: AssistanceRequest, failed: tuple[int, int, AllocateForm] | None = None, status: int = 200
+    req: AssistanceRequest,
+    failed: tuple[int, int, AllocateForm] | None = None,
+    status: int = 200,
+    whole: FlaskForm | None = None,
 ):
     view = requests.request_view(req)
     items = reference.items_by_id(ids=(line["item_id"] for line in view["lines"]))
@@ -73,6 +78,8 @@ def _allocation_page(
         lines=lines,
         city=reference.city(city_id=req.city_id),
         stray=stray,
+        whole=whole or FlaskForm(formdata=None),
+        can_allocate_all=any(entry["rows"] for entry in lines),
     ), status
 
 
@@ -106,6 +113,31 @@ def allocate(request_id: int):
     if allocation is None:
         return _allocation_page(requests.get_request(request_id, me()), (line_id, lot_id, form), status)
     return redirect(url_for(".allocate", request_id=request_id))
+
+
+@bp.post("/requests/<int:request_id>/allocate/as-suggested")
+@roles(*STAFF)
+def allocate_as_suggested(request_id: int):
+    """Allocate the whole request in one click by the automatic allocation's rules; the request page then
+    lists every allocation with its rationale. A refusal comes back on the allocation page, which says why.
+    """
+    req = requests.get_request(request_id, me())
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return _allocation_page(req, status=422, whole=form)
+    made, status = perform(
+        form,
+        lambda: services.allocate_as_suggested(request=req, by=me()),
+        done=lambda made: ngettext(
+            "%(num)d allocation was made as suggested, %(units)s unit(s); its reasons are listed below.",
+            "%(num)d allocations were made as suggested, %(units)s unit(s); their reasons are listed below.",
+            len(made),
+            units=sum(allocation.quantity for allocation in made),
+        ),
+    )
+    if made is None:
+        return _allocation_page(requests.get_request(request_id, me()), status=status, whole=form)
+    return redirect(url_for("health_requests_pages.detail", request_id=request_id, _anchor="allocations"))
 
 
 # --- a near-expiry lot's redistribution -----------------------------------------------------------

@@ -147,6 +147,23 @@ def load_queue() -> Queue:
         rows = cursor.fetchall()
     finally:
         cursor.close()
+    return _with_stock(connection, rows, as_stored=sa.Date().dialect_impl(dialect).bind_processor(dialect))
+
+
+def load_queue_for(*, item_ids: Collection[int]) -> Queue:
+    """A queue without lines that knows the free lots of ``item_ids`` only: one request planned by itself.
+
+    The coordinator's "allocate as suggested" plans with it (``plan_request``), by the rules and in the
+    order the auto_allocate check uses, from the stock as it is now.
+    """
+    return _with_stock(db.session.connection(), [], as_stored=None, item_ids=item_ids)
+
+
+def _with_stock(connection, lines: list, *, as_stored, item_ids: Collection[int] | None = None) -> Queue:
+    """A queue of ``lines`` with the free lots (of ``item_ids`` only, when given), networks and names."""
+    usable = rules.usable_sql(StockLot, needed_by=None)
+    if item_ids is not None:
+        usable = sa.and_(usable, StockLot.item_id.in_(sorted(set(item_ids))))
     lots: dict[int, list[LotStock]] = defaultdict(list)
     for lot_id, provider_id, item_id, code, expires_on, left, status in connection.execute(
         select(
@@ -157,7 +174,7 @@ def load_queue() -> Queue:
             StockLot.expires_on,
             StockLot.on_hand - StockLot.reserved,
             StockLot.status,
-        ).where(rules.usable_sql(StockLot, needed_by=None))
+        ).where(usable)
     ):
         lots[item_id].append(LotStock(lot_id, provider_id, item_id, code, expires_on, int(left), status))
     serving: dict[int, set[int]] = defaultdict(set)
@@ -166,8 +183,8 @@ def load_queue() -> Queue:
     ):
         serving[network_id].add(provider_id)
     queue = Queue(
-        lines=rows,
-        as_stored=sa.Date().dialect_impl(dialect).bind_processor(dialect),
+        lines=lines,
+        as_stored=as_stored,
         lots={},
         latest={},
         network_of_city=dict(connection.execute(select(City.id, City.network_id)).all()),

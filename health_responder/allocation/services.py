@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.allocation import holds, queries, rules
+from health_responder.allocation import holds, planner, queries, rules
 from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.audit import services as audit
 from health_responder.audit.actor import Actor
@@ -23,7 +23,14 @@ from health_responder.auth.models import Role, User
 from health_responder.checks import services as alerts
 from health_responder.checks.models import Alert, AlertStatus
 from health_responder.db import utcnow
-from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, code_label
+from health_responder.errors import (
+    Conflict,
+    InsufficientStock,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    code_label,
+)
 from health_responder.extensions import db
 from health_responder.health_requests import services as requests
 from health_responder.health_requests.models import FULFILLING, AssistanceRequest, RequestLine, RequestStatus
@@ -372,6 +379,69 @@ def redistribute(*, alert: Alert, by: User, line_id: int, quantity: int | None =
                 f"{request.reference}.",
             )
     return allocation
+
+
+#: What an allocation made by "allocate as suggested" says before the planner's own reasons.
+AS_SUGGESTED = "Allocated as suggested by a coordinator, by the rules of the automatic allocation. "
+
+
+def allocate_as_suggested(*, request: AssistanceRequest, by: User) -> list[Allocation]:
+    """Allocate everything the request still waits for as auto_allocate would (coordinators), whole or nothing.
+
+    The planner chooses (planner.plan_request: usable lots only, providers serving the city's network
+    first, first expiry first, each choice with its rationale) from the stock as it is now; each choice
+    is reserved through ``reserve_line``, which checks the rules again in its conditional UPDATEs. A
+    lost race answers 409 and nothing is kept (the caller rolls back); so does a request with nothing
+    usable to allocate, saying so.
+    """
+    require_role(by, *STAFF)
+    request = requests.lock_request(request.id)
+    if request.status not in FULFILLING:
+        raise InvalidTransition(
+            requests.REQUEST, request.status, RequestStatus.ALLOCATED, action=_l("allocate stock to")
+        )
+    open_lines = [line for line in requests.lines_of(request.id) if line.remainder > 0]
+    if not open_lines:
+        raise Conflict(
+            _l("Every line of %(ref)s is allocated already.", ref=request.reference),
+            {"lines": [_l("Nothing left to allocate.")]},
+        )
+    plan, _needs = planner.plan_request(
+        (request.id, request.reference, request.city_id, request.status, request.priority, request.needed_by),
+        [
+            (
+                request.id,
+                line.id,
+                line.item_id,
+                line.quantity + line.quantity_replaced,
+                line.quantity_allocated,
+            )
+            for line in open_lines
+        ],
+        planner.load_queue_for(item_ids={line.item_id for line in open_lines}),
+    )
+    if not plan.allocations:
+        raise InsufficientStock(
+            _l(
+                "No usable stock for %(ref)s now: the allocate page says why for each line.",
+                ref=request.reference,
+            ),
+            {"lines": [_l("No usable lot.")]},
+        )
+    lines = {line.id: line for line in open_lines}
+    actor = Actor.of(by)
+    return [
+        reserve_line(
+            request=request,
+            line=lines[choice.line_id],
+            lot_id=choice.lot_id,
+            quantity=choice.quantity,
+            actor=actor,
+            rationale=AS_SUGGESTED + choice.rationale,
+            by=by,
+        )
+        for choice in plan.allocations
+    ]
 
 
 def release(*, allocation: Allocation, by: User, note: str | None = None) -> Allocation:

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
@@ -249,6 +250,34 @@ def prepare():
             flash(str(message), "error")
         return redirect(url_for(".waiting"))
     return redirect(url_for(".detail", dispatch_id=dispatch.id))
+
+
+@bp.post("/requests/<int:request_id>/prepare-dispatches")
+@roles(Role.PROVIDER, *STAFF)
+def prepare_request(request_id: int):
+    """Prepare, in one click, a dispatch for each provider and location of the request's waiting allocations."""
+    req = queries.request_for(request_id, me())
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired: try again."), "error")
+        return redirect(url_for("health_requests_pages.detail", request_id=request_id))
+    made, _status = perform(
+        form,
+        lambda: services.prepare_all(request=req, by=me()),
+        done=lambda made: ngettext(
+            "%(num)d dispatch is prepared (%(refs)s): print its pick list, pack it and ship it.",
+            "%(num)d dispatches are prepared (%(refs)s): print their pick lists, pack them and ship them.",
+            len(made),
+            refs=", ".join(d.reference for d in made),
+        ),
+    )
+    if made is None:
+        for message in form.form_errors + [m for ms in form.errors.values() for m in ms]:
+            flash(str(message), "error")
+        return redirect(url_for("health_requests_pages.detail", request_id=request_id))
+    if len(made) == 1:
+        return redirect(url_for(".detail", dispatch_id=made[0].id))
+    return redirect(url_for("health_requests_pages.detail", request_id=request_id, _anchor="dispatches"))
 
 
 @bp.post("/dispatches/<int:dispatch_id>/ship")

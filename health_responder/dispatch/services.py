@@ -259,6 +259,43 @@ def create_dispatch(
     return dispatch
 
 
+def prepare_all(*, request: AssistanceRequest, by: User) -> list[Dispatch]:
+    """Every dispatch the request's waiting allocations make, in one go: one per provider and location.
+
+    A provider prepares its own (its allocations at each of its locations); staff every provider's.
+    Each dispatch is ``create_dispatch``'s, checked as it is; nothing waiting answers 409.
+    """
+    require_role(by, Role.PROVIDER, *STAFF)
+    statement = (
+        select(Allocation.provider_id, StockLot.location_id)
+        .join(StockLot, StockLot.id == Allocation.lot_id)
+        .where(
+            Allocation.request_id == request.id,
+            Allocation.status == AllocationStatus.RESERVED,
+            Allocation.dispatch_id.is_(None),
+        )
+        .distinct()
+        .order_by(Allocation.provider_id, StockLot.location_id)
+    )
+    if by.role == Role.PROVIDER:
+        statement = statement.where(Allocation.provider_id == by.provider_id)
+    groups = db.session.execute(statement).all()
+    if not groups:
+        raise Conflict(
+            _l("No reserved allocation is waiting to be dispatched for this request."),
+            {"request_id": [_l("Nothing reserved to dispatch.")]},
+        )
+    return [
+        create_dispatch(
+            request=request,
+            by=by,
+            location_id=location_id,
+            provider_id=None if by.role == Role.PROVIDER else provider_id,
+        )
+        for provider_id, location_id in groups
+    ]
+
+
 def ship(*, dispatch: Dispatch, by: User, carrier: str, tracking_number: str, packages: int) -> Dispatch:
     """prepared → shipped: each line leaves its lot (lots in id order), the request's status follows."""
     require_role(by, Role.PROVIDER, *STAFF)

@@ -345,9 +345,12 @@ def _detail(req: AssistanceRequest, status: int = 200, **forms):
         and user.role in STAFF
         and not any(line["quantity_allocated"] for line in view["lines"]),
         "allocate": req.status in FULFILLING and user.role in STAFF,
+        "allocate_all": req.status in FULFILLING
+        and user.role in STAFF
+        and any(line["quantity_unfilled"] > 0 for line in view["lines"]),
         "close": req.status in TRANSITIONS["close"] and user.role in STAFF,
         "release": user.role in STAFF,
-        "prepare": req.status in FULFILLING and queries.has_reservations_to_dispatch(user=user, request=req),
+        "prepare": req.status in FULFILLING and queries.reservations_to_dispatch(user=user, request=req) > 0,
     }
     context = {
         "req": req,

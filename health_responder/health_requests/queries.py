@@ -99,7 +99,8 @@ def filtered(user: User, args: dict) -> sa.Select:
 def matching(words: str) -> sa.ColumnElement[bool]:
     """Requests whose reference, city name, justification, or an item's code or name contains ``words``.
 
-    Case-insensitive; ``%`` and ``_`` match themselves (``autoescape``), so a search is never a pattern.
+    Case-insensitive in every script (db.py gives SQLite a Unicode lower()); ``%`` and ``_`` match
+    themselves (``autoescape``), so a search is never a pattern.
     """
     found = [
         R.reference.icontains(words, autoescape=True),
@@ -249,21 +250,25 @@ def milestones(*, request: AssistanceRequest) -> dict:
     }
 
 
-def has_reservations_to_dispatch(*, user: User, request: AssistanceRequest) -> bool:
-    """Whether the provider ``user`` holds reserved allocations of the request not yet on a dispatch."""
-    if user.role != Role.PROVIDER:
-        return False
-    count = db.session.scalar(
+def reservations_to_dispatch(*, user: User, request: AssistanceRequest) -> int:
+    """How many reserved allocations of the request wait for a dispatch that ``user`` may prepare.
+
+    A provider's own; every provider's for staff; none for a city.
+    """
+    if user.role not in (Role.PROVIDER, Role.COORDINATOR, Role.ADMIN):
+        return 0
+    statement = (
         select(sa.func.count())
         .select_from(Allocation)
         .where(
             Allocation.request_id == request.id,
-            Allocation.provider_id == user.provider_id,
             Allocation.status == AllocationStatus.RESERVED,
             Allocation.dispatch_id.is_(None),
         )
     )
-    return count > 0
+    if user.role == Role.PROVIDER:
+        statement = statement.where(Allocation.provider_id == user.provider_id)
+    return db.session.scalar(statement)
 
 
 def list_requests(user: User, args: dict) -> dict:

@@ -14,9 +14,11 @@ from health_responder.auth.access import STAFF, public, roles_required
 from health_responder.auth.models import Role
 from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
-from health_responder.training import calendar, certificates, queries, services
+from health_responder.training import calendar, certificates, queries, roster, services
 from health_responder.training.schemas import (
+    AttendanceBatchSchema,
     AttendanceSchema,
+    EnrolmentBatchSchema,
     EnrolmentCreateSchema,
     EnrolmentListArgsSchema,
     EnrolmentSchema,
@@ -144,6 +146,30 @@ class ProgramEnrolments(MethodView):
         enrolment = services.enrol(program=queries.get_program(program_id, g.user), by=g.user, **data)
         db.session.commit()
         return enrolment
+
+
+@blp.route("/training/programs/<int:program_id>/enrolments/batch")
+class ProgramEnrolmentBatch(MethodView):
+    @roles_required(*ENROLLERS)
+    @blp.arguments(EnrolmentBatchSchema)
+    @blp.response(201, EnrolmentSchema(many=True))
+    def post(self, data, program_id):
+        """Enrol several participants of one city at once, in order: all or none (422 naming each bad row)."""
+        made = roster.enrol_many(program=queries.get_program(program_id, g.user), by=g.user, **data)
+        db.session.commit()
+        return made
+
+
+@blp.route("/training/programs/<int:program_id>/attendance")
+class ProgramAttendance(MethodView):
+    @roles_required(*EDITORS)
+    @blp.arguments(AttendanceBatchSchema)
+    @blp.response(200, EnrolmentSchema(many=True))
+    def post(self, data, program_id):
+        """Mark the attendance of several participants at once (the program's provider, staff): all or none."""
+        marked = roster.mark_many(program=queries.get_program(program_id, g.user), by=g.user, **data)
+        db.session.commit()
+        return marked
 
 
 @blp.route("/training/enrolments")

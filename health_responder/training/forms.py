@@ -11,6 +11,9 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -24,16 +27,40 @@ from wtforms.validators import Optional
 from health_responder.forms import optional_int
 from health_responder.training.models import ProgramMode
 
+#: Participant rows an enrolment form starts with (more on "add rows").
+PARTICIPANT_SLOTS = 3
 
-class EnrolForm(FlaskForm):
+
+class ParticipantRow(Form):
+    """One participant of the enrolment form (a sub-form: the CSRF token is the parent's)."""
+
     participant_name = StringField(_l("Participant's name"))
     participant_email = EmailField(_l("Participant's email"))
+
+
+class EnrolForm(FlaskForm):
+    """Several participants of one city, enrolled in one go (rows left empty are ignored)."""
+
     city_id = SelectField(_l("City"), coerce=optional_int, validate_choice=False)
+    participants = FieldList(FormField(ParticipantRow), min_entries=PARTICIPANT_SLOTS, max_entries=100)
 
 
 class AttendanceForm(FlaskForm):
     enrolment_id = HiddenField()
     status = SelectField(_l("Attendance"), validate_choice=False)
+
+
+class AttendanceRow(Form):
+    """One participant of the roster's attendance form."""
+
+    enrolment_id = HiddenField()
+    status = SelectField(_l("Attendance"), validate_choice=False)
+
+
+class RosterForm(FlaskForm):
+    """The whole roster's attendance, saved with one button (rows left as they were are not sent on)."""
+
+    marks = FieldList(FormField(AttendanceRow), max_entries=500)
 
 
 class CancelEnrolmentForm(FlaskForm):

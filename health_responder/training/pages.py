@@ -11,7 +11,7 @@ could not work.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -22,13 +22,15 @@ from health_responder.labels import label
 from health_responder.providers import pages as provider_pages
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
-from health_responder.training import certificates, queries, services
+from health_responder.training import certificates, queries, roster, services
 from health_responder.training.forms import (
+    PARTICIPANT_SLOTS,
     AttendanceForm,
     CancelEnrolmentForm,
     EnrolForm,
     ProgramActionForm,
     ProgramForm,
+    RosterForm,
 )
 from health_responder.training.models import (
     ATTENDANCE_STATUSES,
@@ -39,14 +41,15 @@ from health_responder.training.models import (
     TrainingProgram,
 )
 from health_responder.training.schemas import (
+    AttendanceBatchSchema,
     AttendanceSchema,
-    EnrolmentCreateSchema,
+    EnrolmentBatchSchema,
     ProgramCreateSchema,
 )
 from health_responder.web.context import NAV, register_panel
 from health_responder.web.forms import commit, load, perform, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
-from health_responder.web.parsing import link_args, page_number, text
+from health_responder.web.parsing import int_or_none, link_args, page_number, text
 
 bp = Blueprint("training_pages", __name__, template_folder="templates")
 EDITORS = (Role.PROVIDER, *STAFF)
@@ -131,11 +134,51 @@ def _attendance_choices() -> list[tuple]:
     return [(s.value, label(s.value)) for s in ATTENDANCE_STATUSES]
 
 
+#: The participants whose attendance the roster form offers to mark.
+MARKABLE = (EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDED, EnrolmentStatus.NO_SHOW)
+
+
+def _roster_form(roster: list[dict], posted: RosterForm | None = None) -> RosterForm:
+    """The roster's attendance form: a row per participant who can be marked, as posted or as they stand."""
+    markable = [row for row in roster if row["enrolment"].status in MARKABLE]
+    form = posted or RosterForm(
+        formdata=None,
+        data={
+            "marks": [
+                {
+                    "enrolment_id": row["enrolment"].id,
+                    "status": row["enrolment"].status
+                    if row["enrolment"].status in ATTENDANCE_STATUSES
+                    else E.ATTENDED.value,
+                }
+                for row in markable
+            ]
+        },
+    )
+    names = {row["enrolment"].id: row["enrolment"].participant_name for row in markable}
+    for entry in form.marks:
+        entry.status.choices = _attendance_choices()
+        name = names.get(int_or_none(entry.enrolment_id.data))
+        if name is not None:
+            entry.status.label.text = _("Attendance of %(name)s", name=name)
+    by_id = {int_or_none(entry.enrolment_id.data): entry for entry in form.marks}
+    for row in roster:
+        row["mark"] = by_id.get(row["enrolment"].id)
+    return form
+
+
+def _enrol_form(form: EnrolForm | None = None) -> EnrolForm:
+    form = form or EnrolForm(formdata=None)
+    form.city_id.choices = [("", _("Choose a city"))] + [(c.id, c.name) for c in reference.all_cities()]
+    return form
+
+
 def _program_page(
     program: TrainingProgram,
     status: int = 200,
     enrol_form: EnrolForm | None = None,
-    attendance: tuple[int, AttendanceForm] | None = None,
+    roster_form: RosterForm | None = None,
+    errors: list | None = None,
 ):
     user = me()
     roster = _roster(program)
@@ -145,32 +188,20 @@ def _program_page(
         action: can_mark and program.status in PROGRAM_TRANSITIONS[action]
         for action in ("edit", "publish", "cancel")
     }
-    for row in roster:
-        form = AttendanceForm(
-            formdata=None,
-            enrolment_id=row["enrolment"].id,
-            status=row["enrolment"].status
-            if row["enrolment"].status in ATTENDANCE_STATUSES
-            else E.ATTENDED.value,
-        )
-        if attendance and attendance[0] == row["enrolment"].id:
-            form = attendance[1]
-        form.status.choices = _attendance_choices()
-        row["form"] = form
-    form = enrol_form or EnrolForm(formdata=None)
-    form.city_id.choices = [("", _("Choose a city"))] + [(c.id, c.name) for c in reference.all_cities()]
     context = {
         "program": program,
         "detail": queries.program_detail(program, user),
         "roster": roster,
+        "roster_form": _roster_form(roster, roster_form),
         "can_mark": can_mark,
         "can": can,
         "can_enrol": user.role in (Role.CITY, *STAFF) and program.status == ProgramStatus.PUBLISHED,
-        "enrol_form": form,
+        "enrol_form": _enrol_form(enrol_form),
         "cancel_form": CancelEnrolmentForm(formdata=None),
         "topics": reference.topic_names(),
         "provider": providers.provider(provider_id=program.provider_id),
         "staff": is_staff(),
+        "errors": errors or [],
     }
     return render_template("training/program.html", **context), status
 
@@ -182,39 +213,94 @@ def program(program_id: int):
     return _program_page(queries.get_program(program_id, me()))
 
 
+def _participants(form: EnrolForm) -> tuple[list[dict], dict[str, str]]:
+    """The rows of the form that hold something, as the API's participants, and which form row each came from."""
+    rows, aliases = [], {}
+    for position, entry in enumerate(form.participants):
+        name, email = text(entry.participant_name), text(entry.participant_email)
+        if name is None and email is None:
+            continue  # an unused row
+        for field in ("participant_name", "participant_email"):
+            aliases[f"participants.{len(rows)}.{field}"] = f"participants.{position}.{field}"
+        rows.append({k: v for k, v in (("participant_name", name), ("participant_email", email)) if v})
+    return rows, aliases
+
+
 @bp.post("/training/<int:program_id>/enrol")
 @roles(Role.CITY, *STAFF)
 def enrol(program_id: int):
-    """Enrol a participant: a seat while one is free, else a place on the waitlist."""
+    """Enrol the participants of the form's rows, in order, all or none: seats first, then waitlist tickets."""
     found = queries.get_program(program_id, me())
-    form = EnrolForm()
+    form = _enrol_form(EnrolForm())
+    if request.form.get("action") == "add_rows":
+        for _row in range(PARTICIPANT_SLOTS):
+            form.participants.append_entry()
+        return _program_page(found, enrol_form=form)
     if not form.validate_on_submit():
         return _program_page(found, 422, enrol_form=form)
-    payload = {
-        "participant_name": form.participant_name.data or None,
-        "participant_email": text(form.participant_email),
-    }
+    rows, aliases = _participants(form)
+    if not rows:
+        form.form_errors.append(_("Write the name and email of at least one participant."))
+        return _program_page(found, 422, enrol_form=form)
+    payload: dict = {"participants": rows}
     if is_staff() and form.city_id.data is not None:
         payload["city_id"] = form.city_id.data
-    payload = {k: v for k, v in payload.items() if v is not None}
 
-    enrolment, status = perform(
-        form, lambda: services.enrol(program=found, by=me(), **load(EnrolmentCreateSchema, payload))
+    made, status = perform(
+        form,
+        lambda: roster.enrol_many(program=found, by=me(), **load(EnrolmentBatchSchema, payload)),
+        aliases=aliases,
     )
-    if enrolment is None:
+    if made is None:
         return _program_page(queries.get_program(program_id, me()), status, enrol_form=form)
-    if enrolment.status == E.WAITLISTED:
-        flash(
-            _(
-                "%(name)s is on the waitlist (ticket %(n)s).",
-                name=enrolment.participant_name,
-                n=enrolment.waitlist_position,
-            ),
-            "info",
-        )
-    else:
-        flash(_("%(name)s is enrolled.", name=enrolment.participant_name), "success")
+    for enrolment in made:
+        if enrolment.status == E.WAITLISTED:
+            flash(
+                _(
+                    "%(name)s is on the waitlist (ticket %(n)s).",
+                    name=enrolment.participant_name,
+                    n=enrolment.waitlist_position,
+                ),
+                "info",
+            )
+        else:
+            flash(_("%(name)s is enrolled.", name=enrolment.participant_name), "success")
     return redirect(url_for(".program", program_id=program_id))
+
+
+@bp.post("/training/<int:program_id>/attendance")
+@roles(Role.PROVIDER, *STAFF)
+def attendance_all(program_id: int):
+    """Save the whole roster's attendance with one button: every row changed, all or none."""
+    found = queries.get_program(program_id, me())
+    form = RosterForm()
+    if not form.validate_on_submit():
+        return _program_page(found, 422, roster_form=form)
+    current = {row["enrolment"].id: row["enrolment"].status for row in _roster(found)}
+    marks, aliases = [], {}
+    for position, entry in enumerate(form.marks):
+        enrolment_id = int_or_none(entry.enrolment_id.data)
+        if enrolment_id is None or not entry.status.data or current.get(enrolment_id) == entry.status.data:
+            continue  # left as it was
+        for field in ("enrolment_id", "status"):
+            aliases[f"marks.{len(marks)}.{field}"] = f"marks.{position}.status"
+        marks.append({"enrolment_id": enrolment_id, "status": entry.status.data})
+    if not marks:
+        flash(_("Nothing changed: every participant is already marked as chosen."), "info")
+        return redirect(url_for(".program", program_id=program_id))
+    marked, status = perform(
+        form,
+        lambda: roster.mark_many(program=found, by=me(), **load(AttendanceBatchSchema, {"marks": marks})),
+        done=lambda marked: ngettext(
+            "The attendance of %(num)d participant is saved.",
+            "The attendance of %(num)d participants is saved.",
+            len(marked),
+        ),
+        aliases=aliases,
+    )
+    if marked is None:
+        return _program_page(queries.get_program(program_id, me()), status, roster_form=form)
+    return redirect(url_for(".program", program_id=program_id, _anchor="participants"))
 
 
 @bp.post("/training/enrolments/<int:enrolment_id>/cancel")
@@ -246,7 +332,7 @@ def attendance(enrolment_id: int):
     form = AttendanceForm()
     form.status.choices = _attendance_choices()
     if not form.validate_on_submit():
-        return _program_page(program_row, 422, attendance=(enrolment_id, form))
+        return _program_page(program_row, 422, errors=[_("The form has expired: try again.")])
     payload = {"status": form.status.data} if form.status.data else {}
 
     marked, status = perform(
@@ -258,7 +344,9 @@ def attendance(enrolment_id: int):
     )
     if marked is None:
         return _program_page(
-            queries.get_program(enrolment.program_id, me()), status, attendance=(enrolment_id, form)
+            queries.get_program(enrolment.program_id, me()),
+            status,
+            errors=form.form_errors + form.status.errors,
         )
     return redirect(url_for(".program", program_id=marked.program_id))
 

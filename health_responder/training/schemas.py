@@ -195,6 +195,40 @@ class AttendanceSchema(StrictSchema):
     status = fields.String(required=True, validate=validate.OneOf([s.value for s in ATTENDANCE_STATUSES]))
 
 
+#: Most rows one batch (of enrolments or attendance marks) may carry.
+MAX_BATCH = 100
+
+
+class ParticipantSchema(EnrolmentCreateSchema):
+    """One row of an enrolment batch: the participant's name and email (the city is the batch's)."""
+
+    class Meta:
+        exclude = ("city_id",)
+
+
+class EnrolmentBatchSchema(StrictSchema):
+    participants = fields.List(
+        fields.Nested(ParticipantSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BATCH),
+        metadata={"description": "Enrolled in this order: seats first, then waitlist tickets. All or none."},
+    )
+    city_id = fields.Integer(metadata={"description": "The participants' city (staff must give it)."})
+
+
+class AttendanceMarkSchema(AttendanceSchema):
+    enrolment_id = fields.Integer(required=True, strict=True)
+
+
+class AttendanceBatchSchema(StrictSchema):
+    marks = fields.List(
+        fields.Nested(AttendanceMarkSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BATCH),
+        metadata={"description": "Each participant's attendance; all or none."},
+    )
+
+
 class ReadinessArgsSchema(StrictSchema):
     city_id = fields.Integer(metadata={"description": "Staff must give it; a city user sees its own."})
 

@@ -77,3 +77,46 @@ def test_a_coordinator_finds_requests_by_city_and_by_item(live, open_as, viewpor
     assert body.startswith("reference,") and item_code in body
     if viewport:
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+def _allocatable_request(live) -> int:
+    """An approved request of the demo with a line that usable stock could serve now."""
+    from health_responder.allocation import queries as allocation
+    from health_responder.extensions import db
+    from health_responder.health_requests.models import AssistanceRequest, RequestLine
+
+    with live.app.app_context():
+        candidates = db.session.scalars(
+            sa.select(AssistanceRequest)
+            .where(AssistanceRequest.status.in_(["approved", "partially_allocated"]))
+            .order_by(AssistanceRequest.id.desc())
+        ).all()
+        for request in candidates:
+            lines = db.session.scalars(
+                sa.select(RequestLine).where(RequestLine.request_id == request.id)
+            ).all()
+            if any(line.remainder > 0 and allocation.suggestions(request, line) for line in lines):
+                found = request.id
+                break
+        else:
+            found = None
+        db.session.remove()
+    assert found is not None, "the demo has no approved request that stock could serve"
+    return found
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_a_coordinator_allocates_a_whole_request_in_one_click(live, open_as, viewport):
+    request_id = _allocatable_request(live)
+    page = open_as("coordinator")
+    if viewport:
+        page.set_viewport_size(viewport)
+    page.goto(f"/requests/{request_id}")
+    page.get_by_role("button", name="Allocate as suggested").click()
+    page.wait_for_url(re.compile(rf".*/requests/{request_id}#allocations$"))
+    flash = page.locator(".flash.success").inner_text()
+    assert re.search(r"\d+ allocations? (was|were) made as suggested", flash), flash
+    reasons = page.locator("#allocations td.prose").all_inner_texts()
+    assert any(reason.startswith("Allocated as suggested by a coordinator") for reason in reasons)
+    if viewport:
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]

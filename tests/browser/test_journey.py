@@ -225,9 +225,9 @@ def test_a_provider_publishes_a_program_and_a_city_enrols(live, open_as):
     city.goto("/training")
     city.get_by_role("link", name=title).click()
     assert city.url == program_url
-    city.get_by_label("Participant's name").fill("Irina Volkova")
-    city.get_by_label("Participant's email").fill("irina@ulyanovsk.example.org")
-    city.get_by_role("button", name=re.compile("Enrol")).click()
+    city.get_by_label("Participant's name").first.fill("Irina Volkova")
+    city.get_by_label("Participant's email").first.fill("irina@ulyanovsk.example.org")
+    city.get_by_role("button", name="Enrol", exact=True).click()
     assert "Irina Volkova" in city.content()
 
 

@@ -39,25 +39,34 @@ def test_a_city_enrols_staff_and_the_second_goes_on_the_waitlist(world, make):
     assert "Oxygen therapy basics" in city.html("/training")
     path = f"/training/{program['id']}"
     bad = city.post(
-        f"{path}/enrol", {"participant_name": "Kim Min-ji", "participant_email": "not-an-email"}, page=path
+        f"{path}/enrol",
+        {"participants-0-participant_name": "Kim Min-ji", "participants-0-participant_email": "not-an-email"},
+        page=path,
     )
     assert bad.status_code == 422
     assert "Not a valid email address." in text(bad) and 'value="Kim Min-ji"' in text(bad)
     assert (
         city.post(
             f"{path}/enrol",
-            {"participant_name": "Kim Min-ji", "participant_email": "minji@sejong.kr"},
+            {
+                "participants-0-participant_name": "Kim Min-ji",
+                "participants-0-participant_email": "minji@sejong.kr",
+            },
             page=path,
         ).status_code
         == 302
     )
     assert "Kim Min-ji is enrolled." in " ".join(flashes(city.html(path)))
     city.post(
-        f"{path}/enrol", {"participant_name": "Lee Jun", "participant_email": "jun@sejong.kr"}, page=path
+        f"{path}/enrol",
+        {"participants-0-participant_name": "Lee Jun", "participants-0-participant_email": "jun@sejong.kr"},
+        page=path,
     )
     assert "on the waitlist (ticket 1)" in " ".join(flashes(city.html(path)))
     duplicate = city.post(
-        f"{path}/enrol", {"participant_name": "Kim", "participant_email": "minji@sejong.kr"}, page=path
+        f"{path}/enrol",
+        {"participants-0-participant_name": "Kim", "participants-0-participant_email": "minji@sejong.kr"},
+        page=path,
     )
     assert duplicate.status_code == 409 and "Already enrolled in this program." in text(duplicate)
 
