@@ -130,6 +130,14 @@ def alerts():
     return _alerts_page()
 
 
+@bp.get("/alerts/<int:alert_id>")
+@roles()
+def alert(alert_id: int):
+    """Where an alert's notification points when the alert names no page of its own: the table, at its kind."""
+    found = queries.alert_for(me(), alert_id)
+    return redirect(url_for(".alerts", kind=found.kind, status=found.status))
+
+
 @bp.post("/alerts/resolve")
 @roles()
 def resolve_batch():

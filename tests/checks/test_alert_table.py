@@ -200,3 +200,15 @@ def test_the_alerts_table_in_korean(world, board):
     answer = page.post("/alerts/resolve", {"alert_ids": [str(board["low"])]}, page="/alerts")
     assert "경보 1건을 해결했습니다." in " ".join(flashes(page.html("/alerts")))
     assert answer.status_code == 302
+
+
+def test_the_link_of_an_alert_without_a_page_of_its_own_opens_the_table_at_its_kind(world, board):
+    """An alert raised with no link notifies with /alerts/<id>: it opens for whom it concerns, 404 for others."""
+    from health_responder.notifications.models import Notification
+
+    with world.app.app_context():
+        links = set(db.session.scalars(select(Notification.link).where(Notification.link.like("/alerts/%"))))
+    assert f"/alerts/{board['late']}" in links
+    answer = world.page("city").client.get(f"/alerts/{board['late']}", follow_redirects=True)
+    assert answer.status_code == 200 and "Request late" in answer.get_data(as_text=True)
+    assert world.page("other_city").client.get(f"/alerts/{board['late']}").status_code == 404
