@@ -159,6 +159,8 @@ class Defaults:
 
     #: Seconds after which a provider's CSV import claim counts as left by a dead process (taken over).
     STOCK_IMPORT_CLAIM_SECONDS = 600
+    #: How long a CSV file checked by a clean dry run is kept for "import these rows" (then: choose it again).
+    STOCK_IMPORT_UPLOAD_SECONDS = 900
 
     #: Structured (JSON) logs; plain text when False.
     LOG_JSON = True

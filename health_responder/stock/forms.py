@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 
 from health_responder.forms import optional_int
@@ -43,6 +51,12 @@ class ImportForm(FlaskForm):
     provider_id = SelectField(_l("Provider"), coerce=optional_int, validate_choice=False)
     file = FileField(_l("CSV file"))
     dry_run = BooleanField(_l("Check only (dry run): write nothing"), default=True)
+
+
+class ImportConfirmForm(FlaskForm):
+    """The "import these rows" button: the token of the file the dry run kept."""
+
+    token = HiddenField()
 
 
 class LotStatusForm(FlaskForm):

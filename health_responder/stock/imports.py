@@ -10,7 +10,9 @@ provider out (409) while the first runs.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,15 +29,23 @@ from health_responder.audit.actor import Actor
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import set_write_intent, utc_today, utcnow
-from health_responder.errors import Conflict, Duplicate, Message, NotFound
+from health_responder.errors import Conflict, Duplicate, Message, NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import Item
-from health_responder.stock.models import LotStatus, MovementKind, StockImportClaim, StockLot, StockMovement
+from health_responder.stock.models import (
+    LotStatus,
+    MovementKind,
+    StockImportClaim,
+    StockImportUpload,
+    StockLot,
+    StockMovement,
+)
 from health_responder.stock.services import MAX_LOT_CODE, MAX_NOTE, ledger_row
 
 LOT = StockLot.__table__
 CLAIM = StockImportClaim.__table__
+UPLOAD = StockImportUpload.__table__
 
 #: Columns an import file must have, and those it may have.
 IMPORT_COLUMNS = ("item_code", "location", "lot_code", "expires_on", "quantity")
@@ -44,6 +54,8 @@ IMPORT_OPTIONAL = ("status", "note")
 EXTRA_CELLS = "__extra__"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WHOLE = re.compile(r"^\+?\d{1,9}$")
+#: A whole number written with thousands separators: "1,000", "1.000", "1 000" (also no-break spaces, "1'000").
+_GROUPED = re.compile(r"^\+?\d{1,3}(?:([,.'\u00a0\u202f ])\d{3})(?:\1\d{3})*$")
 
 
 @dataclass(frozen=True)
@@ -192,7 +204,19 @@ def _check_expiry(text: str, fail) -> date | None:
     return expires_on
 
 
-def _check_quantity(text: str, fail) -> int:
+def _check_quantity(text: str, fail, line: int) -> int:
+    if _GROUPED.match(text):
+        fail(
+            "quantity",
+            _l(
+                "Line %(line)s, column quantity: %(value)s is written with a thousands separator; write the "
+                "digits alone (%(plain)s).",
+                line=line,
+                value=repr(text),
+                plain=re.sub(r"\D", "", text),
+            ),
+        )
+        return 0
     if not _WHOLE.match(text) or int(text) < 1:
         fail("quantity", _l("%(value)s is not a whole number of at least 1.", value=repr(text)))
         return 0
@@ -247,7 +271,7 @@ def _check_row(
     lot_code = value("lot_code")
     lot_code_ok = _check_lot_code(lot_code, fail)
     expires_on = _check_expiry(value("expires_on"), fail)
-    quantity = _check_quantity(value("quantity"), fail)
+    quantity = _check_quantity(value("quantity"), fail, line)
     status = _check_status(value("status"), fail)
     note = value("note") or None
     if note and len(note) > MAX_NOTE:
@@ -310,6 +334,100 @@ def _claim_import(provider_id: int, provider_name: str, label: str) -> None:
             conn.execute(
                 sa.insert(table).values(provider_id=provider_id, claimed_at=now, claimed_by=label[:200])
             )
+
+
+def template_row(*, user: User) -> dict[str, str]:
+    """An example row of an import file: a real item code, the provider's first location, a lot to replace."""
+    item = db.session.scalar(select(Item).where(Item.active.is_(True)).order_by(Item.code).limit(1))
+    location = (
+        db.session.scalar(
+            select(StockLocation)
+            .where(StockLocation.provider_id == user.provider_id, StockLocation.active.is_(True))
+            .order_by(StockLocation.id)
+            .limit(1)
+        )
+        if user.provider_id is not None
+        else None
+    )
+    return {
+        "item_code": item.code if item else "OXY-CONC-10L",
+        "location": location.name if location else "Main warehouse",
+        "lot_code": "EXAMPLE-0001",
+        "expires_on": (utc_today() + timedelta(days=365)).isoformat(),
+        "quantity": "100",
+        "status": LotStatus.AVAILABLE.value,
+        "note": "Example row: replace it with your lots",
+    }
+
+
+# --- a clean dry run's file, kept for "import these rows" -------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def keep_upload(*, by: User, provider: Provider, filename: str, content: bytes, rows: int) -> str:
+    """Keep the file a clean dry run checked (STOCK_IMPORT_UPLOAD_SECONDS, for ``by`` alone); its token.
+
+    Written in a short transaction of its own, after the caller's (which holds no change) has ended;
+    expired files go with it.
+    """
+    token, now = secrets.token_urlsafe(32), utcnow()
+    values = {
+        "token_hash": _token_hash(token),
+        "user_id": by.id,  # read before the write: inside it, a lazy load would wait for the write itself
+        "provider_id": provider.id,
+        "filename": (filename or "")[:255],
+        "rows": rows,
+        "content": content,
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=current_app.config["STOCK_IMPORT_UPLOAD_SECONDS"]),
+    }
+    db.session.rollback()
+    with _own_write() as conn:
+        conn.execute(sa.delete(UPLOAD).where(UPLOAD.c.expires_at < now))
+        conn.execute(sa.insert(UPLOAD).values(**values))
+    return token
+
+
+@dataclass(frozen=True)
+class KeptUpload:
+    """A kept file as its import needs it."""
+
+    token_hash: str
+    provider_id: int
+    filename: str
+    rows: int
+    content: bytes
+
+
+def kept_upload(*, token: str, by: User) -> KeptUpload:
+    """The file kept under ``token`` for ``by``; expired, imported, unknown or another user's all answer 422 alike."""
+    found = db.session.execute(
+        sa.select(
+            UPLOAD.c.token_hash, UPLOAD.c.provider_id, UPLOAD.c.filename, UPLOAD.c.rows, UPLOAD.c.content
+        ).where(
+            UPLOAD.c.token_hash == _token_hash(token or ""),
+            UPLOAD.c.user_id == by.id,
+            UPLOAD.c.expires_at > utcnow(),
+        )
+    ).first()
+    if found is None:
+        message = _l(
+            "The checked file is no longer kept (it is kept %(minutes)s minutes after its dry run, and imported "
+            "once): choose it again.",
+            minutes=current_app.config["STOCK_IMPORT_UPLOAD_SECONDS"] // 60,
+        )
+        raise ValidationFailed(message, {"file": [message]})
+    return KeptUpload(*found)
+
+
+def forget_upload(token_hash: str) -> None:
+    """Drop a kept file once it is imported (a short transaction of its own, after the caller's ended)."""
+    db.session.rollback()
+    with _own_write() as conn:
+        conn.execute(sa.delete(UPLOAD).where(UPLOAD.c.token_hash == token_hash))
 
 
 def _release_import(provider_id: int) -> None:

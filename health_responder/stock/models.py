@@ -109,3 +109,24 @@ class StockImportClaim(SQLModel, table=True):
     claimed_at: datetime = moment(nullable=False)
     #: Who runs the import ("user:…" or "cli:stock import").
     claimed_by: str = Field(max_length=200)
+
+
+class StockImportUpload(SQLModel, table=True):
+    """A CSV file a clean dry run checked, kept a short while so that "import these rows" needs no second upload.
+
+    Found by the SHA-256 of a random token only the uploader's page holds (the token itself is never
+    stored), by that user alone, until ``expires_at`` (STOCK_IMPORT_UPLOAD_SECONDS after the dry run).
+    Removed once imported; expired ones whenever another is kept.
+    """
+
+    __tablename__ = "stock_import_upload"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    provider_id: int = Field(foreign_key="provider.id", ondelete="CASCADE")
+    filename: str = Field(default="", max_length=255)
+    #: Data rows the dry run read (what the confirm button says it will import).
+    rows: int
+    content: bytes = Field(sa_type=sa.LargeBinary, nullable=False)
+    created_at: datetime = created_at()
+    expires_at: datetime = moment(index=True, nullable=False)

@@ -23,7 +23,14 @@ from health_responder.providers import pages as provider_pages
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
 from health_responder.stock import csvio, imports, queries, services
-from health_responder.stock.forms import AdjustForm, FilterForm, ImportForm, LotStatusForm, ReceiveForm
+from health_responder.stock.forms import (
+    AdjustForm,
+    FilterForm,
+    ImportConfirmForm,
+    ImportForm,
+    LotStatusForm,
+    ReceiveForm,
+)
 from health_responder.stock.models import ADJUSTMENT_REASONS, LotStatus, StockLot
 from health_responder.stock.schemas import AdjustmentCreateSchema, LotCreateSchema, LotStatusChangeSchema
 from health_responder.web.context import NAV, register_panel
@@ -315,65 +322,133 @@ def _import_provider(form: ImportForm):
     return providers.get_provider(form.provider_id.data)
 
 
-@bp.route("/stock/import", methods=["GET", "POST"])
-@roles(*KEEPERS)
-def import_lots():
-    """Upload a CSV of lots; a dry run lists every row's errors, a real import writes all or nothing."""
-    form = ImportForm()
-    form.provider_id.choices = [("", _("Choose a provider"))] + [
-        (p.id, p.name) for p in providers.all_providers()
-    ]
-    report, status = None, 200
-    if form.validate_on_submit():
-        upload = request.files.get(form.file.name)
+#: Rows of the file the import page shows back (the preview).
+PREVIEW_ROWS = 10
 
-        def run():
-            rollback()  # parse and check without the write lock; the import begins its own write
-            set_write_intent(False)
-            provider = _import_provider(form)
-            if upload is None or not upload.filename:
-                raise ValidationFailed(
-                    _l("Choose a CSV file."), {"file": [_l("Missing data for required field.")]}
-                )
-            rows = csvio.read_lots(upload.read())
-            found = imports.import_lots(
-                provider=provider, rows=rows, by=me(), dry_run=bool(form.dry_run.data)
+
+def _import_page(form: ImportForm, report=None, status: int = 200, preview=None, kept=None):
+    """The import form, and what the last check found: its rows' errors, the file's first rows, the confirm button."""
+    if report is not None:
+        # Text in the page's language (a lazy string would skip the escaping of the cell it quotes).
+        report.errors = [replace(error, message=translate(error.message)) for error in report.errors]
+        if report.errors:
+            status = 422
+            form.form_errors.append(
+                _("%(n)s row(s) have errors; nothing was imported.", n=len({e.line for e in report.errors}))
             )
-            if found.errors or found.dry_run:
-                rollback()  # a dry run, or a file with errors: nothing is written
-                return found
-            return commit(found)
-
-        report, status = attempt(form, run)
-        if report is not None:
-            # Text in the page's language (a lazy string would skip the escaping of the cell it quotes).
-            report.errors = [replace(error, message=translate(error.message)) for error in report.errors]
-            if report.errors:
-                status = 422
-                form.form_errors.append(
-                    _(
-                        "%(n)s row(s) have errors; nothing was imported.",
-                        n=len({e.line for e in report.errors}),
-                    )
-                )
-            elif report.dry_run:
-                flash(
-                    _(
-                        "All %(n)s row(s) are valid. Untick “dry run” and import the file again to write them.",
-                        n=report.rows,
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("%(n)s lot(s) were imported.", n=report.created), "success")
-                return redirect(url_for(".index"))
+    columns = imports.IMPORT_COLUMNS + imports.IMPORT_OPTIONAL
     return render_template(
         "stock/import.html",
         form=form,
         report=report,
+        preview=preview or [],
+        preview_columns=[c for c in columns if any(c in row for _line, row in preview or [])],
+        kept=kept,
+        confirm=ImportConfirmForm(formdata=None, token=kept["token"]) if kept else None,
         columns=imports.IMPORT_COLUMNS,
         optional=imports.IMPORT_OPTIONAL,
     ), status_of(form, status)
+
+
+def _import_form() -> ImportForm:
+    form = ImportForm()
+    form.provider_id.choices = [("", _("Choose a provider"))] + [
+        (p.id, p.name) for p in providers.all_providers()
+    ]
+    return form
+
+
+@bp.route("/stock/import", methods=["GET", "POST"])
+@roles(*KEEPERS)
+def import_lots():
+    """Upload a CSV of lots; a dry run lists every row's errors and, when there is none, keeps the file for
+    "import these rows"; a real import writes all or nothing.
+    """
+    form = _import_form()
+    if not form.validate_on_submit():
+        return _import_page(form)
+    upload = request.files.get(form.file.name)
+    found: dict = {}
+
+    def run():
+        rollback()  # parse and check without the write lock; the import begins its own write
+        set_write_intent(False)
+        provider = _import_provider(form)
+        if upload is None or not upload.filename:
+            raise ValidationFailed(_l("Choose a CSV file."), {"file": [_l("Choose the CSV file to import.")]})
+        content = upload.read()
+        rows = csvio.read_lots(content)
+        found.update(provider=provider, content=content, rows=rows)
+        report = imports.import_lots(provider=provider, rows=rows, by=me(), dry_run=bool(form.dry_run.data))
+        if report.errors or report.dry_run:
+            rollback()  # a dry run, or a file with errors: nothing is written
+            return report
+        return commit(report)
+
+    report, status = attempt(form, run)
+    preview = found.get("rows", [])[:PREVIEW_ROWS]
+    if report is None or report.errors or not report.dry_run:
+        if report is not None and not report.errors:
+            flash(_("%(n)s lot(s) were imported.", n=report.created), "success")
+            return redirect(url_for(".index"))
+        return _import_page(form, report, status, preview)
+    token = imports.keep_upload(
+        by=me(),
+        provider=found["provider"],
+        filename=upload.filename,
+        content=found["content"],
+        rows=report.rows,
+    )
+    kept = {
+        "token": token,
+        "rows": report.rows,
+        "provider": found["provider"].name,
+        "filename": upload.filename,
+    }
+    return _import_page(form, report, 200, preview, kept)
+
+
+@bp.post("/stock/import/confirm")
+@roles(*KEEPERS)
+def import_confirmed():
+    """Import the file a clean dry run kept (no second upload): checked again, then all rows or none."""
+    form = _import_form()
+    confirm = ImportConfirmForm()
+    token = confirm.token.data or ""
+    if not confirm.validate_on_submit():
+        form.form_errors.append(_("The form has expired: check the file again."))
+        return _import_page(form, status=400)
+    found: dict = {}
+
+    def run():
+        rollback()
+        set_write_intent(False)
+        kept = imports.kept_upload(token=token, by=me())
+        rows = csvio.read_lots(kept.content)
+        found.update(kept=kept, rows=rows)
+        report = imports.import_lots(
+            provider=providers.get_provider(kept.provider_id), rows=rows, by=me(), dry_run=False
+        )
+        if report.errors:
+            rollback()
+            return report
+        return commit(report)
+
+    report, status = attempt(form, run)
+    if report is not None and not report.errors:
+        imports.forget_upload(found["kept"].token_hash)
+        flash(_("%(n)s lot(s) were imported.", n=report.created), "success")
+        return redirect(url_for(".index"))
+    return _import_page(form, report, status, found.get("rows", [])[:PREVIEW_ROWS])
+
+
+@bp.get("/stock/import/template.csv")
+@roles(*KEEPERS)
+def import_template():
+    """A CSV to fill in: the header the import reads, and one example row to replace."""
+    example = imports.template_row(user=me())
+    columns = imports.IMPORT_COLUMNS + imports.IMPORT_OPTIONAL
+    return csvsafe.download("stock-import-template.csv", columns, [[example.get(c, "") for c in columns]])
 
 
 # --- dashboard panel ------------------------------------------------------------------------------

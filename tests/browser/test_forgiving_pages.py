@@ -120,3 +120,42 @@ def test_a_coordinator_allocates_a_whole_request_in_one_click(live, open_as, vie
     assert any(reason.startswith("Allocated as suggested by a coordinator") for reason in reasons)
     if viewport:
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_a_provider_imports_a_csv_in_one_pass(live, open_as, tmp_path, viewport):
+    from datetime import timedelta
+    from pathlib import Path
+
+    from health_responder.db import utc_today
+
+    page = open_as("provider")
+    if viewport:
+        page.set_viewport_size(viewport)
+    page.goto("/stock/import")
+    with page.expect_download() as template:
+        page.get_by_role("link", name="Download a template CSV").click()
+    header, example = Path(template.value.path()).read_text(encoding="utf-8-sig").splitlines()[:2]
+    assert header.startswith("item_code,location,lot_code")
+    item_code, location = example.split(",")[:2]
+    tag = "PHONE" if viewport else "DESK"
+    expires = (utc_today() + timedelta(days=300)).isoformat()
+    rows = [f"{item_code},{location},ONE-{tag}-{n},{expires},{5 + n}" for n in range(3)]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "\n" + rows[0] + "\n" + f'{item_code},{location},ONE-{tag}-X,{expires},"1,000"\n')
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.get_by_role("button", name="Check and import").click()
+    assert "Line 3, column quantity" in page.locator("section", has_text="Rows with errors").inner_text()
+    assert page.get_by_role("button", name=re.compile("^Import th")).count() == 0
+    good = tmp_path / "good.csv"
+    good.write_text(header + "\n" + "\n".join(rows) + "\n")
+    page.get_by_label("CSV file").set_input_files(str(good))
+    page.get_by_role("button", name="Check and import").click()
+    assert f"ONE-{tag}-2" in page.locator("section.preview").inner_text()  # the preview of the first rows
+    page.get_by_role("button", name="Import these 3 rows").click()  # no second upload
+    page.wait_for_url("**/stock")
+    assert "3 lot(s) were imported." in page.locator(".flash.success").inner_text()
+    page.goto(f"/stock?q=ONE-{tag}")
+    assert page.locator("table.lots tbody tr:not(.group)").count() == 3
+    if viewport:
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
