@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from health_responder.auth.models import Role
+from health_responder.db import utcnow
 from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
 from health_responder.labels import label
@@ -49,6 +50,7 @@ from health_responder.training.schemas import (
 from health_responder.web.context import NAV, register_panel
 from health_responder.web.forms import commit, load, perform, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
+from health_responder.web.i18n import translate
 from health_responder.web.parsing import int_or_none, link_args, page_number, text
 
 bp = Blueprint("training_pages", __name__, template_folder="templates")
@@ -76,19 +78,30 @@ def _provider_choices(first: str) -> list[tuple]:
 @bp.get("/training")
 @roles()
 def index():
-    """The catalogue: published programs (a provider also sees its drafts), soonest first."""
+    """The catalogue: published programs (a provider also sees its drafts), those still ahead first."""
     user = me()
     topics = reference.topic_names()
     topic = (
         request.args.get("topic") if request.args.get("topic") in topics else None
     )  # a readiness alert's link
-    page = queries.list_programs({"page": page_number(), "page_size": 50, "topic": topic}, user)
+    page = queries.list_programs(
+        {"page": page_number(), "page_size": 50, "topic": topic, "upcoming_first": True}, user
+    )
     readiness = participants = None
     if user.role == Role.CITY:
         readiness = queries.readiness(user.city_id)
         # The city's own people, newest first, each completed one with a link to their certificate.
         participants = queries.list_enrolments(
             {"page": _people_page(), "page_size": PEOPLE_PAGE_SIZE, "order_by": "-id"}, user
+        )
+    now = utcnow()
+    for view in page["items"]:  # what the catalogue says of each: ended, under way, enrolment closed
+        view["ended"] = view["ends_at"] < now
+        view["under_way"] = view["starts_at"] <= now <= view["ends_at"]
+        view["enrolment_open"] = (
+            view["status"] == ProgramStatus.PUBLISHED
+            and now < view["starts_at"]
+            and now.date() <= view["enrolment_deadline"]
         )
     return render_template(
         "training/index.html",
@@ -188,6 +201,11 @@ def _program_page(
         action: can_mark and program.status in PROGRAM_TRANSITIONS[action]
         for action in ("edit", "publish", "cancel")
     }
+    # Offered only while it can work, else said why: the services' own checks, asked in advance.
+    enrol_closed = services.enrolment_refusal(
+        program, reference.city(city_id=user.city_id) if user.role == Role.CITY else None
+    )
+    attendance_closed = services.attendance_refusal(program) if can_mark else None
     context = {
         "program": program,
         "detail": queries.program_detail(program, user),
@@ -195,7 +213,9 @@ def _program_page(
         "roster_form": _roster_form(roster, roster_form),
         "can_mark": can_mark,
         "can": can,
-        "can_enrol": user.role in (Role.CITY, *STAFF) and program.status == ProgramStatus.PUBLISHED,
+        "can_enrol": user.role in (Role.CITY, *STAFF) and enrol_closed is None,
+        "enrol_closed": translate(enrol_closed.message) if enrol_closed is not None else None,
+        "attendance_closed": translate(attendance_closed.message) if attendance_closed is not None else None,
         "enrol_form": _enrol_form(enrol_form),
         "cancel_form": CancelEnrolmentForm(formdata=None),
         "topics": reference.topic_names(),

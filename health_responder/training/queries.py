@@ -186,7 +186,9 @@ def recordings(*, limit: int = 10) -> list[dict]:
 
 
 def list_programs(args: dict, user: User) -> dict:
-    """A page of the programs ``user`` may see, filtered."""
+    """A page of the programs ``user`` may see, filtered; soonest first, or (``upcoming_first``, the
+    catalogue) those still ahead soonest first and then those ended, latest first.
+    """
     statement = programs_visible_to(user)
     for key in ("topic", "language", "mode", "status", "provider_id"):
         if args.get(key) is not None:
@@ -201,12 +203,21 @@ def list_programs(args: dict, user: User) -> dict:
         )
     if args.get("q"):
         statement = statement.where(sa.func.lower(P.title).contains(args["q"].lower(), autoescape=True))
+    order = (P.starts_at.asc(),)
+    if args.get("upcoming_first"):
+        # The catalogue: what is still ahead (or running) soonest first, then what has ended, latest first.
+        ended = P.ends_at < utcnow()
+        order = (
+            sa.case((ended, 1), else_=0),
+            sa.case((ended, None), else_=P.starts_at).asc(),
+            P.starts_at.desc(),
+        )
     page = paginate(
         db.session,
         statement,
         args,
         {"id": P.id, "starts_at": P.starts_at, "title": P.title, "capacity": P.capacity},
-        default_order=(P.starts_at.asc(),),
+        default_order=order,
     )
     page["items"] = program_views(page["items"], user)
     return page

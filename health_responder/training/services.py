@@ -25,6 +25,7 @@ from health_responder.auth.models import Role, User
 from health_responder.db import lock, utcnow
 from health_responder.errors import (
     Conflict,
+    DomainError,
     Duplicate,
     InvalidTransition,
     NotFound,
@@ -364,6 +365,69 @@ def _next_ticket(program_id: int) -> int:
     return db.session.scalar(sa.select(PROGRAM.c.waitlist_last).where(PROGRAM.c.id == program_id))
 
 
+def enrolment_refusal(program: TrainingProgram, city: City | None) -> DomainError | None:
+    """Why ``program`` takes no enrolment of ``city``'s participants now (the error ``enrol`` raises), or None.
+
+    Open means: published, open to the city's network, not begun, and the deadline not passed in the
+    city's own zone. The program page asks it too, to offer the enrolment form only while it can work
+    (``city`` None: the program's own state and dates, judged in UTC).
+    """
+    if program.status == ProgramStatus.CANCELLED:
+        return Conflict(
+            _l("The program %(title)s is cancelled: it takes no enrolments.", title=repr(program.title)),
+            {"program": [_l("Cancelled.")]},
+        )
+    if program.status != ProgramStatus.PUBLISHED:
+        return Conflict(
+            _l(
+                "The program %(title)s is not published yet: it takes no enrolments.",
+                title=repr(program.title),
+            ),
+            {"program": [_l("Not published.")]},
+        )
+    if city is not None and not queries.program_open_to(program.id, city.network_id):
+        return ValidationFailed(
+            _l("The program is not open to this city's network."),
+            {"city_id": [_l("%(city)s is not in a network this program is open to.", city=city.name)]},
+        )
+    if utcnow() >= program.starts_at:
+        return Conflict(
+            _l(
+                "The program began on %(when)s UTC: enrolment is closed.",
+                when=program.starts_at.strftime("%Y-%m-%d %H:%M"),
+            ),
+            {"enrolment_deadline": [_l("The program has begun.")]},
+        )
+    today = _today_in(city) if city is not None else utcnow().date()
+    if today > program.enrolment_deadline:
+        return Conflict(
+            _l(
+                "Enrolment closed on %(date)s (the deadline); no more enrolments are taken.",
+                date=program.enrolment_deadline.isoformat(),
+            ),
+            {"enrolment_deadline": [_l("The deadline has passed.")]},
+        )
+    return None
+
+
+def attendance_refusal(program: TrainingProgram) -> DomainError | None:
+    """Why attendance of ``program`` cannot be marked now (the error ``mark_attendance`` raises), or None."""
+    if program.status != ProgramStatus.PUBLISHED:
+        return Conflict(
+            _l("The program is %(status)s: attendance cannot be marked.", status=code_label(program.status)),
+            {"status": [_l("Program is %(status)s.", status=code_label(program.status))]},
+        )
+    if utcnow() < program.starts_at:
+        return Conflict(
+            _l(
+                "The program starts on %(when)s UTC: attendance is marked once it has begun.",
+                when=program.starts_at.strftime("%Y-%m-%d %H:%M"),
+            ),
+            {"status": [_l("The program has not started yet.")]},
+        )
+    return None
+
+
 def enrol(
     *,
     program: TrainingProgram,
@@ -376,32 +440,9 @@ def enrol(
     require_role(by, Role.CITY, *STAFF)
     city = _enrolling_city(by, city_id)
     program = lock_program(program.id)
-    if program.status == ProgramStatus.CANCELLED:
-        raise Conflict(
-            _l("The program %(title)s is cancelled: it takes no enrolments.", title=repr(program.title)),
-            {"program": [_l("Cancelled.")]},
-        )
-    if program.status != ProgramStatus.PUBLISHED:
-        raise Conflict(
-            _l(
-                "The program %(title)s is not published yet: it takes no enrolments.",
-                title=repr(program.title),
-            ),
-            {"program": [_l("Not published.")]},
-        )
-    if not queries.program_open_to(program.id, city.network_id):
-        raise ValidationFailed(
-            _l("The program is not open to this city's network."),
-            {"city_id": [_l("%(city)s is not in a network this program is open to.", city=city.name)]},
-        )
-    if _today_in(city) > program.enrolment_deadline:
-        raise Conflict(
-            _l(
-                "Enrolment closed on %(date)s (the deadline); no more enrolments are taken.",
-                date=program.enrolment_deadline.isoformat(),
-            ),
-            {"enrolment_deadline": [_l("The deadline has passed.")]},
-        )
+    refusal = enrolment_refusal(program, city)
+    if refusal is not None:
+        raise refusal
     email = participant_email.strip().lower()
     existing = db.session.scalar(
         select(Enrolment).where(
@@ -529,20 +570,10 @@ def mark_attendance(*, enrolment: Enrolment, by: User, status: str) -> Enrolment
     program = lock_program(enrolment.program_id)
     check_enrolment_actor(enrolment, by, program)
     db.session.refresh(enrolment)
-    if program.status != ProgramStatus.PUBLISHED:
-        raise Conflict(
-            _l("The program is %(status)s: attendance cannot be marked.", status=code_label(program.status)),
-            {"status": [_l("Program is %(status)s.", status=code_label(program.status))]},
-        )
+    refusal = attendance_refusal(program)
+    if refusal is not None:
+        raise refusal
     now = utcnow()
-    if now < program.starts_at:
-        raise Conflict(
-            _l(
-                "The program starts on %(when)s UTC: attendance is marked once it has begun.",
-                when=program.starts_at.strftime("%Y-%m-%d %H:%M"),
-            ),
-            {"status": [_l("The program has not started yet.")]},
-        )
     _transition(enrolment, status, "mark")
     before = _snapshot(enrolment, ENROLMENT_FIELDS)
     enrolment.status, enrolment.marked_at = status, now
