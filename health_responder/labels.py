@@ -87,6 +87,20 @@ LABELS: dict[str, object] = {
     "dispatch": _l("Dispatch"),
     "return": _l("Return"),
     "expiry_writeoff": _l("Expiry write-off"),
+    # equipment categories (an item's category is a code any admin may add: unknown ones read as words)
+    "respiratory": _l("Respiratory"),
+    "diagnostics": _l("Diagnostics"),
+    "monitoring": _l("Monitoring"),
+    "ppe": _l("Personal protective equipment"),
+    "cold_chain": _l("Cold chain"),
+    "consumables": _l("Consumables"),
+    "emergency": _l("Emergency care"),
+    "imaging": _l("Imaging"),
+    "medicines": _l("Medicines"),
+    "power": _l("Power"),
+    "shelter": _l("Shelter"),
+    "vaccines": _l("Vaccines"),
+    "wash": _l("Water, sanitation and hygiene"),
     # what started a job run
     "schedule": _l("Schedule"),
     "manual": _l("Manual"),
@@ -161,11 +175,17 @@ def count_label(key: str) -> str:
 
 
 def label(value) -> str:
-    """The translated label of a state, priority, reason or kind (the value itself when unknown)."""
+    """The translated label of a state, priority, reason, kind or category.
+
+    A code without a label (a category an admin added) reads as words: "field_hospital" → "Field hospital".
+    """
     if value is None:
         return ""
     found = LABELS.get(str(value))
-    return str(found) if found is not None else str(value)
+    if found is not None:
+        return str(found)
+    text = str(value)
+    return text.replace("_", " ").capitalize() if "_" in text and text.islower() else text
 
 
 def check_label(name: str) -> str:

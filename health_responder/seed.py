@@ -29,6 +29,28 @@ TOPICS = [
     ("biomedical_maintenance", "Biomedical equipment maintenance"),
 ]
 
+#: The Korean names the demo's topics and some of its items carry (``name_ko``: Korean pages show them).
+TOPIC_NAMES_KO = {
+    "oxygen_therapy": "산소 치료",
+    "ventilation": "기계 환기",
+    "diagnostics": "진단 검사",
+    "cold_chain": "콜드 체인 관리",
+    "infection_control": "감염 예방 및 관리",
+    "biomedical_maintenance": "의료 장비 유지 보수",
+}
+ITEM_NAMES_KO = {
+    "OXY-CONC-10L": "산소 발생기 10 L/분",
+    "OXY-CONC-5L": "산소 발생기 5 L/분",
+    "OXY-CYL-D": "산소 실린더 D형",
+    "VENT-ICU": "중환자실 인공호흡기",
+    "PULSE-OXI": "맥박 산소 측정기",
+    "MASK-N95": "N95 마스크",
+    "MASK-SURG": "수술용 마스크",
+    "GOWN-ISO": "격리 가운",
+    "VAC-CARRIER": "백신 운반 상자",
+    "FRIDGE-SOLAR": "태양광 백신 냉장고",
+}
+
 # name, country, network, timezone, address, contact
 CITIES = [
     ("세종", "KR", "CJK", "Asia/Seoul", "세종특별자치시 한누리대로 2130", "김민준"),
@@ -239,7 +261,7 @@ def load_demo(today: date | None = None, size: str = "small") -> list[tuple[str,
         networks[code] = Network(code=code, name=name)
         db.session.add(networks[code])
     for code, name in TOPICS:
-        db.session.add(TrainingTopic(code=code, name=name))
+        db.session.add(TrainingTopic(code=code, name=name, name_ko=TOPIC_NAMES_KO.get(code)))
     db.session.flush()
 
     cities = []
@@ -286,6 +308,7 @@ def load_demo(today: date | None = None, size: str = "small") -> list[tuple[str,
         item = Item(
             code=code,
             name=name,
+            name_ko=ITEM_NAMES_KO.get(code),
             category=category,
             unit=unit,
             requires_cold_chain=cold,

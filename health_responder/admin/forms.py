@@ -52,6 +52,7 @@ class NetworkForm(FlaskForm):
 class TopicForm(FlaskForm):
     code = StringField(_l("Code"))
     name = StringField(_l("Name"))
+    name_ko = StringField(_l("Name in Korean (optional)"))
 
 
 class CityForm(FlaskForm):
@@ -68,6 +69,7 @@ class CityForm(FlaskForm):
 class ItemForm(FlaskForm):
     code = StringField(_l("Code"))
     name = StringField(_l("Name"))
+    name_ko = StringField(_l("Name in Korean (optional)"))
     category = StringField(_l("Category"))
     unit = StringField(_l("Unit"))
     requires_cold_chain = BooleanField(_l("Needs the cold chain"))

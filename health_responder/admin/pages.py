@@ -42,6 +42,7 @@ from health_responder.reference.schemas import (
     ItemUpdateSchema,
     NetworkCreateSchema,
     TopicCreateSchema,
+    TopicUpdateSchema,
 )
 from health_responder.web.context import LANGUAGE_NAMES, NAV
 from health_responder.web.forms import commit, load, perform, status_of
@@ -248,7 +249,11 @@ def topics():
     form = TopicForm()
     if request.method == "GET":
         return render_template("admin/topics.html", form=form, topics=queries.topics())
-    payload = {"code": (form.code.data or "").strip(), "name": (form.name.data or "").strip()}
+    payload = {
+        "code": (form.code.data or "").strip(),
+        "name": (form.name.data or "").strip(),
+        "name_ko": _text(form.name_ko.data),
+    }
     return _save(
         form,
         lambda: reference.create_topic(by=me(), **load(TopicCreateSchema, payload)),
@@ -256,6 +261,25 @@ def topics():
         url_for(".topics"),
         "admin/topics.html",
         topics=queries.topics(),
+    )
+
+
+@bp.route("/topics/<string:code>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def topic(code: str):
+    """Change a training topic's name and Korean name (its code stays: items and programs name it)."""
+    found = queries.topic(code=code)
+    form = TopicForm(obj=found) if request.method == "GET" else TopicForm()
+    if request.method == "GET":
+        return render_template("admin/topic.html", form=form, topic=found)
+    payload = {"name": (form.name.data or "").strip(), "name_ko": _text(form.name_ko.data)}
+    return _save(
+        form,
+        lambda: reference.update_topic(topic=found, by=me(), **load(TopicUpdateSchema, payload)),
+        _("%(name)s is saved.", name=payload["name"]),
+        url_for(".topics"),
+        "admin/topic.html",
+        topic=found,
     )
 
 
@@ -340,6 +364,7 @@ def item(item_id: int | None = None):
         return render_template("admin/item.html", form=form, item=found)
     payload = {
         "name": (form.name.data or "").strip(),
+        "name_ko": _text(form.name_ko.data),
         "category": (form.category.data or "").strip(),
         "unit": (form.unit.data or "").strip(),
         "requires_cold_chain": bool(form.requires_cold_chain.data),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.auth import queries as auth_queries
@@ -62,8 +63,13 @@ def network_choices() -> list[tuple[str, str]]:
 
 
 def topic_choices() -> list[tuple[str, str]]:
-    """Every training topic as a form choice (code, "code · name")."""
-    return [(t.code, f"{t.code} · {t.name}") for t in reference.list_topics()]
+    """Every training topic as a form choice (code, its name in the page's language)."""
+    return reference.topics_by_name()
+
+
+def topic(*, code: str) -> TrainingTopic:
+    """One training topic, or NotFound."""
+    return reference.get_or_404(TrainingTopic, code, _l("training topic"))
 
 
 def networks() -> list[Network]:

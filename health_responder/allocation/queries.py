@@ -432,6 +432,7 @@ def redistribution(alert: Alert, user: User) -> dict:
             "item_id": lot.item_id,
             "item_code": item.code,
             "item_name": item.name,
+            "item_name_ko": item.name_ko,
             "provider_id": lot.provider_id,
             "provider_name": db.session.scalar(select(Provider.name).where(Provider.id == lot.provider_id)),
             "status": lot.status,

@@ -245,6 +245,7 @@ def discrepancy_rows(*, user: User, open_only: bool = False, limit: int = 200) -
             City.name.label("city"),
             Item.code.label("item_code"),
             Item.name.label("item_name"),
+            Item.name_ko.label("item_name_ko"),
         )
         .join(AssistanceRequest, AssistanceRequest.id == found.c.request_id)
         .join(City, City.id == found.c.city_id)

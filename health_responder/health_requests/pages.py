@@ -39,6 +39,7 @@ from health_responder.health_requests.schemas import (
     RequestCreateSchema,
 )
 from health_responder.labels import label
+from health_responder.names import local_name
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
 from health_responder.reference.models import Item
@@ -71,7 +72,7 @@ DECIDING = (S.SUBMITTED, *FULFILLING)
 
 def _item_choices() -> list[tuple]:
     return [("", _("Choose an item"))] + [
-        (item.id, f"{item.code} — {item.name} ({item.unit})") for item in reference.active_items()
+        (item.id, f"{item.code} — {local_name(item)} ({item.unit})") for item in reference.active_items()
     ]
 
 

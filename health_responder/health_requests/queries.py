@@ -392,6 +392,7 @@ def _owed_lines(user: User) -> sa.Select:
             Item.id.label("item_id"),
             Item.code.label("item_code"),
             Item.name.label("item_name"),
+            Item.name_ko.label("item_name_ko"),
             (LINE.c.quantity + LINE.c.quantity_replaced).label("owed_total"),
             LINE.c.quantity_dispatched.label("shipped"),
             (LINE.c.quantity_allocated - LINE.c.quantity_dispatched).label("reserved"),

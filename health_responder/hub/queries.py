@@ -99,7 +99,13 @@ def profile(city_id: int, *, member: bool) -> dict:
         "staff_trained": _staff_trained(city.id),
         "programs_attended": _programs_attended(city.id),
         "readiness": [
-            {"topic": r["topic"], "name": r["name"], "ready": r["ready"], "completed": r["completed"]}
+            {
+                "topic": r["topic"],
+                "name": r["name"],
+                "name_ko": r["name_ko"],
+                "ready": r["ready"],
+                "completed": r["completed"],
+            }
             for r in training.readiness(city.id)
         ],
         "contact": {"name": city.contact_name, "email": city.contact_email, "phone": city.contact_phone}

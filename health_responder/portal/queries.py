@@ -12,7 +12,7 @@ from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchSta
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine, RequestStatus
 from health_responder.providers.models import Provider
-from health_responder.reference.models import City, Item, Network
+from health_responder.reference.models import City, Item, Network, TrainingTopic
 from health_responder.stock.models import LotStatus, StockLot
 from health_responder.training.models import Enrolment, EnrolmentStatus, TrainingProgram
 
@@ -167,19 +167,20 @@ def shortage_radar_by_item(today: date | None = None) -> list[dict]:
     ids = sorted(set(demand) | set(supply))
     items = (
         db.session.execute(
-            sa.select(Item.id, Item.code, Item.name, Item.category).where(Item.id.in_(ids))
+            sa.select(Item.id, Item.code, Item.name, Item.name_ko, Item.category).where(Item.id.in_(ids))
         ).all()
         if ids
         else []
     )
     rows = []
-    for item_id, code, name, category in items:
+    for item_id, code, name, name_ko, category in items:
         open_demand, available = int(demand.get(item_id) or 0), int(supply.get(item_id) or 0)
         rows.append(
             {
                 "category": category,
                 "item_code": code,
                 "item_name": name,
+                "item_name_ko": name_ko,
                 "open_demand": open_demand,
                 "available": available,
                 "coverage": round(min(available, open_demand) / open_demand, 2) if open_demand else None,
@@ -261,8 +262,23 @@ def trained_staff_by_topic(period: tuple[date, date] | None = None) -> list[dict
             Enrolment.completed_at >= start_of_day(period[0]),
             Enrolment.completed_at < start_of_day(period[1] + timedelta(days=1)),
         )
-    rows = db.session.execute(statement.group_by(TrainingProgram.topic).order_by(TrainingProgram.topic))
-    return [{"topic": topic, "trained": trained, "cities": cities} for topic, trained, cities in rows]
+    rows = db.session.execute(statement.group_by(TrainingProgram.topic).order_by(TrainingProgram.topic)).all()
+    names = {
+        code: (name, name_ko)
+        for code, name, name_ko in db.session.execute(
+            sa.select(TrainingTopic.code, TrainingTopic.name, TrainingTopic.name_ko)
+        )
+    }
+    return [
+        {
+            "topic": topic,
+            "topic_name": names.get(topic, (topic, None))[0],
+            "topic_name_ko": names.get(topic, (topic, None))[1],
+            "trained": trained,
+            "cities": cities,
+        }
+        for topic, trained, cities in rows
+    ]
 
 
 def all_stats() -> dict:

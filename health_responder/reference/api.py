@@ -10,7 +10,7 @@ from health_responder.auth.access import roles_required
 from health_responder.auth.models import Role
 from health_responder.extensions import db
 from health_responder.reference import queries, services
-from health_responder.reference.models import City, Item
+from health_responder.reference.models import City, Item, TrainingTopic
 from health_responder.reference.schemas import (
     CityCreateSchema,
     CityListArgsSchema,
@@ -25,6 +25,7 @@ from health_responder.reference.schemas import (
     NetworkSchema,
     TopicCreateSchema,
     TopicSchema,
+    TopicUpdateSchema,
 )
 
 blp = Blueprint(
@@ -102,6 +103,20 @@ class Topics(MethodView):
     def post(self, data):
         """Add a training topic (admins)."""
         topic = services.create_topic(by=g.user, **data)
+        db.session.commit()
+        return topic
+
+
+@blp.route("/topics/<string:code>")
+class TopicByCode(MethodView):
+    @roles_required(Role.ADMIN)
+    @blp.arguments(TopicUpdateSchema)
+    @blp.response(200, TopicSchema)
+    def patch(self, data, code):
+        """Change a training topic's name or Korean name (admins); the code stays."""
+        topic = services.update_topic(
+            topic=queries.get_or_404(TrainingTopic, code, _l("training topic")), by=g.user, **data
+        )
         db.session.commit()
         return topic
 

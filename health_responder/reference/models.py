@@ -49,6 +49,8 @@ class TrainingTopic(SQLModel, table=True):
 
     code: str = Field(primary_key=True, max_length=40)
     name: str = Field(max_length=200)
+    #: The name Korean pages show (empty: ``name``).
+    name_ko: str | None = Field(default=None, max_length=200)
 
 
 class Item(SQLModel, table=True):
@@ -60,6 +62,8 @@ class Item(SQLModel, table=True):
     #: Unique catalogue code, e.g. "OXY-CONC-10L".
     code: str = Field(max_length=40, unique=True)
     name: str = Field(max_length=200)
+    #: The name Korean pages show (empty: ``name``).
+    name_ko: str | None = Field(default=None, max_length=200)
     category: str = Field(max_length=40, index=True)
     #: Free text: "each", "box of 50", "kit" …
     unit: str = Field(default="each", max_length=40)

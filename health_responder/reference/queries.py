@@ -7,6 +7,7 @@ from sqlmodel import select
 from health_responder.db import by_id, names_by_id, paginate
 from health_responder.errors import NotFound
 from health_responder.extensions import db
+from health_responder.names import local
 from health_responder.reference.models import City, Item, Network, TrainingTopic
 
 
@@ -98,15 +99,12 @@ def all_networks() -> list[Network]:
 
 
 def topic_names() -> dict[str, str]:
-    """The name of every training topic, by code."""
-    return dict(db.session.execute(select(TrainingTopic.code, TrainingTopic.name)).all())
+    """The name of every training topic, by code, as the page's language shows it (``names.local``)."""
+    rows = db.session.execute(select(TrainingTopic.code, TrainingTopic.name, TrainingTopic.name_ko)).all()
+    return {code: local(name, name_ko) for code, name, name_ko in rows}
 
 
 def topics_by_name() -> list[tuple[str, str]]:
-    """Every training topic as ``(code, name)``, by name (the pages' topic pickers)."""
-    return [
-        tuple(row)
-        for row in db.session.execute(
-            select(TrainingTopic.code, TrainingTopic.name).order_by(TrainingTopic.name)
-        ).all()
-    ]
+    """Every training topic as ``(code, name)``, by name (the pages' topic pickers, in their language)."""
+    rows = db.session.execute(select(TrainingTopic.code, TrainingTopic.name, TrainingTopic.name_ko)).all()
+    return sorted(((code, local(name, name_ko)) for code, name, name_ko in rows), key=lambda row: row[1])

@@ -99,9 +99,13 @@ class CityListArgsSchema(PageArgsSchema):
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Part of the name."})
 
 
+_NAME_KO = {"description": "The name Korean pages show (empty or null: the name)."}
+
+
 class TopicSchema(Schema):
     code = fields.String()
     name = fields.String()
+    name_ko = fields.String(allow_none=True, metadata=_NAME_KO)
 
 
 class TopicCreateSchema(StrictSchema):
@@ -110,12 +114,21 @@ class TopicCreateSchema(StrictSchema):
         validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error=_l("Lower-case letters, digits and '_'.")),
     )
     name = fields.String(required=True, validate=_name)
+    name_ko = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200), metadata=_NAME_KO
+    )
+
+
+class TopicUpdateSchema(StrictSchema):
+    name = fields.String(validate=_name)
+    name_ko = fields.String(allow_none=True, validate=validate.Length(max=200), metadata=_NAME_KO)
 
 
 class ItemSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
+    name_ko = fields.String(allow_none=True, metadata=_NAME_KO)
     category = fields.String()
     unit = fields.String()
     requires_cold_chain = fields.Boolean()
@@ -127,6 +140,7 @@ class ItemSchema(Schema):
 
 class ItemUpdateSchema(StrictSchema):
     name = fields.String(validate=_name)
+    name_ko = fields.String(allow_none=True, validate=validate.Length(max=200), metadata=_NAME_KO)
     category = fields.String(
         validate=validate.Regexp(
             r"^[a-z][a-z0-9_]{1,39}$", error=_l("Lower-case letters, digits and '_', e.g. respiratory.")

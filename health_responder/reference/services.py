@@ -101,24 +101,48 @@ def update_city(*, city: City, by: User, **values) -> City:
     return city
 
 
-def create_topic(*, by: User, code: str, name: str) -> TrainingTopic:
-    """Add a training topic."""
+def create_topic(*, by: User, code: str, name: str, name_ko: str | None = None) -> TrainingTopic:
+    """Add a training topic (``name_ko``: what Korean pages show)."""
     require_role(by, Role.ADMIN)
     if db.session.get(TrainingTopic, code) is not None:
         raise Duplicate(
             _l("A training topic %(code)s already exists.", code=repr(code)),
             {"code": [_l("Already exists.")]},
         )
-    topic = TrainingTopic(code=code, name=name)
+    topic = TrainingTopic(code=code, name=name, name_ko=(name_ko or "").strip() or None)
     db.session.add(topic)
     db.session.flush()
-    audit.record(action="topic.create", subject=topic, by=by, after={"code": code, "name": name})
+    audit.record(
+        action="topic.create",
+        subject=topic,
+        by=by,
+        after={"code": code, "name": name, "name_ko": topic.name_ko},
+    )
+    return topic
+
+
+def update_topic(*, topic: TrainingTopic, by: User, **values) -> TrainingTopic:
+    """Change a training topic's names (its code stays: items and programs name it)."""
+    require_role(by, Role.ADMIN)
+    before = {"name": topic.name, "name_ko": topic.name_ko}
+    if "name" in values:
+        topic.name = values["name"].strip()
+    if "name_ko" in values:
+        topic.name_ko = (values["name_ko"] or "").strip() or None
+    audit.record(
+        action="topic.update",
+        subject=topic,
+        by=by,
+        before=before,
+        after={"name": topic.name, "name_ko": topic.name_ko},
+    )
     return topic
 
 
 ITEM_FIELDS = (
     "code",
     "name",
+    "name_ko",
     "category",
     "unit",
     "requires_cold_chain",
@@ -134,6 +158,8 @@ def create_item(*, by: User, **values) -> Item:
     require_role(by, Role.ADMIN)
     values["code"] = values["code"].upper()
     values["requires_training"] = values.get("requires_training") or None
+    if "name_ko" in values:
+        values["name_ko"] = (values["name_ko"] or "").strip() or None
     _ensure_topic(values["requires_training"])
     _ensure_unique(Item, Item.code, values["code"], _l("item"), "code")
     if values.get("gtin"):
@@ -149,6 +175,8 @@ def update_item(*, item: Item, by: User, **values) -> Item:
     """Change a catalogue item (its code stays)."""
     require_role(by, Role.ADMIN)
     before = _snapshot(item, ITEM_FIELDS)
+    if "name_ko" in values:
+        values["name_ko"] = (values["name_ko"] or "").strip() or None
     if "requires_training" in values:
         values["requires_training"] = values["requires_training"] or None
         _ensure_topic(values["requires_training"])

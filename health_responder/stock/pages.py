@@ -19,6 +19,7 @@ from health_responder.barcodes import services as barcodes
 from health_responder.db import set_write_intent, utc_today
 from health_responder.errors import ValidationFailed
 from health_responder.labels import label
+from health_responder.names import local_name
 from health_responder.providers import pages as provider_pages
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
@@ -53,7 +54,7 @@ for _role in STAFF:
 
 def _item_choices(first: str) -> list[tuple]:
     return [("", first)] + [
-        (item.id, f"{item.code} — {item.name} ({item.unit})") for item in reference.active_items()
+        (item.id, f"{item.code} — {local_name(item)} ({item.unit})") for item in reference.active_items()
     ]
 
 

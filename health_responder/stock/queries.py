@@ -208,6 +208,7 @@ def export_rows(user: User | None, args: dict, batch: int = 500) -> Iterator[dic
             Provider.name.label("provider"),
             Item.code.label("item_code"),
             Item.name.label("item_name"),
+            Item.name_ko.label("item_name_ko"),
             StockLocation.name.label("location"),
             StockLot.location_id,
             StockLot.lot_code,

@@ -349,6 +349,7 @@ def readiness(city_id: int) -> list[dict]:
             {
                 "topic": topic.code,
                 "name": topic.name,
+                "name_ko": topic.name_ko,
                 "ready": count > 0,
                 "completed": count,
                 "last_completed_at": last,

@@ -236,6 +236,7 @@ class ReadinessArgsSchema(StrictSchema):
 class ReadinessTopicSchema(Schema):
     topic = fields.String()
     name = fields.String()
+    name_ko = fields.String(allow_none=True, metadata={"description": "The name Korean pages show, if any."})
     ready = fields.Boolean(metadata={"description": "Some staff of the city completed a program on it."})
     completed = fields.Integer(metadata={"description": "Completions on this topic by the city's staff."})
     last_completed_at = fields.DateTime(allow_none=True)

@@ -26,6 +26,7 @@ from flask_login import current_user
 
 from health_responder.db import utcnow
 from health_responder.labels import check_label, count_label, label
+from health_responder.names import local_name
 from health_responder.web.forms import error_entries
 
 LANGUAGE_NAMES = {
@@ -125,6 +126,7 @@ def register_context(app: Flask) -> None:
     app.add_template_filter(localdate, "format_date")
     app.add_template_filter(localdatetime, "format_datetime")
     app.add_template_filter(label, "label")
+    app.add_template_filter(local_name, "local_name")
     app.add_template_filter(check_label, "check_label")
     app.add_template_filter(count_label, "count_label")
     app.add_template_filter(countdown, "countdown")
