@@ -61,7 +61,14 @@ JOBS = [
     "publications.jobs",
     "documents.jobs",
 ]
-SEED = ["stock.seed", "health_requests.seed", "training.seed", "offices.seed"]
+SEED = [
+    "stock.seed",
+    "health_requests.seed",
+    "training.seed",
+    "offices.seed",
+    "materials.seed",
+    "publications.seed",
+]
 
 
 def present(names: list[str]) -> list[ModuleType]:

@@ -1,8 +1,16 @@
-"""Demo data: the five networks, 27 cities, eight providers, 48 items, stock, a year of requests, logins."""
+"""Demo data: the five networks, 27 cities, eight providers, 48 items, stock, a year of requests, training,
+the knowledge hub, publications, a fortnight of checks and alerts, and one login per role.
+
+``build_demo()`` is what ``flask seed demo`` (and so ``make run``) calls: ``load_demo()`` in one
+transaction, then ``seed_checks.run_checks()``, which runs the real checks through the scheduler's runner
+in transactions of their own.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+
+from sqlmodel import select
 
 from health_responder import features
 from health_responder.auth import services as auth
@@ -246,6 +254,22 @@ def gtin13(body: str) -> str:
 
 DEMO_PASSWORD = "demo-pass-2026"
 SIZES = ("small", "large")
+
+
+def build_demo(size: str = "small", *, if_empty: bool = False) -> list[tuple[str, str, str]] | None:
+    """Load the whole demo world, committing as it goes; None (and nothing written) when ``if_empty`` and
+    users exist already. Call it with no session open: the checks run in transactions of their own.
+    """
+    from health_responder import seed_checks
+    from health_responder.auth.models import User
+
+    with db.deferred_checkpoints():
+        with db.write_session():
+            if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+                return None
+            logins = load_demo(size=size)
+        seed_checks.run_checks()
+    return logins
 
 
 def load_demo(today: date | None = None, size: str = "small") -> list[tuple[str, str, str]]:

@@ -2,8 +2,8 @@
 
 Loading the demo costs seconds (a year of requests through the services); the browser journeys, the
 fuzzer and the demo checks each need a database of their own with it, not a load each. The first
-call seeds a SQLite file (and its reports folder) through the real ``seed.load_demo()``; every call
-copies both into the caller's folder. A plain function, not a fixture: the fuzz module builds its app
+call seeds a SQLite file (and its reports and materials folders) through the real ``seed.build_demo()``;
+every call copies them into the caller's folder (materials beside reports, where MATERIALS_DIR defaults to). A plain function, not a fixture: the fuzz module builds its app
 at import time.
 """
 
@@ -37,11 +37,11 @@ def _seed_once() -> Path:
         )
         with app.app_context():
             SQLModel.metadata.create_all(db.engine)
-            with db.write_session():
-                seed.load_demo()
+            seed.build_demo()
             db.session.remove()
             db.engine.dispose()
         (folder / "reports").mkdir(exist_ok=True)
+        (folder / "materials").mkdir(exist_ok=True)
         _SEEDED = folder
     return _SEEDED
 
@@ -52,4 +52,5 @@ def demo_copy(folder: Path) -> tuple[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source / "demo.sqlite", folder / "demo.sqlite")
     shutil.copytree(source / "reports", folder / "reports", dirs_exist_ok=True)
+    shutil.copytree(source / "materials", folder / "materials", dirs_exist_ok=True)
     return f"sqlite:///{folder / 'demo.sqlite'}", str(folder / "reports")

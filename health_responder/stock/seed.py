@@ -30,7 +30,7 @@ def load_demo(context: dict) -> None:
             expires = (
                 None
                 if item.category in {"imaging", "monitoring", "emergency", "shelter", "power"}
-                else today + timedelta(days=rng.choice([20, 45, 120, 240, 400, 700]))
+                else today + timedelta(days=rng.choice([20, 75, 120, 240, 400, 700]))
             )
             with clock_at(received):
                 lot = services.receive(
