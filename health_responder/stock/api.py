@@ -15,12 +15,11 @@ from health_responder.api.common import page_of
 from health_responder.api.idempotency import idempotent
 from health_responder.auth.access import STAFF, roles_required
 from health_responder.auth.models import Role
-from health_responder.barcodes import services as barcodes
 from health_responder.db import set_write_intent
 from health_responder.errors import NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.providers import queries as providers
-from health_responder.stock import csvio, imports, queries, services
+from health_responder.stock import csvio, gs1, imports, queries, services
 from health_responder.stock.schemas import (
     AdjustmentCreateSchema,
     ImportArgsSchema,
@@ -58,7 +57,7 @@ class Lots(MethodView):
     @blp.response(201, LotSchema)
     def post(self, data):
         """Receive a lot at a location (a provider at its own; staff at any provider's), or by a GS1 scan."""
-        lot = (barcodes.create_lot if "gs1" in data else services.create_lot)(by=g.user, **data)
+        lot = (gs1.create_lot if "gs1" in data else services.create_lot)(by=g.user, **data)
         db.session.commit()
         return lot
 

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 
 from health_responder import csvsafe
 from health_responder.auth.models import Role
-from health_responder.barcodes import services as barcodes
 from health_responder.db import set_write_intent, utc_today
 from health_responder.errors import ValidationFailed
 from health_responder.labels import label
@@ -23,7 +22,7 @@ from health_responder.names import local_name
 from health_responder.providers import pages as provider_pages
 from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
-from health_responder.stock import csvio, imports, queries, services
+from health_responder.stock import csvio, gs1, imports, queries, services
 from health_responder.stock.forms import (
     AdjustForm,
     FilterForm,
@@ -254,7 +253,7 @@ def receive():
             "note": text(form.note),
         }
         payload = {k: v for k, v in payload.items() if v is not None or k in ("expires_on", "note")}
-        receive_lot = barcodes.create_lot if "gs1" in payload else services.create_lot
+        receive_lot = gs1.create_lot if "gs1" in payload else services.create_lot
         lot, status = perform(
             form,
             lambda: receive_lot(by=me(), **load(LotCreateSchema, payload)),
