@@ -14,8 +14,11 @@ from itertools import groupby
 
 import segno
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.pathobject import PDFPathObject
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from health_responder.reports.fonts import BASE_FONT, BOLD_FONT, FontSet, clean_text, get_fonts
@@ -26,6 +29,7 @@ from health_responder.reports.styles import (
     DATA_TABLE_STYLE,
     INK,
     MAX_CELL,
+    MAX_NOTES,
     MIN_ROW_HEIGHT,
     MUTED,
     STYLE_CELL,
@@ -74,8 +78,8 @@ class QrCode(Flowable):
     def __init__(self, value: str, size: float, level: str = "M"):
         super().__init__()
         # Level M survives a crease or a smudge on a printed sheet.
-        self.value = value
-        self._count, self._runs = qr_runs(value, level)
+        self.value, self.level = value, level
+        qr_runs(value, level)  # encoded now: a text too long for a QR code fails here, not at drawing
         self.width = self.height = size
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
@@ -83,18 +87,129 @@ class QrCode(Flowable):
         return self.width, self.height
 
     def draw(self):
-        """Reportlab: draw it on the canvas."""
+        """Reportlab: draw it on the canvas (the path's operators, built once per code and size)."""
         canvas = self.canv
-        count = self._count + 2 * self.QUIET_ZONE
-        box = self.width / count
-        path = canvas.beginPath()
-        for r, runs in enumerate(self._runs):
-            y = self.height - (r + self.QUIET_ZONE + 1) * box
-            for column, length in runs:
-                path.rect((column + self.QUIET_ZONE) * box, y, length * box, box)
         canvas.saveState()
         canvas.setFillColor(colors.black)
-        canvas.drawPath(path, stroke=0, fill=1)
+        canvas.addLiteral(qr_path(self.value, self.level, self.width))
+        canvas.addLiteral("f")  # fill, non-zero winding: what drawPath(stroke=0, fill=1) writes
+        canvas.restoreState()
+
+
+@functools.lru_cache(maxsize=256)
+def qr_path(value: str, level: str, size: float) -> str:
+    """The PDF path operators of the QR code of ``value`` drawn ``size`` wide: one rectangle per dark run.
+
+    Formatting the few hundred rectangles' numbers cost more than the rest of a one-line document's
+    drawing; a document rebuilt for the same URL reuses the text.
+    """
+    count, rows = qr_runs(value, level)
+    box = size / (count + 2 * QrCode.QUIET_ZONE)
+    path = PDFPathObject()
+    for r, runs in enumerate(rows):
+        y = size - (r + QrCode.QUIET_ZONE + 1) * box
+        for column, length in runs:
+            path.rect((column + QrCode.QUIET_ZONE) * box, y, length * box, box)
+    return path.getCode()
+
+
+# --- text ------------------------------------------------------------------------------------------
+
+
+def text_block(
+    fonts: FontSet, value: object, style: ParagraphStyle, *, bold: bool = False, max_length: int = MAX_NOTES
+) -> Flowable:
+    """User or fixed ``value`` as a block of text in ``style``, drawn literally (never read as markup).
+
+    Text the base font covers becomes a `PlainText` (several times cheaper than a Paragraph: no markup
+    to parse, no fragments); other text (CJK, say) a Paragraph of escaped markup switching fonts run by
+    run. Both break lines at spaces and print the same words.
+    """
+    text = clean_text(value, max_length=max_length)
+    if fonts.covers(text) and PlainText.handles(style):
+        return PlainText(text, style)
+    return Paragraph(fonts.markup(text, bold=bold), style)
+
+
+class PlainText(Flowable):
+    """Text in a single font, broken at spaces and drawn line by line: a Paragraph without markup.
+
+    It takes the place of a Paragraph for plain text the base font covers and lays out as one does:
+    as wide as offered, ``leading`` per line, the first baseline ``fontSize`` below the top, whitespace
+    runs collapsed, the style's indents, alignment and spacing; it splits between lines.
+    """
+
+    @staticmethod
+    def handles(style: ParagraphStyle) -> bool:
+        """Whether ``style`` asks for nothing but font, colour, indents, alignment and spacing."""
+        return (
+            style.alignment in (TA_LEFT, TA_CENTER, TA_RIGHT)
+            and not style.firstLineIndent
+            and not style.backColor
+            and not style.borderWidth
+            and style.wordWrap in (None, "LTR")
+        )
+
+    def __init__(self, text: str, style: ParagraphStyle, *, lines: list[str] | None = None):
+        super().__init__()
+        self.style = style
+        self.text = text
+        # Lines handed over by a split are final; otherwise they are broken for the width offered.
+        self._fixed = lines is not None
+        self._lines = lines or []
+        self._wrapped_width: float | None = None
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+        """Reportlab: as wide as offered, one leading per line."""
+        style = self.style
+        room = availWidth - style.leftIndent - style.rightIndent
+        if not self._fixed and self._wrapped_width != room:
+            lines: list[str] = []
+            for paragraph in self.text.split("\n"):
+                words = " ".join(paragraph.split())
+                lines += _wrap(words, style.fontName, style.fontSize, room) if words else [""]
+            if lines == [""]:
+                lines = []
+            self._lines, self._wrapped_width = lines, room
+        self.width, self.height = availWidth, len(self._lines) * style.leading
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        """Reportlab: the lines that fit, and the rest."""
+        self.wrap(availWidth, availHeight)
+        fit = int((availHeight + 1e-8) // self.style.leading)
+        if fit <= 0 or fit >= len(self._lines):
+            return [] if fit <= 0 else [self]
+        rest = ParagraphStyle("rest", parent=self.style, spaceBefore=0)
+        return [
+            PlainText(self.text, self.style, lines=self._lines[:fit]),
+            PlainText(self.text, rest, lines=self._lines[fit:]),
+        ]
+
+    def getSpaceBefore(self):  # noqa: N802 - reportlab's name
+        """Reportlab: the style's space before."""
+        return self.style.spaceBefore
+
+    def getSpaceAfter(self):  # noqa: N802
+        """Reportlab: the style's space after."""
+        return self.style.spaceAfter
+
+    def draw(self):
+        """Reportlab: draw the lines."""
+        canvas, style = self.canv, self.style
+        left, right = style.leftIndent, self.width - style.rightIndent
+        y = self.height - style.fontSize
+        canvas.saveState()
+        canvas.setFillColor(style.textColor)
+        canvas.setFont(style.fontName, style.fontSize)
+        for line in self._lines:
+            if style.alignment == TA_CENTER:
+                canvas.drawCentredString((left + right) / 2, y, line)
+            elif style.alignment == TA_RIGHT:
+                canvas.drawRightString(right, y, line)
+            else:
+                canvas.drawString(left, y, line)
+            y -= style.leading
         canvas.restoreState()
 
 

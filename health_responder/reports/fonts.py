@@ -35,7 +35,7 @@ from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
@@ -108,7 +108,9 @@ def clean_text(value: object, *, max_length: int = MAX_TEXT_LENGTH, single_line:
     if value is None:
         return ""
     text = str(value)
-    if not (text.isascii() and text.isprintable()):
+    # Printable text of the Basic Multilingual Plane has nothing to clean (controls, surrogates,
+    # unassigned and private-use code points, tabs and line breaks are all unprintable).
+    if not (text.isprintable() and (text.isascii() or max(text) <= "\uffff")):
         text = "".join(_clean_char(c, single_line) for c in text.replace("\r\n", "\n"))
     if len(text) > max_length:
         text = text[: max_length - 1].rstrip() + "…"
@@ -342,10 +344,61 @@ def _load(name: str, path: str | None, index: int) -> TTFont | None:
     if not path:
         return None
     try:
-        return TTFont(name, path, subfontIndex=index)
+        font = TTFont(name, path, subfontIndex=index)
     except (TTFError, OSError, ValueError, KeyError, IndexError):
         # CFF-outline (.otf-in-.ttc) or damaged files: skip, the next candidate will do.
         return None
+    _reuse_subsets(font)
+    return font
+
+
+#: Font subsets kept per font file, and compressed font streams kept in all (each ~20-35 kB).
+SUBSETS_KEPT = 32
+STREAMS_KEPT = 64
+
+
+def _reuse_subsets(font: TTFont) -> None:
+    """Let ``font`` reuse the subset files it made for earlier documents.
+
+    reportlab cuts a new subset of the font file into every document (the ``name``, ``cvt``, ``fpgm``
+    and ``prep`` tables copied, the glyphs gathered) and compresses it: two thirds of a one-page
+    document's cost. A subset is a pure function of the characters in it, in order, and a document in
+    Latin script has the same first subset as the last one (the ASCII block, then the few other
+    characters its template uses), so the bytes are kept and handed out again.
+    """
+    make = font.face.makeSubset
+    cached = functools.lru_cache(maxsize=SUBSETS_KEPT)(lambda key: make(list(key)))
+    font.face.makeSubset = lambda subset: cached(tuple(subset))
+
+
+class _KeptFlate(pdfdoc.PDFStreamFilterZCompress):
+    """reportlab's Flate filter, remembering what it compressed for byte strings (font files).
+
+    Page contents (text) are compressed every time; the same subset file (`_reuse_subsets`) is
+    compressed once. The output is the same bytes zlib gives.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[bytes, bytes] = {}
+        self._lock = threading.Lock()
+
+    def encode(self, text):
+        """Compress ``text``; byte strings from a kept subset come from the cache."""
+        if not isinstance(text, bytes) or len(text) < 2048:
+            return super().encode(text)
+        with self._lock:
+            done = self._kept.pop(text, None)
+        if done is None:
+            done = super().encode(text)
+        with self._lock:
+            self._kept[text] = done  # most recently used last
+            while len(self._kept) > STREAMS_KEPT:
+                del self._kept[next(iter(self._kept))]
+        return done
+
+
+# ttfonts and pdfdoc look the filter up in pdfdoc at each use: one instance serves every document.
+pdfdoc.PDFZCompress = _KeptFlate()
 
 
 def _search_dirs(extra: tuple[str, ...] | None) -> list[Path]:

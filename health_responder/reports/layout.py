@@ -14,9 +14,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask_babel import gettext
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, LETTER, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -25,14 +23,13 @@ from reportlab.platypus import (
     Frame,
     KeepTogether,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
 )
 
 from health_responder.reports.data import PAGE_SIZES
-from health_responder.reports.flowables import fit_line, qr_code
+from health_responder.reports.flowables import fit_line, qr_code, text_block
 from health_responder.reports.fonts import FontSet, clean_text
 from health_responder.reports.styles import (
     ACCENT,
@@ -47,9 +44,9 @@ from health_responder.reports.styles import (
     SIGNATURE_TABLE_STYLE,
     STYLE_ASSOCIATION,
     STYLE_LABEL,
+    STYLE_QR_CAPTION,
     STYLE_REFERENCE,
     STYLE_SECTION,
-    STYLE_SMALL,
     STYLE_TITLE,
     STYLE_VALUE,
     STYLE_VALUE_BOLD,
@@ -232,9 +229,9 @@ def heading_block(
     qr = qr_code(url, QR_SIZE)
     text_width = width - (QR_SIZE + 6 * mm if qr else 0)
     left: list[Flowable] = [
-        Paragraph(fonts.markup(clean_text(association, max_length=200), bold=True), STYLE_ASSOCIATION),
-        Paragraph(fonts.markup(title), STYLE_TITLE),
-        Paragraph(fonts.markup(clean_text(subtitle, max_length=200)), STYLE_REFERENCE),
+        text_block(fonts, clean_text(association, max_length=200), STYLE_ASSOCIATION, bold=True),
+        text_block(fonts, title, STYLE_TITLE),
+        text_block(fonts, clean_text(subtitle, max_length=200), STYLE_REFERENCE),
         Spacer(1, 4 * mm),
         facts_grid(fonts, facts, text_width, columns=2),
     ]
@@ -242,10 +239,7 @@ def heading_block(
         return [*left, Spacer(1, 2 * mm)]
     right = [
         qr,
-        Paragraph(
-            fonts.markup(gettext("Scan to verify")),
-            ParagraphStyle("qr-caption", parent=STYLE_SMALL, alignment=TA_CENTER),
-        ),
+        text_block(fonts, gettext("Scan to verify"), STYLE_QR_CAPTION),
     ]
     table = Table(
         [[left, right]],
@@ -268,8 +262,8 @@ def facts_grid(fonts: FontSet, facts: list[tuple[str, str]], width: float, *, co
     """A grid of small labels above their values, ``columns`` facts per row; rows break across pages."""
     cells = [
         [
-            Paragraph(fonts.markup(label), STYLE_LABEL),
-            Paragraph(fonts.markup(clean_text(value, max_length=MAX_HEADING_FACT)) or "—", STYLE_VALUE),
+            text_block(fonts, label, STYLE_LABEL),
+            text_block(fonts, clean_text(value, max_length=MAX_HEADING_FACT) or "—", STYLE_VALUE),
         ]
         for label, value in facts
     ]
@@ -283,17 +277,15 @@ def signatures_block(fonts: FontSet, width: float, roles: list[tuple[str, str]])
     label_width = 22 * mm
     column = (width - label_width) / len(roles)
     names = [
-        Paragraph(fonts.markup(clean_text(name, max_length=120, single_line=True)), STYLE_VALUE)
-        if name
-        else ""
+        text_block(fonts, clean_text(name, max_length=120, single_line=True), STYLE_VALUE) if name else ""
         for _, name in roles
     ]
     rows = [
-        [""] + [Paragraph(fonts.markup(role, bold=True), STYLE_VALUE_BOLD) for role, _ in roles],
-        [Paragraph(fonts.markup(gettext("Name")), STYLE_LABEL), *names],
-        [Paragraph(fonts.markup(gettext("Date")), STYLE_LABEL)] + [""] * len(roles),
-        [Paragraph(fonts.markup(gettext("Signature")), STYLE_LABEL)] + [""] * len(roles),
-        [Paragraph(fonts.markup(gettext("Stamp")), STYLE_LABEL)] + [""] * len(roles),
+        [""] + [text_block(fonts, role, STYLE_VALUE_BOLD, bold=True) for role, _ in roles],
+        [text_block(fonts, gettext("Name"), STYLE_LABEL), *names],
+        [text_block(fonts, gettext("Date"), STYLE_LABEL)] + [""] * len(roles),
+        [text_block(fonts, gettext("Signature"), STYLE_LABEL)] + [""] * len(roles),
+        [text_block(fonts, gettext("Stamp"), STYLE_LABEL)] + [""] * len(roles),
     ]
     table = Table(
         rows,
@@ -305,6 +297,6 @@ def signatures_block(fonts: FontSet, width: float, roles: list[tuple[str, str]])
     return KeepTogether([section_heading(fonts, "Signatures"), table])
 
 
-def section_heading(fonts: FontSet, text: str) -> Paragraph:
+def section_heading(fonts: FontSet, text: str) -> Flowable:
     """A section's heading inside a document."""
-    return Paragraph(fonts.markup(text), STYLE_SECTION)
+    return text_block(fonts, text, STYLE_SECTION)

@@ -1,6 +1,6 @@
 """The look of every document, as module constants: page margins, colours, text limits, paragraph and table styles.
 
-A style is data: builders and building blocks take these, and none builds its own but the QR caption.
+A style is data: builders and building blocks take these, and none builds its own.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ STYLE_VALUE = ParagraphStyle("value", fontName=BASE_FONT, fontSize=9, leading=11
 STYLE_VALUE_BOLD = ParagraphStyle("value-bold", parent=STYLE_VALUE, fontName=BOLD_FONT)
 STYLE_SMALL = ParagraphStyle("small", fontName=BASE_FONT, fontSize=7, leading=9, textColor=MUTED)
 STYLE_TABLE_NOTE = ParagraphStyle("table-note", parent=STYLE_SMALL, spaceBefore=3)
+STYLE_QR_CAPTION = ParagraphStyle("qr-caption", parent=STYLE_SMALL, alignment=TA_CENTER)
 
 #: Table cells: a plain-string cell is drawn with the same font, size and leading.
 CELL_FONT_SIZE = 8

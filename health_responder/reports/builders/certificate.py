@@ -7,7 +7,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
 from health_responder.reports.data import CertificateData
-from health_responder.reports.flowables import date_text, qr_code
+from health_responder.reports.flowables import date_text, qr_code, text_block
 from health_responder.reports.fonts import clean_text, get_fonts
 from health_responder.reports.layout import certificate_border, pagesize_of, render
 from health_responder.reports.styles import (
@@ -31,8 +31,8 @@ def build_certificate(data: CertificateData) -> bytes:
     width = pagesize[0] - 2 * (MARGIN + 10 * mm)
     height = pagesize[1] - 2 * (MARGIN + 8 * mm)
 
-    def para(text: str, style: ParagraphStyle, limit: int = MAX_FIELD) -> Paragraph:
-        return Paragraph(fonts.markup(clean_text(text, max_length=limit)), style)
+    def para(text: str, style: ParagraphStyle, limit: int = MAX_FIELD) -> Flowable:
+        return text_block(fonts, clean_text(text, max_length=limit), style)
 
     details = [f"Topic: {clean_text(data.topic, max_length=200)}"]
     if data.duration_hours:
@@ -40,20 +40,20 @@ def build_certificate(data: CertificateData) -> bytes:
     details.append(f"Provided by {clean_text(data.provider_name, max_length=200)}")
     body: list[Flowable] = [
         para(data.association_name, STYLE_CERT_ASSOCIATION, 200),
-        Paragraph("Certificate of completion", STYLE_CERT_TITLE),
-        Paragraph("This certifies that", STYLE_CERT_TEXT),
+        para("Certificate of completion", STYLE_CERT_TITLE),
+        para("This certifies that", STYLE_CERT_TEXT),
         para(data.participant_name, STYLE_CERT_NAME, 200),
-        Paragraph(fonts.markup("of " + clean_text(data.city_name, max_length=200)), STYLE_CERT_TEXT)
+        para("of " + clean_text(data.city_name, max_length=200), STYLE_CERT_TEXT)
         if clean_text(data.city_name).strip()
         else Spacer(1, 1),
-        Paragraph("has completed the training program", STYLE_CERT_TEXT),
+        para("has completed the training program", STYLE_CERT_TEXT),
         para(data.program_title, STYLE_CERT_PROGRAM, 300),
         para(" · ".join(details), STYLE_CERT_TEXT, 700),
-        Paragraph(f"Completed on {date_text(data.completed_on)}", STYLE_CERT_TEXT),
+        para(f"Completed on {date_text(data.completed_on)}", STYLE_CERT_TEXT),
     ]
     sign = [
         Spacer(1, 12 * mm),
-        Paragraph("_" * 36, STYLE_CERT_SIGN),
+        para("_" * 36, STYLE_CERT_SIGN),
         para(data.signatory_name or " ", STYLE_CERT_SIGN, 120),
         para(data.signatory_title or " ", STYLE_CERT_SMALL, 120),
     ]

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Table, TableStyle
 
 from health_responder.labels import label
 from health_responder.reports.data import DispatchReportData
@@ -20,6 +20,7 @@ from health_responder.reports.flowables import (
     data_table,
     date_text,
     quantity_text,
+    text_block,
     text_cell,
 )
 from health_responder.reports.fonts import FontSet, clean_text, get_fonts
@@ -133,17 +134,16 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
     )
     total = sum(line.quantity for line in data.lines)
     story.append(
-        Paragraph(
-            fonts.markup(
-                ngettext(
-                    "%(num)s line, %(units)s units in total.",
-                    "%(num)s lines, %(units)s units in total.",
-                    len(data.lines),
-                    units=quantity_text(total),
-                )
+        text_block(
+            fonts,
+            ngettext(
+                "%(num)s line, %(units)s units in total.",
+                "%(num)s lines, %(units)s units in total.",
+                len(data.lines),
+                units=quantity_text(total),
             )
             + (
-                " " + cold + fonts.markup(" " + _("cold chain: keep refrigerated from dispatch to receipt."))
+                f" {cold} " + _("cold chain: keep refrigerated from dispatch to receipt.")
                 if any(line.cold_chain for line in data.lines)
                 else ""
             ),
@@ -155,7 +155,8 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
         accepted = sum(line.accepted or 0 for line in data.lines)
         rejected = sum(line.rejected or 0 for line in data.lines)
         story.append(
-            Paragraph(
+            text_block(
+                fonts,
                 _(
                     "Received: %(accepted)s accepted, %(rejected)s rejected.",
                     accepted=quantity_text(accepted),
@@ -167,7 +168,7 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
 
     if clean_text(data.notes).strip():
         story.append(section_heading(fonts, _("Notes")))
-        story.append(Paragraph(fonts.markup(clean_text(data.notes, max_length=MAX_NOTES)), STYLE_BODY))
+        story.append(text_block(fonts, clean_text(data.notes, max_length=MAX_NOTES), STYLE_BODY))
 
     signatories = data.signatories
     story.append(
@@ -209,8 +210,8 @@ def _parties(fonts: FontSet, data: DispatchReportData, width: float) -> Table:
     """Sender and recipient side by side, one row per attribute so the block can break across pages."""
     sender, recipient = data.sender, data.recipient
 
-    def value(text: str, style: ParagraphStyle = STYLE_VALUE) -> Paragraph:
-        return Paragraph(fonts.markup(clean_text(text, max_length=MAX_FIELD)) or "—", style)
+    def value(text: str, style: ParagraphStyle = STYLE_VALUE) -> Flowable:
+        return text_block(fonts, clean_text(text, max_length=MAX_FIELD) or "—", style)
 
     pairs = [
         ((_("From"), sender.name, True), (_("To"), recipient.name, True)),
@@ -232,7 +233,7 @@ def _parties(fonts: FontSet, data: DispatchReportData, width: float) -> Table:
             name, text, bold = item
             row.append(
                 [
-                    Paragraph(fonts.markup(name), STYLE_LABEL),
+                    text_block(fonts, name, STYLE_LABEL),
                     value(text, STYLE_VALUE_BOLD if bold else STYLE_VALUE),
                 ]
             )

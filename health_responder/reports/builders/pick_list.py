@@ -6,7 +6,7 @@ from datetime import date
 from itertools import groupby
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph
+from reportlab.platypus import CondPageBreak, Flowable
 
 from health_responder.reports.data import PickLineData, PickListData
 from health_responder.reports.flowables import (
@@ -15,6 +15,7 @@ from health_responder.reports.flowables import (
     data_table,
     date_text,
     quantity_text,
+    text_block,
     text_cell,
 )
 from health_responder.reports.fonts import clean_text, get_fonts
@@ -67,7 +68,8 @@ def build_pick_list(data: PickListData) -> bytes:
     locations = len({clean_text(line.location_name, single_line=True) for line in lines})
     total = sum(line.quantity for line in lines)
     story.append(
-        Paragraph(
+        text_block(
+            fonts,
             f"{len(lines)} lot{'s' if len(lines) != 1 else ''} to pick in {locations} "
             f"location{'s' if locations != 1 else ''}, {quantity_text(total)} units in total. "
             "Take each location's lots in the order listed: earliest expiry first.",
@@ -112,20 +114,21 @@ def build_pick_list(data: PickListData) -> bytes:
         # A location heading alone at the foot of a page is useless: keep room for a few rows.
         story.append(CondPageBreak(STYLE_SECTION.leading + 6 * MIN_ROW_HEIGHT))
         story.append(
-            Paragraph(
+            text_block(
+                fonts,
                 "Location: "
-                + fonts.markup(clean_text(location or "—", max_length=MAX_FIELD))
+                + clean_text(location or "—", max_length=MAX_FIELD)
                 + f" · {len(group)} lot{'s' if len(group) != 1 else ''}",
                 STYLE_SECTION,
             )
         )
         story += data_table(columns, widths, rows, empty="")
     if not lines:
-        story.append(Paragraph("Nothing to pick.", STYLE_BODY))
+        story.append(text_block(fonts, "Nothing to pick.", STYLE_BODY))
 
     if clean_text(data.notes).strip():
         story.append(section_heading(fonts, "Notes"))
-        story.append(Paragraph(fonts.markup(clean_text(data.notes, max_length=MAX_NOTES)), STYLE_BODY))
+        story.append(text_block(fonts, clean_text(data.notes, max_length=MAX_NOTES), STYLE_BODY))
     story.append(signatures_block(fonts, width, [("Picked", ""), ("Checked", "")]))
     return render(
         story,
