@@ -62,7 +62,7 @@ class LotLabel(MethodView):
     def get(self, lot_id):
         """The lot's label: GS1 DataMatrix of GTIN, expiry and lot, the human-readable line, item, provider."""
         db.begin_write()
-        document, content = services.lot_label(lot=stock.get_lot(g.user, lot_id), by=g.user)
+        document, content = services.lot_label(lot=stock.get_lot(user=g.user, lot_id=lot_id), by=g.user)
         db.session.commit()
         return pdf_response(document, content)
 

@@ -31,7 +31,7 @@ bp = Blueprint("barcodes_pages", __name__)
 def lot_label(lot_id: int):
     """The lot's GS1 label (registered like every document)."""
     db.begin_write()
-    document, content = services.lot_label(lot=stock.get_lot(me(), lot_id), by=me())
+    document, content = services.lot_label(lot=stock.get_lot(user=me(), lot_id=lot_id), by=me())
     return commit(pdf_response(document, content))
 
 

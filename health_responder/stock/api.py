@@ -49,7 +49,7 @@ class Lots(MethodView):
     @blp.response(200, page_of(LotSchema))
     def get(self, args):
         """Stock lots: a provider's own, or every provider's for coordinators and admins."""
-        return queries.list_lots(g.user, args)
+        return queries.list_lots(user=g.user, args=args)
 
     @roles_required(*KEEPERS)
     @idempotent
@@ -69,7 +69,7 @@ class LotsCsv(MethodView):
     @blp.response(200, content_type="text/csv", description="The lots as CSV, one line per lot.")
     def get(self, args):
         """The lots the caller sees, as CSV (same filters as the list), streamed; UTF-8 with a BOM."""
-        rows = queries.export_rows(g.user, args)
+        rows = queries.export_rows(user=g.user, args=args)
         # The BOM tells spreadsheet programs the file is UTF-8 (lot codes and places may be Korean), as
         # requests.csv does; our own import reads it back (utf-8-sig).
         return Response(
@@ -85,14 +85,14 @@ class LotById(MethodView):
     @blp.response(200, LotSchema)
     def get(self, lot_id):
         """One lot."""
-        return queries.get_lot(g.user, lot_id)
+        return queries.get_lot(user=g.user, lot_id=lot_id)
 
     @roles_required(*KEEPERS)
     @blp.arguments(LotUpdateSchema)
     @blp.response(200, LotSchema)
     def patch(self, data, lot_id):
         """Quarantine, recall or release a lot, or correct its code or expiry date (audited)."""
-        lot = services.update_lot(lot=queries.get_lot(g.user, lot_id), by=g.user, **data)
+        lot = services.update_lot(lot=queries.get_lot(user=g.user, lot_id=lot_id), by=g.user, **data)
         db.session.commit()
         return lot
 
@@ -105,7 +105,7 @@ class Adjustments(MethodView):
     @blp.response(201, MovementSchema)
     def post(self, data, lot_id):
         """Add or remove units with a reason; never below what is reserved (409)."""
-        movement = services.adjust_lot(lot=queries.get_lot(g.user, lot_id), by=g.user, **data)
+        movement = services.adjust_lot(lot=queries.get_lot(user=g.user, lot_id=lot_id), by=g.user, **data)
         db.session.commit()
         return movement
 
@@ -117,7 +117,7 @@ class Movements(MethodView):
     @blp.response(200, page_of(MovementSchema))
     def get(self, args, lot_id):
         """The lot's ledger: every change of its balances, with actor and reference."""
-        return queries.list_movements(queries.get_lot(g.user, lot_id), args)
+        return queries.list_movements(lot=queries.get_lot(user=g.user, lot_id=lot_id), args=args)
 
 
 @blp.route("/levels")
@@ -127,7 +127,7 @@ class Levels(MethodView):
     @blp.response(200, page_of(LevelSchema))
     def get(self, args):
         """Totals per item over the lots the caller sees."""
-        return queries.stock_levels(g.user, args)
+        return queries.stock_levels(user=g.user, args=args)
 
 
 @blp.route("/imports")

@@ -34,7 +34,7 @@ def import_lots(file, provider_name: str, dry_run: bool) -> None:
     try:
         rows = csvio.read_lots(file.read())
         with db.read_session() if dry_run else db.write_session():
-            provider = queries.provider_named(provider_name)
+            provider = queries.provider_named(name=provider_name)
             if dry_run:
                 report = imports.import_lots(provider=provider, rows=rows, by=None, dry_run=True)
             else:
@@ -69,8 +69,8 @@ def export_lots(file, provider_name: str | None) -> None:
     """Write every lot (or one provider's) as CSV to FILE (default: standard output)."""
     try:
         with db.read_session():
-            args = {"provider_id": queries.provider_named(provider_name).id} if provider_name else {}
-            for chunk in csvio.write_lots(queries.export_rows(None, args)):
+            args = {"provider_id": queries.provider_named(name=provider_name).id} if provider_name else {}
+            for chunk in csvio.write_lots(queries.export_rows(user=None, args=args)):
                 file.write(chunk)
     except DomainError as error:
         raise _explain(error) from error

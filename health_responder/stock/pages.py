@@ -156,7 +156,7 @@ def index():
 def export():
     """The lots the list shows (same filters, every page), one line per lot, as CSV."""
     _form, args = _lot_filters()
-    rows = queries.export_rows(me(), args)
+    rows = queries.export_rows(user=me(), args=args)
     return csvsafe.download(
         "stock-lots.csv", csvio.EXPORT_COLUMNS, ([row[c] for c in csvio.EXPORT_COLUMNS] for row in rows)
     )
@@ -184,7 +184,7 @@ def _status_form(lot: StockLot, form: LotStatusForm | None = None) -> LotStatusF
 
 
 def _card(lot: StockLot, form: LotStatusForm | None = None, status: int = 200):
-    ledger = queries.ledger_page(lot, {"page": page_number(), "page_size": LEDGER_PAGE_SIZE})
+    ledger = queries.ledger_page(lot=lot, args={"page": page_number(), "page_size": LEDGER_PAGE_SIZE})
     provider_name = providers.provider_names(ids=[lot.provider_id]).get(lot.provider_id, "")
     return render_template(
         "stock/lot.html",
@@ -204,14 +204,14 @@ def _card(lot: StockLot, form: LotStatusForm | None = None, status: int = 200):
 @roles(*KEEPERS)
 def lot_card(lot_id: int):
     """One lot: its facts, every movement with the balance after it (paged), reservations and dispatches."""
-    return _card(queries.get_lot(me(), lot_id))
+    return _card(queries.get_lot(user=me(), lot_id=lot_id))
 
 
 @bp.post("/stock/lots/<int:lot_id>/status")
 @roles(*KEEPERS)
 def change_status(lot_id: int):
     """Quarantine, recall or release the lot, with the reason kept in the audit trail."""
-    lot = queries.get_lot(me(), lot_id)
+    lot = queries.get_lot(user=me(), lot_id=lot_id)
     form = _status_form(lot, LotStatusForm())
     status = 200
     if form.validate_on_submit():
@@ -226,7 +226,7 @@ def change_status(lot_id: int):
         )
         if changed is not None:
             return redirect(url_for(".lot_card", lot_id=lot_id))
-        lot = queries.get_lot(me(), lot_id)
+        lot = queries.get_lot(user=me(), lot_id=lot_id)
         form = _status_form(lot, form)
     return _card(lot, form, status_of(form, status))
 
@@ -273,7 +273,7 @@ def receive():
 @roles(*KEEPERS)
 def adjust(lot_id: int):
     """Add or remove units of a lot with a reason; the lot's ledger below."""
-    lot = queries.get_lot(me(), lot_id)
+    lot = queries.get_lot(user=me(), lot_id=lot_id)
     form = AdjustForm()
     form.reason.choices = [("", _("Choose a reason"))] + [(r, label(r)) for r in ADJUSTMENT_REASONS]
     status = 200
@@ -295,8 +295,8 @@ def adjust(lot_id: int):
         )
         if movement is not None:
             return redirect(url_for(".adjust", lot_id=lot_id))
-        lot = queries.get_lot(me(), lot_id)
-    movements = queries.list_movements(lot, {"page": 1, "page_size": 30, "order_by": "-id"})["items"]
+        lot = queries.get_lot(user=me(), lot_id=lot_id)
+    movements = queries.list_movements(lot=lot, args={"page": 1, "page_size": 30, "order_by": "-id"})["items"]
     return render_template(
         "stock/adjust.html",
         form=form,
@@ -457,12 +457,14 @@ def import_template():
 def _provider_panel(user) -> dict:
     soon = utc_today() + timedelta(days=current_app.config["NEAR_EXPIRY_DAYS"])
     lots = queries.lots_expiring(user=user, until=soon, limit=10)
-    levels = queries.stock_levels(user, {"page": 1, "page_size": 100, "order_by": "available"})["items"]
+    levels = queries.stock_levels(user=user, args={"page": 1, "page_size": 100, "order_by": "available"})[
+        "items"
+    ]
     low = [row for row in levels if row["available"] <= current_app.config["LOW_STOCK_THRESHOLD"]][:10]
     return {"groups": _groups(lots), "low": low}
 
 
 register_panel((Role.PROVIDER,), "stock/panel_provider.html", _provider_panel, order=20)
 provider_pages.PUBLIC_SECTIONS["categories"] = lambda provider_id: queries.category_availability(
-    provider_id, today=utc_today(), threshold=current_app.config["LOW_STOCK_THRESHOLD"]
+    provider_id=provider_id, today=utc_today(), threshold=current_app.config["LOW_STOCK_THRESHOLD"]
 )

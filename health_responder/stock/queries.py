@@ -50,7 +50,7 @@ def _ensure_sees_stock(user: User) -> None:
         raise Forbidden(_l("Your role (%(role)s) does not see stock.", role=user.role))
 
 
-def lots_visible_to(user: User) -> sa.Select:
+def lots_visible_to(*, user: User) -> sa.Select:
     """The lots ``user`` may see: the only way to list lots."""
     _ensure_sees_stock(user)
     statement = select(StockLot)
@@ -75,9 +75,9 @@ def _filtered(statement: sa.Select, args: dict) -> sa.Select:
     return statement
 
 
-def list_lots(user: User, args: dict) -> dict:
+def list_lots(*, user: User, args: dict) -> dict:
     """A page of the lots ``user`` sees, filtered and ordered as ``args`` say."""
-    return paginate(db.session, _filtered(lots_visible_to(user), args), args, LOT_ORDER)
+    return paginate(db.session, _filtered(lots_visible_to(user=user), args), args, LOT_ORDER)
 
 
 def lots_by_item_page(*, user: User, filters: dict, page: int, page_size: int, order_by: str | None) -> dict:
@@ -88,20 +88,20 @@ def lots_by_item_page(*, user: User, filters: dict, page: int, page_size: int, o
     name = order_by or "expires_on"
     column = LOT_ORDER[name.lstrip("-")]
     order = (_ITEM_CODE.asc(), column.desc() if name.startswith("-") else column.asc())
-    statement = _filtered(lots_visible_to(user), filters)
+    statement = _filtered(lots_visible_to(user=user), filters)
     args = {"page": page, "page_size": page_size}
     return paginate(db.session, statement, args, {"id": StockLot.id}, default_order=order)
 
 
-def get_lot(user: User, lot_id: int) -> StockLot:
+def get_lot(*, user: User, lot_id: int) -> StockLot:
     """One lot ``user`` may see, or NotFound (also for another provider's lot)."""
-    lot = db.session.scalar(lots_visible_to(user).where(StockLot.id == lot_id))
+    lot = db.session.scalar(lots_visible_to(user=user).where(StockLot.id == lot_id))
     if lot is None:
         raise NotFound(_l("No stock lot %(id)s.", id=lot_id))
     return lot
 
 
-def list_movements(lot: StockLot, args: dict) -> dict:
+def list_movements(*, lot: StockLot, args: dict) -> dict:
     """A page of one lot's ledger, oldest first unless ordered otherwise."""
     statement = select(StockMovement).where(StockMovement.lot_id == lot.id)
     if args.get("kind"):
@@ -119,7 +119,7 @@ LEVEL_COLUMNS = {
 }
 
 
-def stock_levels(user: User, args: dict) -> dict:
+def stock_levels(*, user: User, args: dict) -> dict:
     """A page of per-item totals over the lots ``user`` sees, in one grouped query.
 
     ``available`` sums every lot's on hand minus reserved (as each lot shows it); ``allocatable`` only
@@ -194,13 +194,13 @@ def stock_levels(user: User, args: dict) -> dict:
     }
 
 
-def export_rows(user: User | None, args: dict, batch: int = 500) -> Iterator[dict]:
+def export_rows(*, user: User | None, args: dict, batch: int = 500) -> Iterator[dict]:
     """Every lot ``user`` sees under ``args``'s filters, with item code and location name, in id order.
 
     ``user`` is None only for the command line, whose operator sees every lot. Rows are read in
     batches by id (keyset), so a large export neither holds one long cursor nor loads every lot.
     """
-    visible = lots_visible_to(user) if user is not None else select(StockLot)
+    visible = lots_visible_to(user=user) if user is not None else select(StockLot)
     base = (
         _filtered(visible, args)
         .with_only_columns(
@@ -233,7 +233,7 @@ def export_rows(user: User | None, args: dict, batch: int = 500) -> Iterator[dic
         last = rows[-1]["id"]
 
 
-def provider_named(name: str) -> Provider:
+def provider_named(*, name: str) -> Provider:
     """The provider with this exact name, or NotFound."""
     provider = db.session.scalar(select(Provider).where(Provider.name == name))
     if provider is None:
@@ -252,7 +252,7 @@ def lots_by_id(*, ids) -> dict[int, StockLot]:
 def lots_expiring(*, user: User, until: date, limit: int = 10) -> list[StockLot]:
     """Lots ``user`` sees with units on hand that expire on or before ``until``, soonest first."""
     return db.session.scalars(
-        lots_visible_to(user)
+        lots_visible_to(user=user)
         .where(StockLot.expires_on.is_not(None), StockLot.expires_on <= until, StockLot.on_hand > 0)
         .order_by(StockLot.expires_on, StockLot.id)
         .limit(limit)
@@ -263,14 +263,14 @@ def lots_expiring(*, user: User, until: date, limit: int = 10) -> list[StockLot]
 IN_STOCK, LOW, OUT = "in_stock", "low", "out"
 
 
-def availability_level(available: int, threshold: int) -> str:
+def availability_level(*, available: int, threshold: int) -> str:
     """``out`` at nothing usable, ``low`` at or below ``threshold`` units, else ``in_stock``."""
     if available <= 0:
         return OUT
     return LOW if available <= threshold else IN_STOCK
 
 
-def category_availability(provider_id: int, *, today, threshold: int) -> list[dict]:
+def category_availability(*, provider_id: int, today, threshold: int) -> list[dict]:
     """A provider's equipment categories, each with its availability level for the public (never a quantity)."""
     usable = sa.case(
         (
@@ -291,7 +291,10 @@ def category_availability(provider_id: int, *, today, threshold: int) -> list[di
         .order_by(Item.category)
     ).all()
     return [
-        {"category": category, "level": availability_level(int(available or 0), threshold)}
+        {
+            "category": category,
+            "level": availability_level(available=int(available or 0), threshold=threshold),
+        }
         for category, available in rows
     ]
 
@@ -304,18 +307,18 @@ def category_availability(provider_id: int, *, today, threshold: int) -> list[di
 LOT_USES: dict[str, Callable[[StockLot, User], list[dict]]] = {}
 
 
-def lot_uses(*, lot: StockLot, user: User) -> dict[str, list[dict]]:
+def lot_uses(*, user: User, lot: StockLot) -> dict[str, list[dict]]:
     """Each registered use of ``lot`` that ``user`` may see, by name (an empty list where there is none)."""
     return {name: read(lot, user) for name, read in LOT_USES.items()}
 
 
-def ledger_page(lot: StockLot, args: dict) -> dict:
+def ledger_page(*, lot: StockLot, args: dict) -> dict:
     """A page of the lot's movements, newest first, each with the lot's balances just after it.
 
     The balance after the page's newest row is the sum of every row up to it (one query); walking
     down the page undoes one row at a time, so every page shows a true running balance.
     """
-    page = list_movements(lot, args | {"order_by": "-id"})
+    page = list_movements(lot=lot, args=args | {"order_by": "-id"})
     rows = page["items"]
     on_hand = reserved = 0
     if rows:
