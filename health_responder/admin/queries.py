@@ -23,17 +23,17 @@ def users(*, q: str = "", role: str | None = None, page: int = 1) -> dict:
         args["q"] = q
     if role:
         args["role"] = role
-    return auth_queries.list_users(args)
+    return auth_queries.list_users(args=args)
 
 
 def user(*, user_id: int) -> User:
     """One user, or NotFound."""
-    return auth_queries.get_user(user_id)
+    return auth_queries.get_user(user_id=user_id)
 
 
 def tokens(*, user: User) -> list[ApiToken]:
     """The user's API tokens, newest first."""
-    return auth_queries.tokens_of(user)
+    return auth_queries.tokens_of(user=user)
 
 
 def tenant_names() -> dict[str, dict[int, str]]:
@@ -69,7 +69,7 @@ def topic_choices() -> list[tuple[str, str]]:
 
 def topic(*, code: str) -> TrainingTopic:
     """One training topic, or NotFound."""
-    return reference.get_or_404(TrainingTopic, code, _l("training topic"))
+    return reference.get_or_404(model=TrainingTopic, ident=code, label=_l("training topic"))
 
 
 def networks() -> list[Network]:
@@ -84,12 +84,12 @@ def topics() -> list[TrainingTopic]:
 
 def cities(*, page: int = 1) -> dict:
     """One page of cities, by name."""
-    return reference.list_cities({"page": page, "page_size": PAGE_SIZE, "order_by": "name"})
+    return reference.list_cities(args={"page": page, "page_size": PAGE_SIZE, "order_by": "name"})
 
 
 def city(*, city_id: int) -> City:
     """The city of that id; NotFound otherwise."""
-    return reference.get_or_404(City, city_id, "city")
+    return reference.get_or_404(model=City, ident=city_id, label="city")
 
 
 def items(*, q: str = "", page: int = 1) -> dict:
@@ -97,12 +97,12 @@ def items(*, q: str = "", page: int = 1) -> dict:
     args = {"page": page, "page_size": PAGE_SIZE, "order_by": "code"}
     if q:
         args["q"] = q
-    return reference.list_items(args)
+    return reference.list_items(args=args)
 
 
 def item(*, item_id: int) -> Item:
     """The item of that id; NotFound otherwise."""
-    return reference.get_or_404(Item, item_id, "item")
+    return reference.get_or_404(model=Item, ident=item_id, label="item")
 
 
 def providers_page(*, page: int = 1) -> dict:

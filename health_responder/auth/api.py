@@ -51,7 +51,7 @@ class Tokens(MethodView):
     @blp.response(200, TokenSchema(many=True))
     def get(self):
         """The caller's tokens (never the token text)."""
-        return queries.tokens_of(g.user)
+        return queries.tokens_of(user=g.user)
 
 
 @blp.route("/auth/tokens/<int:token_id>/revoke")
@@ -81,7 +81,7 @@ class Users(MethodView):
     @blp.response(200, page_of(UserSchema))
     def get(self, args):
         """Users, filtered and paged (admins)."""
-        return queries.list_users(args)
+        return queries.list_users(args=args)
 
     @roles_required(Role.ADMIN)
     @blp.arguments(UserCreateSchema)
@@ -99,13 +99,13 @@ class UserById(MethodView):
     @blp.response(200, UserSchema)
     def get(self, user_id):
         """One user (admins)."""
-        return queries.get_user(user_id)
+        return queries.get_user(user_id=user_id)
 
     @roles_required(Role.ADMIN)
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, data, user_id):
         """Change a user's name, language, password or active flag (admins)."""
-        user = services.update_user(user=queries.get_user(user_id), by=g.user, **data)
+        user = services.update_user(user=queries.get_user(user_id=user_id), by=g.user, **data)
         db.session.commit()
         return user

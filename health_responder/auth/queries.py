@@ -10,14 +10,14 @@ from health_responder.errors import NotFound
 from health_responder.extensions import db
 
 
-def tokens_of(user: User) -> list[ApiToken]:
+def tokens_of(*, user: User) -> list[ApiToken]:
     """The user's tokens, newest first."""
     return db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
     ).all()
 
 
-def get_user(user_id: int) -> User:
+def get_user(*, user_id: int) -> User:
     """A user by id, or NotFound."""
     user = db.session.get(User, user_id)
     if user is None:
@@ -25,7 +25,7 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def list_users(args: dict) -> dict:
+def list_users(*, args: dict) -> dict:
     """A page of users matching the filters."""
     statement = select(User)
     for key in ("role", "city_id", "provider_id"):

@@ -21,13 +21,13 @@ class CityProfileView(MethodView):
     @blp.response(200, CityProfileSchema)
     def get(self, city_id):
         """A member city's profile: network, population, health system, equipment, training, readiness."""
-        return queries.profile(city_id, member=g.user is not None)
+        return queries.profile(city_id=city_id, member=g.user is not None)
 
     @roles_required(Role.CITY, Role.ADMIN)
     @blp.arguments(CityProfileUpdateSchema)
     @blp.response(200, CityProfileSchema)
     def patch(self, data, city_id):
         """Change the population or health-system summary (the city's own users, or admins)."""
-        services.update_profile(city=queries.get_city(city_id), by=g.user, **data)
+        services.update_profile(city=queries.get_city(city_id=city_id), by=g.user, **data)
         db.session.commit()
-        return queries.profile(city_id, member=True)
+        return queries.profile(city_id=city_id, member=True)

@@ -46,7 +46,7 @@ def index():
 @public
 def city(city_id: int):
     """A city's profile; its contact for members only."""
-    found = queries.profile(city_id, member=member() is not None)
+    found = queries.profile(city_id=city_id, member=member() is not None)
     return render_template("hub/city.html", city=found, may_edit=_may_edit(city_id))
 
 
@@ -54,7 +54,7 @@ def city(city_id: int):
 @roles(Role.CITY, Role.ADMIN)
 def edit_city(city_id: int):
     """The city's own users (or an admin) change its population and health-system summary."""
-    found = queries.profile(city_id, member=True)
+    found = queries.profile(city_id=city_id, member=True)
     form = CityProfileForm(data=found)
     if request.method == "GET":
         return render_template("hub/edit_city.html", form=form, city=found)
@@ -67,7 +67,7 @@ def edit_city(city_id: int):
 
     def run():
         services.update_profile(
-            city=queries.get_city(city_id), by=me(), **load(CityProfileUpdateSchema, payload)
+            city=queries.get_city(city_id=city_id), by=me(), **load(CityProfileUpdateSchema, payload)
         )
         return commit(True)
 

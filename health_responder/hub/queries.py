@@ -18,7 +18,7 @@ from health_responder.training.models import Enrolment, EnrolmentStatus, Trainin
 ATTENDED = (EnrolmentStatus.ATTENDED, EnrolmentStatus.COMPLETED)
 
 
-def get_city(city_id: int) -> City:
+def get_city(*, city_id: int) -> City:
     """A member city, or NotFound."""
     city = db.session.get(City, city_id)
     if city is None:
@@ -81,9 +81,9 @@ def _programs_attended(city_id: int) -> list[dict]:
     ]
 
 
-def profile(city_id: int, *, member: bool) -> dict:
+def profile(*, city_id: int, member: bool) -> dict:
     """A city's public profile; its contact only for ``member`` (a logged-in user), else None."""
-    city = get_city(city_id)
+    city = get_city(city_id=city_id)
     network = db.session.get(Network, city.network_id)
     stored = db.session.get(CityProfile, city.id)
     return {

@@ -27,7 +27,7 @@ class Notifications(MethodView):
     @blp.response(200, page_of(NotificationSchema))
     def get(self, args):
         """The caller's notifications, newest first; ``unread=true`` for the unread ones."""
-        return queries.list_own(g.user, args)
+        return queries.list_own(user=g.user, args=args)
 
 
 @blp.route("/notifications/<int:notification_id>/read")
@@ -37,7 +37,9 @@ class NotificationRead(MethodView):
     @blp.response(200, NotificationSchema)
     def post(self, _data, notification_id):
         """Mark one of the caller's notifications read."""
-        notification = services.mark_read(notification=queries.own(g.user, notification_id), by=g.user)
+        notification = services.mark_read(
+            notification=queries.own(user=g.user, notification_id=notification_id), by=g.user
+        )
         db.session.commit()
         return notification
 

@@ -18,7 +18,7 @@ def _bell() -> dict:
     """The unread count for the bell of the header (read when a page asks for it)."""
 
     def unread() -> int:
-        return queries.unread_count(me()) if current_user.is_authenticated else 0
+        return queries.unread_count(user=me()) if current_user.is_authenticated else 0
 
     return {"unread_notifications": unread}
 
@@ -35,7 +35,7 @@ def inbox():
     args = {"page": page_number, "page_size": 25}
     if only_unread:
         args["unread"] = True
-    page = queries.list_own(me(), args)
+    page = queries.list_own(user=me(), args=args)
     return render_template(
         "notifications/inbox.html",
         page=page,
@@ -49,8 +49,10 @@ def inbox():
 @roles()
 def read(notification_id: int):
     """Mark one message read; with ``open=1`` go on to what it is about."""
-    notification = commit(services.mark_read(notification=queries.own(me(), notification_id), by=me()))
-    target = queries.safe_link(notification.link) if request.form.get("open") == "1" else None
+    notification = commit(
+        services.mark_read(notification=queries.own(user=me(), notification_id=notification_id), by=me())
+    )
+    target = queries.safe_link(link=notification.link) if request.form.get("open") == "1" else None
     return redirect(target or url_for(".inbox"))
 
 

@@ -13,7 +13,7 @@ from health_responder.extensions import db
 from health_responder.notifications.models import Notification
 
 
-def list_own(user: User, args: dict) -> dict:
+def list_own(*, user: User, args: dict) -> dict:
     """A page of the user's notifications, newest first."""
     statement = select(Notification).where(Notification.user_id == user.id)
     if args.get("unread") is not None:
@@ -27,7 +27,7 @@ def list_own(user: User, args: dict) -> dict:
     )
 
 
-def own(user: User, notification_id: int) -> Notification:
+def own(*, user: User, notification_id: int) -> Notification:
     """One of the user's notifications, or NotFound."""
     row = db.session.scalar(
         select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
@@ -37,7 +37,7 @@ def own(user: User, notification_id: int) -> Notification:
     return row
 
 
-def unread_count(user: User) -> int:
+def unread_count(*, user: User) -> int:
     """How many of the user's messages are unread (the bell in the header)."""
     return db.session.scalar(
         select(sa.func.count(Notification.id)).where(
@@ -46,7 +46,7 @@ def unread_count(user: User) -> int:
     )
 
 
-def safe_link(link: str | None) -> str | None:
+def safe_link(*, link: str | None) -> str | None:
     """A message's link when it is a path of this app (never another site), else None."""
     if not link or not link.startswith("/") or link.startswith("//") or "\\" in link:
         return None

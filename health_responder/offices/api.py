@@ -28,7 +28,7 @@ class Offices(MethodView):
     @blp.response(200, page_of(OfficeSchema))
     def get(self, args):
         """Regional offices with address, contact, languages, time zone and the cities they serve."""
-        return queries.list_offices(args)
+        return queries.list_offices(args=args)
 
     @roles_required(Role.ADMIN)
     @blp.arguments(OfficeCreateSchema)
@@ -37,7 +37,7 @@ class Offices(MethodView):
         """Open a regional office (admins)."""
         office = services.create_office(by=g.user, **data)
         db.session.commit()
-        return queries.view(office)
+        return queries.view(office=office)
 
 
 @blp.route("/offices/<int:office_id>")
@@ -46,20 +46,20 @@ class OfficeById(MethodView):
     @blp.response(200, OfficeSchema)
     def get(self, office_id):
         """One regional office."""
-        return queries.view(queries.get_office(office_id))
+        return queries.view(office=queries.get_office(office_id=office_id))
 
     @roles_required(Role.ADMIN)
     @blp.arguments(OfficeUpdateSchema)
     @blp.response(200, OfficeSchema)
     def patch(self, data, office_id):
         """Change an office (admins)."""
-        office = services.update_office(office=queries.get_office(office_id), by=g.user, **data)
+        office = services.update_office(office=queries.get_office(office_id=office_id), by=g.user, **data)
         db.session.commit()
-        return queries.view(office)
+        return queries.view(office=office)
 
     @roles_required(Role.ADMIN)
     @blp.response(204)
     def delete(self, office_id):
         """Close an office (admins)."""
-        services.delete_office(office=queries.get_office(office_id), by=g.user)
+        services.delete_office(office=queries.get_office(office_id=office_id), by=g.user)
         db.session.commit()

@@ -59,7 +59,9 @@ def _save(form: OfficeForm, office_id: int | None):
             office = services.create_office(by=me(), **load(OfficeCreateSchema, _payload(form)))
         else:
             office = services.update_office(
-                office=queries.get_office(office_id), by=me(), **load(OfficeUpdateSchema, _payload(form))
+                office=queries.get_office(office_id=office_id),
+                by=me(),
+                **load(OfficeUpdateSchema, _payload(form)),
             )
         commit()
         return office
@@ -89,7 +91,7 @@ def new():
 @roles(Role.ADMIN)
 def edit(office_id: int):
     """Change an office and the cities it serves (admins)."""
-    found = queries.view(queries.get_office(office_id))
+    found = queries.view(office=queries.get_office(office_id=office_id))
     form = OfficeForm(
         data=found
         | {"languages": ",".join(found["languages"]), "city_ids": [c["id"] for c in found["cities"]]}
@@ -106,7 +108,7 @@ def edit(office_id: int):
 @roles(Role.ADMIN)
 def delete(office_id: int):
     """Close an office (admins)."""
-    office = queries.get_office(office_id)
+    office = queries.get_office(office_id=office_id)
     name = office.name
     services.delete_office(office=office, by=me())
     commit()

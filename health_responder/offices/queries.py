@@ -13,7 +13,7 @@ from health_responder.offices.models import OfficeCity, RegionalOffice
 from health_responder.reference.models import City, Network
 
 
-def get_office(office_id: int) -> RegionalOffice:
+def get_office(*, office_id: int) -> RegionalOffice:
     """An office, or NotFound."""
     office = db.session.get(RegionalOffice, office_id)
     if office is None:
@@ -21,7 +21,7 @@ def get_office(office_id: int) -> RegionalOffice:
     return office
 
 
-def views(offices: list[RegionalOffice]) -> list[dict]:
+def views(*, offices: list[RegionalOffice]) -> list[dict]:
     """Offices as dicts with their network and the cities they serve (one query each for all)."""
     ids = [o.id for o in offices]
     networks = dict(
@@ -53,12 +53,12 @@ def views(offices: list[RegionalOffice]) -> list[dict]:
     ]
 
 
-def view(office: RegionalOffice) -> dict:
+def view(*, office: RegionalOffice) -> dict:
     """One office as a dict."""
-    return views([office])[0]
+    return views(offices=[office])[0]
 
 
-def list_offices(args: dict) -> dict:
+def list_offices(*, args: dict) -> dict:
     """A page of offices, by network then name, filtered by network code or language."""
     statement = select(RegionalOffice).join(Network, Network.id == RegionalOffice.network_id)
     if args.get("network"):
@@ -73,7 +73,7 @@ def list_offices(args: dict) -> dict:
         {"id": RegionalOffice.id, "name": RegionalOffice.name, "country": RegionalOffice.country},
         default_order=() if args.get("order_by") else (Network.code, RegionalOffice.name),
     )
-    page["items"] = views(list(page["items"]))
+    page["items"] = views(offices=list(page["items"]))
     return page
 
 
@@ -84,7 +84,7 @@ def all_offices() -> list[dict]:
         .join(Network, Network.id == RegionalOffice.network_id)
         .order_by(Network.code, RegionalOffice.name)
     ).all()
-    return views(list(rows))
+    return views(offices=list(rows))
 
 
 def city_choices() -> list[tuple[int, str]]:

@@ -41,7 +41,7 @@ def _render(profile=None, password=None, token_form=None, new_token=None, status
         profile=profile,
         password=password or PasswordChangeForm(),
         token_form=token_form or TokenForm(),
-        tokens=queries.tokens_of(user),
+        tokens=queries.tokens_of(user=user),
         new_token=new_token,
         now=utcnow(),
         lifetime=current_app.config["TOKEN_LIFETIME_DAYS"],
@@ -131,7 +131,7 @@ def revoke_token(token_id: int):
 def _only_self():
     """The caller as an owner of tokens: on this page even an admin revokes only their own."""
     user = me()
-    if any(t.id == request.view_args["token_id"] for t in queries.tokens_of(user)):
+    if any(t.id == request.view_args["token_id"] for t in queries.tokens_of(user=user)):
         return user
     from health_responder.errors import NotFound
 

@@ -77,7 +77,7 @@ class Publications(MethodView):
     @blp.response(200, page_of(PublicationSchema))
     def get(self, args):
         """Publications, newest first: search words, kind, topic, network and dates (no login needed)."""
-        return queries.list_publications(args)
+        return queries.list_publications(args=args)
 
     @roles_required(*STAFF)
     @blp.doc(requestBody=_BODY)
@@ -107,7 +107,7 @@ class Publications(MethodView):
                 )
             publication = services.create_publication(by=g.user, **_load(PublicationLinkCreateSchema(), body))
         db.session.commit()
-        return queries.view(publication)
+        return queries.view(publication=publication)
 
 
 @blp.route("/publications/<int:publication_id>")
@@ -116,13 +116,15 @@ class PublicationById(MethodView):
     @blp.response(200, PublicationSchema)
     def get(self, publication_id):
         """One publication (no login needed)."""
-        return queries.view(queries.get_publication(publication_id))
+        return queries.view(publication=queries.get_publication(publication_id=publication_id))
 
     @roles_required(*STAFF)
     @blp.response(204)
     def delete(self, publication_id):
         """Withdraw a publication (coordinators and admins)."""
-        services.delete_publication(publication=queries.get_publication(publication_id), by=g.user)
+        services.delete_publication(
+            publication=queries.get_publication(publication_id=publication_id), by=g.user
+        )
         db.session.commit()
 
 
@@ -132,7 +134,7 @@ class PublicationFile(MethodView):
     @blp.doc(responses=_PDF)
     def get(self, publication_id):
         """The PDF of a publication (no login needed)."""
-        publication = queries.get_publication(publication_id)
+        publication = queries.get_publication(publication_id=publication_id)
         return send_file(
             stored_file(publication.file_path),
             mimetype="application/pdf",

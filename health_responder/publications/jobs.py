@@ -43,7 +43,7 @@ def monthly_statistics(*, now: datetime, run=None, dry_run: bool = False) -> dic
     first, last = previous_month(now.astimezone(UTC).date())
     period = f"{first:%Y-%m}"
     with db.read_session():
-        if queries.month_published(period):
+        if queries.month_published(period=period):
             return {"period": period, "published": 0, "already_published": 1}
     if dry_run:
         return {"period": period, "published": 0, "would_publish": 1}

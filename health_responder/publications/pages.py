@@ -63,7 +63,7 @@ def _search_form() -> tuple[PublicationSearchForm, dict]:
 def index():
     """Findings with partners, research and the monthly statistics reports: search and filters."""
     form, args = _search_form()
-    page = queries.list_publications(args)
+    page = queries.list_publications(args=args)
     link_args = {k: v for k, v in args.items() if k in {"q", "kind", "topic", "network"}}
     return render_template(
         "publications/index.html",
@@ -79,7 +79,7 @@ def index():
 @public
 def detail(publication_id: int):
     """One publication: its summary, partners, topics, networks and its link or PDF."""
-    found = queries.view(queries.get_publication(publication_id))
+    found = queries.view(publication=queries.get_publication(publication_id=publication_id))
     return render_template("publications/detail.html", pub=found, kinds=KIND_LABELS, staff=is_staff())
 
 
@@ -87,7 +87,7 @@ def detail(publication_id: int):
 @public
 def file(publication_id: int):
     """The publication's PDF."""
-    publication = queries.get_publication(publication_id)
+    publication = queries.get_publication(publication_id=publication_id)
     if not publication.file_path:
         abort(404)
     return send_file(
@@ -150,7 +150,7 @@ def new():
 @roles(*STAFF)
 def delete(publication_id: int):
     """Withdraw a publication (coordinators and admins)."""
-    publication = queries.get_publication(publication_id)
+    publication = queries.get_publication(publication_id=publication_id)
     title = publication.title
     services.delete_publication(publication=publication, by=me())
     commit()

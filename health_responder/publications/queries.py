@@ -17,7 +17,7 @@ from health_responder.reference.models import Network, TrainingTopic
 P = Publication
 
 
-def get_publication(publication_id: int) -> Publication:
+def get_publication(*, publication_id: int) -> Publication:
     """A publication, or NotFound."""
     publication = db.session.get(P, publication_id)
     if publication is None:
@@ -25,7 +25,7 @@ def get_publication(publication_id: int) -> Publication:
     return publication
 
 
-def views(publications: list[Publication]) -> list[dict]:
+def views(*, publications: list[Publication]) -> list[dict]:
     """Publications as dicts with their topics, network codes, file link and verification code."""
     ids = [p.id for p in publications]
     topics: dict[int, list[str]] = {i: [] for i in ids}
@@ -66,12 +66,12 @@ def views(publications: list[Publication]) -> list[dict]:
     ]
 
 
-def view(publication: Publication) -> dict:
+def view(*, publication: Publication) -> dict:
     """One publication as a dict."""
-    return views([publication])[0]
+    return views(publications=[publication])[0]
 
 
-def list_publications(args: dict) -> dict:
+def list_publications(*, args: dict) -> dict:
     """A page of publications, newest first, filtered by kind, topic, network, dates and words."""
     statement = select(P)
     if args.get("kind"):
@@ -111,14 +111,14 @@ def list_publications(args: dict) -> dict:
         {"id": P.id, "title": P.title, "published_on": P.published_on},
         default_order=() if args.get("order_by") else (P.published_on.desc(),),
     )
-    page["items"] = views(list(page["items"]))
+    page["items"] = views(publications=list(page["items"]))
     return page
 
 
-def recent(limit: int = 5) -> list[dict]:
+def recent(*, limit: int = 5) -> list[dict]:
     """The newest publications (the public home)."""
     rows = db.session.scalars(select(P).order_by(P.published_on.desc(), P.id.desc()).limit(limit)).all()
-    return views(list(rows))
+    return views(publications=list(rows))
 
 
 def filter_choices() -> dict:
@@ -131,6 +131,6 @@ def filter_choices() -> dict:
     }
 
 
-def month_published(period: str) -> bool:
+def month_published(*, period: str) -> bool:
     """Whether the statistics report of ``period`` ("YYYY-MM") is published."""
     return db.session.scalar(select(P.id).where(P.period == period)) is not None

@@ -40,7 +40,7 @@ class Networks(MethodView):
     @blp.response(200, page_of(NetworkSchema))
     def get(self, args):
         """Regional networks."""
-        return queries.list_networks(args)
+        return queries.list_networks(args=args)
 
     @roles_required(Role.ADMIN)
     @blp.arguments(NetworkCreateSchema)
@@ -59,7 +59,7 @@ class Cities(MethodView):
     @blp.response(200, page_of(CitySchema))
     def get(self, args):
         """Member cities, filtered by network, country or name."""
-        return queries.list_cities(args)
+        return queries.list_cities(args=args)
 
     @roles_required(Role.ADMIN)
     @blp.arguments(CityCreateSchema)
@@ -77,14 +77,16 @@ class CityById(MethodView):
     @blp.response(200, CitySchema)
     def get(self, city_id):
         """One member city."""
-        return queries.get_or_404(City, city_id, _l("city"))
+        return queries.get_or_404(model=City, ident=city_id, label=_l("city"))
 
     @roles_required(Role.ADMIN)
     @blp.arguments(CityUpdateSchema)
     @blp.response(200, CitySchema)
     def patch(self, data, city_id):
         """Change a member city (admins)."""
-        city = services.update_city(city=queries.get_or_404(City, city_id, _l("city")), by=g.user, **data)
+        city = services.update_city(
+            city=queries.get_or_404(model=City, ident=city_id, label=_l("city")), by=g.user, **data
+        )
         db.session.commit()
         return city
 
@@ -115,7 +117,9 @@ class TopicByCode(MethodView):
     def patch(self, data, code):
         """Change a training topic's name or Korean name (admins); the code stays."""
         topic = services.update_topic(
-            topic=queries.get_or_404(TrainingTopic, code, _l("training topic")), by=g.user, **data
+            topic=queries.get_or_404(model=TrainingTopic, ident=code, label=_l("training topic")),
+            by=g.user,
+            **data,
         )
         db.session.commit()
         return topic
@@ -128,7 +132,7 @@ class Items(MethodView):
     @blp.response(200, page_of(ItemSchema))
     def get(self, args):
         """The equipment catalogue."""
-        return queries.list_items(args)
+        return queries.list_items(args=args)
 
     @roles_required(Role.ADMIN)
     @blp.arguments(ItemCreateSchema)
@@ -146,13 +150,15 @@ class ItemById(MethodView):
     @blp.response(200, ItemSchema)
     def get(self, item_id):
         """One catalogue item."""
-        return queries.get_or_404(Item, item_id, _l("item"))
+        return queries.get_or_404(model=Item, ident=item_id, label=_l("item"))
 
     @roles_required(Role.ADMIN)
     @blp.arguments(ItemUpdateSchema)
     @blp.response(200, ItemSchema)
     def patch(self, data, item_id):
         """Change an item (admins)."""
-        item = services.update_item(item=queries.get_or_404(Item, item_id, _l("item")), by=g.user, **data)
+        item = services.update_item(
+            item=queries.get_or_404(model=Item, ident=item_id, label=_l("item")), by=g.user, **data
+        )
         db.session.commit()
         return item

@@ -11,7 +11,7 @@ from health_responder.names import local
 from health_responder.reference.models import City, Item, Network, TrainingTopic
 
 
-def get_or_404(model, ident, label):
+def get_or_404(*, model, ident, label):
     """A row by primary key, or NotFound naming what is missing (``label``: a lazy string, "city")."""
     row = db.session.get(model, ident)
     if row is None:
@@ -19,14 +19,14 @@ def get_or_404(model, ident, label):
     return row
 
 
-def list_networks(args: dict) -> dict:
+def list_networks(*, args: dict) -> dict:
     """A page of networks."""
     return paginate(
         db.session, select(Network), args, {"id": Network.id, "code": Network.code, "name": Network.name}
     )
 
 
-def list_cities(args: dict) -> dict:
+def list_cities(*, args: dict) -> dict:
     """A page of cities, filtered by network, country or name."""
     statement = select(City)
     if args.get("network_id") is not None:
@@ -43,7 +43,7 @@ def list_topics() -> list[TrainingTopic]:
     return db.session.scalars(select(TrainingTopic).order_by(TrainingTopic.code)).all()
 
 
-def list_items(args: dict) -> dict:
+def list_items(*, args: dict) -> dict:
     """A page of catalogue items, filtered by category, training, cold chain, or code/name."""
     statement = select(Item)
     for key in ("category", "requires_training", "requires_cold_chain", "active"):
