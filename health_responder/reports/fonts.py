@@ -366,9 +366,37 @@ def _reuse_subsets(font: TTFont) -> None:
     Latin script has the same first subset as the last one (the ASCII block, then the few other
     characters its template uses), so the bytes are kept and handed out again.
     """
-    make = font.face.makeSubset
+    face = font.face
+    make = face.makeSubset
     cached = functools.lru_cache(maxsize=SUBSETS_KEPT)(lambda key: make(list(key)))
-    font.face.makeSubset = lambda subset: cached(tuple(subset))
+    face.makeSubset = lambda subset: cached(tuple(subset))
+    # A new subset reads the tables it copies again, and the whole glyf table (10 MB in a CJK font)
+    # only to slice out the few glyphs it keeps: 6 ms a subset. Tables are read once; glyf is sliced
+    # in place.
+    read, tables = face.get_table, {}
+
+    def get_table(tag: str):
+        if tag == "glyf":
+            return _Slices(face._ttf_data, *face.get_table_pos(tag))
+        if tag not in tables:
+            tables[tag] = read(tag)
+        return tables[tag]
+
+    face.get_table = get_table
+
+
+class _Slices:
+    """A table of a font file that copies only the slices taken of it (reportlab slices glyf by glyph)."""
+
+    def __init__(self, data: bytes, start: int, length: int) -> None:
+        self._data, self._start, self._length = data, start, length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, part: slice) -> bytes:
+        begin, end, _step = part.indices(self._length)
+        return self._data[self._start + begin : self._start + end]
 
 
 class _KeptFlate(pdfdoc.PDFStreamFilterZCompress):

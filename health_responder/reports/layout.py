@@ -16,6 +16,7 @@ from datetime import date
 from flask_babel import gettext
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -58,6 +59,9 @@ from health_responder.reports.styles import (
 # build at a time per process keeps two simultaneous requests from interleaving in it.
 _BUILD_LOCK = threading.RLock()
 
+#: Characters of our own, beyond ASCII, that documents print: empty values, separators, cut text, marks.
+SUBSET_PRELUDE = "—·…❄☐"
+
 
 # --- document assembly -----------------------------------------------------------------------------
 
@@ -69,9 +73,21 @@ class NumberedCanvas(Canvas):
     creation date becomes the document's date, the document ID a digest of the content.
     """
 
-    def __init__(self, *args, footer: Callable[[Canvas, int, int], None], doc_date: date | None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        footer: Callable[[Canvas, int, int], None],
+        doc_date: date | None,
+        fonts: tuple[str, ...] = (),
+        **kwargs,
+    ):
         kwargs["invariant"] = 1
         super().__init__(*args, **kwargs)
+        # The characters of our own that documents print take the first codes of each base font's first
+        # subset, always in this order: a document whose text adds no others has the same subset as the
+        # last one, and the font keeps it (fonts._reuse_subsets), the first document of a worker included.
+        for name in fonts:
+            pdfmetrics.getFont(name).splitString(SUBSET_PRELUDE, self._doc)
         self._held_pages: list[dict] = []
         self._footer = footer
         stamp = f"D:{(doc_date or UNDATED):%Y%m%d}000000+00'00'"
@@ -167,7 +183,12 @@ def render(
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page, pagesize=pagesize)])
     with _BUILD_LOCK:
-        doc.build(story, canvasmaker=functools.partial(NumberedCanvas, footer=footer, doc_date=doc_date))
+        doc.build(
+            story,
+            canvasmaker=functools.partial(
+                NumberedCanvas, footer=footer, doc_date=doc_date, fonts=(fonts.regular, fonts.bold)
+            ),
+        )
     return buffer.getvalue()
 
 
