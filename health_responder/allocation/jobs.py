@@ -15,7 +15,7 @@ import itertools
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -319,7 +319,7 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     requests that provider may see (those it holds an allocation for). Coordinators see them all, and
     allocate in one click, on the alert's redistribution page.
     """
-    today = now.date()
+    today = now.astimezone(UTC).date()  # UTC decides "today" for every reader (db.utc_today)
     horizon = today + timedelta(days=int(current_app.config["NEAR_EXPIRY_DAYS"]))
     found = []
     with db.read_session():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlmodel import select
@@ -37,7 +37,7 @@ def overdue_requests(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     Two service levels: from submission to approval (REQUEST_APPROVAL_SLA_HOURS), and from approval to
     the first shipment (REQUEST_DISPATCH_SLA_HOURS) while nothing of the request has shipped.
     """
-    today = now.date()
+    today = now.astimezone(UTC).date()  # UTC decides "today" for every reader (db.utc_today)
     sla, dispatch_sla = _sla_hours("REQUEST_APPROVAL_SLA_HOURS"), _sla_hours("REQUEST_DISPATCH_SLA_HOURS")
     found = []
     with db.read_session():

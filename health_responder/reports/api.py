@@ -13,6 +13,7 @@ from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.reports import services
 from health_responder.reports.schemas import LanguageArgsSchema, SummaryArgsSchema
+from health_responder.web.i18n import zone_of_user
 
 blp = Blueprint("reports", __name__, description="PDF documents, registered and verifiable")
 PDF = {
@@ -61,6 +62,8 @@ class DispatchSummary(MethodView):
         if g.user.role == Role.PROVIDER and provider_id is None:
             raise NotFound(_l("No provider."))
         db.begin_write()
-        document, content = services.dispatch_summary(by=g.user, provider_id=provider_id, **args)
+        document, content = services.dispatch_summary(
+            by=g.user, provider_id=provider_id, zone=zone_of_user(g.user), **args
+        )
         db.session.commit()
         return pdf_response(document, content)

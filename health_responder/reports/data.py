@@ -6,7 +6,9 @@ fills one of these and hands it over, so a reprint of unchanged data gives the s
 
 Every text field is shown as given, literally (markup in it is printed, not interpreted); an empty
 string means "not known" and prints as a dash where a value is expected. Sequences may be lists or
-tuples. Dates are `datetime.date`; documents print them as ISO ``YYYY-MM-DD``.
+tuples. Dates are `datetime.date`; documents print them as ISO ``YYYY-MM-DD``. The day of an instant
+(a ship date, a completion) is taken in the reader's zone, and a time is text that names its zone
+(``health_responder.zones.format_instant``); date-only values (expiry, needed-by) are printed as stored.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ class DispatchReportData:
 
     #: Dispatch reference, e.g. ``DSP-2026-000042``.
     reference: str
-    #: The document is dated by the shipment, not by printing; ``None`` while still prepared.
+    #: The document is dated by the shipment, not by printing, on the receiving city's calendar;
+    #: ``None`` while still prepared.
     ship_date: date | None
     #: Dispatch status (``prepared``, ``shipped``, ``received``, ``cancelled``).
     status: str
@@ -98,6 +101,9 @@ class DispatchReportData:
     signatories: Signatory = field(default_factory=Signatory)
     #: The language its words are printed in: the receiving city's, or the one asked for with ?lang=.
     language: str = "en"
+    #: When it shipped and was received, in the receiving city's zone, named (empty: not yet).
+    shipped_at: str = ""
+    received_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,7 @@ class PickListData:
     priority: str
     provider_name: str
     city_name: str
-    #: The day the dispatch was prepared (the document's date); ``None`` if not known.
+    #: The day the dispatch was prepared (the document's date) in the sending warehouse's zone.
     prepared_on: date | None
     #: The request's needed-by date, so the picker sees the urgency.
     needed_by: date | None
@@ -140,6 +146,8 @@ class PickListData:
     verification_url: str = ""
     verification_code: str = ""
     page_size: str = "A4"
+    #: When it was prepared, in the sending warehouse's zone, named.
+    prepared_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -229,6 +237,8 @@ class DispatchSummaryData:
     page_size: str = "A4"
     #: The scorecard of each provider that shipped in the period (or of the provider that asks).
     scorecards: Sequence[ScorecardRow] = ()
+    #: The zone whose calendar days the period covers (the reader's), e.g. ``Asia/Seoul``.
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -242,6 +252,7 @@ class CertificateData:
     topic: str
     provider_name: str
     city_name: str
+    #: The day of completion on the participant's city's calendar.
     completed_on: date
     verification_url: str
     verification_code: str
@@ -252,6 +263,8 @@ class CertificateData:
     signatory_title: str = ""
     #: Printed landscape: ``"A4"`` (default) or ``"LETTER"``.
     page_size: str = "A4"
+    #: The zone of ``completed_on`` (the city's), named on the certificate; ``UTC`` names none.
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True)

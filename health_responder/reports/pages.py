@@ -16,6 +16,7 @@ from health_responder.reports.schemas import SummaryArgsSchema
 from health_responder.web.context import NAV
 from health_responder.web.forms import attempt, commit, load
 from health_responder.web.guards import STAFF, me, roles
+from health_responder.web.i18n import zone_of_user
 
 bp = Blueprint("report_pages", __name__, template_folder="templates")
 for _role in (Role.PROVIDER, *STAFF):
@@ -71,7 +72,9 @@ def summary():
         def run():
             args = load(SummaryArgsSchema, payload)
             db.begin_write()
-            document, content = reports.dispatch_summary(by=user, provider_id=provider_id, **args)
+            document, content = reports.dispatch_summary(
+                by=user, provider_id=provider_id, zone=zone_of_user(user), **args
+            )
             return commit(pdf_response(document, content))
 
         response, status = attempt(form, run, {"from": "period_from", "to": "period_to"})

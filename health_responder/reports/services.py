@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from statistics import median
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from health_responder.allocation.models import Allocation
 from health_responder.auth.models import User
-from health_responder.db import start_of_day, utc_today
+from health_responder.db import utc_today
 from health_responder.dispatch import snapshot
 from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchStatus
 from health_responder.documents import services as documents
@@ -28,7 +28,7 @@ from health_responder.documents.models import Document
 from health_responder.errors import ValidationFailed
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestStatus
-from health_responder.providers.models import Provider
+from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import City, Item, Network
 from health_responder.reports import builders
 from health_responder.reports.data import (
@@ -46,14 +46,19 @@ from health_responder.reports.data import (
     TotalRow,
 )
 from health_responder.scorecards import queries as scorecard
+from health_responder.zones import day_bounds, format_instant, local_date, zone_key
 
 #: The longest period a summary may cover.
 MAX_SUMMARY_DAYS = 366
 
 
 def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
-    """Everything the dispatch report shows: lots, items and parties as frozen at ship (dispatch.snapshot)."""
+    """Everything the dispatch report shows: lots, items and parties as frozen at ship (dispatch.snapshot).
+
+    Its times are the receiving city's: the ship date is the city's day, and each time names its zone.
+    """
     parties = snapshot.parties_of(dispatch)
+    zone = db.session.get(City, dispatch.city_id).timezone
     lines = [
         DispatchLineData(
             item_code=facts.item_code,
@@ -72,7 +77,9 @@ def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
     ]
     return DispatchReportData(
         reference=dispatch.reference,
-        ship_date=dispatch.shipped_at.date() if dispatch.shipped_at else None,
+        ship_date=local_date(at=dispatch.shipped_at, zone=zone),
+        shipped_at=format_instant(at=dispatch.shipped_at, zone=zone) if dispatch.shipped_at else "",
+        received_at=format_instant(at=dispatch.received_at, zone=zone) if dispatch.received_at else "",
         status=dispatch.status,
         request_reference=parties["request_reference"],
         priority=parties["priority"],
@@ -97,8 +104,9 @@ def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
 
 
 def pick_list_data(dispatch: Dispatch) -> PickListData:
-    """The lots a provider picks for a dispatch, in location and expiry order."""
+    """The lots a provider picks for a dispatch, in location and expiry order, dated in the warehouse's zone."""
     request = db.session.get(AssistanceRequest, dispatch.request_id)
+    zone = db.session.get(StockLocation, dispatch.location_id).timezone
     parties = snapshot.parties_of(dispatch)
     lines = [
         PickLineData(
@@ -122,7 +130,8 @@ def pick_list_data(dispatch: Dispatch) -> PickListData:
         priority=parties["priority"],
         provider_name=parties["sender"]["name"],
         city_name=parties["recipient"]["name"],
-        prepared_on=dispatch.created_at.date(),
+        prepared_on=local_date(at=dispatch.created_at, zone=zone),
+        prepared_at=format_instant(at=dispatch.created_at, zone=zone),
         needed_by=request.needed_by,
         lines=lines,
         association_name=current_app.config["ASSOCIATION_NAME"],
@@ -142,8 +151,15 @@ def _lead(values: list[float]) -> LeadTime:
     )
 
 
-def summary_data(period_from: date, period_to: date, provider_id: int | None = None) -> DispatchSummaryData:
-    """Totals, lead times, open and overdue requests and discrepancies for dispatches shipped in the period."""
+def summary_data(
+    period_from: date, period_to: date, provider_id: int | None = None, zone: str = "UTC"
+) -> DispatchSummaryData:
+    """Totals, lead times, open and overdue requests and discrepancies for dispatches shipped in the period.
+
+    The period is whole days of ``zone`` (the reader's). Overdue is judged on UTC's calendar, as the
+    overdue_requests check judges it, so the summary and the alerts agree.
+    """
+    zone = zone_key(zone)
     if period_to < period_from:
         raise ValidationFailed(
             _l("The period ends before it starts."), {"to": [_l("Must be on or after 'from'.")]}
@@ -153,7 +169,7 @@ def summary_data(period_from: date, period_to: date, provider_id: int | None = N
             _l("The period is too long."),
             {"to": [_l("At most %(n)s days after 'from'.", n=MAX_SUMMARY_DAYS)]},
         )
-    start, end = start_of_day(period_from), start_of_day(period_to + timedelta(days=1))
+    start, end = day_bounds(first=period_from, last=period_to, zone=zone)
     shipped = [DispatchStatus.SHIPPED, DispatchStatus.RECEIVED]
     statement = (
         select(Dispatch.id, Network.code, City.name, Provider.name, Item.category, DispatchLine.quantity)
@@ -270,12 +286,13 @@ def summary_data(period_from: date, period_to: date, provider_id: int | None = N
         verification_url="",
         verification_code="",
         page_size=current_app.config["PDF_PAGE_SIZE"],
-        scorecards=_scorecards(period_from, period_to, provider_id, start, end),
+        scorecards=_scorecards(period_from, period_to, provider_id, start, end, zone),
+        time_zone=zone,
     )
 
 
 def _scorecards(
-    period_from: date, period_to: date, provider_id: int | None, start, end
+    period_from: date, period_to: date, provider_id: int | None, start, end, zone: str
 ) -> list[ScorecardRow]:
     """The scorecard of the provider that asks, or of every provider that shipped in the period."""
     if provider_id is not None:
@@ -289,7 +306,7 @@ def _scorecards(
     providers = db.session.scalars(select(Provider).where(Provider.id.in_(ids)).order_by(Provider.name)).all()
     rows = []
     for provider in providers:
-        total = scorecard.scorecard(provider, period_from, period_to).total
+        total = scorecard.scorecard(provider, period_from, period_to, zone).total
         rows.append(
             ScorecardRow(
                 provider_name=provider.name,
@@ -362,11 +379,20 @@ def pick_list(*, dispatch: Dispatch, by: User | None = None) -> tuple[Document, 
 
 
 def dispatch_summary(
-    *, period_from: date, period_to: date, by: User | None = None, provider_id: int | None = None
+    *,
+    period_from: date,
+    period_to: date,
+    by: User | None = None,
+    provider_id: int | None = None,
+    zone: str = "UTC",
 ) -> tuple[Document, bytes]:
-    """The registered dispatch summary of a period (per provider when a provider asks)."""
-    data = summary_data(period_from, period_to, provider_id)
+    """The registered dispatch summary of a period (per provider when a provider asks), in ``zone``'s days.
+
+    Each zone is its own document: the same dates cover other instants elsewhere.
+    """
+    data = summary_data(period_from, period_to, provider_id, zone)
     key = f"{period_from}..{period_to}" + (f":provider={provider_id}" if provider_id else "")
+    key += "" if data.time_zone == "UTC" else f":tz={data.time_zone}"
     return documents.issue(
         kind="dispatch_summary",
         subject_type="period",

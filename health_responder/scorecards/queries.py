@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,13 +29,14 @@ from sqlmodel import select
 
 from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.auth.models import Role, User
-from health_responder.db import start_of_day, utc_today
+from health_responder.db import utc_today
 from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchStatus
 from health_responder.errors import NotFound, ValidationFailed
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine, RequestStatus
 from health_responder.providers.models import Provider
 from health_responder.stock.models import MovementKind, StockLot, StockMovement
+from health_responder.zones import day_bounds, zone_info
 
 #: The longest period a scorecard covers.
 MAX_DAYS = 366
@@ -136,9 +137,15 @@ def _hours(start: datetime, end: datetime) -> float:
 
 
 def scorecard(
-    provider: Provider, period_from: date | None = None, period_to: date | None = None
+    provider: Provider,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    zone: str = "UTC",
 ) -> Scorecard:
-    """The provider's figures for the period (default: the last twelve months), in total and per month."""
+    """The provider's figures for the period (default: the last twelve months), in total and per month.
+
+    The period's days and months are those of ``zone`` (the dispatch summary's reader's; UTC by default).
+    """
     default_from, default_to = default_period()
     period_from, period_to = period_from or default_from, period_to or default_to
     if period_to < period_from:
@@ -149,12 +156,14 @@ def scorecard(
         raise ValidationFailed(
             _l("The period is too long."), {"to": [_l("At most %(n)s days after 'from'.", n=MAX_DAYS)]}
         )
-    start, end = start_of_day(period_from), start_of_day(period_to + timedelta(days=1))
+    start, end = day_bounds(first=period_from, last=period_to, zone=zone)
     months = {key: Figures(month=key) for key in _months(period_from, period_to)}
     total = Figures()
+    where = zone_info(zone)
 
     def add(moment, **counts) -> None:
-        for figures in (total, months[_month(moment)]):
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+        for figures in (total, months[_month(moment.astimezone(where))]):
             for name, value in counts.items():
                 if name == "lead_hours":
                     figures.lead_hours.append(value)

@@ -14,10 +14,14 @@ from health_responder.providers.models import Provider
 from health_responder.reference.models import City, TrainingTopic
 from health_responder.training import services
 from health_responder.training.models import Enrolment, EnrolmentStatus, TrainingProgram
+from health_responder.zones import local_date, zone_key
 
 
 def certificate_data(*, enrolment: Enrolment, verification_code: str = "", verification_url: str = ""):
-    """The certificate's content for a completed enrolment (a pure function of the stored rows)."""
+    """The certificate's content for a completed enrolment (a pure function of the stored rows).
+
+    The day of completion is the participant's city's day, and the certificate names that zone.
+    """
     from health_responder.reports.data import CertificateData
 
     program = db.session.get(TrainingProgram, enrolment.program_id)
@@ -32,13 +36,14 @@ def certificate_data(*, enrolment: Enrolment, verification_code: str = "", verif
         topic=topic.name if topic else program.topic,
         provider_name=provider.name,
         city_name=city.name,
-        completed_on=(enrolment.completed_at or program.ends_at).date(),
+        completed_on=local_date(at=enrolment.completed_at or program.ends_at, zone=city.timezone),
         verification_url=verification_url,
         verification_code=verification_code,
         duration_hours=hours,
         signatory_name=provider.contact_name or "",
         signatory_title=f"For {provider.name}",
         page_size=current_app.config.get("PDF_PAGE_SIZE", "A4"),
+        time_zone=zone_key(city.timezone),
     )
 
 

@@ -28,6 +28,7 @@ from health_responder.training.models import (
     ProgramStatus,
     TrainingProgram,
 )
+from health_responder.zones import format_instant
 
 #: How long before the start a reminder goes out.
 REMINDER_WINDOW = timedelta(hours=48)
@@ -82,12 +83,16 @@ def training_reminders(*, now: datetime, run=None, dry_run: bool = False) -> dic
                             }
                         )
                 else:
+                    # The city's clock, named: its staff read the reminder where the participant is.
+                    starts = format_instant(
+                        at=program.starts_at, zone=db.session.get(City, enrolment.city_id).timezone
+                    )
                     queued = notifications.notify(
                         users=users,
                         key=key,
-                        subject=f"Reminder: {program.title} starts {program.starts_at:%Y-%m-%d %H:%M} UTC",
+                        subject=f"Reminder: {program.title} starts {starts}",
                         body=f"{enrolment.participant_name} is enrolled in {program.title!r}, which starts on "
-                        f"{program.starts_at:%Y-%m-%d %H:%M} UTC ({program.mode}"
+                        f"{starts} ({program.mode}"
                         f"{': ' + where if where else ''}).",
                         link=f"/training/{program_id}",
                     )

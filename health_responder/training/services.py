@@ -47,6 +47,7 @@ from health_responder.training.models import (
     TrainingProgram,
     TrainingProgramNetwork,
 )
+from health_responder.zones import format_instant
 
 PROGRAM = TrainingProgram.__table__
 E = EnrolmentStatus
@@ -305,7 +306,7 @@ def cancel_program(*, program: TrainingProgram, by: User) -> TrainingProgram:
             users=notifications.city_users(enrolment.city_id),
             key=f"training-program-cancelled:{enrolment.id}",
             subject=f"Training cancelled: {program.title}",
-            body=f"The program {program.title!r} starting {program.starts_at:%Y-%m-%d %H:%M} UTC was cancelled "
+            body=f"The program {program.title!r} starting {_starts(program, enrolment.city_id)} was cancelled "
             f"by its provider; the place of {enrolment.participant_name} is cancelled.",
             link=_program_link(program.id),
         )
@@ -338,6 +339,11 @@ def _enrolling_city(by: User, city_id: int | None) -> City:
     if city is None:
         raise ValidationFailed(_l("Unknown city."), {"city_id": [_l("No city %(id)s.", id=city_id)]})
     return city
+
+
+def _starts(program: TrainingProgram, city_id: int) -> str:
+    """When ``program`` starts on the clock of the city ``city_id`` (its messages' readers), zone named."""
+    return format_instant(at=program.starts_at, zone=db.session.get(City, city_id).timezone)
 
 
 def _today_in(city: City) -> date:
@@ -393,8 +399,8 @@ def enrolment_refusal(program: TrainingProgram, city: City | None) -> DomainErro
     if utcnow() >= program.starts_at:
         return Conflict(
             _l(
-                "The program began on %(when)s UTC: enrolment is closed.",
-                when=program.starts_at.strftime("%Y-%m-%d %H:%M"),
+                "The program began on %(when)s: enrolment is closed.",
+                when=format_instant(at=program.starts_at, zone=city.timezone if city else program.timezone),
             ),
             {"enrolment_deadline": [_l("The program has begun.")]},
         )
@@ -420,8 +426,8 @@ def attendance_refusal(program: TrainingProgram) -> DomainError | None:
     if utcnow() < program.starts_at:
         return Conflict(
             _l(
-                "The program starts on %(when)s UTC: attendance is marked once it has begun.",
-                when=program.starts_at.strftime("%Y-%m-%d %H:%M"),
+                "The program starts on %(when)s: attendance is marked once it has begun.",
+                when=format_instant(at=program.starts_at, zone=program.timezone),
             ),
             {"status": [_l("The program has not started yet.")]},
         )
@@ -509,7 +515,7 @@ def _fill_from_waitlist(program: TrainingProgram, *, by: User | None) -> list[En
             key=f"training-promoted:{nxt.id}",
             subject=f"A seat is free: {nxt.participant_name} is enrolled in {program.title}",
             body=f"{nxt.participant_name} moved from the waitlist (ticket {ticket}) to a seat in {program.title!r}, "
-            f"starting {program.starts_at:%Y-%m-%d %H:%M} UTC.",
+            f"starting {_starts(program, nxt.city_id)}.",
             link=_program_link(program.id),
         )
         audit.record(

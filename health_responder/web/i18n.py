@@ -67,10 +67,15 @@ def default_timezone(user) -> str:
     return zone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
+def zone_of_user(user) -> str:
+    """The zone ``user`` reads times in: their own choice, else ``default_timezone``."""
+    return user.timezone or default_timezone(user)
+
+
 def select_timezone() -> str:
     """The user's own time zone, else the default of their city or provider (``default_timezone``)."""
     if getattr(current_user, "is_authenticated", False):
-        return current_user.timezone or default_timezone(current_user)
+        return zone_of_user(current_user)
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 

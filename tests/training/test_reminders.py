@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -117,3 +118,24 @@ def test_the_reminder_links_to_the_program_page_the_city_can_open(app, api, make
     assert page_login(browser, clerk.user.email).status_code == 302
     page = browser.get(link)
     assert page.status_code == 200 and soon["title"] in page.get_data(as_text=True)
+
+
+def test_a_reminder_gives_the_start_on_the_citys_clock_with_the_zone_named(app, api, make, new_program):
+    now = datetime.now(UTC)
+    starts = (now + timedelta(hours=30)).replace(second=0, microsecond=0)
+    program = new_program(
+        starts_at=starts.isoformat(),
+        ends_at=(starts + timedelta(hours=3)).isoformat(),
+        enrolment_deadline=(now + timedelta(hours=30)).date().isoformat(),
+    )
+    city = make.city(timezone="America/Bogota")
+    enrol(api("city", city=city), program["id"], "Ana", "ana@a.example.org")
+
+    with app.app_context():
+        training_reminders(now=now)
+        subject, body = db.session.execute(select(Notification.subject, Notification.body)).one()
+
+    bogota = starts.astimezone(ZoneInfo("America/Bogota"))
+    when = f"{bogota:%Y-%m-%d %H:%M} GMT-05:00 (America/Bogota)"
+    assert subject.endswith(f"starts {when}") and f"starts on {when}" in body
+    assert "UTC" not in subject + body

@@ -49,7 +49,9 @@ def build_certificate(data: CertificateData) -> bytes:
         para("has completed the training program", STYLE_CERT_TEXT),
         para(data.program_title, STYLE_CERT_PROGRAM, 300),
         para(" · ".join(details), STYLE_CERT_TEXT, 700),
-        para(f"Completed on {date_text(data.completed_on)}", STYLE_CERT_TEXT),
+        para(
+            f"Completed on {date_text(data.completed_on)}{_zone_note(data.time_zone)}", STYLE_CERT_TEXT, 200
+        ),
     ]
     sign = [
         Spacer(1, 12 * mm),
@@ -91,3 +93,8 @@ def build_certificate(data: CertificateData) -> bytes:
         margins=(MARGIN + 10 * mm, MARGIN + 8 * mm),
         decorate=certificate_border,
     )
+
+
+def _zone_note(zone: str) -> str:
+    """The city's zone after the completion day (its calendar decides the day), none for UTC."""
+    return "" if zone in ("", "UTC") else f" ({zone})"

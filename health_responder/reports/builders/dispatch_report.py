@@ -86,6 +86,16 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
             columns=3,
         )
     )
+    if data.shipped_at or data.received_at:
+        # Times name their zone (the receiving city's): a paper has no page around it to say which.
+        story.append(
+            facts_grid(
+                fonts,
+                [(_("Shipped at"), data.shipped_at), (_("Received at"), data.received_at)],
+                width,
+                columns=2,
+            )
+        )
 
     story.append(section_heading(fonts, _("Lines")))
     cold = cold_mark(fonts)

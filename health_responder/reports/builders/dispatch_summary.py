@@ -21,7 +21,8 @@ def build_dispatch_summary(data: DispatchSummaryData) -> bytes:
     pagesize = pagesize_of(data.page_size)
     width = pagesize[0] - 2 * MARGIN
     title = "Dispatch summary"
-    period = f"{date_text(data.period_from)} to {date_text(data.period_to)}"
+    # Whole days of the reader's zone, named, since the same dates cover other instants elsewhere.
+    period = f"{date_text(data.period_from)} to {date_text(data.period_to)} ({data.time_zone})"
 
     dispatches = sum(row.dispatches for row in data.totals_by_network)
     units = sum(row.quantity for row in data.totals_by_network)

@@ -60,7 +60,8 @@ def build_pick_list(data: PickListData) -> bytes:
             ("City", data.city_name),
             ("Priority", data.priority),
             ("Needed by", date_text(data.needed_by)),
-            ("Prepared on", date_text(data.prepared_on)),
+            # The warehouse's clock, named: the time, when known, else the day.
+            ("Prepared on", data.prepared_at or date_text(data.prepared_on)),
             ("Verification code", data.verification_code),
         ],
     )
