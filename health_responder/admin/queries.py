@@ -107,19 +107,19 @@ def item(*, item_id: int) -> Item:
 
 def providers_page(*, page: int = 1) -> dict:
     """One page of providers, by name."""
-    return providers.list_providers({"page": page, "page_size": PAGE_SIZE, "order_by": "name"})
+    return providers.list_providers(args={"page": page, "page_size": PAGE_SIZE, "order_by": "name"})
 
 
 def provider(*, provider_id: int) -> dict:
     """A provider with its networks and locations."""
-    return providers.detail(providers.get_provider(provider_id))
+    return providers.detail(provider=providers.get_provider(provider_id=provider_id))
 
 
 def provider_row(*, provider_id: int) -> Provider:
     """The provider of that id (the row itself); NotFound otherwise."""
-    return providers.get_provider(provider_id)
+    return providers.get_provider(provider_id=provider_id)
 
 
 def location(*, provider: Provider, location_id: int):
     """One of the provider's stock locations; NotFound otherwise."""
-    return providers.get_location(provider, location_id)
+    return providers.get_location(provider=provider, location_id=location_id)

@@ -124,7 +124,7 @@ class Redistribution(MethodView):
         """A near-expiry alert's lot and the open requests of any city and network it could serve before it
         expires, most urgent first (staff: all; the lot's provider: those it may see, and how many others).
         """
-        return queries.redistribution(alerts.alert_for(g.user, alert_id), g.user)
+        return queries.redistribution(alerts.alert_for(user=g.user, alert_id=alert_id), g.user)
 
     @roles_required(*STAFF)
     @idempotent
@@ -138,6 +138,8 @@ class Redistribution(MethodView):
     )
     def post(self, data, alert_id):
         """Allocate the alert's lot to one of those lines, in one call (coordinators)."""
-        allocation = services.redistribute(alert=alerts.alert_for(g.user, alert_id), by=g.user, **data)
+        allocation = services.redistribute(
+            alert=alerts.alert_for(user=g.user, alert_id=alert_id), by=g.user, **data
+        )
         db.session.commit()
         return allocation

@@ -144,7 +144,7 @@ def allocate_as_suggested(request_id: int):
 
 
 def _page(alert_id: int, status: int = 200, failed: tuple[int | None, RedistributeForm] | None = None):
-    alert = alerts.alert_for(me(), alert_id)
+    alert = alerts.alert_for(user=me(), alert_id=alert_id)
     view = queries.redistribution(alert, me())
     for candidate in view["candidates"]:
         if failed and failed[0] == candidate["line_id"]:
@@ -172,7 +172,7 @@ def redistribution(alert_id: int):
 @roles(*STAFF)
 def redistribute(alert_id: int):
     """Allocate the alert's lot to one line, in one click; 409 said on the page when it cannot be."""
-    alert = alerts.alert_for(me(), alert_id)
+    alert = alerts.alert_for(user=me(), alert_id=alert_id)
     form = RedistributeForm()
     line_id = int_or_none(form.line_id.data)
     if not form.validate_on_submit():

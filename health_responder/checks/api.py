@@ -50,7 +50,7 @@ class JobRuns(MethodView):
     @blp.response(200, page_of(JobRunSchema))
     def get(self, args):
         """Job runs, newest first; filter by name, outcome, trigger (coordinators, admins)."""
-        return queries.list_runs(args)
+        return queries.list_runs(args=args)
 
 
 @blp.route("/jobs/<string:name>/run")
@@ -76,7 +76,7 @@ class Alerts(MethodView):
     @blp.response(200, page_of(AlertSchema))
     def get(self, args):
         """Alerts: staff see all, a city or provider those that name it; filter by kind and status."""
-        return queries.list_alerts(g.user, args)
+        return queries.list_alerts(user=g.user, args=args)
 
 
 @blp.route("/alerts/resolve")
@@ -98,6 +98,8 @@ class AlertResolve(MethodView):
     @blp.response(200, AlertSchema)
     def post(self, data, alert_id):
         """Resolve an open alert, with a note."""
-        alert = services.resolve(alert=queries.alert_for(g.user, alert_id), by=g.user, note=data["note"])
+        alert = services.resolve(
+            alert=queries.alert_for(user=g.user, alert_id=alert_id), by=g.user, note=data["note"]
+        )
         db.session.commit()
         return alert

@@ -88,7 +88,7 @@ def _filter_form() -> tuple[AlertFilterForm, dict]:
 
 def _alerts_page(status_code: int = 200, batch: BatchResolveForm | None = None):
     form, args = _filter_form()
-    page = queries.list_alerts(me(), args)
+    page = queries.list_alerts(user=me(), args=args)
     alerts = page["items"]
     cities = reference.city_names(ids=(a.city_id for a in alerts))
     names = providers.provider_names(ids=[a.provider_id for a in alerts if a.provider_id])
@@ -120,7 +120,7 @@ def _alerts_page(status_code: int = 200, batch: BatchResolveForm | None = None):
 def export():
     """The alerts the table shows (same filters and order, every page) as CSV."""
     _form, args = _filter_form()
-    return csvsafe.download("alerts.csv", queries.CSV_COLUMNS, queries.csv_rows(me(), args))
+    return csvsafe.download("alerts.csv", queries.CSV_COLUMNS, queries.csv_rows(user=me(), args=args))
 
 
 @bp.get("/alerts")
@@ -134,7 +134,7 @@ def alerts():
 @roles()
 def alert(alert_id: int):
     """Where an alert's notification points when the alert names no page of its own: the table, at its kind."""
-    found = queries.alert_for(me(), alert_id)
+    found = queries.alert_for(user=me(), alert_id=alert_id)
     return redirect(url_for(".alerts", kind=found.kind, status=found.status))
 
 
@@ -163,7 +163,7 @@ def resolve_batch():
 @roles()
 def resolve(alert_id: int):
     """Resolve one open alert with an optional note (a notification's or a script's single button)."""
-    alert = queries.alert_for(me(), alert_id)
+    alert = queries.alert_for(user=me(), alert_id=alert_id)
     form = ResolveForm(prefix=f"a{alert_id}")
     if not form.validate_on_submit():
         return _alerts_page(422)
@@ -203,7 +203,7 @@ def jobs():
     args = {"page": page_number(), "page_size": 30}
     if name in scheduler.jobs():
         args["name"] = name
-    runs = queries.list_runs(args)
+    runs = queries.list_runs(args=args)
     return render_template(
         "checks/jobs.html",
         checks=checks,
@@ -284,7 +284,7 @@ REMINDER_COLUMNS = (
 @roles(*STAFF)
 def run_detail(run_id: int):
     """One run: its counts in words and, for a dry run, every action it would take."""
-    run = queries.get_run(run_id)
+    run = queries.get_run(run_id=run_id)
     counts = run.counts or {}
     lists = []
     for key, heading, columns in ACTION_LISTS:
@@ -307,7 +307,7 @@ def run_detail(run_id: int):
 
 
 def _alerts_panel(user) -> dict:
-    page = queries.list_alerts(user, {"page": 1, "page_size": 6, "status": AlertStatus.OPEN})
+    page = queries.list_alerts(user=user, args={"page": 1, "page_size": 6, "status": AlertStatus.OPEN})
     return {"alerts": page["items"], "total": page["total"]}
 
 

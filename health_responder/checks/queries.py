@@ -18,7 +18,7 @@ from health_responder.reference.models import City
 from health_responder.scheduler.models import JobRun
 
 
-def list_runs(args: dict) -> dict:
+def list_runs(*, args: dict) -> dict:
     """A page of job runs, newest first unless ordered otherwise; filtered by name, outcome, trigger."""
     statement = select(JobRun)
     for key in ("name", "outcome", "trigger"):
@@ -39,7 +39,7 @@ def list_runs(args: dict) -> dict:
     )
 
 
-def get_run(run_id: int) -> JobRun:
+def get_run(*, run_id: int) -> JobRun:
     """One job run (staff read runs; the page checks the role), or NotFound."""
     run = db.session.get(JobRun, run_id)
     if run is None:
@@ -47,7 +47,7 @@ def get_run(run_id: int) -> JobRun:
     return run
 
 
-def alerts_visible_to(user: User) -> sa.Select:
+def alerts_visible_to(*, user: User) -> sa.Select:
     """The alerts ``user`` may see: staff all, a city its own, a provider its own."""
     statement = select(Alert)
     if user.is_staff:
@@ -75,7 +75,7 @@ ALERT_ORDER = {
 
 
 def _matching(user: User, args: dict) -> sa.Select:
-    statement = alerts_visible_to(user)
+    statement = alerts_visible_to(user=user)
     for key in ("kind", "status", "city_id", "provider_id"):
         if args.get(key) is not None:
             statement = statement.where(getattr(Alert, key) == args[key])
@@ -86,7 +86,7 @@ def _matching(user: User, args: dict) -> sa.Select:
     return statement
 
 
-def list_alerts(user: User, args: dict) -> dict:
+def list_alerts(*, user: User, args: dict) -> dict:
     """A page of the alerts the user may see, newest first unless ordered (ALERT_ORDER), filtered by kind,
     status, city, provider and the days (UTC) they were raised on.
     """
@@ -110,7 +110,7 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(user: User, args: dict, limit: int = 10_000) -> list[tuple]:
+def csv_rows(*, user: User, args: dict, limit: int = 10_000) -> list[tuple]:
     """The alerts the list shows (same filters and order, every page, up to ``limit``) as CSV_COLUMNS rows."""
     order = args.get("order_by") or "-id"
     column = ALERT_ORDER[order.lstrip("-")]
@@ -136,9 +136,9 @@ def csv_rows(user: User, args: dict, limit: int = 10_000) -> list[tuple]:
     return [tuple(row) for row in db.session.execute(statement)]
 
 
-def alert_for(user: User, alert_id: int) -> Alert:
+def alert_for(*, user: User, alert_id: int) -> Alert:
     """One alert the user may see, or NotFound."""
-    alert = db.session.scalar(alerts_visible_to(user).where(Alert.id == alert_id))
+    alert = db.session.scalar(alerts_visible_to(user=user).where(Alert.id == alert_id))
     if alert is None:
         raise NotFound(_l("No alert %(id)s.", id=alert_id))
     return alert

@@ -116,7 +116,7 @@ class Materials(MethodView):
     @blp.response(200, page_of(MaterialSchema))
     def get(self, args):
         """The knowledge hub, searchable by topic, language, kind, provider and words (no login needed)."""
-        return queries.list_materials(args)
+        return queries.list_materials(args=args)
 
     @roles_required(*EDITORS)
     @blp.doc(requestBody=_MATERIAL_BODY)
@@ -143,7 +143,7 @@ class Materials(MethodView):
                 )
             material = services.create_link_material(by=g.user, **_load(MaterialLinkCreateSchema(), body))
         db.session.commit()
-        return queries.material_view(material)
+        return queries.material_view(material=material)
 
 
 @blp.route("/materials/<int:material_id>")
@@ -152,22 +152,24 @@ class MaterialById(MethodView):
     @blp.response(200, MaterialSchema)
     def get(self, material_id):
         """One material (no login needed)."""
-        return queries.material_view(queries.get_material(material_id))
+        return queries.material_view(material=queries.get_material(material_id=material_id))
 
     @roles_required(*EDITORS)
     @blp.arguments(MaterialUpdateSchema)
     @blp.response(200, MaterialSchema)
     def patch(self, data, material_id):
         """Change the title, topic, language, description or a link's address (its owner or staff)."""
-        material = services.update_material(material=queries.get_material(material_id), by=g.user, **data)
+        material = services.update_material(
+            material=queries.get_material(material_id=material_id), by=g.user, **data
+        )
         db.session.commit()
-        return queries.material_view(material)
+        return queries.material_view(material=material)
 
     @roles_required(*EDITORS)
     @blp.response(204)
     def delete(self, material_id):
         """Delete a material and its versions (its owner or staff)."""
-        services.delete_material(material=queries.get_material(material_id), by=g.user)
+        services.delete_material(material=queries.get_material(material_id=material_id), by=g.user)
         db.session.commit()
 
 
@@ -181,7 +183,7 @@ class MaterialFile(MethodView):
     @blp.doc(responses=_PDF)
     def get(self, material_id):
         """The current PDF of a material: an uploaded file, not a registered document (no verification code)."""
-        material = queries.get_material(material_id)
+        material = queries.get_material(material_id=material_id)
         return _send(services.material_file(material), material.file_name or f"material-{material.id}.pdf")
 
 
@@ -192,15 +194,15 @@ class MaterialVersions(MethodView):
     @blp.response(200, page_of(MaterialVersionSchema))
     def get(self, args, material_id):
         """Every file a PDF material was given, newest first; who uploaded it is named to members only."""
-        material = queries.get_material(material_id)
-        return queries.list_versions(material, args, member=g.user is not None)
+        material = queries.get_material(material_id=material_id)
+        return queries.list_versions(material=material, args=args, member=g.user is not None)
 
     @roles_required(*EDITORS)
     @blp.doc(requestBody=_VERSION_BODY)
     @blp.response(201, MaterialVersionSchema)
     def post(self, material_id):
         """Upload a new file for a PDF material; the earlier ones stay downloadable (its owner or staff)."""
-        material = queries.get_material(material_id)
+        material = queries.get_material(material_id=material_id)
         upload = _upload()
         version = services.add_version(
             material=material,
@@ -210,7 +212,7 @@ class MaterialVersions(MethodView):
             content_type=upload.mimetype,
         )
         db.session.commit()
-        return queries.version_view(version, member=True)
+        return queries.version_view(version=version, member=True)
 
 
 @blp.route("/materials/<int:material_id>/versions/<int:number>/file")
@@ -219,6 +221,6 @@ class MaterialVersionFile(MethodView):
     @blp.doc(responses=_PDF)
     def get(self, material_id, number):
         """The PDF of one version of a material."""
-        version = queries.get_version(queries.get_material(material_id), number)
+        version = queries.get_version(material=queries.get_material(material_id=material_id), number=number)
         name = f"v{version.number}-{version.file_name}"
         return _send(services.version_file(version), name)

@@ -95,7 +95,7 @@ def _hub_page(
 ):
     topics = queries.topics()
     filters, args = _filters(topics)
-    page = queries.hub_page(args)
+    page = queries.hub_page(args=args)
     forms = {}
     user = member()
     if user is not None and user.role in EDITORS:
@@ -180,14 +180,14 @@ def upload_pdf():
 
 
 def _material_page(material_id: int, status: int = 200, version_form: MaterialVersionForm | None = None):
-    material = queries.get_material(material_id)
+    material = queries.get_material(material_id=material_id)
     user = member()
     may_change = services.may_change(material, user)
     if may_change and version_form is None and material.kind == MaterialKind.PDF:
         version_form = MaterialVersionForm(formdata=None)
     return render_template(
         "materials/material.html",
-        mat=queries.material_page(material, member=user is not None),
+        mat=queries.material_page(material=material, member=user is not None),
         may_change=may_change,
         version_form=version_form,
         language_names=LANGUAGE_NAMES,
@@ -204,7 +204,7 @@ def material(material_id: int):
 
 def _owned(material_id: int):
     """The material, if the logged-in user may change it (else 403, as the service would answer)."""
-    found = queries.get_material(material_id)
+    found = queries.get_material(material_id=material_id)
     if not services.may_change(found, me()):
         raise Forbidden(services.NOT_OWNER)
     return found
@@ -295,7 +295,7 @@ def _send(path, name: str):
 @public
 def material_file(material_id: int):
     """The current PDF of a material."""
-    found = queries.get_material(material_id)
+    found = queries.get_material(material_id=material_id)
     return _send(services.material_file(found), found.file_name or f"material-{found.id}.pdf")
 
 
@@ -303,5 +303,5 @@ def material_file(material_id: int):
 @public
 def version_file(material_id: int, number: int):
     """The PDF of one version of a material."""
-    version = queries.get_version(queries.get_material(material_id), number)
+    version = queries.get_version(material=queries.get_material(material_id=material_id), number=number)
     return _send(services.version_file(version), f"v{version.number}-{version.file_name}")

@@ -17,25 +17,25 @@ from health_responder.providers.models import Provider
 from health_responder.reference.models import TrainingTopic
 
 
-def material_view(material: Material) -> dict:
+def material_view(*, material: Material) -> dict:
     """A material as a dict, with the download path of its PDF."""
     file_url = f"/api/v1/materials/{material.id}/file" if material.kind == MaterialKind.PDF else None
     return material.model_dump() | {"file_url": file_url}
 
 
-def material_page(material: Material, *, member: bool) -> dict:
+def material_page(*, material: Material, member: bool) -> dict:
     """What a material's page shows: the material, its publisher and topic names, and its versions."""
     topic = db.session.get(TrainingTopic, material.topic)
-    versions = versions_of(material, member=member) if material.kind == MaterialKind.PDF else []
-    return material_view(material) | {
-        "publisher": publisher_name(material.provider_id),
+    versions = versions_of(material=material, member=member) if material.kind == MaterialKind.PDF else []
+    return material_view(material=material) | {
+        "publisher": publisher_name(provider_id=material.provider_id),
         "topic_name": topic.name if topic else material.topic,
         "current": versions[0] if versions else None,
         "earlier": versions[1:],
     }
 
 
-def materials_on(topic: str, language: str | None = None, limit: int = 20) -> list[dict]:
+def materials_on(*, topic: str, language: str | None = None, limit: int = 20) -> list[dict]:
     """Materials on ``topic``, those in ``language`` first, newest first."""
     order = [sa.case((Material.language == language, 0), else_=1)] if language else []
     rows = db.session.scalars(
@@ -44,10 +44,10 @@ def materials_on(topic: str, language: str | None = None, limit: int = 20) -> li
         .order_by(*order, Material.created_at.desc(), Material.id.desc())
         .limit(limit)
     )
-    return [material_view(m) for m in rows]
+    return [material_view(material=m) for m in rows]
 
 
-def get_material(material_id: int) -> Material:
+def get_material(*, material_id: int) -> Material:
     """A material (the hub is readable by every role), or NotFound."""
     material = db.session.get(Material, material_id)
     if material is None:
@@ -75,7 +75,7 @@ def _filtered(args: dict) -> sa.Select:
     return statement
 
 
-def list_materials(args: dict) -> dict:
+def list_materials(*, args: dict) -> dict:
     """A page of materials filtered by topic, language, kind, provider or words of the title/description."""
     statement = _filtered(args)
     page = paginate(
@@ -84,7 +84,7 @@ def list_materials(args: dict) -> dict:
         args,
         {"id": Material.id, "title": Material.title, "created_at": Material.created_at},
     )
-    page["items"] = [material_view(m) for m in page["items"]]
+    page["items"] = [material_view(material=m) for m in page["items"]]
     return page
 
 
@@ -96,7 +96,7 @@ def material_languages() -> list[str]:
     return list(db.session.scalars(select(Material.language).distinct().order_by(Material.language)))
 
 
-def hub_page(args: dict) -> dict:
+def hub_page(*, args: dict) -> dict:
     """A page of the knowledge hub ordered by topic, then language, then title (so the page groups them)."""
     statement = _filtered({key: args.get(key) for key in ("topic", "language", "q")})
     return paginate(
@@ -125,15 +125,15 @@ def providers() -> list[tuple[int, str]]:
     ]
 
 
-def recent(limit: int = 5) -> list[dict]:
+def recent(*, limit: int = 5) -> list[dict]:
     """The newest materials (the hub's front page)."""
     rows = db.session.scalars(
         select(Material).order_by(Material.created_at.desc(), Material.id.desc()).limit(limit)
     )
-    return [material_view(m) for m in rows]
+    return [material_view(material=m) for m in rows]
 
 
-def publisher_name(provider_id: int | None) -> str | None:
+def publisher_name(*, provider_id: int | None) -> str | None:
     """The name of the provider that published a material; None when the association did."""
     if provider_id is None:
         return None
@@ -158,7 +158,7 @@ def _uploaders(versions: list[MaterialVersion], member: bool) -> dict[int, dict]
     return found
 
 
-def versions_of(material: Material, *, member: bool) -> list[dict]:
+def versions_of(*, material: Material, member: bool) -> list[dict]:
     """Every version of a PDF material, newest first, with who uploaded it and where to download it."""
     versions = list(
         db.session.scalars(
@@ -185,7 +185,7 @@ def _version_view(version: MaterialVersion, uploaders: dict[int, dict]) -> dict:
     }
 
 
-def list_versions(material: Material, args: dict, *, member: bool) -> dict:
+def list_versions(*, material: Material, member: bool, args: dict) -> dict:
     """A page of a material's versions, newest first (a link has none)."""
     page = paginate(
         db.session,
@@ -199,12 +199,12 @@ def list_versions(material: Material, args: dict, *, member: bool) -> dict:
     return page
 
 
-def version_view(version: MaterialVersion, *, member: bool) -> dict:
+def version_view(*, version: MaterialVersion, member: bool) -> dict:
     """One version as the API shows it."""
     return _version_view(version, _uploaders([version], member))
 
 
-def get_version(material: Material, number: int) -> MaterialVersion:
+def get_version(*, material: Material, number: int) -> MaterialVersion:
     """Version ``number`` of a material, or NotFound."""
     version = db.session.scalar(
         select(MaterialVersion).where(

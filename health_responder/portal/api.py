@@ -18,4 +18,4 @@ class Stats(MethodView):
     def get(self):
         """Requests by network and status, fill rate, lead times and the shortage radar."""
         stats = queries.all_stats()
-        return stats if g.user is not None else queries.public_stats(stats)
+        return stats if g.user is not None else queries.public_stats(stats=stats)

@@ -62,7 +62,7 @@ RADAR_CHART_ITEMS = 15
 def index():
     """The portal: aggregates for everyone, and a member's own drill-down."""
     user = member()
-    stats = queries.all_stats() if user else queries.public_stats(queries.all_stats())
+    stats = queries.all_stats() if user else queries.public_stats(stats=queries.all_stats())
     fill = stats["fill_rate_by_network"]
     radar = sorted(
         (r for r in stats["shortage_radar_by_item"] if r["open_demand"]),
@@ -86,7 +86,7 @@ def index():
             )
         ),
     }
-    drill = queries.drill_down(user)
+    drill = queries.drill_down(user=user)
     return render_template(
         "portal/index.html",
         stats=stats,
@@ -101,7 +101,7 @@ def index():
 def download(name: str):
     """One table as CSV (UTF-8 with a BOM, so spreadsheets show every script); ``mine`` is a member's drill-down."""
     if name == "mine":
-        drill = queries.drill_down(member())
+        drill = queries.drill_down(user=member())
         if drill is None:
             abort(404)
         rows, columns = drill["rows"], DRILL_DOWN_COLUMNS[drill["kind"]]
@@ -109,7 +109,10 @@ def download(name: str):
         rows_of, columns = TABLES[name]
         rows = rows_of()
         if member() is None:
-            rows, columns = queries.for_visitors(rows), [c for c in columns if c not in queries.MEMBERS_ONLY]
+            rows, columns = (
+                queries.for_visitors(rows=rows),
+                [c for c in columns if c not in queries.MEMBERS_ONLY],
+            )
     else:
         abort(404)
     buffer = io.StringIO()

@@ -41,7 +41,7 @@ def _submitted_within(statement: sa.Select, period: tuple[date, date] | None) ->
     )
 
 
-def requests_by_network_and_status(period: tuple[date, date] | None = None) -> list[dict]:
+def requests_by_network_and_status(*, period: tuple[date, date] | None = None) -> list[dict]:
     """How many requests each network has in each status (submitted within ``period`` when given)."""
     rows = db.session.execute(
         _submitted_within(
@@ -57,7 +57,7 @@ def requests_by_network_and_status(period: tuple[date, date] | None = None) -> l
     return [{"network": code, "status": status, "requests": count} for code, status, count in rows]
 
 
-def fill_rate_by_network(period: tuple[date, date] | None = None) -> list[dict]:
+def fill_rate_by_network(*, period: tuple[date, date] | None = None) -> list[dict]:
     """Of what accepted requests asked for: the share allocated, shipped and received, per network."""
     rows = db.session.execute(
         _submitted_within(
@@ -111,7 +111,7 @@ def _summary(values: list[float]) -> dict:
     }
 
 
-def lead_times(since: date | None = None, until: date | None = None) -> dict:
+def lead_times(*, since: date | None = None, until: date | None = None) -> dict:
     """Hours from submission to approval, approval to shipping, shipping to receipt (last 365 days)."""
     since_at = start_of_day(since or (utc_today() - timedelta(days=365)))
     until_at = start_of_day((until or utc_today()) + timedelta(days=1))
@@ -138,7 +138,7 @@ def lead_times(since: date | None = None, until: date | None = None) -> dict:
     }
 
 
-def shortage_radar_by_item(today: date | None = None) -> list[dict]:
+def shortage_radar_by_item(*, today: date | None = None) -> list[dict]:
     """Per item: open demand (owed, not yet allocated) against usable supply (available, unexpired, free).
 
     Open demand counts every open request's remainder: requested plus replaced minus allocated.
@@ -190,13 +190,13 @@ def shortage_radar_by_item(today: date | None = None) -> list[dict]:
     return sorted(rows, key=lambda r: (r["category"], r["item_code"]))
 
 
-def shortage_radar(today: date | None = None, by_item: list[dict] | None = None) -> list[dict]:
+def shortage_radar(*, by_item: list[dict] | None = None, today: date | None = None) -> list[dict]:
     """Per item category, rolled up from the items: one item's surplus never hides another's shortage.
 
     ``short`` is the sum of the items' shortages; ``coverage`` the share of the demand that the same
     items' usable supply covers; ``items_short`` how many of the category's items are short.
     """
-    by_item = by_item if by_item is not None else shortage_radar_by_item(today)
+    by_item = by_item if by_item is not None else shortage_radar_by_item(today=today)
     totals: dict[str, dict] = {}
     for row in by_item:
         entry = totals.setdefault(
@@ -247,7 +247,7 @@ def unmet_demand() -> list[dict]:
     ]
 
 
-def trained_staff_by_topic(period: tuple[date, date] | None = None) -> list[dict]:
+def trained_staff_by_topic(*, period: tuple[date, date] | None = None) -> list[dict]:
     """Participants who completed a program, per training topic (completed within ``period`` when given)."""
     statement = (
         sa.select(
@@ -356,7 +356,7 @@ def _provider_shipments(provider_id: int) -> list[dict]:
     ]
 
 
-def drill_down(user) -> dict | None:
+def drill_down(*, user) -> dict | None:
     """A member's own figures: a city its requests, a provider its shipments, staff every city's requests.
 
     None for a visitor: the public sees the aggregates only.
@@ -391,14 +391,14 @@ def headline_figures() -> dict:
 MEMBERS_ONLY = frozenset({"available"})
 
 
-def for_visitors(rows: list[dict]) -> list[dict]:
+def for_visitors(*, rows: list[dict]) -> list[dict]:
     """``rows`` without the members-only figures."""
     return [{key: value for key, value in row.items() if key not in MEMBERS_ONLY} for row in rows]
 
 
-def public_stats(stats: dict) -> dict:
+def public_stats(*, stats: dict) -> dict:
     """The portal's figures as a visitor sees them: the radars without the supply on hand."""
     return stats | {
-        "shortage_radar": for_visitors(stats["shortage_radar"]),
-        "shortage_radar_by_item": for_visitors(stats["shortage_radar_by_item"]),
+        "shortage_radar": for_visitors(rows=stats["shortage_radar"]),
+        "shortage_radar_by_item": for_visitors(rows=stats["shortage_radar_by_item"]),
     }

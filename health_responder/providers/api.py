@@ -32,7 +32,7 @@ class Providers(MethodView):
     @blp.response(200, page_of(ProviderSchema))
     def get(self, args):
         """Solution providers."""
-        return queries.list_providers(args)
+        return queries.list_providers(args=args)
 
     @roles_required(Role.ADMIN)
     @blp.arguments(ProviderCreateSchema)
@@ -41,7 +41,7 @@ class Providers(MethodView):
         """Add a provider (admins)."""
         provider = services.create_provider(by=g.user, **data)
         db.session.commit()
-        return queries.detail(provider)
+        return queries.detail(provider=provider)
 
 
 @blp.route("/providers/<int:provider_id>")
@@ -50,7 +50,7 @@ class ProviderById(MethodView):
     @blp.response(200, ProviderDetailSchema)
     def get(self, provider_id):
         """One provider with its locations."""
-        return queries.detail(queries.get_provider(provider_id))
+        return queries.detail(provider=queries.get_provider(provider_id=provider_id))
 
     @roles_required(*EDITORS)
     @blp.arguments(ProviderUpdateSchema)
@@ -58,10 +58,10 @@ class ProviderById(MethodView):
     def patch(self, data, provider_id):
         """Change a provider's profile (admins; the provider itself its contact fields and description)."""
         provider = services.update_provider(
-            provider=queries.editable_provider(provider_id, g.user), by=g.user, **data
+            provider=queries.editable_provider(provider_id=provider_id, user=g.user), by=g.user, **data
         )
         db.session.commit()
-        return queries.detail(provider)
+        return queries.detail(provider=provider)
 
 
 @blp.route("/providers/<int:provider_id>/locations")
@@ -70,7 +70,7 @@ class Locations(MethodView):
     @blp.response(200, LocationSchema(many=True))
     def get(self, provider_id):
         """A provider's stock locations."""
-        return queries.locations_of(queries.get_provider(provider_id).id)
+        return queries.locations_of(provider_id=queries.get_provider(provider_id=provider_id).id)
 
     @roles_required(*EDITORS)
     @blp.arguments(LocationCreateSchema)
@@ -78,7 +78,7 @@ class Locations(MethodView):
     def post(self, data, provider_id):
         """Add a stock location (admins, or the provider itself)."""
         location = services.create_location(
-            provider=queries.editable_provider(provider_id, g.user), by=g.user, **data
+            provider=queries.editable_provider(provider_id=provider_id, user=g.user), by=g.user, **data
         )
         db.session.commit()
         return location
@@ -91,9 +91,12 @@ class LocationById(MethodView):
     @blp.response(200, LocationSchema)
     def patch(self, data, provider_id, location_id):
         """Change a stock location (admins, or the provider itself)."""
-        provider = queries.editable_provider(provider_id, g.user)
+        provider = queries.editable_provider(provider_id=provider_id, user=g.user)
         location = services.update_location(
-            location=queries.get_location(provider, location_id), provider=provider, by=g.user, **data
+            location=queries.get_location(provider=provider, location_id=location_id),
+            provider=provider,
+            by=g.user,
+            **data,
         )
         db.session.commit()
         return location

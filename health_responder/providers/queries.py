@@ -13,7 +13,7 @@ from health_responder.extensions import db
 from health_responder.providers.models import Provider, ProviderNetwork, StockLocation
 
 
-def network_ids(provider_ids: list[int]) -> dict[int, list[int]]:
+def network_ids(*, provider_ids: list[int]) -> dict[int, list[int]]:
     """The networks each provider serves, in one query."""
     found: dict[int, list[int]] = {pid: [] for pid in provider_ids}
     if provider_ids:
@@ -27,25 +27,25 @@ def network_ids(provider_ids: list[int]) -> dict[int, list[int]]:
     return found
 
 
-def views(providers: list[Provider]) -> list[dict]:
+def views(*, providers: list[Provider]) -> list[dict]:
     """Providers as dicts with the networks they serve (one query for all)."""
-    served = network_ids([p.id for p in providers])
+    served = network_ids(provider_ids=[p.id for p in providers])
     return [p.model_dump() | {"network_ids": served[p.id]} for p in providers]
 
 
-def locations_of(provider_id: int) -> list[StockLocation]:
+def locations_of(*, provider_id: int) -> list[StockLocation]:
     """A provider's stock locations."""
     return db.session.scalars(
         select(StockLocation).where(StockLocation.provider_id == provider_id).order_by(StockLocation.id)
     ).all()
 
 
-def detail(provider: Provider) -> dict:
+def detail(*, provider: Provider) -> dict:
     """A provider with its networks and locations."""
-    return views([provider])[0] | {"locations": locations_of(provider.id)}
+    return views(providers=[provider])[0] | {"locations": locations_of(provider_id=provider.id)}
 
 
-def get_provider(provider_id: int) -> Provider:
+def get_provider(*, provider_id: int) -> Provider:
     """A provider, or NotFound."""
     provider = db.session.get(Provider, provider_id)
     if provider is None:
@@ -53,14 +53,14 @@ def get_provider(provider_id: int) -> Provider:
     return provider
 
 
-def editable_provider(provider_id: int, user: User) -> Provider:
+def editable_provider(*, user: User, provider_id: int) -> Provider:
     """A provider the user may change: staff any, a provider user only its own (else 404)."""
     if user.role == Role.PROVIDER and user.provider_id != provider_id:
         raise NotFound(_l("No provider %(id)s.", id=provider_id))
-    return get_provider(provider_id)
+    return get_provider(provider_id=provider_id)
 
 
-def list_providers(args: dict) -> dict:
+def list_providers(*, args: dict) -> dict:
     """A page of providers, filtered by network served, country or name."""
     statement = select(Provider)
     if args.get("network_id") is not None:
@@ -76,11 +76,11 @@ def list_providers(args: dict) -> dict:
     page = paginate(
         db.session, statement, args, {"id": Provider.id, "name": Provider.name, "country": Provider.country}
     )
-    page["items"] = views(page["items"])
+    page["items"] = views(providers=page["items"])
     return page
 
 
-def get_location(provider: Provider, location_id: int) -> StockLocation:
+def get_location(*, provider: Provider, location_id: int) -> StockLocation:
     """A location of this provider, or NotFound."""
     location = db.session.get(StockLocation, location_id)
     if location is None or location.provider_id != provider.id:
@@ -139,7 +139,7 @@ def active_locations(*, user: User) -> list[tuple[StockLocation, str]]:
 # --- the public directory ---------------------------------------------------------------------------
 
 
-def directory(provider_id: int | None = None) -> list[dict]:
+def directory(*, provider_id: int | None = None) -> list[dict]:
     """Every provider (or one) with its kind, country and the network codes it serves (public: no contact)."""
     from health_responder.reference.models import Network
 
@@ -148,7 +148,7 @@ def directory(provider_id: int | None = None) -> list[dict]:
         statement = statement.where(Provider.id == provider_id)
     providers = db.session.scalars(statement).all()
     codes = dict(db.session.execute(select(Network.id, Network.code)).all())
-    served = network_ids([p.id for p in providers])
+    served = network_ids(provider_ids=[p.id for p in providers])
     return [
         {
             "id": p.id,
@@ -162,16 +162,16 @@ def directory(provider_id: int | None = None) -> list[dict]:
     ]
 
 
-def directory_entry(provider_id: int) -> dict:
+def directory_entry(*, provider_id: int) -> dict:
     """One provider for the public: kind, country, description and networks served (no contact).
     NotFound for an unknown id.
     """
-    provider = get_provider(provider_id)
-    (entry,) = directory(provider.id)
+    provider = get_provider(provider_id=provider_id)
+    (entry,) = directory(provider_id=provider.id)
     return entry
 
 
-def provider_timezone(user) -> str | None:
+def provider_timezone(*, user) -> str | None:
     """A provider user's default time zone: that of the provider's first active location, if any."""
     return db.session.scalar(
         select(StockLocation.timezone)

@@ -306,7 +306,9 @@ def _scorecards(
     providers = db.session.scalars(select(Provider).where(Provider.id.in_(ids)).order_by(Provider.name)).all()
     rows = []
     for provider in providers:
-        total = scorecard.scorecard(provider, period_from, period_to, zone).total
+        total = scorecard.scorecard(
+            provider=provider, period_from=period_from, period_to=period_to, zone=zone
+        ).total
         rows.append(
             ScorecardRow(
                 provider_name=provider.name,

@@ -25,5 +25,7 @@ class Scorecard(MethodView):
         A provider reads its own; coordinators and admins every provider's. ``from``/``to`` default to the
         last twelve months.
         """
-        provider = queries.scorecard_provider(provider_id, g.user)
-        return queries.scorecard(provider, args.get("period_from"), args.get("period_to"))
+        provider = queries.scorecard_provider(provider_id=provider_id, user=g.user)
+        return queries.scorecard(
+            provider=provider, period_from=args.get("period_from"), period_to=args.get("period_to")
+        )

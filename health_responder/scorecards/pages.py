@@ -25,15 +25,17 @@ for _role in (Role.PROVIDER, *STAFF):
 def directory():
     """Every provider with its fill and on-time rates over the last twelve months; open to visitors."""
     page = queries.list_providers(
-        {"page": max(1, request.args.get("page", 1, type=int) or 1), "page_size": 50}
+        args={"page": max(1, request.args.get("page", 1, type=int) or 1), "page_size": 50}
     )
-    providers = [queries.get_provider(row["id"]) for row in page["items"]]
+    providers = [queries.get_provider(provider_id=row["id"]) for row in page["items"]]
     return render_template(
         "scorecards/directory.html",
         page=page,
         rows=[
             (p, figures)
-            for p, figures in zip(providers, scores.directory_summary(providers).values(), strict=True)
+            for p, figures in zip(
+                providers, scores.directory_summary(providers=providers).values(), strict=True
+            )
         ],
         period=scores.default_period(),
     )
@@ -43,17 +45,19 @@ def directory():
 @roles(Role.PROVIDER, *STAFF)
 def card(provider_id: int):
     """A provider's scorecard month by month (a provider its own; coordinators and admins every one)."""
-    provider = scores.scorecard_provider(provider_id, me())
+    provider = scores.scorecard_provider(provider_id=provider_id, user=me())
     form = ScorecardPeriodForm(request.args)
     status, card = 200, None
     if form.validate():
         try:
-            card = scores.scorecard(provider, form.period_from.data, form.period_to.data)
+            card = scores.scorecard(
+                provider=provider, period_from=form.period_from.data, period_to=form.period_to.data
+            )
         except ValidationFailed as error:
             show_errors(form, error.errors, {"to": "period_to", "from": "period_from"})
             status = 422
     else:
         status = 422
     if card is None:
-        card = scores.scorecard(provider)
+        card = scores.scorecard(provider=provider)
     return render_template("scorecards/scorecard.html", provider=provider, form=form, card=card), status

@@ -69,12 +69,12 @@ class Figures:
     @property
     def lead_time_p50_hours(self) -> float | None:
         """The median hours from approval to shipment."""
-        return percentile(self.lead_hours, 50)
+        return percentile(values=self.lead_hours, p=50)
 
     @property
     def lead_time_p90_hours(self) -> float | None:
         """The 90th percentile of hours from approval to shipment."""
-        return percentile(self.lead_hours, 90)
+        return percentile(values=self.lead_hours, p=90)
 
     @property
     def discrepancy_rate(self) -> float | None:
@@ -86,7 +86,7 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def percentile(values: list[float], p: int) -> float | None:
+def percentile(*, values: list[float], p: int) -> float | None:
     """The nearest-rank ``p``-th percentile of ``values`` (None when there are none), to 0.1 hour."""
     if not values:
         return None
@@ -105,7 +105,7 @@ class Scorecard:
     months: list[Figures]
 
 
-def scorecard_provider(provider_id: int, user: User) -> Provider:
+def scorecard_provider(*, user: User, provider_id: int) -> Provider:
     """The provider whose scorecard ``user`` may read: staff any, a provider user its own (else 404)."""
     provider = db.session.get(Provider, provider_id)
     if provider is None or (user.role == Role.PROVIDER and user.provider_id != provider_id):
@@ -113,7 +113,7 @@ def scorecard_provider(provider_id: int, user: User) -> Provider:
     return provider
 
 
-def default_period(today: date | None = None) -> tuple[date, date]:
+def default_period(*, today: date | None = None) -> tuple[date, date]:
     """The last twelve months: from the first day of the month eleven months ago to today."""
     today = today or utc_today()
     month = today.year * 12 + today.month - 1 - 11
@@ -137,6 +137,7 @@ def _hours(start: datetime, end: datetime) -> float:
 
 
 def scorecard(
+    *,
     provider: Provider,
     period_from: date | None = None,
     period_to: date | None = None,
@@ -274,6 +275,6 @@ def _write_offs(provider_id: int, start: datetime, end: datetime):
     ).all()
 
 
-def directory_summary(providers: list[Provider]) -> dict[int, Figures]:
+def directory_summary(*, providers: list[Provider]) -> dict[int, Figures]:
     """Each provider's figures over the last twelve months, for the public directory."""
-    return {p.id: scorecard(p).total for p in providers}
+    return {p.id: scorecard(provider=p).total for p in providers}

@@ -186,13 +186,13 @@ def _import_provider(provider_id: int | None):
                 _l("You can import only your own stock."),
                 {"provider_id": [_l("No provider %(id)s.", id=provider_id)]},
             )
-        return providers.get_provider(g.user.provider_id)
+        return providers.get_provider(provider_id=g.user.provider_id)
     if provider_id is None:
         raise ValidationFailed(
             _l("Say whose stock this is."), {"provider_id": [_l("Required for coordinators and admins.")]}
         )
     try:
-        return providers.get_provider(provider_id)
+        return providers.get_provider(provider_id=provider_id)
     except NotFound as error:  # a provider named in the input is bad input, not a missing resource
         raise ValidationFailed(
             _l("Unknown provider."), {"provider_id": [_l("No provider %(id)s.", id=provider_id)]}

@@ -314,12 +314,12 @@ def adjust(lot_id: int):
 def _import_provider(form: ImportForm):
     """The provider whose lots are imported: the user's own, or the one a coordinator chose."""
     if me().role == Role.PROVIDER:
-        return providers.get_provider(me().provider_id)
+        return providers.get_provider(provider_id=me().provider_id)
     if form.provider_id.data is None:
         raise ValidationFailed(
             _l("Say whose stock this is."), {"provider_id": [_l("Required for coordinators and admins.")]}
         )
-    return providers.get_provider(form.provider_id.data)
+    return providers.get_provider(provider_id=form.provider_id.data)
 
 
 #: Rows of the file the import page shows back (the preview).
@@ -427,7 +427,7 @@ def import_confirmed():
         rows = csvio.read_lots(kept.content)
         found.update(kept=kept, rows=rows)
         report = imports.import_lots(
-            provider=providers.get_provider(kept.provider_id), rows=rows, by=me(), dry_run=False
+            provider=providers.get_provider(provider_id=kept.provider_id), rows=rows, by=me(), dry_run=False
         )
         if report.errors:
             rollback()

@@ -157,7 +157,7 @@ def program_views(programs: list[TrainingProgram], user: User | None = None) -> 
 def program_detail(program: TrainingProgram, user: User | None = None) -> dict:
     """A program with its networks and the knowledge-hub materials on its topic (join link per ``joinable``)."""
     return program_views([program], user)[0] | {
-        "materials": materials.materials_on(program.topic, program.language)
+        "materials": materials.materials_on(topic=program.topic, language=program.language)
     }
 
 

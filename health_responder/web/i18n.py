@@ -48,8 +48,8 @@ ZONES = [
 ]
 
 #: How a role's default time zone is found, registered by the feature that knows it (providers: the
-#: provider's first location's), so that web imports no feature: ``role → zone_of(user) or None``.
-ZONE_OF: dict[str, Callable[[object], str | None]] = {}
+#: provider's first location's), so that web imports no feature: ``role → zone_of(user=user) or None``.
+ZONE_OF: dict[str, Callable[..., str | None]] = {}
 
 
 def default_timezone(user) -> str:
@@ -63,7 +63,7 @@ def default_timezone(user) -> str:
     if user.city_id:
         zone = db.session.scalar(sa.select(City.timezone).where(City.id == user.city_id))
     elif user.role in ZONE_OF:
-        zone = ZONE_OF[user.role](user)
+        zone = ZONE_OF[user.role](user=user)
     return zone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
