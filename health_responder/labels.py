@@ -101,6 +101,17 @@ LABELS: dict[str, object] = {
     "shelter": _l("Shelter"),
     "vaccines": _l("Vaccines"),
     "wash": _l("Water, sanitation and hygiene"),
+    # what a run of send_notifications does with a message (notifications/delivery.py)
+    "by_email": _l("By email"),
+    "app_only_no_server": _l("In the app only (no email server)"),
+    "app_only_no_address": _l("In the app only (no active email address)"),
+    "given_up": _l("Given up (too many attempts)"),
+    "email_retry": _l("Refused by the email server: tried again next run"),
+    "email_failed": _l("Refused by the email server: given up"),
+    # what a run of monthly_statistics does with the month's report (publications/jobs.py)
+    "statistics_report": _l("Statistics report"),
+    "report_publish": _l("Publish in the Data Portal"),
+    "report_already_published": _l("Already published: nothing to do"),
     # what started a job run
     "schedule": _l("Schedule"),
     "manual": _l("Manual"),
@@ -139,6 +150,7 @@ COUNT_LABELS: dict[str, object] = {
     "notifications": _l("Messages queued"),
     "stopped_early": _l("Stopped early"),
     "planned_truncated": _l("More planned than listed"),
+    "messages_truncated": _l("More messages than listed"),
     # the alert checks
     "open": _l("Conditions found"),
     "raised": _l("Alerts raised"),

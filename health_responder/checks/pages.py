@@ -273,6 +273,27 @@ ACTION_LISTS = (
     ("would_raise", _l("Alerts it would raise"), (("message", _l("Alert")),)),
     ("would_resolve", _l("Alerts it would resolve (their condition ended)"), (("message", _l("Alert")),)),
 )
+#: Lists of checks that do something else than allocate or alert: (key, heading of a dry run, heading of
+#: a real run, columns). Their "action" (and "report") cells are codes, labelled on the page.
+DONE_LISTS = (
+    (
+        "messages",
+        _l("Messages it would deliver"),
+        _l("Messages it delivered"),
+        (("to", _l("Recipient")), ("subject", _l("Subject")), ("action", _l("How"))),
+    ),
+    (
+        "reports",
+        _l("Reports it would publish"),
+        _l("Reports it took up"),
+        (
+            ("report", _l("Report")),
+            ("first_day", _l("First day")),
+            ("last_day", _l("Last day")),
+            ("action", _l("What")),
+        ),
+    ),
+)
 REMINDER_COLUMNS = (
     ("participant", _l("Participant")),
     ("program", _l("Program")),
@@ -292,6 +313,11 @@ def run_detail(run_id: int):
             if key == "planned" and run.name == "training_reminders":
                 heading, columns = _("Reminders it would queue"), REMINDER_COLUMNS
             lists.append({"heading": heading, "columns": columns, "rows": counts[key]})
+    for key, dry_heading, heading, columns in DONE_LISTS:
+        if isinstance(counts.get(key), list):
+            lists.append(
+                {"heading": dry_heading if run.dry_run else heading, "columns": columns, "rows": counts[key]}
+            )
     numbers = [(key, value) for key, value in counts.items() if not isinstance(value, (list, dict))]
     return render_template(
         "checks/run.html",

@@ -34,6 +34,16 @@ from health_responder.scheduler.models import JobRun
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, SKIPPED, FAILED = "pending", "sending", "sent", "skipped", "failed"
+#: What a run does with each message, as its list says (labels.LABELS words them): sent by email, kept in
+#: the app (no email server; no active address), given up after too many attempts, refused by the server
+#: (tried again next run, or given up). A dry run lists the first four it would do.
+BY_EMAIL, NO_SERVER, NO_ADDRESS, GIVEN_UP = (
+    "by_email",
+    "app_only_no_server",
+    "app_only_no_address",
+    "given_up",
+)
+EMAIL_RETRY, EMAIL_FAILED = "email_retry", "email_failed"
 #: Characters allowed in the left part of a Message-ID (RFC 5322 atext and '.'); others are =XX-encoded.
 _ATEXT = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/?^_`{|}~.")
 
@@ -136,33 +146,94 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
-def _without_sending(counts: dict, *, dry_run: bool) -> dict:
-    """A dry run counts what is pending; with no SMTP server every pending message is skipped (shown in the app)."""
-    if dry_run:
-        with db.read_session() as session:
-            counts["pending"] = session.scalar(
-                select(sa.func.count()).where(Notification.email_status == PENDING)
+#: How many messages a run lists one by one (its counts keep the totals beyond).
+LISTED = 200
+
+
+def _listed(counts: dict, notification_id: int, user: User | None, subject: str, action: str) -> None:
+    """Add one message to the run's list of what it did (or would do), in words the page labels."""
+    rows = counts.setdefault("messages", [])
+    if len(rows) >= LISTED:
+        counts["messages_truncated"] = counts.get("messages_truncated", 0) + 1
+        return
+    to = "—" if user is None else (f"{user.name} <{user.email}>" if user.name else user.email)
+    rows.append({"id": notification_id, "to": to, "subject": one_line(subject)[:200], "action": action})
+
+
+def _action(*, attempt: int, user: User | None, max_attempts: int) -> str:
+    """What a run with an email server does with a message on its ``attempt``-th claim."""
+    if attempt > max_attempts:
+        return GIVEN_UP
+    if user is None or not user.active or not user.email:
+        return NO_ADDRESS
+    return BY_EMAIL
+
+
+def _plan(counts: dict, *, now: datetime, max_attempts: int, batch: int) -> dict:
+    """A dry run: every message a real run would take now, and what it would do with each; nothing changes."""
+    with_server = bool(current_app.config["MAIL_SERVER"])
+    counts["smtp_configured"] = with_server
+    with db.read_session() as session:
+        statement = select(Notification, User).outerjoin(User, User.id == Notification.user_id)
+        if with_server:
+            statement = statement.where(
+                sa.or_(
+                    Notification.email_status == PENDING,
+                    sa.and_(Notification.email_status == SENDING, Notification.email_claimed_until < now),
+                )
             )
-        counts["smtp_configured"] = bool(current_app.config["MAIL_SERVER"])
-        return counts
+        else:
+            statement = statement.where(Notification.email_status == PENDING)
+        rows = session.execute(statement.order_by(Notification.id).execution_options(yield_per=batch))
+        counts["pending"] = 0
+        for notification, user in rows:
+            counts["pending"] += 1
+            # The claim a real run makes counts one more attempt.
+            attempt = notification.email_attempts + 1
+            action = (
+                _action(attempt=attempt, user=user, max_attempts=max_attempts) if with_server else NO_SERVER
+            )
+            _listed(counts, notification.id, user, notification.subject, action)
+    counts.setdefault("messages", [])
+    return counts
+
+
+def _without_sending(counts: dict) -> dict:
+    """No SMTP server: every pending message is shown in the app only (``skipped``), each one listed."""
     with db.write_session() as session:
-        counts["skipped"] = session.execute(
+        skipped = session.execute(
             sa.update(Notification)
             .where(Notification.email_status == PENDING)
             .values(email_status=SKIPPED, email_error="No SMTP server configured; shown in the app only.")
-        ).rowcount
+            .returning(Notification.id, Notification.user_id, Notification.subject)
+        ).all()
+        users = {
+            u.id: u
+            for u in session.scalars(select(User).where(User.id.in_({row.user_id for row in skipped})))
+        }
+        for row in sorted(skipped, key=lambda r: r.id):
+            _listed(counts, row.id, users.get(row.user_id), row.subject, NO_SERVER)
+    counts["skipped"] = len(skipped)
+    counts.setdefault("messages", [])
     return counts
 
 
 def deliver_pending(
     *, now: datetime, run: JobRun | None = None, dry_run: bool = False, batch: int = 50
 ) -> dict:
-    """Send every pending message once (a failed one waits for the next run); returns the counts."""
+    """Send every pending message once (a failed one waits for the next run); returns the counts.
+
+    The counts' ``messages`` list each message taken and what was done with it; a dry run lists what a
+    real run would do now, the same way, and changes nothing.
+    """
     config = current_app.config
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "lost_claims": 0}
-    if dry_run or not config["MAIL_SERVER"]:
-        return _without_sending(counts, dry_run=dry_run)
     max_attempts = int(config.get("MAIL_MAX_ATTEMPTS", 5))
+    if dry_run:
+        return _plan(counts, now=now, max_attempts=max_attempts, batch=batch)
+    if not config["MAIL_SERVER"]:
+        return _without_sending(counts)
+    counts["messages"] = []
     last_id = 0  # each message is tried at most once per run: a failed one waits for the next run
     smtp: smtplib.SMTP | None = None
     try:
@@ -176,22 +247,19 @@ def deliver_pending(
                     notification = session.get(Notification, notification_id)
                     user = session.get(User, notification.user_id)
                     session.expunge_all()
-                if notification.email_attempts > max_attempts:
-                    # Claimed again and again by senders that died on it: it has had its attempts.
+                action = _action(attempt=notification.email_attempts, user=user, max_attempts=max_attempts)
+                if action != BY_EMAIL:
+                    # Given up: claimed again and again by senders that died on it. Or no address.
+                    given_up = action == GIVEN_UP
                     _settle(
                         notification_id,
-                        email_status=FAILED,
-                        email_error=(notification.email_error or "Too many attempts.")[:500],
+                        email_status=FAILED if given_up else SKIPPED,
+                        email_error=(notification.email_error or "Too many attempts.")[:500]
+                        if given_up
+                        else "The user has no active email address.",
                     )
-                    counts["failed"] += 1
-                    continue
-                if user is None or not user.active or not user.email:
-                    _settle(
-                        notification_id,
-                        email_status=SKIPPED,
-                        email_error="The user has no active email address.",
-                    )
-                    counts["skipped"] += 1
+                    counts["failed" if given_up else "skipped"] += 1
+                    _listed(counts, notification_id, user, notification.subject, action)
                     continue
                 try:
                     if smtp is None:
@@ -205,6 +273,13 @@ def deliver_pending(
                     reason = f"{error.__class__.__name__}: {error}"[:500]
                     _settle(notification_id, email_status=FAILED if failed else PENDING, email_error=reason)
                     counts["failed" if failed else "retry"] += 1
+                    _listed(
+                        counts,
+                        notification_id,
+                        user,
+                        notification.subject,
+                        EMAIL_FAILED if failed else EMAIL_RETRY,
+                    )
                     log.warning(
                         "notification %s not sent (attempt %s): %s",
                         notification_id,
@@ -214,6 +289,7 @@ def deliver_pending(
                     continue
                 _settle(notification_id, email_status=SENT, email_sent_at=utcnow(), email_error=None)
                 counts["sent"] += 1
+                _listed(counts, notification_id, user, notification.subject, BY_EMAIL)
     finally:
         if smtp is not None:
             try:

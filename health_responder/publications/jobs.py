@@ -21,6 +21,9 @@ from health_responder.publications.report import statistics_data
 from health_responder.reports.builders import build_statistics_report
 from health_responder.scheduler.registry import job
 
+#: What a run does with the month's report, as its ``reports`` list says (labels.LABELS words them).
+PUBLISH, ALREADY = "report_publish", "report_already_published"
+
 
 def previous_month(today: date) -> tuple[date, date]:
     """The first and last day of the month before ``today``'s."""
@@ -42,11 +45,22 @@ def monthly_statistics(*, now: datetime, run=None, dry_run: bool = False) -> dic
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
     first, last = previous_month(now.astimezone(UTC).date())
     period = f"{first:%Y-%m}"
+
+    def done(action: str, **counts) -> dict:
+        # The report it took up and what it did (or, dry, would do) with it: a dry run's list is the real one's.
+        report = {
+            "report": "statistics_report",
+            "period": period,
+            "first_day": first.isoformat(),
+            "last_day": last.isoformat(),
+        }
+        return {"period": period, "published": 0, **counts, "reports": [report | {"action": action}]}
+
     with db.read_session():
         if queries.month_published(period=period):
-            return {"period": period, "published": 0, "already_published": 1}
+            return done(ALREADY, already_published=1)
     if dry_run:
-        return {"period": period, "published": 0, "would_publish": 1}
+        return done(PUBLISH, would_publish=1)
     try:
         with db.write_session():
             data = statistics_data(current_app.config["ASSOCIATION_NAME"], first, last)
@@ -72,5 +86,5 @@ def monthly_statistics(*, now: datetime, run=None, dry_run: bool = False) -> dic
             publication_id, code = publication.id, document.verification_code
     except sa.exc.IntegrityError:
         # Another scheduler published this month first: its publication stands, ours rolled back.
-        return {"period": period, "published": 0, "already_published": 1}
-    return {"period": period, "published": 1, "publication_id": publication_id, "verification_code": code}
+        return done(ALREADY, already_published=1)
+    return done(PUBLISH, published=1, publication_id=publication_id, verification_code=code)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import AXE
+from tests.browser.test_hub_journeys import axe_violations
 from tests.browser.test_phone_width import OVERFLOW, PHONE
 
 pytestmark = pytest.mark.slow
@@ -35,3 +37,31 @@ def test_a_coordinator_reads_a_dry_run_and_runs_it_for_real(live, open_as, viewp
     assert questions == ["Run Find low stock for real now?"]
     assert "Find low stock ran: Succeeded." in page.locator(".flashes").inner_text()
     assert "Conditions found:" in page.locator(".flashes").inner_text()
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_the_notifications_dry_run_lists_each_message_and_the_statistics_one_its_report(
+    live, open_as, viewport
+):
+    page = open_as("coordinator", bypass_csp=True)  # axe is injected as an inline script
+    if viewport:
+        page.set_viewport_size(viewport)
+    for check, heading, words in (
+        ("Send notifications", "Messages it would deliver", "In the app only (no email server)"),
+        ("Publish the monthly statistics report", "Reports it would publish", "Statistics report"),
+    ):
+        page.goto("/checks")
+        row = page.locator("tr", has_text=check)
+        row.get_by_label("Dry run").check()
+        row.get_by_role("button", name="Run now").click()
+        page.wait_for_url("**/checks/runs/*")
+        assert page.get_by_role("heading", name=f"Dry run: {check}").is_visible()
+        section = page.locator("section", has=page.get_by_role("heading", name=heading))
+        assert section.is_visible()
+        text = section.inner_text()
+        assert words in text or "Nothing." in text, text
+        assert "_" not in text.replace("__", ""), text  # codes never shown: words only
+        found = page.evaluate(OVERFLOW)
+        assert found["scroll"] <= found["width"] and found["wide"] == [], found
+        if AXE.exists():
+            assert axe_violations(page) == []

@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from health_responder import scheduler
+from health_responder.auth.models import User
 from health_responder.db import utcnow
 from health_responder.extensions import db
 from health_responder.notifications import delivery
@@ -172,3 +173,43 @@ def test_without_smtp_messages_stay_in_the_app(app, make):
     counts = _run(app)
 
     assert counts["skipped"] == 1 and _rows(app)[0].email_status == "skipped"
+
+
+@pytest.mark.both_databases
+def test_the_dry_run_lists_each_message_and_what_it_would_do_and_the_real_run_does_exactly_that(
+    app, make, inbox, coordinator
+):
+    alice = make.user("city", email="alice@example.org")
+    bob = make.user("city", email="bob@example.org")
+    carol = make.user("city", email="carol@example.org")
+    _queue(app, [alice, bob, carol])
+    with app.app_context(), db.write_session() as session:
+        session.get(User, bob.id).active = False  # left the city: kept in the app
+        tired = session.scalars(select(Notification).where(Notification.user_id == carol.id)).one()
+        tired.email_attempts = 3  # MAIL_MAX_ATTEMPTS: one more claim and it is given up
+
+    dry = coordinator.post("/api/v1/jobs/send_notifications/run", json={"dry_run": True}).json["counts"]
+    assert inbox.messages == [] and {r.email_status for r in _rows(app)} == {"pending"}
+    real = coordinator.post("/api/v1/jobs/send_notifications/run", json={}).json["counts"]
+
+    subject = "Request REQ-2026-000012 approved"
+    assert [(m["to"], m["subject"], m["action"]) for m in dry["messages"]] == [
+        ("Test city <alice@example.org>", subject, "by_email"),
+        ("Test city <bob@example.org>", subject, "app_only_no_address"),
+        ("Test city <carol@example.org>", subject, "given_up"),
+    ]
+    assert real["messages"] == dry["messages"]
+    assert [m["To"] for m in inbox.messages] == ["alice@example.org"]
+    assert [r.email_status for r in _rows(app)] == ["sent", "skipped", "failed"]
+
+
+def test_without_smtp_the_dry_run_lists_the_messages_the_real_run_keeps_in_the_app(app, make, coordinator):
+    users = [make.user("city"), make.user("coordinator")]
+    _queue(app, users)
+
+    dry = coordinator.post("/api/v1/jobs/send_notifications/run", json={"dry_run": True}).json["counts"]
+    real = coordinator.post("/api/v1/jobs/send_notifications/run", json={}).json["counts"]
+
+    assert [m["action"] for m in dry["messages"]] == ["app_only_no_server"] * 2
+    assert [m["id"] for m in dry["messages"]] == [r.id for r in _rows(app)]
+    assert real["messages"] == dry["messages"] and real["skipped"] == 2

@@ -124,5 +124,30 @@ def test_a_dry_run_publishes_nothing(app, november, anonymous):
             trigger="manual",
             dry_run=True,
         )
-    assert run.counts == {"period": "2026-11", "published": 0, "would_publish": 1}
+    report = {
+        "report": "statistics_report",
+        "period": "2026-11",
+        "first_day": "2026-11-01",
+        "last_day": "2026-11-30",
+        "action": "report_publish",
+    }
+    assert run.counts == {"period": "2026-11", "published": 0, "would_publish": 1, "reports": [report]}
     assert anonymous.get("/api/v1/publications").get_json()["total"] == 0
+
+
+def test_the_real_run_publishes_exactly_what_the_dry_run_listed_and_a_later_one_nothing(
+    app, november, anonymous
+):
+    tick = datetime(2026, 12, 1, tzinfo=UTC)
+    with app.app_context():
+        dry = run_job("monthly_statistics", scheduled_for=tick, trigger="manual", dry_run=True).counts
+    real, again = _run(app, tick + timedelta(minutes=1)), _run(app, tick + timedelta(days=1))
+
+    assert real["reports"] == dry["reports"] and [r["action"] for r in real["reports"]] == ["report_publish"]
+    assert [p["period"] for p in anonymous.get("/api/v1/publications").get_json()["items"]] == ["2026-11"]
+    assert [r["action"] for r in again["reports"]] == ["report_already_published"]
+    with app.app_context():
+        later_dry = run_job(
+            "monthly_statistics", scheduled_for=tick + timedelta(days=2), trigger="manual", dry_run=True
+        ).counts
+    assert later_dry["reports"] == again["reports"]

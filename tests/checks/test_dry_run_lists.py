@@ -1,0 +1,65 @@
+"""The dry runs of send_notifications and monthly_statistics list, in words, each action they would take
+(each message and how it would go, the month's report and what would become of it); the page of the real
+run lists what it did, the same way. English and Korean."""
+
+from __future__ import annotations
+
+from health_responder.extensions import db
+from health_responder.notifications import services as notifications
+from tests.checks.test_dry_run_pages import dry_run, table_rows
+
+
+def _queue(app, users) -> None:
+    with app.app_context(), db.write_session():
+        notifications.notify(users=users, key="dry-run-list:1", subject="Request REQ-2026-000077 approved")
+
+
+def test_the_notifications_dry_run_names_each_message_its_recipient_and_how(world, make):
+    clerk = make.user("city", email="clerk@example.org")
+    _queue(world.app, [clerk])
+    page = world.page("coordinator")
+
+    run_id, html = dry_run(page, "send_notifications")
+
+    assert "Dry run: Send notifications" in html and "Messages it would deliver" in html
+    assert table_rows(html, "Messages it would deliver") == [
+        [
+            "Test city &lt;clerk@example.org&gt;",
+            "Request REQ-2026-000077 approved",
+            "In the app only (no email server)",
+        ]
+    ]
+    assert "app_only_no_server" not in html
+    real = page.post("/checks/send_notifications/run", {}, page=f"/checks/runs/{run_id}")
+    assert real.status_code == 302
+    runs = (
+        world.api["coordinator"]
+        .get("/api/v1/jobs/runs", query_string={"name": "send_notifications"})
+        .json["items"]
+    )
+    html = page.html(f"/checks/runs/{runs[0]['id']}")
+    assert table_rows(html, "Messages it delivered") == table_rows(
+        page.html(f"/checks/runs/{run_id}"), "Messages it would deliver"
+    )
+
+
+def test_the_statistics_dry_run_names_the_months_report_and_what_would_become_of_it(world):
+    page = world.page("coordinator")
+
+    _run_id, html = dry_run(page, "monthly_statistics")
+
+    [row] = table_rows(html, "Reports it would publish")
+    assert row[0] == "Statistics report" and row[3] == "Publish in the Data Portal"
+    assert "report_publish" not in html and "statistics_report" not in html
+
+
+def test_the_new_dry_run_lists_in_korean(world, make):
+    _queue(world.app, [make.user("city", email="clerk-ko@example.org")])
+    page = world.page("coordinator")
+    page.post("/language", {"locale": "ko", "next": "/checks"})
+
+    _run_id, html = dry_run(page, "send_notifications")
+    assert "전달할 메시지" in html and "앱에서만 (이메일 서버 없음)" in html and "받는 사람" in html
+
+    _run_id, html = dry_run(page, "monthly_statistics")
+    assert "게시할 보고서" in html and "데이터 포털에 게시" in html and "통계 보고서" in html
