@@ -48,8 +48,9 @@ def facts_of(*, document: Document) -> Facts:
     """The document's facts, and its current version when it has been superseded."""
     facts = Facts(document=document)
     reader = READERS.get(document.subject_type)
-    if reader is not None and document.subject_key.isdigit():
-        reader(facts, int(document.subject_key))
+    subject_id = document.subject_key.split(":", 1)[0]  # "12", or "12:ko" for a copy in another language
+    if reader is not None and subject_id.isdigit():
+        reader(facts, int(subject_id))
     elif document.subject_type in ("period", "month"):
         facts.reference = document.subject_key.split(":")[0].replace("..", " – ")
     newest, seen = document, set()

@@ -1,6 +1,33 @@
-"""Verification answers."""
+"""Verification answers, and the ``?lang=`` every PDF route takes."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from health_responder.schemas import StrictSchema
+
+#: The ``?lang=`` of every PDF route: the languages with a catalogue (config LANGUAGES).
+LANGUAGE_CHOICES = ["en", "ko"]
+
+
+def language_field(default: str) -> fields.String:
+    """The ``lang`` query argument, described with what it falls back to."""
+    return fields.String(
+        validate=validate.OneOf(LANGUAGE_CHOICES),
+        metadata={
+            "description": f"The language to print in ({', '.join(LANGUAGE_CHOICES)}); default: {default}."
+        },
+    )
+
+
+class CityLanguageArgsSchema(StrictSchema):
+    """``?lang=`` of a city's document (a dispatch report, a certificate)."""
+
+    lang = language_field("the language of its city")
+
+
+class ReaderLanguageArgsSchema(StrictSchema):
+    """``?lang=`` of a document of nobody's city (a pick list, a summary, a statistics report)."""
+
+    lang = language_field("the language of whoever asks")
 
 
 class VerificationSchema(Schema):

@@ -52,10 +52,15 @@ def _canonical(value) -> str:
 def data_hash(data) -> str:
     """The SHA-256 of a document's data, ignoring the verification fields that differ per issue."""
     if dataclasses.is_dataclass(data):
+        # English, the language every document but the dispatch report had before there were others,
+        # leaves the hash as it was (``HASHES_ENGLISH`` unset): an English copy registered then still
+        # matches its data. The dispatch report has hashed its language from the start.
+        english_counts = getattr(data, "HASHES_ENGLISH", False)
         data = {
             k: v
             for k, v in dataclasses.asdict(data).items()
             if k not in {"verification_url", "verification_code"}
+            and (english_counts or not (k == "language" and v == "en"))
         }
     return hashlib.sha256(_canonical(data).encode()).hexdigest()
 

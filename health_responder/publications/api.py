@@ -8,11 +8,14 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
+from health_responder import languages
 from health_responder.api.common import page_of
 from health_responder.auth.access import STAFF, public, roles_required
+from health_responder.documents.responses import pdf_response
+from health_responder.documents.schemas import ReaderLanguageArgsSchema
 from health_responder.errors import ValidationFailed
 from health_responder.extensions import db
-from health_responder.publications import queries, services
+from health_responder.publications import queries, report, services
 from health_responder.publications.models import PUBLICATION_MAX_BYTES
 from health_responder.publications.schemas import (
     PublicationLinkCreateSchema,
@@ -131,10 +134,23 @@ class PublicationById(MethodView):
 @blp.route("/publications/<int:publication_id>/file")
 class PublicationFile(MethodView):
     @public
+    @blp.arguments(ReaderLanguageArgsSchema, location="query")
     @blp.doc(responses=_PDF)
-    def get(self, publication_id):
-        """The PDF of a publication (no login needed)."""
+    def get(self, args, publication_id):
+        """The PDF of a publication (no login needed); a statistics report in ``?lang=`` (default: the
+        caller's language, English for a visitor), a copy registered with its own verification code.
+        """
         publication = queries.get_publication(publication_id=publication_id)
+        language = languages.chosen(
+            asked=args.get("lang"), default=languages.of_user(getattr(g, "user", None))
+        )
+        if report.wants_copy(publication=publication, language=language):
+            db.begin_write()
+            document, content = report.statistics_copy(
+                publication=publication, language=language, by=getattr(g, "user", None)
+            )
+            db.session.commit()
+            return pdf_response(document, content)
         return send_file(
             stored_file(publication.file_path),
             mimetype="application/pdf",

@@ -5,12 +5,16 @@ the form with which coordinators publish a link or a PDF.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from health_responder import languages
 from health_responder.db import utc_today
-from health_responder.publications import queries, services
+from health_responder.documents.responses import pdf_response
+from health_responder.extensions import db
+from health_responder.publications import queries, report, services
 from health_responder.publications.forms import PublicationForm, PublicationSearchForm
 from health_responder.publications.models import PUBLICATION_MAX_BYTES
 from health_responder.publications.schemas import PublicationListArgsSchema, PublicationUploadSchema
@@ -18,7 +22,7 @@ from health_responder.schemas import PageArgsSchema
 from health_responder.storage import stored_file
 from health_responder.web.context import register_home
 from health_responder.web.forms import attempt, commit, load
-from health_responder.web.guards import STAFF, is_staff, me, public, roles
+from health_responder.web.guards import STAFF, is_staff, me, member, public, roles
 
 bp = Blueprint("publications", __name__, template_folder="templates", url_prefix="/portal/publications")
 
@@ -86,10 +90,15 @@ def detail(publication_id: int):
 @bp.get("/<int:publication_id>/file")
 @public
 def file(publication_id: int):
-    """The publication's PDF."""
+    """The publication's PDF; a statistics report in ``?lang=``, else the page's language."""
     publication = queries.get_publication(publication_id=publication_id)
     if not publication.file_path:
         abort(404)
+    language = languages.chosen(asked=request.args.get("lang"), default=str(get_locale() or "en"))
+    if report.wants_copy(publication=publication, language=language):
+        db.begin_write()
+        document, content = report.statistics_copy(publication=publication, language=language, by=member())
+        return commit(pdf_response(document, content))
     return send_file(
         stored_file(publication.file_path),
         mimetype="application/pdf",

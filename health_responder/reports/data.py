@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import ClassVar
 
 #: Page sizes a document may ask for (case-insensitive).
 PAGE_SIZES = ("A4", "LETTER")
@@ -105,6 +106,9 @@ class DispatchReportData:
     shipped_at: str = ""
     received_at: str = ""
 
+    #: Its language has always been part of its data hash, English included (documents.data_hash).
+    HASHES_ENGLISH: ClassVar[bool] = True
+
 
 @dataclass(frozen=True)
 class PickLineData:
@@ -148,6 +152,8 @@ class PickListData:
     page_size: str = "A4"
     #: When it was prepared, in the sending warehouse's zone, named.
     prepared_at: str = ""
+    #: The language its words are printed in (see health_responder.languages).
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -239,6 +245,8 @@ class DispatchSummaryData:
     scorecards: Sequence[ScorecardRow] = ()
     #: The zone whose calendar days the period covers (the reader's), e.g. ``Asia/Seoul``.
     time_zone: str = "UTC"
+    #: The language its words are printed in (see health_responder.languages).
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -265,6 +273,8 @@ class CertificateData:
     page_size: str = "A4"
     #: The zone of ``completed_on`` (the city's), named on the certificate; ``UTC`` names none.
     time_zone: str = "UTC"
+    #: The language its words are printed in (see health_responder.languages).
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -283,3 +293,5 @@ class StatisticsReportData:
     shortage_radar: Sequence[dict]
     verification_url: str = ""
     verification_code: str = ""
+    #: The language its words are printed in (see health_responder.languages).
+    language: str = "en"

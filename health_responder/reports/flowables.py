@@ -8,11 +8,14 @@ rows × pages as with one huge table that is re-split on every page.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from itertools import groupby
 
 import zxingcpp
+from flask import has_app_context
+from flask_babel import format_date, get_locale
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
@@ -21,6 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.pathobject import PDFPathObject
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
+from health_responder.labels import label
 from health_responder.reports.fonts import BASE_FONT, BOLD_FONT, FontSet, clean_text, get_fonts
 from health_responder.reports.styles import (
     CELL_FONT_SIZE,
@@ -312,7 +316,8 @@ def data_table(
     if not rows:
         if not empty:
             return []
-        rows = [[empty] + [""] * (len(columns) - 1)]
+        # The words of an empty table are translated: Korean ones need the fonts a plain string lacks.
+        rows = [[text_cell(get_fonts(), empty, sum(widths))] + [""] * (len(columns) - 1)]
         style.add("SPAN", (0, 1), (-1, 1))
         style.add("TEXTCOLOR", (0, 1), (-1, 1), MUTED)
         return [Table(header + rows, colWidths=widths, style=style, hAlign="LEFT")]
@@ -405,8 +410,24 @@ def cold_mark(fonts: FontSet) -> str:
 
 
 def date_text(value: date | None) -> str:
-    """A date as printed on documents (ISO 8601), a dash when there is none."""
+    """A date in a table cell (ISO 8601, the same in every language), a dash when there is none."""
     return value.isoformat() if value else "—"
+
+
+def code_words(code: str) -> str:
+    """A code's translated label (``labels.label``); text that does not look like a code prints as it is."""
+    return label(code) if re.fullmatch(r"[a-z][a-z0-9_]*", code or "") else code
+
+
+def long_date(value: date | None) -> str:
+    """A date in a sentence or a heading, written in the document's language ("2026년 12월 20일",
+    "December 20, 2026"); ISO 8601 when built outside the application (no language), a dash for none.
+    """
+    if not value:
+        return "—"
+    if not has_app_context() or get_locale() is None:
+        return value.isoformat()
+    return format_date(value, "long")
 
 
 def quantity_text(value: int) -> str:

@@ -1,10 +1,10 @@
-"""The dispatch summary's period form."""
+"""The dispatch summary's period and language form."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField
+from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
 
@@ -14,3 +14,7 @@ class SummaryForm(FlaskForm):
 
     period_from = DateField(_l("From"), validators=[Optional()])
     period_to = DateField(_l("To"), validators=[Optional()])
+    #: Choices are the configured languages (set by the page); empty: the language of whoever prints.
+    lang = SelectField(
+        _l("Language of the document"), choices=[], validators=[Optional()], validate_choice=False
+    )

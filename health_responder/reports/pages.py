@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
+from health_responder import languages
 from health_responder.auth.models import Role
 from health_responder.dispatch import queries as dispatches
 from health_responder.documents.responses import pdf_response
@@ -13,7 +14,7 @@ from health_responder.extensions import db
 from health_responder.reports import services as reports
 from health_responder.reports.forms import SummaryForm
 from health_responder.reports.schemas import SummaryArgsSchema
-from health_responder.web.context import NAV
+from health_responder.web.context import LANGUAGE_NAMES, NAV
 from health_responder.web.forms import attempt, commit, load
 from health_responder.web.guards import STAFF, me, roles
 from health_responder.web.i18n import zone_of_user
@@ -34,7 +35,7 @@ def report(dispatch_id: int):
     document, content = reports.dispatch_report(
         dispatch=dispatches.get_dispatch(dispatch_id, me()),
         by=me(),
-        language=request.args.get("lang") or None,
+        language=request.args.get("lang"),
     )
     commit()
     return pdf_response(document, content)
@@ -45,7 +46,9 @@ def report(dispatch_id: int):
 def pick_list(dispatch_id: int):
     """The pick list PDF for the warehouse."""
     db.begin_write()
-    document, content = reports.pick_list(dispatch=dispatches.get_dispatch(dispatch_id, me()), by=me())
+    document, content = reports.pick_list(
+        dispatch=dispatches.get_dispatch(dispatch_id, me()), by=me(), language=request.args.get("lang")
+    )
     commit()
     return pdf_response(document, content)
 
@@ -55,6 +58,10 @@ def pick_list(dispatch_id: int):
 def summary():
     """Choose a period and print its dispatch summary (a provider gets its own)."""
     form = SummaryForm(request.args)
+    form.lang.choices = [
+        ("", _l("My language")),
+        *((c, LANGUAGE_NAMES.get(c, c)) for c in languages.offered()),
+    ]
     if not request.args:
         return render_template("reports/summary.html", form=form)
     payload = {
@@ -73,11 +80,15 @@ def summary():
             args = load(SummaryArgsSchema, payload)
             db.begin_write()
             document, content = reports.dispatch_summary(
-                by=user, provider_id=provider_id, zone=zone_of_user(user), **args
+                by=user,
+                provider_id=provider_id,
+                zone=zone_of_user(user),
+                language=form.lang.data or None,
+                **args,
             )
             return commit(pdf_response(document, content))
 
-        response, status = attempt(form, run, {"from": "period_from", "to": "period_to"})
+        response, status = attempt(form, run, {"from": "period_from", "to": "period_to", "lang": "lang"})
         if response is not None:
             return response
     return render_template("reports/summary.html", form=form), status

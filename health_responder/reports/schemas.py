@@ -1,8 +1,9 @@
 """Report arguments."""
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validates_schema
 
+from health_responder.documents.schemas import language_field
 from health_responder.schemas import StrictSchema
 
 
@@ -17,9 +18,4 @@ class SummaryArgsSchema(StrictSchema):
         if "period_from" in data and "period_to" in data and data["period_to"] < data["period_from"]:
             raise ValidationError([_l("Must be on or after 'from'.")], "to")
 
-
-class LanguageArgsSchema(StrictSchema):
-    lang = fields.String(
-        validate=validate.OneOf(["en", "ko"]),
-        metadata={"description": "The language to print in (en, ko); default: the receiving city's."},
-    )
+    lang = language_field("the language of whoever asks")

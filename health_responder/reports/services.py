@@ -14,10 +14,10 @@ from statistics import median
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
+from health_responder import languages
 from health_responder.allocation.models import Allocation
 from health_responder.auth.models import User
 from health_responder.db import utc_today
@@ -323,26 +323,6 @@ def _scorecards(
     return rows
 
 
-def document_language(language: str | None, default: str | None) -> str:
-    """The language a document is printed in: the one asked for, else the reader's (its city's), else English."""
-    known = current_app.config["LANGUAGES"]
-    if language is not None and language not in known:
-        raise ValidationFailed(
-            _l("Unknown language."), {"lang": [_l("One of: %(choices)s.", choices=", ".join(known))]}
-        )
-    return language or (default if default in known else None) or "en"
-
-
-def in_language(build):
-    """``build`` run under the data's language, so every gettext in the builder speaks it."""
-
-    def run(data) -> bytes:
-        with force_locale(data.language):
-            return build(data)
-
-    return run
-
-
 def dispatch_report(
     *, dispatch: Dispatch, by: User | None = None, language: str | None = None
 ) -> tuple[Document, bytes]:
@@ -350,30 +330,32 @@ def dispatch_report(
 
     Each language is its own document (its own code), so printing one never supersedes the other.
     """
-    city_language = db.session.get(City, dispatch.city_id).language
-    language = document_language(language, city_language)
+    language = languages.chosen(asked=language, default=languages.of_city(dispatch.city_id))
     data = dataclasses.replace(dispatch_report_data(dispatch), language=language)
     return documents.issue(
         kind="dispatch_report",
         subject_type="dispatch",
-        subject_key=str(dispatch.id) if language == city_language else f"{dispatch.id}:{language}",
+        subject_key=languages.keyed(str(dispatch.id), language),
         data=data,
-        build=in_language(builders.build_dispatch_report),
+        build=languages.in_language(builders.build_dispatch_report, language),
         event_date=data.ship_date,
         by=by,
         name=dispatch.reference,
     )
 
 
-def pick_list(*, dispatch: Dispatch, by: User | None = None) -> tuple[Document, bytes]:
-    """The registered pick list of a dispatch."""
-    data = pick_list_data(dispatch)
+def pick_list(
+    *, dispatch: Dispatch, by: User | None = None, language: str | None = None
+) -> tuple[Document, bytes]:
+    """The registered pick list of a dispatch, in the language of whoever prints it unless ``language`` says another."""
+    language = languages.chosen(asked=language, default=languages.of_user(by))
+    data = dataclasses.replace(pick_list_data(dispatch), language=language)
     return documents.issue(
         kind="pick_list",
         subject_type="dispatch",
-        subject_key=str(dispatch.id),
+        subject_key=languages.keyed(str(dispatch.id), language),
         data=data,
-        build=builders.build_pick_list,
+        build=languages.in_language(builders.build_pick_list, language),
         event_date=data.prepared_on,
         by=by,
         name=dispatch.reference,
@@ -387,20 +369,23 @@ def dispatch_summary(
     by: User | None = None,
     provider_id: int | None = None,
     zone: str = "UTC",
+    language: str | None = None,
 ) -> tuple[Document, bytes]:
-    """The registered dispatch summary of a period (per provider when a provider asks), in ``zone``'s days.
+    """The registered dispatch summary of a period (per provider when a provider asks), in ``zone``'s days
+    and the asker's language unless ``language`` says another.
 
-    Each zone is its own document: the same dates cover other instants elsewhere.
+    Each zone and each language is its own document: the same dates cover other instants elsewhere.
     """
-    data = summary_data(period_from, period_to, provider_id, zone)
+    language = languages.chosen(asked=language, default=languages.of_user(by))
+    data = dataclasses.replace(summary_data(period_from, period_to, provider_id, zone), language=language)
     key = f"{period_from}..{period_to}" + (f":provider={provider_id}" if provider_id else "")
     key += "" if data.time_zone == "UTC" else f":tz={data.time_zone}"
     return documents.issue(
         kind="dispatch_summary",
         subject_type="period",
-        subject_key=key,
+        subject_key=languages.keyed(key, language),
         data=data,
-        build=builders.build_dispatch_summary,
+        build=languages.in_language(builders.build_dispatch_summary, language),
         event_date=period_to,
         by=by,
         name=f"{period_from}_{period_to}",

@@ -13,6 +13,7 @@ from health_responder.api.common import page_of
 from health_responder.auth.access import STAFF, public, roles_required
 from health_responder.auth.models import Role
 from health_responder.documents.responses import pdf_response
+from health_responder.documents.schemas import CityLanguageArgsSchema
 from health_responder.extensions import db
 from health_responder.training import calendar, certificates, queries, roster, services
 from health_responder.training.schemas import (
@@ -221,12 +222,15 @@ class EnrolmentAttendance(MethodView):
 @blp.route("/training/enrolments/<int:enrolment_id>/certificate.pdf")
 class EnrolmentCertificate(MethodView):
     @roles_required()
+    @blp.arguments(CityLanguageArgsSchema, location="query")
     @blp.doc(responses=_PDF)
-    def get(self, enrolment_id):
-        """The completion certificate of a completed participant (PDF, registered with its verification code)."""
+    def get(self, args, enrolment_id):
+        """The completion certificate of a completed participant (PDF, registered with its verification
+        code), in the language of the participant's city or ``?lang=``.
+        """
         db.begin_write()  # a GET that may register a document: begin as a writer (SQLite IMMEDIATE)
         document, content = certificates.certificate(
-            enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user
+            enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user, language=args.get("lang")
         )
         db.session.commit()
         return pdf_response(document, content)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from health_responder import languages
 from health_responder.auth.models import User
 from health_responder.documents import services as documents
 from health_responder.documents.models import Document
@@ -17,8 +18,10 @@ from health_responder.training.models import Enrolment, EnrolmentStatus, Trainin
 from health_responder.zones import local_date, zone_key
 
 
-def certificate_data(*, enrolment: Enrolment, verification_code: str = "", verification_url: str = ""):
-    """The certificate's content for a completed enrolment (a pure function of the stored rows).
+def certificate_data(
+    *, enrolment: Enrolment, verification_code: str = "", verification_url: str = "", language: str = "en"
+):
+    """The certificate's content for a completed enrolment in ``language`` (a pure function of the stored rows).
 
     The day of completion is the participant's city's day, and the certificate names that zone.
     """
@@ -33,7 +36,7 @@ def certificate_data(*, enrolment: Enrolment, verification_code: str = "", verif
         association_name=current_app.config["ASSOCIATION_NAME"],
         participant_name=enrolment.participant_name,
         program_title=program.title,
-        topic=topic.name if topic else program.topic,
+        topic=(topic.name_ko or topic.name if language == "ko" else topic.name) if topic else program.topic,
         provider_name=provider.name,
         city_name=city.name,
         completed_on=local_date(at=enrolment.completed_at or program.ends_at, zone=city.timezone),
@@ -41,17 +44,20 @@ def certificate_data(*, enrolment: Enrolment, verification_code: str = "", verif
         verification_code=verification_code,
         duration_hours=hours,
         signatory_name=provider.contact_name or "",
-        signatory_title=f"For {provider.name}",
+        signatory_title=languages.render(_l("For %(provider)s", provider=provider.name), language),
         page_size=current_app.config.get("PDF_PAGE_SIZE", "A4"),
         time_zone=zone_key(city.timezone),
+        language=language,
     )
 
 
-def certificate(*, enrolment: Enrolment, by: User) -> tuple[Document, bytes]:
+def certificate(*, enrolment: Enrolment, by: User, language: str | None = None) -> tuple[Document, bytes]:
     """The registered completion certificate of a completed participant, with its verification code.
 
-    Registered in the document registry: asked again with unchanged data, the same file comes back
-    (still "current"); a changed name or title supersedes it with a new one. The caller commits.
+    Written in the language of the participant's city unless ``language`` (``?lang=``) says another.
+    Registered in the document registry, each language under its own key: asked again with unchanged
+    data, the same file comes back (still "current"); a changed name or title supersedes it with a new
+    one. The caller commits.
     """
     from health_responder.reports.builders import build_certificate
 
@@ -65,13 +71,14 @@ def certificate(*, enrolment: Enrolment, by: User) -> tuple[Document, bytes]:
             ),
             {"status": [_l("Is %(status)s, not completed.", status=code_label(enrolment.status))]},
         )
-    data = certificate_data(enrolment=enrolment)
+    language = languages.chosen(asked=language, default=languages.of_city(enrolment.city_id))
+    data = certificate_data(enrolment=enrolment, language=language)
     return documents.issue(
         kind="certificate",
         subject_type="enrolment",
-        subject_key=str(enrolment.id),
+        subject_key=languages.keyed(str(enrolment.id), language),
         data=data,
-        build=build_certificate,
+        build=languages.in_language(build_certificate, language),
         event_date=data.completed_on,
         by=by,
         name=f"enrolment-{enrolment.id}",

@@ -131,7 +131,9 @@ def _people_page() -> int:
 def certificate(enrolment_id: int):
     """The completion certificate of a completed participant (registered and verifiable, like the API's)."""
     db.begin_write()  # a GET that may register the document
-    document, content = certificates.certificate(enrolment=queries.get_enrolment(enrolment_id, me()), by=me())
+    document, content = certificates.certificate(
+        enrolment=queries.get_enrolment(enrolment_id, me()), by=me(), language=request.args.get("lang")
+    )
     return commit(pdf_response(document, content))
 
 

@@ -392,8 +392,8 @@ def test_dispatch_summary_shows_totals_lead_times_and_discrepancies():
         "70.2",
         "REQ-2026-000101",
         "DSP-2026-000040",
-        "damaged",
-        "respiratory",
+        "Damaged",  # codes are printed as the words people read
+        "Respiratory",
         "MedEquip GmbH",
         "Kigali",
     ):

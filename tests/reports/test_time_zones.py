@@ -69,7 +69,8 @@ def test_the_dispatch_report_is_on_the_receiving_citys_clock(world, tmp_path):
         tmp_path,
     )
 
-    assert "Ship date 2026-10-01" in text or "2026-10-01" in text.split("Ship date", 1)[1][:40], text
+    # The ship date is written the document language's way (English here): the city's day.
+    assert "Ship date October 1, 2026" in text, text
     assert "2026-10-01 08:30 GMT+09:00 (Asia/Seoul)" in text
     assert "Received at" in text and "2026-10-02 10:00 GMT+09:00 (Asia/Seoul)" in text
     assert "2026-09-30" not in text  # neither the UTC day nor any other
@@ -106,7 +107,7 @@ def test_the_pick_list_is_on_its_warehouses_clock(world, tmp_path):
     )
 
     assert "2026-10-01 01:30 GMT+02:00 (Europe/Berlin)" in text, text
-    assert "2026-12-20" in text  # needed-by: a calendar date, never shifted
+    assert "December 20, 2026" in text  # needed-by: a calendar date, never shifted
 
 
 def test_the_summary_counts_whole_days_of_its_readers_zone(world, tmp_path):
@@ -120,8 +121,8 @@ def test_the_summary_counts_whole_days_of_its_readers_zone(world, tmp_path):
     in_seoul = world.coordinator.get("/api/v1/reports/dispatch-summary.pdf", query_string=october)
 
     utc_text, seoul_text = pdf_text(in_utc.data, tmp_path), pdf_text(in_seoul.data, tmp_path)
-    assert "2026-10-01 to 2026-10-31 (UTC)" in utc_text
-    assert "2026-10-01 to 2026-10-31 (Asia/Seoul)" in seoul_text
+    assert "October 1, 2026 to October 31, 2026 (UTC)" in utc_text
+    assert "October 1, 2026 to October 31, 2026 (Asia/Seoul)" in seoul_text
     assert "Units shipped 5 " in utc_text and "Units shipped 10" not in utc_text, utc_text
     assert "Units shipped 10" in seoul_text, seoul_text
     # Each zone is its own registered document: the same dates cover other instants.

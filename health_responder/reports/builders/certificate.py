@@ -1,13 +1,19 @@
-"""The completion certificate: one landscape page, bordered, with its verification QR code."""
+"""The completion certificate: one landscape page, bordered, with its verification QR code.
+
+Its words go through gettext: the service builds it under ``force_locale(data.language)``, the
+language of the participant's city unless ``?lang=`` asks for another.
+"""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
 from health_responder.reports.data import CertificateData
-from health_responder.reports.flowables import date_text, qr_code, text_block
+from health_responder.reports.flowables import long_date, qr_code, text_block
 from health_responder.reports.fonts import clean_text, get_fonts
 from health_responder.reports.layout import certificate_border, pagesize_of, render
 from health_responder.reports.styles import (
@@ -34,23 +40,26 @@ def build_certificate(data: CertificateData) -> bytes:
     def para(text: str, style: ParagraphStyle, limit: int = MAX_FIELD) -> Flowable:
         return text_block(fonts, clean_text(text, max_length=limit), style)
 
-    details = [f"Topic: {clean_text(data.topic, max_length=200)}"]
+    details = [_("Topic: %(topic)s", topic=clean_text(data.topic, max_length=200))]
     if data.duration_hours:
-        details.append(f"{data.duration_hours:g} hour{'' if data.duration_hours == 1 else 's'}")
-    details.append(f"Provided by {clean_text(data.provider_name, max_length=200)}")
+        hours, shown = data.duration_hours, f"{data.duration_hours:g}"
+        details.append(ngettext("%(hours)s hour", "%(hours)s hours", 1 if hours == 1 else 2, hours=shown))
+    details.append(_("Provided by %(provider)s", provider=clean_text(data.provider_name, max_length=200)))
     body: list[Flowable] = [
         para(data.association_name, STYLE_CERT_ASSOCIATION, 200),
-        para("Certificate of completion", STYLE_CERT_TITLE),
-        para("This certifies that", STYLE_CERT_TEXT),
+        para(_("Certificate of completion"), STYLE_CERT_TITLE),
+        para(_("This certifies that"), STYLE_CERT_TEXT),
         para(data.participant_name, STYLE_CERT_NAME, 200),
-        para("of " + clean_text(data.city_name, max_length=200), STYLE_CERT_TEXT)
+        para(_("of %(city)s", city=clean_text(data.city_name, max_length=200)), STYLE_CERT_TEXT)
         if clean_text(data.city_name).strip()
         else Spacer(1, 1),
-        para("has completed the training program", STYLE_CERT_TEXT),
+        para(_("has completed the training program"), STYLE_CERT_TEXT),
         para(data.program_title, STYLE_CERT_PROGRAM, 300),
         para(" · ".join(details), STYLE_CERT_TEXT, 700),
         para(
-            f"Completed on {date_text(data.completed_on)}{_zone_note(data.time_zone)}", STYLE_CERT_TEXT, 200
+            _("Completed on %(date)s", date=long_date(data.completed_on)) + _zone_note(data.time_zone),
+            STYLE_CERT_TEXT,
+            200,
         ),
     ]
     sign = [
@@ -61,7 +70,7 @@ def build_certificate(data: CertificateData) -> bytes:
     ]
     verify = qr_code(data.verification_url, CERT_QR_SIZE)
     verify_text = Paragraph(
-        "Verification code "
+        fonts.markup(_("Verification code") + " ")
         + fonts.markup(clean_text(data.verification_code, max_length=64), bold=True)
         + "<br/>"
         + fonts.markup(clean_text(data.verification_url, max_length=300)),
@@ -85,7 +94,7 @@ def build_certificate(data: CertificateData) -> bytes:
         story,
         fonts=fonts,
         pagesize=pagesize,
-        title=f"Certificate of completion {clean_text(data.verification_code, max_length=64)}",
+        title=_("Certificate of completion") + f" {clean_text(data.verification_code, max_length=64)}",
         author=data.association_name,
         doc_date=data.completed_on,
         band=None,

@@ -19,6 +19,7 @@ from health_responder.reports.flowables import (
     column_widths,
     data_table,
     date_text,
+    long_date,
     quantity_text,
     text_block,
     text_cell,
@@ -64,7 +65,7 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
         data.verification_code,
         [
             (_("Reference"), data.reference),
-            (_("Ship date"), date_text(data.ship_date)),
+            (_("Ship date"), long_date(data.ship_date)),
             (_("Request"), data.request_reference),
             (_("Priority"), str(label(data.priority))),
             (_("Status"), str(label(data.status))),
@@ -133,7 +134,7 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
             text_cell(fonts, line.lot_code, widths[len(cells)]),
             date_text(line.expires_on),
             quantity_text(line.quantity),
-            *(_receipt_cells(line) if received else []),
+            *(_receipt_cells(fonts, line, widths[len(cells) + 4]) if received else []),
             text_cell(fonts, line.unit, widths[-2]),
             cold if line.cold_chain else "",
         ]
@@ -205,7 +206,7 @@ def build_dispatch_report(data: DispatchReportData) -> bytes:
     )
 
 
-def _receipt_cells(line) -> list[str]:
+def _receipt_cells(fonts: FontSet, line, width: float) -> list:
     """Accepted and rejected units of a received line; a rejection names its reason."""
     if line.accepted is None:
         return ["", ""]
@@ -213,7 +214,10 @@ def _receipt_cells(line) -> list[str]:
     reason = clean_text(
         label(line.rejection_reason) if line.rejection_reason else "", max_length=20, single_line=True
     )
-    return [quantity_text(line.accepted), f"{rejected} ({reason})" if line.rejected and reason else rejected]
+    return [
+        quantity_text(line.accepted),
+        text_cell(fonts, f"{rejected} ({reason})", width) if line.rejected and reason else rejected,
+    ]
 
 
 def _parties(fonts: FontSet, data: DispatchReportData, width: float) -> Table:

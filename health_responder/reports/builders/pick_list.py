@@ -1,19 +1,26 @@
-"""The pick list: the dispatch's lots grouped by location, then by expiry, with a box to tick for each."""
+"""The pick list: the dispatch's lots grouped by location, then by expiry, with a box to tick for each.
+
+Its words go through gettext: the service builds it under ``force_locale(data.language)``.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from itertools import groupby
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable
 
 from health_responder.reports.data import PickLineData, PickListData
 from health_responder.reports.flowables import (
+    code_words,
     cold_mark,
     column_widths,
     data_table,
     date_text,
+    long_date,
     quantity_text,
     text_block,
     text_cell,
@@ -42,7 +49,7 @@ def build_pick_list(data: PickListData) -> bytes:
     fonts = get_fonts()
     pagesize = pagesize_of(data.page_size)
     width = pagesize[0] - 2 * MARGIN
-    title = "Pick list"
+    title = _("Pick list")
 
     story: list[Flowable] = []
     story += heading_block(
@@ -54,15 +61,15 @@ def build_pick_list(data: PickListData) -> bytes:
         data.verification_url,
         data.verification_code,
         [
-            ("Dispatch", data.dispatch_reference),
-            ("Request", data.request_reference),
-            ("Provider", data.provider_name),
-            ("City", data.city_name),
-            ("Priority", data.priority),
-            ("Needed by", date_text(data.needed_by)),
+            (_("Dispatch"), data.dispatch_reference),
+            (_("Request"), data.request_reference),
+            (_("Provider"), data.provider_name),
+            (_("City"), data.city_name),
+            (_("Priority"), code_words(data.priority)),
+            (_("Needed by"), long_date(data.needed_by)),
             # The warehouse's clock, named: the time, when known, else the day.
-            ("Prepared on", data.prepared_at or date_text(data.prepared_on)),
-            ("Verification code", data.verification_code),
+            (_("Prepared on"), data.prepared_at or long_date(data.prepared_on)),
+            (_("Verification code"), data.verification_code),
         ],
     )
     lines = sorted(data.lines, key=_pick_order)
@@ -71,9 +78,16 @@ def build_pick_list(data: PickListData) -> bytes:
     story.append(
         text_block(
             fonts,
-            f"{len(lines)} lot{'s' if len(lines) != 1 else ''} to pick in {locations} "
-            f"location{'s' if locations != 1 else ''}, {quantity_text(total)} units in total. "
-            "Take each location's lots in the order listed: earliest expiry first.",
+            ngettext("%(num)s lot to pick", "%(num)s lots to pick", len(lines))
+            + " "
+            + ngettext(
+                "in %(num)s location, %(units)s units in total.",
+                "in %(num)s locations, %(units)s units in total.",
+                locations,
+                units=quantity_text(total),
+            )
+            + " "
+            + _("Take each location's lots in the order listed: earliest expiry first."),
             STYLE_BODY,
         )
     )
@@ -81,16 +95,16 @@ def build_pick_list(data: PickListData) -> bytes:
     box = "☐" if fonts.covers("☐") else "[ ]"
     cold = cold_mark(fonts)
     columns = [
-        ("Picked", 14 * mm, "CENTER"),
+        (_("Picked"), 14 * mm, "CENTER"),
         ("#", 8 * mm, "RIGHT"),
-        ("Bin", 14 * mm, "LEFT"),
-        ("Item code", 26 * mm, "LEFT"),
-        ("Item", None, "LEFT"),
-        ("Lot", 22 * mm, "LEFT"),
-        ("Expiry", 19 * mm, "LEFT"),
-        ("Qty", 13 * mm, "RIGHT"),
-        ("Unit", 14 * mm, "LEFT"),
-        ("Cold", 10 * mm, "CENTER"),
+        (_("Bin"), 14 * mm, "LEFT"),
+        (_("Item code"), 26 * mm, "LEFT"),
+        (_("Item"), None, "LEFT"),
+        (_("Lot"), 22 * mm, "LEFT"),
+        (_("Expiry"), 19 * mm, "LEFT"),
+        (_("Qty"), 13 * mm, "RIGHT"),
+        (_("Unit"), 14 * mm, "LEFT"),
+        (_("Cold"), 10 * mm, "CENTER"),
     ]
     widths = column_widths(columns, width)
     first = 1
@@ -117,20 +131,22 @@ def build_pick_list(data: PickListData) -> bytes:
         story.append(
             text_block(
                 fonts,
-                "Location: "
+                _("Location:")
+                + " "
                 + clean_text(location or "—", max_length=MAX_FIELD)
-                + f" · {len(group)} lot{'s' if len(group) != 1 else ''}",
+                + " · "
+                + ngettext("%(num)s lot", "%(num)s lots", len(group)),
                 STYLE_SECTION,
             )
         )
         story += data_table(columns, widths, rows, empty="")
     if not lines:
-        story.append(text_block(fonts, "Nothing to pick.", STYLE_BODY))
+        story.append(text_block(fonts, _("Nothing to pick."), STYLE_BODY))
 
     if clean_text(data.notes).strip():
-        story.append(section_heading(fonts, "Notes"))
+        story.append(section_heading(fonts, _("Notes")))
         story.append(text_block(fonts, clean_text(data.notes, max_length=MAX_NOTES), STYLE_BODY))
-    story.append(signatures_block(fonts, width, [("Picked", ""), ("Checked", "")]))
+    story.append(signatures_block(fonts, width, [(_("Picked"), ""), (_("Checked"), "")]))
     return render(
         story,
         fonts=fonts,
