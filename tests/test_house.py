@@ -25,7 +25,6 @@ NOT_YET = {
     "allocation",
     "dispatch",
     "health_requests",
-    "training",
 }
 VIEWER = {"user", "viewer"}
 FILTERS = {"args", "filters", "period", "since", "until", "today", "words", "threshold"}

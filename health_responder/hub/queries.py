@@ -106,7 +106,7 @@ def profile(*, city_id: int, member: bool) -> dict:
                 "ready": r["ready"],
                 "completed": r["completed"],
             }
-            for r in training.readiness(city.id)
+            for r in training.readiness(city_id=city.id)
         ],
         "contact": {"name": city.contact_name, "email": city.contact_email, "phone": city.contact_phone}
         if member

@@ -48,7 +48,7 @@ class Programs(MethodView):
     @blp.response(200, page_of(ProgramSchema))
     def get(self, args):
         """Training programs: a city sees the published ones open to its network."""
-        return queries.list_programs(args, g.user)
+        return queries.list_programs(args=args, user=g.user)
 
     @roles_required(*EDITORS)
     @blp.arguments(ProgramCreateSchema)
@@ -57,7 +57,7 @@ class Programs(MethodView):
         """Create a program (providers; coordinators give provider_id); published unless "published": false."""
         program = services.create_program(by=g.user, **data)
         db.session.commit()
-        return queries.program_detail(program, g.user)
+        return queries.program_detail(program=program, user=g.user)
 
 
 @blp.route("/training/programs/<int:program_id>")
@@ -66,7 +66,9 @@ class ProgramById(MethodView):
     @blp.response(200, ProgramDetailSchema)
     def get(self, program_id):
         """One program, with the knowledge-hub materials on its topic."""
-        return queries.program_detail(queries.get_program(program_id, g.user), g.user)
+        return queries.program_detail(
+            program=queries.get_program(program_id=program_id, user=g.user), user=g.user
+        )
 
     @roles_required(*EDITORS)
     @blp.arguments(ProgramUpdateSchema)
@@ -74,10 +76,10 @@ class ProgramById(MethodView):
     def patch(self, data, program_id):
         """Change a draft or published program (its provider, or staff)."""
         program = services.update_program(
-            program=queries.editable_program(program_id, g.user), by=g.user, **data
+            program=queries.editable_program(program_id=program_id, user=g.user), by=g.user, **data
         )
         db.session.commit()
-        return queries.program_detail(program, g.user)
+        return queries.program_detail(program=program, user=g.user)
 
 
 @blp.route("/training/programs/<int:program_id>/publish")
@@ -86,9 +88,11 @@ class ProgramPublish(MethodView):
     @blp.response(200, ProgramDetailSchema)
     def post(self, program_id):
         """Publish a draft program: cities can see it and enrol."""
-        program = services.publish_program(program=queries.editable_program(program_id, g.user), by=g.user)
+        program = services.publish_program(
+            program=queries.editable_program(program_id=program_id, user=g.user), by=g.user
+        )
         db.session.commit()
-        return queries.program_detail(program, g.user)
+        return queries.program_detail(program=program, user=g.user)
 
 
 @blp.route("/training/programs/<int:program_id>/cancel")
@@ -97,9 +101,11 @@ class ProgramCancel(MethodView):
     @blp.response(200, ProgramDetailSchema)
     def post(self, program_id):
         """Cancel a program: its participants' places are cancelled and their cities notified."""
-        program = services.cancel_program(program=queries.editable_program(program_id, g.user), by=g.user)
+        program = services.cancel_program(
+            program=queries.editable_program(program_id=program_id, user=g.user), by=g.user
+        )
         db.session.commit()
-        return queries.program_detail(program, g.user)
+        return queries.program_detail(program=program, user=g.user)
 
 
 @blp.route("/training/programs/<int:program_id>/calendar.ics")
@@ -110,10 +116,12 @@ class ProgramCalendar(MethodView):
         """The program as an iCalendar file in its time zone (a visitor: published programs; the join link
         only for those who may join).
         """
-        program = queries.public_program(program_id, g.user)
+        program = queries.public_program(program_id=program_id, user=g.user)
         content = calendar.program_calendar(
             program,
-            join_url=program.join_url if program.id in queries.joinable([program], g.user) else None,
+            join_url=program.join_url
+            if program.id in queries.joinable(programs=[program], user=g.user)
+            else None,
             page_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/training/{program.id}",
         )
         return Response(
@@ -136,15 +144,17 @@ class ProgramEnrolments(MethodView):
     @blp.response(200, page_of(EnrolmentSchema))
     def get(self, args, program_id):
         """The program's participants: the provider's whole roster, a city its own participants."""
-        program = queries.get_program(program_id, g.user)
-        return queries.list_enrolments(args, g.user, program=program)
+        program = queries.get_program(program_id=program_id, user=g.user)
+        return queries.list_enrolments(args=args, user=g.user, program=program)
 
     @roles_required(*ENROLLERS)
     @blp.arguments(EnrolmentCreateSchema)
     @blp.response(201, EnrolmentSchema)
     def post(self, data, program_id):
         """Enrol a participant: "enrolled" while seats remain, else "waitlisted" with a ticket number."""
-        enrolment = services.enrol(program=queries.get_program(program_id, g.user), by=g.user, **data)
+        enrolment = services.enrol(
+            program=queries.get_program(program_id=program_id, user=g.user), by=g.user, **data
+        )
         db.session.commit()
         return enrolment
 
@@ -156,7 +166,9 @@ class ProgramEnrolmentBatch(MethodView):
     @blp.response(201, EnrolmentSchema(many=True))
     def post(self, data, program_id):
         """Enrol several participants of one city at once, in order: all or none (422 naming each bad row)."""
-        made = roster.enrol_many(program=queries.get_program(program_id, g.user), by=g.user, **data)
+        made = roster.enrol_many(
+            program=queries.get_program(program_id=program_id, user=g.user), by=g.user, **data
+        )
         db.session.commit()
         return made
 
@@ -168,7 +180,9 @@ class ProgramAttendance(MethodView):
     @blp.response(200, EnrolmentSchema(many=True))
     def post(self, data, program_id):
         """Mark the attendance of several participants at once (the program's provider, staff): all or none."""
-        marked = roster.mark_many(program=queries.get_program(program_id, g.user), by=g.user, **data)
+        marked = roster.mark_many(
+            program=queries.get_program(program_id=program_id, user=g.user), by=g.user, **data
+        )
         db.session.commit()
         return marked
 
@@ -180,7 +194,7 @@ class Enrolments(MethodView):
     @blp.response(200, page_of(EnrolmentSchema))
     def get(self, args):
         """Enrolments the caller may see, across programs."""
-        return queries.list_enrolments(args, g.user)
+        return queries.list_enrolments(args=args, user=g.user)
 
 
 @blp.route("/training/enrolments/<int:enrolment_id>")
@@ -189,7 +203,7 @@ class EnrolmentById(MethodView):
     @blp.response(200, EnrolmentSchema)
     def get(self, enrolment_id):
         """One enrolment."""
-        return queries.get_enrolment(enrolment_id, g.user)
+        return queries.get_enrolment(enrolment_id=enrolment_id, user=g.user)
 
 
 @blp.route("/training/enrolments/<int:enrolment_id>/cancel")
@@ -199,7 +213,7 @@ class EnrolmentCancel(MethodView):
     def post(self, enrolment_id):
         """Cancel a place; a freed seat goes to the first waitlisted participant at once."""
         enrolment = services.cancel_enrolment(
-            enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user
+            enrolment=queries.get_enrolment(enrolment_id=enrolment_id, user=g.user), by=g.user
         )
         db.session.commit()
         return enrolment
@@ -213,7 +227,9 @@ class EnrolmentAttendance(MethodView):
     def post(self, data, enrolment_id):
         """Mark a participant attended, completed or no_show (the program's provider, once it has begun)."""
         enrolment = services.mark_attendance(
-            enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user, status=data["status"]
+            enrolment=queries.get_enrolment(enrolment_id=enrolment_id, user=g.user),
+            by=g.user,
+            status=data["status"],
         )
         db.session.commit()
         return enrolment
@@ -230,7 +246,9 @@ class EnrolmentCertificate(MethodView):
         """
         db.begin_write()  # a GET that may register a document: begin as a writer (SQLite IMMEDIATE)
         document, content = certificates.certificate(
-            enrolment=queries.get_enrolment(enrolment_id, g.user), by=g.user, language=args.get("lang")
+            enrolment=queries.get_enrolment(enrolment_id=enrolment_id, user=g.user),
+            by=g.user,
+            language=args.get("lang"),
         )
         db.session.commit()
         return pdf_response(document, content)
@@ -246,5 +264,5 @@ class Readiness(MethodView):
     @blp.response(200, ReadinessSchema)
     def get(self, args):
         """For each topic, whether some staff of the city completed a program on it (a city: its own)."""
-        city_id = queries.readable_city(args.get("city_id"), g.user)
-        return {"city_id": city_id, "topics": queries.readiness(city_id)}
+        city_id = queries.readable_city(city_id=args.get("city_id"), user=g.user)
+        return {"city_id": city_id, "topics": queries.readiness(city_id=city_id)}

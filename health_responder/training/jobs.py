@@ -114,7 +114,7 @@ def _programs_on(topic: str, network_id: int | None, now: datetime) -> list[dict
         .limit(5)
     )
     if network_id is not None:
-        statement = statement.where(queries.open_to_network(network_id))
+        statement = statement.where(queries.open_to_network(network_id=network_id))
     return [
         {"id": p.id, "title": p.title, "starts_at": p.starts_at.isoformat()}
         for p in db.session.scalars(statement)
@@ -146,7 +146,7 @@ def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                 "items"
             ].append(code)
         for (city_id, topic), need in needs.items():
-            if queries.city_has_completed(city_id, topic):
+            if queries.city_has_completed(city_id=city_id, topic=topic):
                 continue
             programs = _programs_on(topic, need["network_id"], now)
             if programs:

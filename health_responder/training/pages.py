@@ -85,14 +85,14 @@ def index():
         request.args.get("topic") if request.args.get("topic") in topics else None
     )  # a readiness alert's link
     page = queries.list_programs(
-        {"page": page_number(), "page_size": 50, "topic": topic, "upcoming_first": True}, user
+        args={"page": page_number(), "page_size": 50, "topic": topic, "upcoming_first": True}, user=user
     )
     readiness = participants = None
     if user.role == Role.CITY:
-        readiness = queries.readiness(user.city_id)
+        readiness = queries.readiness(city_id=user.city_id)
         # The city's own people, newest first, each completed one with a link to their certificate.
         participants = queries.list_enrolments(
-            {"page": _people_page(), "page_size": PEOPLE_PAGE_SIZE, "order_by": "-id"}, user
+            args={"page": _people_page(), "page_size": PEOPLE_PAGE_SIZE, "order_by": "-id"}, user=user
         )
     now = utcnow()
     for view in page["items"]:  # what the catalogue says of each: ended, under way, enrolment closed
@@ -132,15 +132,17 @@ def certificate(enrolment_id: int):
     """The completion certificate of a completed participant (registered and verifiable, like the API's)."""
     db.begin_write()  # a GET that may register the document
     document, content = certificates.certificate(
-        enrolment=queries.get_enrolment(enrolment_id, me()), by=me(), language=request.args.get("lang")
+        enrolment=queries.get_enrolment(enrolment_id=enrolment_id, user=me()),
+        by=me(),
+        language=request.args.get("lang"),
     )
     return commit(pdf_response(document, content))
 
 
 def _roster(program: TrainingProgram) -> list[dict]:
-    rows = queries.list_enrolments({"page": 1, "page_size": 100, "order_by": "id"}, me(), program=program)[
-        "items"
-    ]
+    rows = queries.list_enrolments(
+        args={"page": 1, "page_size": 100, "order_by": "id"}, user=me(), program=program
+    )["items"]
     cities = reference.city_names(ids=(e.city_id for e in rows))
     return [{"enrolment": e, "city": cities.get(e.city_id, "")} for e in rows]
 
@@ -210,7 +212,7 @@ def _program_page(
     attendance_closed = services.attendance_refusal(program) if can_mark else None
     context = {
         "program": program,
-        "detail": queries.program_detail(program, user),
+        "detail": queries.program_detail(program=program, user=user),
         "roster": roster,
         "roster_form": _roster_form(roster, roster_form),
         "can_mark": can_mark,
@@ -232,7 +234,7 @@ def _program_page(
 @roles()
 def program(program_id: int):
     """One program: details, materials, enrolment form (cities) and roster with attendance (provider)."""
-    return _program_page(queries.get_program(program_id, me()))
+    return _program_page(queries.get_program(program_id=program_id, user=me()))
 
 
 def _participants(form: EnrolForm) -> tuple[list[dict], dict[str, str]]:
@@ -252,7 +254,7 @@ def _participants(form: EnrolForm) -> tuple[list[dict], dict[str, str]]:
 @roles(Role.CITY, *STAFF)
 def enrol(program_id: int):
     """Enrol the participants of the form's rows, in order, all or none: seats first, then waitlist tickets."""
-    found = queries.get_program(program_id, me())
+    found = queries.get_program(program_id=program_id, user=me())
     form = _enrol_form(EnrolForm())
     if request.form.get("action") == "add_rows":
         for _row in range(PARTICIPANT_SLOTS):
@@ -274,7 +276,7 @@ def enrol(program_id: int):
         aliases=aliases,
     )
     if made is None:
-        return _program_page(queries.get_program(program_id, me()), status, enrol_form=form)
+        return _program_page(queries.get_program(program_id=program_id, user=me()), status, enrol_form=form)
     for enrolment in made:
         if enrolment.status == E.WAITLISTED:
             flash(
@@ -294,7 +296,7 @@ def enrol(program_id: int):
 @roles(Role.PROVIDER, *STAFF)
 def attendance_all(program_id: int):
     """Save the whole roster's attendance with one button: every row changed, all or none."""
-    found = queries.get_program(program_id, me())
+    found = queries.get_program(program_id=program_id, user=me())
     form = RosterForm()
     if not form.validate_on_submit():
         return _program_page(found, 422, roster_form=form)
@@ -321,7 +323,7 @@ def attendance_all(program_id: int):
         aliases=aliases,
     )
     if marked is None:
-        return _program_page(queries.get_program(program_id, me()), status, roster_form=form)
+        return _program_page(queries.get_program(program_id=program_id, user=me()), status, roster_form=form)
     return redirect(url_for(".program", program_id=program_id, _anchor="participants"))
 
 
@@ -329,10 +331,10 @@ def attendance_all(program_id: int):
 @roles()
 def cancel_enrolment(enrolment_id: int):
     """Cancel a place; a freed seat goes to the first on the waitlist."""
-    enrolment = queries.get_enrolment(enrolment_id, me())
+    enrolment = queries.get_enrolment(enrolment_id=enrolment_id, user=me())
     form = CancelEnrolmentForm()
     if not form.validate_on_submit():
-        return _program_page(queries.get_program(enrolment.program_id, me()), 422)
+        return _program_page(queries.get_program(program_id=enrolment.program_id, user=me()), 422)
     cancelled, status = perform(
         form,
         lambda: services.cancel_enrolment(enrolment=enrolment, by=me()),
@@ -341,7 +343,7 @@ def cancel_enrolment(enrolment_id: int):
     if cancelled is None:
         for message in form.form_errors:
             flash(message, "error")
-        return _program_page(queries.get_program(enrolment.program_id, me()), status)
+        return _program_page(queries.get_program(program_id=enrolment.program_id, user=me()), status)
     return redirect(url_for(".program", program_id=cancelled.program_id))
 
 
@@ -349,8 +351,8 @@ def cancel_enrolment(enrolment_id: int):
 @roles(Role.PROVIDER, *STAFF)
 def attendance(enrolment_id: int):
     """Mark a participant attended, completed or no-show."""
-    enrolment = queries.get_enrolment(enrolment_id, me())
-    program_row = queries.get_program(enrolment.program_id, me())
+    enrolment = queries.get_enrolment(enrolment_id=enrolment_id, user=me())
+    program_row = queries.get_program(program_id=enrolment.program_id, user=me())
     form = AttendanceForm()
     form.status.choices = _attendance_choices()
     if not form.validate_on_submit():
@@ -366,7 +368,7 @@ def attendance(enrolment_id: int):
     )
     if marked is None:
         return _program_page(
-            queries.get_program(enrolment.program_id, me()),
+            queries.get_program(program_id=enrolment.program_id, user=me()),
             status,
             errors=form.form_errors + form.status.errors,
         )
@@ -459,11 +461,13 @@ def new_program():
 @roles(*EDITORS)
 def edit_program(program_id: int):
     """Change a program: the same form, filled with what it holds now."""
-    found = queries.editable_program(program_id, me())
+    found = queries.editable_program(program_id=program_id, user=me())
     if request.method == "POST":
         form = ProgramForm()
     else:
-        form = ProgramForm(obj=found, networks=[n["id"] for n in queries.networks_of([found.id])[found.id]])
+        form = ProgramForm(
+            obj=found, networks=[n["id"] for n in queries.networks_of(program_ids=[found.id])[found.id]]
+        )
     _prepare_program_form(form)
     status = 200
     if form.validate_on_submit():
@@ -476,16 +480,16 @@ def edit_program(program_id: int):
         )
         if changed is not None:
             return redirect(url_for(".program", program_id=changed.id))
-        found = queries.editable_program(program_id, me())
+        found = queries.editable_program(program_id=program_id, user=me())
     return _program_form_page(form, found, status)
 
 
 def _program_action(program_id: int, action, done: str):
     """Publish or cancel from a button; a refusal (e.g. 409 for the wrong state) is flashed on the program."""
-    found = queries.editable_program(program_id, me())
+    found = queries.editable_program(program_id=program_id, user=me())
     form = ProgramActionForm()
     if not form.validate_on_submit():
-        return _program_page(queries.get_program(program_id, me()), 422)
+        return _program_page(queries.get_program(program_id=program_id, user=me()), 422)
 
     changed, status = perform(
         form, lambda: action(program=found, by=me()), done=lambda changed: done % {"title": changed.title}
@@ -493,7 +497,7 @@ def _program_action(program_id: int, action, done: str):
     if changed is None:
         for message in form.form_errors:
             flash(message, "error")
-        return _program_page(queries.get_program(program_id, me()), status)
+        return _program_page(queries.get_program(program_id=program_id, user=me()), status)
     return redirect(url_for(".program", program_id=program_id))
 
 
@@ -516,12 +520,12 @@ def cancel_program(program_id: int):
             services.cancel_program,
             _("The program %(title)s is cancelled; its participants' cities are told."),
         )
-    found = queries.editable_program(program_id, me())
+    found = queries.editable_program(program_id=program_id, user=me())
     return render_template(
         "training/cancel_program.html",
         program=found,
         form=ProgramActionForm(formdata=None),
-        places=queries.live_enrolment_count(found.id),
+        places=queries.live_enrolment_count(program_id=found.id),
     )
 
 
@@ -531,7 +535,7 @@ def cancel_program(program_id: int):
 def _city_panel(user) -> dict:
     enrolments = queries.city_live_enrolments(city_id=user.city_id, limit=8)
     titles = queries.program_titles(ids=(e.program_id for e in enrolments))
-    gaps = [row for row in queries.readiness(user.city_id) if not row["ready"] and row["items"]]
+    gaps = [row for row in queries.readiness(city_id=user.city_id) if not row["ready"] and row["items"]]
     return {"enrolments": enrolments, "titles": titles, "gaps": gaps}
 
 

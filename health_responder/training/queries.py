@@ -36,23 +36,26 @@ LINK = TrainingProgramNetwork
 # --- programs -------------------------------------------------------------------------------------
 
 
-def open_to_network(network_id: int):
+def open_to_network(*, network_id: int):
     """The SQL condition "the program takes cities of this network" (no network rows: every network)."""
     restricted = sa.exists().where(LINK.program_id == P.id)
     listed = sa.exists().where(LINK.program_id == P.id, LINK.network_id == network_id)
     return sa.or_(~restricted, listed)
 
 
-def program_open_to(program_id: int, network_id: int) -> bool:
+def program_open_to(*, program_id: int, network_id: int) -> bool:
     """Whether cities of ``network_id`` may enrol in the program."""
-    return db.session.scalar(select(P.id).where(P.id == program_id, open_to_network(network_id))) is not None
+    return (
+        db.session.scalar(select(P.id).where(P.id == program_id, open_to_network(network_id=network_id)))
+        is not None
+    )
 
 
 def _city_network(city_id: int) -> int:
     return db.session.scalar(select(City.network_id).where(City.id == city_id))
 
 
-def programs_visible_to(user: User) -> sa.Select:
+def programs_visible_to(*, user: User) -> sa.Select:
     """The programs ``user`` may see, as a statement to filter further."""
     statement = select(P)
     if user.role == Role.PROVIDER:
@@ -61,22 +64,25 @@ def programs_visible_to(user: User) -> sa.Select:
         has_participants = sa.exists().where(Enrolment.program_id == P.id, Enrolment.city_id == user.city_id)
         return statement.where(
             sa.or_(
-                sa.and_(P.status == ProgramStatus.PUBLISHED, open_to_network(_city_network(user.city_id))),
+                sa.and_(
+                    P.status == ProgramStatus.PUBLISHED,
+                    open_to_network(network_id=_city_network(user.city_id)),
+                ),
                 has_participants,
             )
         )
     return statement
 
 
-def get_program(program_id: int, user: User) -> TrainingProgram:
+def get_program(*, user: User, program_id: int) -> TrainingProgram:
     """A program ``user`` may see, or NotFound."""
-    program = db.session.scalar(programs_visible_to(user).where(P.id == program_id))
+    program = db.session.scalar(programs_visible_to(user=user).where(P.id == program_id))
     if program is None:
         raise NotFound(_l("No training program %(id)s.", id=program_id))
     return program
 
 
-def editable_program(program_id: int, user: User) -> TrainingProgram:
+def editable_program(*, user: User, program_id: int) -> TrainingProgram:
     """A program ``user`` may change: staff any, a provider only its own (another's is a 404)."""
     program = db.session.get(P, program_id)
     if program is None or (user.role == Role.PROVIDER and program.provider_id != user.provider_id):
@@ -84,7 +90,7 @@ def editable_program(program_id: int, user: User) -> TrainingProgram:
     return program
 
 
-def networks_of(program_ids: list[int]) -> dict[int, list[dict]]:
+def networks_of(*, program_ids: list[int]) -> dict[int, list[dict]]:
     """The networks each program is restricted to, in one query (empty list: open to all)."""
     found: dict[int, list[dict]] = {pid: [] for pid in program_ids}
     if program_ids:
@@ -110,7 +116,7 @@ def _waitlisted_counts(program_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def joinable(programs: list[TrainingProgram], user: User | None) -> set[int]:
+def joinable(*, user: User | None, programs: list[TrainingProgram]) -> set[int]:
     """The programs whose join link ``user`` may see: its provider's, staff every one, a city those it
     has a participant holding a seat in (enrolled, attended, completed, no-show); a visitor none.
     """
@@ -134,13 +140,17 @@ def joinable(programs: list[TrainingProgram], user: User | None) -> set[int]:
     return set()
 
 
-def program_views(programs: list[TrainingProgram], user: User | None = None) -> list[dict]:
+def program_views(*, user: User | None = None, programs: list[TrainingProgram]) -> list[dict]:
     """Programs as dicts with seats left, waitlist length and networks (one query each for all).
 
     The join link is there only for a ``user`` who may join (``joinable``); for anyone else it is None.
     """
     ids = [p.id for p in programs]
-    networks, waiting, may_join = networks_of(ids), _waitlisted_counts(ids), joinable(programs, user)
+    networks, waiting, may_join = (
+        networks_of(program_ids=ids),
+        _waitlisted_counts(ids),
+        joinable(programs=programs, user=user),
+    )
     return [
         p.model_dump()
         | {
@@ -154,17 +164,17 @@ def program_views(programs: list[TrainingProgram], user: User | None = None) -> 
     ]
 
 
-def program_detail(program: TrainingProgram, user: User | None = None) -> dict:
+def program_detail(*, user: User | None = None, program: TrainingProgram) -> dict:
     """A program with its networks and the knowledge-hub materials on its topic (join link per ``joinable``)."""
-    return program_views([program], user)[0] | {
+    return program_views(programs=[program], user=user)[0] | {
         "materials": materials.materials_on(topic=program.topic, language=program.language)
     }
 
 
-def public_program(program_id: int, user: User | None) -> TrainingProgram:
+def public_program(*, user: User | None, program_id: int) -> TrainingProgram:
     """A program ``user`` may see; a visitor sees the published ones. NotFound otherwise."""
     if user is not None:
-        return get_program(program_id, user)
+        return get_program(program_id=program_id, user=user)
     program = db.session.scalar(select(P).where(P.id == program_id, P.status == ProgramStatus.PUBLISHED))
     if program is None:
         raise NotFound(_l("No training program %(id)s.", id=program_id))
@@ -185,11 +195,11 @@ def recordings(*, limit: int = 10) -> list[dict]:
     ]
 
 
-def list_programs(args: dict, user: User) -> dict:
+def list_programs(*, user: User, args: dict) -> dict:
     """A page of the programs ``user`` may see, filtered; soonest first, or (``upcoming_first``, the
     catalogue) those still ahead soonest first and then those ended, latest first.
     """
-    statement = programs_visible_to(user)
+    statement = programs_visible_to(user=user)
     for key in ("topic", "language", "mode", "status", "provider_id"):
         if args.get(key) is not None:
             statement = statement.where(getattr(P, key) == args[key])
@@ -219,7 +229,7 @@ def list_programs(args: dict, user: User) -> dict:
         {"id": P.id, "starts_at": P.starts_at, "title": P.title, "capacity": P.capacity},
         default_order=order,
     )
-    page["items"] = program_views(page["items"], user)
+    page["items"] = program_views(programs=page["items"], user=user)
     return page
 
 
@@ -261,7 +271,7 @@ def city_live_enrolments(*, city_id: int | None, limit: int = 8) -> list[Enrolme
     ).all()
 
 
-def enrolments_visible_to(user: User) -> sa.Select:
+def enrolments_visible_to(*, user: User) -> sa.Select:
     """The enrolments ``user`` may see: its city's, its programs', or (staff) all."""
     statement = select(Enrolment)
     if user.role == Role.CITY:
@@ -273,9 +283,9 @@ def enrolments_visible_to(user: User) -> sa.Select:
     return statement
 
 
-def get_enrolment(enrolment_id: int, user: User) -> Enrolment:
+def get_enrolment(*, user: User, enrolment_id: int) -> Enrolment:
     """An enrolment ``user`` may see, or NotFound."""
-    enrolment = db.session.scalar(enrolments_visible_to(user).where(Enrolment.id == enrolment_id))
+    enrolment = db.session.scalar(enrolments_visible_to(user=user).where(Enrolment.id == enrolment_id))
     if enrolment is None:
         raise NotFound(_l("No enrolment %(id)s.", id=enrolment_id))
     return enrolment
@@ -290,9 +300,9 @@ _ENROLMENT_ORDER = {
 }
 
 
-def list_enrolments(args: dict, user: User, program: TrainingProgram | None = None) -> dict:
+def list_enrolments(*, user: User, program: TrainingProgram | None = None, args: dict) -> dict:
     """A page of the enrolments ``user`` may see, of one program or of all, filtered."""
-    statement = enrolments_visible_to(user)
+    statement = enrolments_visible_to(user=user)
     if program is not None:
         statement = statement.where(Enrolment.program_id == program.id)
     for key in ("status", "city_id", "program_id"):
@@ -304,7 +314,7 @@ def list_enrolments(args: dict, user: User, program: TrainingProgram | None = No
 # --- readiness ------------------------------------------------------------------------------------
 
 
-def city_has_completed(city_id: int, topic: str) -> bool:
+def city_has_completed(*, city_id: int, topic: str) -> bool:
     """Whether any participant of the city completed a program on ``topic`` (for the readiness_gaps check)."""
     return (
         db.session.scalar(
@@ -320,7 +330,7 @@ def city_has_completed(city_id: int, topic: str) -> bool:
     )
 
 
-def readiness(city_id: int) -> list[dict]:
+def readiness(*, city_id: int) -> list[dict]:
     """For every topic: whether the city's staff completed a program on it, how often, when last,
     and which catalogue items require it.
     """
@@ -359,7 +369,7 @@ def readiness(city_id: int) -> list[dict]:
     return result
 
 
-def readable_city(city_id: int | None, user: User) -> int:
+def readable_city(*, user: User, city_id: int | None) -> int:
     """The city whose readiness ``user`` may read: a city user its own (another is a 404)."""
     if user.role == Role.CITY:
         if city_id is not None and city_id != user.city_id:
@@ -375,7 +385,7 @@ def readable_city(city_id: int | None, user: User) -> int:
 # --- reads of the pages ---------------------------------------------------------------------------
 
 
-def live_enrolment_count(program_id: int) -> int:
+def live_enrolment_count(*, program_id: int) -> int:
     """Participants holding a seat or a waitlist ticket: the places a cancellation would cancel."""
     return db.session.scalar(
         select(sa.func.count())
@@ -387,7 +397,7 @@ def live_enrolment_count(program_id: int) -> int:
     )
 
 
-def upcoming_public(*, limit: int = 5, mode: str | None = None) -> list[dict]:
+def upcoming_public(*, mode: str | None = None, limit: int = 5) -> list[dict]:
     """Published programs that have not started yet, soonest first (the public home and the hub).
 
     Public fields only: no link, no roster; the join link of a webinar is never part of this view.
@@ -411,7 +421,7 @@ def upcoming_public(*, limit: int = 5, mode: str | None = None) -> list[dict]:
     ]
 
 
-def public_programs_of(provider_id: int, *, limit: int = 20) -> list[dict]:
+def public_programs_of(*, provider_id: int, limit: int = 20) -> list[dict]:
     """A provider's published programs, latest first, public fields only (its public directory page)."""
     rows = db.session.scalars(
         select(P)

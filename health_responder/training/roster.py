@@ -87,7 +87,7 @@ def mark_many(*, program: TrainingProgram, by: User, marks: list[dict]) -> list[
     """Mark the attendance of several participants of ``program`` (``enrolment_id`` and ``status`` each): all or none."""
 
     def mark(entry: dict) -> Enrolment:
-        enrolment = queries.get_enrolment(entry["enrolment_id"], by)
+        enrolment = queries.get_enrolment(enrolment_id=entry["enrolment_id"], user=by)
         if enrolment.program_id != program.id:
             raise ValidationFailed(
                 _l("Participant %(id)s is not on this program.", id=entry["enrolment_id"]),

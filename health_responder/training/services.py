@@ -391,7 +391,7 @@ def enrolment_refusal(program: TrainingProgram, city: City | None) -> DomainErro
             ),
             {"program": [_l("Not published.")]},
         )
-    if city is not None and not queries.program_open_to(program.id, city.network_id):
+    if city is not None and not queries.program_open_to(program_id=program.id, network_id=city.network_id):
         return ValidationFailed(
             _l("The program is not open to this city's network."),
             {"city_id": [_l("%(city)s is not in a network this program is open to.", city=city.name)]},

@@ -296,6 +296,6 @@ def test_readiness_shows_the_topics_a_city_completed(app, api, make, provider, n
     assert provider.get("/api/v1/training/readiness").status_code == 403
 
     with app.app_context():
-        assert city_has_completed(city.user.city_id, "oxygen_therapy") is True
-        assert city_has_completed(city.user.city_id, "ventilation") is False
-        assert city_has_completed(other_city.user.city_id, "oxygen_therapy") is False
+        assert city_has_completed(city_id=city.user.city_id, topic="oxygen_therapy") is True
+        assert city_has_completed(city_id=city.user.city_id, topic="ventilation") is False
+        assert city_has_completed(city_id=other_city.user.city_id, topic="oxygen_therapy") is False
