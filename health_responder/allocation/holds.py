@@ -129,7 +129,7 @@ def sync_alert(*, lot_id: int) -> bool:
         },
         subject=("stock_lot", lot.id),
         provider_id=lot.provider_id,
-        link=f"/alerts?kind={KIND}",
+        link=f"/stock/lots/{lot.id}",  # the lot's card: its reservations, and release or recall from there
     )
     return True
 

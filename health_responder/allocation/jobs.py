@@ -379,7 +379,8 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                     },
                     "subject": ("stock_lot", lot.id),
                     "provider_id": lot.provider_id,
-                    "link": "/alerts/{id}/redistribution",
+                    # The lot's own card (the alerts table offers who could use it first).
+                    "link": f"/stock/lots/{lot.id}",
                 }
             )
         # Lots past their date that still hold stock: nobody can allocate them, someone must write them off.
@@ -411,7 +412,7 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                     },
                     "subject": ("stock_lot", lot.id),
                     "provider_id": lot.provider_id,
-                    "link": f"/stock/lots/{lot.id}/adjust",
+                    "link": f"/stock/lots/{lot.id}",
                 }
             )
     return alerts.sync_alerts(kind="near_expiry", found=found, run=run, dry_run=dry_run)

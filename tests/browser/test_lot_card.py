@@ -5,6 +5,7 @@ serious on it."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -15,7 +16,7 @@ from tests.browser.test_phone_width import OVERFLOW, PHONE
 pytestmark = pytest.mark.slow
 
 
-def journey_lot(live, code: str) -> int:
+def journey_lot(live, code: str, *, expires_on=None, status: str = "quarantined") -> int:
     """A lot of MedAsia Supply received for this journey alone (no other journey picks it: it is an item's
     newest lot, and this test quarantines it); its id."""
     from health_responder.extensions import db
@@ -38,10 +39,10 @@ def journey_lot(live, code: str) -> int:
             location_id=location.id,
             item_id=item_id,
             lot_code=code,
-            expires_on=None,
+            expires_on=expires_on,
             quantity=12,
             actor=stock.Actor(user_id=None, label="browser journey"),
-            status="quarantined",  # held from the start: no allocation journey can take it
+            status=status,  # quarantined by default: held from the start, no allocation journey can take it
         )
         session.flush()
         lot_id = lot.id
@@ -110,3 +111,28 @@ def test_the_lot_card_in_korean_has_no_serious_accessibility_violation(live, ope
             ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
         )
         assert [v for v in violations if v["impact"] in ("critical", "serious")] == [], path
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_a_near_expiry_message_in_the_inbox_opens_the_lot_card(live, open_as, viewport):
+    from health_responder import scheduler
+    from health_responder.db import utc_today, utcnow
+    from health_responder.extensions import db
+
+    code = f"L-NEAR-{'PHONE' if viewport else 'DESK'}"
+    lot_id = journey_lot(live, code, expires_on=utc_today() + timedelta(days=9), status="available")
+    with live.app.app_context():
+        run = scheduler.run_job("near_expiry", scheduled_for=utcnow(), trigger="manual")
+        assert run.outcome == "succeeded", run.error
+        db.session.remove()
+    page = open_as("provider")
+    if viewport:
+        page.set_viewport_size(viewport)
+    page.goto("/notifications")
+    message = page.get_by_role("link", name=re.compile(f"Lot {code} ")).first
+    assert message.get_attribute("href") == f"/stock/lots/{lot_id}"
+    message.click()
+    page.wait_for_url(f"**/stock/lots/{lot_id}")
+    assert page.get_by_role("heading", name=f"Lot {code}").is_visible()
+    found = page.evaluate(OVERFLOW)
+    assert found["scroll"] <= found["width"] and found["wide"] == [], found
