@@ -19,13 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent / "health_responder"
 QUERIES = sorted(
     ".".join(path.relative_to(ROOT.parent).with_suffix("").parts) for path in ROOT.rglob("queries.py")
 )
-#: Features whose queries still take positional arguments (issue 12 converts them one by one). A
-#: feature listed here that has become keyword-only fails the test: take it off the list.
-NOT_YET = {
-    "allocation",
-    "dispatch",
-    "health_requests",
-}
 VIEWER = {"user", "viewer"}
 FILTERS = {"args", "filters", "period", "since", "until", "today", "words", "threshold"}
 PAGING = {"limit", "page", "page_size", "batch", "order", "order_by", "offset"}
@@ -64,16 +57,12 @@ def test_every_feature_with_queries_is_walked():
 
 @pytest.mark.parametrize("module_name", QUERIES)
 def test_queries_take_keyword_only_arguments_in_one_order(module_name):
-    feature = module_name.split(".")[1]
     functions = _public_functions(module_name)
     positional = [
         f"{function.__name__}({', '.join(_positional(function))})"
         for function in functions
         if _positional(function)
     ]
-    if feature in NOT_YET:
-        assert positional, f"{feature}'s queries are keyword-only now: take {feature} off NOT_YET"
-        return
     assert positional == [], f"{module_name}: public functions taking positional parameters"
     out_of_order = []
     for function in functions:

@@ -35,7 +35,9 @@ class Allocations(MethodView):
     @blp.response(200, AllocationSchema(many=True))
     def get(self, args, request_id):
         """The request's allocations (a provider sees only its own)."""
-        return queries.allocations_of(requests.get_request(request_id, g.user), g.user, args)
+        return queries.allocations_of(
+            request=requests.get_request(request_id=request_id, user=g.user), user=g.user, args=args
+        )
 
     @roles_required(*STAFF)
     @idempotent
@@ -43,7 +45,9 @@ class Allocations(MethodView):
     @blp.response(201, AllocationSchema)
     def post(self, data, request_id):
         """Reserve a quantity of a lot for a line (coordinators); 409 when the stock is not there."""
-        allocation = services.allocate(request=requests.get_request(request_id, g.user), by=g.user, **data)
+        allocation = services.allocate(
+            request=requests.get_request(request_id=request_id, user=g.user), by=g.user, **data
+        )
         db.session.commit()
         return allocation
 
@@ -60,7 +64,9 @@ class AllocateAsSuggested(MethodView):
         allocation with its rationale. Whole or nothing: 409 when nothing usable is left or a lot was
         taken meanwhile.
         """
-        made = services.allocate_as_suggested(request=requests.get_request(request_id, g.user), by=g.user)
+        made = services.allocate_as_suggested(
+            request=requests.get_request(request_id=request_id, user=g.user), by=g.user
+        )
         db.session.commit()
         return made
 
@@ -71,8 +77,8 @@ class Suggestions(MethodView):
     @blp.response(200, SuggestionSchema(many=True))
     def get(self, request_id, line_id):
         """Usable lots for a line, best first, each with its rationale (coordinators); when none, ``…/why-none`` says why."""
-        request = requests.get_request(request_id, g.user)
-        return queries.suggestions(request, requests.get_line(request, line_id))
+        request = requests.get_request(request_id=request_id, user=g.user)
+        return queries.suggestions(request=request, line=requests.get_line(request=request, line_id=line_id))
 
 
 @blp.route("/requests/<int:request_id>/lines/<int:line_id>/suggestions/why-none")
@@ -86,8 +92,8 @@ class WhyNone(MethodView):
         stock that expires before the needed-by date (the lots named with their expiry); or only
         quarantined or recalled stock.
         """
-        request = requests.get_request(request_id, g.user)
-        return queries.why_none(request, requests.get_line(request, line_id))
+        request = requests.get_request(request_id=request_id, user=g.user)
+        return queries.why_none(request=request, line=requests.get_line(request=request, line_id=line_id))
 
 
 @blp.route("/allocations/<int:allocation_id>")
@@ -96,7 +102,7 @@ class AllocationById(MethodView):
     @blp.response(200, AllocationSchema)
     def get(self, allocation_id):
         """One allocation."""
-        return queries.get_allocation(allocation_id, g.user)
+        return queries.get_allocation(allocation_id=allocation_id, user=g.user)
 
 
 @blp.route("/allocations/<int:allocation_id>/release")
@@ -107,7 +113,9 @@ class Release(MethodView):
     def post(self, data, allocation_id):
         """Give a reserved allocation back to its lot (staff; a provider its own, not on a prepared dispatch)."""
         allocation = services.release(
-            allocation=queries.get_allocation(allocation_id, g.user), by=g.user, note=data.get("reason")
+            allocation=queries.get_allocation(allocation_id=allocation_id, user=g.user),
+            by=g.user,
+            note=data.get("reason"),
         )
         db.session.commit()
         return allocation
@@ -124,7 +132,7 @@ class Redistribution(MethodView):
         """A near-expiry alert's lot and the open requests of any city and network it could serve before it
         expires, most urgent first (staff: all; the lot's provider: those it may see, and how many others).
         """
-        return queries.redistribution(alerts.alert_for(user=g.user, alert_id=alert_id), g.user)
+        return queries.redistribution(alert=alerts.alert_for(user=g.user, alert_id=alert_id), user=g.user)
 
     @roles_required(*STAFF)
     @idempotent

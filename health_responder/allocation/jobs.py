@@ -337,7 +337,7 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
         codes = dict(db.session.execute(select(Item.id, Item.code)).all())
         for lot in lots:
             days = (lot.expires_on - today).days
-            serve = queries.lines_lot_can_serve(lot, provider_id=lot.provider_id, limit=ALERT_SUGGESTIONS)
+            serve = queries.lines_lot_can_serve(lot=lot, provider_id=lot.provider_id, limit=ALERT_SUGGESTIONS)
             suggestions = [
                 {
                     "request_id": c["request_id"],

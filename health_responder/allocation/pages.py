@@ -39,12 +39,12 @@ def _allocation_page(
     status: int = 200,
     whole: FlaskForm | None = None,
 ):
-    view = requests.request_view(req)
+    view = requests.request_view(request=req)
     items = reference.items_by_id(ids=(line["item_id"] for line in view["lines"]))
     lines = []
     for line in request_services.lines_of(req.id):
         still = line.remainder
-        suggestions = queries.suggestions(req, line) if still > 0 else []
+        suggestions = queries.suggestions(request=req, line=line) if still > 0 else []
         locations = providers.location_names(ids=(s["location_id"] for s in suggestions))
         rows = []
         for suggestion in suggestions:
@@ -63,7 +63,7 @@ def _allocation_page(
                     "form": form,
                 }
             )
-        why = queries.why_none(req, line) if still > 0 and not rows else None
+        why = queries.why_none(request=req, line=line) if still > 0 and not rows else None
         lines.append(
             {"line": line, "item": items.get(line.item_id), "still": still, "rows": rows, "why": why}
         )
@@ -87,7 +87,7 @@ def _allocation_page(
 @roles(*STAFF)
 def allocate(request_id: int):
     """The suggested lots of each line, best first, with their rationale; allocate one with a quantity."""
-    req = requests.get_request(request_id, me())
+    req = requests.get_request(request_id=request_id, user=me())
     if request.method == "GET":
         return _allocation_page(req)
     form = AllocateForm()
@@ -111,7 +111,9 @@ def allocate(request_id: int):
         ),
     )
     if allocation is None:
-        return _allocation_page(requests.get_request(request_id, me()), (line_id, lot_id, form), status)
+        return _allocation_page(
+            requests.get_request(request_id=request_id, user=me()), (line_id, lot_id, form), status
+        )
     return redirect(url_for(".allocate", request_id=request_id))
 
 
@@ -121,7 +123,7 @@ def allocate_as_suggested(request_id: int):
     """Allocate the whole request in one click by the automatic allocation's rules; the request page then
     lists every allocation with its rationale. A refusal comes back on the allocation page, which says why.
     """
-    req = requests.get_request(request_id, me())
+    req = requests.get_request(request_id=request_id, user=me())
     form = FlaskForm()
     if not form.validate_on_submit():
         return _allocation_page(req, status=422, whole=form)
@@ -136,7 +138,9 @@ def allocate_as_suggested(request_id: int):
         ),
     )
     if made is None:
-        return _allocation_page(requests.get_request(request_id, me()), status=status, whole=form)
+        return _allocation_page(
+            requests.get_request(request_id=request_id, user=me()), status=status, whole=form
+        )
     return redirect(url_for("health_requests_pages.detail", request_id=request_id, _anchor="allocations"))
 
 
@@ -145,7 +149,7 @@ def allocate_as_suggested(request_id: int):
 
 def _page(alert_id: int, status: int = 200, failed: tuple[int | None, RedistributeForm] | None = None):
     alert = alerts.alert_for(user=me(), alert_id=alert_id)
-    view = queries.redistribution(alert, me())
+    view = queries.redistribution(alert=alert, user=me())
     for candidate in view["candidates"]:
         if failed and failed[0] == candidate["line_id"]:
             candidate["form"] = failed[1]

@@ -19,7 +19,7 @@ from health_responder.stock import queries as stock_queries
 from health_responder.stock.models import StockLot
 
 
-def allocations_visible_to(user: User) -> sa.Select:
+def allocations_visible_to(*, user: User) -> sa.Select:
     """Allocations ``user`` may see: staff all, a provider its own, a city those on its requests."""
     statement = select(Allocation)
     if user.role == Role.PROVIDER:
@@ -33,23 +33,23 @@ def allocations_visible_to(user: User) -> sa.Select:
     return statement
 
 
-def allocations_of(request: AssistanceRequest, user: User, args: dict) -> list[Allocation]:
+def allocations_of(*, user: User, request: AssistanceRequest, args: dict) -> list[Allocation]:
     """The request's allocations the user may see, in id order."""
-    statement = allocations_visible_to(user).where(Allocation.request_id == request.id)
+    statement = allocations_visible_to(user=user).where(Allocation.request_id == request.id)
     if args.get("status"):
         statement = statement.where(Allocation.status == args["status"])
     return db.session.scalars(statement.order_by(Allocation.id)).all()
 
 
-def get_allocation(allocation_id: int, user: User) -> Allocation:
+def get_allocation(*, user: User, allocation_id: int) -> Allocation:
     """An allocation the user may see, or NotFound."""
-    found = db.session.scalar(allocations_visible_to(user).where(Allocation.id == allocation_id))
+    found = db.session.scalar(allocations_visible_to(user=user).where(Allocation.id == allocation_id))
     if found is None:
         raise NotFound(_l("No allocation %(id)s.", id=allocation_id))
     return found
 
 
-def serves_network(network_id) -> sa.ColumnElement[bool]:
+def serves_network(*, network_id) -> sa.ColumnElement[bool]:
     """SQL: the lot's provider serves the network ``network_id`` (a value, or a column such as City.network_id)."""
     return sa.exists(
         select(ProviderNetwork.provider_id).where(
@@ -63,11 +63,11 @@ def usable_lots(*, item_id: int, needed_by, network_id: int | None) -> sa.Select
     return (
         select(StockLot)
         .where(StockLot.item_id == item_id, rules.usable_sql(StockLot, needed_by=needed_by))
-        .order_by(*rules.order_sql(StockLot, serves_network=serves_network(network_id)))
+        .order_by(*rules.order_sql(StockLot, serves_network=serves_network(network_id=network_id)))
     )
 
 
-def usable_stock(request: AssistanceRequest) -> dict[int, list[dict]]:
+def usable_stock(*, request: AssistanceRequest) -> dict[int, list[dict]]:
     """For each item of the request, the stock that could serve it now, per provider, in one query.
 
     Usable is allocation's rule (rules.usable_sql: available, free units, not expiring before the
@@ -109,7 +109,7 @@ def usable_stock(request: AssistanceRequest) -> dict[int, list[dict]]:
     return found
 
 
-def suggestions(request: AssistanceRequest, line: RequestLine, limit: int = 50) -> list[dict]:
+def suggestions(*, request: AssistanceRequest, line: RequestLine, limit: int = 50) -> list[dict]:
     """Usable lots for a line, best first, each with the reason it is suggested."""
     city = db.session.get(City, request.city_id)
     lots = db.session.scalars(
@@ -187,7 +187,7 @@ def _lot_names(lots: list[StockLot], *, expiry: bool = False, status: bool = Fal
     return ", ".join(names) + (f" … (+{len(lots) - 10})" if len(lots) > 10 else "")
 
 
-def why_none(request: AssistanceRequest, line: RequestLine) -> dict:
+def why_none(*, request: AssistanceRequest, line: RequestLine) -> dict:
     """Why no lot is suggested for a line, judged by rules.py's facts on every lot of the item with units.
 
     ``reasons`` (codes of WHY_NONE, empty when some lot is usable): nothing left to allocate; no stock of
@@ -291,7 +291,7 @@ LOT_CARD_LIMIT = 100
 def _lot_reservations(lot: StockLot, user: User) -> list[dict]:
     """The allocations of ``lot`` that ``user`` may see, reserved ones first, then newest first."""
     rows = db.session.execute(
-        allocations_visible_to(user)
+        allocations_visible_to(user=user)
         .with_only_columns(
             Allocation.id,
             Allocation.request_id,
@@ -321,7 +321,7 @@ stock_queries.LOT_USES["reservations"] = _lot_reservations
 REDISTRIBUTION_LIMIT = 50
 
 
-def lot_of_alert(alert: Alert) -> StockLot:
+def lot_of_alert(*, alert: Alert) -> StockLot:
     """The lot a near-expiry alert is about; NotFound for any other alert (an expired lot's included)."""
     details = alert.details or {}
     lot = None
@@ -337,7 +337,13 @@ def lot_of_alert(alert: Alert) -> StockLot:
 def _lines_lot_can_serve(lot: StockLot) -> sa.Select:
     """Open lines of any city and network that ``lot`` could serve: rules.py's served line and usable lot."""
     return (
-        select(AssistanceRequest, RequestLine, City.name, Network.code, serves_network(City.network_id))
+        select(
+            AssistanceRequest,
+            RequestLine,
+            City.name,
+            Network.code,
+            serves_network(network_id=City.network_id),
+        )
         .join(RequestLine, RequestLine.request_id == AssistanceRequest.id)
         .join(City, City.id == AssistanceRequest.city_id)
         .outerjoin(Network, Network.id == City.network_id)
@@ -362,7 +368,7 @@ def _count(statement: sa.Select) -> int:
 
 
 def lines_lot_can_serve(
-    lot: StockLot, *, provider_id: int | None = None, limit: int = REDISTRIBUTION_LIMIT
+    *, lot: StockLot, provider_id: int | None = None, limit: int = REDISTRIBUTION_LIMIT
 ) -> dict:
     """The open lines ``lot`` could serve before it expires, most urgent first (rules' queue order).
 
@@ -413,15 +419,15 @@ def lines_lot_can_serve(
     return {"candidates": out, "total": total, "visible": visible}
 
 
-def redistribution(alert: Alert, user: User) -> dict:
+def redistribution(*, user: User, alert: Alert) -> dict:
     """A near-expiry alert's lot and the open requests anywhere it could serve before it expires.
 
     Staff see every one; the lot's provider sees those it may see and the count of the others
     (``hidden``), as in the alert's own message.
     """
-    lot = lot_of_alert(alert)
+    lot = lot_of_alert(alert=alert)
     provider_id = user.provider_id if user.role == Role.PROVIDER else None
-    found = lines_lot_can_serve(lot, provider_id=provider_id)
+    found = lines_lot_can_serve(lot=lot, provider_id=provider_id)
     item = db.session.get(Item, lot.item_id)
     return {
         "alert_id": alert.id,

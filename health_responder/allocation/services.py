@@ -303,7 +303,7 @@ def redistribute(*, alert: Alert, by: User, line_id: int, quantity: int | None =
     alert whose lot has nothing free left is resolved.
     """
     require_role(by, *STAFF)
-    lot = queries.lot_of_alert(alert)
+    lot = queries.lot_of_alert(alert=alert)
     line = db.session.get(RequestLine, line_id)
     if line is None:
         raise ValidationFailed(

@@ -48,9 +48,9 @@ class PickCheck(MethodView):
     )
     def post(self, data, dispatch_id):
         """The pick list check: a scanned lot label marks its line of a prepared dispatch as packed."""
-        dispatch = dispatches.get_dispatch(dispatch_id, g.user)
+        dispatch = dispatches.get_dispatch(dispatch_id=dispatch_id, user=g.user)
         line = services.check_picked(dispatch=dispatch, data=data["data"], by=g.user)
-        answer = {"line": line, **dispatches.pick_progress(dispatch.id)}
+        answer = {"line": line, **dispatches.pick_progress(dispatch_id=dispatch.id)}
         db.session.commit()
         return answer
 
@@ -75,7 +75,7 @@ class DispatchLabels(MethodView):
         """A sheet of labels, one per lot of the dispatch (city: its own; provider: its own; staff: all)."""
         db.begin_write()
         document, content = services.dispatch_labels(
-            dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user
+            dispatch=dispatches.get_dispatch(dispatch_id=dispatch_id, user=g.user), by=g.user
         )
         db.session.commit()
         return pdf_response(document, content)

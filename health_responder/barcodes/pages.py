@@ -40,7 +40,9 @@ def lot_label(lot_id: int):
 def dispatch_labels(dispatch_id: int):
     """A sheet of GS1 labels, one per lot of the dispatch."""
     db.begin_write()
-    document, content = services.dispatch_labels(dispatch=dispatches.get_dispatch(dispatch_id, me()), by=me())
+    document, content = services.dispatch_labels(
+        dispatch=dispatches.get_dispatch(dispatch_id=dispatch_id, user=me()), by=me()
+    )
     return commit(pdf_response(document, content))
 
 
@@ -62,14 +64,14 @@ def _scanned(form) -> str:
 @roles(Role.PROVIDER, *STAFF)
 def pick_check(dispatch_id: int):
     """The pick list check: a scanned lot label checks its line; a wrong lot is refused, named."""
-    dispatch = dispatches.get_dispatch(dispatch_id, me())
+    dispatch = dispatches.get_dispatch(dispatch_id=dispatch_id, user=me())
     form = PickCheckForm()
     if not form.validate_on_submit():
         return dispatch_pages.detail_page(dispatch, 422, pick_form=form)
 
     def check():
         line = services.check_picked(dispatch=dispatch, data=_scanned(form), by=me(), field="scan")
-        return line, dispatches.pick_progress(dispatch.id)
+        return line, dispatches.pick_progress(dispatch_id=dispatch.id)
 
     done, status = perform(
         form,
@@ -83,7 +85,9 @@ def pick_check(dispatch_id: int):
         aliases=_SCAN,
     )
     if done is None:
-        return dispatch_pages.detail_page(dispatches.get_dispatch(dispatch_id, me()), status, pick_form=form)
+        return dispatch_pages.detail_page(
+            dispatches.get_dispatch(dispatch_id=dispatch_id, user=me()), status, pick_form=form
+        )
     return redirect(url_for("dispatch_pages.detail", dispatch_id=dispatch_id, _anchor="pick-check"))
 
 
@@ -94,7 +98,7 @@ def receipt_scan(dispatch_id: int):
     rejected units already typed) and marked scanned; what was typed elsewhere comes back as it was.
     Nothing is recorded until the receipt is confirmed.
     """
-    dispatch = dispatches.get_dispatch(dispatch_id, me())
+    dispatch = dispatches.get_dispatch(dispatch_id=dispatch_id, user=me())
     form = dispatch_pages.posted_receipt_form()
     if not form.validate_on_submit():
         return dispatch_pages.detail_page(dispatch, 422, receipt_form=form)

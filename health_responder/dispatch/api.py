@@ -27,7 +27,7 @@ SHIPPERS = (Role.PROVIDER, *STAFF)
 
 
 def _answer(dispatch):
-    view = queries.view(dispatch)  # read inside the transaction that wrote it
+    view = queries.view(dispatch=dispatch)  # read inside the transaction that wrote it
     db.session.commit()
     return view
 
@@ -39,7 +39,7 @@ class Dispatches(MethodView):
     @blp.response(200, page_of(DispatchSchema))
     def get(self, args):
         """Dispatches the caller may see (a provider its own, a city those to it), filtered and paged."""
-        return queries.list_dispatches(g.user, args)
+        return queries.list_dispatches(user=g.user, args=args)
 
     @roles_required(*SHIPPERS)
     @idempotent
@@ -47,7 +47,7 @@ class Dispatches(MethodView):
     @blp.response(201, DispatchSchema)
     def post(self, data):
         """Prepare a dispatch of the provider's reserved allocations for a request, from one location."""
-        request = queries.request_for(data.pop("request_id"), g.user)
+        request = queries.request_for(request_id=data.pop("request_id"), user=g.user)
         return _answer(services.create_dispatch(request=request, by=g.user, **data))
 
 
@@ -58,7 +58,7 @@ class Discrepancies(MethodView):
     @blp.response(200, page_of(DiscrepancySchema))
     def get(self, args):
         """Dispatch lines with units rejected at receipt (staff all, a provider or city its own)."""
-        return queries.list_discrepancies(g.user, args)
+        return queries.list_discrepancies(user=g.user, args=args)
 
 
 @blp.route("/dispatches/discrepancies/<int:line_id>/replace")
@@ -69,7 +69,7 @@ class Replace(MethodView):
     def post(self, data, line_id):
         """Owe again a discrepancy's rejected units (all not yet replaced, or ``quantity``): auto_allocate serves them."""
         line = receipts.replace_rejected(line_id=line_id, by=g.user, **data)
-        view = queries.discrepancy(line.id, g.user)
+        view = queries.discrepancy(line_id=line.id, user=g.user)
         db.session.commit()
         return view
 
@@ -80,7 +80,7 @@ class DispatchById(MethodView):
     @blp.response(200, DispatchSchema)
     def get(self, dispatch_id):
         """One dispatch with its lines."""
-        return queries.view(queries.get_dispatch(dispatch_id, g.user))
+        return queries.view(dispatch=queries.get_dispatch(dispatch_id=dispatch_id, user=g.user))
 
 
 @blp.route("/dispatches/<int:dispatch_id>/ship")
@@ -90,7 +90,11 @@ class Ship(MethodView):
     @blp.response(200, DispatchSchema)
     def post(self, data, dispatch_id):
         """prepared → shipped: the stock leaves the lots; the request's status follows."""
-        return _answer(services.ship(dispatch=queries.get_dispatch(dispatch_id, g.user), by=g.user, **data))
+        return _answer(
+            services.ship(
+                dispatch=queries.get_dispatch(dispatch_id=dispatch_id, user=g.user), by=g.user, **data
+            )
+        )
 
 
 @blp.route("/dispatches/<int:dispatch_id>/cancel")
@@ -100,7 +104,11 @@ class Cancel(MethodView):
     @blp.response(200, DispatchSchema)
     def post(self, data, dispatch_id):
         """prepared → cancelled; its allocations stay reserved for the next dispatch."""
-        return _answer(services.cancel(dispatch=queries.get_dispatch(dispatch_id, g.user), by=g.user, **data))
+        return _answer(
+            services.cancel(
+                dispatch=queries.get_dispatch(dispatch_id=dispatch_id, user=g.user), by=g.user, **data
+            )
+        )
 
 
 @blp.route("/dispatches/<int:dispatch_id>/receipt")
@@ -111,5 +119,7 @@ class Receipt(MethodView):
     def post(self, data, dispatch_id):
         """shipped → received: accepted + rejected per line must equal what was shipped."""
         return _answer(
-            receipts.record_receipt(dispatch=queries.get_dispatch(dispatch_id, g.user), by=g.user, **data)
+            receipts.record_receipt(
+                dispatch=queries.get_dispatch(dispatch_id=dispatch_id, user=g.user), by=g.user, **data
+            )
         )

@@ -186,7 +186,7 @@ def detail_page(dispatch: Dispatch, status: int = 200, **forms):
         "cancel_form": forms.get("cancel_form") or CancelForm(prefix="cancel", formdata=None),
         "receipt_form": forms.get("receipt_form") or _receipt_form(dispatch, rows),
         "pick_form": forms.get("pick_form") or PickCheckForm(formdata=None),
-        "pick": queries.pick_progress(dispatch.id),
+        "pick": queries.pick_progress(dispatch_id=dispatch.id),
         "scanned": forms.get("scanned"),
     }
     return render_template("dispatch/detail.html", **context), status
@@ -196,7 +196,7 @@ def detail_page(dispatch: Dispatch, status: int = 200, **forms):
 @roles()
 def detail(dispatch_id: int):
     """One dispatch: its lines, documents, and shipping or receipt forms."""
-    return detail_page(queries.get_dispatch(dispatch_id, me()))
+    return detail_page(queries.get_dispatch(dispatch_id=dispatch_id, user=me()))
 
 
 # --- prepare, ship, cancel ------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def prepare():
     if not form.validate_on_submit() or request_id is None:
         flash(_("Choose what to dispatch from the list."), "error")
         return redirect(url_for(".waiting"))
-    req = queries.request_for(request_id, me())
+    req = queries.request_for(request_id=request_id, user=me())
     payload = {"request_id": request_id}
     if int_or_none(form.location_id.data) is not None:
         payload["location_id"] = int_or_none(form.location_id.data)
@@ -256,7 +256,7 @@ def prepare():
 @roles(Role.PROVIDER, *STAFF)
 def prepare_request(request_id: int):
     """Prepare, in one click, a dispatch for each provider and location of the request's waiting allocations."""
-    req = queries.request_for(request_id, me())
+    req = queries.request_for(request_id=request_id, user=me())
     form = FlaskForm()
     if not form.validate_on_submit():
         flash(_("The form has expired: try again."), "error")
@@ -284,7 +284,7 @@ def prepare_request(request_id: int):
 @roles(Role.PROVIDER, *STAFF)
 def ship(dispatch_id: int):
     """prepared → shipped, with carrier, tracking number and package count."""
-    dispatch = queries.get_dispatch(dispatch_id, me())
+    dispatch = queries.get_dispatch(dispatch_id=dispatch_id, user=me())
     form = ShipForm()
     if not form.validate_on_submit():
         return detail_page(dispatch, 422, ship_form=form)
@@ -298,7 +298,7 @@ def ship(dispatch_id: int):
         done=lambda shipped: _("Dispatch %(ref)s is shipped; the city has been told.", ref=shipped.reference),
     )
     if shipped is None:
-        return detail_page(queries.get_dispatch(dispatch_id, me()), status, ship_form=form)
+        return detail_page(queries.get_dispatch(dispatch_id=dispatch_id, user=me()), status, ship_form=form)
     return redirect(url_for(".detail", dispatch_id=dispatch_id))
 
 
@@ -306,7 +306,7 @@ def ship(dispatch_id: int):
 @roles(Role.PROVIDER, *STAFF)
 def cancel(dispatch_id: int):
     """prepared → cancelled; the allocations stay reserved for another dispatch."""
-    dispatch = queries.get_dispatch(dispatch_id, me())
+    dispatch = queries.get_dispatch(dispatch_id=dispatch_id, user=me())
     form = CancelForm(prefix="cancel")
     if not form.validate_on_submit():
         return detail_page(dispatch, 422, cancel_form=form)
@@ -322,7 +322,7 @@ def cancel(dispatch_id: int):
         ),
     )
     if cancelled is None:
-        return detail_page(queries.get_dispatch(dispatch_id, me()), status, cancel_form=form)
+        return detail_page(queries.get_dispatch(dispatch_id=dispatch_id, user=me()), status, cancel_form=form)
     return redirect(url_for(".detail", dispatch_id=dispatch_id))
 
 
@@ -352,7 +352,7 @@ def _receipt_payload(form: ReceiptForm) -> dict:
 @roles(Role.CITY, *STAFF)
 def receipt(dispatch_id: int):
     """shipped → received: per line the accepted and rejected units, and why units were rejected."""
-    dispatch = queries.get_dispatch(dispatch_id, me())
+    dispatch = queries.get_dispatch(dispatch_id=dispatch_id, user=me())
     form = posted_receipt_form()
     if not form.validate_on_submit():
         return detail_page(dispatch, 422, receipt_form=form)
@@ -364,7 +364,9 @@ def receipt(dispatch_id: int):
         ),
     )
     if received is None:
-        return detail_page(queries.get_dispatch(dispatch_id, me()), status, receipt_form=form)
+        return detail_page(
+            queries.get_dispatch(dispatch_id=dispatch_id, user=me()), status, receipt_form=form
+        )
     rejected = sum(line.rejected or 0 for line in services.lines_of(received.id))
     flash(
         _("The receipt of %(ref)s is recorded.", ref=received.reference)

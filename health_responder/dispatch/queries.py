@@ -52,20 +52,20 @@ def _tenant(statement: sa.Select, user: User, provider_column, city_column) -> s
     return statement
 
 
-def dispatches_visible_to(user: User) -> sa.Select:
+def dispatches_visible_to(*, user: User) -> sa.Select:
     """The dispatches ``user`` may see."""
     return _tenant(select(Dispatch), user, Dispatch.provider_id, Dispatch.city_id)
 
 
-def get_dispatch(dispatch_id: int, user: User) -> Dispatch:
+def get_dispatch(*, user: User, dispatch_id: int) -> Dispatch:
     """A dispatch the user may see, or NotFound."""
-    found = db.session.scalar(dispatches_visible_to(user).where(Dispatch.id == dispatch_id))
+    found = db.session.scalar(dispatches_visible_to(user=user).where(Dispatch.id == dispatch_id))
     if found is None:
         raise NotFound(_l("No dispatch %(id)s.", id=dispatch_id))
     return found
 
 
-def views(dispatches: list[Dispatch]) -> list[dict]:
+def views(*, dispatches: list[Dispatch]) -> list[dict]:
     """Dispatches as dicts with their lines (one query for all lines)."""
     lines: dict[int, list[DispatchLine]] = {d.id: [] for d in dispatches}
     if dispatches:
@@ -76,13 +76,13 @@ def views(dispatches: list[Dispatch]) -> list[dict]:
     return [d.model_dump() | {"lines": lines[d.id]} for d in dispatches]
 
 
-def view(dispatch: Dispatch) -> dict:
+def view(*, dispatch: Dispatch) -> dict:
     """One dispatch with its lines."""
-    return views([dispatch])[0]
+    return views(dispatches=[dispatch])[0]
 
 
 def _matching(user: User, args: dict) -> sa.Select:
-    statement = dispatches_visible_to(user)
+    statement = dispatches_visible_to(user=user)
     for key in ("status", "request_id", "provider_id", "city_id"):
         if args.get(key) is not None:
             statement = statement.where(getattr(Dispatch, key) == args[key])
@@ -95,10 +95,10 @@ def _matching(user: User, args: dict) -> sa.Select:
     return statement
 
 
-def list_dispatches(user: User, args: dict) -> dict:
+def list_dispatches(*, user: User, args: dict) -> dict:
     """A page of the visible dispatches matching the filters."""
     page = paginate(db.session, _matching(user, args), args, ORDER_COLUMNS)
-    page["items"] = views(page["items"])
+    page["items"] = views(dispatches=page["items"])
     return page
 
 
@@ -164,9 +164,9 @@ def csv_rows(*, user: User, filters: dict, order_by: str | None, limit: int = 10
     return [tuple(row) for row in db.session.execute(statement)]
 
 
-def request_for(request_id: int, user: User):
+def request_for(*, user: User, request_id: int):
     """The request a dispatch is prepared for, if the caller may see it (else NotFound)."""
-    return request_queries.get_request(request_id, user)
+    return request_queries.get_request(request_id=request_id, user=user)
 
 
 def _discrepancies(user: User) -> sa.Select:
@@ -197,7 +197,7 @@ def _discrepancies(user: User) -> sa.Select:
     return _tenant(statement, user, Dispatch.provider_id, Dispatch.city_id)
 
 
-def discrepancy(line_id: int, user: User) -> dict:
+def discrepancy(*, user: User, line_id: int) -> dict:
     """One discrepancy (a dispatch line with rejected units) the user may see, or NotFound."""
     row = db.session.execute(_discrepancies(user).where(DispatchLine.id == line_id)).mappings().first()
     if row is None:
@@ -205,7 +205,7 @@ def discrepancy(line_id: int, user: User) -> dict:
     return dict(row)
 
 
-def list_discrepancies(user: User, args: dict) -> dict:
+def list_discrepancies(*, user: User, args: dict) -> dict:
     """A page of received dispatch lines with rejected units."""
     statement = _discrepancies(user)
     for key in ("provider_id", "city_id"):
@@ -267,7 +267,7 @@ def discrepancy_rows(*, user: User, open_only: bool = False, limit: int = 200) -
 
 def dispatches(*, user: User, status: str | None = None, order_by=None, limit: int = 100) -> list[Dispatch]:
     """The dispatches ``user`` sees, of one status if given, newest first unless ``order_by`` says."""
-    statement = dispatches_visible_to(user)
+    statement = dispatches_visible_to(user=user)
     if status is not None:
         statement = statement.where(Dispatch.status == status)
     order = (Dispatch.id.desc(),) if order_by is None else (order_by, Dispatch.id)
@@ -276,11 +276,11 @@ def dispatches(*, user: User, status: str | None = None, order_by=None, limit: i
 
 def dispatches_of_request(*, user: User, request_id: int) -> list[Dispatch]:
     """The dispatches of one request that ``user`` sees, oldest first."""
-    statement = dispatches_visible_to(user).where(Dispatch.request_id == request_id)
+    statement = dispatches_visible_to(user=user).where(Dispatch.request_id == request_id)
     return db.session.scalars(statement.order_by(Dispatch.id)).all()
 
 
-def pick_progress(dispatch_id: int) -> dict:
+def pick_progress(*, dispatch_id: int) -> dict:
     """How far the pick list check of a dispatch is: ``{"checked": lines checked, "lines": lines}``."""
     checked, total = db.session.execute(
         select(sa.func.count(DispatchLine.checked_at), sa.func.count()).where(
@@ -337,7 +337,7 @@ def overview() -> dict:
 
 
 def receivable_from_document(
-    *, kind: str, subject_type: str, subject_key: str, user: User
+    *, user: User, kind: str, subject_type: str, subject_key: str
 ) -> Dispatch | None:
     """The shipped dispatch a dispatch report names, when ``user`` is of its receiving city (else None).
 
@@ -391,7 +391,7 @@ document_queries.READERS["dispatch"] = _document_facts
 def _lot_dispatches(lot: StockLot, user: User) -> list[dict]:
     """The dispatches that carry (or carried) units of ``lot``, newest first, with this lot's quantities."""
     rows = db.session.execute(
-        dispatches_visible_to(user)
+        dispatches_visible_to(user=user)
         .with_only_columns(
             Dispatch.id,
             Dispatch.reference,

@@ -44,7 +44,7 @@ def as_json(data, status: int = 200):
 def _answer(request, status: int = 200):
     # The view is read inside the transaction that wrote it: reading after the commit would begin another
     # (on SQLite an IMMEDIATE one, queuing behind every writer again).
-    view = queries.request_view(request)
+    view = queries.request_view(request=request)
     db.session.commit()
     return as_json(view, status)
 
@@ -56,7 +56,7 @@ class Requests(MethodView):
     @blp.response(200, page_of(RequestSchema))
     def get(self, args):
         """Requests the caller may see, filtered, paged and ordered."""
-        return as_json(queries.list_requests(g.user, args))
+        return as_json(queries.list_requests(user=g.user, args=args))
 
     @roles_required(*CITY_OR_STAFF)
     @idempotent
@@ -74,7 +74,7 @@ class RequestsCsv(MethodView):
     @blp.response(200, description="One row per request line, UTF-8 CSV.", content_type="text/csv")
     def get(self, args):
         """The visible requests matching the filters as CSV (up to 10,000 requests)."""
-        body = "\ufeff" + queries.requests_csv(g.user, args)
+        body = "\ufeff" + queries.requests_csv(user=g.user, args=args)
         response = current_app.response_class(body, mimetype="text/csv")
         response.headers["Content-Disposition"] = 'attachment; filename="requests.csv"'
         return response
@@ -86,14 +86,16 @@ class RequestById(MethodView):
     @blp.response(200, RequestSchema)
     def get(self, request_id):
         """One request with its lines."""
-        return as_json(queries.request_view(queries.get_request(request_id, g.user)))
+        return as_json(queries.request_view(request=queries.get_request(request_id=request_id, user=g.user)))
 
     @roles_required(*CITY_OR_STAFF)
     @blp.arguments(RequestUpdateSchema)
     @blp.response(200, RequestSchema)
     def patch(self, data, request_id):
         """Change a draft; ``lines`` replace all of its lines."""
-        request = services.update_request(request=queries.get_request(request_id, g.user), by=g.user, **data)
+        request = services.update_request(
+            request=queries.get_request(request_id=request_id, user=g.user), by=g.user, **data
+        )
         return _answer(request)
 
 
@@ -104,7 +106,9 @@ class Submit(MethodView):
     @blp.response(200, RequestSchema)
     def post(self, _data, request_id):
         """draft → submitted."""
-        return _answer(services.submit(request=queries.get_request(request_id, g.user), by=g.user))
+        return _answer(
+            services.submit(request=queries.get_request(request_id=request_id, user=g.user), by=g.user)
+        )
 
 
 @blp.route("/requests/<int:request_id>/withdraw")
@@ -114,7 +118,9 @@ class Withdraw(MethodView):
     @blp.response(200, RequestSchema)
     def post(self, _data, request_id):
         """submitted → draft: the request's city takes it back to change it, before approval (same reference)."""
-        return _answer(services.withdraw(request=queries.get_request(request_id, g.user), by=g.user))
+        return _answer(
+            services.withdraw(request=queries.get_request(request_id=request_id, user=g.user), by=g.user)
+        )
 
 
 @blp.route("/requests/<int:request_id>/approve")
@@ -124,7 +130,9 @@ class Approve(MethodView):
     @blp.response(200, RequestSchema)
     def post(self, _data, request_id):
         """submitted → approved (coordinators)."""
-        return _answer(services.approve(request=queries.get_request(request_id, g.user), by=g.user))
+        return _answer(
+            services.approve(request=queries.get_request(request_id=request_id, user=g.user), by=g.user)
+        )
 
 
 @blp.route("/requests/<int:request_id>/reject")
@@ -134,7 +142,11 @@ class Reject(MethodView):
     @blp.response(200, RequestSchema)
     def post(self, data, request_id):
         """submitted/approved with nothing reserved → rejected, with a reason (coordinators)."""
-        return _answer(services.reject(request=queries.get_request(request_id, g.user), by=g.user, **data))
+        return _answer(
+            services.reject(
+                request=queries.get_request(request_id=request_id, user=g.user), by=g.user, **data
+            )
+        )
 
 
 @blp.route("/requests/<int:request_id>/cancel")
@@ -144,7 +156,11 @@ class Cancel(MethodView):
     @blp.response(200, RequestSchema)
     def post(self, data, request_id):
         """Before anything shipped → cancelled: every reservation released, prepared dispatches cancelled."""
-        return _answer(services.cancel(request=queries.get_request(request_id, g.user), by=g.user, **data))
+        return _answer(
+            services.cancel(
+                request=queries.get_request(request_id=request_id, user=g.user), by=g.user, **data
+            )
+        )
 
 
 @blp.route("/requests/<int:request_id>/close")
@@ -154,4 +170,6 @@ class Close(MethodView):
     @blp.response(200, RequestSchema)
     def post(self, data, request_id):
         """After approval → closed with a note: reservations released, the unfilled remainder stays visible."""
-        return _answer(services.close(request=queries.get_request(request_id, g.user), by=g.user, **data))
+        return _answer(
+            services.close(request=queries.get_request(request_id=request_id, user=g.user), by=g.user, **data)
+        )

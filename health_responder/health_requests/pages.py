@@ -113,7 +113,7 @@ def timeline(req: AssistanceRequest) -> list[dict]:
 
 
 def _view_rows(requests: list[AssistanceRequest]) -> list[dict]:
-    views = queries.request_views(requests)
+    views = queries.request_views(requests=requests)
     items = reference.items_by_id(ids=(line["item_id"] for view in views for line in view["lines"]))
     cities = reference.city_names(ids=(r.city_id for r in requests))
     for view, req in zip(views, requests, strict=True):
@@ -183,8 +183,10 @@ def export():
     """The list as the page shows it (same filters and order, every page of it), one row per line, as CSV."""
     _form, args = _list_filters()
     filters = {k: v for k, v in args.items() if v not in (None, "")}
-    order = queries.page_order(me(), sort_of(SORT_KEYS).order_by)
-    return csvsafe.download("requests.csv", queries.CSV_COLUMNS, queries.csv_rows(me(), filters, order))
+    order = queries.page_order(user=me(), order_by=sort_of(SORT_KEYS).order_by)
+    return csvsafe.download(
+        "requests.csv", queries.CSV_COLUMNS, queries.csv_rows(user=me(), args=filters, order=order)
+    )
 
 
 # --- new request ----------------------------------------------------------------------------------
@@ -251,7 +253,7 @@ def _editor(req: AssistanceRequest | None):
     """The request form, new (``req`` None) or a draft's, filled; saved as a draft or submitted."""
     form = RequestForm()
     if req is not None and not form.is_submitted():
-        lines = queries.request_view(req)["lines"]
+        lines = queries.request_view(request=req)["lines"]
         form = RequestForm(
             formdata=None,
             priority=req.priority,
@@ -299,7 +301,7 @@ def new():
 @roles(Role.CITY, *STAFF)
 def edit(request_id: int):
     """A draft in the same form, filled: change anything, add, change or remove lines; the reference stays."""
-    req = queries.get_request(request_id, me())
+    req = queries.get_request(request_id=request_id, user=me())
     services.check_editable(request=req, by=me())
     return _editor(req)
 
@@ -316,7 +318,7 @@ def _dispatch_rows(req: AssistanceRequest) -> list[dict]:
 def _allocation_rows(
     req: AssistanceRequest, items: dict[int, Item], line_items: dict[int, int]
 ) -> list[dict]:
-    allocations = allocation_queries.allocations_of(req, me(), {})
+    allocations = allocation_queries.allocations_of(request=req, user=me(), args={})
     lots = stock.lots_by_id(ids=(a.lot_id for a in allocations))
     names = providers.provider_names(ids=(a.provider_id for a in allocations))
     return [
@@ -331,7 +333,7 @@ def _allocation_rows(
 
 
 def _detail(req: AssistanceRequest, status: int = 200, **forms):
-    view = queries.request_view(req)
+    view = queries.request_view(request=req)
     items = reference.items_by_id(ids=(line["item_id"] for line in view["lines"]))
     line_items = {line["id"]: line["item_id"] for line in view["lines"]}
     city = reference.city(city_id=req.city_id)
@@ -361,7 +363,7 @@ def _detail(req: AssistanceRequest, status: int = 200, **forms):
         "timeline": timeline(req),
         "allocations": _allocation_rows(req, items, line_items),
         # The stock that could serve each line, for staff deciding (providers' quantities stay private).
-        "usable": allocation_queries.usable_stock(req)
+        "usable": allocation_queries.usable_stock(request=req)
         if user.role in STAFF and req.status in DECIDING
         else None,
         "dispatches": _dispatch_rows(req),
@@ -379,14 +381,14 @@ def _detail(req: AssistanceRequest, status: int = 200, **forms):
 @roles()
 def detail(request_id: int):
     """One request: timeline, countdown, lines, allocations, dispatches and what the user may do next."""
-    return _detail(queries.get_request(request_id, me()))
+    return _detail(queries.get_request(request_id=request_id, user=me()))
 
 
 def _transition(
     request_id: int, action, done_message: str, form: FlaskForm | None = None, form_name: str = "", **values
 ):
     """Run one transition service from a button or a small form; show the outcome."""
-    req = queries.get_request(request_id, me())
+    req = queries.get_request(request_id=request_id, user=me())
     form = form or FlaskForm()
     if not form.validate_on_submit():
         return _detail(req, 422, **({form_name: form} if form_name else {}))
@@ -397,7 +399,7 @@ def _transition(
         done=lambda changed: done_message % {"ref": changed.reference},
     )
     if changed is None:
-        req = queries.get_request(request_id, me())
+        req = queries.get_request(request_id=request_id, user=me())
         extra = {form_name: form} if form_name else {"action_error": form.form_errors}
         return _detail(req, status, **extra)
     return redirect(url_for(".detail", request_id=request_id))
@@ -431,7 +433,7 @@ def approve(request_id: int):
 
 
 def _with_text(request_id: int, form: FlaskForm, schema, field: str, action, message: str, form_name: str):
-    req = queries.get_request(request_id, me())
+    req = queries.get_request(request_id=request_id, user=me())
     if not form.validate_on_submit():
         return _detail(req, 422, **{form_name: form})
     written = text(getattr(form, field))
@@ -442,7 +444,7 @@ def _with_text(request_id: int, form: FlaskForm, schema, field: str, action, mes
         done=lambda changed: message % {"ref": changed.reference},
     )
     if changed is None:
-        return _detail(queries.get_request(request_id, me()), status, **{form_name: form})
+        return _detail(queries.get_request(request_id=request_id, user=me()), status, **{form_name: form})
     return redirect(url_for(".detail", request_id=request_id))
 
 
@@ -495,8 +497,8 @@ def close(request_id: int):
 @roles(*STAFF)
 def release_allocation(request_id: int, allocation_id: int):
     """Give a reserved allocation back to its lot (one quarantined or recalled, say), then allocate another."""
-    req = queries.get_request(request_id, me())
-    allocation = allocation_queries.get_allocation(allocation_id, me())
+    req = queries.get_request(request_id=request_id, user=me())
+    allocation = allocation_queries.get_allocation(allocation_id=allocation_id, user=me())
     form = FlaskForm()
     if allocation.request_id != req.id or not form.validate_on_submit():
         return _detail(req, 422, action_error=[_("The form has expired: try again.")])
@@ -510,7 +512,9 @@ def release_allocation(request_id: int, allocation_id: int):
         ),
     )
     if released is None:
-        return _detail(queries.get_request(request_id, me()), status, action_error=form.form_errors)
+        return _detail(
+            queries.get_request(request_id=request_id, user=me()), status, action_error=form.form_errors
+        )
     return redirect(url_for("allocation_pages.allocate", request_id=request_id))
 
 

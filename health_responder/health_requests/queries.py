@@ -49,7 +49,7 @@ TRIAGE_ORDER = (
 )
 
 
-def requests_visible_to(user: User) -> sa.Select:
+def requests_visible_to(*, user: User) -> sa.Select:
     """The requests ``user`` may see, as a select to filter further."""
     statement = select(AssistanceRequest)
     if user.role == Role.CITY:
@@ -61,17 +61,17 @@ def requests_visible_to(user: User) -> sa.Select:
     return statement
 
 
-def get_request(request_id: int, user: User) -> AssistanceRequest:
+def get_request(*, user: User, request_id: int) -> AssistanceRequest:
     """A request the user may see, or NotFound."""
-    found = db.session.scalar(requests_visible_to(user).where(R.id == request_id))
+    found = db.session.scalar(requests_visible_to(user=user).where(R.id == request_id))
     if found is None:
         raise NotFound(_l("No request %(id)s.", id=request_id))
     return found
 
 
-def filtered(user: User, args: dict) -> sa.Select:
+def filtered(*, user: User, args: dict) -> sa.Select:
     """The visible requests matching the list filters."""
-    statement = requests_visible_to(user)
+    statement = requests_visible_to(user=user)
     for key in ("status", "priority", "city_id"):
         if args.get(key) is not None:
             statement = statement.where(getattr(R, key) == args[key])
@@ -92,11 +92,11 @@ def filtered(user: User, args: dict) -> sa.Select:
     if args.get("created_to"):
         statement = statement.where(R.created_at < start_of_day(args["created_to"] + timedelta(days=1)))
     if args.get("q") and args["q"].strip():
-        statement = statement.where(matching(args["q"].strip()))
+        statement = statement.where(matching(words=args["q"].strip()))
     return statement
 
 
-def matching(words: str) -> sa.ColumnElement[bool]:
+def matching(*, words: str) -> sa.ColumnElement[bool]:
     """Requests whose reference, city name, justification, or an item's code or name contains ``words``.
 
     Case-insensitive in every script (db.py gives SQLite a Unicode lower()); ``%`` and ``_`` match
@@ -138,7 +138,7 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def request_views(requests: list) -> list[dict]:
+def request_views(*, requests: list) -> list[dict]:
     """Requests (ORM objects or rows) as JSON-ready dicts with their lines, read in one query for all."""
     lines: dict[int, list[dict]] = {r.id: [] for r in requests}
     if requests:
@@ -195,9 +195,9 @@ def request_views(requests: list) -> list[dict]:
     ]
 
 
-def request_view(request: AssistanceRequest) -> dict:
+def request_view(*, request: AssistanceRequest) -> dict:
     """One request as a JSON-ready dict with its lines."""
-    return request_views([request])[0]
+    return request_views(requests=[request])[0]
 
 
 # --- reads the pages need
@@ -211,12 +211,14 @@ def requests_page(
     ``order_by`` is one of ORDER_COLUMNS (``-`` for descending). Without it staff get the triage order
     (priority, then needed-by, then the longest waiting); cities and providers their newest first.
     """
-    statement = filtered(user, {k: v for k, v in filters.items() if v not in (None, "")})
+    statement = filtered(user=user, args={k: v for k, v in filters.items() if v not in (None, "")})
     args = {"page": page, "page_size": page_size}
-    return paginate(db.session, statement, args, {"id": R.id}, default_order=page_order(user, order_by))
+    return paginate(
+        db.session, statement, args, {"id": R.id}, default_order=page_order(user=user, order_by=order_by)
+    )
 
 
-def page_order(user: User, order_by: str | None) -> tuple:
+def page_order(*, user: User, order_by: str | None) -> tuple:
     """The sort keys of the request list a page shows: ``order_by`` (ORDER_COLUMNS), else the default.
 
     The default is the triage order for staff and the newest first for cities and providers.
@@ -229,7 +231,7 @@ def page_order(user: User, order_by: str | None) -> tuple:
 
 def requests_in(*, user: User, statuses, order_by=(), limit: int = 10) -> list[AssistanceRequest]:
     """Up to ``limit`` requests ``user`` sees in one of ``statuses``, in ``order_by`` (then id)."""
-    statement = requests_visible_to(user).where(R.status.in_(list(statuses)))
+    statement = requests_visible_to(user=user).where(R.status.in_(list(statuses)))
     return db.session.scalars(statement.order_by(*order_by, R.id).limit(limit)).all()
 
 
@@ -271,13 +273,13 @@ def reservations_to_dispatch(*, user: User, request: AssistanceRequest) -> int:
     return db.session.scalar(statement)
 
 
-def list_requests(user: User, args: dict) -> dict:
+def list_requests(*, user: User, args: dict) -> dict:
     """A page of the visible requests matching the filters, as dicts.
 
     Plain rows rather than ORM objects, and ``count(*)`` straight on the filtered table: this is the
     busiest read, and both are measurably cheaper than ``paginate`` at 100,000 requests.
     """
-    statement = filtered(user, args)
+    statement = filtered(user=user, args=args)
     page, size = args.get("page", 1), min(args.get("page_size", 20), current_app.config["MAX_PAGE_SIZE"])
     order, keys = args.get("order_by"), []
     if order and order.lstrip("-") != "id":
@@ -292,7 +294,7 @@ def list_requests(user: User, args: dict) -> dict:
         statement.with_only_columns(*TABLE.c).order_by(*keys).limit(size).offset((page - 1) * size)
     ).all()
     return {
-        "items": request_views(rows),
+        "items": request_views(requests=rows),
         "page": page,
         "page_size": size,
         "total": total,
@@ -320,20 +322,20 @@ CSV_COLUMNS = (
 )
 
 
-def requests_csv(user: User, args: dict) -> str:
+def requests_csv(*, user: User, args: dict) -> str:
     """The visible requests matching the filters, one row per line, as CSV text (by id unless ordered)."""
-    order = page_order(user, args["order_by"]) if args.get("order_by") else ()
-    return csvsafe.table(CSV_COLUMNS, csv_rows(user, args, order))[len(csvsafe.BOM) :]
+    order = page_order(user=user, order_by=args["order_by"]) if args.get("order_by") else ()
+    return csvsafe.table(CSV_COLUMNS, csv_rows(user=user, args=args, order=order))[len(csvsafe.BOM) :]
 
 
-def csv_rows(user: User, args: dict, order: tuple = ()) -> list[tuple]:
+def csv_rows(*, user: User, args: dict, order: tuple = ()) -> list[tuple]:
     """The CSV rows (CSV_COLUMNS) of the visible requests matching the filters, one per line.
 
     Up to ``page_size`` (10,000) requests, in ``order`` (``page_order``'s keys; by id without), each
     request's lines together in line order.
     """
     limit = args.get("page_size", 10_000)
-    ids = filtered(user, args).with_only_columns(R.id).order_by(*order, R.id).limit(limit)
+    ids = filtered(user=user, args=args).with_only_columns(R.id).order_by(*order, R.id).limit(limit)
     ranked = ids.add_columns(sa.func.row_number().over(order_by=(*order, R.id)).label("rank")).subquery()
     statement = (
         select(
@@ -363,7 +365,7 @@ def csv_rows(user: User, args: dict, order: tuple = ()) -> list[tuple]:
     return [tuple(row) for row in db.session.execute(statement)]
 
 
-def get_line(request: AssistanceRequest, line_id: int) -> RequestLine:
+def get_line(*, request: AssistanceRequest, line_id: int) -> RequestLine:
     """A line of the request, or NotFound."""
     line = db.session.get(RequestLine, line_id)
     if line is None or line.request_id != request.id:
@@ -377,7 +379,7 @@ def get_line(request: AssistanceRequest, line_id: int) -> RequestLine:
 def _owed_lines(user: User) -> sa.Select:
     """The lines of requests being fulfilled with units not yet allocated, as the user may see them."""
     remainder = LINE.c.quantity + LINE.c.quantity_replaced - LINE.c.quantity_allocated
-    visible = requests_visible_to(user).with_only_columns(R.id)
+    visible = requests_visible_to(user=user).with_only_columns(R.id)
     return (
         select(
             R.id.label("request_id"),

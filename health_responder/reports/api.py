@@ -32,7 +32,9 @@ class DispatchReport(MethodView):
         """The dispatch report in the receiving city's language, or ``?lang=`` (city: its own; provider: its own; staff: all)."""
         db.begin_write()
         document, content = services.dispatch_report(
-            dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user, language=args.get("lang")
+            dispatch=dispatches.get_dispatch(dispatch_id=dispatch_id, user=g.user),
+            by=g.user,
+            language=args.get("lang"),
         )
         db.session.commit()
         return pdf_response(document, content)
@@ -47,7 +49,9 @@ class PickList(MethodView):
         """The pick list for the provider's warehouse, in the asker's language or ``?lang=``."""
         db.begin_write()
         document, content = services.pick_list(
-            dispatch=dispatches.get_dispatch(dispatch_id, g.user), by=g.user, language=args.get("lang")
+            dispatch=dispatches.get_dispatch(dispatch_id=dispatch_id, user=g.user),
+            by=g.user,
+            language=args.get("lang"),
         )
         db.session.commit()
         return pdf_response(document, content)

@@ -33,7 +33,7 @@ def report(dispatch_id: int):
     """The dispatch report PDF (registered and verifiable)."""
     db.begin_write()
     document, content = reports.dispatch_report(
-        dispatch=dispatches.get_dispatch(dispatch_id, me()),
+        dispatch=dispatches.get_dispatch(dispatch_id=dispatch_id, user=me()),
         by=me(),
         language=request.args.get("lang"),
     )
@@ -47,7 +47,9 @@ def pick_list(dispatch_id: int):
     """The pick list PDF for the warehouse."""
     db.begin_write()
     document, content = reports.pick_list(
-        dispatch=dispatches.get_dispatch(dispatch_id, me()), by=me(), language=request.args.get("lang")
+        dispatch=dispatches.get_dispatch(dispatch_id=dispatch_id, user=me()),
+        by=me(),
+        language=request.args.get("lang"),
     )
     commit()
     return pdf_response(document, content)

@@ -95,7 +95,9 @@ def _allocatable_request(live) -> int:
             lines = db.session.scalars(
                 sa.select(RequestLine).where(RequestLine.request_id == request.id)
             ).all()
-            if any(line.remainder > 0 and allocation.suggestions(request, line) for line in lines):
+            if any(
+                line.remainder > 0 and allocation.suggestions(request=request, line=line) for line in lines
+            ):
                 found = request.id
                 break
         else:
