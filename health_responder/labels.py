@@ -110,6 +110,12 @@ LABELS: dict[str, object] = {
     "email_failed": _l("Refused by the email server: given up"),
     # what a run of monthly_statistics does with the month's report (publications/jobs.py)
     "statistics_report": _l("Statistics report"),
+    # kinds of document (documents/pages.py KINDS words them for the verify page)
+    "dispatch_report": _l("Dispatch report"),
+    "pick_list": _l("Pick list"),
+    "dispatch_summary": _l("Dispatch summary"),
+    "lot_label": _l("Lot label"),
+    "dispatch_labels": _l("Dispatch labels"),
     "report_publish": _l("Publish in the Data Portal"),
     "report_already_published": _l("Already published: nothing to do"),
     # what started a job run

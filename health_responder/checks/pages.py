@@ -293,6 +293,12 @@ DONE_LISTS = (
             ("action", _l("What")),
         ),
     ),
+    (
+        "documents",
+        _l("Documents it would expire (their files deleted)"),
+        _l("Documents it expired (their files deleted)"),
+        (("kind", _l("Document")), ("code", _l("Verification code")), ("printed", _l("Printed"))),
+    ),
 )
 REMINDER_COLUMNS = (
     ("participant", _l("Participant")),

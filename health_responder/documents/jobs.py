@@ -28,6 +28,9 @@ from health_responder.scheduler.registry import job
 
 #: Documents marked per transaction.
 BATCH = 200
+#: Documents a run lists one by one (in id order; the counts keep the totals): a dry run those it would
+#: expire, a real run those it expired, the same ones when nothing changed between the two.
+LISTED = 200
 
 
 @job("prune_documents")
@@ -42,8 +45,10 @@ def prune_documents(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     if dry_run:
         with db.read_session():
             count = db.session.scalar(select(sa.func.count()).select_from(Document).where(due))
-        return {"retention_days": days, "would_prune": int(count or 0)}
-    pruned, files = 0, 0
+            first = db.session.scalars(select(Document).where(due).order_by(Document.id).limit(LISTED)).all()
+            listed = [_row(d) for d in first]
+        return {"retention_days": days, "would_prune": int(count or 0), "documents": listed}
+    pruned, files, listed = 0, 0, []
     while True:
         with db.write_session():
             documents = db.session.scalars(
@@ -57,9 +62,19 @@ def prune_documents(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                 .values(expired_at=now)
             )
             paths = [path_of(d) for d in documents]
+            listed += [_row(d) for d in documents[: max(LISTED - len(listed), 0)]]
         pruned += len(documents)
         for path in paths:
             if path.is_file():
                 path.unlink(missing_ok=True)
                 files += 1
-    return {"retention_days": days, "pruned": pruned, "files_deleted": files}
+    return {"retention_days": days, "pruned": pruned, "files_deleted": files, "documents": listed}
+
+
+def _row(document: Document) -> dict:
+    """A document as a run lists it: its kind (a code the page labels), its code and when it was printed."""
+    return {
+        "kind": document.kind,
+        "code": document.verification_code,
+        "printed": document.created_at.isoformat(),
+    }

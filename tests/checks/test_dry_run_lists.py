@@ -63,3 +63,25 @@ def test_the_new_dry_run_lists_in_korean(world, make):
 
     _run_id, html = dry_run(page, "monthly_statistics")
     assert "게시할 보고서" in html and "데이터 포털에 게시" in html and "통계 보고서" in html
+
+
+def test_the_pruning_dry_run_names_each_document_it_would_expire(world):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from health_responder.db import utcnow
+    from health_responder.documents.models import Document
+
+    world.coordinator.get(
+        "/api/v1/reports/dispatch-summary.pdf", query_string={"from": "2026-01-01", "to": "2026-01-31"}
+    )
+    with world.app.app_context(), db.write_session() as session:
+        session.execute(sa.update(Document).values(created_at=utcnow() - timedelta(days=400)))
+        code = session.scalar(sa.select(Document.verification_code))
+    page = world.page("coordinator")
+
+    _run_id, html = dry_run(page, "prune_documents")
+
+    [row] = table_rows(html, "Documents it would expire (their files deleted)")
+    assert row[:2] == ["Dispatch summary", code] and "dispatch_summary" not in html

@@ -62,11 +62,16 @@ def test_the_check_prunes_ad_hoc_documents_past_the_retention_and_keeps_the_reco
     _age(app, 31)
 
     dry = run_check("prune_documents", dry_run=True)
+    listed = dry["counts"].pop("documents")
     assert dry["counts"] == {"retention_days": 30, "would_prune": 2}
+    assert sorted((d["kind"], d["code"]) for d in listed) == sorted(
+        [("pick_list", codes["pick-list.pdf"]), ("dispatch_summary", codes["summary"])]
+    )
     assert all(_file(app, code).is_file() for code in codes.values())
 
     run = run_check("prune_documents")
 
+    assert run["counts"].pop("documents") == listed  # the real run expired exactly what the dry run listed
     assert run["counts"] == {"retention_days": 30, "pruned": 2, "files_deleted": 2}
     for key in ("pick-list.pdf", "summary"):
         assert not _file(app, codes[key]).exists(), key
@@ -110,6 +115,11 @@ def test_the_retention_is_a_setting(app, make, world, run_check):
     _age(app, 31)
     app.config["DOCUMENT_RETENTION_DAYS"] = 60
 
-    assert run_check("prune_documents")["counts"] == {"retention_days": 60, "pruned": 0, "files_deleted": 0}
+    assert run_check("prune_documents")["counts"] == {
+        "retention_days": 60,
+        "pruned": 0,
+        "files_deleted": 0,
+        "documents": [],
+    }
     _age(app, 61)
     assert run_check("prune_documents")["counts"]["pruned"] == 1
