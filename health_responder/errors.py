@@ -196,7 +196,7 @@ def _respond(code: int, message: Message, errors: dict | None = None, headers: d
     return body, status, headers or {}
 
 
-def _flatten_webargs(messages: dict) -> dict:
+def _by_field(messages: dict) -> dict:
     """webargs nests messages by location ({"json": {...}, "query": {...}}); clients want fields."""
     flat: dict = {}
     for location, fields in messages.items():
@@ -227,7 +227,7 @@ def handle_http_exception(error: HTTPException):
     message = _HTTP_MESSAGES.get(code, error.description or HTTPStatus(code).phrase)
     data = getattr(error, "data", None) or {}
     if "messages" in data:
-        errors = _flatten_webargs(data["messages"])
+        errors = _by_field(data["messages"])
         if code == 400 or code == 422:
             message = _HTTP_MESSAGES[422] if errors else message
     elif data.get("message"):

@@ -5,10 +5,14 @@ the viewer (``user``) first, then the subject (the record or id asked about), th
 a period, a date), then paging (``limit``, ``batch``, ``order``). A positional call can pass the
 user where the id belongs, and with two ids of the same type nothing notices; keywords make the
 call say what it passes.
+
+And two "one of each" rules of issue 12: one ``STAFF`` (the association's roles, spelled out only where
+it is defined) and one ``flatten`` (marshmallow's nested messages as dotted keys).
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 from pathlib import Path
@@ -86,3 +90,33 @@ def test_the_walk_fails_on_a_positional_parameter():
     assert _positional(keyword_only) == []
     assert _positional(positional) == ["user", "lot_id"]
     assert [_rank(name) for name in ("user", "lot_id", "args", "limit")] == [0, 1, 2, 3]
+
+
+def _trees():
+    for path in sorted(ROOT.rglob("*.py")):
+        yield path.relative_to(ROOT.parent).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_one_staff_and_one_flatten():
+    """``STAFF`` is defined once (auth/models.py) and spelled out nowhere else; ``flatten`` is defined once."""
+    staff, flattens, spelled_out = [], [], []
+    for where, tree in _trees():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                staff += [
+                    where for target in targets if isinstance(target, ast.Name) and target.id == "STAFF"
+                ]
+            elif isinstance(node, ast.FunctionDef) and "flatten" in node.name:
+                flattens.append(f"{where}:{node.name}")
+            elif isinstance(node, ast.Tuple | ast.List | ast.Set):
+                roles = {
+                    e.attr
+                    for e in node.elts
+                    if isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name)
+                }
+                if {"COORDINATOR", "ADMIN"} <= roles:
+                    spelled_out.append(where)
+    assert staff == ["health_responder/auth/models.py"]
+    assert flattens == ["health_responder/schemas.py:flatten"]
+    assert spelled_out == ["health_responder/auth/models.py"], "use STAFF (auth.models) instead"

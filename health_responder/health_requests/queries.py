@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from health_responder import csvsafe
 from health_responder.allocation.models import Allocation, AllocationStatus
-from health_responder.auth.models import Role, User
+from health_responder.auth.models import STAFF, Role, User
 from health_responder.db import paginate, start_of_day
 from health_responder.dispatch.models import Dispatch
 from health_responder.errors import NotFound
@@ -257,7 +257,7 @@ def reservations_to_dispatch(*, user: User, request: AssistanceRequest) -> int:
 
     A provider's own; every provider's for staff; none for a city.
     """
-    if user.role not in (Role.PROVIDER, Role.COORDINATOR, Role.ADMIN):
+    if user.role not in (Role.PROVIDER, *STAFF):
         return 0
     statement = (
         select(sa.func.count())

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.auth.models import Role, User
+from health_responder.auth.models import STAFF, User
 from health_responder.extensions import db
 from health_responder.notifications.models import Notification
 
@@ -52,9 +52,7 @@ def notify(
 
 def staff_users() -> list[int]:
     """Ids of the active coordinators and admins (they hear about new requests and alerts)."""
-    return db.session.scalars(
-        select(User.id).where(User.role.in_([Role.COORDINATOR, Role.ADMIN]), User.active.is_(True))
-    ).all()
+    return db.session.scalars(select(User.id).where(User.role.in_(STAFF), User.active.is_(True))).all()
 
 
 def city_users(city_id: int) -> list[int]:

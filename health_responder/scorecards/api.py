@@ -4,14 +4,14 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from health_responder.auth.access import roles_required
+from health_responder.auth.access import STAFF, roles_required
 from health_responder.auth.models import Role
 from health_responder.scorecards import queries
 from health_responder.scorecards.schemas import ScorecardArgsSchema, ScorecardSchema
 
 blp = Blueprint("scorecards", __name__, description="How well each provider serves, month by month")
 #: a provider reads its own scorecard; the association's staff read every provider's
-SCORECARD_READERS = (Role.PROVIDER, Role.COORDINATOR, Role.ADMIN)
+SCORECARD_READERS = (Role.PROVIDER, *STAFF)
 
 
 @blp.route("/providers/<int:provider_id>/scorecard")

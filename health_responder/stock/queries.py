@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.auth.models import Role, User
+from health_responder.auth.models import STAFF, Role, User
 from health_responder.db import by_id, paginate, utc_today
 from health_responder.errors import Forbidden, NotFound
 from health_responder.extensions import db
@@ -46,7 +46,7 @@ LOT_ORDER = {
 
 
 def _ensure_sees_stock(user: User) -> None:
-    if user.role not in (Role.PROVIDER, Role.COORDINATOR, Role.ADMIN):
+    if user.role not in (Role.PROVIDER, *STAFF):
         raise Forbidden(_l("Your role (%(role)s) does not see stock.", role=user.role))
 
 

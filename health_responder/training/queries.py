@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.auth.models import Role, User
+from health_responder.auth.models import STAFF, Role, User
 from health_responder.db import paginate, start_of_day, utcnow
 from health_responder.documents import queries as document_queries
 from health_responder.errors import NotFound, ValidationFailed
@@ -123,7 +123,7 @@ def joinable(*, user: User | None, programs: list[TrainingProgram]) -> set[int]:
     if user is None:
         return set()
     ids = [p.id for p in programs]
-    if user.role in (Role.COORDINATOR, Role.ADMIN):
+    if user.role in STAFF:
         return set(ids)
     if user.role == Role.PROVIDER:
         return {p.id for p in programs if p.provider_id == user.provider_id}
