@@ -50,8 +50,9 @@ from health_responder.training.schemas import (
 from health_responder.web.context import NAV, register_panel
 from health_responder.web.forms import commit, load, perform, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
-from health_responder.web.i18n import translate
+from health_responder.web.i18n import default_timezone, translate
 from health_responder.web.parsing import int_or_none, link_args, page_number, text
+from health_responder.zones import local_date
 
 bp = Blueprint("training_pages", __name__, template_folder="templates")
 EDITORS = (Role.PROVIDER, *STAFF)
@@ -95,13 +96,15 @@ def index():
             args={"page": _people_page(), "page_size": PEOPLE_PAGE_SIZE, "order_by": "-id"}, user=user
         )
     now = utcnow()
+    # A city's deadline passes on its own calendar, as enrol judges it (services.enrolment_refusal).
+    today = local_date(at=now, zone=default_timezone(user) if user.role == Role.CITY else "UTC")
     for view in page["items"]:  # what the catalogue says of each: ended, under way, enrolment closed
         view["ended"] = view["ends_at"] < now
         view["under_way"] = view["starts_at"] <= now <= view["ends_at"]
         view["enrolment_open"] = (
             view["status"] == ProgramStatus.PUBLISHED
             and now < view["starts_at"]
-            and now.date() <= view["enrolment_deadline"]
+            and today <= view["enrolment_deadline"]
         )
     return render_template(
         "training/index.html",

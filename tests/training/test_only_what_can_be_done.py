@@ -115,3 +115,29 @@ def test_korean_pages_give_the_reasons_in_korean(world, make):
     assert "등록" in html and "Enrolment closed on" not in html
     assert "종료" in city.html("/training") or "등록 마감" in city.html("/training")
     assert text(city.get("/training")).count("Enrolment closed") == 0
+
+
+def test_the_catalogue_closes_enrolment_on_the_citys_own_calendar_as_enrol_does(world, make):
+    """At 01:00 on the 2nd in Seoul it is still the 1st in UTC: a deadline of the 1st has passed for a
+    Seoul city (the catalogue says so, as the program page and the service do) and not for the staff."""
+    from health_responder.db import clock_at
+
+    w = world
+    program = _program(w, make, "Deadline at midnight in Seoul")
+    deadline = datetime.now(UTC).date() + timedelta(days=3)
+    with w.app.app_context(), db.write_session() as session:
+        session.get(TrainingProgram, program["id"]).enrolment_deadline = deadline
+    seoul_small_hours = datetime.combine(deadline, datetime.min.time(), UTC) + timedelta(hours=16)
+
+    def row(html: str) -> str:
+        start = html.index(program["title"])
+        return html[start : html.index("</tr>", start)]
+
+    with clock_at(seoul_small_hours):  # the world's city is in Asia/Seoul
+        city = w.page("city").html("/training")
+        coordinator = w.page("coordinator").html("/training")
+        page = w.page("city").html(f"/training/{program['id']}")
+    assert "Enrolment closed" in row(city) and "Enrolment closed on" in page
+    assert "Enrolment closed" not in row(coordinator)
+    with clock_at(seoul_small_hours - timedelta(hours=2)):  # 23:00 on the 1st in Seoul
+        assert "Enrolment closed" not in row(w.page("city").html("/training"))
