@@ -1,8 +1,9 @@
 """Rules of the house that a reader can check on the code itself, checked here so they hold.
 
 Every public function of every ``<feature>/queries.py`` takes keyword-only arguments, in one order:
-the viewer (``user``) first, then the subject (the record or id asked about), then filters (``args``,
-a period, a date), then paging (``limit``, ``batch``, ``order``). A positional call can pass the
+the viewer (``user``, or ``member``: whether a logged-in user looks) first, then the subject (the
+record or id asked about), then filters (``args``, a period, a date), then paging (``limit``,
+``batch``, ``order``). A positional call can pass the
 user where the id belongs, and with two ids of the same type nothing notices; keywords make the
 call say what it passes.
 
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent / "health_responder"
 QUERIES = sorted(
     ".".join(path.relative_to(ROOT.parent).with_suffix("").parts) for path in ROOT.rglob("queries.py")
 )
-VIEWER = {"user", "viewer"}
+VIEWER = {"user", "viewer", "member"}
 FILTERS = {"args", "filters", "period", "since", "until", "today", "words", "threshold"}
 PAGING = {"limit", "page", "page_size", "batch", "order", "order_by", "offset"}
 

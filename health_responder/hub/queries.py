@@ -81,7 +81,7 @@ def _programs_attended(city_id: int) -> list[dict]:
     ]
 
 
-def profile(*, city_id: int, member: bool) -> dict:
+def profile(*, member: bool, city_id: int) -> dict:
     """A city's public profile; its contact only for ``member`` (a logged-in user), else None."""
     city = get_city(city_id=city_id)
     network = db.session.get(Network, city.network_id)

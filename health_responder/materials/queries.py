@@ -23,7 +23,7 @@ def material_view(*, material: Material) -> dict:
     return material.model_dump() | {"file_url": file_url}
 
 
-def material_page(*, material: Material, member: bool) -> dict:
+def material_page(*, member: bool, material: Material) -> dict:
     """What a material's page shows: the material, its publisher and topic names, and its versions."""
     topic = db.session.get(TrainingTopic, material.topic)
     versions = versions_of(material=material, member=member) if material.kind == MaterialKind.PDF else []
@@ -158,7 +158,7 @@ def _uploaders(versions: list[MaterialVersion], member: bool) -> dict[int, dict]
     return found
 
 
-def versions_of(*, material: Material, member: bool) -> list[dict]:
+def versions_of(*, member: bool, material: Material) -> list[dict]:
     """Every version of a PDF material, newest first, with who uploaded it and where to download it."""
     versions = list(
         db.session.scalars(
@@ -185,7 +185,7 @@ def _version_view(version: MaterialVersion, uploaders: dict[int, dict]) -> dict:
     }
 
 
-def list_versions(*, material: Material, member: bool, args: dict) -> dict:
+def list_versions(*, member: bool, material: Material, args: dict) -> dict:
     """A page of a material's versions, newest first (a link has none)."""
     page = paginate(
         db.session,
@@ -199,7 +199,7 @@ def list_versions(*, material: Material, member: bool, args: dict) -> dict:
     return page
 
 
-def version_view(*, version: MaterialVersion, member: bool) -> dict:
+def version_view(*, member: bool, version: MaterialVersion) -> dict:
     """One version as the API shows it."""
     return _version_view(version, _uploaders([version], member))
 
