@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import fcntl
+import itertools
 import os
 import sqlite3
 import threading
@@ -37,6 +38,9 @@ _no_wait: contextvars.ContextVar[bool] = contextvars.ContextVar("no_wait", defau
 _defer_checkpoints: contextvars.ContextVar[bool] = contextvars.ContextVar("defer_checkpoints", default=False)
 #: SQLite's own default: a checkpoint when a commit leaves more than this many pages in the WAL
 WAL_AUTOCHECKPOINT_PAGES = 1000
+#: SQLite: a writer checkpoints the WAL itself, outside the write turn, after every this many write
+#: commits of its engine (a request's write is a few pages: well before SQLite's automatic one at 1000)
+CHECKPOINT_EVERY = 50
 #: The moment ``utcnow()`` answers in this context instead of the wall clock (see ``clock_at``)
 _clock: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("clock", default=None)
 
@@ -198,6 +202,7 @@ class _SqliteTransactions:
     def __init__(self, write_lock: WriteLock, busy_timeout: float) -> None:
         self.write_lock = write_lock
         self.busy_ms = int(busy_timeout * 1000)
+        self._commits = itertools.count(1)  # write commits of this engine (next() is atomic under the GIL)
 
     def listen(self, engine: sa.Engine) -> None:
         """Attach the handlers to ``engine``'s events."""
@@ -264,15 +269,31 @@ class _SqliteTransactions:
     # The driver's commit and rollback follow these events; we end the transaction ourselves first
     # (the driver's then finds none and does nothing), so that the lock is given back after SQLite's.
     def on_commit(self, connection) -> None:
-        """COMMIT, then give the write turn back."""
+        """COMMIT, give the write turn back, and every `CHECKPOINT_EVERY` writes checkpoint the WAL."""
         info = connection.connection.info
         if "write_lock" in info:
+            dbapi_connection = connection.connection.dbapi_connection
             try:
-                connection.connection.dbapi_connection.execute("COMMIT")
+                dbapi_connection.execute("COMMIT")
             except sqlite3.Error:
                 pass  # still in the transaction: the driver's commit raises it again, wrapped as usual
             finally:
                 self.release(info)
+            if not info.get("defer_checkpoints") and next(self._commits) % CHECKPOINT_EVERY == 0:
+                self._checkpoint(dbapi_connection)
+
+    @staticmethod
+    def _checkpoint(dbapi_connection) -> None:
+        """Copy the WAL back into the database now, outside the write turn (PASSIVE: waits for no one).
+
+        SQLite's own automatic checkpoint runs inside the COMMIT of the write that crosses
+        ``wal_autocheckpoint`` pages, syncing the database file, and that COMMIT returns only then:
+        every writer queued behind the turn waited for the sync, which made the write tail (p99
+        hundreds of ms for p50 tens). Checkpointing here first keeps the WAL under that threshold, so
+        the sync is paid by the request that does it, after it gave the turn away.
+        """
+        with contextlib.suppress(sqlite3.Error):  # another checkpoint under way: the next one will do
+            dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def on_rollback(self, connection) -> None:
         """ROLLBACK, then give the write turn back."""
