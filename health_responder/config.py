@@ -73,6 +73,9 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 12 * 3600
     #: A page session ends after this many seconds without a request (the cookie is renewed on each).
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    #: How long what was typed into a form refused for an ended session or an expired CSRF token is kept
+    #: for signing in and sending it again (web/stash.py); passwords are never kept.
+    FORM_STASH_SECONDS = 3600
 
     # --- failed logins (counted in the database: every worker and host sees the same count)
     #: Failed logins allowed per account and address together within the window; then 429.

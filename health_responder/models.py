@@ -22,3 +22,4 @@ from health_responder.reference.models import City, Item, Network, TrainingTopic
 from health_responder.scheduler.models import JobRun  # noqa: F401
 from health_responder.stock.models import StockImportClaim, StockLot, StockMovement  # noqa: F401
 from health_responder.training.models import Enrolment, TrainingProgram, TrainingProgramNetwork  # noqa: F401
+from health_responder.web.models import FormStash  # noqa: F401

@@ -15,6 +15,8 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask import request as flask_request
+from flask import request_finished
 from sqlmodel import SQLModel
 from werkzeug.security import generate_password_hash
 
@@ -48,6 +50,46 @@ def pytest_collection_modifyitems(config, items):
         folder = item.path.relative_to(config.rootpath).parts[1:2]
         if folder and folder[0] in FOLDER_MARKERS:
             item.add_marker(FOLDER_MARKERS[folder[0]])
+
+
+#: Steps inside one form that save nothing and answer the same form again (200), by endpoint and the
+#: ``action`` button pressed: a line or rows added to a long form, a scanned lot filled in on the receipt.
+#: Every other POST of a page answers a success with a redirect (post/redirect/get).
+FORM_STEPS = {
+    ("health_requests_pages.new", "add_line"),
+    ("health_requests_pages.edit", "add_line"),
+    ("training_pages.enrol", "add_rows"),
+    ("barcodes_pages.receipt_scan", None),
+}
+#: Page POSTs that answered 2xx during the running test.
+_RENDERED_POSTS: list[str] = []
+
+
+def _watch_page_posts(sender, response, **extra) -> None:
+    """Post/redirect/get, watched in every test: a page POST that succeeds answers a redirect, never a page
+    (Back or a reload would send it again). Failures answer 4xx with the form; the API answers JSON.
+    """
+    if (
+        flask_request.method == "POST"
+        and not flask_request.path.startswith("/api/")
+        and 200 <= response.status_code < 300
+        and (flask_request.endpoint, flask_request.form.get("action")) not in FORM_STEPS
+    ):
+        _RENDERED_POSTS.append(
+            f"POST {flask_request.path} ({flask_request.endpoint}) answered {response.status_code}"
+        )
+
+
+request_finished.connect(_watch_page_posts, weak=False)
+
+
+@pytest.fixture(autouse=True)
+def _post_redirect_get():
+    """Fail a test in which a page POST succeeded with a page instead of a redirect."""
+    _RENDERED_POSTS.clear()
+    yield
+    rendered, _RENDERED_POSTS[:] = list(_RENDERED_POSTS), []
+    assert not rendered, f"a successful page POST must redirect (post/redirect/get): {rendered}"
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -13,6 +12,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+
+from health_responder.forms import PageForm
 
 ROLE_CHOICES = [
     ("city", _l("City")),
@@ -30,7 +31,7 @@ KIND_CHOICES = [
 ]
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(PageForm):
     email = EmailField(_l("Email"))
     name = StringField(_l("Name"))
     role = SelectField(_l("Role"), choices=[])
@@ -40,22 +41,22 @@ class UserCreateForm(FlaskForm):
     password = PasswordField(_l("First password"))
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(PageForm):
     password = PasswordField(_l("New password"))
 
 
-class NetworkForm(FlaskForm):
+class NetworkForm(PageForm):
     code = StringField(_l("Code"))
     name = StringField(_l("Name"))
 
 
-class TopicForm(FlaskForm):
+class TopicForm(PageForm):
     code = StringField(_l("Code"))
     name = StringField(_l("Name"))
     name_ko = StringField(_l("Name in Korean (optional)"))
 
 
-class CityForm(FlaskForm):
+class CityForm(PageForm):
     name = StringField(_l("Name"))
     country = StringField(_l("Country"))
     network_id = SelectField(_l("Network"), choices=[])
@@ -66,7 +67,7 @@ class CityForm(FlaskForm):
     contact_phone = StringField(_l("Phone"))
 
 
-class ItemForm(FlaskForm):
+class ItemForm(PageForm):
     code = StringField(_l("Code"))
     name = StringField(_l("Name"))
     name_ko = StringField(_l("Name in Korean (optional)"))
@@ -79,7 +80,7 @@ class ItemForm(FlaskForm):
     active = BooleanField(_l("In the catalogue"), default=True)
 
 
-class ProviderForm(FlaskForm):
+class ProviderForm(PageForm):
     name = StringField(_l("Name"))
     country = StringField(_l("Country"))
     kind = SelectField(_l("Kind"), choices=[])
@@ -90,7 +91,7 @@ class ProviderForm(FlaskForm):
     network_ids = SelectMultipleField(_l("Networks served first"), choices=[], coerce=int)
 
 
-class LocationForm(FlaskForm):
+class LocationForm(PageForm):
     name = StringField(_l("Name"))
     address = TextAreaField(_l("Address"))
     country = StringField(_l("Country"))

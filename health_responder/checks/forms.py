@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import Optional
 
-from health_responder.forms import optional_int
+from health_responder.forms import PageForm, optional_int
 
 
-class AlertFilterForm(FlaskForm):
+class AlertFilterForm(PageForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -22,16 +21,16 @@ class AlertFilterForm(FlaskForm):
     raised_to = DateField(_l("Raised until"), validators=[Optional()])
 
 
-class BatchResolveForm(FlaskForm):
+class BatchResolveForm(PageForm):
     #: The ticked rows of the alerts table (checkboxes drawn by the table itself).
     alert_ids = SelectMultipleField(_l("Alerts"), validate_choice=False)
     note = TextAreaField(_l("Note for every chosen alert (optional)"))
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(PageForm):
     alert_id = HiddenField()
     note = TextAreaField(_l("Note (optional)"))
 
 
-class RunForm(FlaskForm):
+class RunForm(PageForm):
     dry_run = BooleanField(_l("Dry run: show what it would do, change nothing"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
     Form,
@@ -16,24 +15,26 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from health_responder.forms import PageForm
 
-class PrepareForm(FlaskForm):
+
+class PrepareForm(PageForm):
     request_id = HiddenField()
     location_id = HiddenField()
     provider_id = HiddenField()
 
 
-class ShipForm(FlaskForm):
+class ShipForm(PageForm):
     carrier = StringField(_l("Carrier"))
     tracking_number = StringField(_l("Tracking number"))
     packages = IntegerField(_l("Packages"), validators=[Optional()])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PageForm):
     reason = TextAreaField(_l("Reason (optional)"))
 
 
-class PickCheckForm(FlaskForm):
+class PickCheckForm(PageForm):
     #: A lot label's GS1 element string, as a scanner types it.
     scan = StringField(_l("Scan a lot label"))
 
@@ -48,7 +49,7 @@ class ReceiptLineForm(Form):
     note = StringField(_l("Note"))
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(PageForm):
     #: A lot label scanned to find and fill its line (read by the scan's own button, never by the receipt).
     scan = StringField(_l("Scan a lot label to fill its line"))
     lines = FieldList(FormField(ReceiptLineForm))

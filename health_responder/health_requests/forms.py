@@ -5,7 +5,6 @@ note boxes of transitions, and the triage queue's filter (allocating: allocation
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from health_responder.forms import optional_int
+from health_responder.forms import PageForm, optional_int
 from health_responder.health_requests.models import Priority
 
 #: Line boxes a new request form starts with (more on "add a line").
@@ -35,7 +34,7 @@ class LineForm(Form):
     remove = BooleanField(_l("Remove this line"))
 
 
-class RequestForm(FlaskForm):
+class RequestForm(PageForm):
     city_id = SelectField(_l("City"), coerce=optional_int, validate_choice=False)
     priority = SelectField(_l("Priority"), default=Priority.NORMAL.value, validate_choice=False)
     needed_by = DateField(_l("Needed by"), validators=[Optional()])
@@ -44,27 +43,27 @@ class RequestForm(FlaskForm):
     lines = FieldList(FormField(LineForm), min_entries=LINE_SLOTS, max_entries=50)
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PageForm):
     reason = TextAreaField(_l("Reason"))
 
 
-class RejectForm(FlaskForm):
+class RejectForm(PageForm):
     """The association declines the request: the reason is required, and the city reads it."""
 
     reason = TextAreaField(_l("Why it is rejected (the city reads this)"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PageForm):
     """The request is called off (no longer needed, made by mistake): the reason is optional."""
 
     reason = TextAreaField(_l("Why it is cancelled (optional)"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PageForm):
     note = TextAreaField(_l("Note"))
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(PageForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import Optional
 
+from health_responder.forms import PageForm
 
-class CityProfileForm(FlaskForm):
+
+class CityProfileForm(PageForm):
     population = IntegerField(_l("Population"), validators=[Optional()])
     health_system_summary = TextAreaField(_l("Health system"))

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SearchField, SelectField, StringField, TextAreaField, URLField
+
+from health_responder.forms import PageForm
 
 
 def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class MaterialFilterForm(FlaskForm):
+class MaterialFilterForm(PageForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -21,7 +22,7 @@ class MaterialFilterForm(FlaskForm):
     language = SelectField(_l("Language"), validate_choice=False)
 
 
-class LinkMaterialForm(FlaskForm):
+class LinkMaterialForm(PageForm):
     provider_id = SelectField(_l("Published by"), coerce=_optional_int, validate_choice=False)
     title = StringField(_l("Title"))
     topic = SelectField(_l("Topic"), validate_choice=False)
@@ -30,7 +31,7 @@ class LinkMaterialForm(FlaskForm):
     url = URLField(_l("Address (URL)"))
 
 
-class PdfMaterialForm(FlaskForm):
+class PdfMaterialForm(PageForm):
     provider_id = SelectField(_l("Published by"), coerce=_optional_int, validate_choice=False)
     title = StringField(_l("Title"))
     topic = SelectField(_l("Topic"), validate_choice=False)
@@ -39,7 +40,7 @@ class PdfMaterialForm(FlaskForm):
     file = FileField(_l("PDF file"))
 
 
-class MaterialEditForm(FlaskForm):
+class MaterialEditForm(PageForm):
     """A material's own fields; ``url`` only for a link (the page leaves it out for a PDF)."""
 
     title = StringField(_l("Title"))
@@ -49,5 +50,5 @@ class MaterialEditForm(FlaskForm):
     url = URLField(_l("Address (URL)"))
 
 
-class MaterialVersionForm(FlaskForm):
+class MaterialVersionForm(PageForm):
     file = FileField(_l("New PDF file"))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 
+from health_responder.forms import PageForm
 
-class OfficeForm(FlaskForm):
+
+class OfficeForm(PageForm):
     network = SelectField(_l("Network"), choices=[])
     name = StringField(_l("Name"))
     address = TextAreaField(_l("Address"))

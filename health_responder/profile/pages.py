@@ -19,6 +19,8 @@ from health_responder.web.guards import me, roles
 from health_responder.web.i18n import ZONES, default_timezone
 
 bp = Blueprint("profile", __name__, template_folder="templates")
+#: The session key that carries a new token's text to the one page that shows it.
+NEW_TOKEN = "new_api_token"
 
 
 def _zone_choices(form: ProfileForm) -> None:
@@ -40,7 +42,7 @@ def _render(profile=None, password=None, token_form=None, new_token=None, status
         user=user,
         profile=profile,
         password=password or PasswordChangeForm(),
-        token_form=token_form or TokenForm(),
+        token_form=token_form or TokenForm(prefix="token"),
         tokens=queries.tokens_of(user=user),
         new_token=new_token,
         now=utcnow(),
@@ -53,8 +55,8 @@ def _render(profile=None, password=None, token_form=None, new_token=None, status
 @bp.get("/profile")
 @roles()
 def profile():
-    """The user's own profile."""
-    return _render()
+    """The user's own profile (with a token just issued, once)."""
+    return _render(new_token=session.pop(NEW_TOKEN, None))
 
 
 @bp.post("/profile")
@@ -107,8 +109,13 @@ def change_password():
 @bp.post("/profile/tokens")
 @roles()
 def create_token():
-    """Issue a new API token; its text is shown once, on this answer only (never stored or flashed)."""
-    form = TokenForm()
+    """Issue a new API token; its text is shown once, on the profile page this answer redirects to.
+
+    The text rides in the session for that one redirect and is removed as it is shown (never stored in
+    the database, never flashed): the session's holder could issue a token anyway, and a reload or Back
+    neither shows it again nor issues another.
+    """
+    form = TokenForm(prefix="token")
     if not form.validate_on_submit():
         return _render(token_form=form, status=400)
     name = (form.name.data or "").strip()
@@ -116,7 +123,8 @@ def create_token():
         form.name.errors = [_("At most 100 characters.")]
         return _render(token_form=form, status=422)
     _row, token = commit(services.issue_token(user=me(), name=name or "api"))
-    return _render(new_token=token, status=201)
+    session[NEW_TOKEN] = token
+    return redirect(url_for(".profile"), 303)
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.validators import Optional
 
+from health_responder.forms import PageForm
 
-class PublicationForm(FlaskForm):
+
+class PublicationForm(PageForm):
     title = StringField(_l("Title"))
     kind = SelectField(_l("Kind"), choices=[])
     published_on = DateField(_l("Publication date"), validators=[Optional()])
@@ -21,7 +22,7 @@ class PublicationForm(FlaskForm):
     file = FileField(_l("PDF file"))
 
 
-class PublicationSearchForm(FlaskForm):
+class PublicationSearchForm(PageForm):
     """The filters above the list (a GET form: no CSRF token)."""
 
     class Meta:

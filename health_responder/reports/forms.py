@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
+from health_responder.forms import PageForm
 
-class SummaryForm(FlaskForm):
+
+class SummaryForm(PageForm):
     class Meta:
         csrf = False  # a GET that prints; it changes no data a person could be tricked into changing
 

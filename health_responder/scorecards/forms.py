@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import Optional
 
+from health_responder.forms import PageForm
 
-class ScorecardPeriodForm(FlaskForm):
+
+class ScorecardPeriodForm(PageForm):
     """The period a scorecard covers (a GET filter: no CSRF token)."""
 
     class Meta:

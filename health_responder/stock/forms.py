@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -16,10 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from health_responder.forms import optional_int
+from health_responder.forms import PageForm, optional_int
 
 
-class FilterForm(FlaskForm):
+class FilterForm(PageForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -30,7 +29,7 @@ class FilterForm(FlaskForm):
     expiring = BooleanField(_l("Only lots expired or near expiry"))
 
 
-class ReceiveForm(FlaskForm):
+class ReceiveForm(PageForm):
     #: A scanned GS1 barcode, in place of item, lot code and expiry date.
     gs1 = StringField(_l("Scan the GS1 barcode (or choose the item and type the lot below)"))
     item_id = SelectField(_l("Item"), coerce=optional_int, validate_choice=False)
@@ -41,25 +40,25 @@ class ReceiveForm(FlaskForm):
     note = TextAreaField(_l("Note (optional)"))
 
 
-class AdjustForm(FlaskForm):
+class AdjustForm(PageForm):
     delta = IntegerField(_l("Change in units (negative removes)"), validators=[Optional()])
     reason = SelectField(_l("Reason"), validate_choice=False)
     note = TextAreaField(_l("Note (optional)"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PageForm):
     provider_id = SelectField(_l("Provider"), coerce=optional_int, validate_choice=False)
     file = FileField(_l("CSV file"))
     dry_run = BooleanField(_l("Check only (dry run): write nothing"), default=True)
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(PageForm):
     """The "import these rows" button: the token of the file the dry run kept."""
 
     token = HiddenField()
 
 
-class LotStatusForm(FlaskForm):
+class LotStatusForm(PageForm):
     #: The status to move to; only those the lot's current status allows are offered.
     status = SelectField(_l("Action"), validate_choice=False)
     note = TextAreaField(_l("Reason (kept in the audit trail)"))

@@ -358,13 +358,45 @@ def _import_form() -> ImportForm:
     return form
 
 
+def _checked_page(form: ImportForm, token: str):
+    """The file a clean dry run kept under ``token``, checked again and offered for import; or the plain form
+    (with the reason) when it is no longer kept.
+    """
+    found: dict = {}
+
+    def run():
+        kept = imports.kept_upload(token=token, by=me())
+        rows = csvio.read_lots(kept.content)
+        found.update(kept=kept, rows=rows)
+        report = imports.import_lots(
+            provider=providers.get_provider(kept.provider_id), rows=rows, by=me(), dry_run=True
+        )
+        rollback()  # a dry run writes nothing
+        return report
+
+    report, status = attempt(form, run)
+    preview = found.get("rows", [])[:PREVIEW_ROWS]
+    if report is None or report.errors:
+        return _import_page(form, report, status, preview)
+    kept = found["kept"]
+    offer = {
+        "token": token,
+        "rows": report.rows,
+        "provider": providers.get_provider(kept.provider_id).name,
+        "filename": kept.filename,
+    }
+    return _import_page(form, report, 200, preview, offer)
+
+
 @bp.route("/stock/import", methods=["GET", "POST"])
 @roles(*KEEPERS)
 def import_lots():
     """Upload a CSV of lots; a dry run lists every row's errors and, when there is none, keeps the file for
-    "import these rows"; a real import writes all or nothing.
+    "import these rows" (the page it redirects to, ``?checked=<token>``); a real import writes all or nothing.
     """
     form = _import_form()
+    if request.method == "GET" and request.args.get("checked"):
+        return _checked_page(form, request.args["checked"][:100])
     if not form.validate_on_submit():
         return _import_page(form)
     upload = request.files.get(form.file.name)
@@ -399,13 +431,8 @@ def import_lots():
         content=found["content"],
         rows=report.rows,
     )
-    kept = {
-        "token": token,
-        "rows": report.rows,
-        "provider": found["provider"].name,
-        "filename": upload.filename,
-    }
-    return _import_page(form, report, 200, preview, kept)
+    # Post/redirect/get: the checked file's page can be reloaded or gone back to without sending it again.
+    return redirect(url_for(".import_lots", checked=token), 303)
 
 
 @bp.post("/stock/import/confirm")

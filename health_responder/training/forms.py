@@ -6,7 +6,6 @@ import zoneinfo
 
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -24,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from health_responder.forms import optional_int
+from health_responder.forms import PageForm, optional_int
 from health_responder.training.models import ProgramMode
 
 #: Participant rows an enrolment form starts with (more on "add rows").
@@ -38,14 +37,14 @@ class ParticipantRow(Form):
     participant_email = EmailField(_l("Participant's email"))
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(PageForm):
     """Several participants of one city, enrolled in one go (rows left empty are ignored)."""
 
     city_id = SelectField(_l("City"), coerce=optional_int, validate_choice=False)
     participants = FieldList(FormField(ParticipantRow), min_entries=PARTICIPANT_SLOTS, max_entries=100)
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(PageForm):
     enrolment_id = HiddenField()
     status = SelectField(_l("Attendance"), validate_choice=False)
 
@@ -57,17 +56,17 @@ class AttendanceRow(Form):
     status = SelectField(_l("Attendance"), validate_choice=False)
 
 
-class RosterForm(FlaskForm):
+class RosterForm(PageForm):
     """The whole roster's attendance, saved with one button (rows left as they were are not sent on)."""
 
     marks = FieldList(FormField(AttendanceRow), max_entries=500)
 
 
-class CancelEnrolmentForm(FlaskForm):
+class CancelEnrolmentForm(PageForm):
     """A button: the token is all it carries."""
 
 
-class ProgramActionForm(FlaskForm):
+class ProgramActionForm(PageForm):
     """Publish or cancel a program: a button, the token is all it carries."""
 
 
@@ -80,7 +79,7 @@ def _user_timezone() -> zoneinfo.ZoneInfo:
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
-class ProgramForm(FlaskForm):
+class ProgramForm(PageForm):
     """A whole program; types only here, every rule is the API schema's and the service's."""
 
     provider_id = SelectField(_l("Provider running it"), coerce=optional_int, validate_choice=False)

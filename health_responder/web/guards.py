@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from health_responder.auth.models import STAFF as STAFF  # the one definition, re-exported for pages
 from health_responder.auth.models import User
 from health_responder.errors import Forbidden
+from health_responder.web import stash
 
 
 def roles(*allowed: str) -> Callable:
@@ -21,7 +22,9 @@ def roles(*allowed: str) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()
+                # A form sent after the session ended comes back filled once its user signs in again.
+                refused = stash.refused_post() if request.method == "POST" else None
+                return refused or current_app.login_manager.unauthorized()
             if allowed and current_user.role not in allowed:
                 raise Forbidden(_l("Your role may not open this page."))
             return view(*args, **kwargs)

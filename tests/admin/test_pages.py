@@ -220,13 +220,15 @@ def test_the_profile_changes_name_language_and_password(app, world):
 def test_the_profile_creates_shows_once_and_revokes_tokens(app, world):
     w = world
     page = w.page("city")
-    response = page.post("/profile/tokens", {"name": "my laptop"}, page="/profile")
-    assert response.status_code == 201 and response.headers["Cache-Control"] == "no-store"
-    token = re.search(r'<code id="new-token">([^<]+)</code>', text(response)).group(1)
+    response = page.post("/profile/tokens", {"token-name": "my laptop"}, page="/profile")
+    assert response.status_code == 303 and response.headers["Location"] == "/profile"  # post/redirect/get
+    shown = page.get("/profile")
+    assert shown.headers["Cache-Control"] == "no-store"
+    token = re.search(r'<code id="new-token">([^<]+)</code>', text(shown)).group(1)
     client = app.test_client()
     assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    html = page.html("/profile")
-    assert "my laptop" in html and token not in html
+    html = page.html("/profile")  # a reload shows it no more, and issues no other
+    assert "my laptop" in html and token not in html and html.count("my laptop") == 1
     token_id = re.search(r'id="token-(\d+)">\s*<td>my laptop', html).group(1)
     foreign = w.page("other_city").post(f"/profile/tokens/{token_id}/revoke", page="/profile")
     assert foreign.status_code == 404

@@ -109,7 +109,9 @@ def test_a_clean_csv_is_checked_then_imported(world):
             "csrf_token": provider.token("/stock/import"),
         },
     )
-    assert dry.status_code == 200 and "All 1 row(s) are valid." in text(dry)
+    assert dry.status_code == 303  # post/redirect/get: the checked file's own page
+    checked = provider.get(dry.headers["Location"])
+    assert checked.status_code == 200 and "All 1 row(s) are valid." in text(checked)
     real = provider.client.post(
         "/stock/import",
         content_type="multipart/form-data",
