@@ -187,3 +187,39 @@ def test_adding_a_line_asks_nothing_of_the_server_and_the_line_is_saved(live, op
         )
         db.session.remove()
     assert quantities == [2, 7]
+
+
+def test_more_participant_rows_come_without_a_round_trip_and_enter_enrols(live, open_as):
+    title = _unique("Ventilator basics, rows added in the page")
+    starts = utc_today() + timedelta(days=25)
+    provider = open_as("provider")
+    provider.goto("/training/new")
+    provider.get_by_label("Title").fill(title)
+    provider.get_by_label("Topic").select_option("ventilation")
+    provider.get_by_label("Mode").select_option("online")
+    provider.get_by_label("Starts").fill(f"{starts.isoformat()}T09:00")
+    provider.get_by_label("Ends").fill(f"{starts.isoformat()}T12:00")
+    provider.get_by_label("Enrolment deadline").fill((starts - timedelta(days=3)).isoformat())
+    provider.get_by_label("Capacity (seats)").fill("10")
+    provider.get_by_role("button", name="Publish now").click()
+    assert provider.locator("h1").inner_text() == title
+    program = provider.url
+
+    city = open_as("city")
+    city.goto(program)
+    rows = city.locator("fieldset.participant")
+    before = rows.count()
+    posts: list[str] = []
+    city.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    city.get_by_role("button", name="Add more rows").click()
+    assert rows.count() > before and posts == []
+    last = rows.nth(before)
+    assert last.locator("legend").inner_text() == f"Participant {before + 1}"
+    rows.nth(0).get_by_label("Participant's name").fill("Olga Petrova")
+    rows.nth(0).get_by_label("Participant's email").fill("olga@ulyanovsk.example.org")
+    last.get_by_label("Participant's name").fill("Pavel Orlov")
+    last.get_by_label("Participant's email").fill("pavel@ulyanovsk.example.org")
+    last.get_by_label("Participant's email").press("Enter")  # the main action: enrol
+    city.locator(".flashes").wait_for()  # the enrolment's answer: back on the program, with its message
+    roster = city.content()
+    assert "Olga Petrova" in roster and "Pavel Orlov" in roster
