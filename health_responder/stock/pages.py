@@ -369,7 +369,7 @@ def _checked_page(form: ImportForm, token: str):
         rows = csvio.read_lots(kept.content)
         found.update(kept=kept, rows=rows)
         report = imports.import_lots(
-            provider=providers.get_provider(kept.provider_id), rows=rows, by=me(), dry_run=True
+            provider=providers.get_provider(provider_id=kept.provider_id), rows=rows, by=me(), dry_run=True
         )
         rollback()  # a dry run writes nothing
         return report
@@ -382,7 +382,7 @@ def _checked_page(form: ImportForm, token: str):
     offer = {
         "token": token,
         "rows": report.rows,
-        "provider": providers.get_provider(kept.provider_id).name,
+        "provider": providers.get_provider(provider_id=kept.provider_id).name,
         "filename": kept.filename,
     }
     return _import_page(form, report, 200, preview, offer)
