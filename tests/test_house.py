@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,15 @@ def test_one_staff_and_one_flatten():
     assert staff == ["health_responder/auth/models.py"]
     assert flattens == ["health_responder/schemas.py:flatten"]
     assert spelled_out == ["health_responder/auth/models.py"], "use STAFF (auth.models) instead"
+
+
+def test_no_template_spells_out_the_staff_roles():
+    """Templates ask ``is_staff()``; a tuple of roles with coordinator and admin (not all four) is STAFF again."""
+    found = []
+    for path in sorted(ROOT.rglob("*.html")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for group in re.findall(r"\(([^()]*)\)", line):
+                roles = set(re.findall(r"['\"](city|provider|coordinator|admin)['\"]", group))
+                if {"coordinator", "admin"} <= roles and len(roles) < 4:
+                    found.append(f"{path.relative_to(ROOT.parent)}:{number}")
+    assert found == []

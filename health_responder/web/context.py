@@ -28,6 +28,7 @@ from health_responder.db import utcnow
 from health_responder.labels import check_label, count_label, label
 from health_responder.names import local_name
 from health_responder.web.forms import error_entries
+from health_responder.web.guards import is_staff
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -142,4 +143,6 @@ def register_context(app: Flask) -> None:
             "nav_links": lambda: NAV.get(getattr(current_user, "role", ""), []),
             "current_endpoint": lambda: request.endpoint or "",
             "error_entries": error_entries,
+            # the roles of the association are auth.models.STAFF, never spelled out in a template
+            "is_staff": is_staff,
         }
