@@ -43,7 +43,9 @@ def test_the_city_and_the_provider_reach_a_completed_participants_certificate(li
         provider.set_viewport_size(viewport)
     provider.goto("/training")
     provider.get_by_role("link", name=PAST_PROGRAM).click()
+    provider.wait_for_url("**/training/*")  # count() does not wait: read the roster once it is there
     roster_link = provider.locator("tr", has_text="김서연").locator("a.certificate")
+    roster_link.first.wait_for()
     assert roster_link.count() == 1
     words = pdf_words(provider, roster_link.get_attribute("href"))
     assert "김서연" in words
