@@ -102,7 +102,10 @@ def _prepare_user_form(form: UserCreateForm) -> None:
     form.role.choices = ROLE_CHOICES
     form.city_id.choices = [("", "—")] + queries.city_choices()
     form.provider_id.choices = [("", "—")] + queries.provider_choices()
-    form.locale.choices = [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]]
+    # Empty: not chosen; the user reads their city's language (else English) until they choose one.
+    form.locale.choices = [("", _l("Default: the city's language"))] + [
+        (c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]
+    ]
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

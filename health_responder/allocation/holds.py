@@ -15,11 +15,14 @@ allocation: allocation imports stock).
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlmodel import select
 
 from health_responder.allocation import rules
 from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.checks import services as alerts
+from health_responder.errors import code_label
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest
 from health_responder.providers.models import Provider
@@ -84,20 +87,42 @@ def held_by(lot_id: int) -> list[dict]:
     return list(held.values())
 
 
-def _message(lot: StockLot, item_code: str, provider: str, held: list[dict]) -> str:
+def _message(lot: StockLot, item_code: str, provider: str, held: list[dict]):
+    """The alert's words, a lazy string: English in the alert, each reader's language in their message."""
     units = sum(entry["reserved"] for entry in held)
     named = []
     for entry in held[:NAMED]:
-        text = f"{entry['reference']} ({entry['city']}, {entry['reserved']} reserved"
         if entry["prepared_dispatches"]:
-            text += ", on prepared dispatch " + ", ".join(entry["prepared_dispatches"])
-        named.append(text + ")")
-    more = f" and {len(held) - NAMED} more" if len(held) > NAMED else ""
-    cancel = "cancel those dispatches, " if any(entry["prepared_dispatches"] for entry in held) else ""
-    return (
-        f"Lot {lot.lot_code} ({item_code}) of {provider} is {lot.status} with {units} unit(s) reserved for "
-        f"{len(held)} request(s): {'; '.join(named)}{more}. It cannot be dispatched: {cancel}release these "
-        "reservations and allocate another lot."
+            text = _l(
+                "%(reference)s (%(city)s, %(units)s reserved, on prepared dispatch %(dispatches)s)",
+                dispatches=", ".join(entry["prepared_dispatches"]),
+                reference=entry["reference"],
+                city=entry["city"],
+                units=entry["reserved"],
+            )
+        else:
+            text = _l(
+                "%(reference)s (%(city)s, %(units)s reserved)",
+                reference=entry["reference"],
+                city=entry["city"],
+                units=entry["reserved"],
+            )
+        named.append(text)
+    more = _l(" and %(n)s more", n=len(held) - NAMED) if len(held) > NAMED else ""
+    cancel = _l("cancel those dispatches, ") if any(entry["prepared_dispatches"] for entry in held) else ""
+    return _l(
+        "Lot %(lot)s (%(item)s) of %(provider)s is %(status)s with %(units)s unit(s) reserved for %(requests)s "
+        "request(s): %(named)s%(more)s. It cannot be dispatched: %(cancel)srelease these reservations and "
+        "allocate another lot.",
+        lot=lot.lot_code,
+        item=item_code,
+        provider=provider,
+        status=code_label(lot.status),
+        units=units,
+        requests=len(held),
+        named=LazyString(lambda: "; ".join(str(text) for text in named)),
+        more=more,
+        cancel=cancel,
     )
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.allocation import bulk, queries, rules, services
@@ -357,16 +358,25 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                     f" {wanting} open request line(s) could use it first, e.g. {suggestions[0]['reference']}."
                 )
             elif wanting:
-                hint = (
-                    f" {wanting} open request line(s) could use it first: the coordinators can allocate it."
+                hint = _l(
+                    " %(n)s open request line(s) could use it first: the coordinators can allocate it.",
+                    n=wanting,
                 )
             else:
-                hint = " No open request for this item can use it before then."
+                hint = _l(" No open request for this item can use it before then.")
             found.append(
                 {
                     "dedup_key": f"near_expiry:lot={lot.id}",
-                    "message": f"Lot {lot.lot_code} ({codes.get(lot.item_id)}) expires {lot.expires_on.isoformat()} "
-                    f"(in {days} days) with {lot.available} available.{hint}",
+                    "message": _l(
+                        "Lot %(lot)s (%(item)s) expires %(date)s (in %(days)s days) with %(available)s "
+                        "available.%(hint)s",
+                        lot=lot.lot_code,
+                        item=codes.get(lot.item_id),
+                        date=lot.expires_on.isoformat(),
+                        days=days,
+                        available=lot.available,
+                        hint=hint,
+                    ),
                     "severity": "critical" if days <= 7 else "warning",
                     "details": {
                         "lot_id": lot.id,
@@ -398,9 +408,15 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
             found.append(
                 {
                     "dedup_key": f"expired:lot={lot.id}",
-                    "message": f"Lot {lot.lot_code} ({codes.get(lot.item_id)}) expired on {lot.expires_on.isoformat()} "
-                    f"and still holds {lot.on_hand} on hand ({lot.reserved} reserved): write it off with an "
-                    "'expired' adjustment.",
+                    "message": _l(
+                        "Lot %(lot)s (%(item)s) expired on %(date)s and still holds %(on_hand)s on hand "
+                        "(%(reserved)s reserved): write it off with an 'expired' adjustment.",
+                        lot=lot.lot_code,
+                        item=codes.get(lot.item_id),
+                        date=lot.expires_on.isoformat(),
+                        on_hand=lot.on_hand,
+                        reserved=lot.reserved,
+                    ),
                     "severity": "critical",
                     "details": {
                         "lot_id": lot.id,

@@ -193,18 +193,36 @@ def reserve_line(
     notifications.notify(
         users=notifications.provider_users(lot.provider_id),
         key=f"allocation:{allocation.id}",
-        subject=f"{quantity} × lot {lot.lot_code} allocated to {request.reference}",
-        body=f"Prepare a dispatch of {quantity} unit(s) of lot {lot.lot_code} for {request.reference}, "
-        f"needed by {request.needed_by.isoformat()}.",
+        subject=_l(
+            "%(units)s × lot %(lot)s allocated to %(reference)s",
+            units=quantity,
+            lot=lot.lot_code,
+            reference=request.reference,
+        ),
+        body=_l(
+            "Prepare a dispatch of %(units)s unit(s) of lot %(lot)s for %(reference)s, needed by %(date)s.",
+            units=quantity,
+            lot=lot.lot_code,
+            reference=request.reference,
+            date=request.needed_by.isoformat(),
+        ),
         link=f"/requests/{request.id}",
     )
     if request.status == RequestStatus.PARTIALLY_DISPATCHED:  # a back-order: the city waits for the rest
         notifications.notify(
             users=notifications.city_users(request.city_id),
             key=f"allocation:{allocation.id}:city",
-            subject=f"More of {request.reference} reserved: {quantity} unit(s)",
-            body=f"{quantity} unit(s) of what {request.reference} still waits for are reserved and will be "
-            "shipped; you will hear when they leave.",
+            subject=_l(
+                "More of %(reference)s reserved: %(units)s unit(s)",
+                reference=request.reference,
+                units=quantity,
+            ),
+            body=_l(
+                "%(units)s unit(s) of what %(reference)s still waits for are reserved and will be shipped; you will "
+                "hear when they leave.",
+                units=quantity,
+                reference=request.reference,
+            ),
             link=f"/requests/{request.id}",
         )
     return allocation
@@ -500,9 +518,15 @@ def notify_cities_of_run(*, job_run_id: int) -> int:
         queued += notifications.notify(
             users=notifications.city_users(city_id),
             key=f"allocation-run:{job_run_id}:request={request_id}:city",
-            subject=f"More of {reference} reserved: {int(units)} unit(s)",
-            body=f"{int(units)} unit(s) of what {reference} still waits for are reserved and will be shipped; "
-            "you will hear when they leave.",
+            subject=_l(
+                "More of %(reference)s reserved: %(units)s unit(s)", reference=reference, units=int(units)
+            ),
+            body=_l(
+                "%(units)s unit(s) of what %(reference)s still waits for are reserved and will be shipped; you will "
+                "hear when they leave.",
+                units=int(units),
+                reference=reference,
+            ),
             link=f"/requests/{request_id}",
         )
     return queued
@@ -546,14 +570,25 @@ def notify_providers_of_run(*, job_run_id: int) -> int:
     for provider_id, served in per_provider.items():
         units = sum(u for _r, _c, u in served)
         count = sum(c for _r, c, _u in served)
-        names = ", ".join(references.get(r) or f"request {r}" for r, _c, _u in served[:5])
-        more = f" and {len(served) - 5} more" if len(served) > 5 else ""
+        names = ", ".join(references.get(r) or f"#{r}" for r, _c, _u in served[:5])
+        more = _l(" and %(n)s more", n=len(served) - 5) if len(served) > 5 else ""
         queued += notifications.notify(
             users=users.get(provider_id, []),
             key=f"allocation-run:{job_run_id}:provider={provider_id}",
-            subject=f"{units} unit(s) of your stock allocated to {len(served)} request(s)",
-            body=f"The automatic allocation (run {job_run_id}) reserved {units} unit(s) of your stock in {count} "
-            f"allocation(s) for {names}{more}. Prepare the dispatches.",
+            subject=_l(
+                "%(units)s unit(s) of your stock allocated to %(requests)s request(s)",
+                units=units,
+                requests=len(served),
+            ),
+            body=_l(
+                "The automatic allocation (run %(run)s) reserved %(units)s unit(s) of your stock in %(count)s "
+                "allocation(s) for %(names)s%(more)s. Prepare the dispatches.",
+                run=job_run_id,
+                units=units,
+                count=count,
+                names=names,
+                more=more,
+            ),
             link="/dispatches/waiting",
         )
     return queued

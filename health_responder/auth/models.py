@@ -39,8 +39,9 @@ class User(UserMixin, SQLModel, table=True):
     city_id: int | None = Field(default=None, foreign_key="city.id", index=True)
     provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
     active: bool = Field(default=True)
-    #: Preferred language of pages and messages ("en", "ko", …).
-    locale: str = Field(default="en", max_length=10)
+    #: Preferred language of pages, messages and documents ("en", "ko", …); empty: not chosen, the
+    #: city's language is used (else English), see health_responder.languages.
+    locale: str = Field(default="", max_length=10)
     #: IANA time zone the user reads and types times in; empty: the city's, the provider's first
     #: location's, or UTC (web.i18n.select_timezone).
     timezone: str | None = Field(default=None, max_length=64)

@@ -64,13 +64,15 @@ class UserCreateSchema(StrictSchema):
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
     city_id = fields.Integer(load_default=None, allow_none=True)
     provider_id = fields.Integer(load_default=None, allow_none=True)
-    locale = fields.String(load_default="en", validate=validate.Length(min=2, max=10))
+    #: Empty (the default): not chosen, the user reads their city's language, else English.
+    locale = fields.String(load_default="", validate=validate.Length(max=10))
 
 
 class UserUpdateSchema(StrictSchema):
     name = fields.String(validate=validate.Length(max=200))
     active = fields.Boolean()
-    locale = fields.String(validate=validate.Length(min=2, max=10))
+    #: Empty: back to the default (the city's language, else English).
+    locale = fields.String(validate=validate.Length(max=10))
     timezone = fields.String(
         allow_none=True,
         validate=[validate.Length(max=64), _zone],

@@ -43,7 +43,7 @@ def create_user(
     city_id: int | None = None,
     provider_id: int | None = None,
     by: User | None = None,
-    locale: str = "en",
+    locale: str = "",
 ) -> User:
     """Create a user; city users need a city, provider users a provider, staff neither."""
     email = normalise_email(email)

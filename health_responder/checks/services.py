@@ -14,12 +14,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
+from health_responder import languages
 from health_responder.audit import services as audit
 from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.checks.models import Alert, AlertStatus
 from health_responder.db import utcnow
-from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, code_label
 from health_responder.extensions import db
 from health_responder.notifications import services as notifications
 from health_responder.scheduler.models import JobRun
@@ -44,7 +45,7 @@ def raise_alert(
     *,
     kind: str,
     dedup_key: str,
-    message: str,
+    message: object,
     severity: str = "warning",
     details: dict | None = None,
     subject: tuple[str, int] | None = None,
@@ -57,8 +58,10 @@ def raise_alert(
 
     A new alert notifies whom it concerns, pointing at ``link`` ("{id}" in it stands for the alert's
     id). An open one keeps its identity; its message and details are refreshed so that what people read
-    stays current.
+    stays current. ``message`` may be a lazy gettext string: the alert keeps it in English (as the API
+    shows it), each notification is written in its recipient's language.
     """
+    spoken, message = message, languages.render(message, languages.FALLBACK)
     existing = _open(dedup_key)
     if existing is None:
         alert = Alert(
@@ -90,8 +93,8 @@ def raise_alert(
             notifications.notify(
                 users=_concerned(alert),
                 key=f"alert:{alert.id}",
-                subject=f"[{severity}] {message}"[:300],
-                body=message,
+                subject=_l("[%(severity)s] %(message)s", severity=code_label(severity), message=spoken),
+                body=spoken,
                 link=(link or "/alerts/{id}").replace("{id}", str(alert.id)),
             )
             return alert, True
@@ -255,7 +258,7 @@ def sync_alerts(*, kind: str, found: list[dict], run: JobRun, dry_run: bool) -> 
             }
         keys = {f["dedup_key"] for f in found}
         raise_ = [
-            {"dedup_key": f["dedup_key"], "message": f["message"]}
+            {"dedup_key": f["dedup_key"], "message": languages.render(f["message"], languages.FALLBACK)}
             for f in found
             if f["dedup_key"] not in already
         ]

@@ -9,6 +9,7 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlmodel import select
 
 from health_responder.audit import services as audit
@@ -17,7 +18,7 @@ from health_responder.auth.models import Role, User
 from health_responder.db import utcnow
 from health_responder.dispatch import services as dispatches
 from health_responder.dispatch.models import REJECTION_REASONS, Dispatch, DispatchLine, DispatchStatus
-from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, code_label
 from health_responder.extensions import db
 from health_responder.health_requests import services as requests
 from health_responder.health_requests.models import REPLACEABLE, RequestStatus
@@ -129,8 +130,25 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
         notifications.notify(
             users=[*notifications.staff_users(), *notifications.provider_users(dispatch.provider_id)],
             key=f"dispatch:{dispatch.id}:discrepancy",
-            subject=f"{dispatch.reference}: {units} unit(s) rejected at receipt",
-            body=", ".join(f"line {d['line_id']}: {d['rejected']} {d['reason']}" for d in discrepancies),
+            subject=_l(
+                "%(reference)s: %(units)s unit(s) rejected at receipt",
+                reference=dispatch.reference,
+                units=units,
+            ),
+            # Each recipient's copy is joined in their language (a lazy string made when rendered).
+            body=LazyString(
+                lambda: ", ".join(
+                    str(
+                        _l(
+                            "line %(line)s: %(units)s %(reason)s",
+                            line=d["line_id"],
+                            units=d["rejected"],
+                            reason=code_label(d["reason"]),
+                        )
+                    )
+                    for d in discrepancies
+                )
+            ),
             link=f"/dispatches/{dispatch.id}",
         )
     return dispatch
@@ -227,9 +245,18 @@ def replace_rejected(
     notifications.notify(
         users=notifications.city_users(request.city_id),
         key=f"dispatch-line:{line.id}:replaced:{line.replaced}",
-        subject=f"{quantity} rejected unit(s) of {request.reference} will be replaced",
-        body=f"{quantity} unit(s) rejected at the receipt of {dispatch.reference} ({line.rejection_reason}) "
-        "are owed to you again; they will be allocated and shipped as stock allows.",
+        subject=_l(
+            "%(units)s rejected unit(s) of %(reference)s will be replaced",
+            units=quantity,
+            reference=request.reference,
+        ),
+        body=_l(
+            "%(units)s unit(s) rejected at the receipt of %(dispatch)s (%(reason)s) are owed to you again; they "
+            "will be allocated and shipped as stock allows.",
+            units=quantity,
+            dispatch=dispatch.reference,
+            reason=code_label(line.rejection_reason),
+        ),
         link=f"/requests/{request.id}",
     )
     return line

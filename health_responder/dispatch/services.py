@@ -366,10 +366,24 @@ def ship(*, dispatch: Dispatch, by: User, carrier: str, tracking_number: str, pa
     notifications.notify(
         users=notifications.city_users(dispatch.city_id),
         key=f"dispatch:{dispatch.id}:shipped",
-        subject=f"{dispatch.reference} shipped for {request.reference}",
-        body=f"{sum(line.quantity for line in lines)} unit(s) in {packages} package(s) by {carrier}, "
-        f"tracking {tracking_number}. Confirm the receipt when it arrives."
-        + (f" {still} unit(s) of {request.reference} are still to come (back-order)." if still else ""),
+        subject=_l(
+            "%(dispatch)s shipped for %(reference)s", dispatch=dispatch.reference, reference=request.reference
+        ),
+        body=_l(
+            "%(units)s unit(s) in %(packages)s package(s) by %(carrier)s, tracking %(tracking)s. Confirm the "
+            "receipt when it arrives.%(rest)s",
+            units=sum(line.quantity for line in lines),
+            packages=packages,
+            carrier=carrier,
+            tracking=tracking_number,
+            rest=_l(
+                " %(units)s unit(s) of %(reference)s are still to come (back-order).",
+                units=still,
+                reference=request.reference,
+            )
+            if still
+            else "",
+        ),
         link=f"/dispatches/{dispatch.id}",
     )
     return dispatch

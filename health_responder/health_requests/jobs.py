@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from sqlmodel import select
 
 from health_responder.checks import services as alerts
+from health_responder.errors import code_label
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestStatus
 from health_responder.scheduler.models import JobRun
@@ -69,8 +73,13 @@ def overdue_requests(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                 common
                 | {
                     "dedup_key": f"overdue_request:request={request_id}:needed_by",
-                    "message": f"Request {reference} was needed by {needed_by.isoformat()} and is still {status} "
-                    f"({late} day{'s' if late != 1 else ''} late).",
+                    "message": _l(
+                        "Request %(reference)s was needed by %(date)s and is still %(status)s (%(late)s).",
+                        reference=reference,
+                        date=needed_by.isoformat(),
+                        status=code_label(status),
+                        late=_days_late(late),
+                    ),
                     "details": {
                         "reason": "needed_by",
                         "request_id": request_id,
@@ -87,16 +96,23 @@ def overdue_requests(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
             if not running or limit is None or since is None or now - since <= timedelta(hours=limit):
                 continue
             hours = (now - since).total_seconds() / 3600
+            shown, limit_text = f"{hours:.0f}", f"{limit:g}"
             what = (
-                f"has waited {hours:.0f} h for approval"
+                _l("has waited %(hours)s h for approval", hours=shown)
                 if stage == "approval"
-                else f"was approved {hours:.0f} h ago and nothing of it has shipped"
+                else _l("was approved %(hours)s h ago and nothing of it has shipped", hours=shown)
             )
             found.append(
                 common
                 | {
                     "dedup_key": f"overdue_request:request={request_id}:{stage}",
-                    "message": f"The {priority} request {reference} {what}; its service level is {limit:g} h.",
+                    "message": _l(
+                        "The %(priority)s request %(reference)s %(what)s; its service level is %(limit)s h.",
+                        priority=code_label(priority),
+                        reference=reference,
+                        what=what,
+                        limit=limit_text,
+                    ),
                     "details": {
                         "reason": f"{stage}_sla",
                         "request_id": request_id,
@@ -108,3 +124,8 @@ def overdue_requests(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                 }
             )
     return alerts.sync_alerts(kind="overdue_request", found=found, run=run, dry_run=dry_run)
+
+
+def _days_late(days: int) -> LazyString:
+    """The days late ("3 days late") in the reader's language, rendered when the message is."""
+    return LazyString(lambda: ngettext("%(num)s day late", "%(num)s days late", days))

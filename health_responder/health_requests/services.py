@@ -26,7 +26,7 @@ from health_responder.auth.models import Role, User
 from health_responder.db import utc_today, utcnow
 from health_responder.dispatch import services as dispatching
 from health_responder.dispatch.models import Dispatch, DispatchStatus
-from health_responder.errors import InvalidTransition, NotFound, ValidationFailed
+from health_responder.errors import InvalidTransition, NotFound, ValidationFailed, code_label
 from health_responder.extensions import db
 from health_responder.health_requests.models import (
     PRIORITY_RANK,
@@ -308,8 +308,16 @@ def submit(*, request: AssistanceRequest, by: User) -> AssistanceRequest:
     notifications.notify(
         users=notifications.staff_users(),
         key=f"request:{request.id}:submitted" + (f":{again}" if again else ""),
-        subject=f"{request.reference} submitted ({request.priority})",
-        body=f"Request {request.reference} needs review; needed by {request.needed_by.isoformat()}.",
+        subject=_l(
+            "%(reference)s submitted (%(priority)s)",
+            reference=request.reference,
+            priority=code_label(request.priority),
+        ),
+        body=_l(
+            "Request %(reference)s needs review; needed by %(date)s.",
+            reference=request.reference,
+            date=request.needed_by.isoformat(),
+        ),
         link=f"/requests/{request.id}",
     )
     return request
@@ -331,8 +339,10 @@ def withdraw(*, request: AssistanceRequest, by: User) -> AssistanceRequest:
     notifications.notify(
         users=notifications.staff_users(),
         key=f"request:{request.id}:withdrawn:{_withdrawals(request)}",
-        subject=f"{request.reference} taken back to draft by its city",
-        body=f"Request {request.reference} is a draft again: its city is changing it.",
+        subject=_l("%(reference)s taken back to draft by its city", reference=request.reference),
+        body=_l(
+            "Request %(reference)s is a draft again: its city is changing it.", reference=request.reference
+        ),
         link=f"/requests/{request.id}",
     )
     return request
@@ -349,8 +359,11 @@ def approve(*, request: AssistanceRequest, by: User) -> AssistanceRequest:
     notifications.notify(
         users=notifications.city_users(request.city_id),
         key=f"request:{request.id}:approved",
-        subject=f"{request.reference} approved",
-        body=f"Your request {request.reference} was approved; stock will be allocated to it.",
+        subject=_l("%(reference)s approved", reference=request.reference),
+        body=_l(
+            "Your request %(reference)s was approved; stock will be allocated to it.",
+            reference=request.reference,
+        ),
         link=f"/requests/{request.id}",
     )
     return request
@@ -368,7 +381,7 @@ def reject(*, request: AssistanceRequest, by: User, reason: str) -> AssistanceRe
     notifications.notify(
         users=notifications.city_users(request.city_id),
         key=f"request:{request.id}:rejected",
-        subject=f"{request.reference} rejected",
+        subject=_l("%(reference)s rejected", reference=request.reference),
         body=reason,
         link=f"/requests/{request.id}",
     )

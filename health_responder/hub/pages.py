@@ -47,7 +47,9 @@ def index():
 def city(city_id: int):
     """A city's profile; its contact for members only."""
     found = queries.profile(city_id=city_id, member=member() is not None)
-    return render_template("hub/city.html", city=found, may_edit=_may_edit(city_id))
+    return render_template(
+        "hub/city.html", city=found, may_edit=_may_edit(city_id), topic_names=reference.topic_names()
+    )
 
 
 @bp.route("/cities/<int:city_id>/edit", methods=["GET", "POST"])

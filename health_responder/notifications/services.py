@@ -1,4 +1,10 @@
-"""The outbox: features call ``notify`` in their own transaction; a check delivers by email later."""
+"""The outbox: features call ``notify`` in their own transaction; a check delivers by email later.
+
+A message is written in its recipient's language (``languages.of_users``: their own, else their
+city's, else English): features pass its subject and body as lazy gettext strings (``_l`` with their
+values), and each recipient's copy is rendered under ``force_locale`` of their language when it is
+queued. Plain strings (text a person typed, e.g. a rejection reason) are stored as they are.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
+from health_responder import languages
 from health_responder.auth.models import STAFF, User
 from health_responder.extensions import db
 from health_responder.notifications.models import Notification
@@ -28,20 +35,30 @@ def not_yet_told(*, users: Iterable[User | int], key: str) -> dict[int, str]:
 
 
 def notify(
-    *, users: Iterable[User | int], key: str, subject: str, body: str = "", link: str | None = None
+    *, users: Iterable[User | int], key: str, subject: object, body: object = "", link: str | None = None
 ) -> int:
-    """Queue one message per user; ``key`` names the news, so the same news is queued once per user.
+    """Queue one message per user, in that user's language; ``key`` names the news, so the same news is
+    queued once per user.
 
-    Returns how many were newly queued. Safe to call again for the same key (retries, repeated checks).
+    ``subject`` and ``body`` are lazy gettext strings (or plain text). Returns how many were newly
+    queued. Safe to call again for the same key (retries, repeated checks).
     """
     added = 0
-    for uid, message_id in not_yet_told(users=users, key=key).items():
+    pending = not_yet_told(users=users, key=key)
+    spoken = languages.of_users(list(pending))
+    for uid, message_id in pending.items():
+        subject_text = languages.render(subject, spoken[uid])
+        body_text = languages.render(body, spoken[uid])
         # A savepoint per row: a racing writer of the same message id loses quietly, not the caller.
         try:
             with db.session.begin_nested():
                 db.session.add(
                     Notification(
-                        user_id=uid, message_id=message_id, subject=subject[:300], body=body, link=link
+                        user_id=uid,
+                        message_id=message_id,
+                        subject=subject_text[:300],
+                        body=body_text,
+                        link=link,
                     )
                 )
             added += 1

@@ -16,7 +16,7 @@ from health_responder.profile.forms import PasswordChangeForm, ProfileForm, Toke
 from health_responder.web.context import LANGUAGE_NAMES
 from health_responder.web.forms import commit, load, perform, status_of
 from health_responder.web.guards import me, roles
-from health_responder.web.i18n import ZONES, default_timezone
+from health_responder.web.i18n import ZONES, city_language, default_timezone
 
 bp = Blueprint("profile", __name__, template_folder="templates")
 #: The session key that carries a new token's text to the one page that shows it.
@@ -30,12 +30,20 @@ def _zone_choices(form: ProfileForm) -> None:
     ]
 
 
+def _language_choices(form) -> None:
+    """The languages, after "Default: <the city's language>" (empty: not chosen, it follows the city)."""
+    default = city_language(me()) or "en"
+    form.locale.choices = [
+        ("", _("Default: %(language)s", language=LANGUAGE_NAMES.get(default, default)))
+    ] + [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]]
+
+
 def _render(profile=None, password=None, token_form=None, new_token=None, status=200):
     user = me()
     profile = profile or ProfileForm(
         data={"name": user.name, "locale": user.locale, "timezone": user.timezone or ""}
     )
-    profile.locale.choices = [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]]
+    _language_choices(profile)
     _zone_choices(profile)
     response = render_template(
         "profile/profile.html",
@@ -64,7 +72,7 @@ def profile():
 def save_profile():
     """Change the name and the language of pages and messages."""
     form = ProfileForm()
-    form.locale.choices = [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]]
+    _language_choices(form)
     _zone_choices(form)
     if not form.validate_on_submit():
         return _render(profile=form, status=status_of(form, 400))

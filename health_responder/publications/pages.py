@@ -18,6 +18,7 @@ from health_responder.publications import queries, report, services
 from health_responder.publications.forms import PublicationForm, PublicationSearchForm
 from health_responder.publications.models import PUBLICATION_MAX_BYTES
 from health_responder.publications.schemas import PublicationListArgsSchema, PublicationUploadSchema
+from health_responder.reference import queries as reference
 from health_responder.schemas import PageArgsSchema
 from health_responder.storage import stored_file
 from health_responder.web.context import register_home
@@ -84,7 +85,13 @@ def index():
 def detail(publication_id: int):
     """One publication: its summary, partners, topics, networks and its link or PDF."""
     found = queries.view(publication=queries.get_publication(publication_id=publication_id))
-    return render_template("publications/detail.html", pub=found, kinds=KIND_LABELS, staff=is_staff())
+    return render_template(
+        "publications/detail.html",
+        pub=found,
+        kinds=KIND_LABELS,
+        staff=is_staff(),
+        topic_names=reference.topic_names(),
+    )
 
 
 @bp.get("/<int:publication_id>/file")

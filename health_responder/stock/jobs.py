@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.checks import services as alerts
@@ -46,7 +47,13 @@ def low_stock(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     found = [
         {
             "dedup_key": f"low_stock:provider={provider_id}:item={item_id}",
-            "message": f"{provider} has {int(left or 0)} {code} available (threshold {threshold}).",
+            "message": _l(
+                "%(provider)s has %(units)s %(item)s available (threshold %(threshold)s).",
+                provider=provider,
+                units=int(left or 0),
+                item=code,
+                threshold=threshold,
+            ),
             "severity": "critical" if not left else "warning",
             "details": {
                 "provider_id": provider_id,

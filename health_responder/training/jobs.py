@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from health_responder.allocation.models import Allocation, AllocationStatus
@@ -20,7 +21,7 @@ from health_responder.notifications import services as notifications
 from health_responder.reference.models import City, Item
 from health_responder.scheduler.models import JobRun
 from health_responder.scheduler.registry import job
-from health_responder.training import queries
+from health_responder.training import messages, queries
 from health_responder.training.models import (
     Enrolment,
     EnrolmentStatus,
@@ -87,13 +88,18 @@ def training_reminders(*, now: datetime, run=None, dry_run: bool = False) -> dic
                     starts = format_instant(
                         at=program.starts_at, zone=db.session.get(City, enrolment.city_id).timezone
                     )
+                    subject, body = messages.reminder(
+                        title=program.title,
+                        when=starts,
+                        participant=enrolment.participant_name,
+                        mode=program.mode,
+                        where=where,
+                    )
                     queued = notifications.notify(
                         users=users,
                         key=key,
-                        subject=f"Reminder: {program.title} starts {starts}",
-                        body=f"{enrolment.participant_name} is enrolled in {program.title!r}, which starts on "
-                        f"{starts} ({program.mode}"
-                        f"{': ' + where if where else ''}).",
+                        subject=subject,
+                        body=body,
                         link=f"/training/{program_id}",
                     )
                 counts["queued"] += queued
@@ -150,15 +156,20 @@ def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                 continue
             programs = _programs_on(topic, need["network_id"], now)
             if programs:
-                pointer = "Matching programs: " + "; ".join(p["title"] for p in programs) + "."
+                pointer = _l("Matching programs: %(titles)s.", titles="; ".join(p["title"] for p in programs))
             else:
-                pointer = f"No upcoming published program on {topic} is open to it yet."
+                pointer = _l("No upcoming published program on %(topic)s is open to it yet.", topic=topic)
             found.append(
                 {
                     "dedup_key": f"readiness_gap:city={city_id}:topic={topic}",
-                    "message": f"{need['city']} is receiving equipment that needs {topic} training "
-                    f"({', '.join(need['items'])}), and none of its staff has completed a program on it. "
-                    + pointer,
+                    "message": _l(
+                        "%(city)s is receiving equipment that needs %(topic)s training (%(items)s), and none of "
+                        "its staff has completed a program on it. %(pointer)s",
+                        city=need["city"],
+                        topic=topic,
+                        items=", ".join(need["items"]),
+                        pointer=pointer,
+                    ),
                     "details": {
                         "city_id": city_id,
                         "topic": topic,

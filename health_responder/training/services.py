@@ -36,7 +36,7 @@ from health_responder.extensions import db
 from health_responder.notifications import services as notifications
 from health_responder.providers.models import Provider
 from health_responder.reference.models import City, Network, TrainingTopic
-from health_responder.training import queries
+from health_responder.training import messages, queries
 from health_responder.training.models import (
     ENROLMENT_TRANSITIONS,
     PROGRAM_TRANSITIONS,
@@ -302,12 +302,16 @@ def cancel_program(*, program: TrainingProgram, by: User) -> TrainingProgram:
     db.session.flush()
     db.session.refresh(program)
     for enrolment in live:
+        subject, body = messages.cancelled(
+            title=program.title,
+            when=messages.starts(program, enrolment.city_id),
+            participant=enrolment.participant_name,
+        )
         notifications.notify(
             users=notifications.city_users(enrolment.city_id),
             key=f"training-program-cancelled:{enrolment.id}",
-            subject=f"Training cancelled: {program.title}",
-            body=f"The program {program.title!r} starting {_starts(program, enrolment.city_id)} was cancelled "
-            f"by its provider; the place of {enrolment.participant_name} is cancelled.",
+            subject=subject,
+            body=body,
             link=_program_link(program.id),
         )
     audit.record(
@@ -339,11 +343,6 @@ def _enrolling_city(by: User, city_id: int | None) -> City:
     if city is None:
         raise ValidationFailed(_l("Unknown city."), {"city_id": [_l("No city %(id)s.", id=city_id)]})
     return city
-
-
-def _starts(program: TrainingProgram, city_id: int) -> str:
-    """When ``program`` starts on the clock of the city ``city_id`` (its messages' readers), zone named."""
-    return format_instant(at=program.starts_at, zone=db.session.get(City, city_id).timezone)
 
 
 def _today_in(city: City) -> date:
@@ -510,12 +509,17 @@ def _fill_from_waitlist(program: TrainingProgram, *, by: User | None) -> list[En
         ticket = nxt.waitlist_position
         nxt.status, nxt.waitlist_position, nxt.promoted_at = E.ENROLLED, None, utcnow()
         db.session.flush()
+        subject, body = messages.promoted(
+            title=program.title,
+            when=messages.starts(program, nxt.city_id),
+            participant=nxt.participant_name,
+            ticket=ticket,
+        )
         notifications.notify(
             users=notifications.city_users(nxt.city_id),
             key=f"training-promoted:{nxt.id}",
-            subject=f"A seat is free: {nxt.participant_name} is enrolled in {program.title}",
-            body=f"{nxt.participant_name} moved from the waitlist (ticket {ticket}) to a seat in {program.title!r}, "
-            f"starting {_starts(program, nxt.city_id)}.",
+            subject=subject,
+            body=body,
             link=_program_link(program.id),
         )
         audit.record(

@@ -32,9 +32,23 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
+    if getattr(current_user, "is_authenticated", False):
+        if current_user.locale in languages:
+            return current_user.locale
+        city = city_language(current_user)  # a language not chosen: the city's
+        if city in languages:
+            return city
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def city_language(user) -> str | None:
+    """The language of ``user``'s city (its documents' and, unless they chose one, its users'), or None."""
+    from health_responder.extensions import db
+    from health_responder.reference.models import City
+
+    if not getattr(user, "city_id", None):
+        return None
+    return db.session.scalar(sa.select(City.language).where(City.id == user.city_id))
 
 
 #: The IANA zones a person may choose: UTC, then every Area/City zone (no "posix/", "right/" or "Etc/" copies).

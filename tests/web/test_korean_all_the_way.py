@@ -108,6 +108,7 @@ def crawl(app, client) -> dict[str, set[str]]:
         visited += 1
         response = client.get(path)
         if response.status_code != 200 or response.mimetype != "text/html":
+            response.close()  # a file (a material's PDF) is streamed: let go of it
             continue
         html = response.get_data(as_text=True)
         assert '<html lang="ko">' in html, path
