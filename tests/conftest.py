@@ -53,13 +53,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 #: Steps inside one form that save nothing and answer the same form again (200), by endpoint and the
-#: ``action`` button pressed: a line or rows added to a long form, a scanned lot filled in on the receipt.
+#: ``action`` button pressed: a line or rows added to a long form (in the browser the script adds them).
 #: Every other POST of a page answers a success with a redirect (post/redirect/get).
 FORM_STEPS = {
     ("health_requests_pages.new", "add_line"),
     ("health_requests_pages.edit", "add_line"),
     ("training_pages.enrol", "add_rows"),
-    ("barcodes_pages.receipt_scan", None),
 }
 #: Page POSTs that answered 2xx during the running test.
 _RENDERED_POSTS: list[str] = []

@@ -8,7 +8,7 @@ never the other way round).
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from health_responder.auth.models import Role
@@ -20,6 +20,7 @@ from health_responder.dispatch.forms import PickCheckForm
 from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
 from health_responder.stock import queries as stock
+from health_responder.web import stash
 from health_responder.web.forms import attempt, commit, load, perform, rollback
 from health_responder.web.guards import STAFF, me, roles
 
@@ -118,23 +119,25 @@ def receipt_scan(dispatch_id: int):
         form.scan.errors = [_("This form is out of date: open the dispatch again.")]
         return dispatch_pages.detail_page(dispatch, 409, receipt_form=form)
     rejected = entry.rejected.data or 0
-    _fill(entry.rejected, rejected)
-    _fill(entry.accepted, max(line.quantity - rejected, 0))
-    _fill(entry.scanned, "1")
-    _fill(form.scan, "")
+    filled = {
+        entry.rejected.name: str(rejected),
+        entry.accepted.name: str(max(line.quantity - rejected, 0)),
+        entry.scanned.name: "1",
+        form.scan.name: "",
+    }
     flash(
         _(
             "Lot %(lot)s found: its line is filled, %(n)s unit(s) accepted. Scan the next lot, or correct "
             "the counts and confirm the receipt.",
             lot=stock.lots_by_id(ids=[line.lot_id])[line.lot_id].lot_code,
-            n=entry.accepted.data,
+            n=filled[entry.accepted.name],
         ),
         "success",
     )
-    return dispatch_pages.detail_page(dispatch, 200, receipt_form=form, scanned=line.id)
-
-
-def _fill(field, value) -> None:
-    """Set what a posted field shows again (WTForms shows what was typed, ``raw_data``, before ``data``)."""
-    field.data = value
-    field.raw_data = [str(value)]
+    # Post/redirect/get: the receipt form comes back on the dispatch's page as the scan filled it, so a
+    # reload or Back sends nothing again (web.stash keeps the values a short while).
+    posted = [(name, filled.pop(name, value)) for name, value in request.form.items(multi=True)]
+    line_id, user_id = line.id, me().id  # read before keeping: ``carry`` ends the request's database session
+    page = url_for("dispatch_pages.detail", dispatch_id=dispatch_id, scanned=line_id)
+    target = stash.carry(fields=[*posted, *filled.items()], user_id=user_id, page=page)
+    return redirect(target, 303)  # no #fragment: it would keep the scan field's autofocus from working

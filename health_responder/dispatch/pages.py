@@ -195,8 +195,11 @@ def detail_page(dispatch: Dispatch, status: int = 200, **forms):
 @bp.get("/dispatches/<int:dispatch_id>")
 @roles()
 def detail(dispatch_id: int):
-    """One dispatch: its lines, documents, and shipping or receipt forms."""
-    return detail_page(queries.get_dispatch(dispatch_id=dispatch_id, user=me()))
+    """One dispatch: its lines, documents, and shipping or receipt forms (``?scanned=<line id>``: the receipt
+    line a scan just filled, after barcodes' scan redirected here).
+    """
+    scanned = request.args.get("scanned", type=int)
+    return detail_page(queries.get_dispatch(dispatch_id=dispatch_id, user=me()), scanned=scanned)
 
 
 # --- prepare, ship, cancel ------------------------------------------------------------------------

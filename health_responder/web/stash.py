@@ -32,8 +32,11 @@ from health_responder.errors import handle_http_exception
 from health_responder.extensions import db
 from health_responder.web.models import FormStash
 
-#: The query parameter that carries a stash's token back to the form's page.
+#: The query parameter that carries a refused form's stash back to its page (with "it was not sent").
 RESTORE = "restore"
+#: The query parameter of a form a step filled on the server and handed to its page (post/redirect/get:
+#: a scan filling a receipt line), shown without a message of its own.
+FILLED = "filled"
 STASH = FormStash.__table__
 #: Buttons rather than forms: nothing typed to bring back, the person just presses them again.
 NOT_KEPT = frozenset({"web.language", "web.logout"})
@@ -158,9 +161,22 @@ def handle_csrf_error(error: CSRFError):
     return refused_post() or handle_http_exception(error)
 
 
+def carry(*, fields: list[tuple[str, str]], user_id: int, page: str) -> str:
+    """``page`` with ``?filled=<token>``: its forms will show ``fields`` (what a form step filled in on the
+    server), so that the step can answer with a redirect like any successful POST.
+    """
+    token = keep(
+        fields=[(name, value) for name, value in fields if _kept(name)], path=request.path, user_id=user_id
+    )
+    parts = urlsplit(page)
+    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != FILLED]
+    return urlunsplit(parts._replace(query=urlencode([*query, (FILLED, token)])))
+
+
 def restore_typed_values() -> None:
-    """On a page opened with ``?restore=<token>``, hand its forms what was typed before (``g.restored_form``)."""
-    token = request.args.get(RESTORE)
+    """On a page opened with ``?restore=<token>`` (or ``?filled=``), hand its forms the kept values (``g.restored_form``)."""
+    refused = request.args.get(RESTORE)
+    token = refused or request.args.get(FILLED)
     if not token or request.method != "GET" or not current_user.is_authenticated:
         return
     found = kept(token=token[:100], user_id=current_user.id)
@@ -174,7 +190,8 @@ def restore_typed_values() -> None:
         )
         return
     g.restored_form = found
-    flash(_("Your form was not sent. What you typed is back: check it and send it again."), "warning")
+    if refused:
+        flash(_("Your form was not sent. What you typed is back: check it and send it again."), "warning")
 
 
 def register_stash(app: Flask) -> None:

@@ -231,8 +231,9 @@ def test_a_scan_on_the_receipt_form_fills_its_line_and_keeps_what_was_typed(make
     index_a = 0 if first["id"] == prepared.line_a["id"] else 1
     form = _receipt_form(prepared, raw(GTIN, "LOT-A", EXPIRY), **{f"l{index_a}": ("", 1, "damaged")})
     answer = city.post(f"{detail}/receipt/scan", form, page=detail)
-    assert answer.status_code == 200
-    html = text(answer)
+    assert answer.status_code == 303  # post/redirect/get: the dispatch's page, the form as the scan filled it
+    assert answer.headers["Location"].startswith(f"{detail}?scanned={prepared.line_a['id']}&filled=")
+    html = text(city.get(answer.headers["Location"]))
     assert flashes(html) == [
         "Lot LOT-A found: its line is filled, 4 unit(s) accepted. Scan the next lot, or correct the counts "
         "and confirm the receipt."

@@ -8,6 +8,7 @@ password, with a message saying it was not sent. In English and in Korean.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -209,3 +210,30 @@ def test_the_api_still_answers_its_json_400(app, world):
         "/api/v1/requests", json={"priority": "high"}, headers={"Referer": FORM_PAGE}
     )
     assert answer.status_code in (400, 401) and answer.is_json
+
+
+def test_of_a_pages_many_small_forms_only_the_one_sent_comes_back_filled(app, world):
+    """The allocation page has one form per line and lot: the typed quantity returns to its own row only."""
+    from tests.factories import api_request
+
+    w = world
+    req = api_request(w, (w.item, 8), approve=True)
+    path = f"/requests/{req['id']}/allocate"
+    coordinator = world.page("coordinator")
+    line_id = req["lines"][0]["id"]
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    token = csrf_token(coordinator.html(path))
+    time.sleep(2.1)
+    answer = coordinator.client.post(
+        path,
+        data={"line_id": line_id, "lot_id": w.lots.far, "quantity": "3", "csrf_token": token},
+        headers={"Referer": f"http://localhost{path}"},
+    )
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    assert answer.status_code == 303
+    html = text(coordinator.get(answer.headers["Location"]))
+    far = re.search(rf'id="qty-{line_id}-{w.lots.far}"[^>]*>', html).group(0)
+    oxy = re.search(rf'id="qty-{line_id}-{w.lots.oxy}"[^>]*>', html).group(0)
+    assert 'value="3"' in far  # what was typed, in the row it was typed in
+    assert 'value="3"' not in oxy and 'value="8"' in oxy  # the other row keeps its suggestion
+    assert w.api["coordinator"].get(f"/api/v1/requests/{req['id']}").json["status"] == "approved"
