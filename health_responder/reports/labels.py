@@ -25,6 +25,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from health_responder.reports.fonts import FontSet, clean_text, get_fonts
+from health_responder.reports.layout import BUILD_LOCK
 
 #: A single label: 100 x 50 mm, the usual thermal label.
 LABEL_SIZE = (100 * mm, 50 * mm)
@@ -165,6 +166,13 @@ def _canvas(buffer: io.BytesIO, pagesize, data: LabelSheetData) -> Canvas:
     return canvas
 
 
+def _save(canvas: Canvas) -> None:
+    # Saving cuts the fonts' subsets, which reads each font file through one shared position: one
+    # document at a time in the process, as the other documents do (layout.BUILD_LOCK).
+    with BUILD_LOCK:
+        canvas.save()
+
+
 def build_labels(data: LabelSheetData) -> bytes:
     """The labels as a PDF: one label-sized page for a single label, else sheets of 2 x 7."""
     fonts = get_fonts()
@@ -173,7 +181,7 @@ def build_labels(data: LabelSheetData) -> bytes:
         canvas = _canvas(buffer, LABEL_SIZE, data)
         _draw_label(canvas, fonts, data.labels[0], (0, 0, *LABEL_SIZE), MODULE_LABEL)
         canvas.showPage()
-        canvas.save()
+        _save(canvas)
         return buffer.getvalue()
     pagesize = LETTER if data.page_size.upper() == "LETTER" else A4
     canvas = _canvas(buffer, pagesize, data)
@@ -194,5 +202,5 @@ def build_labels(data: LabelSheetData) -> bytes:
             MODULE_SHEET,
         )
     canvas.showPage()
-    canvas.save()
+    _save(canvas)
     return buffer.getvalue()

@@ -57,7 +57,7 @@ from health_responder.reports.styles import (
 
 # reportlab keeps fonts, their per-document subsets and its settings in process-wide state: one
 # build at a time per process keeps two simultaneous requests from interleaving in it.
-_BUILD_LOCK = threading.RLock()
+BUILD_LOCK = threading.RLock()
 
 #: Characters of our own, beyond ASCII, that documents print: empty values, separators, cut text, marks.
 SUBSET_PRELUDE = "—·…❄☐"
@@ -182,7 +182,7 @@ def render(
         canvas.restoreState()
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page, pagesize=pagesize)])
-    with _BUILD_LOCK:
+    with BUILD_LOCK:
         doc.build(
             story,
             canvasmaker=functools.partial(
