@@ -295,6 +295,8 @@ def load_demo(today: date | None = None, size: str = "small") -> list[tuple[str,
             country=country,
             network_id=networks[network].id,
             timezone=tz,
+            # Korean cities read their documents and messages in Korean.
+            language="ko" if country == "KR" else "en",
             delivery_address=address,
             contact_name=contact,
             contact_email=f"health@{country.lower()}-city{len(cities) + 1}.example.org",

@@ -61,6 +61,8 @@ class CityForm(PageForm):
     country = StringField(_l("Country"))
     network_id = SelectField(_l("Network"), choices=[])
     timezone = StringField(_l("Time zone"))
+    #: Choices are the configured languages (set by the page).
+    language = SelectField(_l("Language of its documents and messages"), choices=[], validate_choice=False)
     delivery_address = TextAreaField(_l("Delivery address"))
     contact_name = StringField(_l("Contact"))
     contact_email = EmailField(_l("Email"))

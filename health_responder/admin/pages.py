@@ -302,6 +302,7 @@ def _city_payload(form: CityForm) -> dict:
         "country": (form.country.data or "").strip(),
         "network_id": int(form.network_id.data) if (form.network_id.data or "").isdigit() else None,
         "timezone": (form.timezone.data or "").strip(),
+        "language": form.language.data or "en",
         "delivery_address": _text(form.delivery_address.data),
         "contact_name": _text(form.contact_name.data),
         "contact_email": _text(form.contact_email.data),
@@ -317,6 +318,7 @@ def city(city_id: int | None = None):
     found = queries.city(city_id=city_id) if city_id else None
     form = CityForm(obj=found) if request.method == "GET" and found else CityForm()
     form.network_id.choices = queries.network_choices()
+    form.language.choices = [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["LANGUAGES"]]
     if request.method == "GET":
         if found:
             form.network_id.data = str(found.network_id)
