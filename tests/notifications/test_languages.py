@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from health_responder.auth.models import User
@@ -14,6 +15,9 @@ from health_responder.notifications.delivery import build_email
 from health_responder.notifications.models import Notification
 from health_responder.reference.models import City
 from tests.factories import days
+
+#: Messages are rows like any other: the same on both databases.
+pytestmark = pytest.mark.both_databases
 
 
 def speaks(app, user, language: str) -> None:

@@ -223,3 +223,20 @@ def test_the_monthly_statistics_report_in_korean_on_lang(app, world, tmp_path, a
     # A Korean page visitor gets the Korean copy, the English one stays the published file.
     page = anonymous.get(f"/portal/publications/{publication}/file", headers={"Accept-Language": "ko"})
     assert page.status_code == 200 and page.data == asked.data
+
+
+def test_a_korean_citys_dispatch_report_embeds_its_hangul_and_its_copy_verifies_with_its_facts(
+    app, world, prepared, tmp_path, client
+):
+    korean(app, city=world.city)
+    shipped = world.provider_api.post(f"/api/v1/dispatches/{prepared['id']}/ship", json=SHIP)
+    assert shipped.status_code == 200
+    path = f"/api/v1/dispatches/{prepared['id']}/report.pdf"
+    korean_copy = world.city_api.get(path)
+    english_copy = world.city_api.get(path, query_string={"lang": "en"})
+    assert "발송 보고서" in pdf_text(korean_copy.data, tmp_path)
+    assert_hangul_font_embedded(korean_copy.data, english_copy.data, tmp_path)
+    # The verify page reads the facts of the Korean copy (registered as "<id>:ko") like the English one's.
+    for copy in (korean_copy, english_copy):
+        html = client.get(f"/verify/{copy.headers['X-Verification-Code']}").get_data(as_text=True)
+        assert prepared["reference"] in html and "Sejong Test" in html, html
