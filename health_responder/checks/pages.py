@@ -340,7 +340,9 @@ def run_detail(run_id: int):
 
 def _alerts_panel(user) -> dict:
     page = queries.list_alerts(user=user, args={"page": 1, "page_size": 6, "status": AlertStatus.OPEN})
-    return {"alerts": page["items"], "total": page["total"]}
+    # Each alert opens its subject, as in the alerts table (a lot's card, a request, the stock of an item).
+    links = {alert.id: subject_link(alert, user.role) for alert in page["items"]}
+    return {"alerts": page["items"], "total": page["total"], "links": links}
 
 
 def _runs_panel(user) -> dict:

@@ -58,3 +58,17 @@ def test_an_unusable_lot_alert_links_to_the_lot_card(app, world, make):
 
     assert _links(app, coordinator.id) == {f"/stock/lots/{lot.id}"}
     _opens_the_card(world, "coordinator", f"/stock/lots/{lot.id}", "L-HOLD-9")
+
+
+def test_the_dashboards_lot_and_alert_panels_open_the_lot_card(app, world, make, run_check):
+    soon = make.lot(10, expires_on=days(20), code="L-DASH-9")
+    run_check("near_expiry")
+
+    for language in ("en", "ko"):
+        provider = world.page("provider").html(f"/dashboard?lang={language}")
+        card = f'href="/stock/lots/{soon.id}"'
+        # the panel of lots near expiry, and the open alert about it, both lead to the card
+        assert provider.count(card) == 2, provider
+        assert f'href="/stock/lots/{soon.id}/adjust"' not in provider
+        coordinator = world.page("coordinator").html(f"/dashboard?lang={language}")
+        assert card in coordinator
