@@ -34,10 +34,14 @@ run: seed
 	trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
 
+# pytest-xdist runs the tests on every core (TEST_WORKERS=0 runs them in this process, one after another);
+# worksteal: a worker that is done takes the waiting tests of the other (the slow tests are uneven).
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist worksteal
 test: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST) --durations=25
 
 # The inner loop, under three minutes: no browser, no fuzzing, no load, nothing marked slow (real
 # processes, threads racing, thousands of rows). The markers are declared in setup.cfg; the three
@@ -46,7 +50,7 @@ QUICK := not (slow or browser or fuzz or load)
 test-quick: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -m "$(QUICK)" --ignore=tests/browser --ignore=tests/fuzz --ignore=tests/load
+	$(BIN)/python -m pytest $(XDIST) -m "$(QUICK)" --ignore=tests/browser --ignore=tests/fuzz --ignore=tests/load
 
 fmt: venv
 	$(BIN)/ruff format .

@@ -32,6 +32,8 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.
 FOLDER_MARKERS = {"browser": "browser", "fuzz": "fuzz", "load": "load"}
 #: One seed for every random choice a test makes: ``TEST_SEED=<n>`` repeats a run.
 SEED = int(os.environ.get("TEST_SEED") or random.SystemRandom().randrange(2**32))
+# pytest-xdist's workers start after this module is loaded in the controller: they inherit its seed.
+os.environ["TEST_SEED"] = str(SEED)
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin reads its seed option
