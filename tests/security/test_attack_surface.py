@@ -67,6 +67,7 @@ def tenants(app, make):
     from health_responder.dispatch import services as dispatches
     from health_responder.health_requests import services as requests
     from health_responder.materials import services as materials
+    from health_responder.publications import services as publications
     from health_responder.stock import services as stock
     from health_responder.training import services as training
 
@@ -142,7 +143,7 @@ def tenants(app, make):
             enrolment_deadline=_future(5),
             capacity=5,
         )
-        training.enrol(
+        alpha = training.enrol(
             program=program,
             by=users["city"],
             participant_name="Alpha Nurse",
@@ -155,6 +156,14 @@ def tenants(app, make):
             participant_email="zzsecret@example.org",
         )
         ids["program_id"] = program.id
+        ids["enrolment_id"] = alpha.id
+        ids["publication_id"] = publications.create_publication(
+            by=coordinator,
+            title="Alpha findings",
+            kind="finding",
+            published_on=utc_today(),
+            url="https://example.org/a",
+        ).id
         ids["material_id"] = materials.create_link_material(
             by=users["provider"],
             title="Alpha guide",
@@ -190,6 +199,8 @@ def _fill_path(path: str, ids: dict) -> str:
         "request_id": ids["a"]["request_id"],
         "dispatch_id": ids["a"]["dispatch_id"],
         "program_id": ids["program_id"],
+        "enrolment_id": ids["enrolment_id"],
+        "publication_id": ids["publication_id"],
         "material_id": ids["material_id"],
         "provider_id": ids["a"]["provider_id"],
         "city_id": ids["a"]["city_id"],
