@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
@@ -17,8 +18,9 @@ from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.checks import services as alerts
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine
+from health_responder.names import local
 from health_responder.notifications import services as notifications
-from health_responder.reference.models import City, Item
+from health_responder.reference.models import City, Item, TrainingTopic
 from health_responder.scheduler.models import JobRun
 from health_responder.scheduler.registry import job
 from health_responder.training import messages, queries
@@ -133,12 +135,21 @@ def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
     found = []
     with db.read_session():
         rows = db.session.execute(
-            select(AssistanceRequest.city_id, City.name, City.network_id, Item.requires_training, Item.code)
+            select(
+                AssistanceRequest.city_id,
+                City.name,
+                City.network_id,
+                Item.requires_training,
+                TrainingTopic.name,
+                TrainingTopic.name_ko,
+                Item.code,
+            )
             .select_from(Allocation)
             .join(AssistanceRequest, AssistanceRequest.id == Allocation.request_id)
             .join(RequestLine, RequestLine.id == Allocation.line_id)
             .join(Item, Item.id == RequestLine.item_id)
             .join(City, City.id == AssistanceRequest.city_id)
+            .outerjoin(TrainingTopic, TrainingTopic.code == Item.requires_training)
             .where(
                 Allocation.status.in_([AllocationStatus.RESERVED, AllocationStatus.DISPATCHED]),
                 Item.requires_training.is_not(None),
@@ -147,10 +158,11 @@ def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
             .order_by(AssistanceRequest.city_id, Item.requires_training, Item.code)
         ).all()
         needs: dict[tuple[int, str], dict] = {}
-        for city_id, city_name, network_id, topic, code in rows:
-            needs.setdefault((city_id, topic), {"city": city_name, "network_id": network_id, "items": []})[
-                "items"
-            ].append(code)
+        for city_id, city_name, network_id, topic, name, name_ko, code in rows:
+            # the topic by its name in the reader's language (each recipient's copy is rendered in theirs)
+            named = LazyString(local, name or topic, name_ko)
+            need = {"city": city_name, "network_id": network_id, "topic_name": named, "items": []}
+            needs.setdefault((city_id, topic), need)["items"].append(code)
         for (city_id, topic), need in needs.items():
             if queries.city_has_completed(city_id=city_id, topic=topic):
                 continue
@@ -158,7 +170,9 @@ def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
             if programs:
                 pointer = _l("Matching programs: %(titles)s.", titles="; ".join(p["title"] for p in programs))
             else:
-                pointer = _l("No upcoming published program on %(topic)s is open to it yet.", topic=topic)
+                pointer = _l(
+                    "No upcoming published program on %(topic)s is open to it yet.", topic=need["topic_name"]
+                )
             found.append(
                 {
                     "dedup_key": f"readiness_gap:city={city_id}:topic={topic}",
@@ -166,7 +180,7 @@ def readiness_gaps(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
                         "%(city)s is receiving equipment that needs %(topic)s training (%(items)s), and none of "
                         "its staff has completed a program on it. %(pointer)s",
                         city=need["city"],
-                        topic=topic,
+                        topic=need["topic_name"],
                         items=", ".join(need["items"]),
                         pointer=pointer,
                     ),

@@ -157,7 +157,7 @@ def test_readiness_gap_points_at_programs_and_resolves_after_a_completed_trainin
         alert.city_id == world.city.id
         and alert.dedup_key == f"readiness_gap:city={world.city.id}:topic=oxygen_therapy"
     )
-    assert "needs oxygen_therapy training (OXY-CONC-5L)" in alert.message
+    assert "needs Oxygen therapy training (OXY-CONC-5L)" in alert.message  # the topic by its name
     assert "Matching programs: Oxygen therapy basics." in alert.message
     assert alert.details["programs"][0]["id"] == program_id
 
