@@ -240,3 +240,29 @@ def test_a_korean_citys_dispatch_report_embeds_its_hangul_and_its_copy_verifies_
     for copy in (korean_copy, english_copy):
         html = client.get(f"/verify/{copy.headers['X-Verification-Code']}").get_data(as_text=True)
         assert prepared["reference"] in html and "Sejong Test" in html, html
+
+
+def test_the_statistics_report_names_topics_in_its_language(app, tmp_path):
+    from datetime import date
+
+    from health_responder import languages
+    from health_responder.reports.builders import build_statistics_report
+    from health_responder.reports.data import StatisticsReportData
+
+    row = {"topic": "oxygen_therapy", "topic_name": "Oxygen therapy", "topic_name_ko": "산소 요법"}
+    data = StatisticsReportData(
+        association_name="Association",
+        period="2026-11",
+        period_from=date(2026, 11, 1),
+        period_to=date(2026, 11, 30),
+        requests_by_network_and_status=[],
+        fill_rate_by_network=[],
+        lead_times={},
+        trained_staff_by_topic=[row | {"trained": 4, "cities": 2}],
+        shortage_radar=[],
+    )
+    with app.app_context():
+        korean_text = pdf_text(languages.in_language(build_statistics_report, "ko")(data), tmp_path)
+        english_text = pdf_text(languages.in_language(build_statistics_report, "en")(data), tmp_path)
+    assert "산소 요법" in korean_text and "oxygen_therapy" not in korean_text
+    assert "Oxygen therapy" in english_text and "oxygen_therapy" not in english_text

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from reportlab.platypus import Paragraph, Spacer, Table
 
+from health_responder.names import local
 from health_responder.reports.data import StatisticsReportData
 from health_responder.reports.flowables import code_words, long_date, text_cell
 from health_responder.reports.fonts import clean_text, get_fonts
@@ -110,7 +111,10 @@ def build_statistics_report(data: StatisticsReportData) -> bytes:
         _table(
             fonts,
             [_("Topic"), _("Participants"), _("Cities")],
-            [[r["topic"], r["trained"], r["cities"]] for r in data.trained_staff_by_topic],
+            [
+                [local(r.get("topic_name") or r["topic"], r.get("topic_name_ko")), r["trained"], r["cities"]]
+                for r in data.trained_staff_by_topic
+            ],
             width,
         ),
         section_heading(fonts, _("Shortage radar at the end of the month, by category")),
