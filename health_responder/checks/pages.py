@@ -6,9 +6,9 @@ note), and for coordinators the scheduled checks with "run now" (or a dry run) a
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from health_responder import csvsafe, scheduler
 from health_responder.auth.models import Role
@@ -235,7 +235,7 @@ def run_now(name: str):
         flash(translate(error.message), "error")
         return redirect(url_for(".jobs"))
     summary = ", ".join(
-        f"{count_label(key)}: {value}"
+        f"{count_label(key)}: {_count_value(value)}"
         for key, value in (run.counts or {}).items()
         if not isinstance(value, (list, dict))
     )
@@ -254,6 +254,13 @@ def run_now(name: str):
     if run.dry_run:  # what it would do, action by action
         return redirect(url_for(".run_detail", run_id=run.id))
     return redirect(url_for(".jobs", name=name))
+
+
+def _count_value(value) -> str:
+    """A count as the flash says it: yes or no in words, numbers with the locale's separators."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return format_decimal(value) if isinstance(value, int | float) else str(value)
 
 
 #: The lists a run's counts may hold, each shown as its own table: (key, heading, columns (key, heading)).

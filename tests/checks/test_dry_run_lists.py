@@ -85,3 +85,16 @@ def test_the_pruning_dry_run_names_each_document_it_would_expire(world):
 
     [row] = table_rows(html, "Documents it would expire (their files deleted)")
     assert row[:2] == ["Dispatch summary", code] and "dispatch_summary" not in html
+
+
+def test_the_flash_of_a_run_says_yes_or_no_in_the_pages_language(world):
+    from tests.factories import flashes
+
+    page = world.page("coordinator")
+    _run_id, html = dry_run(page, "send_notifications")
+    said = " ".join(flashes(html))
+    assert "Email server configured: No" in said and "False" not in said
+    page.post("/language", {"locale": "ko", "next": "/checks"})
+    _run_id, html = dry_run(page, "send_notifications")
+    said = " ".join(flashes(html))
+    assert "이메일 서버 설정됨: 아니요" in said and "False" not in said, said
