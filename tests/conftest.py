@@ -54,27 +54,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(FOLDER_MARKERS[folder[0]])
 
 
-#: Steps inside one form that save nothing and answer the same form again (200), by endpoint and the
-#: ``action`` button pressed: a line or rows added to a long form (in the browser the script adds them).
-#: Every other POST of a page answers a success with a redirect (post/redirect/get).
-FORM_STEPS = {
-    ("health_requests_pages.new", "add_line"),
-    ("health_requests_pages.edit", "add_line"),
-    ("training_pages.enrol", "add_rows"),
-}
 #: Page POSTs that answered 2xx during the running test.
 _RENDERED_POSTS: list[str] = []
 
 
 def _watch_page_posts(sender, response, **extra) -> None:
     """Post/redirect/get, watched in every test: a page POST that succeeds answers a redirect, never a page
-    (Back or a reload would send it again). Failures answer 4xx with the form; the API answers JSON.
+    (Back or a reload would send it again), steps inside a form included ("add a line", a scan filling a
+    receipt line). Failures answer 4xx with the form; the API answers JSON.
     """
     if (
         flask_request.method == "POST"
         and not flask_request.path.startswith("/api/")
         and 200 <= response.status_code < 300
-        and (flask_request.endpoint, flask_request.form.get("action")) not in FORM_STEPS
     ):
         _RENDERED_POSTS.append(
             f"POST {flask_request.path} ({flask_request.endpoint}) answered {response.status_code}"

@@ -44,6 +44,7 @@ from health_responder.providers import queries as providers
 from health_responder.reference import queries as reference
 from health_responder.reference.models import Item
 from health_responder.stock import queries as stock
+from health_responder.web import stash
 from health_responder.web.context import NAV, register_panel
 from health_responder.web.forms import load, perform, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
@@ -265,9 +266,11 @@ def _editor(req: AssistanceRequest | None):
         )
     page = {"form": form, "staff": is_staff(), "req": req}
     if request.method == "POST" and request.form.get("action") == "add_line":
-        form.lines.append_entry()
-        _prepare_request_form(form)
-        return render_template("health_requests/new.html", **page)
+        # Without the page's script (which adds the line in the page): the same form, one line more,
+        # through a redirect like every POST (web.stash keeps what was typed for the page it opens).
+        typed = [(name, value) for name, value in request.form.items(multi=True) if name != "action"]
+        fields = stash.with_rows(typed, group="lines", field="item_id", rows=len(form.lines.entries) + 1)
+        return redirect(stash.carry(fields=fields, user_id=me().id, page=request.path), 303)
     _prepare_request_form(form)
     status = 200
     if form.validate_on_submit():

@@ -47,6 +47,7 @@ from health_responder.training.schemas import (
     EnrolmentBatchSchema,
     ProgramCreateSchema,
 )
+from health_responder.web import stash
 from health_responder.web.context import NAV, register_panel
 from health_responder.web.forms import commit, load, perform, status_of
 from health_responder.web.guards import STAFF, is_staff, me, roles
@@ -260,9 +261,13 @@ def enrol(program_id: int):
     found = queries.get_program(program_id=program_id, user=me())
     form = _enrol_form(EnrolForm())
     if request.form.get("action") == "add_rows":
-        for _row in range(PARTICIPANT_SLOTS):
-            form.participants.append_entry()
-        return _program_page(found, enrol_form=form)
+        # Without the page's script (which adds the rows in the page): the same form, more rows, through a
+        # redirect like every POST (web.stash keeps what was typed for the page it opens).
+        typed = [(name, value) for name, value in request.form.items(multi=True) if name != "action"]
+        rows = len(form.participants.entries) + PARTICIPANT_SLOTS
+        fields = stash.with_rows(typed, group="participants", field="participant_name", rows=rows)
+        page = url_for(".program", program_id=program_id)
+        return redirect(stash.carry(fields=fields, user_id=me().id, page=page), 303)
     if not form.validate_on_submit():
         return _program_page(found, 422, enrol_form=form)
     rows, aliases = _participants(form)

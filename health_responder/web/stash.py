@@ -173,6 +173,14 @@ def carry(*, fields: list[tuple[str, str]], user_id: int, page: str) -> str:
     return urlunsplit(parts._replace(query=urlencode([*query, (FILLED, token)])))
 
 
+def with_rows(fields: list[tuple[str, str]], *, group: str, field: str, rows: int) -> list[tuple[str, str]]:
+    """``fields`` with every row of the repeated ``group`` up to ``rows`` present (an empty ``field`` where a
+    row sent nothing), so that the page they fill shows that many rows ("add a line" without the script).
+    """
+    sent = {name.split("-")[1] for name, _value in fields if name.startswith(f"{group}-")}
+    return fields + [(f"{group}-{row}-{field}", "") for row in range(rows) if str(row) not in sent]
+
+
 def restore_typed_values() -> None:
     """On a page opened with ``?restore=<token>`` (or ``?filled=``), hand its forms the kept values (``g.restored_form``)."""
     refused = request.args.get(RESTORE)

@@ -126,8 +126,9 @@ def test_adding_a_line_slot_keeps_what_was_typed(world):
     path = f"/requests/{draft['id']}/edit"
     values = form_values(page.html(path)) | {"lines-0-quantity": "11", "action": "add_line"}
     answer = page.post(path, values, page=path)
-    html = text(answer)
-    assert answer.status_code == 200 and 'name="lines-3-item_id"' in html and 'value="11"' in html
+    assert answer.status_code == 303 and answer.headers["Location"].startswith(f"{path}?filled=")
+    html = text(page.get(answer.headers["Location"]))
+    assert 'name="lines-3-item_id"' in html and 'value="11"' in html
 
 
 @pytest.mark.parametrize(

@@ -100,9 +100,11 @@ def test_adding_a_line_keeps_what_was_typed(world):
     page = w.page("city")
     data = _new_request_form(w, (w.item, 7), (None, ""), (None, ""), action="add_line")
     response = page.post("/requests/new", data, page="/requests/new")
-    html = text(response)
-    assert response.status_code == 200
-    assert 'name="lines-3-item_id"' in html and 'value="7"' in html
+    assert response.status_code == 303  # post/redirect/get: the form again, one line more
+    assert response.headers["Location"].startswith("/requests/new?filled=")
+    html = text(page.get(response.headers["Location"]))
+    assert 'name="lines-3-item_id"' in html and 'value="7"' in html and JUSTIFICATION in html
+    assert "was not sent" not in html  # a step of the form, not a refusal
 
 
 def test_a_city_sees_its_requests_and_not_another_citys(world):

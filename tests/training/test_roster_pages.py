@@ -56,7 +56,10 @@ def test_a_city_enrols_three_participants_in_one_form(world, make):
     html = city.html(path)
     assert html.count('name="participants-') == 6  # three rows to start with
     more = city.post(f"{path}/enrol", _rows(("Kim", "kim@x.kr")) | {"action": "add_rows"}, page=path)
+    assert more.status_code == 303  # post/redirect/get: the program again, its form with more rows
+    more = city.get(more.headers["Location"])
     assert more.status_code == 200 and 'name="participants-5-participant_email"' in text(more)
+    assert 'name="participants-6-participant_email"' not in text(more)  # three rows more, no fewer
     assert 'value="kim@x.kr"' in text(more)  # what was typed stays
     people = (("Kim Min-ji", "minji@x.kr"), ("", ""), ("Lee Jun", "jun@x.kr"), ("Park", "park@x.kr"))
     answer = city.post(f"{path}/enrol", _rows(*people) | {"action": "enrol"}, page=path)
