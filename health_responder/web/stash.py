@@ -62,7 +62,8 @@ def _same_site(target: str | None) -> str | None:
             return None
         parts = parts._replace(scheme="", netloc="")
     path = urlunsplit(parts)
-    return path if path.startswith("/") and not path.startswith("//") else None
+    # "/\host" and "//host" are read by browsers as another site: only a plain path of ours is kept.
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else None
 
 
 def _with_restore(path: str, token: str) -> str:

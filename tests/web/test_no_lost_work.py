@@ -191,8 +191,9 @@ def test_what_one_user_typed_never_fills_another_users_form(app, world):
         {},
         {"Referer": "https://elsewhere.example/form"},
         {"Referer": FORM_PAGE, "Origin": "https://evil.example"},
+        {"Referer": "http://localhost/\\evil.example/form"},
     ],
-    ids=["no-referer", "another-site", "another-origin"],
+    ids=["no-referer", "another-site", "another-origin", "backslash-path"],
 )
 def test_a_refused_post_from_anywhere_else_stays_a_plain_400(app, world, headers):
     """Nobody can pre-fill a form for someone else: only a form of this site comes back."""
