@@ -324,7 +324,8 @@ def run_detail(run_id: int):
     for key, heading, columns in ACTION_LISTS:
         if isinstance(counts.get(key), list):
             if key == "planned" and run.name == "training_reminders":
-                heading, columns = _("Reminders it would queue"), REMINDER_COLUMNS
+                heading = _("Reminders it would queue") if run.dry_run else _("Reminders it queued")
+                columns = REMINDER_COLUMNS
             lists.append({"heading": heading, "columns": columns, "rows": counts[key]})
     for key, dry_heading, heading, columns in DONE_LISTS:
         if isinstance(counts.get(key), list):

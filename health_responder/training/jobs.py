@@ -45,7 +45,8 @@ def training_reminders(*, now: datetime, run=None, dry_run: bool = False) -> dic
     not be called inside an open ``db.write_session()``. ``run`` (the JobRun, if any) is not needed.
     Returns counts: programs seen, participants reminded for the first time, notifications queued.
     A dry run writes nothing: it counts what a run would queue now and lists those reminders under
-    ``planned`` (program, enrolment, participant, how many city users would hear).
+    ``planned`` (program, enrolment, participant, how many city users would hear); a real run lists
+    those it queued the same way.
     """
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
     with db.read_session():
@@ -75,16 +76,6 @@ def training_reminders(*, now: datetime, run=None, dry_run: bool = False) -> dic
                 users, key = notifications.city_users(enrolment.city_id), f"training-reminder:{enrolment.id}"
                 if dry_run:
                     queued = len(notifications.not_yet_told(users=users, key=key))
-                    if queued:
-                        planned.append(
-                            {
-                                "program_id": program_id,
-                                "enrolment_id": enrolment.id,
-                                "participant": enrolment.participant_name,
-                                "program": program.title,
-                                "city_users": queued,
-                            }
-                        )
                 else:
                     # The city's clock, named: its staff read the reminder where the participant is.
                     starts = format_instant(
@@ -104,9 +95,19 @@ def training_reminders(*, now: datetime, run=None, dry_run: bool = False) -> dic
                         body=body,
                         link=f"/training/{program_id}",
                     )
+                if queued:  # what it would queue, or did: the same rows either way
+                    planned.append(
+                        {
+                            "program_id": program_id,
+                            "enrolment_id": enrolment.id,
+                            "participant": enrolment.participant_name,
+                            "program": program.title,
+                            "city_users": queued,
+                        }
+                    )
                 counts["queued"] += queued
                 counts["participants"] += 1 if queued else 0
-    return {**counts, "planned": planned} if dry_run else counts
+    return {**counts, "planned": planned}
 
 
 def _programs_on(topic: str, network_id: int | None, now: datetime) -> list[dict]:

@@ -113,9 +113,15 @@ def test_the_reminders_dry_run_names_each_participant_and_program(world, make):
         json={"participant_name": "Mina Park", "participant_email": "mina@city.example.org"},
     )
     assert enrolled.status_code == 201, enrolled.json
-    _run_id, html = dry_run(w.page("coordinator"), "training_reminders")
+    page = w.page("coordinator")
+    run_id, html = dry_run(page, "training_reminders")
     assert table_rows(html, "Reminders it would queue") == [["Mina Park", "Ventilator basics", "1"]]
     assert "Reminders queued" in html
+    # the real run's page lists the reminders it queued, the same rows
+    assert page.post("/checks/training_reminders/run", {}, page=f"/checks/runs/{run_id}").status_code == 302
+    runs = w.api["coordinator"].get("/api/v1/jobs/runs", query_string={"name": "training_reminders"}).json
+    real = page.html(f"/checks/runs/{runs['items'][0]['id']}")
+    assert table_rows(real, "Reminders it queued") == [["Mina Park", "Ventilator basics", "1"]]
 
 
 @pytest.mark.parametrize("who", ["city", "provider"])
