@@ -56,6 +56,10 @@ def pytest_collection_modifyitems(config, items):
 
 #: Page POSTs that answered 2xx during the running test.
 _RENDERED_POSTS: list[str] = []
+#: Endpoints of page POSTs that went through (a redirect, not to the login page nor back to a refused
+#: form) during the whole run: ``PRG_COVERAGE=1`` lists, at the end, the POST pages no test sent successfully.
+_SUCCEEDED_POSTS: set[str] = set()
+_POST_PAGES: set[str] = set()
 
 
 def _watch_page_posts(sender, response, **extra) -> None:
@@ -71,9 +75,32 @@ def _watch_page_posts(sender, response, **extra) -> None:
         _RENDERED_POSTS.append(
             f"POST {flask_request.path} ({flask_request.endpoint}) answered {response.status_code}"
         )
+    if os.environ.get("PRG_COVERAGE"):
+        if not _POST_PAGES:
+            _POST_PAGES.update(
+                rule.endpoint
+                for rule in sender.url_map.iter_rules()
+                if "POST" in rule.methods and not rule.rule.startswith("/api/")
+            )
+        location = response.headers.get("Location", "")
+        if (
+            flask_request.method == "POST"
+            and 300 <= response.status_code < 400
+            and "/login" not in location
+            and "restore=" not in location
+        ):
+            _SUCCEEDED_POSTS.add(flask_request.endpoint or "")
 
 
 request_finished.connect(_watch_page_posts, weak=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if os.environ.get("PRG_COVERAGE") and _POST_PAGES:
+        missing = sorted(_POST_PAGES - _SUCCEEDED_POSTS)
+        terminalreporter.write_line(f"POST pages no test of this run sent successfully ({len(missing)}):")
+        for endpoint in missing:
+            terminalreporter.write_line(f"  {endpoint}")
 
 
 @pytest.fixture(autouse=True)
