@@ -1,14 +1,50 @@
 // Scan fields: an input with data-scan="<button text>" gets a button that reads a barcode with the
-// phone's camera through the browser's BarcodeDetector, where the browser has one (others keep the
-// field for a USB scanner, which types into it). What is read is put into the field as it is: the
-// server reads the GS1 element string. A field with data-scan-submit="<button id>" then presses that
-// button, as a USB scanner's Enter would (the pick list check, the receipt form's "fill the line").
+// phone's camera, wherever the browser can open a camera (getUserMedia; without it, no button, and the
+// field stays for a USB scanner, which types into it). The browser's own BarcodeDetector reads the code
+// where there is one (Chrome on Android and macOS); elsewhere (Safari on iPhone, Firefox, Chromium on
+// Linux and Windows) the standard polyfill of that API, barcode-detector on zxing-cpp's WebAssembly build,
+// does: it is served from static/vendor/ (never a CDN: the service works offline, and the CSP allows
+// only this origin) and loaded the first time someone presses the button, so no page pays for the
+// WebAssembly until a scan. What is read is put into the field as it is: the server reads the GS1
+// element string. A field with data-scan-submit="<button id>" then presses that button, as a USB
+// scanner's Enter would (the pick list check, the receipt form's "fill the line").
 (function () {
   "use strict";
-  if (!("BarcodeDetector" in window) || !navigator.mediaDevices) {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return;
   }
   const FORMATS = ["data_matrix", "qr_code", "code_128", "gs1_databar", "ean_13"];
+  const VENDOR = new URL("vendor/", document.currentScript.src).href;
+  let polyfill = null;
+
+  // The native BarcodeDetector, or the vendored polyfill's (its script loaded once, on first use).
+  function detectorClass() {
+    if ("BarcodeDetector" in window) {
+      return Promise.resolve(window.BarcodeDetector);
+    }
+    if (!polyfill) {
+      polyfill = new Promise(function (resolve, reject) {
+        const tag = document.createElement("script");
+        tag.src = VENDOR + "barcode-detector.ponyfill.js";
+        tag.addEventListener("load", function () {
+          const api = window.BarcodeDetectionAPI;
+          api.prepareZXingModule({
+            overrides: {
+              // zxing_reader.wasm from our static folder, not the package's default CDN.
+              locateFile: (path, prefix) => (path.endsWith(".wasm") ? VENDOR + path : prefix + path),
+            },
+          });
+          resolve(api.BarcodeDetector);
+        });
+        tag.addEventListener("error", function () {
+          polyfill = null; // the next press tries again
+          reject(new Error("the barcode reader could not be loaded from " + tag.src));
+        });
+        document.head.appendChild(tag);
+      });
+    }
+    return polyfill;
+  }
 
   function attach(input) {
     const button = document.createElement("button");
@@ -16,19 +52,35 @@
     button.textContent = input.dataset.scan;
     input.insertAdjacentElement("afterend", button);
     button.addEventListener("click", async function () {
-      const supported = await window.BarcodeDetector.getSupportedFormats();
-      const detector = new window.BarcodeDetector({ formats: FORMATS.filter((f) => supported.includes(f)) });
-      const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
-      const video = document.createElement("video");
-      video.setAttribute("playsinline", "");
-      video.className = "scan-preview";
-      video.srcObject = stream;
-      button.insertAdjacentElement("afterend", video);
-      await video.play();
+      button.disabled = true; // one camera at a time
+      let stream = null;
+      let video = null;
+      let detector = null;
       const stop = function () {
-        stream.getTracks().forEach((track) => track.stop());
-        video.remove();
+        if (stream) {
+          stream.getTracks().forEach((track) => track.stop());
+        }
+        if (video) {
+          video.remove();
+        }
+        button.disabled = false;
       };
+      try {
+        const Detector = await detectorClass();
+        const supported = await Detector.getSupportedFormats();
+        detector = new Detector({ formats: FORMATS.filter((f) => supported.includes(f)) });
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+        video = document.createElement("video");
+        video.setAttribute("playsinline", "");
+        video.muted = true;
+        video.className = "scan-preview";
+        video.srcObject = stream;
+        button.insertAdjacentElement("afterend", video);
+        await video.play();
+      } catch (error) {
+        stop();
+        throw error;
+      }
       const look = async function () {
         const found = await detector.detect(video).catch(() => []);
         if (found.length) {

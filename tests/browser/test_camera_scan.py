@@ -1,0 +1,187 @@
+"""Scanning with the camera in a real browser: Debian's Chromium has no native BarcodeDetector, so the
+vendored polyfill (barcode-detector on zxing-cpp's WebAssembly, static/vendor) reads the code. Chromium's
+fake camera plays a .y4m video of a demo lot's printed GS1 DataMatrix label (the label PDF rendered with
+pdftoppm); the page, at phone width and under its own CSP, reads it into the scan field and acts on it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from tests.browser.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, PASSWORD, USERS
+from tests.browser.test_scanning import api_of
+
+pytestmark = pytest.mark.slow
+PHONE = {"width": 390, "height": 844}
+FRAMES = 10
+
+
+def write_y4m(*, png: Path, y4m: Path) -> tuple[int, int]:
+    """A few identical frames of YUV4MPEG2 (C420) showing the picture, grey on a white margin."""
+    from PIL import Image, ImageOps
+
+    picture = Image.open(png).convert("L")
+    picture.thumbnail((1200, 1200))  # a phone camera's frame, not a 200 dpi page
+    framed = ImageOps.expand(picture, border=40, fill=255)
+    width, height = (framed.width + 1) // 2 * 2, (framed.height + 1) // 2 * 2  # 4:2:0 needs even sides
+    frame = Image.new("L", (width, height), 255)
+    frame.paste(framed, (0, 0))
+    chroma = bytes([128]) * ((width // 2) * (height // 2))  # no colour: U and V at their middle
+    with y4m.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420\n".encode())
+        for _ in range(FRAMES):
+            out.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+    return width, height
+
+
+@pytest.fixture
+def labelled(live, tmp_path):
+    """A demo lot of MedAsia Supply with a GTIN and an expiry, a location of MedAsia that lacks it, and a
+    video of the lot's printed label as the camera sees it."""
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is needed to render the label")
+    from health_responder.extensions import db
+    from health_responder.providers.models import Provider, StockLocation
+    from health_responder.reference.models import Item
+    from health_responder.stock.models import StockLot
+
+    with live.app.app_context():
+        provider_id = db.session.scalar(select(Provider.id).where(Provider.name == "MedAsia Supply"))
+        locations = db.session.execute(
+            select(StockLocation.id, StockLocation.name).where(StockLocation.provider_id == provider_id)
+        ).all()
+        lots = db.session.execute(
+            select(StockLot.id, StockLot.item_id, StockLot.lot_code, StockLot.location_id, Item.gtin)
+            .join(Item, Item.id == StockLot.item_id)
+            .where(
+                StockLot.provider_id == provider_id,
+                Item.gtin.is_not(None),
+                StockLot.expires_on.is_not(None),
+            )
+            .order_by(StockLot.id)
+        ).all()
+        held = {(row.item_id, row.lot_code, row.location_id) for row in lots}
+        db.session.remove()
+    lot, elsewhere = next(
+        (lot, location)
+        for lot in lots
+        for location in locations
+        if (lot.item_id, lot.lot_code, location.id) not in held
+    )
+    provider = api_of(live, USERS["provider"])
+    pdf = provider.get(f"/api/v1/stock/lots/{lot.id}/label.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    (tmp_path / "label.pdf").write_bytes(pdf.data)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "200",
+            "-singlefile",
+            str(tmp_path / "label.pdf"),
+            str(tmp_path / "label"),
+        ],
+        check=True,
+    )
+    write_y4m(png=tmp_path / "label.png", y4m=tmp_path / "label.y4m")
+    return SimpleNamespace(lot=lot, location=elsewhere, video=tmp_path / "label.y4m")
+
+
+@pytest.fixture
+def camera(live, labelled, browser):
+    """A Chromium whose camera films the label (allowed without a prompt), and a phone-sized page in it."""
+    # A second Chromium of the session's Playwright (which skips, with the cause, where none can start).
+    chromium = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={labelled.video}",
+        ],
+    )
+    contexts = []
+
+    def open_as(who: str, bypass_csp: bool = False):
+        context = chromium.new_context(
+            base_url=live.url, viewport=PHONE, is_mobile=True, locale="en-US", bypass_csp=bypass_csp
+        )
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("Email").fill(USERS[who])
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/dashboard")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+    chromium.close()
+
+
+def test_the_camera_reads_a_printed_label_into_the_receive_form(live, camera, labelled):
+    lot = labelled.lot
+    page = camera("provider")
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security" in message.text else None,
+    )
+    wasm = []
+    page.on("request", lambda request: wasm.append(request.url) if request.url.endswith(".wasm") else None)
+    page.goto("/stock/receive")
+    assert (
+        page.evaluate("'BarcodeDetector' in window") is False
+    )  # Debian's Chromium: the polyfill must read it
+    assert wasm == []  # the page does not fetch the WebAssembly until someone scans
+    field = page.get_by_label("Scan the GS1 barcode", exact=False)
+    page.get_by_role("button", name="Read with the camera").click()
+    expect(field).to_have_value(re.compile(re.escape(lot.lot_code)), timeout=30_000)
+    read = field.input_value()
+    assert re.fullmatch(
+        rf"(\]d2)?\(?01\)?{lot.gtin}\(?17\)?\d{{6}}\(?10\)?{re.escape(lot.lot_code)}", read
+    ), read  # the GS1 element string of the label: GTIN, expiry, lot
+    assert [url.removeprefix(live.url) for url in wasm] == [
+        "/static/vendor/zxing_reader.wasm"
+    ]  # ours, no CDN
+    expect(page.locator("video.scan-preview")).to_have_count(0)  # the camera is closed once it has read
+    assert violations == []
+    # The form acts on the scan: the same lot received at another location of the provider.
+    page.get_by_label("Location").select_option(str(labelled.location.id))
+    page.get_by_label("Quantity").fill("3")
+    page.get_by_role("button", name="Receive", exact=True).click()
+    expect(page.locator(".flashes")).to_contain_text(f"Lot {lot.lot_code} was received: 3 unit(s).")
+    from health_responder.extensions import db
+    from health_responder.stock.models import StockLot
+
+    with live.app.app_context():
+        received = db.session.execute(
+            select(StockLot.item_id, StockLot.on_hand).where(
+                StockLot.location_id == labelled.location.id, StockLot.lot_code == lot.lot_code
+            )
+        ).all()
+        db.session.remove()
+    assert [tuple(row) for row in received] == [(lot.item_id, 3)]
+
+
+def test_the_receive_form_with_its_camera_button_passes_axe(live, camera):
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not at {AXE}: npm install")
+    page = camera("provider", bypass_csp=True)  # axe is injected as an inline script
+    page.goto("/stock/receive")
+    expect(page.get_by_role("button", name="Read with the camera")).to_be_visible()
+    from tests.browser.test_hub_journeys import axe_violations
+
+    assert axe_violations(page) == []
