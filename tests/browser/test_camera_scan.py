@@ -10,13 +10,14 @@ import shutil
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import parse_qs
 
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
 from tests.browser.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, PASSWORD, USERS
-from tests.browser.test_scanning import api_of
+from tests.browser.test_scanning import api_of, prepared  # noqa: F401 - prepared is a fixture
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 390, "height": 844}
@@ -41,12 +42,26 @@ def write_y4m(*, png: Path, y4m: Path) -> tuple[int, int]:
     return width, height
 
 
+def film_label(*, live, lot_id: int, folder: Path) -> Path:
+    """A video of the lot's printed label as the camera sees it: the label PDF, rendered at 200 dpi."""
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is needed to render the label")
+    provider = api_of(live, USERS["provider"])
+    pdf = provider.get(f"/api/v1/stock/lots/{lot_id}/label.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    (folder / "label.pdf").write_bytes(pdf.data)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "200", "-singlefile", str(folder / "label.pdf"), str(folder / "label")],
+        check=True,
+    )
+    write_y4m(png=folder / "label.png", y4m=folder / "label.y4m")
+    return folder / "label.y4m"
+
+
 @pytest.fixture
 def labelled(live, tmp_path):
     """A demo lot of MedAsia Supply with a GTIN and an expiry, a location of MedAsia that lacks it, and a
-    video of the lot's printed label as the camera sees it."""
-    if not shutil.which("pdftoppm"):
-        pytest.skip("pdftoppm (poppler-utils) is needed to render the label")
+    video of the lot's printed label."""
     from health_responder.extensions import db
     from health_responder.providers.models import Provider, StockLocation
     from health_responder.reference.models import Item
@@ -75,48 +90,34 @@ def labelled(live, tmp_path):
         for location in locations
         if (lot.item_id, lot.lot_code, location.id) not in held
     )
-    provider = api_of(live, USERS["provider"])
-    pdf = provider.get(f"/api/v1/stock/lots/{lot.id}/label.pdf")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    (tmp_path / "label.pdf").write_bytes(pdf.data)
-    subprocess.run(
-        [
-            "pdftoppm",
-            "-png",
-            "-r",
-            "200",
-            "-singlefile",
-            str(tmp_path / "label.pdf"),
-            str(tmp_path / "label"),
-        ],
-        check=True,
+    return SimpleNamespace(
+        lot=lot, location=elsewhere, video=film_label(live=live, lot_id=lot.id, folder=tmp_path)
     )
-    write_y4m(png=tmp_path / "label.png", y4m=tmp_path / "label.y4m")
-    return SimpleNamespace(lot=lot, location=elsewhere, video=tmp_path / "label.y4m")
 
 
 @pytest.fixture
-def camera(live, labelled, browser):
-    """A Chromium whose camera films the label (allowed without a prompt), and a phone-sized page in it."""
-    # A second Chromium of the session's Playwright (which skips, with the cause, where none can start).
-    chromium = browser.browser_type.launch(
-        executable_path=CHROMIUM,
-        headless=True,
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={labelled.video}",
-        ],
-    )
-    contexts = []
+def camera(live, browser):
+    """``camera(video, "provider")``: a phone-sized page, logged in, of a Chromium whose camera plays the
+    video (allowed without a prompt)."""
+    launched = []
 
-    def open_as(who: str, bypass_csp: bool = False):
+    def open_as(video: Path, who: str, bypass_csp: bool = False):
+        # A second Chromium of the session's Playwright (which skips, with the cause, where none can start).
+        chromium = browser.browser_type.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        )
+        launched.append(chromium)
         context = chromium.new_context(
             base_url=live.url, viewport=PHONE, is_mobile=True, locale="en-US", bypass_csp=bypass_csp
         )
         context.set_default_timeout(20_000)
-        contexts.append(context)
         page = context.new_page()
         page.goto("/login")
         page.get_by_label("Email").fill(USERS[who])
@@ -126,14 +127,13 @@ def camera(live, labelled, browser):
         return page
 
     yield open_as
-    for context in contexts:
-        context.close()
-    chromium.close()
+    for chromium in launched:
+        chromium.close()
 
 
 def test_the_camera_reads_a_printed_label_into_the_receive_form(live, camera, labelled):
     lot = labelled.lot
-    page = camera("provider")
+    page = camera(labelled.video, "provider")
     violations = []
     page.on(
         "console",
@@ -176,12 +176,44 @@ def test_the_camera_reads_a_printed_label_into_the_receive_form(live, camera, la
     assert [tuple(row) for row in received] == [(lot.item_id, 3)]
 
 
-def test_the_receive_form_with_its_camera_button_passes_axe(live, camera):
+def test_the_receive_form_with_its_camera_button_passes_axe(live, camera, labelled):
     if not AXE.exists():
         pytest.skip(f"axe-core is not at {AXE}: npm install")
-    page = camera("provider", bypass_csp=True)  # axe is injected as an inline script
+    page = camera(labelled.video, "provider", bypass_csp=True)  # axe is injected as an inline script
     page.goto("/stock/receive")
     expect(page.get_by_role("button", name="Read with the camera")).to_be_visible()
     from tests.browser.test_hub_journeys import axe_violations
 
     assert axe_violations(page) == []
+
+
+def test_the_camera_checks_the_pick_list_from_a_printed_label(live, camera, open_as, prepared, tmp_path):  # noqa: F811
+    """The pick list check's field presses its button once the camera has read the label, as a USB
+    scanner's Enter would; the page checks the lot's line."""
+    from health_responder.extensions import db
+    from health_responder.stock.models import StockLot
+
+    with live.app.app_context():
+        lot_id = db.session.scalar(select(StockLot.id).where(StockLot.lot_code == prepared.lot_code))
+        db.session.remove()
+    if AXE.exists():  # the dispatch page with its camera buttons; axe is injected as an inline script
+        from tests.browser.test_hub_journeys import axe_violations
+
+        audited = open_as("provider", bypass_csp=True)
+        audited.goto(f"/dispatches/{prepared.dispatch['id']}")
+        expect(
+            audited.locator("#pick-check").get_by_role("button", name="Read with the camera")
+        ).to_be_visible()
+        assert axe_violations(audited) == []
+    page = camera(film_label(live=live, lot_id=lot_id, folder=tmp_path), "provider")
+    page.goto(f"/dispatches/{prepared.dispatch['id']}")
+    expect(page.locator("#pick-check")).to_contain_text("0 of 1 lines checked.")
+    with page.expect_request(lambda r: r.method == "POST", timeout=30_000) as sent:
+        page.locator("#pick-check").get_by_role("button", name="Read with the camera").click()
+    scan = parse_qs(sent.value.post_data)["scan"]
+    assert len(scan) == 1 and re.fullmatch(
+        rf"(\]d2)?\(?01\)?{prepared.gtin}\(?17\)?\d{{6}}\(?10\)?{re.escape(prepared.lot_code)}", scan[0]
+    ), scan  # what the camera read is what the form sent: the label's GS1 element string
+    page.wait_for_url(re.compile(r"/dispatches/\d+#pick-check$"))
+    expect(page.locator(".flashes")).to_contain_text("1 of 1 lines checked.")
+    expect(page.locator("tr.checked")).to_contain_text(prepared.lot_code)

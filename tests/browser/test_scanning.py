@@ -3,6 +3,7 @@ pick list check and into the receipt form, and presses Enter; the page shows wha
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import timedelta
 from types import SimpleNamespace
@@ -18,6 +19,7 @@ from tests.clients import ApiClient
 pytestmark = pytest.mark.slow
 GS = "\x1d"
 EXPIRY = utc_today() + timedelta(days=500)
+PREPARED = itertools.count(1)  # tests/browser/test_camera_scan.py prepares a dispatch too
 
 
 def api_of(live, email: str) -> ApiClient:
@@ -53,7 +55,7 @@ def prepared(live):
         db.session.remove()
     provider, city, coordinator = (api_of(live, USERS[who]) for who in ("provider", "city", "coordinator"))
     location = provider.get(f"/api/v1/providers/{provider_id}").json["locations"][0]["id"]
-    lot_code = f"SCAN-{utc_today():%m%d}-{item_id}"
+    lot_code = f"SCAN-{utc_today():%m%d}-{item_id}-{next(PREPARED)}"  # one lot per test of the session
     lot = provider.post(
         "/api/v1/stock/lots",
         json={"gs1": f"(01){gtin}(17){EXPIRY:%y%m%d}(10){lot_code}", "location_id": location, "quantity": 6},
