@@ -120,12 +120,14 @@ def test_a_near_expiry_message_in_the_inbox_opens_the_lot_card(live, open_as, vi
     from health_responder.extensions import db
 
     code = f"L-NEAR-{'PHONE' if viewport else 'DESK'}"
+    # Logged in first: open_as gives the provider back its English, and a message is written in the
+    # language its recipient has when it is queued (an earlier journey may have left it in Korean).
+    page = open_as("provider")
     lot_id = journey_lot(live, code, expires_on=utc_today() + timedelta(days=9), status="available")
     with live.app.app_context():
         run = scheduler.run_job("near_expiry", scheduled_for=utcnow(), trigger="manual")
         assert run.outcome == "succeeded", run.error
         db.session.remove()
-    page = open_as("provider")
     if viewport:
         page.set_viewport_size(viewport)
     page.goto("/notifications")
