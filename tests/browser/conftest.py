@@ -116,6 +116,17 @@ def browser():
     manager.stop()
 
 
+def sign_in(live, page, who: str):
+    """Log ``page`` in as the demo user ``who`` (its language as the demo has it) and wait for the dashboard."""
+    _restore_language(live, USERS[who])
+    page.goto("/login")
+    page.get_by_label("Email").fill(USERS[who])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/dashboard")
+    return page
+
+
 @pytest.fixture
 def open_as(live, browser):
     """``open_as("city")`` → a page of a fresh browser context, logged in as that demo user."""
@@ -134,13 +145,7 @@ def open_as(live, browser):
         page = context.new_page()
         if who is None:
             return page
-        _restore_language(live, USERS[who])
-        page.goto("/login")
-        page.get_by_label("Email").fill(USERS[who])
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/dashboard")
-        return page
+        return sign_in(live, page, who)
 
     yield login
     for context in contexts:

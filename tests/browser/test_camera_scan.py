@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from tests.browser.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, PASSWORD, USERS
+from tests.browser.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, USERS, sign_in
 from tests.browser.test_scanning import api_of, prepared  # noqa: F401 - prepared is a fixture
 
 pytestmark = pytest.mark.slow
@@ -118,13 +118,7 @@ def camera(live, browser):
             base_url=live.url, viewport=PHONE, is_mobile=True, locale="en-US", bypass_csp=bypass_csp
         )
         context.set_default_timeout(20_000)
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Email").fill(USERS[who])
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/dashboard")
-        return page
+        return sign_in(live, context.new_page(), who)
 
     yield open_as
     for chromium in launched:
