@@ -51,8 +51,17 @@
     button.type = "button";
     button.textContent = input.dataset.scan;
     input.insertAdjacentElement("afterend", button);
+    // Said on the page when the camera is refused or missing, or the reader cannot load: the person at
+    // the dock sees why nothing happens, and that the field still takes a typed or scanned code.
+    const failed = document.createElement("p");
+    failed.className = "error scan-failed";
+    failed.setAttribute("role", "alert");
+    failed.hidden = true;
+    button.insertAdjacentElement("afterend", failed);
     button.addEventListener("click", async function () {
       button.disabled = true; // one camera at a time
+      failed.hidden = true;
+      failed.textContent = "";
       let stream = null;
       let video = null;
       let detector = null;
@@ -79,7 +88,10 @@
         await video.play();
       } catch (error) {
         stop();
-        throw error;
+        failed.textContent = input.dataset.scanFailed || String(error);
+        failed.hidden = false;
+        console.error(error);
+        return;
       }
       const look = async function () {
         const found = await detector.detect(video).catch(() => []);

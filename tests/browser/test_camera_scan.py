@@ -211,3 +211,27 @@ def test_the_camera_checks_the_pick_list_from_a_printed_label(live, camera, open
     page.wait_for_url(re.compile(r"/dispatches/\d+#pick-check$"))
     expect(page.locator(".flashes")).to_contain_text("1 of 1 lines checked.")
     expect(page.locator("tr.checked")).to_contain_text(prepared.lot_code)
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_without_a_camera_the_page_says_so_and_the_field_still_takes_a_scan(open_as, language):
+    # The suite's own Chromium has no camera (no fake device): getUserMedia is refused, as on a phone
+    # whose user said no. The page says why nothing happened, in the page's language.
+    page = open_as("provider")  # gives the provider back its English afterwards too
+    if language == "ko":
+        page.locator("#locale-switch").select_option("ko")
+        page.get_by_role("button", name=re.compile("^(Change|변경)$")).click()
+    page.set_viewport_size(PHONE)
+    page.goto("/stock/receive")
+    button = page.locator("button", has_text="카메라로 읽기" if language == "ko" else "Read with the camera")
+    button.click()
+    said = page.get_by_role("alert").filter(has_text="카메라" if language == "ko" else "camera")
+    expect(said).to_be_visible(timeout=30_000)
+    expected = (
+        "카메라로 코드를 읽지 못했습니다."
+        if language == "ko"
+        else "The camera could not read a code here. Allow the camera and try again"
+    )
+    assert expected in said.inner_text()
+    expect(button).to_be_enabled()  # another press tries again
+    expect(page.locator("video.scan-preview")).to_have_count(0)
