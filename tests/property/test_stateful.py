@@ -45,7 +45,7 @@ from sqlmodel import SQLModel, select
 
 from health_responder.allocation import services as allocations
 from health_responder.allocation.models import Allocation, AllocationStatus
-from health_responder.db import utc_today, utcnow
+from health_responder.db import clock_at, utc_today, utcnow
 from health_responder.dispatch import receipts
 from health_responder.dispatch import services as dispatches
 from health_responder.dispatch.models import REJECTION_REASONS, Dispatch, DispatchLine, DispatchStatus
@@ -490,7 +490,7 @@ class Workflow(RuleBasedStateMachine):
 
     def _create_program(self, *, provider, capacity, started):
         provider = _pick(self.w["providers"], provider)
-        if started:  # began today: takes enrolments until tonight, and attendance already
+        if started:  # began today: attendance is open (its places were taken the evening before: see enrol)
             starts = datetime.combine(utc_today(), time(0, 0), tzinfo=UTC)
             deadline = utc_today()
         else:
@@ -529,15 +529,22 @@ class Workflow(RuleBasedStateMachine):
             not stray,
         )
         city = _pick(self.w["cities"], city)
-        ident = self._do(
-            "enrol",
-            lambda: training.enrol(
-                program=self._get(TrainingProgram, program_id),
-                by=self.city_user[city.id],
-                participant_name=f"Nurse {person}",
-                participant_email=f"Nurse{person}@Example.org",
-            ),
-        )
+
+        def call():
+            program = self._get(TrainingProgram, program_id)
+            starts_at = program.starts_at.replace(tzinfo=program.starts_at.tzinfo or UTC)
+            # Enrolment closes when a program begins: a place in one that has begun was taken the
+            # evening before (the services judge "now" by db.clock_at), so attendance can follow.
+            moment = min(utcnow(), starts_at - timedelta(hours=1))
+            with clock_at(moment):
+                return training.enrol(
+                    program=program,
+                    by=self.city_user[city.id],
+                    participant_name=f"Nurse {person}",
+                    participant_email=f"Nurse{person}@Example.org",
+                )
+
+        ident = self._do("enrol", call)
         if ident is not None:
             self.enrolments.append(ident)
 
