@@ -96,6 +96,8 @@ request_finished.connect(_watch_page_posts, weak=False)
 
 
 def pytest_terminal_summary(terminalreporter):
+    # The seed again at the end: -q (setup.cfg's addopts) leaves the header out, and a failure needs it.
+    terminalreporter.write_line(pytest_report_header(None))
     if os.environ.get("PRG_COVERAGE") and _POST_PAGES:
         missing = sorted(_POST_PAGES - _SUCCEEDED_POSTS)
         terminalreporter.write_line(f"POST pages no test of this run sent successfully ({len(missing)}):")
