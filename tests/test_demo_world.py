@@ -3,7 +3,7 @@ every invariant intact, every dashboard of the six logins with something in each
 """
 
 import time
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -54,23 +54,21 @@ def test_the_demo_world_keeps_every_invariant_and_fills_dashboards_portal_and_ra
             r.status for r in requests
         }
         assert "partially_dispatched" in {r.status for r in requests}  # a back-order still owed
-        ages = [(utcnow() - _aware(r.created_at)).days for r in requests]
+        ages = [(utcnow() - r.created_at).days for r in requests]
         assert max(ages) >= 330 and min(ages) == 0
         for r in (
             requests
         ):  # each reference carries the year the request was made in, and its timeline runs forward
-            assert r.reference == f"REQ-{_aware(r.created_at).year}-{r.id:06d}"
+            assert r.reference == f"REQ-{r.created_at.year}-{r.id:06d}"
             steps = [
-                _aware(t)
-                for t in (r.created_at, r.submitted_at, r.approved_at, r.delivered_at, r.closed_at)
-                if t
+                t for t in (r.created_at, r.submitted_at, r.approved_at, r.delivered_at, r.closed_at) if t
             ]
             assert steps == sorted(steps), r.reference
         assert len({r.reference[4:8] for r in requests}) == 2  # the year runs over into the one before
         received = db.session.scalars(select(Dispatch).where(Dispatch.received_at.is_not(None))).all()
         assert received and all(d.shipped_at < d.received_at for d in received)
         for d in db.session.scalars(select(Dispatch)):
-            assert d.reference == f"DSP-{_aware(d.created_at).year}-{d.id:06d}"
+            assert d.reference == f"DSP-{d.created_at.year}-{d.id:06d}"
         items = db.session.scalars(select(Item)).all()
         assert 40 <= len(items) <= 60 and sum(1 for i in items if i.gtin) >= 10
         assert db.session.scalar(select(sa.func.count()).where(StockLot.status == "recalled")) >= 1
@@ -117,8 +115,8 @@ def _training_holds_together():
 
     now = utcnow()
     programs = db.session.scalars(select(TrainingProgram)).all()
-    past = [p for p in programs if _aware(p.ends_at) < now]
-    upcoming = [p for p in programs if _aware(p.starts_at) > now and p.status == "published"]
+    past = [p for p in programs if p.ends_at < now]
+    upcoming = [p for p in programs if p.starts_at > now and p.status == "published"]
     assert len(past) >= 4 and len(upcoming) >= 4
     assert {"online", "onsite", "webinar"} <= {p.mode for p in past} & {p.mode for p in upcoming}
     assert all(p.join_url for p in programs if p.mode == "webinar")
@@ -134,7 +132,7 @@ def _training_holds_together():
     assert {"enrolled", "waitlisted", "cancelled", "completed", "attended", "no_show"} <= statuses
     assert any(e.promoted_at for e in enrolments)  # a seat given up went to the waitlist
     completed = [e for e in enrolments if e.status == "completed"]
-    assert all(_aware(e.completed_at) < now for e in completed)
+    assert all(e.completed_at < now for e in completed)
     certificates = _documents("certificate")
     # A Korean city's participant has a Korean copy (key "<id>:ko"), the others an English one.
     assert len(certificates) >= len(past) and {c.subject_key.split(":")[0] for c in certificates} <= {
@@ -177,7 +175,7 @@ def _checks_ran_and_alerts_moved():
     runs = db.session.scalars(select(JobRun)).all()
     assert all(r.outcome == "succeeded" for r in runs)
     for name in ("overdue_requests", "low_stock", "near_expiry", "readiness_gaps", "training_reminders"):
-        ticks = sorted(_aware(r.scheduled_for) for r in runs if r.name == name)
+        ticks = sorted(r.scheduled_for for r in runs if r.name == name)
         assert len(ticks) >= 3 and ticks[0] < utcnow() - timedelta(days=7), name
     assert any(r.counts.get("published") == 1 for r in runs if r.name == "monthly_statistics")
     assert any(r.dry_run for r in runs if r.name == "auto_allocate")
@@ -188,7 +186,7 @@ def _checks_ran_and_alerts_moved():
         a.kind for a in resolved if a.resolved_by_id is None
     }
     assert any(a.resolved_by_id for a in resolved)
-    assert all(_aware(a.created_at) < _aware(a.resolved_at) for a in resolved)
+    assert all(a.created_at < a.resolved_at for a in resolved)
 
 
 def _documents(kind: str):
@@ -215,10 +213,6 @@ def _csrf(client):
     html = client.get("/dashboard").get_data(as_text=True)
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     return match.group(1) if match else ""
-
-
-def _aware(moment):
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _filled(load) -> bool:

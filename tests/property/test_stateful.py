@@ -532,10 +532,9 @@ class Workflow(RuleBasedStateMachine):
 
         def call():
             program = self._get(TrainingProgram, program_id)
-            starts_at = program.starts_at.replace(tzinfo=program.starts_at.tzinfo or UTC)
             # Enrolment closes when a program begins: a place in one that has begun was taken the
             # evening before (the services judge "now" by db.clock_at), so attendance can follow.
-            moment = min(utcnow(), starts_at - timedelta(hours=1))
+            moment = min(utcnow(), program.starts_at - timedelta(hours=1))
             with clock_at(moment):
                 return training.enrol(
                     program=program,
