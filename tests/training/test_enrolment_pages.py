@@ -14,27 +14,13 @@ from tests.factories import flashes, text
 pytestmark = pytest.mark.usefixtures("shelves")
 
 
-def _program(w, make, **overrides) -> dict:
-    make.topic("oxygen_therapy", "Oxygen therapy")
-    start = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
-    body = {
-        "title": "Oxygen therapy basics",
-        "topic": "oxygen_therapy",
-        "language": "ko",
-        "mode": "online",
-        "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=4)).isoformat(),
-        "enrolment_deadline": (start.date() - timedelta(days=2)).isoformat(),
-        "capacity": 1,
-    } | overrides
-    answer = w.api["provider"].post("/api/v1/training/programs", json=body)
-    assert answer.status_code == 201, answer.json
-    return answer.json
+def _program(make, **overrides) -> dict:
+    return make.program(**({"language": "ko", "capacity": 1} | overrides))
 
 
 def test_a_city_enrols_staff_and_the_second_goes_on_the_waitlist(world, make):
     w = world
-    program = _program(w, make)
+    program = _program(make)
     city = w.page("city")
     assert "Oxygen therapy basics" in city.html("/training")
     path = f"/training/{program['id']}"
@@ -73,7 +59,7 @@ def test_a_city_enrols_staff_and_the_second_goes_on_the_waitlist(world, make):
 
 def test_the_provider_marks_attendance_once_the_program_has_begun(app, world, make):
     w = world
-    program = _program(w, make)
+    program = _program(make)
     enrolment = (
         w.api["city"]
         .post(

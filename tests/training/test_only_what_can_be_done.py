@@ -15,23 +15,10 @@ from tests.factories import text
 
 
 def _program(w, make, title: str, *, starts_in: timedelta = timedelta(days=10), **overrides) -> dict:
-    make.topic("oxygen_therapy", "Oxygen therapy")
-    start = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
-    body = {
-        "title": title,
-        "topic": "oxygen_therapy",
-        "language": "en",
-        "mode": "online",
-        "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=4)).isoformat(),
-        "enrolment_deadline": (start.date() - timedelta(days=2)).isoformat(),
-        "capacity": 5,
-    } | overrides
-    answer = w.api["provider"].post("/api/v1/training/programs", json=body)
-    assert answer.status_code == 201, answer.json
+    program = make.program(**({"title": title, "capacity": 5} | overrides))
     if starts_in != timedelta(days=10):
-        _move(w.app, answer.json["id"], starts_in)
-    return answer.json
+        _move(w.app, program["id"], starts_in)
+    return program
 
 
 def _move(app, program_id: int, starts_in: timedelta, hours: int = 4, deadline_days: int = 2) -> None:

@@ -12,22 +12,8 @@ from health_responder.training.models import TrainingProgram
 from tests.factories import flashes, text
 
 
-def _program(w, make, **overrides) -> dict:
-    make.topic("oxygen_therapy", "Oxygen therapy")
-    start = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
-    body = {
-        "title": "Oxygen therapy basics",
-        "topic": "oxygen_therapy",
-        "language": "en",
-        "mode": "online",
-        "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=4)).isoformat(),
-        "enrolment_deadline": (start.date() - timedelta(days=2)).isoformat(),
-        "capacity": 2,
-    } | overrides
-    answer = w.api["provider"].post("/api/v1/training/programs", json=body)
-    assert answer.status_code == 201, answer.json
-    return answer.json
+def _program(make, **overrides) -> dict:
+    return make.program(**({"capacity": 2} | overrides))
 
 
 def _rows(*people) -> dict:
@@ -50,7 +36,7 @@ def _started(app, program_id: int) -> None:
 
 def test_a_city_enrols_three_participants_in_one_form(world, make):
     w = world
-    program = _program(w, make)
+    program = _program(make)
     city = w.page("city")
     path = f"/training/{program['id']}"
     html = city.html(path)
@@ -77,7 +63,7 @@ def test_a_city_enrols_three_participants_in_one_form(world, make):
 
 def test_every_bad_row_is_named_at_once_and_nobody_is_enrolled(world, make):
     w = world
-    program = _program(w, make)
+    program = _program(make)
     w.api["city"].post(
         f"/api/v1/training/programs/{program['id']}/enrolments",
         json={"participant_name": "Already", "participant_email": "already@x.kr"},
@@ -110,7 +96,7 @@ def test_every_bad_row_is_named_at_once_and_nobody_is_enrolled(world, make):
 
 def test_the_enrolment_batch_over_the_api(world, make):
     w = world
-    program = _program(w, make, capacity=1)
+    program = _program(make, capacity=1)
     url = f"/api/v1/training/programs/{program['id']}/enrolments/batch"
     bad = w.api["city"].post(
         url,
@@ -137,7 +123,7 @@ def test_the_enrolment_batch_over_the_api(world, make):
 
 def test_the_provider_saves_the_whole_rosters_attendance_with_one_button(app, world, make):
     w = world
-    program = _program(w, make, capacity=5)
+    program = _program(make, capacity=5)
     url = f"/api/v1/training/programs/{program['id']}/enrolments/batch"
     people = [("Kim", "kim@x.kr"), ("Lee", "lee@x.kr"), ("Park", "park@x.kr")]
     made = (
