@@ -33,6 +33,11 @@ dispatch report and the pick list of 1 and 20 lines and a certificate, side by s
 drawing the same table in Helvetica (``helvetica``: no fonts of ours, no QR, no layout), built in
 interleaved turns; CPU milliseconds per build, median of the turns. Also the first report a warmed
 process builds, against the median. Target: each document of one line under 8 ms of CPU.
+
+Over HTTP (``bench/pdf_http.py``, in a fresh process on a throwaway SQLite database made through the
+services): the one-line dispatch report from its page route, served stored against rebuilt after its
+data changed (the receipt recorded), in alternating paired rounds; CPU and wall milliseconds, median of
+the rounds. Target: rebuilt at most 3x stored, in CPU.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ TARGET_SCALING = 12.0
 TARGET_PEAK_MB = 150.0
 TARGET_SMALL_MS = 8.0
 SMALL_SIZES = (1, 20)
+HTTP_ROUNDS = 25
 
 
 def make_report(n: int):
@@ -371,6 +377,24 @@ def small_cases(turns: int) -> int:
     return failures
 
 
+def http_case(rounds: int) -> int:
+    """The one-line report over HTTP, stored against rebuilt, in a fresh process; its failures."""
+    from bench.pdf_http import report
+
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "pdf_http.py"), "--json", "--rounds", str(rounds)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    if proc.returncode:
+        print(f"dispatch report over HTTP failed: {proc.stderr.strip().splitlines()[-1:]}")
+        print("RESULT dispatch report over HTTP, rebuilt / stored | failed | ≤ 3x | FAIL")
+        return 1
+    return report(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
 def worker(kind: str, n: int, repeat: int) -> None:
     """Measure one case in this process (best of ``repeat`` builds) and print it as JSON."""
     import pypdf
@@ -441,8 +465,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="rounds of report and bare (default 5)")
     parser.add_argument("--worker", nargs=3, metavar=("KIND", "LINES", "REPEAT"), help=argparse.SUPPRESS)
     parser.add_argument("--small-worker", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--small-only", action="store_true", help="only the small cases (1 and 20 lines)")
-    parser.add_argument("--database", help="ignored: PDFs touch no database (accepted for bench/run_all.py)")
+    parser.add_argument(
+        "--small-only", action="store_true", help="only the small cases (1 and 20 lines, and over HTTP)"
+    )
+    parser.add_argument("--http-only", action="store_true", help="only the one-line report over HTTP")
+    parser.add_argument(
+        "--database",
+        help="ignored: the builds touch no database and the HTTP case makes its own SQLite (for bench/run_all.py)",
+    )
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.worker[0], int(args.worker[1]), int(args.worker[2]))
@@ -450,7 +480,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.small_worker:
         small_worker(args.small_worker)
         return 0
+    if args.http_only:
+        return http_case(HTTP_ROUNDS)
     small_failures = small_cases(20 if args.quick else 60)
+    small_failures += http_case(HTTP_ROUNDS)
     if args.small_only:
         return 1 if small_failures else 0
 
