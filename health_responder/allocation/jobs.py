@@ -354,8 +354,10 @@ def near_expiry(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
             ]
             wanting = serve["total"]
             if suggestions:
-                hint = (
-                    f" {wanting} open request line(s) could use it first, e.g. {suggestions[0]['reference']}."
+                hint = _l(
+                    " %(n)s open request line(s) could use it first, e.g. %(reference)s.",
+                    n=wanting,
+                    reference=suggestions[0]["reference"],
                 )
             elif wanting:
                 hint = _l(

@@ -90,6 +90,33 @@ def test_an_alert_reaches_each_provider_user_in_their_language_and_stays_english
     assert email["Subject"] == korean.subject and "가용 재고" in email.get_content()
 
 
+def test_a_near_expiry_alert_names_the_request_that_could_use_the_lot_in_each_keepers_language(
+    app, world, make, run_check
+):
+    korean_keeper = make.user("provider", provider=world.near)
+    speaks(app, korean_keeper, "ko")
+    english_keeper = make.user("provider", provider=world.near)
+    world.lot(40, expires_on=days(20), code="L-SOON")
+    shelf = world.lot(5, expires_on=days(400), code="L-SHELF")
+    # Near Supply holds an allocation for the request, so its alert may name it: 5 of 10 still wanted.
+    request = make.approved_request((world.item, 10), priority="high", needed_by=days(15))
+    make.allocation(request, 0, shelf.id, 5)
+
+    run_check("near_expiry")
+
+    [korean] = [m for m in messages_of(app, korean_keeper) if "L-SOON" in m.subject]
+    assert korean.subject.startswith("[주의] 로트 L-SOON(OXY-CONC-10L)는 ")
+    assert (
+        f"이 로트를 먼저 쓸 수 있는 진행 중인 요청 줄이 1개 있습니다(예: {request['reference']})."
+        in korean.subject
+    )
+    assert "could use it first" not in korean.subject + korean.body
+    [english] = [m for m in messages_of(app, english_keeper) if "L-SOON" in m.subject]
+    assert f"1 open request line(s) could use it first, e.g. {request['reference']}." in english.subject
+    alerts = world.coordinator.get("/api/v1/alerts", query_string={"kind": "near_expiry"}).json["items"]
+    assert [request["reference"] in a["message"] and "e.g." in a["message"] for a in alerts] == [True]
+
+
 def test_a_shipment_tells_a_korean_city_in_korean(app, world, make):
     korean_city(app, world.city)
     clerk = world.users["city"]
