@@ -31,6 +31,8 @@ class Target:
 
     def __init__(self, spec: str, label: str = "bench"):
         self.spec = spec or "sqlite"
+        if self.spec.startswith("postgres") and self.spec.count("/") < 3:  # "postgresql": the local server
+            self.spec = DEFAULT_POSTGRES
         self.dialect = "sqlite" if self.spec.startswith("sqlite") else "postgresql"
         self.label = f"{label}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         self.workdir = Path(tempfile.mkdtemp(prefix=f"{label}-"))

@@ -118,6 +118,9 @@ class AssistanceRequest(SQLModel, table=True):
         sa.CheckConstraint("priority IN ('critical', 'high', 'normal', 'low')", name="priority_known"),
         sa.Index("ix_assistance_request_queue", "status", "priority_rank", "needed_by", "submitted_at"),
         sa.Index("ix_assistance_request_city_created", "city_id", "id"),
+        # The API's list filtered by state, in id order: the page and its count both read this index
+        # (without it the page sorts every request in the state, 2.3 ms at 9,000 of 100,000 on SQLite).
+        sa.Index("ix_assistance_request_status_id", "status", "id"),
     )
 
 
