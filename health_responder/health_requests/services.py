@@ -150,21 +150,23 @@ def _check_lines(lines: list[dict]) -> None:
         raise ValidationFailed(_l("Some lines are not valid: see errors for each field."), errors)
 
 
-def _add_lines(request: AssistanceRequest, lines: list[dict]) -> list[RequestLine]:
-    rows = [
-        RequestLine(
-            request_id=request.id,
-            item_id=line["item_id"],
-            quantity=line["quantity"],
-            quantity_allocated=0,
-            quantity_dispatched=0,
-            quantity_received=0,
-            quantity_rejected=0,
-        )
-        for line in lines
-    ]
-    db.session.add_all(rows)
-    return rows
+def _add_lines(request: AssistanceRequest, lines: list[dict]) -> None:
+    """Insert ``lines`` for ``request`` in one statement (Core: no ORM objects are needed for rows read back by id)."""
+    db.session.execute(
+        sa.insert(LINES),
+        [
+            {
+                "request_id": request.id,
+                "item_id": line["item_id"],
+                "quantity": line["quantity"],
+                "quantity_allocated": 0,
+                "quantity_dispatched": 0,
+                "quantity_received": 0,
+                "quantity_rejected": 0,
+            }
+            for line in lines
+        ],
+    )
 
 
 def _city_of(by: User, city_id: int | None) -> int:
