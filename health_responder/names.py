@@ -2,7 +2,8 @@
 
 Items and topics carry an optional ``name_ko``; a Korean page (or a document built under
 ``force_locale("ko")``) shows it, and falls back to ``name`` when there is none. Templates use the
-``local_name`` filter; pages and queries that build choices or rows call ``local`` or ``local_name``.
+``local_name`` filter; pages and queries that build choices or rows call ``local`` or ``local_name``;
+a document's data, gathered before its language's locale is forced, calls ``named_in``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ def _korean() -> bool:
     return locale is not None and locale.language == "ko"
 
 
-def local(name: str | None, name_ko: str | None) -> str:
-    """``name_ko`` when the page is Korean and it is given, else ``name``."""
-    if name_ko and _korean():
+def named_in(language: str, name: str | None, name_ko: str | None) -> str:
+    """``name_ko`` for a document written in Korean when it is given, else ``name``."""
+    if name_ko and language == "ko":
         return name_ko
     return name or ""
+
+
+def local(name: str | None, name_ko: str | None) -> str:
+    """``name_ko`` when the page is Korean and it is given, else ``name``."""
+    return named_in("ko" if _korean() else "en", name, name_ko)
 
 
 def local_name(thing, key: str = "name") -> str:

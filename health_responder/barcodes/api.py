@@ -10,6 +10,7 @@ from health_responder.barcodes import services
 from health_responder.barcodes.schemas import BarcodeParseSchema, PickCheckSchema, ScanSchema
 from health_responder.dispatch import queries as dispatches
 from health_responder.documents.responses import pdf_response
+from health_responder.documents.schemas import ReaderLanguageArgsSchema
 from health_responder.extensions import db
 from health_responder.stock import queries as stock
 
@@ -58,11 +59,16 @@ class PickCheck(MethodView):
 @blp.route("/stock/lots/<int:lot_id>/label.pdf")
 class LotLabel(MethodView):
     @roles_required(Role.PROVIDER, *STAFF)
+    @blp.arguments(ReaderLanguageArgsSchema, location="query")
     @blp.doc(responses={"200": PDF, "404": ERROR, "409": ERROR})
-    def get(self, lot_id):
-        """The lot's label: GS1 DataMatrix of GTIN, expiry and lot, the human-readable line, item, provider."""
+    def get(self, args, lot_id):
+        """The lot's label: GS1 DataMatrix of GTIN, expiry and lot, the human-readable line, item, provider;
+        its words in the asker's language or ``?lang=`` (the GS1 data is the same in every language).
+        """
         db.begin_write()
-        document, content = services.lot_label(lot=stock.get_lot(user=g.user, lot_id=lot_id), by=g.user)
+        document, content = services.lot_label(
+            lot=stock.get_lot(user=g.user, lot_id=lot_id), by=g.user, language=args.get("lang")
+        )
         db.session.commit()
         return pdf_response(document, content)
 
@@ -70,12 +76,17 @@ class LotLabel(MethodView):
 @blp.route("/dispatches/<int:dispatch_id>/labels.pdf")
 class DispatchLabels(MethodView):
     @roles_required()
+    @blp.arguments(ReaderLanguageArgsSchema, location="query")
     @blp.doc(responses={"200": PDF, "404": ERROR, "409": ERROR})
-    def get(self, dispatch_id):
-        """A sheet of labels, one per lot of the dispatch (city: its own; provider: its own; staff: all)."""
+    def get(self, args, dispatch_id):
+        """A sheet of labels, one per lot of the dispatch (city: its own; provider: its own; staff: all),
+        in the asker's language or ``?lang=``.
+        """
         db.begin_write()
         document, content = services.dispatch_labels(
-            dispatch=dispatches.get_dispatch(dispatch_id=dispatch_id, user=g.user), by=g.user
+            dispatch=dispatches.get_dispatch(dispatch_id=dispatch_id, user=g.user),
+            by=g.user,
+            language=args.get("lang"),
         )
         db.session.commit()
         return pdf_response(document, content)

@@ -30,19 +30,23 @@ bp = Blueprint("barcodes_pages", __name__)
 @bp.get("/stock/lots/<int:lot_id>/label.pdf")
 @roles(Role.PROVIDER, *STAFF)
 def lot_label(lot_id: int):
-    """The lot's GS1 label (registered like every document)."""
+    """The lot's GS1 label (registered like every document), in the reader's language or ``?lang=``."""
     db.begin_write()
-    document, content = services.lot_label(lot=stock.get_lot(user=me(), lot_id=lot_id), by=me())
+    document, content = services.lot_label(
+        lot=stock.get_lot(user=me(), lot_id=lot_id), by=me(), language=request.args.get("lang")
+    )
     return commit(pdf_response(document, content))
 
 
 @bp.get("/dispatches/<int:dispatch_id>/labels.pdf")
 @roles()
 def dispatch_labels(dispatch_id: int):
-    """A sheet of GS1 labels, one per lot of the dispatch."""
+    """A sheet of GS1 labels, one per lot of the dispatch, in the reader's language or ``?lang=``."""
     db.begin_write()
     document, content = services.dispatch_labels(
-        dispatch=dispatches.get_dispatch(dispatch_id=dispatch_id, user=me()), by=me()
+        dispatch=dispatches.get_dispatch(dispatch_id=dispatch_id, user=me()),
+        by=me(),
+        language=request.args.get("lang"),
     )
     return commit(pdf_response(document, content))
 

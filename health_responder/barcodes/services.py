@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
+from health_responder import languages, names
 from health_responder.auth.models import User
 from health_responder.dispatch import services as dispatches
 from health_responder.dispatch import snapshot
@@ -154,7 +155,7 @@ def _label(
     )
 
 
-def _sheet(title: str, labels_of: list[dict], doc_date: date | None) -> LabelSheetData:
+def _sheet(title: str, labels_of: list[dict], doc_date: date | None, language: str) -> LabelSheetData:
     problems: dict[str, list] = {}
     found = [_label(**facts, problems=problems) for facts in labels_of]
     if problems:
@@ -164,11 +165,19 @@ def _sheet(title: str, labels_of: list[dict], doc_date: date | None) -> LabelShe
         labels=found,
         page_size=current_app.config["PDF_PAGE_SIZE"],
         doc_date=doc_date,
+        language=language,
     )
 
 
-def lot_label(*, lot: StockLot, by: User | None = None) -> tuple[Document, bytes]:
-    """The registered label of a lot: its GS1 DataMatrix, the human-readable line, item and provider."""
+def lot_label(
+    *, lot: StockLot, by: User | None = None, language: str | None = None
+) -> tuple[Document, bytes]:
+    """The registered label of a lot: its GS1 DataMatrix, the human-readable line, item and provider.
+
+    Its words (captions, item name) are in the language of whoever prints it unless ``language`` says
+    another; the GS1 data is the same in every language. Each language's copy is its own document.
+    """
+    language = languages.chosen(asked=language, default=languages.of_user(by))
     item = db.session.get(Item, lot.item_id)
     provider = db.session.get(Provider, lot.provider_id)
     facts = {
@@ -176,28 +185,32 @@ def lot_label(*, lot: StockLot, by: User | None = None) -> tuple[Document, bytes
         "lot_code": lot.lot_code,
         "expires_on": lot.expires_on,
         "item_code": item.code,
-        "item_name": item.name,
+        "item_name": names.named_in(language, item.name, item.name_ko),
         "unit": item.unit,
         "provider_name": provider.name,
     }
-    data = _sheet(f"{item.code} {lot.lot_code}", [facts], lot.created_at.date())
+    data = _sheet(f"{item.code} {lot.lot_code}", [facts], lot.created_at.date(), language)
     return documents.issue(
         kind="lot_label",
         subject_type="stock_lot",
-        subject_key=str(lot.id),
+        subject_key=languages.keyed(str(lot.id), language),
         data=data,
-        build=labels.build_labels,
+        build=languages.in_language(labels.build_labels, language),
         event_date=data.doc_date,
         by=by,
         name=f"{item.code}-{lot.lot_code}",
     )
 
 
-def dispatch_labels(*, dispatch: Dispatch, by: User | None = None) -> tuple[Document, bytes]:
+def dispatch_labels(
+    *, dispatch: Dispatch, by: User | None = None, language: str | None = None
+) -> tuple[Document, bytes]:
     """A sheet with a label for every lot of a dispatch, to label what is received (or packed).
 
-    A shipped dispatch's labels carry its lots and items as they left (dispatch.snapshot), like its report.
+    A shipped dispatch's labels carry its lots and items as they left (dispatch.snapshot), like its report;
+    their words are in the language of whoever prints them unless ``language`` says another.
     """
+    language = languages.chosen(asked=language, default=languages.of_user(by))
     provider = snapshot.parties_of(dispatch)["sender"]["name"]
     lines = snapshot.lines_of(dispatch)
     items = {line.line.item_id for line in lines}
@@ -208,20 +221,20 @@ def dispatch_labels(*, dispatch: Dispatch, by: User | None = None) -> tuple[Docu
             "lot_code": line.lot_code,
             "expires_on": line.expires_on,
             "item_code": line.item_code,
-            "item_name": line.item_name,
+            "item_name": line.name_in(language),
             "unit": line.unit,
             "provider_name": provider,
         }
         for line in lines
     ]
     moment = dispatch.received_at or dispatch.shipped_at or dispatch.created_at
-    data = _sheet(dispatch.reference, facts, moment.date())
+    data = _sheet(dispatch.reference, facts, moment.date(), language)
     return documents.issue(
         kind="dispatch_labels",
         subject_type="dispatch",
-        subject_key=str(dispatch.id),
+        subject_key=languages.keyed(str(dispatch.id), language),
         data=data,
-        build=labels.build_labels,
+        build=languages.in_language(labels.build_labels, language),
         event_date=data.doc_date,
         by=by,
         name=dispatch.reference,

@@ -92,6 +92,9 @@ class DispatchLine(SQLModel, table=True):
     lot_expires_on: date | None = Field(default=None)
     item_code: str | None = Field(default=None, max_length=40)
     item_name: str | None = Field(default=None, max_length=200)
+    #: The item's Korean name at ship; None when it had none, or shipped before one was recorded
+    #: (migration 0025): its Korean documents then print ``item_name``.
+    item_name_ko: str | None = Field(default=None, max_length=200)
     item_unit: str | None = Field(default=None, max_length=40)
     item_cold_chain: bool | None = Field(default=None)
 

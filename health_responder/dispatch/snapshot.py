@@ -3,10 +3,12 @@
 A shipped dispatch is a fact: its report and pick list must go on saying what left, from whom and to
 whom, after a lot code is corrected, an item renamed or a city's address changed (else a genuine
 print would turn "superseded"). ``take`` copies those facts in the ship's transaction: each line's lot
-code and expiry and its item's code, name, unit and cold-chain flag onto the line, and the parties
-(request reference and priority, sender and its location, recipient, who prepared and who shipped)
-onto the dispatch, once for all its lines. ``parties_of`` and ``lines_of`` read them back, or the live
-rows while a dispatch is only prepared: one definition of each fact serves both.
+code and expiry and its item's code, name (and Korean name, if any), unit and cold-chain flag onto the
+line, and the parties (request reference and priority, sender and its location, recipient, who
+prepared and who shipped) onto the dispatch, once for all its lines. ``parties_of`` and ``lines_of`` read them back, or the live
+rows while a dispatch is only prepared: one definition of each fact serves both. A line shipped before
+Korean names were frozen (migration 0025) has none: its Korean documents print the English name it
+recorded, not the item's Korean name of today.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import date
 
 from sqlmodel import select
 
+from health_responder import names
 from health_responder.auth.models import User
 from health_responder.dispatch.models import Dispatch, DispatchLine
 from health_responder.extensions import db
@@ -36,6 +39,12 @@ class LineFacts:
     cold_chain: bool
     lot_code: str
     expires_on: date | None
+    #: The item's Korean name (frozen at ship like ``item_name``); None when none was recorded.
+    item_name_ko: str | None = None
+
+    def name_in(self, language: str) -> str:
+        """The item's name as a document in ``language`` prints it."""
+        return names.named_in(language, self.item_name, self.item_name_ko)
 
 
 def _name(user_id: int | None) -> str:
@@ -97,6 +106,7 @@ def lines_of(dispatch: Dispatch) -> list[LineFacts]:
                     line=line,
                     item_code=line.item_code,
                     item_name=line.item_name,
+                    item_name_ko=line.item_name_ko,
                     unit=line.item_unit,
                     cold_chain=bool(line.item_cold_chain),
                     lot_code=line.lot_code,
@@ -109,6 +119,7 @@ def lines_of(dispatch: Dispatch) -> list[LineFacts]:
                     line=line,
                     item_code=item.code,
                     item_name=item.name,
+                    item_name_ko=item.name_ko or None,
                     unit=item.unit,
                     cold_chain=item.requires_cold_chain,
                     lot_code=lot.lot_code,
@@ -124,5 +135,6 @@ def take(dispatch: Dispatch) -> None:
         line = facts.line
         line.lot_code, line.lot_expires_on = facts.lot_code, facts.expires_on
         line.item_code, line.item_name = facts.item_code, facts.item_name
+        line.item_name_ko = facts.item_name_ko
         line.item_unit, line.item_cold_chain = facts.unit, facts.cold_chain
     dispatch.parties_at_ship = live_parties(dispatch)

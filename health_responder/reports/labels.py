@@ -1,8 +1,10 @@
 """Lot labels: a GS1 DataMatrix of GTIN, expiry and lot, its human-readable line, item and provider.
 
-``build_labels(data) -> bytes`` is a pure function of `LabelSheetData`. One label prints on a page the
-size of a label (for a label printer); several print as a sheet of 2 x 7 labels (99 x 38 mm, the
-common A4 sheet) on the configured page size.
+``build_labels(data) -> bytes`` is a pure function of `LabelSheetData`; its captions go through gettext,
+so the service builds it under ``force_locale(data.language)``. The symbol and the bracketed line under
+it are GS1 data, the same in every language. One label prints on a page the size of a label (for a
+label printer); several print as a sheet of 2 x 7 labels (99 x 38 mm, the common A4 sheet) on the
+configured page size.
 
 The DataMatrix symbol is encoded by zxing-cpp in GS1 mode (FNC1 first, the ``]d2`` symbology, the
 separators between variable-length fields) and drawn here by reportlab, module by module, as vector
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import zxingcpp
+from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
@@ -77,6 +80,9 @@ class LabelSheetData:
     verification_url: str = ""
     verification_code: str = ""
     extra: dict = field(default_factory=dict)
+    #: The language of its words (captions; the item names are given in it): see health_responder.languages.
+    #: English is left out of the data hash (documents.data_hash), so labels registered before it match.
+    language: str = "en"
 
 
 def gs1_lot_problem(lot_code: str) -> str | None:
@@ -144,8 +150,8 @@ def _draw_label(
     canvas.setFillColor(MUTED)
     facts = [
         label.item_code + (f" · {label.unit}" if label.unit else ""),
-        f"LOT {label.lot_code}",
-        f"EXP {label.expires_on.isoformat()}" if label.expires_on else "EXP —",
+        _("LOT") + " " + label.lot_code,
+        _("EXP") + " " + (label.expires_on.isoformat() if label.expires_on else "—"),
         label.provider_name,
     ]
     for fact in facts:

@@ -52,8 +52,9 @@ from health_responder.zones import day_bounds, format_instant, local_date, zone_
 MAX_SUMMARY_DAYS = 366
 
 
-def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
-    """Everything the dispatch report shows: lots, items and parties as frozen at ship (dispatch.snapshot).
+def dispatch_report_data(dispatch: Dispatch, language: str = languages.FALLBACK) -> DispatchReportData:
+    """Everything the dispatch report shows in ``language``: lots, items and parties as frozen at ship
+    (dispatch.snapshot), each item by its name in that language as recorded then.
 
     Its times are the receiving city's: the ship date is the city's day, and each time names its zone.
     """
@@ -62,7 +63,7 @@ def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
     lines = [
         DispatchLineData(
             item_code=facts.item_code,
-            item_name=facts.item_name,
+            item_name=facts.name_in(language),
             lot_code=facts.lot_code,
             expires_on=facts.expires_on,
             quantity=facts.line.quantity,
@@ -100,11 +101,14 @@ def dispatch_report_data(dispatch: Dispatch) -> DispatchReportData:
             dispatched_by=parties["dispatched_by"],
             received_by=dispatch.received_by or "",
         ),
+        language=language,
     )
 
 
-def pick_list_data(dispatch: Dispatch) -> PickListData:
-    """The lots a provider picks for a dispatch, in location and expiry order, dated in the warehouse's zone."""
+def pick_list_data(dispatch: Dispatch, language: str = languages.FALLBACK) -> PickListData:
+    """The lots a provider picks for a dispatch, in location and expiry order, dated in the warehouse's zone,
+    each item by its name in ``language``.
+    """
     request = db.session.get(AssistanceRequest, dispatch.request_id)
     zone = db.session.get(StockLocation, dispatch.location_id).timezone
     parties = snapshot.parties_of(dispatch)
@@ -112,7 +116,7 @@ def pick_list_data(dispatch: Dispatch) -> PickListData:
         PickLineData(
             location_name=parties["sender_location"],
             item_code=facts.item_code,
-            item_name=facts.item_name,
+            item_name=facts.name_in(language),
             lot_code=facts.lot_code,
             expires_on=facts.expires_on,
             quantity=facts.line.quantity,
@@ -137,6 +141,7 @@ def pick_list_data(dispatch: Dispatch) -> PickListData:
         association_name=current_app.config["ASSOCIATION_NAME"],
         notes=dispatch.notes or "",
         page_size=current_app.config["PDF_PAGE_SIZE"],
+        language=language,
     )
 
 
@@ -331,7 +336,7 @@ def dispatch_report(
     Each language is its own document (its own code), so printing one never supersedes the other.
     """
     language = languages.chosen(asked=language, default=languages.of_city(dispatch.city_id))
-    data = dataclasses.replace(dispatch_report_data(dispatch), language=language)
+    data = dispatch_report_data(dispatch, language)
     return documents.issue(
         kind="dispatch_report",
         subject_type="dispatch",
@@ -349,7 +354,7 @@ def pick_list(
 ) -> tuple[Document, bytes]:
     """The registered pick list of a dispatch, in the language of whoever prints it unless ``language`` says another."""
     language = languages.chosen(asked=language, default=languages.of_user(by))
-    data = dataclasses.replace(pick_list_data(dispatch), language=language)
+    data = pick_list_data(dispatch, language)
     return documents.issue(
         kind="pick_list",
         subject_type="dispatch",

@@ -165,10 +165,13 @@ def test_the_dispatch_summary_speaks_the_askers_language_or_lang(app, world, tmp
         "/api/v1/reports/dispatch-summary.pdf?from=2026-01-01&to=2026-01-31",
         "/api/v1/training/enrolments/{enrolment}/certificate.pdf",
         "/api/v1/publications/{publication}/file",
+        "/api/v1/dispatches/{dispatch}/labels.pdf",
+        "/api/v1/stock/lots/{lot}/label.pdf",
     ],
 )
 def test_an_unknown_lang_is_refused_on_every_api_pdf_route(world, prepared, path):
-    path = path.format(dispatch=prepared["id"], enrolment=1, publication=1)
+    lot = world.lots.oxy if "{lot}" in path else 0
+    path = path.format(dispatch=prepared["id"], enrolment=1, publication=1, lot=lot)
     response = world.coordinator.get(path + ("&" if "?" in path else "?") + "lang=fr")
     assert response.status_code == 422, response.json
     assert "lang" in response.json["errors"]
@@ -179,10 +182,16 @@ def test_an_unknown_lang_is_refused_on_every_api_pdf_route(world, prepared, path
 
 @pytest.mark.parametrize(
     "path",
-    ["/dispatches/{dispatch}/report.pdf", "/dispatches/{dispatch}/pick-list.pdf"],
+    [
+        "/dispatches/{dispatch}/report.pdf",
+        "/dispatches/{dispatch}/pick-list.pdf",
+        "/dispatches/{dispatch}/labels.pdf",
+        "/stock/lots/{lot}/label.pdf",
+    ],
 )
 def test_an_unknown_lang_on_a_page_names_the_parameter_and_the_languages(world, prepared, path):
-    response = world.page("coordinator").get(path.format(dispatch=prepared["id"]) + "?lang=fr")
+    lot = world.lots.oxy if "{lot}" in path else 0
+    response = world.page("coordinator").get(path.format(dispatch=prepared["id"], lot=lot) + "?lang=fr")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "lang" in html and "&#39;fr&#39;" in html and "en, ko" in html

@@ -1,0 +1,127 @@
+"""A dispatch's Korean documents name its items in Korean, as the items were named when it shipped.
+
+The ship freezes each line's item (dispatch.snapshot), its Korean name too when it has one: the report,
+pick list and label sheet in Korean print it, the English copies the English name. A dispatch shipped
+while its item had no Korean name (as every dispatch shipped before the snapshot kept one) recorded
+none: its Korean copy goes on printing the English name, the same registered file, still current.
+Read back with pdftotext.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from health_responder.extensions import db
+from health_responder.reference.models import City
+from tests.barcodes.conftest import GTIN
+from tests.factories import future
+
+pytestmark = pytest.mark.both_databases
+
+SHIP = {"carrier": "CJ Logistics", "tracking_number": "KR-25", "packages": 1}
+ENGLISH = "Oxygen concentrator"
+KOREAN = "산소 발생기"
+
+
+def squeezed(pdf: bytes, tmp_path) -> str:
+    """The PDF's text without whitespace (a narrow cell may wrap a name)."""
+    path = tmp_path / "document.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return "".join(text.split())
+
+
+def nospace(words: str) -> str:
+    return "".join(words.split())
+
+
+@pytest.fixture
+def korean_city(app, world):
+    """The world's city reads Korean, so its dispatch reports default to Korean."""
+    with app.app_context(), db.write_session() as session:
+        session.get(City, world.city.id).language = "ko"
+    assert world.admin.patch(f"/api/v1/items/{world.item.id}", json={"gtin": GTIN}).status_code == 200
+    return world.city
+
+
+def _name_ko(world, name: str) -> None:
+    answer = world.admin.patch(f"/api/v1/items/{world.item.id}", json={"name_ko": name})
+    assert answer.status_code == 200 and answer.json["name_ko"] == name, answer.json
+
+
+def _prepared(make, world) -> dict:
+    lot = make.lot(30, expires_on=future(300))
+    request = make.approved_request((world.item, 4), needed_by=future(60))
+    make.allocation(request, 0, lot.id, 4)
+    answer = world.provider_api.post("/api/v1/dispatches", json={"request_id": request["id"]})
+    assert answer.status_code == 201, answer.json
+    return answer.json
+
+
+def _shipped(make, world) -> dict:
+    dispatch = _prepared(make, world)
+    answer = world.provider_api.post(f"/api/v1/dispatches/{dispatch['id']}/ship", json=SHIP)
+    assert answer.status_code == 200, answer.json
+    return answer.json
+
+
+def _get(client, dispatch: dict, name: str, **query):
+    answer = client.get(f"/api/v1/dispatches/{dispatch['id']}/{name}", query_string=query)
+    assert answer.status_code == 200, answer.data[:300]
+    return answer
+
+
+def test_the_korean_copies_print_the_korean_name_frozen_at_ship_and_the_english_ones_the_english(
+    korean_city, make, world, tmp_path
+):
+    _name_ko(world, KOREAN)
+    dispatch = _shipped(make, world)
+
+    report = _get(world.city_api, dispatch, "report.pdf")  # the city's language: Korean
+    text = squeezed(report.data, tmp_path)
+    assert nospace("발송 보고서") in text and nospace(KOREAN) in text and nospace(ENGLISH) not in text
+    english = squeezed(_get(world.city_api, dispatch, "report.pdf", lang="en").data, tmp_path)
+    assert nospace(ENGLISH) in english and nospace(KOREAN) not in english
+
+    for name in ("pick-list.pdf", "labels.pdf"):
+        korean_text = squeezed(_get(world.provider_api, dispatch, name, lang="ko").data, tmp_path)
+        assert nospace(KOREAN) in korean_text and nospace(ENGLISH) not in korean_text, name
+        english_text = squeezed(_get(world.provider_api, dispatch, name, lang="en").data, tmp_path)
+        assert nospace(ENGLISH) in english_text and nospace(KOREAN) not in english_text, name
+
+    # Renaming the item in Korean afterwards changes nothing in what left: same file, same code, current.
+    _name_ko(world, "새 이름의 발생기")
+    again = _get(world.city_api, dispatch, "report.pdf", lang="ko")
+    assert again.data == report.data
+    assert again.headers["X-Verification-Code"] == report.headers["X-Verification-Code"]
+    code = report.headers["X-Verification-Code"]
+    assert world.city_api.get(f"/api/v1/documents/verify/{code}").json["current"] is True
+    # A dispatch still being prepared prints the item as it is named now.
+    prepared = _prepared(make, world)
+    pick = squeezed(_get(world.provider_api, prepared, "pick-list.pdf", lang="ko").data, tmp_path)
+    assert nospace("새 이름의 발생기") in pick and nospace(KOREAN) not in pick
+
+
+def test_a_dispatch_shipped_without_a_korean_name_keeps_the_english_name_in_its_korean_copy(
+    korean_city, make, world, tmp_path
+):
+    dispatch = _shipped(make, world)
+    before = _get(world.city_api, dispatch, "report.pdf")
+    text = squeezed(before.data, tmp_path)
+    assert nospace("발송 보고서") in text and nospace(ENGLISH) in text
+
+    _name_ko(world, KOREAN)  # the item gains a Korean name after the dispatch left
+
+    after = _get(world.city_api, dispatch, "report.pdf")
+    assert after.headers["X-Verification-Code"] == before.headers["X-Verification-Code"]
+    assert after.data == before.data
+    text = squeezed(after.data, tmp_path)
+    assert nospace(ENGLISH) in text and nospace(KOREAN) not in text
+    code = before.headers["X-Verification-Code"]
+    assert world.city_api.get(f"/api/v1/documents/verify/{code}").json["current"] is True
+    labels = squeezed(_get(world.provider_api, dispatch, "labels.pdf", lang="ko").data, tmp_path)
+    assert nospace(ENGLISH) in labels and nospace(KOREAN) not in labels
