@@ -315,7 +315,7 @@ def signatures_block(fonts: FontSet, width: float, roles: list[tuple[str, str]])
         style=SIGNATURE_TABLE_STYLE,
         hAlign="LEFT",
     )
-    return KeepTogether([section_heading(fonts, "Signatures"), table])
+    return KeepTogether([section_heading(fonts, gettext("Signatures")), table])
 
 
 def section_heading(fonts: FontSet, text: str) -> Flowable:

@@ -55,6 +55,7 @@ def test_a_korean_citys_dispatch_report_is_written_in_korean(world, shipped, tmp
         assert words in text, words
     assert "1개 줄, 총 6 단위." in text and "1쪽 중 1쪽" in text.replace("  ", " ")
     assert "Dispatch report" not in text and "Ship date" not in text
+    assert "서명란" in text and "Signatures" not in text
     assert shipped["reference"] in text and "KO-1" in text
 
 
