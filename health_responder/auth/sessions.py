@@ -44,16 +44,19 @@ def api_user() -> User | None:
 
 
 def _read_token(token: str) -> User | None:
-    """Look the token up as a plain read, then end that read.
+    """Look the token up as a plain read; on SQLite, then end that read.
 
     On SQLite a write request's transactions begin IMMEDIATE; reading the token inside one would take
     the write lock before the view even parses its input, and every writer would queue behind it. The
     view's own work begins a new transaction (objects stay loaded: the session does not expire on commit).
+    On PostgreSQL the view's work goes on in the same transaction: a read takes no lock a writer waits
+    for, and ending it would cost a COMMIT, a second checkout from the pool and its ping.
     """
     previous = db_module._write_intent.get()
     db_module.set_write_intent(False)
     try:
         return services.user_for_token(token)
     finally:
-        db.session.commit()
+        if db.engine.dialect.name == "sqlite":
+            db.session.commit()
         db_module.set_write_intent(previous)
