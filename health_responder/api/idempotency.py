@@ -193,10 +193,9 @@ def idempotent(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get(HEADER)
-        # Authentication read in the request's session. End that transaction: on SQLite it holds the
-        # write lock, which the key's claim needs, and parsing the body need not hold it either (the
-        # view's work begins a transaction of its own).
-        db.session.commit()
+        # The authentication read has ended already on SQLite (auth.sessions._read_token), so no write
+        # turn is held while the key is claimed or the body parsed; on PostgreSQL it holds no lock the
+        # claim (its own connection) waits for, and the view's work goes on in its transaction.
         if key is None:
             return view(*args, **kwargs)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
