@@ -323,18 +323,9 @@ def small_worker(turns: int) -> None:
 
 def small_cases(turns: int) -> int:
     """Run the small cases in a fresh process and print their table and RESULT lines; the failures."""
-    proc = subprocess.run(
-        [sys.executable, __file__, "--small-worker", str(turns)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    if proc.returncode:
-        print(f"small cases failed: {proc.stderr.strip().splitlines()[-1:]}")
-        print("RESULT small documents | failed | - | FAIL")
+    result = _in_fresh_process([__file__, "--small-worker", str(turns)], "small documents", "-")
+    if result is None:
         return 1
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
     ms = result["ms"]
     print(
         f"Small documents: CPU ms per build, median of {turns} interleaved turns, after the worker's warm-up"
@@ -381,18 +372,29 @@ def http_case(rounds: int) -> int:
     """The one-line report over HTTP, stored against rebuilt, in a fresh process; its failures."""
     from bench.pdf_http import report
 
+    result = _in_fresh_process(
+        [str(ROOT / "bench" / "pdf_http.py"), "--json", "--rounds", str(rounds)],
+        "dispatch report over HTTP, rebuilt / stored",
+        "≤ 3x",
+    )
+    return 1 if result is None else report(result)
+
+
+def _in_fresh_process(arguments: list[str], measure: str, target: str) -> dict | None:
+    """Run a measuring script in a fresh Python and read the JSON of its last line; None (and a FAIL
+    line naming ``measure``) when it failed."""
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "pdf_http.py"), "--json", "--rounds", str(rounds)],
+        [sys.executable, *arguments],
         capture_output=True,
         text=True,
         cwd=ROOT,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     if proc.returncode:
-        print(f"dispatch report over HTTP failed: {proc.stderr.strip().splitlines()[-1:]}")
-        print("RESULT dispatch report over HTTP, rebuilt / stored | failed | ≤ 3x | FAIL")
-        return 1
-    return report(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(f"{measure} failed: {proc.stderr.strip().splitlines()[-1:]}")
+        print(f"RESULT {measure} | failed | {target} | FAIL")
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def worker(kind: str, n: int, repeat: int) -> None:

@@ -55,23 +55,15 @@ def _world(app, rounds: int):
     """A city's page client and ``rounds`` shipped one-line dispatches, each printed once: (id, line id,
     the verification code of its registered report)."""
     from tests.factories import Factories
-    from tests.world import days, future
+    from tests.world import days
 
     make = Factories(app)
     world = make.world
     lot = make.lot(rounds + 10, expires_on=days(400), code="L-BENCH-1")
     dispatches = []
     for _ in range(rounds):
-        request = make.approved_request((world.item, 1), priority="high", needed_by=future(60))
-        make.allocation(request, 0, lot.id, 1)
-        created = world.provider_api.post("/api/v1/dispatches", json={"request_id": request["id"]})
-        assert created.status_code == 201, created.json
-        shipped = world.provider_api.post(
-            f"/api/v1/dispatches/{created.json['id']}/ship",
-            json={"carrier": "DHL Express", "tracking_number": "JD014600003828", "packages": 1},
-        )
-        assert shipped.status_code == 200, shipped.json
-        dispatches.append((shipped.json["id"], shipped.json["lines"][0]["id"]))
+        _request, shipped = make.shipped_dispatch(1, lot_id=lot.id)
+        dispatches.append((shipped["id"], shipped["lines"][0]["id"]))
     page = world.page("city")
     printed = []
     for dispatch_id, line_id in dispatches:  # registered now; also the warm-up of the route and the builder

@@ -248,11 +248,12 @@ class Factories:
         assert response.status_code == expect, response.json
         return response.json
 
-    def shipped_dispatch(self, quantity: int = 5) -> tuple[dict, dict]:
-        """(request, dispatch): one line of the world's item allocated from its shelf lot, prepared and shipped."""
+    def shipped_dispatch(self, quantity: int = 5, lot_id: int | None = None) -> tuple[dict, dict]:
+        """(request, dispatch): one line of the world's item allocated from its shelf lot (or ``lot_id``),
+        prepared and shipped."""
         world = self.world
         request = self.approved_request((world.item, quantity), priority="high", needed_by=future(60))
-        self.allocation(request, 0, world.lots.oxy, quantity)
+        self.allocation(request, 0, lot_id or world.lots.oxy, quantity)
         dispatch = world.provider_api.post("/api/v1/dispatches", json={"request_id": request["id"]})
         assert dispatch.status_code == 201, dispatch.json
         shipped = world.provider_api.post(
