@@ -5,8 +5,9 @@ whom, after a lot code is corrected, an item renamed or a city's address changed
 print would turn "superseded"). ``take`` copies those facts in the ship's transaction: each line's lot
 code and expiry and its item's code, name (and Korean name, if any), unit and cold-chain flag onto the
 line, and the parties (request reference and priority, sender and its location, recipient, who
-prepared and who shipped) onto the dispatch, once for all its lines. ``parties_of`` and ``lines_of`` read them back, or the live
-rows while a dispatch is only prepared: one definition of each fact serves both. A line shipped before
+prepared and who shipped) onto the dispatch, once for all its lines. ``parties_of`` and ``lines_of``
+(``line_facts`` for one line, read by a document that spans many dispatches) read them back, or the
+live rows while a dispatch is only prepared: one definition of each fact serves both. A line shipped before
 Korean names were frozen (migration 0025) has none: its Korean documents print the English name it
 recorded, not the item's Korean name of today.
 """
@@ -89,6 +90,35 @@ def parties_of(dispatch: Dispatch) -> dict:
     return dispatch.parties_at_ship or live_parties(dispatch)
 
 
+def line_facts(line: DispatchLine, item: Item, lot: StockLot) -> LineFacts:
+    """One line as its documents print it: as frozen at ship once shipped, as its lot and item are now before.
+
+    For a document that gathers lines of many dispatches (the dispatch summary) from one query that
+    joins each line to its ``Item`` and ``StockLot``.
+    """
+    if line.lot_code is not None:
+        return LineFacts(
+            line=line,
+            item_code=line.item_code,
+            item_name=line.item_name,
+            item_name_ko=line.item_name_ko,
+            unit=line.item_unit,
+            cold_chain=bool(line.item_cold_chain),
+            lot_code=line.lot_code,
+            expires_on=line.lot_expires_on,
+        )
+    return LineFacts(
+        line=line,
+        item_code=item.code,
+        item_name=item.name,
+        item_name_ko=item.name_ko or None,
+        unit=item.unit,
+        cold_chain=item.requires_cold_chain,
+        lot_code=lot.lot_code,
+        expires_on=lot.expires_on,
+    )
+
+
 def lines_of(dispatch: Dispatch) -> list[LineFacts]:
     """Its lines in id order, each with the lot and item as frozen at ship (live before)."""
     rows = db.session.execute(
@@ -98,35 +128,7 @@ def lines_of(dispatch: Dispatch) -> list[LineFacts]:
         .where(DispatchLine.dispatch_id == dispatch.id)
         .order_by(DispatchLine.id)
     ).all()
-    facts = []
-    for line, item, lot in rows:
-        if line.lot_code is not None:
-            facts.append(
-                LineFacts(
-                    line=line,
-                    item_code=line.item_code,
-                    item_name=line.item_name,
-                    item_name_ko=line.item_name_ko,
-                    unit=line.item_unit,
-                    cold_chain=bool(line.item_cold_chain),
-                    lot_code=line.lot_code,
-                    expires_on=line.lot_expires_on,
-                )
-            )
-        else:
-            facts.append(
-                LineFacts(
-                    line=line,
-                    item_code=item.code,
-                    item_name=item.name,
-                    item_name_ko=item.name_ko or None,
-                    unit=item.unit,
-                    cold_chain=item.requires_cold_chain,
-                    lot_code=lot.lot_code,
-                    expires_on=lot.expires_on,
-                )
-            )
-    return facts
+    return [line_facts(line, item, lot) for line, item, lot in rows]
 
 
 def take(dispatch: Dispatch) -> None:

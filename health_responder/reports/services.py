@@ -7,7 +7,6 @@ by the moment it is printed, so a reprint of unchanged data is the same register
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from datetime import date
 from statistics import median
@@ -46,6 +45,7 @@ from health_responder.reports.data import (
     TotalRow,
 )
 from health_responder.scorecards import queries as scorecard
+from health_responder.stock.models import StockLot
 from health_responder.zones import day_bounds, format_instant, local_date, zone_key
 
 #: The longest period a summary may cover.
@@ -157,12 +157,18 @@ def _lead(values: list[float]) -> LeadTime:
 
 
 def summary_data(
-    period_from: date, period_to: date, provider_id: int | None = None, zone: str = "UTC"
+    period_from: date,
+    period_to: date,
+    provider_id: int | None = None,
+    zone: str = "UTC",
+    language: str = languages.FALLBACK,
 ) -> DispatchSummaryData:
-    """Totals, lead times, open and overdue requests and discrepancies for dispatches shipped in the period.
+    """Totals, lead times, open and overdue requests and discrepancies for dispatches shipped in the period,
+    in ``language``.
 
     The period is whole days of ``zone`` (the reader's). Overdue is judged on UTC's calendar, as the
-    overdue_requests check judges it, so the summary and the alerts agree.
+    overdue_requests check judges it, so the summary and the alerts agree. A discrepancy names its item
+    as the dispatch report does: as it shipped (dispatch.snapshot), by its name in ``language``.
     """
     zone = zone_key(zone)
     if period_to < period_from:
@@ -250,21 +256,28 @@ def summary_data(
         if r.needed_by < as_of
     ]
     discrepancy_rows = db.session.execute(
-        select(
-            Dispatch.reference,
-            Item.code,
-            Item.name,
-            DispatchLine.rejected,
-            DispatchLine.rejection_reason,
-            City.name,
-        )
+        select(DispatchLine, Item, StockLot, Dispatch.reference, City.name)
         .join(Dispatch, Dispatch.id == DispatchLine.dispatch_id)
         .join(Item, Item.id == DispatchLine.item_id)
+        .join(StockLot, StockLot.id == DispatchLine.lot_id)
         .join(City, City.id == Dispatch.city_id)
         .where(DispatchLine.rejected > 0, Dispatch.shipped_at >= start, Dispatch.shipped_at < end)
         .where(Dispatch.provider_id == provider_id if provider_id is not None else sa.true())
         .order_by(Dispatch.reference, DispatchLine.id)
     ).all()
+    discrepancies = []
+    for line, item, lot, reference, city in discrepancy_rows:
+        facts = snapshot.line_facts(line, item, lot)
+        discrepancies.append(
+            Discrepancy(
+                dispatch_reference=reference,
+                item_code=facts.item_code,
+                item_name=facts.name_in(language),
+                rejected=line.rejected,
+                reason=line.rejection_reason or "other",
+                city_name=city,
+            )
+        )
     return DispatchSummaryData(
         association_name=current_app.config["ASSOCIATION_NAME"],
         period_from=period_from,
@@ -277,22 +290,13 @@ def summary_data(
         shipped_to_received=_lead([hours(s, r) for _a, s, r in times]),
         open_requests=len(open_requests),
         overdue_requests=overdue,
-        discrepancies=[
-            Discrepancy(
-                dispatch_reference=ref,
-                item_code=code,
-                item_name=name,
-                rejected=rejected,
-                reason=reason or "other",
-                city_name=city,
-            )
-            for ref, code, name, rejected, reason, city in discrepancy_rows
-        ],
+        discrepancies=discrepancies,
         verification_url="",
         verification_code="",
         page_size=current_app.config["PDF_PAGE_SIZE"],
         scorecards=_scorecards(period_from, period_to, provider_id, start, end, zone),
         time_zone=zone,
+        language=language,
     )
 
 
@@ -382,7 +386,7 @@ def dispatch_summary(
     Each zone and each language is its own document: the same dates cover other instants elsewhere.
     """
     language = languages.chosen(asked=language, default=languages.of_user(by))
-    data = dataclasses.replace(summary_data(period_from, period_to, provider_id, zone), language=language)
+    data = summary_data(period_from, period_to, provider_id, zone, language)
     key = f"{period_from}..{period_to}" + (f":provider={provider_id}" if provider_id else "")
     key += "" if data.time_zone == "UTC" else f":tz={data.time_zone}"
     return documents.issue(

@@ -13,6 +13,7 @@ import subprocess
 
 import pytest
 
+from health_responder.db import utc_today
 from health_responder.extensions import db
 from health_responder.reference.models import City
 from tests.barcodes.conftest import GTIN
@@ -125,3 +126,44 @@ def test_a_dispatch_shipped_without_a_korean_name_keeps_the_english_name_in_its_
     assert world.city_api.get(f"/api/v1/documents/verify/{code}").json["current"] is True
     labels = squeezed(_get(world.provider_api, dispatch, "labels.pdf", lang="ko").data, tmp_path)
     assert nospace(ENGLISH) in labels and nospace(KOREAN) not in labels
+
+
+def _summary(client, **query):
+    today = utc_today()
+    period = {"from": today.replace(day=1).isoformat(), "to": today.isoformat()}
+    answer = client.get("/api/v1/reports/dispatch-summary.pdf", query_string=period | query)
+    assert answer.status_code == 200, answer.data[:300]
+    return answer
+
+
+def test_the_summarys_discrepancies_name_the_item_as_it_shipped_in_the_documents_language(
+    make, world, tmp_path
+):
+    _name_ko(world, KOREAN)
+    dispatch = _shipped(make, world)
+    line = {"line_id": dispatch["lines"][0]["id"], "accepted": 3, "rejected": 1, "reason": "damaged"}
+    answer = world.city_api.post(
+        f"/api/v1/dispatches/{dispatch['id']}/receipt", json={"lines": [line], "received_by": "Ward 3"}
+    )
+    assert answer.status_code == 200, answer.json
+
+    korean = _summary(world.coordinator, lang="ko")
+    text = squeezed(korean.data, tmp_path)
+    assert nospace("발송 요약") in text and dispatch["reference"] in text
+    assert nospace(KOREAN) in text and nospace(ENGLISH) not in text
+    english = _summary(world.coordinator, lang="en")
+    text = squeezed(english.data, tmp_path)
+    assert nospace("Dispatch summary") in text and dispatch["reference"] in text
+    assert nospace(ENGLISH) in text and nospace(KOREAN) not in text
+
+    # Renaming the item after it shipped changes nothing in either copy: same file, same code, current.
+    renamed = world.admin.patch(
+        f"/api/v1/items/{world.item.id}", json={"name": "Renamed unit", "name_ko": "새 이름의 발생기"}
+    )
+    assert renamed.status_code == 200, renamed.json
+    for before, lang in ((korean, "ko"), (english, "en")):
+        after = _summary(world.coordinator, lang=lang)
+        assert after.headers["X-Verification-Code"] == before.headers["X-Verification-Code"], lang
+        assert after.data == before.data, lang
+        code = before.headers["X-Verification-Code"]
+        assert world.coordinator.get(f"/api/v1/documents/verify/{code}").json["current"] is True
