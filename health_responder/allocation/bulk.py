@@ -360,12 +360,8 @@ def reserve_lines_bulk(
     if (
         db.dialect == "postgresql"
     ):  # row locks in id order (SQLite: the IMMEDIATE transaction holds the database)
-        _core(
-            select(LOTS.c.id)
-            .where(LOTS.c.id.in_(sorted({a.lot_id for p in live for a in p.allocations})))
-            .order_by(LOTS.c.id)
-            .with_for_update()
-        ).all()
+        lots = sorted({a.lot_id for p in live for a in p.allocations})
+        _core(pg_batches.LOCK_LOTS, {"a_lot": pg_batches.array_text(lots)}).all()
     try:
         with db.session.begin_nested():
             _reserve_all(live, now)
