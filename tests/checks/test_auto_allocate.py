@@ -269,6 +269,23 @@ def test_each_served_request_gets_one_audit_event_listing_its_allocations_and_it
 
 
 @pytest.mark.both_databases
+def test_a_lot_code_with_tabs_newlines_quotes_and_backslashes_reaches_rationale_and_ledger_unchanged(
+    app, world, run_check
+):
+    code = 'L\\7\t"A"\nB\r\\N'  # PostgreSQL's bulk path writes these rows by COPY, whose text format escapes them
+    lot = world.lot(10, expires_on=days(200), code=code)
+    request = world.request((world.item, 4))
+
+    run = run_check("auto_allocate")
+
+    [allocation] = world.allocations()
+    assert f"lot {code}, the earliest-expiring usable lot (FEFO)" in allocation.rationale
+    assert (allocation.lot_id, allocation.status, allocation.job_run_id) == (lot.id, "reserved", run["id"])
+    [(subject, before, after)] = _audit(app, "request.allocate")
+    assert (subject, before["status"], after["allocations"][0]["lot_id"]) == (request.id, "approved", lot.id)
+
+
+@pytest.mark.both_databases
 def test_each_provider_hears_once_per_run_what_the_run_reserved_of_its_stock(app, world, make, run_check):
     near_user = make.user("provider", provider=world.near)
     far_user = make.user("provider", provider=world.far)
