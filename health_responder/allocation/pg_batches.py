@@ -157,14 +157,7 @@ def copy_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[dict], 
     cursor = connection.connection.cursor()
     try:
         with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
-            text = _copy_text(cursor, rows, varying, fixed)
-            if text is not None:
-                copy.write(text)
-            else:
-                for row in rows:
-                    copy.write_row(
-                        [processor(row[n]) if processor else row[n] for n, processor in varying] + fixed
-                    )
+            copy.write(_copy_text(cursor, rows, varying, fixed))
     finally:
         cursor.close()
     return len(rows)
@@ -178,50 +171,39 @@ _COPY_ESCAPES = str.maketrans(
 _COPY_SPECIAL = tuple("\\\b\t\n\v\f\r")
 
 
-def _copy_text(cursor, rows: Sequence[dict], varying: list, fixed: list) -> str | None:
-    """``rows`` in COPY's text format, the very text psycopg's ``write_row`` sends; None when a column
-    holds other values than integers and strings (psycopg then formats the rows one by one).
+def _copy_text(cursor, rows: Sequence[dict], varying: list, fixed: list) -> str:
+    """``rows`` in COPY's text format: the very text psycopg's ``write_row`` sends.
 
-    Built a column at a time with ``str`` and ``join``: ``write_row``, a few microseconds a row, cost
-    about 40 ms of a 100k-line run (allocations, ledger and audit rows). The values of ``fixed``, the
-    same in every row, are formatted once by psycopg's own dumpers.
+    Built a column at a time: integers with ``str``, strings as they are, anything else (JSON
+    documents) by psycopg's own dumpers, each column escaped only when it holds a character COPY
+    escapes; the values of ``fixed``, the same in every row, formatted once. ``write_row``, a few
+    microseconds a row, cost about 40 ms of a 100k-line run (allocations, ledger and audit rows).
     """
+    transformer = psycopg.adapt.Transformer(cursor)
     columns = []
     for name, processor in varying:
         values = [row[name] for row in rows]
-        column = _copy_column(list(map(processor, values)) if processor is not None else values)
-        if column is None:
-            return None
-        columns.append(column)
-    transformer = psycopg.adapt.Transformer(cursor)
-    tail = "".join(
-        "\t" + ("\\N" if value is None else _copy_escaped(_dumped(transformer, value))) for value in fixed
-    )
+        columns.append(_copy_column(transformer, list(map(processor, values)) if processor else values))
+    tail = "".join("\t" + _copy_column(transformer, [value])[0] for value in fixed)
     end = tail + "\n"
     return end.join(map("\t".join, zip(*columns, strict=True))) + end
 
 
-def _copy_column(values: list) -> list[str] | None:
-    r"""One column's values as COPY text (None as ``\N``), or None when they are not all integers or strings."""
+def _copy_column(transformer, values: list) -> list[str]:
+    r"""One column's values as COPY text, None as ``\N``."""
     kinds = set(map(type, values))
     nulls = type(None) in kinds
     kinds.discard(type(None))
-    if kinds <= {int}:  # not bool: its type is bool, and psycopg writes it "t"/"f"
-        texts = [None if v is None else str(v) for v in values] if nulls else list(map(str, values))
-    elif kinds <= {str}:  # not str enums: psycopg has its own dumpers for enums
-        texts = values
-        present = "".join(v for v in values if v is not None) if nulls else "".join(values)
-        if any(special in present for special in _COPY_SPECIAL):
-            texts = [None if v is None else v.translate(_COPY_ESCAPES) for v in values]
-    else:
-        return None
-    return [("\\N" if v is None else v) for v in texts] if nulls else texts
+    if kinds <= {int}:  # not bool (its type is bool): psycopg writes it "t"/"f"
+        return [r"\N" if v is None else str(v) for v in values] if nulls else list(map(str, values))
+    # strings as they are (not str enums: psycopg has dumpers of its own for them), else psycopg's text
+    texts = values if kinds <= {str} else [None if v is None else _dumped(transformer, v) for v in values]
+    present = "".join(v for v in texts if v is not None) if nulls else "".join(texts)
+    if any(special in present for special in _COPY_SPECIAL):
+        texts = [None if v is None else v.translate(_COPY_ESCAPES) for v in texts]
+    return [r"\N" if v is None else v for v in texts] if nulls else texts
 
 
 def _dumped(transformer, value) -> str:
     """``value`` as psycopg writes it in COPY's text format (before escaping)."""
     return bytes(transformer.get_dumper(value, psycopg.adapt.PyFormat.TEXT).dump(value)).decode()
-
-
-def _copy_escaped(text: str) -> str:
-    return text.translate(_COPY_ESCAPES) if any(special in text for special in _COPY_SPECIAL) else text
