@@ -361,7 +361,7 @@ def reserve_lines_bulk(
         db.dialect == "postgresql"
     ):  # row locks in id order (SQLite: the IMMEDIATE transaction holds the database)
         lots = sorted({a.lot_id for p in live for a in p.allocations})
-        _core(pg_batches.LOCK_LOTS, {"a_lot": pg_batches.array_text(lots)}).all()
+        _core(pg_batches.LOCK_LOTS, {"a_lot": lots}).all()
     try:
         with db.session.begin_nested():
             _reserve_all(live, now)

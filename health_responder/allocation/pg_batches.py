@@ -16,9 +16,7 @@ otherwise read the whole table into a hash (100 ms a batch at 100k lines, agains
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import select
@@ -33,19 +31,12 @@ REQUESTS = AssistanceRequest.__table__
 LOTS = StockLot.__table__
 
 #: name -> the bound array of that column of a batch (one object per name, used wherever the name appears)
-_ARRAYS: dict[str, sa.Cast] = {}
+_ARRAYS: dict[str, sa.BindParameter] = {}
 
 
-def _array(name: str, kind=sa.Integer) -> sa.Cast:
-    """The batch's values of column ``name``, bound as one array ``:a_<name>``.
-
-    Bound as the array's text (``'{1,2,3}'``, cast to the array type by the server), built by
-    ``arrays``: the driver dumps a Python list element by element in Python (0.7 ms for a thousand
-    integers, about 20 ms a 100k-line run), a string it sends as it is.
-    """
-    if name not in _ARRAYS:
-        _ARRAYS[name] = sa.cast(sa.bindparam(f"a_{name}", type_=sa.Text), ARRAY(kind))
-    return _ARRAYS[name]
+def _array(name: str, kind=sa.Integer) -> sa.BindParameter:
+    """The batch's values of column ``name``, bound as one array ``:a_<name>``."""
+    return _ARRAYS.setdefault(name, sa.bindparam(f"a_{name}", type_=ARRAY(kind)))
 
 
 def _rows_of(**columns) -> sa.TableValuedAlias:
@@ -99,34 +90,13 @@ SET_STATUSES = (
 )
 
 
-def arrays(rows: Sequence[dict]) -> dict[str, str]:
-    """The parameters of a batch's UPDATE: each ``b_<name>`` of the rows as one array ``a_<name>``, in text."""
-    return {f"a_{name[2:]}": array_text([row[name] for row in rows]) for name in rows[0]}
-
-
-def array_text(values: Sequence) -> str:
-    """A PostgreSQL array literal of integers, dates or strings (``{1,2}``, ``{2026-12-01}``, ``{"a b"}``).
-
-    Integers and dates are written as their text (``str``: a date's ISO form, which the server reads
-    whatever its DateStyle); strings (str enums by their value) quoted, with backslashes and double
-    quotes escaped; None as NULL.
-    """
-    kinds = set(map(type, values))
-    if kinds == {int} or kinds == {date}:
-        return "{" + ",".join(map(str, values)) + "}"
-    return "{" + ",".join(map(_array_element, values)) + "}"
-
-
-def _array_element(value) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        raise TypeError("booleans are not array elements of the batch statements")
-    if isinstance(value, (int, date)) and not isinstance(value, datetime):
-        return str(value)
-    if isinstance(value, str):
-        return '"' + str.__str__(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-    raise TypeError(f"no array literal for {type(value).__name__}")
+def arrays(rows: Sequence[dict]) -> dict[str, list]:
+    """The parameters of a batch's UPDATE: each ``b_<name>`` of the rows as one list ``a_<name>``."""
+    out = {f"a_{name[2:]}": [row[name] for row in rows] for name in rows[0]}
+    for name in ("a_from", "a_to"):  # statuses may be str enums: the array takes their plain text
+        if name in out:
+            out[name] = [str(value) for value in out[name]]
+    return out
 
 
 def copy_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[dict], constants: dict) -> int:
@@ -157,53 +127,10 @@ def copy_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[dict], 
     cursor = connection.connection.cursor()
     try:
         with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
-            copy.write(_copy_text(cursor, rows, varying, fixed))
+            for row in rows:
+                copy.write_row(
+                    [processor(row[n]) if processor else row[n] for n, processor in varying] + fixed
+                )
     finally:
         cursor.close()
     return len(rows)
-
-
-#: COPY's text format: what psycopg escapes in a value (a backslash, and the control characters that
-#: COPY writes as backslash sequences: the column and row separators among them)
-_COPY_ESCAPES = str.maketrans(
-    {"\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r"}
-)
-_COPY_SPECIAL = tuple("\\\b\t\n\v\f\r")
-
-
-def _copy_text(cursor, rows: Sequence[dict], varying: list, fixed: list) -> str:
-    """``rows`` in COPY's text format: the very text psycopg's ``write_row`` sends.
-
-    Built a column at a time: integers with ``str``, strings as they are, anything else (JSON
-    documents) by psycopg's own dumpers, each column escaped only when it holds a character COPY
-    escapes; the values of ``fixed``, the same in every row, formatted once. ``write_row``, a few
-    microseconds a row, cost about 40 ms of a 100k-line run (allocations, ledger and audit rows).
-    """
-    transformer = psycopg.adapt.Transformer(cursor)
-    columns = []
-    for name, processor in varying:
-        values = [row[name] for row in rows]
-        columns.append(_copy_column(transformer, list(map(processor, values)) if processor else values))
-    tail = "".join("\t" + _copy_column(transformer, [value])[0] for value in fixed)
-    end = tail + "\n"
-    return end.join(map("\t".join, zip(*columns, strict=True))) + end
-
-
-def _copy_column(transformer, values: list) -> list[str]:
-    r"""One column's values as COPY text, None as ``\N``."""
-    kinds = set(map(type, values))
-    nulls = type(None) in kinds
-    kinds.discard(type(None))
-    if kinds <= {int}:  # not bool (its type is bool): psycopg writes it "t"/"f"
-        return [r"\N" if v is None else str(v) for v in values] if nulls else list(map(str, values))
-    # strings as they are (not str enums: psycopg has dumpers of its own for them), else psycopg's text
-    texts = values if kinds <= {str} else [None if v is None else _dumped(transformer, v) for v in values]
-    present = "".join(v for v in texts if v is not None) if nulls else "".join(texts)
-    if any(special in present for special in _COPY_SPECIAL):
-        texts = [None if v is None else v.translate(_COPY_ESCAPES) for v in texts]
-    return [r"\N" if v is None else v for v in texts] if nulls else texts
-
-
-def _dumped(transformer, value) -> str:
-    """``value`` as psycopg writes it in COPY's text format (before escaping)."""
-    return bytes(transformer.get_dumper(value, psycopg.adapt.PyFormat.TEXT).dump(value)).decode()
