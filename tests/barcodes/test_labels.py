@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from tests.barcodes.conftest import EXPIRY, GTIN, yymmdd
 from tests.barcodes.decode import read_gs1_datamatrix
+from tests.pdftext import pdftotext
 
 pytestmark = pytest.mark.both_databases
 
 
 def text_of(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "text.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
-    ).stdout
+    return pdftotext(pdf, tmp_path)
 
 
 def test_a_lot_label_carries_gtin_expiry_and_lot_in_a_gs1_datamatrix(keeper, world, tmp_path):

@@ -9,8 +9,6 @@ Read back with pdftotext.
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from health_responder.db import utc_today
@@ -18,6 +16,7 @@ from health_responder.extensions import db
 from health_responder.reference.models import City
 from tests.barcodes.conftest import GTIN
 from tests.factories import future
+from tests.pdftext import pdftotext
 
 pytestmark = pytest.mark.both_databases
 
@@ -28,12 +27,7 @@ KOREAN = "산소 발생기"
 
 def squeezed(pdf: bytes, tmp_path) -> str:
     """The PDF's text without whitespace (a narrow cell may wrap a name)."""
-    path = tmp_path / "document.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return "".join(text.split())
+    return "".join(pdftotext(pdf, tmp_path).split())
 
 
 def nospace(words: str) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from health_responder.extensions import db
 from health_responder.reference.models import City
 from tests.factories import allocate, approved
+from tests.pdftext import pdftotext
 
 pytestmark = pytest.mark.both_databases
 
@@ -16,11 +15,7 @@ SHIP = {"carrier": "CJ Logistics", "tracking_number": "KR-77", "packages": 2}
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "report.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
-    ).stdout
+    return pdftotext(pdf, tmp_path)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ September and October 2026, so every duration and month is known.
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +15,7 @@ from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest
 from health_responder.stock.models import StockLot, StockMovement
 from tests.factories import allocate, approved
+from tests.pdftext import pdftotext
 
 pytestmark = pytest.mark.both_databases
 
@@ -176,11 +176,7 @@ def test_a_bad_period_is_refused_on_to(crafted, query, field):
 def test_the_dispatch_summary_pdf_carries_each_providers_scorecard(crafted, tmp_path):
     pdf = crafted.coordinator.get("/api/v1/reports/dispatch-summary.pdf", query_string=PERIOD)
     assert pdf.status_code == 200
-    path = tmp_path / "summary.pdf"
-    path.write_bytes(pdf.data)
-    text = subprocess.run(
-        ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
-    ).stdout
+    text = pdftotext(pdf.data, tmp_path)
     assert "Provider scorecards" in text
     (row,) = [line for line in text.splitlines() if line.strip().startswith(crafted.provider.name)][-1:]
     assert row.split()[-9:] == ["85.3", "%", "66.7", "%", "24.0", "240.0", "8.0", "%", "7"]

@@ -48,6 +48,7 @@ from health_responder.reports.data import (
     TotalRow,
 )
 from health_responder.reports.fonts import CID_CHINESE, CID_JAPANESE, CID_KOREAN, FontSet
+from tests.pdftext import pdftotext
 
 ROOT = Path(__file__).resolve().parents[2]
 VERIFY_URL = "https://shr.example.org/api/v1/documents/verify/AB12CD34"
@@ -201,15 +202,6 @@ def pages_text(pdf: bytes) -> list[str]:
 def squash(text: str) -> str:
     """Text without any whitespace: line breaks in wrapped cells do not matter."""
     return "".join(text.split())
-
-
-def pdftotext(pdf: bytes, tmp_path: Path, *, raw: bool = False) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext not installed (Debian package poppler-utils)")
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(pdf)
-    args = ["pdftotext", "-enc", "UTF-8"] + (["-raw"] if raw else []) + [str(path), "-"]
-    return subprocess.run(args, check=True, capture_output=True).stdout.decode("utf-8")
 
 
 # --- dispatch report -------------------------------------------------------------------------------

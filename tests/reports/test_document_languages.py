@@ -17,6 +17,7 @@ from health_responder.extensions import db
 from health_responder.reference.models import City
 from health_responder.scheduler import run_job
 from tests.factories import allocate, approved
+from tests.pdftext import pdftotext
 from tests.training.test_certificate_pages import completed_and_enrolled
 
 pytestmark = pytest.mark.both_databases
@@ -25,12 +26,7 @@ SHIP = {"carrier": "CJ Logistics", "tracking_number": "KR-77", "packages": 2}
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "document.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return " ".join(text.split())
+    return " ".join(pdftotext(pdf, tmp_path).split())
 
 
 def fonts_of(pdf: bytes, tmp_path) -> set[tuple[str, str]]:

@@ -8,7 +8,6 @@ gives the start on the city's clock. Expiry and needed-by dates are calendar dat
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, date, datetime
 
 import pytest
@@ -19,6 +18,7 @@ from health_responder.extensions import db
 from health_responder.providers.models import StockLocation
 from health_responder.reference.models import City
 from tests.factories import allocate, approved
+from tests.pdftext import pdftotext
 
 pytestmark = pytest.mark.both_databases
 
@@ -27,10 +27,7 @@ LATE_EVENING = datetime(2026, 9, 30, 23, 30, tzinfo=UTC)
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "document.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-raw", path, "-"], check=True, capture_output=True, text=True).stdout
-    return " ".join(text.split())
+    return " ".join(pdftotext(pdf, tmp_path, raw=True).split())
 
 
 def ship(world, lot_code: str, *, at: datetime, received_at: datetime | None = None) -> dict:
