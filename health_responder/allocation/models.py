@@ -30,7 +30,8 @@ class Allocation(SQLModel, table=True):
     lot_id: int = Field(foreign_key="stock_lot.id", index=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
     quantity: int
-    status: str = Field(default=AllocationStatus.RESERVED, max_length=20, index=True)
+    #: Not indexed: three values, and every query by state also names a request, lot, run or dispatch.
+    status: str = Field(default=AllocationStatus.RESERVED, max_length=20)
     #: Why this lot, this provider, this quantity.
     rationale: str = text(default="", nullable=False)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")

@@ -87,7 +87,8 @@ class AssistanceRequest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     #: "REQ-2026-000123": year of creation and the id, so it is unique without a counter.
     reference: str | None = Field(default=None, max_length=30, unique=True)
-    city_id: int = Field(foreign_key="city.id", index=True)
+    #: (no index of its own: ix_assistance_request_city_created, city first, serves every lookup by city)
+    city_id: int = Field(foreign_key="city.id")
     status: str = Field(
         default=RequestStatus.DRAFT, max_length=30
     )  # ix_assistance_request_queue leads with it
