@@ -119,6 +119,13 @@ def measure(rounds: int, profile: bool = False) -> dict:
         profiler = cProfile.Profile() if profile else None
         stored, rebuilt = {"cpu": [], "wall": []}, {"cpu": [], "wall": []}
 
+        def fetch(path: str, times: dict, profiler: cProfile.Profile | None = None) -> str:
+            """Print the report at ``path``, keep its times in ``times``; its verification code."""
+            response, cpu, wall = _timed(lambda: page.get(path), profiler)
+            times["cpu"].append(cpu)
+            times["wall"].append(wall)
+            return response.headers["X-Verification-Code"]
+
         for round_, (dispatch_id, line_id, registered) in enumerate(dispatches):
             path = f"/dispatches/{dispatch_id}/report.pdf"
 
@@ -132,27 +139,17 @@ def measure(rounds: int, profile: bool = False) -> dict:
                 )
                 assert answer.status_code == 200, answer.json
 
-            def fetch_stored(path=path):
-                response, cpu, wall = _timed(lambda: page.get(path))
-                stored["cpu"].append(cpu)
-                stored["wall"].append(wall)
-                return response.headers["X-Verification-Code"]
-
-            def fetch_rebuilt(path=path):
-                response, cpu, wall = _timed(lambda: page.get(path), profiler)
-                rebuilt["cpu"].append(cpu)
-                rebuilt["wall"].append(wall)
-                return response.headers["X-Verification-Code"]
-
             if round_ % 2 == 0:
-                assert fetch_stored() == registered, "the stored report was not the registered one"
+                assert fetch(path, stored) == registered, "the stored report was not the registered one"
                 receive()
-                assert fetch_rebuilt() != registered, "the report was not rebuilt after its data changed"
+                assert fetch(path, rebuilt, profiler) != registered, (
+                    "the report was not rebuilt after its data changed"
+                )
             else:
                 receive()
-                code = fetch_rebuilt()
+                code = fetch(path, rebuilt, profiler)
                 assert code != registered, "the report was not rebuilt after its data changed"
-                assert fetch_stored() == code, "the rebuilt report was not stored"
+                assert fetch(path, stored) == code, "the rebuilt report was not stored"
     finally:
         target.drop()
 

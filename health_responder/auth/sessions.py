@@ -57,6 +57,6 @@ def _read_token(token: str) -> User | None:
     try:
         return services.user_for_token(token)
     finally:
-        if db.engine.dialect.name == "sqlite":
+        if db.dialect == "sqlite":
             db.session.commit()
         db_module.set_write_intent(previous)
