@@ -359,6 +359,7 @@ def main() -> int:
             ("hello", "bare Flask jsonify (the reference)", bare_port, "GET", "/hello", None, None, 200),
             ("healthz", "GET /healthz", ours_port, "GET", "/healthz", None, None, 200),
             ("me", "GET /api/v1/auth/me", ours_port, "GET", "/api/v1/auth/me", None, "city", 200),
+            ("me-floor", "  bare Core floor of /auth/me", bare_port, "GET", "/api/v1/auth/me", None, "city", 200),
             ("list", f"list 50 of {of} (GET, status filter)", ours_port, "GET", page, None, "coordinator", 200),
             ("list-floor", "  bare Core floor of the list", bare_port, "GET", page, None, "coordinator", 200),
             ("create", "create a request (POST, 2 lines)", ours_port, "POST", "/api/v1/requests", create_body, "city", 201),
@@ -400,7 +401,7 @@ def main() -> int:
                 f"{errors[key]} errors) | {'>= ' + format(goal, '.2f') + 'x' if goal else '-'} | "
                 f"{('PASS' if ok else 'FAIL') if goal else 'INFO'}"
             )
-        for key in ("list", "create"):  # how near the project comes to the bare app doing the same SQL
+        for key in ("me", "list", "create"):  # how near the project comes to the bare app doing the same SQL
             per_round = [r / f for r, f in zip(rates[key], rates[f"{key}-floor"], strict=True) if f]
             print(
                 f"RESULT [{db}] {key} / its bare Core floor | {statistics.median(per_round):.2f}x "

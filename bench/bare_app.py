@@ -2,6 +2,9 @@
 
 ``GET /hello``: a bare ``jsonify``, the reference every ratio of bench/api.py is taken against.
 
+``GET /api/v1/auth/me``: the bearer token and its user looked up by hash (one statement), the user as
+JSON: the least any authenticated answer costs.
+
 The two request endpoints do the same SQL: the bearer token and its user looked up by hash (one
 statement), then for
 ``POST /api/v1/requests`` the items checked, the request, its reference, its lines and an audit row
@@ -75,6 +78,16 @@ def _user(conn):
             U.c.active.is_(True),
         )
     ).first()
+
+
+@app.get("/api/v1/auth/me")
+def me():
+    with engine.connect() as conn:
+        user = _user(conn)
+    if user is None:
+        return _json({"code": 401}, 401)
+    keys = ("id", "email", "name", "role", "city_id", "provider_id", "active", "locale", "timezone")
+    return _json({key: getattr(user, key) for key in keys} | {"created_at": _iso(user.created_at)})
 
 
 def _iso(value):
