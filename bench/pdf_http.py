@@ -2,9 +2,11 @@
 
 Run by ``bench/pdf.py`` in a fresh process; alone::
 
-    .venv/bin/python bench/pdf_http.py [--rounds 25] [--profile]
+    .venv/bin/python bench/pdf_http.py [--rounds 25] [--profile] [--database sqlite|postgresql|URL]
 
-The application runs in this process on a throwaway SQLite database and REPORTS_DIR, with the fonts
+The application runs in this process on a throwaway database (a temporary SQLite file, or a database
+created for the run on the PostgreSQL server named; ``postgresql`` alone is the local one) and
+REPORTS_DIR, with the fonts
 warmed as a gunicorn worker warms them at its start (``wsgi.py``). The world is made the way the tests
 make theirs (``tests/factories.py``: the services and the API, no SQL of ours): a city, a provider, a
 lot, and one shipped dispatch of one line per round, whose report the city prints once before the clock
@@ -47,8 +49,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.dbtarget import DEFAULT_POSTGRES, Target  # noqa: E402
+
 TARGET_RATIO = 3.0
 DEFAULT_ROUNDS = 25
+QUICK_ROUNDS = 9
 
 
 def _world(app, rounds: int):
@@ -87,7 +92,7 @@ def _timed(fetch, profiler: cProfile.Profile | None = None):
     return response, cpu, wall
 
 
-def measure(rounds: int, profile: bool = False) -> dict:
+def measure(rounds: int, profile: bool = False, database: str = "sqlite") -> dict:
     """The paired rounds on a throwaway database; medians in milliseconds and the ratios."""
     import logging
 
@@ -95,11 +100,10 @@ def measure(rounds: int, profile: bool = False) -> dict:
     from sqlmodel import SQLModel
 
     import health_responder.models  # noqa: F401 - every table, for create_all
-    from bench.dbtarget import Target
     from health_responder import create_app
     from health_responder.reports.fonts import warm
 
-    target = Target("sqlite", "pdfhttp")
+    target = Target(database, "bench_pdfhttp")
     try:
         url = target.create()
         engine = sa.create_engine(url)
@@ -157,6 +161,7 @@ def measure(rounds: int, profile: bool = False) -> dict:
         return statistics.median(values) * 1000
 
     result = {
+        "database": target.dialect,
         "rounds": rounds,
         "stored_cpu_ms": ms(stored["cpu"]),
         "stored_wall_ms": ms(stored["wall"]),
@@ -187,7 +192,7 @@ def report(result: dict) -> int:
     print()
     ok = result["ratio_cpu"] <= TARGET_RATIO
     print(
-        f"RESULT dispatch report over HTTP, rebuilt / stored, 1 line, CPU | {result['ratio_cpu']:.2f}x "
+        f"RESULT [{result.get('database', 'sqlite')}] dispatch report over HTTP, rebuilt / stored, 1 line, CPU | {result['ratio_cpu']:.2f}x "
         f"({result['rebuilt_cpu_ms']:.1f} ms / {result['stored_cpu_ms']:.1f} ms; wall {result['ratio_wall']:.2f}x) "
         f"| ≤ {TARGET_RATIO:g}x | {'PASS' if ok else 'FAIL'}"
     )
@@ -201,14 +206,23 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds", type=int, default=DEFAULT_ROUNDS, help=f"paired rounds (default {DEFAULT_ROUNDS})"
     )
     parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_ROUNDS} rounds (bench/run_all.py --quick)"
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="profile the rebuilt requests (printed on stderr)"
     )
     parser.add_argument(
         "--json", action="store_true", help="print the result as one JSON line (for bench/pdf.py)"
     )
+    parser.add_argument(
+        "--database",
+        default="sqlite",
+        help=f"sqlite (default), postgresql (the local server) or a PostgreSQL server URL, e.g. {DEFAULT_POSTGRES}",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    result = measure(max(2, args.rounds), profile=args.profile)
+    rounds = QUICK_ROUNDS if args.quick else args.rounds
+    result = measure(max(2, rounds), profile=args.profile, database=args.database)
     if args.json:
         print(json.dumps(result))
         return 0

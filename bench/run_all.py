@@ -8,9 +8,9 @@ benchmark's full output below it.
 
     .venv/bin/python bench/run_all.py [--quick] [--postgres URL]
 
-The API and allocation benchmarks run once on SQLite and once on PostgreSQL (a throwaway database on
-the server ``--postgres`` names, the local one by default; ``--postgres none`` skips it); the PDF
-benchmark touches no database and runs once. Each database gets its own table. The machine's load
+The API, allocation and PDF-over-HTTP benchmarks run once on SQLite and once on PostgreSQL (a throwaway
+database on the server ``--postgres`` names, the local one by default; ``--postgres none`` skips it);
+the PDF builds touch no database and run once. Each database gets its own table. The machine's load
 average before and after is written beside the results: the machine may be shared.
 """
 
@@ -26,7 +26,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = [("api.py", True), ("allocation.py", True), ("pdf.py", False)]  # (script, runs per database)
+#: (script, runs once per database, its own arguments)
+BENCHES = [
+    ("api.py", True, []),
+    ("allocation.py", True, []),
+    ("pdf_http.py", True, []),
+    ("pdf.py", False, ["--no-http"]),  # the builds touch no database; pdf_http.py is its HTTP case
+]
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -67,14 +73,14 @@ def main() -> int:
     outputs = []
     load_before, started_at = load(), datetime.now(UTC)
     runs = [
-        (name, label, url)
-        for name, per_db in BENCHES
+        (name, label, url, extra)
+        for name, per_db, extra in BENCHES
         for label, url in (databases if per_db else [("PDF", None)])
     ]
-    for name, label, url in runs:
+    for name, label, url, extra in runs:
         script = ROOT / "bench" / name
         title = f"{name} ({label})" if url else name
-        command = [sys.executable, str(script)] + (["--quick"] if args.quick else [])
+        command = [sys.executable, str(script), *extra] + (["--quick"] if args.quick else [])
         command += ["--database", url] if url else []
         print(f"== {title}", flush=True)
         started = time.perf_counter()
