@@ -22,6 +22,7 @@ import platform
 import subprocess
 import sys
 import time
+import timeit
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +35,16 @@ BENCHES = [
     ("pdf.py", False, ["--no-http"]),  # the builds touch no database; pdf_http.py is its HTTP case
 ]
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def speed() -> float:
+    """Milliseconds of pure Python (``sum(range(10**6))``, best of 5) on this machine right now.
+
+    The same VM has been seen to take 17 ms and 28 ms a minute apart, with no load of its own and no
+    steal time reported: the host's other tenants slow it. Printed beside each benchmark, so that an
+    absolute time (a PDF's milliseconds, the write tail) can be read against the machine's speed then.
+    """
+    return min(timeit.repeat("sum(range(10**6))", number=1, repeat=5)) * 1000
 
 
 def load() -> str:
@@ -71,7 +82,7 @@ def main() -> int:
     )
     results: dict[str, list[list[str]]] = {}
     outputs = []
-    load_before, started_at = load(), datetime.now(UTC)
+    load_before, started_at, speeds = load(), datetime.now(UTC), []
     runs = [
         (name, label, url, extra)
         for name, per_db, extra in BENCHES
@@ -82,12 +93,17 @@ def main() -> int:
         title = f"{name} ({label})" if url else name
         command = [sys.executable, str(script), *extra] + (["--quick"] if args.quick else [])
         command += ["--database", url] if url else []
-        print(f"== {title}", flush=True)
+        before = speed()
+        print(f"== {title} (pure Python: {before:.1f} ms)", flush=True)
         started = time.perf_counter()
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
         text = done.stdout + (f"\n[stderr]\n{done.stderr[-4000:]}" if done.returncode else "")
         print(text, flush=True)
+        text = (
+            f"[machine speed before: sum(range(10**6)) in {before:.1f} ms, after: {speed():.1f} ms]\n" + text
+        )
+        speeds.append(before)
         outputs.append((title, text, elapsed))
         table = results.setdefault("PDFs (no database)" if url is None else label, [])
         for line in done.stdout.splitlines():
@@ -106,6 +122,9 @@ def main() -> int:
         f"Load average (1, 5, 15 min) at the start: {load_before}; at the end: {load()}. The machine was shared: "
         "each ratio compares two things measured side by side in the same run (paired, alternating rounds, "
         "median), so a busy machine shifts both; absolute times and the write tail are not shielded from it.",
+        f"Speed of pure Python before each benchmark (`sum(range(10**6))`, best of 5): "
+        f"{' '.join(f'{ms:.0f}' for ms in speeds)} ms; the same VM has read 17 ms and 28 ms a minute apart, "
+        "and a PDF's milliseconds or the write tail move with it.",
     ]
     for title, rows in results.items():
         lines += [
