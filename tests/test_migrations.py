@@ -43,12 +43,41 @@ def _differences(url):
         engine.dispose()
 
 
+def _storage_options(url) -> dict[str, list[str]]:
+    """PostgreSQL: each table's storage parameters (``fillfactor=85`` …), which Alembic does not compare."""
+    if not url.startswith("postgresql"):
+        return {}
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT relname, reloptions FROM pg_class WHERE relkind = 'r' AND reloptions IS NOT NULL"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return {name: sorted(options) for name, options in rows if name in SQLModel.metadata.tables}
+
+
+def _storage_options_of_the_models(url) -> dict[str, list[str]]:
+    if not url.startswith("postgresql"):
+        return {}
+    out = {}
+    for name, table in SQLModel.metadata.tables.items():
+        options = table.dialect_options["postgresql"]["with"]
+        if options:
+            out[name] = sorted(f"{key}={value}" for key, value in options.items())
+    return out
+
+
 def test_upgrade_head_matches_the_models_and_downgrade_empties(empty_database, tmp_path):
     app = create_app({"TESTING": True, "DATABASE_URL": empty_database, "REPORTS_DIR": str(tmp_path)})
     runner = app.test_cli_runner()
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert _differences(empty_database) == []
+    assert _storage_options(empty_database) == _storage_options_of_the_models(empty_database)
     result = runner.invoke(args=["db", "downgrade", "base"])
     assert result.exit_code == 0, result.output
     engine = sa.create_engine(empty_database)
