@@ -276,6 +276,7 @@ END_STATE = (
 
 
 def end_state(target: Target, url: str) -> list:
+    """END_STATE's answers on the database at ``url``."""
     con = target.dbapi(url)
     state = [[tuple(row) for row in con.execute(query).fetchall()] for query in END_STATE]
     con.close()
@@ -368,13 +369,12 @@ def measure(target: Target, lines: int, workdir: Path, rounds: int) -> dict:
             seconds, counts, length = run_check(target, check_url, workdir)
             checks.append(seconds)
             floors.append(io_floor(target, floor_url, counts["allocations"], length))
-            if writes is None:
+            first = writes is None
+            if first:
                 writes = writes_of(target, check_url)
-                replays.append(replay_floor(target, replay_url, writes))
-                if end_state(target, replay_url) != end_state(target, check_url):
-                    raise SystemExit("the replayed writes did not leave what the check left")
-            else:
-                replays.append(replay_floor(target, replay_url, writes))
+            replays.append(replay_floor(target, replay_url, writes))
+            if first and end_state(target, replay_url) != end_state(target, check_url):
+                raise SystemExit("the replayed writes did not leave what the check left")
         for url in (check_url, floor_url, replay_url):
             target.remove(url)
     target.remove(base)
