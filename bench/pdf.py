@@ -35,9 +35,10 @@ interleaved turns; CPU milliseconds per build, median of the turns. Also the fir
 process builds, against the median. Target: each document of one line under 8 ms of CPU.
 
 Over HTTP (``bench/pdf_http.py``, in a fresh process on a throwaway database made through the
-services: SQLite, or the server ``--database`` names; ``--no-http`` leaves it out): the one-line dispatch report from its page route, served stored against rebuilt after its
-data changed (the receipt recorded), in alternating paired rounds; CPU and wall milliseconds, median of
-the rounds. Target: rebuilt at most 3x stored, in CPU.
+services: SQLite, or the server ``--database`` names; ``--no-http`` leaves it out): the one-line
+dispatch report from its page route, served stored against rebuilt after its data changed (the
+receipt recorded), in alternating paired rounds; CPU and wall milliseconds, median of the rounds.
+Target: rebuilt at most 3x stored, in CPU.
 """
 
 from __future__ import annotations
