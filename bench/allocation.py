@@ -186,13 +186,19 @@ OPEN_LINES = (
 )
 
 
-def io_floor(target: Target, url: str, allocations: int, rationale_length: int) -> float:
-    """Read the open lines in queue order and write ``allocations`` allocation rows, plain SQL, one transaction."""
-    started = time.perf_counter()
+def _floor_connection(target: Target, url: str):
+    """A plain driver connection for a floor, under the pragmas the app's SQLite connections use."""
     con = target.dbapi(url)
     if target.dialect == "sqlite":
         for pragma in FLOOR_PRAGMAS:
             con.execute(f"PRAGMA {pragma}")
+    return con
+
+
+def io_floor(target: Target, url: str, allocations: int, rationale_length: int) -> float:
+    """Read the open lines in queue order and write ``allocations`` allocation rows, plain SQL, one transaction."""
+    started = time.perf_counter()
+    con = _floor_connection(target, url)
     rows = con.execute(OPEN_LINES).fetchall()
     now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
     lot_of_item = dict(con.execute("SELECT item_id, min(id) FROM stock_lot GROUP BY item_id").fetchall())
@@ -292,10 +298,7 @@ def replay_floor(target: Target, url: str, writes: Writes) -> float:
     SQLite: ``executemany``; PostgreSQL: COPY for the rows and one ``UPDATE … FROM unnest`` per table.
     """
     started = time.perf_counter()
-    con = target.dbapi(url)
-    if target.dialect == "sqlite":
-        for pragma in FLOOR_PRAGMAS:
-            con.execute(f"PRAGMA {pragma}")
+    con = _floor_connection(target, url)
     con.execute(OPEN_LINES).fetchall()
     con.execute("BEGIN IMMEDIATE" if target.dialect == "sqlite" else "BEGIN")
     for table, (columns, rows) in writes.added.items():

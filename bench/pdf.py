@@ -372,12 +372,12 @@ def small_cases(turns: int) -> int:
 
 def http_case(rounds: int, database: str) -> int:
     """The one-line report over HTTP, stored against rebuilt, in a fresh process; its failures."""
-    from bench.pdf_http import report
+    from bench.pdf_http import TARGET_RATIO, report
 
     result = _in_fresh_process(
         [str(ROOT / "bench" / "pdf_http.py"), "--json", "--rounds", str(rounds), "--database", database],
         "dispatch report over HTTP, rebuilt / stored",
-        "≤ 3x",
+        f"≤ {TARGET_RATIO:g}x",
     )
     return 1 if result is None else report(result)
 
