@@ -95,6 +95,19 @@ def _watch_page_posts(sender, response, **extra) -> None:
 request_finished.connect(_watch_page_posts, weak=False)
 
 
+def pytest_sessionfinish(session):
+    """An xdist worker hands what it saw to the controller, which prints the run's whole list."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None and os.environ.get("PRG_COVERAGE"):
+        output["prg_pages"], output["prg_succeeded"] = sorted(_POST_PAGES), sorted(_SUCCEEDED_POSTS)
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook, in the controller
+def pytest_testnodedown(node, error):
+    _POST_PAGES.update(node.workeroutput.get("prg_pages", ()))
+    _SUCCEEDED_POSTS.update(node.workeroutput.get("prg_succeeded", ()))
+
+
 def pytest_terminal_summary(terminalreporter):
     # The seed again at the end: -q (setup.cfg's addopts) leaves the header out, and a failure needs it.
     terminalreporter.write_line(pytest_report_header(None))
