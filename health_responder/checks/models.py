@@ -33,7 +33,10 @@ class Alert(SQLModel, table=True):
     #: Stable identity of the condition, e.g. "low_stock:provider=3:item=7"; one open alert per key.
     dedup_key: str = Field(max_length=200)
     status: str = Field(default=AlertStatus.OPEN, max_length=20, index=True)
+    #: In English, as the API shows it.
     message: str = text(default="", nullable=False)
+    #: The message in each other language the application offers ({"ko": "…"}), rendered with it.
+    message_translations: dict | None = Field(default=None, sa_type=sa.JSON)
     details: dict | None = Field(default=None, sa_type=sa.JSON)
     subject_type: str | None = Field(default=None, max_length=60)
     subject_id: int | None = Field(default=None)
@@ -44,6 +47,10 @@ class Alert(SQLModel, table=True):
     resolved_at: datetime | None = moment()
     resolved_by_id: int | None = Field(default=None, foreign_key="user.id")
     resolution: str | None = text()
+
+    def message_in(self, language: str) -> str:
+        """The message as a reader of ``language`` reads it (English when it has no copy in that language)."""
+        return (self.message_translations or {}).get(language) or self.message
 
     __table_args__ = (
         sa.Index(

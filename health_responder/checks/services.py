@@ -59,9 +59,15 @@ def raise_alert(
     A new alert notifies whom it concerns, pointing at ``link`` ("{id}" in it stands for the alert's
     id). An open one keeps its identity; its message and details are refreshed so that what people read
     stays current. ``message`` may be a lazy gettext string: the alert keeps it in English (as the API
-    shows it), each notification is written in its recipient's language.
+    shows it) and in each other offered language (as the pages show it to a reader of that language), and
+    each notification is written in its recipient's language.
     """
     spoken, message = message, languages.render(message, languages.FALLBACK)
+    translations = {
+        language: languages.render(spoken, language)
+        for language in languages.offered()
+        if language != languages.FALLBACK
+    }
     existing = _open(dedup_key)
     if existing is None:
         alert = Alert(
@@ -69,6 +75,7 @@ def raise_alert(
             dedup_key=dedup_key[:200],
             severity=severity,
             message=message,
+            message_translations=translations,
             details=details,
             subject_type=subject[0] if subject else None,
             subject_id=subject[1] if subject else None,
@@ -98,8 +105,12 @@ def raise_alert(
                 link=(link or "/alerts/{id}").replace("{id}", str(alert.id)),
             )
             return alert, True
-    if existing.message != message or existing.details != details:
-        existing.message, existing.details = message, details
+    if (existing.message, existing.message_translations, existing.details) != (
+        message,
+        translations,
+        details,
+    ):
+        existing.message, existing.message_translations, existing.details = message, translations, details
     return existing, False
 
 

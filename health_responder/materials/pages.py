@@ -32,6 +32,7 @@ from health_responder.materials.schemas import (
     MaterialUpdateSchema,
     MaterialUploadSchema,
 )
+from health_responder.reference import queries as reference
 from health_responder.web.context import LANGUAGE_NAMES, NAV
 from health_responder.web.forms import commit, load, perform, show_errors
 from health_responder.web.guards import STAFF, is_staff, me, member, public, roles
@@ -56,7 +57,7 @@ def _allow_large_uploads(endpoint, _values):
 
 def _prepare(form: LinkMaterialForm | PdfMaterialForm) -> None:
     form.provider_id.choices = [("", _("The association")), *queries.providers()]
-    form.topic.choices = [("", _("Choose a topic")), *queries.topics()]
+    form.topic.choices = [("", _("Choose a topic")), *reference.topics_by_name()]
 
 
 def _payload(form: LinkMaterialForm | PdfMaterialForm) -> dict:
@@ -93,7 +94,7 @@ def _filters(topics: list[tuple[str, str]]) -> tuple[MaterialFilterForm, dict]:
 def _hub_page(
     status: int = 200, link_form: LinkMaterialForm | None = None, pdf_form: PdfMaterialForm | None = None
 ):
-    topics = queries.topics()
+    topics = reference.topics_by_name()
     filters, args = _filters(topics)
     page = queries.hub_page(args=args)
     forms = {}
@@ -216,7 +217,7 @@ def edit(material_id: int):
     """Change a material's title, topic, language, description or a link's address (its owner or staff)."""
     found = _owned(material_id)
     form = MaterialEditForm(obj=found) if request.method == "GET" else MaterialEditForm()
-    form.topic.choices = queries.topics()
+    form.topic.choices = reference.topics_by_name()
     is_link = found.kind == MaterialKind.LINK
 
     def page(status: int = 200):

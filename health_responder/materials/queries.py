@@ -13,6 +13,7 @@ from health_responder.db import by_id, paginate
 from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.materials.models import Material, MaterialKind, MaterialVersion
+from health_responder.names import local
 from health_responder.providers.models import Provider
 from health_responder.reference.models import TrainingTopic
 
@@ -29,7 +30,7 @@ def material_page(*, member: bool, material: Material) -> dict:
     versions = versions_of(material=material, member=member) if material.kind == MaterialKind.PDF else []
     return material_view(material=material) | {
         "publisher": publisher_name(provider_id=material.provider_id),
-        "topic_name": topic.name if topic else material.topic,
+        "topic_name": local(topic.name, topic.name_ko) if topic else material.topic,
         "current": versions[0] if versions else None,
         "earlier": versions[1:],
     }
@@ -106,16 +107,6 @@ def hub_page(*, args: dict) -> dict:
         {"id": Material.id},
         default_order=(Material.topic, Material.language, sa.func.lower(Material.title)),
     )
-
-
-def topics() -> list[tuple[str, str]]:
-    """Every training topic as (code, name), by name: what a material may be about."""
-    return [
-        tuple(row)
-        for row in db.session.execute(
-            select(TrainingTopic.code, TrainingTopic.name).order_by(TrainingTopic.name)
-        )
-    ]
 
 
 def providers() -> list[tuple[int, str]]:

@@ -282,3 +282,53 @@ def test_an_approved_request_with_nothing_shipped_past_its_dispatch_service_leve
             .values(status="partially_dispatched")
         )
     assert run_check("overdue_requests")["counts"]["resolved"] == 1
+
+
+def test_an_alert_reads_in_the_language_of_the_page_and_stays_english_in_the_api(
+    app, world, run_check, make, coordinator
+):
+    """Korean pages show an alert in Korean (the topic by its Korean name); the API and the CSV in English."""
+    from health_responder.reference.models import TrainingTopic
+
+    topic = make.topic("oxygen_therapy", "Oxygen therapy")
+    with app.app_context(), db.write_session() as session:
+        session.get(TrainingTopic, topic.code).name_ko = "산소 치료"
+    item = make.item(code="OXY-CONC-5L", requires_training=topic.code)
+    world.lot(10, expires_on=days(300), item=item)
+    world.request((item, 2))
+    run_check("auto_allocate")
+    run_check("readiness_gaps")
+
+    [alert] = _alerts(app, kind="readiness_gap")
+    english = alert.message
+    assert "needs Oxygen therapy training" in english
+    korean = alert.message_translations["ko"]
+    assert "산소 치료" in korean and "Oxygen therapy" not in korean and "OXY-CONC-5L" in korean
+
+    page = world.page("city")
+    for path in ("/alerts", "/dashboard"):
+        assert english in page.get(path).get_data(as_text=True), path
+    assert page.post("/language", {"locale": "ko", "next": "/dashboard"}).status_code == 302
+    for path in ("/alerts", "/dashboard"):
+        html = page.get(path).get_data(as_text=True)
+        assert korean in html and english not in html, path
+    # The dashboard's training panel names the topic in Korean too.
+    assert "산소 치료" in page.get("/dashboard").get_data(as_text=True)
+
+    listed = coordinator.get("/api/v1/alerts", headers={"Accept-Language": "ko"}).json["items"]
+    assert [a["message"] for a in listed if a["id"] == alert.id] == [english]
+
+
+def test_an_open_alert_raised_before_its_translations_gets_them_at_the_next_check(app, world, run_check):
+    """An alert of an older version (no translations) shows English, then Korean once its check runs again."""
+    world.request((world.item, 2), needed_by=days(-3))
+    run_check("overdue_requests")
+    [alert] = _alerts(app, kind="overdue_request")
+    with app.app_context(), db.write_session() as session:
+        session.get(Alert, alert.id).message_translations = None
+    [before] = _alerts(app, kind="overdue_request")
+    assert before.message_in("ko") == before.message
+    run_check("overdue_requests")
+    [after] = _alerts(app, kind="overdue_request")
+    assert after.id == alert.id and after.message_in("ko") != after.message
+    assert after.details["request_id"] and "요청" in after.message_in("ko")
