@@ -23,3 +23,11 @@ def test_openapi_and_docs_page_are_served_locally(client):
     )
     with client.get("/api/v1/docs/assets/swagger-ui-bundle.js") as asset:
         assert asset.status_code == 200 and asset.mimetype in {"application/javascript", "text/javascript"}
+
+
+def test_the_site_has_an_icon_where_pages_link_it_and_where_browsers_look_unprompted(client):
+    icon = client.get("/login").get_data(as_text=True).split('rel="icon" href="')[1].split('"')[0]
+    with client.get(icon) as answer:
+        assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+    unprompted = client.get("/favicon.ico")
+    assert unprompted.status_code == 301 and unprompted.headers["Location"].endswith(icon)

@@ -23,6 +23,7 @@ from health_responder.auth import services as auth
 from health_responder.auth.limits import limit_failed_logins
 from health_responder.web.context import HOME, LANGUAGE_NAMES, PANELS, TENANTS
 from health_responder.web.forms import LoginForm, commit
+from health_responder.web.guards import public
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -40,6 +41,13 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
     return render_template("web/home.html", **{name: load() for name, load in HOME.items()})
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """The site's icon where a browser asks for it unprompted (a PDF, a JSON answer: no page links it there)."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.route("/login", methods=["GET", "POST"])
