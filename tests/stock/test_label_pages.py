@@ -79,7 +79,9 @@ def test_the_lot_card_offers_no_label_for_a_lot_code_gs1_cannot_carry_and_says_w
     card = w.page("provider").html(f"/stock/lots/{lot_id}")
     assert label not in card and 'id="label-blocked"' in card and "cannot be written in GS1" in card
     assert label not in w.page("provider").html("/stock")
-    assert f'href="/stock/lots/{w.lots.oxy}/label.pdf"' in w.page("provider").html(f"/stock/lots/{w.lots.oxy}")
+    assert f'href="/stock/lots/{w.lots.oxy}/label.pdf"' in w.page("provider").html(
+        f"/stock/lots/{w.lots.oxy}"
+    )
 
 
 def test_the_receive_form_takes_a_scan_in_one_field(gtin_world):
