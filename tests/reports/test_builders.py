@@ -270,6 +270,38 @@ def test_korean_chinese_japanese_and_cyrillic_come_back_as_text(tmp_path):
         assert name in poppler
 
 
+#: Addis Ababa in Amharic: Ethiopic script, which none of the base or CJK fonts has.
+ADDIS = "አዲስ አበባ"
+
+
+def embedded_fonts(pdf: bytes) -> set[str]:
+    """The base names of the fonts a PDF's pages use (subset prefix dropped)."""
+    found = set()
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        for ref in page.get("/Resources", {}).get("/Font", {}).values():
+            found.add(str(ref.get_object()["/BaseFont"]).split("+")[-1])
+    return found
+
+
+def test_an_ethiopic_city_name_comes_back_as_text_in_the_report_and_the_summary(tmp_path):
+    """Addis Ababa's name in an Ethiopic font (Debian: fonts-sil-abyssinica), not the base font's empty boxes."""
+    report = build_dispatch_report(
+        make_report(recipient=Party(ADDIS, "ET", "Bole Road", "Abebe, +251 11 000"))
+    )
+    summary = build_dispatch_summary(
+        make_summary(by_city=[TotalRow(ADDIS, 2, 300), TotalRow("Kigali", 1, 45)])
+    )
+    for pdf in (report, summary):
+        assert ADDIS in "\n".join(pages_text(pdf))
+        assert ADDIS in pdftotext(pdf, tmp_path)
+        assert any("Abyssinica" in name or "Ethiopic" in name for name in embedded_fonts(pdf)), (
+            "no Ethiopic font found: install fonts-sil-abyssinica",
+            embedded_fonts(pdf),
+        )
+    by_city = next(line for line in pdftotext(summary, tmp_path).splitlines() if ADDIS in line)
+    assert "300" in by_city  # the city's row, with its name in the cell
+
+
 def test_a_long_report_repeats_the_table_header_on_every_page():
     pdf = build_dispatch_report(make_report(lines=250))
     texts = pages_text(pdf)
