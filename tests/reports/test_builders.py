@@ -474,6 +474,23 @@ def test_certificate_is_one_landscape_page_even_with_long_names():
         assert expected in text
 
 
+def test_the_certificates_verification_code_and_url_never_break_inside_the_code(tmp_path):
+    """The code on its own line and the URL broken only at a '/', whatever the host's length or the names'."""
+    code = "84WCX49SWR"
+    for url in (
+        f"http://127.0.0.1:5000/verify/{code}",
+        f"https://health-responder.a-rather-long-association-name.example.org/documents/verify/{code}",
+    ):
+        data = make_certificate(
+            verification_url=url, verification_code=code, participant_name="Maximilian " * 40
+        )
+        lines = [line.strip() for line in pdftotext(build_certificate(data), tmp_path, raw=True).splitlines()]
+        assert code in lines, lines  # the code on its own line
+        urls = [line for line in lines if "/verify/" in line]
+        assert urls and all(line.endswith(f"/verify/{code}") for line in urls), urls
+        assert not [line for line in lines if line and line != code and line in code], lines
+
+
 # --- user text is data -----------------------------------------------------------------------------
 
 PAYLOADS = ("<i", '<img src="/etc/hostname"/>', '<a href="http://x">', "<font name=x>", "&amp;", "</para>")
