@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from health_responder import languages, names
 from health_responder.auth.models import User
+from health_responder.dispatch import queries as dispatch_queries
 from health_responder.dispatch import services as dispatches
 from health_responder.dispatch import snapshot
 from health_responder.dispatch.models import Dispatch, DispatchLine
@@ -25,7 +26,15 @@ from health_responder.providers.models import Provider
 from health_responder.reference.models import Item
 from health_responder.reports import labels
 from health_responder.reports.labels import LabelData, LabelSheetData
-from health_responder.stock.gs1 import SEPARATORS, Scan, create_lot, identify, lot_fields, read
+from health_responder.stock.gs1 import (
+    SEPARATORS,
+    Scan,
+    create_lot,
+    identify,
+    label_problems,
+    lot_fields,
+    read,
+)
 from health_responder.stock.models import StockLot
 
 __all__ = [
@@ -122,47 +131,18 @@ def receipt_lines(*, dispatch: Dispatch, data: str, by: User, field: str = "scan
 # --- labels ----------------------------------------------------------------------------------------
 
 
-def _label(
-    *,
-    gtin: str | None,
-    lot_code: str,
-    expires_on: date | None,
-    item_code: str,
-    item_name: str,
-    unit: str,
-    provider_name: str,
-    problems: dict,
-) -> LabelData | None:
-    if not gtin:
-        problems.setdefault("gtin", []).append(
-            _l("Item %(code)s has no GTIN: give it one before printing GS1 labels.", code=item_code)
-        )
-        return None
-    problem = labels.gs1_lot_problem(lot_code)
-    if problem:
-        problems.setdefault("lot_code", []).append(
-            _l("Lot %(lot)s cannot be written in GS1: %(problem)s.", lot=lot_code, problem=problem)
-        )
-        return None
-    return LabelData(
-        gtin=gtin,
-        lot_code=lot_code,
-        expires_on=expires_on,
-        item_code=item_code,
-        item_name=item_name,
-        provider_name=provider_name,
-        unit=unit,
-    )
-
-
 def _sheet(title: str, labels_of: list[dict], doc_date: date | None, language: str) -> LabelSheetData:
+    """The sheet of ``labels_of`` (each a label's facts and its ``item_id``); 409 naming what is missing when
+    one cannot be written in GS1 (``gs1.label_problems``, the rule the pages show instead of a button).
+    """
     problems: dict[str, list] = {}
-    found = [_label(**facts, problems=problems) for facts in labels_of]
+    for problem in label_problems(labels_of):
+        problems.setdefault(problem.field, []).append(problem.message)
     if problems:
         raise Conflict(_l("These lots cannot have a GS1 label yet: see errors."), problems)
     return LabelSheetData(
         title=title,
-        labels=found,
+        labels=[LabelData(**{k: v for k, v in facts.items() if k != "item_id"}) for facts in labels_of],
         page_size=current_app.config["PDF_PAGE_SIZE"],
         doc_date=doc_date,
         language=language,
@@ -181,6 +161,7 @@ def lot_label(
     item = db.session.get(Item, lot.item_id)
     provider = db.session.get(Provider, lot.provider_id)
     facts = {
+        "item_id": item.id,
         "gtin": item.gtin,
         "lot_code": lot.lot_code,
         "expires_on": lot.expires_on,
@@ -212,12 +193,10 @@ def dispatch_labels(
     """
     language = languages.chosen(asked=language, default=languages.of_user(by))
     provider = snapshot.parties_of(dispatch)["sender"]["name"]
-    lines = snapshot.lines_of(dispatch)
-    items = {line.line.item_id for line in lines}
-    gtins = dict(db.session.execute(select(Item.id, Item.gtin).where(Item.id.in_(items))).all())
     facts = [
         {
-            "gtin": gtins.get(line.line.item_id),
+            "item_id": line.line.item_id,
+            "gtin": gtin,
             "lot_code": line.lot_code,
             "expires_on": line.expires_on,
             "item_code": line.item_code,
@@ -225,7 +204,7 @@ def dispatch_labels(
             "unit": line.unit,
             "provider_name": provider,
         }
-        for line in lines
+        for line, gtin in dispatch_queries.label_lines(dispatch=dispatch)
     ]
     moment = dispatch.received_at or dispatch.shipped_at or dispatch.created_at
     data = _sheet(dispatch.reference, facts, moment.date(), language)

@@ -187,6 +187,7 @@ def detail_page(dispatch: Dispatch, status: int = 200, **forms):
         "receipt_form": forms.get("receipt_form") or _receipt_form(dispatch, rows),
         "pick_form": forms.get("pick_form") or PickCheckForm(formdata=None),
         "pick": queries.pick_progress(dispatch_id=dispatch.id),
+        "label_problems": queries.label_problems(dispatch=dispatch),
         "scanned": forms.get("scanned"),
     }
     return render_template("dispatch/detail.html", **context), status

@@ -15,6 +15,7 @@ from sqlmodel import select
 from health_responder.allocation.models import Allocation, AllocationStatus
 from health_responder.auth.models import Role, User
 from health_responder.db import by_id, paginate, start_of_day
+from health_responder.dispatch import snapshot
 from health_responder.dispatch.models import Dispatch, DispatchLine, DispatchStatus
 from health_responder.documents import queries as document_queries
 from health_responder.errors import NotFound
@@ -23,6 +24,7 @@ from health_responder.health_requests import queries as request_queries
 from health_responder.health_requests.models import REPLACEABLE, AssistanceRequest, RequestLine
 from health_responder.providers.models import Provider, StockLocation
 from health_responder.reference.models import City, Item
+from health_responder.stock import gs1
 from health_responder.stock import queries as stock_queries
 from health_responder.stock.models import StockLot
 
@@ -288,6 +290,27 @@ def pick_progress(*, dispatch_id: int) -> dict:
         )
     ).one()
     return {"checked": int(checked), "lines": int(total)}
+
+
+def label_lines(*, dispatch: Dispatch) -> list[tuple[snapshot.LineFacts, str | None]]:
+    """What a dispatch's GS1 labels carry: each line as it left (``snapshot``), with its item's GTIN now
+    (a GTIN given after shipping still labels what arrives).
+    """
+    lines = snapshot.lines_of(dispatch)
+    gtins = dict(
+        db.session.execute(
+            select(Item.id, Item.gtin).where(Item.id.in_({line.line.item_id for line in lines}))
+        ).all()
+    )
+    return [(line, gtins.get(line.line.item_id)) for line in lines]
+
+
+def label_problems(*, dispatch: Dispatch) -> list[gs1.LabelProblem]:
+    """Why a dispatch's GS1 labels cannot be printed (empty when they can): the labels' own rule."""
+    return gs1.label_problems(
+        {"item_id": line.line.item_id, "item_code": line.item_code, "gtin": gtin, "lot_code": line.lot_code}
+        for line, gtin in label_lines(dispatch=dispatch)
+    )
 
 
 def requests_of(*, dispatches: list[Dispatch]) -> dict[int, AssistanceRequest]:

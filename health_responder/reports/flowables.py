@@ -404,6 +404,22 @@ def fit_line(fonts: FontSet, text: str, size: float, width: float) -> str:
     return text + "…"
 
 
+def url_lines(fonts: FontSet, url: str, size: float, width: float) -> list[str]:
+    """``url`` in lines of at most ``width`` points, broken only after a '/', so the code that ends a
+    verification URL is never cut in two (a part longer than a line is left whole on its own line).
+    """
+    parts = re.findall(
+        r"(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^/]*/+|[^/]+$", url
+    )  # the scheme stays with the host
+    lines: list[str] = []
+    for part in parts:
+        if lines and fonts.string_width(lines[-1] + part, size) <= width:
+            lines[-1] += part
+        else:
+            lines.append(part)
+    return lines
+
+
 def cold_mark(fonts: FontSet) -> str:
     """The cold-chain mark: a snowflake where the fonts have one, else an asterisk."""
     return "❄" if fonts.covers("❄") else "*"

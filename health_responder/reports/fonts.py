@@ -6,8 +6,8 @@ CFF/OpenType ones (``.otf``, Noto CJK), so the font set is assembled from what t
 1. a *base* TrueType font for Latin, Cyrillic and Greek (DejaVu Sans, Liberation Sans, …, and at
    worst the Bitstream Vera that ships inside reportlab, so a base font always exists);
 2. TrueType *fallbacks* that cover Han, Hangul and kana (WenQuanYi Zen Hei, Droid Sans Fallback,
-   Nanum Gothic, …) and Thai (Loma, Garuda), loaded only when a text needs a character the base
-   font lacks;
+   Nanum Gothic, …), Thai (Loma, Garuda) and Ethiopic (Abyssinica SIL, Noto Sans Ethiopic), loaded
+   only when a text needs a character the base font lacks;
 3. reportlab's built-in CID fonts (``HYSMyeongJo-Medium``, ``STSong-Light``, ``HeiseiMin-W3``) when
    no TrueType file covers a CJK, Cyrillic or Greek character: they need no file, and readers render
    them from their own fonts, so the text still comes back out of the PDF instead of empty boxes.
@@ -73,6 +73,8 @@ _FALLBACK_CANDIDATES: tuple[tuple[str, int], ...] = (
     ("uming.ttc", 0),
     ("Loma.ttf", 0),  # Thai (fonts-tlwg-loma-ttf), for the ASEAN network's cities
     ("Garuda.ttf", 0),
+    ("AbyssinicaSIL-Regular.ttf", 0),  # Ethiopic (fonts-sil-abyssinica): Amharic, for Addis Ababa
+    ("NotoSansEthiopic-Regular.ttf", 0),
     ("DejaVuSans.ttf", 0),  # Cyrillic and Greek when the base font is Latin-only
     ("LiberationSans-Regular.ttf", 0),
     ("FreeSans.ttf", 0),

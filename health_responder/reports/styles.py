@@ -115,6 +115,9 @@ STYLE_CERT_PROGRAM = ParagraphStyle(
     spaceBefore=6,
 )
 STYLE_CERT_SMALL = ParagraphStyle("cert-small", fontName=BASE_FONT, fontSize=8, leading=10, textColor=MUTED)
+#: The certificate's verification lines: dark enough and large enough to read off a printed page.
+STYLE_CERT_VERIFY = ParagraphStyle("cert-verify", fontName=BASE_FONT, fontSize=9, leading=12, textColor=INK)
+STYLE_CERT_CODE = ParagraphStyle("cert-code", fontName=BOLD_FONT, fontSize=14, leading=18, textColor=INK)
 STYLE_CERT_SIGN = ParagraphStyle(
     "cert-sign", fontName=BASE_FONT, fontSize=9, leading=12, alignment=TA_LEFT, textColor=INK
 )

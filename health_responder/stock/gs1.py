@@ -10,6 +10,7 @@ reads a scan; ``barcodes`` (scans on dispatches, labels) builds on it, never the
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +24,7 @@ from health_responder.auth.models import User
 from health_responder.errors import ValidationFailed
 from health_responder.extensions import db
 from health_responder.reference.models import Item
+from health_responder.reports.labels import gs1_lot_problem
 from health_responder.stock import services
 from health_responder.stock.models import StockLot
 
@@ -55,6 +57,53 @@ class Scan:
     def item_id(self) -> int | None:
         """The id of the catalogue item the GTIN names, if any."""
         return self.item.id if self.item else None
+
+
+@dataclass(frozen=True)
+class LabelProblem:
+    """Why a lot cannot have a GS1 label: its item has no GTIN, or its lot code cannot be written in GS1."""
+
+    #: The field a refusal names: "gtin" (the item's) or "lot_code" (the lot's).
+    field: str
+    item_id: int
+    item_code: str
+    lot_code: str
+    message: str
+
+
+def label_problems(lots: Iterable[dict]) -> list[LabelProblem]:
+    """Why some of ``lots`` (each with ``item_id``, ``item_code``, ``gtin``, ``lot_code``) cannot have a
+    GS1 label; empty when all can. Once per item without a GTIN, once per lot code GS1 cannot carry.
+
+    The one rule: the label routes refuse by it (409) and the pages that offer labels show it instead
+    of a button that would fail.
+    """
+    problems: list[LabelProblem] = []
+    seen: set[tuple[str, object]] = set()
+    for lot in lots:
+        if not lot["gtin"]:
+            key = ("gtin", lot["item_id"])
+            message = _l(
+                "Item %(code)s has no GTIN: give it one before printing GS1 labels.", code=lot["item_code"]
+            )
+        elif problem := gs1_lot_problem(lot["lot_code"]):
+            key = ("lot_code", lot["lot_code"])
+            message = _l(
+                "Lot %(lot)s cannot be written in GS1: %(problem)s.", lot=lot["lot_code"], problem=problem
+            )
+        else:
+            continue
+        if key not in seen:
+            seen.add(key)
+            problems.append(LabelProblem(key[0], lot["item_id"], lot["item_code"], lot["lot_code"], message))
+    return problems
+
+
+def lot_label_problems(*, lot: StockLot, item: Item) -> list[LabelProblem]:
+    """Why one lot cannot have its GS1 label (empty when it can)."""
+    return label_problems(
+        [{"item_id": item.id, "item_code": item.code, "gtin": item.gtin, "lot_code": lot.lot_code}]
+    )
 
 
 def _message(data: str, field: str) -> GS1Message:

@@ -41,6 +41,9 @@ from health_responder.web.parsing import link_args, page_number, search_words, t
 from health_responder.web.sorting import sort_of
 
 bp = Blueprint("stock_pages", __name__, template_folder="templates")
+
+#: The lot list offers a lot's Label only when the label route would print it (one rule, ``gs1``'s).
+bp.add_app_template_global(gs1.lot_label_problems, "lot_label_problems")
 KEEPERS = (Role.PROVIDER, *STAFF)
 
 NAV["provider"] += [(_l("Stock"), "stock_pages.index")]
@@ -186,10 +189,12 @@ def _status_form(lot: StockLot, form: LotStatusForm | None = None) -> LotStatusF
 def _card(lot: StockLot, form: LotStatusForm | None = None, status: int = 200):
     ledger = queries.ledger_page(lot=lot, args={"page": page_number(), "page_size": LEDGER_PAGE_SIZE})
     provider_name = providers.provider_names(ids=[lot.provider_id]).get(lot.provider_id, "")
+    item = reference.items_by_id(ids=[lot.item_id]).get(lot.item_id)
     return render_template(
         "stock/lot.html",
         lot=lot,
-        item=reference.items_by_id(ids=[lot.item_id]).get(lot.item_id),
+        item=item,
+        label_problems=gs1.lot_label_problems(lot=lot, item=item),
         location=providers.location(location_id=lot.location_id),
         provider_name=provider_name,
         expiry=expiry_class(lot),

@@ -39,7 +39,7 @@ def certificate_data(
         topic=(topic.name_ko or topic.name if language == "ko" else topic.name) if topic else program.topic,
         provider_name=provider.name,
         city_name=city.name,
-        completed_on=local_date(at=enrolment.completed_at or program.ends_at, zone=city.timezone),
+        completed_on=local_date(at=_completed_at(enrolment, program), zone=city.timezone),
         verification_url=verification_url,
         verification_code=verification_code,
         duration_hours=hours,
@@ -49,6 +49,16 @@ def certificate_data(
         time_zone=zone_key(city.timezone),
         language=language,
     )
+
+
+def _completed_at(enrolment: Enrolment, program: TrainingProgram):
+    """When the participant completed: the program's end, or the marking if it came before the end.
+
+    Attendance is often marked days after a program ends; the certificate must not date the completion
+    to the provider's paperwork.
+    """
+    marked = enrolment.completed_at
+    return min(marked, program.ends_at) if marked is not None else program.ends_at
 
 
 def certificate(*, enrolment: Enrolment, by: User, language: str | None = None) -> tuple[Document, bytes]:

@@ -270,6 +270,38 @@ def test_korean_chinese_japanese_and_cyrillic_come_back_as_text(tmp_path):
         assert name in poppler
 
 
+#: Addis Ababa in Amharic: Ethiopic script, which none of the base or CJK fonts has.
+ADDIS = "አዲስ አበባ"
+
+
+def embedded_fonts(pdf: bytes) -> set[str]:
+    """The base names of the fonts a PDF's pages use (subset prefix dropped)."""
+    found = set()
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        for ref in page.get("/Resources", {}).get("/Font", {}).values():
+            found.add(str(ref.get_object()["/BaseFont"]).split("+")[-1])
+    return found
+
+
+def test_an_ethiopic_city_name_comes_back_as_text_in_the_report_and_the_summary(tmp_path):
+    """Addis Ababa's name in an Ethiopic font (Debian: fonts-sil-abyssinica), not the base font's empty boxes."""
+    report = build_dispatch_report(
+        make_report(recipient=Party(ADDIS, "ET", "Bole Road", "Abebe, +251 11 000"))
+    )
+    summary = build_dispatch_summary(
+        make_summary(by_city=[TotalRow(ADDIS, 2, 300), TotalRow("Kigali", 1, 45)])
+    )
+    for pdf in (report, summary):
+        assert ADDIS in "\n".join(pages_text(pdf))
+        assert ADDIS in pdftotext(pdf, tmp_path)
+        assert any("Abyssinica" in name or "Ethiopic" in name for name in embedded_fonts(pdf)), (
+            "no Ethiopic font found: install fonts-sil-abyssinica",
+            embedded_fonts(pdf),
+        )
+    by_city = next(line for line in pdftotext(summary, tmp_path).splitlines() if ADDIS in line)
+    assert "300" in by_city  # the city's row, with its name in the cell
+
+
 def test_a_long_report_repeats_the_table_header_on_every_page():
     pdf = build_dispatch_report(make_report(lines=250))
     texts = pages_text(pdf)
@@ -440,6 +472,23 @@ def test_certificate_is_one_landscape_page_even_with_long_names():
         "Dr. Anna Schmidt",
     ):
         assert expected in text
+
+
+def test_the_certificates_verification_code_and_url_never_break_inside_the_code(tmp_path):
+    """The code on its own line and the URL broken only at a '/', whatever the host's length or the names'."""
+    code = "84WCX49SWR"
+    for url in (
+        f"http://127.0.0.1:5000/verify/{code}",
+        f"https://health-responder.a-rather-long-association-name.example.org/documents/verify/{code}",
+    ):
+        data = make_certificate(
+            verification_url=url, verification_code=code, participant_name="Maximilian " * 40
+        )
+        lines = [line.strip() for line in pdftotext(build_certificate(data), tmp_path, raw=True).splitlines()]
+        assert code in lines, lines  # the code on its own line
+        urls = [line for line in lines if "/verify/" in line]
+        assert urls and all(line.endswith(f"/verify/{code}") for line in urls), urls
+        assert not [line for line in lines if line and line != code and line in code], lines
 
 
 # --- user text is data -----------------------------------------------------------------------------

@@ -48,6 +48,42 @@ def test_the_dispatch_page_offers_its_label_sheet_to_the_receiving_city(gtin_wor
     assert w.page("other_city").get(f"/dispatches/{dispatch['id']}/labels.pdf").status_code == 404
 
 
+def test_the_dispatch_page_names_the_items_without_a_gtin_instead_of_a_dead_label_button(world):
+    w = world
+    _req, dispatch = shipped_dispatch(w)  # OXY-CONC-10L, which has no GTIN yet
+    page, labels = f"/dispatches/{dispatch['id']}", f'href="/dispatches/{dispatch["id"]}/labels.pdf"'
+    refused = w.page("city").get(f"{page}/labels.pdf")
+    assert refused.status_code == 409
+    reason = "Item OXY-CONC-10L has no GTIN: give it one before printing GS1 labels."
+    assert reason in refused.get_data(as_text=True)  # the route and the page say it in the same words
+    city = w.page("city").html(page)
+    assert labels not in city
+    assert 'id="labels-blocked"' in city and reason in city
+    assert "An administrator gives items their GTIN in the catalogue." in city
+    assert f'href="/admin/items/{w.item.id}"' not in city  # a city cannot edit the catalogue
+    admin = w.page("admin").html(page)
+    assert labels not in admin and f'href="/admin/items/{w.item.id}"' in admin
+    # Given a GTIN, the button is back and prints.
+    answer = w.api["admin"].patch(f"/api/v1/items/{w.item.id}", json={"gtin": GTIN})
+    assert answer.status_code == 200, answer.json
+    city = w.page("city").html(page)
+    assert labels in city and 'id="labels-blocked"' not in city
+    assert w.page("city").get(f"{page}/labels.pdf").status_code == 200
+
+
+def test_the_lot_card_offers_no_label_for_a_lot_code_gs1_cannot_carry_and_says_why(gtin_world):
+    w = gtin_world
+    lot_id = w.make_lot(w.provider, w.location, w.item, 3, lot_code="로트 7")
+    label = f'href="/stock/lots/{lot_id}/label.pdf"'
+    assert w.page("provider").get(f"/stock/lots/{lot_id}/label.pdf").status_code == 409
+    card = w.page("provider").html(f"/stock/lots/{lot_id}")
+    assert label not in card and 'id="label-blocked"' in card and "cannot be written in GS1" in card
+    assert label not in w.page("provider").html("/stock")
+    assert f'href="/stock/lots/{w.lots.oxy}/label.pdf"' in w.page("provider").html(
+        f"/stock/lots/{w.lots.oxy}"
+    )
+
+
 def test_the_receive_form_takes_a_scan_in_one_field(gtin_world):
     w = gtin_world
     provider = w.page("provider")

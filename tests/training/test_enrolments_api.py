@@ -15,6 +15,7 @@ from health_responder.extensions import db
 from health_responder.notifications.models import Notification
 from health_responder.training.queries import city_has_completed
 from tests.factories import enrol
+from tests.pdftext import pdftotext
 
 
 def test_participants_take_seats_then_waitlist_tickets(api, new_program):
@@ -241,9 +242,11 @@ def test_certificate_of_a_completed_participant_reads_back_from_the_pdf(
     code = response.headers["X-Verification-Code"]
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.data)).pages)
     text = " ".join(text.split())
-    # The day of completion is the city's day, and the certificate names the city's zone.
+    # The day of completion (the program's end, marked after it) is the city's day, and the certificate
+    # names the city's zone.
     zone = city.get(f"/api/v1/cities/{enrolment['city_id']}").json["timezone"]
-    day = datetime.now(ZoneInfo(zone)).date()
+    ends_at = datetime.fromisoformat(city.get(f"/api/v1/training/programs/{program['id']}").json["ends_at"])
+    day = ends_at.astimezone(ZoneInfo(zone)).date()
     for expected in (
         "Certificate of completion",
         "Amara Okafor",
@@ -263,6 +266,28 @@ def test_certificate_of_a_completed_participant_reads_back_from_the_pdf(
     assert reprint.status_code == 200 and reprint.headers["X-Verification-Code"] == code
     assert reprint.data == response.data
     assert api("city").get(certificate).status_code == 404
+
+
+def test_a_certificate_marked_days_after_the_program_is_dated_the_programs_last_day(
+    api, provider, new_program, set_program, tmp_path
+):
+    program = new_program(title="Ultrasound basics")
+    city = api("city")
+    enrolment = enrol(city, program["id"], "Jung Hae-in", "jung@city.example.org").json
+    ends_at = datetime.now(UTC) - timedelta(days=10)
+    set_program(program["id"], starts_at=ends_at - timedelta(hours=6), ends_at=ends_at)
+    marked = provider.post(
+        f"/api/v1/training/enrolments/{enrolment['id']}/attendance", json={"status": "completed"}
+    )
+    assert marked.status_code == 200, marked.json
+    response = city.get(f"/api/v1/training/enrolments/{enrolment['id']}/certificate.pdf")
+    assert response.status_code == 200
+    zone = city.get(f"/api/v1/cities/{enrolment['city_id']}").json["timezone"]
+    day = ends_at.astimezone(ZoneInfo(zone)).date()
+    text = " ".join(pdftotext(response.data, tmp_path).split())
+    assert f"Completed on {day:%B} {day.day}, {day.year}" in text, text
+    today = datetime.now(ZoneInfo(zone)).date()
+    assert f"Completed on {today:%B} {today.day}, {today.year}" not in text
 
 
 def test_readiness_shows_the_topics_a_city_completed(app, api, make, provider, new_program, set_program):

@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
 from health_responder.reports.data import CertificateData
-from health_responder.reports.flowables import long_date, qr_code, text_block
+from health_responder.reports.flowables import long_date, qr_code, text_block, url_lines
 from health_responder.reports.fonts import clean_text, get_fonts
 from health_responder.reports.layout import certificate_border, pagesize_of, render
 from health_responder.reports.styles import (
@@ -21,12 +21,14 @@ from health_responder.reports.styles import (
     MARGIN,
     MAX_FIELD,
     STYLE_CERT_ASSOCIATION,
+    STYLE_CERT_CODE,
     STYLE_CERT_NAME,
     STYLE_CERT_PROGRAM,
     STYLE_CERT_SIGN,
     STYLE_CERT_SMALL,
     STYLE_CERT_TEXT,
     STYLE_CERT_TITLE,
+    STYLE_CERT_VERIFY,
 )
 
 
@@ -69,17 +71,29 @@ def build_certificate(data: CertificateData) -> bytes:
         para(data.signatory_title or " ", STYLE_CERT_SMALL, 120),
     ]
     verify = qr_code(data.verification_url, CERT_QR_SIZE)
-    verify_text = Paragraph(
-        fonts.markup(_("Verification code") + " ")
-        + fonts.markup(clean_text(data.verification_code, max_length=64), bold=True)
-        + "<br/>"
-        + fonts.markup(clean_text(data.verification_url, max_length=300)),
-        STYLE_CERT_SMALL,
-    )
+    code = clean_text(data.verification_code, max_length=64, single_line=True)
+    verify_width = 85 * mm
+    verify_text = [
+        para(_("Verification code"), STYLE_CERT_VERIFY),
+        # The code on its own line, large: it is what a reader types, and it never wraps.
+        Paragraph(fonts.markup(code, bold=True), STYLE_CERT_CODE),
+        Paragraph(
+            "<br/>".join(
+                fonts.markup(line)
+                for line in url_lines(
+                    fonts,
+                    clean_text(data.verification_url, max_length=300, single_line=True),
+                    STYLE_CERT_VERIFY.fontSize,
+                    verify_width,
+                )
+            ),
+            STYLE_CERT_VERIFY,
+        ),
+    ]
     qr_width = CERT_QR_SIZE + 2 * mm
     footer = Table(
         [[sign, "", verify_text, verify or ""]],
-        colWidths=[width * 0.4, width * 0.6 - 60 * mm - qr_width, 60 * mm, qr_width],
+        colWidths=[width * 0.4, width * 0.6 - verify_width - qr_width, verify_width, qr_width],
         style=TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
@@ -88,8 +102,11 @@ def build_certificate(data: CertificateData) -> bytes:
             ]
         ),
     )
-    # Long names shrink the page's content instead of spilling onto a second page.
-    story = [KeepInFrame(width, height, body + [Spacer(1, 8 * mm), footer], mode="shrink")]
+    # Long names shrink the body instead of spilling onto a second page; the footer (signature and the
+    # verification code and URL) keeps its size, so the code stays legible whatever the names.
+    gap = 8 * mm
+    _footer_width, footer_height = footer.wrap(width, height)
+    story = [KeepInFrame(width, height - footer_height - gap, body, mode="shrink"), Spacer(1, gap), footer]
     return render(
         story,
         fonts=fonts,
