@@ -83,6 +83,19 @@ def test_bad_values_show_the_api_messages_next_to_the_fields_and_keep_the_input(
     assert w.api["city"].get("/api/v1/requests").json["total"] == 0
 
 
+def test_a_request_with_no_lines_is_told_to_add_one_at_the_lines(world):
+    w = world
+    page = w.page("city")
+    response = page.post("/requests/new", _new_request_form(w), page="/requests/new")
+    html = text(response)
+    assert response.status_code == 422
+    assert "Length must be" not in html
+    # marked at the lines (the first line's item), and the summary links there, naming the line
+    assert 'id="lines-0-item_id-errors"' in html and "Add at least one item line." in html
+    assert '<a href="#lines-0-item_id">Item, line 1: Add at least one item line.</a>' in html
+    assert w.api["city"].get("/api/v1/requests").json["total"] == 0
+
+
 def test_the_service_rule_on_needed_by_shows_next_to_its_field(world):
     w = world
     page = w.page("city")
