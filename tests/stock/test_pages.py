@@ -54,6 +54,19 @@ def test_a_provider_receives_a_lot_and_bad_values_keep_the_input(world):
     assert "Lot L-NEW-7 was received: 12 unit(s)." in " ".join(flashes(provider.html("/stock")))
 
 
+def test_a_duplicate_lot_is_one_thing_to_fix_led_by_what_is_wrong(world):
+    w = world
+    provider = w.page("provider")
+    data = {"item_id": w.item2.id, "location_id": w.location.id, "lot_code": "L-TWICE", "quantity": "4"}
+    assert provider.post("/stock/receive", data, page="/stock/receive").status_code == 302
+    again = provider.post("/stock/receive", data, page="/stock/receive")
+    html = text(again)
+    assert again.status_code == 409
+    assert "The form could not be saved: 1 thing to fix." in html
+    assert "of this item already exists at this location" in html  # the headline, above the list
+    assert 'id="lot_code-errors"' in html and "Already exists for this item at this location." in html
+
+
 def test_adjusting_a_lot_needs_a_reason_and_cannot_go_below_reserved(world):
     w = world
     provider = w.page("provider")
