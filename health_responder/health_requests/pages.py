@@ -352,8 +352,9 @@ def _detail(req: AssistanceRequest, status: int = 200, **forms):
         "reject": req.status in TRANSITIONS["reject"]
         and user.role in STAFF
         and not any(line["quantity_allocated"] for line in view["lines"]),
-        "allocate": req.status in FULFILLING and user.role in STAFF,
-        "allocate_all": req.status in FULFILLING
+        # Only while a line has units left to allocate (its remainder): a fully allocated request's
+        # next step is preparing its dispatches, not allocating.
+        "allocate": req.status in FULFILLING
         and user.role in STAFF
         and any(line["quantity_unfilled"] > 0 for line in view["lines"]),
         "close": req.status in TRANSITIONS["close"] and user.role in STAFF,
