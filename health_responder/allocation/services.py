@@ -170,7 +170,15 @@ def reserve_line(
     if lot.item_id != line.item_id:
         raise ValidationFailed(
             _l("The lot holds another item than the line asks for."),
-            {"lot_id": [_l("Lot %(lot)s is not of item %(item)s.", lot=lot.lot_code, item=_item_code(line.item_id))]},
+            {
+                "lot_id": [
+                    _l(
+                        "Lot %(lot)s is not of item %(item)s.",
+                        lot=lot.lot_code,
+                        item=_item_code(line.item_id),
+                    )
+                ]
+            },
         )
     with db.session.begin_nested():
         result = db.session.execute(
@@ -365,7 +373,11 @@ def redistribute(*, alert: Alert, by: User, line_id: int, quantity: int | None =
     if line.item_id != lot.item_id:
         raise ValidationFailed(
             _l("The line asks for another item than the lot holds."),
-            {"line_id": [_l("The line asks for %(item)s, not the lot's item.", item=_item_code(line.item_id))]},
+            {
+                "line_id": [
+                    _l("The line asks for %(item)s, not the lot's item.", item=_item_code(line.item_id))
+                ]
+            },
         )
     db.session.refresh(line)
     if line.remainder <= 0:

@@ -75,7 +75,10 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
             ]
         if rejected > 0 and entry.get("reason") not in REJECTION_REASONS:
             errors[f"lines.{index}.reason"] = [
-                _l("Rejected units need a reason: one of %(choices)s.", choices=choices_label(REJECTION_REASONS))
+                _l(
+                    "Rejected units need a reason: one of %(choices)s.",
+                    choices=choices_label(REJECTION_REASONS),
+                )
             ]
     missing = sorted(set(shipped) - set(given))
     if missing:

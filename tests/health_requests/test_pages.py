@@ -188,7 +188,9 @@ def test_allocation_shows_suggested_lots_with_their_rationale_and_allocates_one(
     assert "The OXY-CONC-10L line has only 8 unit(s) left to allocate; asked for 11." in text(too_many)
     over_lot = coordinator.post(path, {"line_id": line_id, "lot_id": w.lots.far, "quantity": 999}, page=path)
     assert over_lot.status_code == 409 and f"Line {line_id}" not in text(over_lot)
-    assert "At most 8 (what the lot has available)." not in text(over_lot)  # the lot has 10: the line is tighter
+    assert "At most 8 (what the lot has available)." not in text(
+        over_lot
+    )  # the lot has 10: the line is tighter
     done = coordinator.post(path, {"line_id": line_id, "lot_id": w.lots.oxy, "quantity": 8}, page=path)
     assert done.status_code == 302
     html = coordinator.html(path)
@@ -200,7 +202,9 @@ def test_allocation_shows_suggested_lots_with_their_rationale_and_allocates_one(
     assert "Chosen by a coordinator." in detail
     # fully allocated: the next step (prepare the dispatches) is the main action, not "Allocate stock"
     assert "Allocate stock</a>" not in detail and "Allocate as suggested" not in detail
-    assert re.search(r'<button type="submit" class="primary">Prepare the dispatches of everything reserved', detail)
+    assert re.search(
+        r'<button type="submit" class="primary">Prepare the dispatches of everything reserved', detail
+    )
 
 
 def test_a_city_cancels_its_request_and_another_role_cannot_open_the_form(world):
