@@ -17,7 +17,7 @@ import json
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, has_request_context, jsonify, render_template, request
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -56,6 +56,19 @@ def _code_text(code: str) -> str:
 def code_label(code) -> LazyString:
     """A code (a state, a role …) named in a message: itself in English, as the API documents it, else its label."""
     return LazyString(_code_text, str(code))
+
+
+def _choices_text(codes: tuple[str, ...]) -> str:
+    if not has_request_context() or _wants_json():
+        return ", ".join(codes)
+    return ", ".join(str(label(code)) for code in codes)
+
+
+def choices_label(codes) -> LazyString:
+    """The values a field takes, named in a message: the codes the JSON API takes, under ``/api/``; on a
+    page, their labels in the page's language, as its select shows them ("Damaged, Wrong item …").
+    """
+    return LazyString(_choices_text, tuple(str(code) for code in codes))
 
 
 class DomainError(Exception):

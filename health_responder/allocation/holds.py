@@ -165,3 +165,4 @@ def _status_changed(*, lot: StockLot, before: str) -> None:
 
 
 stock.STATUS_HOOKS.append(_status_changed)
+stock.RESERVED_FOR.append(lambda lot_id: [held["reference"] for held in held_by(lot_id)])

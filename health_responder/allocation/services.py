@@ -36,12 +36,17 @@ from health_responder.health_requests import services as requests
 from health_responder.health_requests.models import FULFILLING, AssistanceRequest, RequestLine, RequestStatus
 from health_responder.notifications import services as notifications
 from health_responder.providers.models import Provider, ProviderNetwork
-from health_responder.reference.models import City, Network
+from health_responder.reference.models import City, Item, Network
 from health_responder.stock import services as stock
-from health_responder.stock.models import StockLot
+from health_responder.stock.models import LotStatus, StockLot
 
 LINES = RequestLine.__table__
 REQUESTS = AssistanceRequest.__table__
+
+
+def _item_code(item_id: int) -> str:
+    """How a message names a request line: by its item's code, as the pages show it, never the line's id."""
+    return db.session.scalar(select(Item.code).where(Item.id == item_id)) or str(item_id)
 
 
 def _label(by: User | None, actor: Actor) -> str | None:
@@ -83,8 +88,8 @@ def _release_rows(allocation: Allocation, actor: Actor, note: str) -> None:
     if result.rowcount != 1:
         raise Conflict(
             _l(
-                "Line %(line)s does not hold %(n)s reserved units to release.",
-                line=allocation.line_id,
+                "The %(item)s line does not hold %(n)s reserved units to release.",
+                item=_item_code(db.session.get(RequestLine, allocation.line_id).item_id),
                 n=allocation.quantity,
             )
         )
@@ -95,6 +100,39 @@ def _release_rows(allocation: Allocation, actor: Actor, note: str) -> None:
     if lot is not None and not rules.is_dispatchable(status=lot.status):
         db.session.flush()
         holds.sync_alert(lot_id=lot.id)  # fewer requests hold the withdrawn lot: the alert says which
+
+
+def _too_much_for_line(*, line: RequestLine, lot: StockLot, left: int, quantity: int) -> Conflict:
+    """The error for ``quantity`` over what ``line`` has ``left`` to allocate, naming the tighter limit:
+    the line's, or the lot's available units when the lot has even fewer.
+    """
+    item = _item_code(line.item_id)
+    if left <= 0:
+        message = _l("The %(item)s line is fully allocated: nothing is left to allocate.", item=item)
+        return Conflict(message, {"quantity": [message]})
+    available = lot.available if lot.status == LotStatus.AVAILABLE else None
+    if available is not None and available < left:
+        return InsufficientStock(
+            _l(
+                "Asked for %(n)s of %(item)s: the line has %(left)s left to allocate and lot %(lot)s has "
+                "only %(available)s available.",
+                n=quantity,
+                item=item,
+                left=left,
+                lot=lot.lot_code,
+                available=available,
+            ),
+            {"quantity": [_l("At most %(n)s (what the lot has available).", n=max(available, 0))]},
+        )
+    return Conflict(
+        _l(
+            "The %(item)s line has only %(left)s unit(s) left to allocate; asked for %(n)s.",
+            item=item,
+            left=left,
+            n=quantity,
+        ),
+        {"quantity": [_l("At most %(n)s.", n=left)]},
+    )
 
 
 def reserve_line(
@@ -132,7 +170,15 @@ def reserve_line(
     if lot.item_id != line.item_id:
         raise ValidationFailed(
             _l("The lot holds another item than the line asks for."),
-            {"lot_id": [_l("Lot %(lot)s is not of item %(item)s.", lot=lot.lot_code, item=line.item_id)]},
+            {
+                "lot_id": [
+                    _l(
+                        "Lot %(lot)s is not of item %(item)s.",
+                        lot=lot.lot_code,
+                        item=_item_code(line.item_id),
+                    )
+                ]
+            },
         )
     with db.session.begin_nested():
         result = db.session.execute(
@@ -142,15 +188,7 @@ def reserve_line(
         )
         if result.rowcount != 1:
             current = db.session.scalar(select(rules.remainder_sql(LINES.c)).where(LINES.c.id == line.id))
-            raise Conflict(
-                _l(
-                    "Line %(line)s has only %(left)s unit(s) left to allocate; asked for %(n)s.",
-                    line=line.id,
-                    left=current,
-                    n=quantity,
-                ),
-                {"quantity": [_l("At most %(n)s.", n=current)]},
-            )
+            raise _too_much_for_line(line=line, lot=lot, left=current, quantity=quantity)
         allocation = Allocation(
             request_id=request.id,
             line_id=line.id,
@@ -335,13 +373,17 @@ def redistribute(*, alert: Alert, by: User, line_id: int, quantity: int | None =
     if line.item_id != lot.item_id:
         raise ValidationFailed(
             _l("The line asks for another item than the lot holds."),
-            {"line_id": [_l("Line %(id)s does not ask for the lot's item.", id=line_id)]},
+            {
+                "line_id": [
+                    _l("The line asks for %(item)s, not the lot's item.", item=_item_code(line.item_id))
+                ]
+            },
         )
     db.session.refresh(line)
     if line.remainder <= 0:
         message = _l(
-            "Line %(line)s of %(ref)s is already filled: nothing is left to allocate.",
-            line=line.id,
+            "The %(item)s line of %(ref)s is already filled: nothing is left to allocate.",
+            item=_item_code(line.item_id),
             ref=request.reference,
         )
         raise Conflict(message, {"line_id": [message]})

@@ -19,6 +19,7 @@ from health_responder.dispatch import queries as dispatches
 from health_responder.dispatch.forms import PickCheckForm
 from health_responder.documents.responses import pdf_response
 from health_responder.extensions import db
+from health_responder.reference import queries as reference
 from health_responder.stock import queries as stock
 from health_responder.web import stash
 from health_responder.web.forms import attempt, commit, load, perform, rollback
@@ -76,16 +77,20 @@ def pick_check(dispatch_id: int):
 
     def check():
         line = services.check_picked(dispatch=dispatch, data=_scanned(form), by=me(), field="scan")
-        return line, dispatches.pick_progress(dispatch_id=dispatch.id)
+        # named as the pick list shows it: the item's code and the lot's, never the line's id
+        named = {
+            "item": reference.items_by_id(ids=[line.item_id])[line.item_id].code,
+            "lot": stock.get_lot(user=me(), lot_id=line.lot_id).lot_code,
+            "n": line.quantity,
+        }
+        return named | dispatches.pick_progress(dispatch_id=dispatch.id)
 
     done, status = perform(
         form,
         check,
         done=lambda found: _(
-            "Lot checked: line %(line)s (%(n)s unit(s)). %(checked)s of %(lines)s lines checked.",
-            line=found[0].id,
-            n=found[0].quantity,
-            **found[1],
+            "Lot checked: %(item)s, lot %(lot)s (%(n)s unit(s)). %(checked)s of %(lines)s lines checked.",
+            **found,
         ),
         aliases=_SCAN,
     )

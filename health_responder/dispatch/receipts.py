@@ -18,7 +18,14 @@ from health_responder.auth.models import Role, User
 from health_responder.db import utcnow
 from health_responder.dispatch import services as dispatches
 from health_responder.dispatch.models import REJECTION_REASONS, Dispatch, DispatchLine, DispatchStatus
-from health_responder.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, code_label
+from health_responder.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    choices_label,
+    code_label,
+)
 from health_responder.extensions import db
 from health_responder.health_requests import services as requests
 from health_responder.health_requests.models import REPLACEABLE, RequestStatus
@@ -60,7 +67,7 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
         if entry["accepted"] + rejected != line.quantity:
             errors[f"lines.{index}.accepted"] = [
                 _l(
-                    "accepted + rejected must equal the shipped quantity %(n)s (got %(accepted)s + %(rejected)s).",
+                    "Accepted and rejected units must add up to the %(n)s shipped (got %(accepted)s + %(rejected)s).",
                     n=line.quantity,
                     accepted=entry["accepted"],
                     rejected=rejected,
@@ -68,7 +75,10 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
             ]
         if rejected > 0 and entry.get("reason") not in REJECTION_REASONS:
             errors[f"lines.{index}.reason"] = [
-                _l("Rejected units need a reason: one of %(choices)s.", choices=", ".join(REJECTION_REASONS))
+                _l(
+                    "Rejected units need a reason: one of %(choices)s.",
+                    choices=choices_label(REJECTION_REASONS),
+                )
             ]
     missing = sorted(set(shipped) - set(given))
     if missing:

@@ -216,7 +216,9 @@ def _payload(form: RequestForm, *, editing: bool = False) -> tuple[dict, dict[st
         payload["delivery_contact"] = text(form.delivery_contact)
     if is_staff() and form.city_id.data is not None and not editing:
         payload["city_id"] = form.city_id.data
-    aliases: dict[str, str] = {"lines": "lines_", "needed_by": "needed_by"}
+    # A message about the lines as a whole ("Add at least one item line.") goes to the first line's
+    # item, so the lines are marked and the error summary links to them.
+    aliases: dict[str, str] = {"lines": "lines.0.item_id", "needed_by": "needed_by"}
     for position, entry in enumerate(form.lines):
         item_id, quantity = entry.item_id.data, entry.quantity.data
         if (item_id is None and quantity is None) or entry.remove.data:
@@ -350,8 +352,9 @@ def _detail(req: AssistanceRequest, status: int = 200, **forms):
         "reject": req.status in TRANSITIONS["reject"]
         and user.role in STAFF
         and not any(line["quantity_allocated"] for line in view["lines"]),
-        "allocate": req.status in FULFILLING and user.role in STAFF,
-        "allocate_all": req.status in FULFILLING
+        # Only while a line has units left to allocate (its remainder): a fully allocated request's
+        # next step is preparing its dispatches, not allocating.
+        "allocate": req.status in FULFILLING
         and user.role in STAFF
         and any(line["quantity_unfilled"] > 0 for line in view["lines"]),
         "close": req.status in TRANSITIONS["close"] and user.role in STAFF,

@@ -24,7 +24,12 @@ from health_responder.db import paginate, start_of_day
 from health_responder.dispatch.models import Dispatch
 from health_responder.errors import NotFound
 from health_responder.extensions import db
-from health_responder.health_requests.models import FULFILLING, AssistanceRequest, RequestLine
+from health_responder.health_requests.models import (
+    FULFILLING,
+    AssistanceRequest,
+    RequestLine,
+    remainder_sql,
+)
 from health_responder.reference.models import City, Item
 
 R = AssistanceRequest
@@ -131,6 +136,7 @@ _LINES_SELECT = sa.select(
     LINE.c.quantity_received,
     LINE.c.quantity_rejected,
     LINE.c.quantity_replaced,
+    remainder_sql(LINE.c),  # the one rule of what is left to allocate (models.RequestLine.remainder)
 ).order_by(LINE.c.id)
 
 
@@ -155,6 +161,7 @@ def request_views(*, requests: list) -> list[dict]:
             received,
             rejected,
             replaced,
+            unfilled,
         ) in rows:
             lines[request_id].append(
                 {
@@ -166,7 +173,7 @@ def request_views(*, requests: list) -> list[dict]:
                     "quantity_received": received,
                     "quantity_rejected": rejected,
                     "quantity_replaced": replaced,
-                    "quantity_unfilled": quantity + replaced - allocated,
+                    "quantity_unfilled": unfilled,
                 }
             )
     return [

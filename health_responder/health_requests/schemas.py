@@ -17,6 +17,14 @@ MAX_LINES = 200
 _free_text = validate.Length(min=1, max=20_000)
 
 
+def _line_count(lines: list) -> None:
+    """A request has one line or more (said in words, not marshmallow's "Length must be between …")."""
+    if not lines:
+        raise ValidationError([_l("Add at least one item line.")])
+    if len(lines) > MAX_LINES:
+        raise ValidationError([_l("A request has at most %(max)s item lines.", max=MAX_LINES)])
+
+
 class LineInputSchema(StrictSchema):
     item_id = fields.Integer(required=True, strict=True)
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
@@ -54,7 +62,7 @@ class RequestUpdateSchema(_LinesMixin, StrictSchema):
     delivery_contact = fields.String(allow_none=True, validate=validate.Length(max=2000))
     lines = fields.List(
         fields.Nested(LineInputSchema),
-        validate=validate.Length(min=1, max=MAX_LINES),
+        validate=_line_count,
         metadata={"description": "Replaces every line of the draft."},
     )
 
@@ -77,7 +85,10 @@ class RequestCreateSchema(RequestUpdateSchema):
     needed_by = fields.Date(required=True, metadata={"description": "ISO date, today or later."})
     justification = fields.String(required=True, validate=_free_text)
     lines = fields.List(
-        fields.Nested(LineInputSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES)
+        fields.Nested(LineInputSchema),
+        required=True,
+        validate=_line_count,
+        metadata={"description": f"One line or more (at most {MAX_LINES}), one per item."},
     )
 
 

@@ -45,6 +45,48 @@ LOT = StockLot.__table__
 #: allocation feature registers the alert on reservations held by a quarantined or recalled lot
 #: (allocation.holds; stock does not import allocation, which imports stock).
 STATUS_HOOKS: list[Callable[..., None]] = []
+#: ``reader(lot_id)`` → the references of the requests holding the lot's reserved units, so that a
+#: refused removal can say whose reservation stands in the way (allocation.holds registers it).
+RESERVED_FOR: list[Callable[[int], list[str]]] = []
+
+#: Requests a refused removal names at most.
+_NAMED_HOLDERS = 5
+
+
+def _cannot_lose(lot: StockLot, n: int) -> InsufficientStock:
+    """The refusal of removing ``n`` units; when reservations (not the count) stand in the way, it says
+    who holds them and who frees them: the coordinator releases the allocation on the request.
+    """
+    facts = {"lot": lot.lot_code, "on_hand": lot.on_hand, "reserved": lot.reserved, "n": n}
+    at_most = {"delta": [_l("At most %(n)s can be removed.", n=lot.on_hand - lot.reserved)]}
+    if not lot.reserved or n > lot.on_hand:
+        return InsufficientStock(
+            _l(
+                "Lot %(lot)s has %(on_hand)s on hand of which %(reserved)s reserved: it cannot lose %(n)s.",
+                **facts,
+            ),
+            at_most,
+        )
+    references = [reference for read in RESERVED_FOR for reference in read(lot.id)]
+    if not references:
+        return InsufficientStock(
+            _l(
+                "Lot %(lot)s has %(on_hand)s on hand of which %(reserved)s reserved: it cannot lose %(n)s. "
+                "Ask the coordinator to release the reservation first.",
+                **facts,
+            ),
+            at_most,
+        )
+    named = ", ".join(references[:_NAMED_HOLDERS]) + (" …" if len(references) > _NAMED_HOLDERS else "")
+    return InsufficientStock(
+        _l(
+            "Lot %(lot)s has %(on_hand)s on hand of which %(reserved)s reserved: it cannot lose %(n)s. "
+            "Reserved for %(requests)s: ask the coordinator to release the allocation first.",
+            requests=named,
+            **facts,
+        ),
+        at_most,
+    )
 
 
 def _status_changed(lot: StockLot, before: str) -> None:
@@ -166,16 +208,7 @@ def adjust(
         if lot is None:
             raise NotFound(_l("No stock lot %(id)s.", id=lot_id))
         db.session.refresh(lot)
-        raise InsufficientStock(
-            _l(
-                "Lot %(lot)s has %(on_hand)s on hand of which %(reserved)s reserved: it cannot lose %(n)s.",
-                lot=lot.lot_code,
-                on_hand=lot.on_hand,
-                reserved=lot.reserved,
-                n=-delta,
-            ),
-            {"delta": [_l("At most %(n)s can be removed.", n=lot.on_hand - lot.reserved)]},
-        )
+        raise _cannot_lose(lot, -delta)
     movement = _ledger(
         lot_id=lot_id,
         kind=kind,

@@ -66,7 +66,7 @@ class ProgramUpdateSchema(StrictSchema):
         starts, ends, deadline = data.get("starts_at"), data.get("ends_at"), data.get("enrolment_deadline")
         errors = {}
         if starts and ends and ends <= starts:
-            errors["ends_at"] = [_l("Must be after starts_at.")]
+            errors["ends_at"] = [_l("Must be after the start.")]
         if starts and deadline and deadline > starts.date():
             errors["enrolment_deadline"] = [_l("Must be on or before the day the program starts.")]
         if errors:

@@ -168,7 +168,7 @@ def _check_consistent(program: TrainingProgram) -> None:
     """Rules that span fields, checked on the values the program will have."""
     errors = {}
     if program.ends_at <= program.starts_at:
-        errors["ends_at"] = [_l("Must be after starts_at.")]
+        errors["ends_at"] = [_l("Must be after the start.")]
     if program.enrolment_deadline > program.starts_at.date():
         errors["enrolment_deadline"] = [_l("Must be on or before the day the program starts.")]
     if program.mode == ProgramMode.ONSITE and not (program.venue or "").strip():

@@ -27,7 +27,7 @@ from flask_login import current_user
 from health_responder.db import utcnow
 from health_responder.labels import check_label, count_label, label
 from health_responder.names import local_name
-from health_responder.web.forms import error_entries
+from health_responder.web.forms import error_entries, error_summary
 from health_responder.web.guards import is_staff
 
 LANGUAGE_NAMES = {
@@ -143,6 +143,7 @@ def register_context(app: Flask) -> None:
             "nav_links": lambda: NAV.get(getattr(current_user, "role", ""), []),
             "current_endpoint": lambda: request.endpoint or "",
             "error_entries": error_entries,
+            "error_summary": error_summary,
             # the roles of the association are auth.models.STAFF, never spelled out in a template
             "is_staff": is_staff,
         }

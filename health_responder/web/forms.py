@@ -88,6 +88,25 @@ def error_entries(form: FlaskForm) -> list[tuple[str, str, list[str]]]:
     return found
 
 
+def error_summary(form: FlaskForm) -> dict:
+    """What a form's error summary shows, each problem once: ``{"lead", "general", "entries", "count"}``.
+
+    ``entries`` are the fields' (``error_entries``); ``general`` the messages of no field, less any a
+    field already shows. A refusal that also names fields (a duplicate lot: "Lot 'A' … already exists"
+    and, at the lot code, "Already exists …") is one problem: its headline is the ``lead``, said
+    above the list and not counted as another thing to fix.
+    """
+    entries = error_entries(form)
+    at_fields = {message for _id, _label, messages in entries for message in messages}
+    general = [message for message in form.form_errors if message not in at_fields]
+    headline = getattr(form, "error_headline", None)
+    lead = None
+    if entries and headline in general:
+        general.remove(headline)
+        lead = headline
+    return {"lead": lead, "general": general, "entries": entries, "count": len(general) + len(entries)}
+
+
 def attempt(
     form: FlaskForm, action: Callable[[], T], aliases: dict[str, str] | None = None
 ) -> tuple[T | None, int]:
@@ -110,6 +129,7 @@ def attempt(
         message = translate(error.message)
         if message not in form.form_errors:
             form.form_errors.insert(0, message)
+        form.error_headline = message  # the refusal as a whole (error_summary leads with it)
         show_errors(form, error.errors, aliases)
         return None, error.code
 

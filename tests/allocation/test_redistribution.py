@@ -123,7 +123,7 @@ def test_a_filled_line_a_lot_that_expires_too_soon_or_is_quarantined_answer_409_
     filled = world.coordinator.post(soon.url, json={"line_id": soon.far_critical.line_ids[0]})
     assert filled.status_code == 409
     assert filled.json["message"] == (
-        f"Line {soon.far_critical.line_ids[0]} of {soon.far_critical.reference} is already filled: "
+        f"The OXY-CONC-10L line of {soon.far_critical.reference} is already filled: "
         "nothing is left to allocate."
     )
     late = world.coordinator.post(soon.url, json={"line_id": soon.too_late.line_ids[0]})
@@ -190,7 +190,7 @@ def test_two_coordinators_racing_for_one_line_fill_it_once(app, world, soon):
     codes = sorted(a.status_code for a in answers)
     assert codes == [201, 409, 409, 409, 409, 409], [a.json for a in answers]
     assert {a.json["message"] for a in answers if a.status_code == 409} == {
-        f"Line {line_id} of {soon.far_critical.reference} is already filled: nothing is left to allocate."
+        f"The OXY-CONC-10L line of {soon.far_critical.reference} is already filled: nothing is left to allocate."
     }
     assert lot_available(world, soon.lot.id) == 20 and world.ledger_ok() and world.half_handled() == 0
 

@@ -167,13 +167,16 @@ def test_the_page_checks_a_scanned_line_and_refuses_a_wrong_lot_next_to_the_fiel
     done = page.post(f"{detail}/pick-check", {"scan": raw(GTIN, "LOT-A", EXPIRY)}, page=detail)
     assert done.status_code == 302 and done.headers["Location"].endswith(f"{detail}#pick-check")
     html = page.html(detail)
-    assert flashes(html) == [f"Lot checked: line {prepared.line_a['id']} (5 unit(s)). 1 of 2 lines checked."]
+    assert flashes(html) == ["Lot checked: OXY-CONC-10L, lot LOT-A (5 unit(s)). 1 of 2 lines checked."]
     assert re.search(rf'<tr id="line-{prepared.line_a["id"]}" class="checked">', html)
     wrong = page.post(f"{detail}/pick-check", {"scan": raw(GTIN, "LOT-B", EXPIRY)}, page=detail)
     assert wrong.status_code == 422
     html = text(wrong)
     assert 'id="scan-errors"' in html and 'aria-invalid="true"' in html
     assert "Wrong lot: lot LOT-B of OXY-CONC-10L is not on dispatch" in html
+    # one problem, counted and listed once (not again as the form's summary line)
+    assert "The form could not be saved: 1 thing to fix." in html
+    assert html.count("Wrong lot: lot LOT-B") == 2  # the summary's link and the message at the field
     assert "1 of 2 lines checked." in html
 
 

@@ -155,6 +155,10 @@ def test_a_receipt_that_does_not_add_up_answers_422_and_changes_nothing(world, a
     }
     answer = world.city_api.post(f"/api/v1/dispatches/{dispatch['id']}/receipt", json=body)
     assert answer.status_code == 422 and field in answer.json["errors"], answer.json
+    if field == "lines.0.reason":  # the API names the codes it takes
+        assert answer.json["errors"][field] == [
+            "Rejected units need a reason: one of damaged, expired, wrong_item, lost, other."
+        ]
     assert world.city_api.get(f"/api/v1/dispatches/{dispatch['id']}").json["status"] == "shipped"
 
 

@@ -105,10 +105,12 @@ def test_a_receipt_that_does_not_add_up_shows_the_message_and_keeps_the_input(wo
     html = text(response)
     assert response.status_code == 422
     assert (
-        "accepted + rejected must equal the shipped quantity 5" in html
+        "Accepted and rejected units must add up to the 5 shipped (got 3 + 1)." in html
         and 'id="lines-0-accepted-errors"' in html
     )
-    assert "Rejected units need a reason" in html and 'value="Dr. Kim"' in html and 'value="3"' in html
+    # the reasons as the select names them, not their codes
+    assert "Rejected units need a reason: one of Damaged, Expired, Wrong item, Lost, Other." in html
+    assert 'value="Dr. Kim"' in html and 'value="3"' in html
     assert w.api["city"].get(f"/api/v1/dispatches/{dispatch['id']}").json["status"] == "shipped"
 
 

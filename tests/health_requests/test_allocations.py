@@ -38,8 +38,25 @@ def test_allocating_more_than_the_line_still_needs_or_the_lot_holds_answers_409(
     req = approved(world, (world.item, 8))
     assert "available" in allocate(world, req, 0, lot_id, 6, expect=409)["message"]
     allocate(world, req, 0, big, 6)
-    assert "left to allocate" in allocate(world, req, 0, big, 3, expect=409)["message"]
+    over_line = allocate(world, req, 0, big, 3, expect=409)
+    assert over_line["message"] == "The OXY-CONC-10L line has only 2 unit(s) left to allocate; asked for 3."
+    assert over_line["errors"] == {"quantity": ["At most 2."]}
     assert lot(app, big).reserved == 6 and lot(app, lot_id).reserved == 0 and ledger_ok(app)
+
+
+def test_asking_more_than_the_line_and_the_lot_names_the_lots_tighter_limit(app, world):
+    small = world.make_lot(world.provider, world.location, world.item, 5, lot_code="L-SMALL")
+    req = approved(world, (world.item, 8))
+    answer = allocate(world, req, 0, small, 999, expect=409)
+    assert answer["message"] == (
+        "Asked for 999 of OXY-CONC-10L: the line has 8 left to allocate and lot L-SMALL has only 5 available."
+    )
+    assert answer["errors"] == {"quantity": ["At most 5 (what the lot has available)."]}
+    big = world.make_lot(world.provider, world.location, world.item, 100)
+    allocate(world, req, 0, big, 8)
+    full = allocate(world, req, 0, big, 1, expect=409)
+    assert full["message"] == "The OXY-CONC-10L line is fully allocated: nothing is left to allocate."
+    assert lot(app, small).reserved == 0 and lot(app, big).reserved == 8 and ledger_ok(app)
 
 
 @pytest.mark.parametrize("quantity", [0, -1])

@@ -83,6 +83,12 @@ def test_bad_lines_answer_422_naming_the_field_and_create_nothing(app, world, li
         assert db.session.scalars(select(AssistanceRequest)).all() == []
 
 
+def test_a_request_without_lines_is_told_in_words_to_add_one(world):
+    answer = world.city_api.post("/api/v1/requests", json=request_body() | {"lines": []})
+    assert answer.status_code == 422
+    assert answer.json["errors"]["lines"] == ["Add at least one item line."]
+
+
 def test_a_needed_by_date_in_the_past_answers_422(world):
     yesterday = (utc_today() - timedelta(days=1)).isoformat()
     answer = world.city_api.post("/api/v1/requests", json=request_body((world.item, 1), needed_by=yesterday))

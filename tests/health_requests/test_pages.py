@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -80,6 +81,19 @@ def test_bad_values_show_the_api_messages_next_to_the_fields_and_keep_the_input(
     assert 'id="lines-0-quantity-errors"' in html
     assert "Please fill in this field." in html and 'id="justification-errors"' in html
     assert f'value="{past}"' in html and "Ward 7 — Dr. Kim" in html
+    assert w.api["city"].get("/api/v1/requests").json["total"] == 0
+
+
+def test_a_request_with_no_lines_is_told_to_add_one_at_the_lines(world):
+    w = world
+    page = w.page("city")
+    response = page.post("/requests/new", _new_request_form(w), page="/requests/new")
+    html = text(response)
+    assert response.status_code == 422
+    assert "Length must be" not in html
+    # marked at the lines (the first line's item), and the summary links there, naming the line
+    assert 'id="lines-0-item_id-errors"' in html and "Add at least one item line." in html
+    assert '<a href="#lines-0-item_id">Item, line 1: Add at least one item line.</a>' in html
     assert w.api["city"].get("/api/v1/requests").json["total"] == 0
 
 
@@ -170,12 +184,27 @@ def test_allocation_shows_suggested_lots_with_their_rationale_and_allocates_one(
     line_id = req["lines"][0]["id"]
     too_many = coordinator.post(path, {"line_id": line_id, "lot_id": w.lots.far, "quantity": 11}, page=path)
     assert too_many.status_code == 409 and f'id="qty-{line_id}-{w.lots.far}-errors"' in text(too_many)
+    # the line named by its item, not its id
+    assert "The OXY-CONC-10L line has only 8 unit(s) left to allocate; asked for 11." in text(too_many)
+    over_lot = coordinator.post(path, {"line_id": line_id, "lot_id": w.lots.far, "quantity": 999}, page=path)
+    assert over_lot.status_code == 409 and f"Line {line_id}" not in text(over_lot)
+    assert "At most 8 (what the lot has available)." not in text(
+        over_lot
+    )  # the lot has 10: the line is tighter
     done = coordinator.post(path, {"line_id": line_id, "lot_id": w.lots.oxy, "quantity": 8}, page=path)
     assert done.status_code == 302
-    assert "8 unit(s) of lot L-OXY-1 were allocated." in " ".join(flashes(coordinator.html(path)))
+    html = coordinator.html(path)
+    assert "8 unit(s) of lot L-OXY-1 were allocated." in " ".join(flashes(html))
+    assert "Fully allocated: all 8 allocated." in html and "still to allocate" not in html
+    assert "Every line is fully allocated" in html and "Nothing can be suggested" not in html
     assert w.api["coordinator"].get(f"/api/v1/requests/{req['id']}").json["status"] == "allocated"
     detail = coordinator.html(f"/requests/{req['id']}")
     assert "Chosen by a coordinator." in detail
+    # fully allocated: the next step (prepare the dispatches) is the main action, not "Allocate stock"
+    assert "Allocate stock</a>" not in detail and "Allocate as suggested" not in detail
+    assert re.search(
+        r'<button type="submit" class="primary">Prepare the dispatches of everything reserved', detail
+    )
 
 
 def test_a_city_cancels_its_request_and_another_role_cannot_open_the_form(world):

@@ -52,7 +52,11 @@ def test_an_adjustment_cannot_take_on_hand_below_what_is_reserved(app, keeper, n
         f"/api/v1/stock/lots/{lot['id']}/adjustments", json={"delta": -3, "reason": "lost"}
     )
     assert response.status_code == 409
-    assert "8 reserved" in response.json["message"] and "delta" in response.json["errors"]
+    assert response.json["message"] == (
+        f"Lot {lot['lot_code']} has 10 on hand of which 8 reserved: it cannot lose 3. "
+        "Ask the coordinator to release the reservation first."
+    )
+    assert response.json["errors"] == {"delta": ["At most 2 can be removed."]}
     assert lot_state(app, lot["id"]) == (10, 8, [])
     assert (
         keeper.post(

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from health_responder.db import utc_today
-from tests.factories import flashes, text
+from tests.factories import allocate, approved, flashes, text
 
 pytestmark = pytest.mark.usefixtures("shelves")
 
@@ -52,6 +52,40 @@ def test_a_provider_receives_a_lot_and_bad_values_keep_the_input(world):
     done = provider.post("/stock/receive", data | {"expires_on": ""}, page="/stock/receive")
     assert done.status_code == 302
     assert "Lot L-NEW-7 was received: 12 unit(s)." in " ".join(flashes(provider.html("/stock")))
+
+
+def test_a_duplicate_lot_is_one_thing_to_fix_led_by_what_is_wrong(world):
+    w = world
+    provider = w.page("provider")
+    data = {"item_id": w.item2.id, "location_id": w.location.id, "lot_code": "L-TWICE", "quantity": "4"}
+    assert provider.post("/stock/receive", data, page="/stock/receive").status_code == 302
+    again = provider.post("/stock/receive", data, page="/stock/receive")
+    html = text(again)
+    assert again.status_code == 409
+    assert "The form could not be saved: 1 thing to fix." in html
+    assert "of this item already exists at this location" in html  # the headline, above the list
+    assert 'id="lot_code-errors"' in html and "Already exists for this item at this location." in html
+
+
+def test_damage_to_a_fully_reserved_lot_is_refused_naming_the_request_and_who_releases_it(world):
+    w = world
+    req = approved(w, (w.item, 50))
+    allocate(w, req, 0, w.lots.oxy, 50)
+    provider = w.page("provider")
+    path = f"/stock/lots/{w.lots.oxy}/adjust"
+    refused = provider.post(path, {"delta": "-10", "reason": "damaged"}, page=path)
+    html = text(refused)
+    assert refused.status_code == 409
+    assert (
+        "Lot L-OXY-1 has 50 on hand of which 50 reserved: it cannot lose 10. "
+        f"Reserved for {req['reference']}: ask the coordinator to release the allocation first."
+    ) in html
+    assert "At most 0 can be removed." in html and 'id="delta-errors"' in html
+    assert "The form could not be saved: 1 thing to fix." in html
+    answer = w.api["provider"].post(
+        f"/api/v1/stock/lots/{w.lots.oxy}/adjustments", json={"delta": -10, "reason": "damaged"}
+    )
+    assert answer.status_code == 409 and f"Reserved for {req['reference']}" in answer.json["message"]
 
 
 def test_adjusting_a_lot_needs_a_reason_and_cannot_go_below_reserved(world):

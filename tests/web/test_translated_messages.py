@@ -70,6 +70,40 @@ def test_a_needed_by_date_in_the_past_is_refused_in_korean(world):
     assert w.api["city"].get("/api/v1/requests").json["total"] == 0
 
 
+def test_a_request_without_lines_is_told_in_korean_to_add_one_at_the_lines(world):
+    w = world
+    page = w.page("city")
+    _korean(page)
+    response = page.post("/requests/new", _request_form(), page="/requests/new")
+    html = unescape(text(response))
+    assert response.status_code == 422
+    assert _errors_of(html, "lines-0-item_id") == "품목 줄을 하나 이상 추가하세요."
+    assert "길이는" not in html
+
+
+def test_a_rejection_without_reason_lists_the_reasons_by_their_korean_labels(world):
+    w = world
+    _request, dispatch = w.make.shipped_dispatch(5)
+    page = w.page("city")
+    _korean(page)
+    path = f"/dispatches/{dispatch['id']}"
+    response = page.post(
+        f"{path}/receipt",
+        {
+            "lines-0-line_id": dispatch["lines"][0]["id"],
+            "lines-0-accepted": "4",
+            "lines-0-rejected": "1",
+            "lines-0-reason": "",
+            "received_by": "김 의사",
+        },
+        page=path,
+    )
+    html = unescape(text(response))
+    assert response.status_code == 422
+    message = _errors_of(html, "lines-0-reason")
+    assert "파손" in message and "damaged" not in message and "wrong_item" not in message
+
+
 def test_approving_a_request_twice_is_refused_in_korean_naming_both_states(world):
     w = world
     created = api_request(w, (w.item, 3), approve=True)
