@@ -29,5 +29,7 @@ def test_the_site_has_an_icon_where_pages_link_it_and_where_browsers_look_unprom
     icon = client.get("/login").get_data(as_text=True).split('rel="icon" href="')[1].split('"')[0]
     with client.get(icon) as answer:
         assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+        linked = answer.get_data()
     unprompted = client.get("/favicon.ico")
-    assert unprompted.status_code == 301 and unprompted.headers["Location"].endswith(icon)
+    assert unprompted.status_code == 200 and unprompted.mimetype == "image/svg+xml"
+    assert unprompted.get_data() == linked

@@ -331,7 +331,7 @@ def reserve_lines_bulk(
     by request in savepoints: a lot no longer free is skipped (a race lost), a line allocated meanwhile
     undoes its whole request. Then, for what was reserved: the allocation rows, one ledger row each,
     each request's status derived once, and one audit event per request listing its allocations. The
-    caller commits; it tells the providers (notify_providers_of_run).
+    caller commits; it tells the providers (notices.notify_providers_of_run).
     """
     outcome = BulkReservation()
     plans = [plan for plan in plans if plan.allocations]

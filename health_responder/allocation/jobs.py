@@ -25,7 +25,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from health_responder.allocation import bulk, queries, rules, services
+from health_responder.allocation import bulk, notices, queries, rules
 from health_responder.allocation.planner import PlannedAllocation, Queue, load_queue, plan_request
 from health_responder.audit.actor import Actor
 from health_responder.checks import services as alerts
@@ -304,8 +304,8 @@ def auto_allocate(*, run: JobRun, now: datetime, dry_run: bool) -> dict:
         if not dry_run:
             with db.write_session():
                 for run_id in _runs_to_announce(run):
-                    tally.notifications += services.notify_providers_of_run(job_run_id=run_id)
-                    tally.notifications += services.notify_cities_of_run(job_run_id=run_id)
+                    tally.notifications += notices.notify_providers_of_run(job_run_id=run_id)
+                    tally.notifications += notices.notify_cities_of_run(job_run_id=run_id)
     if dry_run:
         with db.read_session():
             _name_planned(tally.planned[:DRY_RUN_PLAN_LIMIT])

@@ -43,11 +43,6 @@ MUTED = colors.HexColor("#5d6d7e")
 CREATOR = "Smart Health Responder"
 UNDATED = date(2000, 1, 1)
 
-#: Characters GS1 allows in a lot code (AI 10): its 82-character set, less the parentheses that
-#: would be read as the start of the next Application Identifier in the bracketed form.
-GS1_LOT_CHARS = frozenset("!\"%&'*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
-MAX_GS1_LOT = 20
-
 
 @dataclass(frozen=True)
 class LabelData:
@@ -83,16 +78,6 @@ class LabelSheetData:
     #: The language of its words (captions; the item names are given in it): see health_responder.languages.
     #: English is left out of the data hash (documents.data_hash), so labels registered before it match.
     language: str = "en"
-
-
-def gs1_lot_problem(lot_code: str) -> str | None:
-    """Why a lot code cannot be carried in a GS1 (10) element, or None."""
-    if len(lot_code) > MAX_GS1_LOT:
-        return f"longer than {MAX_GS1_LOT} characters"
-    bad = sorted({c for c in lot_code if c not in GS1_LOT_CHARS})
-    if bad:
-        return "characters GS1 does not allow: " + " ".join(repr(c) for c in bad)
-    return None
 
 
 def datamatrix_modules(hri: str) -> list[list[bool]]:

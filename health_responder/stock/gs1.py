@@ -18,13 +18,13 @@ from biip import ParseConfig, ParseError
 from biip.gs1_messages import GS1Message
 from biip.symbology import SymbologyIdentifier
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlmodel import select
 
 from health_responder.auth.models import User
 from health_responder.errors import ValidationFailed
 from health_responder.extensions import db
 from health_responder.reference.models import Item
-from health_responder.reports.labels import gs1_lot_problem
 from health_responder.stock import services
 from health_responder.stock.models import StockLot
 
@@ -39,6 +39,22 @@ _CONFIG = ParseConfig(gs1_element_strings_verify_date=False, separator_chars=SEP
 
 #: Application Identifiers whose value is a date (YYMMDD; day 00 is the month's last day).
 _DATE_AIS = ("11", "13", "15", "16", "17")
+
+
+#: Characters GS1 allows in a lot code (AI 10): its 82-character set, less the parentheses that
+#: would be read as the start of the next Application Identifier in the bracketed form.
+GS1_LOT_CHARS = frozenset("!\"%&'*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
+MAX_GS1_LOT = 20
+
+
+def gs1_lot_problem(lot_code: str) -> LazyString | None:
+    """Why a lot code cannot be carried in a GS1 (10) element (in the reader's language), or None."""
+    if len(lot_code) > MAX_GS1_LOT:
+        return _l("longer than %(n)s characters", n=MAX_GS1_LOT)
+    bad = sorted({c for c in lot_code if c not in GS1_LOT_CHARS})
+    if bad:
+        return _l("characters GS1 does not allow: %(chars)s", chars=" ".join(repr(c) for c in bad))
+    return None
 
 
 @dataclass(frozen=True)
@@ -68,7 +84,7 @@ class LabelProblem:
     item_id: int
     item_code: str
     lot_code: str
-    message: str
+    message: LazyString
 
 
 def label_problems(lots: Iterable[dict]) -> list[LabelProblem]:
