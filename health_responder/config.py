@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: The languages the application ships a catalogue for (health_responder/translations/<code>): what
+#: pages, documents and messages can be written in. ``LANGUAGES`` (below) may offer fewer.
+CATALOGUES = ("en", "ko", "ru")
+
 #: The repository root: the folder that holds ``instance/`` and ``reports/``.
 ROOT = Path(__file__).resolve().parent.parent
 #: Settings also read from the environment under their own name (hosting platforms set these), over ``FLASK_*``.
@@ -112,7 +116,7 @@ class Defaults:
     DEFAULT_PAGE_SIZE = 20
 
     # --- languages (Flask-Babel)
-    LANGUAGES = ["en", "ko"]
+    LANGUAGES = list(CATALOGUES)
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
 

@@ -295,8 +295,8 @@ def load_demo(today: date | None = None, size: str = "small") -> list[tuple[str,
             country=country,
             network_id=networks[network].id,
             timezone=tz,
-            # Korean cities read their documents and messages in Korean.
-            language="ko" if country == "KR" else "en",
+            # Korean cities read their documents and messages in Korean, Russian ones in Russian.
+            language={"KR": "ko", "RU": "ru"}.get(country, "en"),
             delivery_address=address,
             contact_name=contact,
             contact_email=f"health@{country.lower()}-city{len(cities) + 1}.example.org",
@@ -362,7 +362,7 @@ def load_demo(today: date | None = None, size: str = "small") -> list[tuple[str,
             name=name,
             city_id=city_id,
             provider_id=provider_id,
-            locale="ko" if email.endswith("sejong.example.org") else "en",
+            locale={"sejong.example.org": "ko", "ulyanovsk.example.org": "ru"}.get(email.split("@")[1], "en"),
         )
 
     context = {

@@ -2,10 +2,11 @@
 
 from marshmallow import Schema, fields, validate
 
+from health_responder.config import CATALOGUES
 from health_responder.schemas import StrictSchema
 
-#: The ``?lang=`` of every PDF route: the languages with a catalogue (config LANGUAGES).
-LANGUAGE_CHOICES = ["en", "ko"]
+#: The ``?lang=`` of every PDF route: the languages with a catalogue.
+LANGUAGE_CHOICES = list(CATALOGUES)
 
 
 def language_field(default: str) -> fields.String:

@@ -5,6 +5,7 @@ import zoneinfo
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from health_responder.config import CATALOGUES
 from health_responder.reference.gtin import normalize_gtin
 from health_responder.schemas import PageArgsSchema, StrictSchema
 
@@ -53,7 +54,7 @@ class NetworkListArgsSchema(PageArgsSchema):
 
 
 #: The languages documents can be written in (the catalogues the app ships).
-DOCUMENT_LANGUAGES = ("en", "ko")
+DOCUMENT_LANGUAGES = CATALOGUES
 
 
 class CitySchema(Schema):

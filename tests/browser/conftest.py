@@ -35,6 +35,9 @@ USERS = {
     "provider": "provider@medasia.example.org",
     "admin": "admin@responder.example.org",
 }
+#: The journeys written in English sign in the demo's Russian city user (Ульяновск reads Russian) in
+#: English; the others read their demo language (Sejong's user: Korean).
+READS_IN = {USERS["city"]: "en"}
 
 
 @pytest.fixture(scope="session")
@@ -63,8 +66,9 @@ def live(tmp_path_factory):
         from health_responder.auth.models import User
 
         emails = list(USERS.values())
-        languages = dict(
-            db.session.execute(select(User.email, User.locale).where(User.email.in_(emails))).all()
+        languages = (
+            dict(db.session.execute(select(User.email, User.locale).where(User.email.in_(emails))).all())
+            | READS_IN
         )
         db.session.remove()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per request in the test output

@@ -271,3 +271,23 @@ def test_the_statistics_report_names_topics_in_its_language(app, tmp_path):
         english_text = pdf_text(languages.in_language(build_statistics_report, "en")(data), tmp_path)
     assert "산소 요법" in korean_text and "oxygen_therapy" not in korean_text
     assert "Oxygen therapy" in english_text and "oxygen_therapy" not in english_text
+
+
+def test_a_russian_citys_dispatch_report_is_russian_with_only_its_catalogue(app, world, prepared, tmp_path):
+    """A third language, by its catalogue alone: a city reading Russian gets its dispatch report in Russian."""
+    with app.app_context(), db.write_session() as session:
+        session.get(City, world.city.id).language = "ru"
+    shipped = world.provider_api.post(f"/api/v1/dispatches/{prepared['id']}/ship", json=SHIP)
+    assert shipped.status_code == 200
+    path = f"/api/v1/dispatches/{prepared['id']}/report.pdf"
+    text = pdf_text(world.city_api.get(path).data, tmp_path)
+    for words in (
+        "Отчёт об отправке",
+        "Отправитель и получатель",
+        "Дата отправки",
+        "Код проверки",
+        "Критический",
+    ):
+        assert words in text, (words, text)
+    assert "Dispatch report" not in text
+    assert "Dispatch report" in pdf_text(world.city_api.get(path, query_string={"lang": "en"}).data, tmp_path)

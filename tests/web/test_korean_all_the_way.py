@@ -90,8 +90,8 @@ def demo_codes(app) -> set[str]:
     return CODES | found
 
 
-def crawl(app, client) -> dict[str, set[str]]:
-    """Visit the site from the dashboard; the pages with raw codes, and which."""
+def crawl(app, client, language: str = "ko") -> dict[str, set[str]]:
+    """Visit the site from the dashboard (every page in ``language``); the pages with raw codes, and which."""
     codes = demo_codes(app)
     adapter = app.url_map.bind("localhost")
     queue, seen, per_endpoint, bad, visited = ["/dashboard"], set(), {}, {}, 0
@@ -113,7 +113,7 @@ def crawl(app, client) -> dict[str, set[str]]:
             response.close()  # a file (a material's PDF) is streamed: let go of it
             continue
         html = response.get_data(as_text=True)
-        assert '<html lang="ko">' in html, path
+        assert f'<html lang="{language}">' in html, path
         shown = raw_codes(html, codes)
         if shown:
             bad[path] = shown
@@ -138,15 +138,17 @@ def test_the_detector_finds_raw_codes_and_ignores_attributes():
 
 @pytest.mark.slow  # the demo world is seeded once per session
 @pytest.mark.parametrize("role", ["city", "provider", "coordinator", "admin"])
-def test_every_page_in_korean_names_codes_in_korean(demo_app, role):
+@pytest.mark.parametrize("language", ["ko", "ru"])
+def test_every_page_in_korean_or_russian_names_codes_in_its_words(demo_app, role, language):
+    """Korean, and Russian (a catalogue alone): no page shows a code where its words belong."""
     from tests.browser.conftest import PASSWORD, USERS
 
     email, password = USERS[role], PASSWORD
     client = demo_app.test_client()
     assert page_login(client, email, password).status_code == 302
     token = csrf_token(client.get("/dashboard").get_data(as_text=True))
-    client.post("/language", data={"locale": "ko", "next": "/dashboard", "csrf_token": token})
-    bad = crawl(demo_app, client)
+    client.post("/language", data={"locale": language, "next": "/dashboard", "csrf_token": token})
+    bad = crawl(demo_app, client, language)
     assert bad == {}, bad
 
 

@@ -8,6 +8,7 @@ translated, not fuzzy, with the same placeholders; the compiled .mo must match i
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,18 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
+from health_responder.config import CATALOGUES
+from health_responder.db import utc_today
+from health_responder.web.context import countdown
 from tests.factories import api_request, flashes
 
 pytestmark = pytest.mark.usefixtures("shelves")
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "health_responder" / "translations"
-LANGUAGES = ["en", "ko"]
+LANGUAGES = list(CATALOGUES)
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
@@ -102,3 +107,18 @@ def test_the_chosen_language_is_remembered_on_the_user(app, world):
 
     fresh = PageClient(app, w.users["coordinator"])
     assert "분류 대기열" in fresh.html("/dashboard")
+
+
+def test_a_third_language_needs_only_its_catalogue_russian_pages_with_three_plural_forms(world):
+    """Russian came as a catalogue alone: pages, labels, dates and plural forms (one, few, many) follow it."""
+    w = world
+    api_request(w, (w.item, 1200))
+    page = w.page("city")
+    response = page.post("/language", {"locale": "ru", "next": "/requests"})
+    assert response.status_code == 302
+    html = page.html("/requests")
+    assert '<html lang="ru">' in html and "Язык изменён: Русский." in " ".join(flashes(html))
+    assert "Новая заявка" in html and "Приоритет" in html and "New request" not in html
+    with w.app.test_request_context("/"), force_locale("ru"):
+        due = [countdown(utc_today() + timedelta(days=n)) for n in (1, 3, 5, 21)]
+    assert due == ["Срок через 1 день", "Срок через 3 дня", "Срок через 5 дней", "Срок через 21 день"]
