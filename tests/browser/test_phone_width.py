@@ -125,3 +125,21 @@ def test_the_header_folds_into_a_menu_button_on_a_phone(live, open_as):
     page.set_viewport_size({"width": 1280, "height": 900})  # on a wide screen the links are simply there
     assert not page.get_by_role("button", name="Menu").is_visible()
     assert page.get_by_role("link", name="Dashboard").first.is_visible()
+
+
+def test_on_a_phone_a_lot_code_reads_on_one_line_and_the_table_shows_it_scrolls(live, open_as):
+    """The stock table scrolls in its own box: its lot codes stay whole, and a shadow marks the hidden side."""
+    page = open_as("provider")
+    page.set_viewport_size(PHONE)
+    page.goto("/stock")
+    facts = page.evaluate(
+        """() => {
+          const link = document.querySelector('table.lots td.nowrap a');
+          const wrap = link.closest('.table-wrap');
+          const line = parseFloat(getComputedStyle(link).lineHeight) || 1.5 * parseFloat(getComputedStyle(link).fontSize);
+          return {code: link.textContent, lines: link.getClientRects().length, height: link.getBoundingClientRect().height,
+                  line, scrolls: wrap.scrollWidth > wrap.clientWidth, shadow: getComputedStyle(wrap).backgroundImage};
+        }"""
+    )
+    assert facts["lines"] == 1 and facts["height"] < 1.5 * facts["line"], facts
+    assert facts["scrolls"] and facts["shadow"].count("gradient") == 4, facts
