@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from health_responder.materials.schemas import MaterialSchema, language_tag
 from health_responder.reference.schemas import _timezone
 from health_responder.schemas import PageArgsSchema, StrictSchema
+from health_responder.training import rules
 from health_responder.training.models import ATTENDANCE_STATUSES, EnrolmentStatus, ProgramMode, ProgramStatus
 
 _language = language_tag
@@ -61,19 +62,28 @@ class ProgramUpdateSchema(StrictSchema):
         metadata={"description": "Networks (ids or codes) whose cities may enrol; empty: all."},
     )
 
-    @validates_schema
-    def _dates_in_order(self, data, **_kwargs):
-        starts, ends, deadline = data.get("starts_at"), data.get("ends_at"), data.get("enrolment_deadline")
-        errors = {}
-        if starts and ends and ends <= starts:
-            errors["ends_at"] = [_l("Must be after the start.")]
-        if starts and deadline and deadline > starts.date():
-            errors["enrolment_deadline"] = [_l("Must be on or before the day the program starts.")]
+    @validates_schema(skip_on_field_errors=False)
+    def _fits_together(self, data, partial=None, **_kwargs):
+        """The cross-field rules on what was sent, reported with the fields' own errors in one answer. An
+        update checks only what it sends with ``mode``; the service checks the whole program after.
+        """
+        errors = rules.program_conflicts(
+            starts_at=data.get("starts_at"),
+            ends_at=data.get("ends_at"),
+            enrolment_deadline=data.get("enrolment_deadline"),
+            mode=data.get("mode") if self._whole else None,
+            venue=data.get("venue"),
+            join_url=data.get("join_url"),
+        )
         if errors:
             raise ValidationError(errors)
 
+    #: A create sends the whole program; an update may send one field (the service judges the rest).
+    _whole = False
+
 
 class ProgramCreateSchema(ProgramUpdateSchema):
+    _whole = True
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     topic = fields.String(required=True, validate=_topic)
     language = fields.String(load_default="en", validate=_language)

@@ -36,13 +36,12 @@ from health_responder.extensions import db
 from health_responder.notifications import services as notifications
 from health_responder.providers.models import Provider
 from health_responder.reference.models import City, Network, TrainingTopic
-from health_responder.training import messages, queries
+from health_responder.training import messages, queries, rules
 from health_responder.training.models import (
     ENROLMENT_TRANSITIONS,
     PROGRAM_TRANSITIONS,
     Enrolment,
     EnrolmentStatus,
-    ProgramMode,
     ProgramStatus,
     TrainingProgram,
     TrainingProgramNetwork,
@@ -165,20 +164,17 @@ def _network_ids(program: TrainingProgram) -> list[int]:
 
 
 def _check_consistent(program: TrainingProgram) -> None:
-    """Rules that span fields, checked on the values the program will have."""
-    errors = {}
-    if program.ends_at <= program.starts_at:
-        errors["ends_at"] = [_l("Must be after the start.")]
-    if program.enrolment_deadline > program.starts_at.date():
-        errors["enrolment_deadline"] = [_l("Must be on or before the day the program starts.")]
-    if program.mode == ProgramMode.ONSITE and not (program.venue or "").strip():
-        errors["venue"] = [_l("An onsite program needs a venue.")]
-    if program.mode == ProgramMode.WEBINAR and not (program.join_url or "").strip():
-        errors["join_url"] = [_l("A webinar needs its join link.")]
-    if program.capacity < program.seats_taken:
-        errors["capacity"] = [
-            _l("%(n)s seats are taken already; capacity cannot be lower.", n=program.seats_taken)
-        ]
+    """Rules that span fields (``rules.program_conflicts``), checked on the values the program will have."""
+    errors = rules.program_conflicts(
+        starts_at=program.starts_at,
+        ends_at=program.ends_at,
+        enrolment_deadline=program.enrolment_deadline,
+        mode=program.mode,
+        venue=program.venue,
+        join_url=program.join_url,
+        capacity=program.capacity,
+        seats_taken=program.seats_taken,
+    )
     if errors:
         raise ValidationFailed(_l("The program's details do not fit together."), errors)
 
