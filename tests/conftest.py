@@ -86,7 +86,9 @@ def _watch_page_posts(sender, response, **extra) -> None:
         if (
             flask_request.method == "POST"
             and 300 <= response.status_code < 400
-            and "/login" not in location
+            and (
+                "/login" not in location or flask_request.endpoint == "web.logout"
+            )  # logging out lands there
             and "restore=" not in location
         ):
             _SUCCEEDED_POSTS.add(flask_request.endpoint or "")

@@ -10,6 +10,11 @@ from health_responder.errors import NotFound
 from health_responder.extensions import db
 
 
+def email_taken(email: str) -> bool:
+    """Whether a user has this email already (emails compare case-insensitively)."""
+    return db.session.scalar(select(User.id).where(User.email == email.strip().lower())) is not None
+
+
 def tokens_of(*, user: User) -> list[ApiToken]:
     """The user's tokens, newest first."""
     return db.session.scalars(

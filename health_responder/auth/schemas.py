@@ -5,6 +5,7 @@ import zoneinfo
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
+from health_responder.auth import queries
 from health_responder.auth.models import Role
 from health_responder.schemas import PageArgsSchema, StrictSchema
 
@@ -66,6 +67,13 @@ class UserCreateSchema(StrictSchema):
     provider_id = fields.Integer(load_default=None, allow_none=True)
     #: Empty (the default): not chosen, the user reads their city's language, else English.
     locale = fields.String(load_default="", validate=validate.Length(max=10))
+
+    def handle_error(self, error, data, **kwargs):
+        """One answer names every problem: a taken email joins the others (alone, the service answers 409)."""
+        email = data.get("email") if isinstance(data, dict) else None
+        if isinstance(email, str) and "email" not in error.messages and queries.email_taken(email):
+            raise ValidationError(error.messages | {"email": [_l("Already registered.")]}) from error
+        raise error
 
 
 class UserUpdateSchema(StrictSchema):

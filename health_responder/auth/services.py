@@ -14,6 +14,7 @@ from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from health_responder.audit import services as audit
+from health_responder.auth import queries
 from health_responder.auth.models import ApiToken, Role, User
 from health_responder.db import utcnow
 from health_responder.errors import Duplicate, NotFound, ValidationFailed
@@ -67,9 +68,12 @@ def create_user(
         errors["city_id"] = [_l("Only city users belong to a city.")]
     if role != Role.PROVIDER and provider_id is not None:
         errors["provider_id"] = [_l("Only provider users belong to a provider.")]
-    if errors:
-        raise ValidationFailed(_l("The user is not valid."), errors)
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+    taken = "email" not in errors and queries.email_taken(email)
+    if errors:  # one answer names every problem, a taken email too
+        raise ValidationFailed(
+            _l("The user is not valid."), errors | ({"email": [_l("Already registered.")]} if taken else {})
+        )
+    if taken:
         raise Duplicate(
             _l("A user with email %(email)s already exists.", email=email),
             {"email": [_l("Already registered.")]},

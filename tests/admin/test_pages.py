@@ -77,6 +77,22 @@ def test_a_user_form_with_bad_values_names_the_fields_and_keeps_the_input(world)
     assert 'value="Kept Name"' in html
 
 
+def test_a_taken_email_is_named_in_the_same_answer_as_a_short_password(world):
+    """One round of errors: the email already registered is said with the other problems, not after them."""
+    taken = world.users["coordinator"].email
+    data = {"email": taken, "name": "Twice", "role": "coordinator", "locale": "en", "password": "short"}
+    form = data | {"city_id": "", "provider_id": ""}
+    response = world.page("admin").post("/admin/users/new", form, page="/admin/users/new")
+    html = text(response)
+    assert response.status_code == 422
+    assert re.search(r'id="email-errors">Already registered\.<', html), html[:2000]
+    assert 'id="password-errors"' in html
+    api = world.admin.post("/api/v1/users", json=data)
+    assert api.status_code == 422 and api.json["errors"]["email"] == ["Already registered."], api.json
+    alone = world.admin.post("/api/v1/users", json=data | {"password": "long-enough-pass-1"})
+    assert alone.status_code == 409 and alone.json["errors"]["email"] == ["Already registered."]
+
+
 def test_deactivation_ends_the_users_sessions_and_tokens(app, world):
     w = world
     victim = PageClient(app, w.users["other_city"])
