@@ -17,6 +17,7 @@ from health_responder.auth.access import STAFF, require_role
 from health_responder.auth.models import Role, User
 from health_responder.db import utcnow
 from health_responder.dispatch import services as dispatches
+from health_responder.dispatch import snapshot
 from health_responder.dispatch.models import REJECTION_REASONS, Dispatch, DispatchLine, DispatchStatus
 from health_responder.errors import (
     Conflict,
@@ -137,6 +138,7 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
     requests.refresh_status(request=request)
     if discrepancies:
         units = sum(d["rejected"] for d in discrepancies)
+        shown = {facts.line.id: facts for facts in snapshot.lines_of(dispatch)}  # as the report names them
         notifications.notify(
             users=[*notifications.staff_users(), *notifications.provider_users(dispatch.provider_id)],
             key=f"dispatch:{dispatch.id}:discrepancy",
@@ -150,8 +152,9 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
                 lambda: ", ".join(
                     str(
                         _l(
-                            "line %(line)s: %(units)s %(reason)s",
-                            line=d["line_id"],
+                            "%(item)s, lot %(lot)s: %(units)s %(reason)s",
+                            item=shown[d["line_id"]].item_code,
+                            lot=shown[d["line_id"]].lot_code,
                             units=d["rejected"],
                             reason=code_label(d["reason"]),
                         )

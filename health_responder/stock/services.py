@@ -433,18 +433,11 @@ def _ensure_new_lot_code(
         )
     )
     if existing is not None and existing != exclude_id:
-        raise Duplicate(
-            _l(
-                "Lot %(lot)s of this item already exists at this location (lot %(id)s).",
-                lot=repr(lot_code),
-                id=existing,
-            ),
-            {"lot_code": [_l("Already exists for this item at this location.")]},
-        )
+        raise _duplicate_from(lot_code)
 
 
 def _duplicate_from(lot_code: str) -> Duplicate:
-    """A unique-key race lost to another transaction: the same answer as the check before it."""
+    """The answer to a lot code taken for its item at its location (checked before, or a unique-key race lost)."""
     return Duplicate(
         _l("Lot %(lot)s of this item already exists at this location.", lot=repr(lot_code)),
         {"lot_code": [_l("Already exists for this item at this location.")]},

@@ -188,6 +188,13 @@ def test_a_receipt_with_rejections_records_the_discrepancy_and_delivers_the_requ
         (req["lines"][0]["id"], 3, "expired", "Boxes 2-3.")
     ]
     assert world.city_api.post(f"/api/v1/dispatches/{dispatch['id']}/receipt", json=body).status_code == 409
+    # Staff are told, naming the item and the lot as the dispatch report does (not a line's id).
+    told = [
+        n for n in world.coordinator.get("/api/v1/notifications").json["items"] if "rejected" in n["subject"]
+    ]
+    lot = world.coordinator.get(f"/api/v1/stock/lots/{lines[0]['lot_id']}").json
+    item = world.coordinator.get(f"/api/v1/items/{lines[0]['item_id']}").json
+    assert [n["body"] for n in told] == [f"{item['code']}, lot {lot['lot_code']}: 3 expired"], told
 
 
 def test_the_provider_cannot_record_the_receipt(world, allocated):
