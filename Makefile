@@ -65,7 +65,7 @@ bench: venv
 # untranslated in health_responder/translations/*/LC_MESSAGES/messages.po: translate them (the page
 # tests fail until every catalogue is complete), then run this again to compile.
 translations: venv
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output \
 		--project "Smart Health Responder" --copyright-holder "Smart Health Responder" \
 		-o health_responder/translations/messages.pot .
 	$(BIN)/pybabel update -i health_responder/translations/messages.pot -d health_responder/translations \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
     EmailField,
@@ -33,7 +34,7 @@ KIND_CHOICES = [
 
 class UserCreateForm(PageForm):
     email = EmailField(_l("Email"))
-    name = StringField(_l("Name"))
+    name = StringField(lazy_pgettext("person", "Name"))
     role = SelectField(_l("Role"), choices=[])
     city_id = SelectField(_l("City (for city users)"), choices=[])
     provider_id = SelectField(_l("Provider (for provider users)"), choices=[])

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import PasswordField, SelectField, StringField
 
 from health_responder.forms import PageForm
 
 
 class ProfileForm(PageForm):
-    name = StringField(_l("Name"))
+    name = StringField(lazy_pgettext("person", "Name"))
     locale = SelectField(_l("Language"), choices=[])
     #: Empty: the default zone of the user's city or provider.
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False)

@@ -39,7 +39,7 @@ def _catalogue(language: str):
 def _source_messages() -> set:
     with open(ROOT / "babel.cfg") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
-    keywords = DEFAULT_KEYWORDS | {"_l": None, "lazy_gettext": None}
+    keywords = DEFAULT_KEYWORDS | {"_l": None, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords

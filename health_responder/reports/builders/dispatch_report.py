@@ -7,7 +7,7 @@ reads it in its own language (English and Korean catalogues).
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Table, TableStyle
@@ -228,7 +228,10 @@ def _parties(fonts: FontSet, data: DispatchReportData, width: float) -> Table:
         return text_block(fonts, clean_text(text, max_length=MAX_FIELD) or "—", style)
 
     pairs = [
-        ((_("From"), sender.name, True), (_("To"), recipient.name, True)),
+        (
+            (pgettext("dispatch party", "From"), sender.name, True),
+            (pgettext("dispatch party", "To"), recipient.name, True),
+        ),
         (
             (_("Stock location"), data.sender_location, False),
             (_("Delivery address"), recipient.address, False),
