@@ -10,7 +10,7 @@ from health_responder.errors import NotFound
 from health_responder.extensions import db
 
 
-def email_taken(email: str) -> bool:
+def email_taken(*, email: str) -> bool:
     """Whether a user has this email already (emails compare case-insensitively)."""
     return db.session.scalar(select(User.id).where(User.email == email.strip().lower())) is not None
 

@@ -71,7 +71,7 @@ class UserCreateSchema(StrictSchema):
     def handle_error(self, error, data, **kwargs):
         """One answer names every problem: a taken email joins the others (alone, the service answers 409)."""
         email = data.get("email") if isinstance(data, dict) else None
-        if isinstance(email, str) and "email" not in error.messages and queries.email_taken(email):
+        if isinstance(email, str) and "email" not in error.messages and queries.email_taken(email=email):
             raise ValidationError(error.messages | {"email": [_l("Already registered.")]}) from error
         raise error
 

@@ -68,7 +68,7 @@ def create_user(
         errors["city_id"] = [_l("Only city users belong to a city.")]
     if role != Role.PROVIDER and provider_id is not None:
         errors["provider_id"] = [_l("Only provider users belong to a provider.")]
-    taken = "email" not in errors and queries.email_taken(email)
+    taken = "email" not in errors and queries.email_taken(email=email)
     if errors:  # one answer names every problem, a taken email too
         raise ValidationFailed(
             _l("The user is not valid."), errors | ({"email": [_l("Already registered.")]} if taken else {})
