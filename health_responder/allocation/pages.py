@@ -177,6 +177,7 @@ def redistribution(alert_id: int):
 def redistribute(alert_id: int):
     """Allocate the alert's lot to one line, in one click; 409 said on the page when it cannot be."""
     alert = alerts.alert_for(user=me(), alert_id=alert_id)
+    item_id = queries.lot_of_alert(alert=alert).item_id
     form = RedistributeForm()
     line_id = int_or_none(form.line_id.data)
     if not form.validate_on_submit():
@@ -185,9 +186,11 @@ def redistribute(alert_id: int):
         form,
         lambda: services.redistribute(alert=alert, by=me(), **load(RedistributeSchema, {"line_id": line_id})),
         done=lambda allocation: _(
-            "%(n)s unit(s) of the lot are allocated to line %(line)s: its provider has been told to dispatch them.",
+            "%(n)s unit(s) of the lot are allocated to %(reference)s (%(item)s): its provider has been told to "
+            "dispatch them.",
             n=allocation.quantity,
-            line=allocation.line_id,
+            reference=requests.get_request(request_id=allocation.request_id, user=me()).reference,
+            item=reference.items_by_id(ids=[item_id])[item_id].code,
         ),
     )
     if allocation is None:

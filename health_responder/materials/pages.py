@@ -112,7 +112,6 @@ def _hub_page(
         page=page,
         topics=dict(topics),
         providers=dict(queries.providers()),
-        language_names=LANGUAGE_NAMES,
         link_args={key: args[key] for key in ("q", "topic", "language") if args.get(key)},
         max_mb=MATERIAL_MAX_BYTES // (1024 * 1024),
         staff=is_staff(),
@@ -191,7 +190,6 @@ def _material_page(material_id: int, status: int = 200, version_form: MaterialVe
         mat=queries.material_page(material=material, member=user is not None),
         may_change=may_change,
         version_form=version_form,
-        language_names=LANGUAGE_NAMES,
         max_mb=MATERIAL_MAX_BYTES // (1024 * 1024),
     ), status
 

@@ -9,7 +9,6 @@ from health_responder.auth.models import Role
 from health_responder.offices import queries, services
 from health_responder.offices.forms import OfficeForm
 from health_responder.offices.schemas import OfficeCreateSchema, OfficeUpdateSchema
-from health_responder.web.context import LANGUAGE_NAMES
 from health_responder.web.forms import attempt, commit, load
 from health_responder.web.guards import me, member, public, roles
 
@@ -24,7 +23,6 @@ def index():
     return render_template(
         "offices/index.html",
         offices=queries.all_offices(),
-        language_names=LANGUAGE_NAMES,
         admin=user is not None and user.role == Role.ADMIN,
     )
 

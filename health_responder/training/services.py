@@ -461,10 +461,9 @@ def enrol(
     if existing is not None:
         raise Duplicate(
             _l(
-                "%(email)s is already %(status)s in this program (enrolment %(id)s).",
+                "%(email)s is already in this program (%(status)s).",
                 email=email,
                 status=code_label(existing.status),
-                id=existing.id,
             ),
             {"participant_email": [_l("Already enrolled in this program.")]},
         )

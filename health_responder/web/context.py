@@ -132,6 +132,7 @@ def register_context(app: Flask) -> None:
     app.add_template_filter(count_label, "count_label")
     app.add_template_filter(countdown, "countdown")
     app.add_template_filter(days_left, "days_left")
+    app.add_template_filter(lambda tag: LANGUAGE_NAMES.get(tag, tag) if tag else "", "language_name")
 
     @app.context_processor
     def _helpers():

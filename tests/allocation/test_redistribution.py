@@ -224,9 +224,10 @@ def test_the_alert_page_allocates_in_one_click_and_says_why_it_cannot(world, soo
     assert done.status_code == 302 and done.headers["Location"].endswith(url)
     html = page.html(url)
     assert flashes(html) == [
-        f"10 unit(s) of the lot are allocated to line {soon.far_critical.line_ids[0]}: its provider has been told "
-        "to dispatch them."
+        f"10 unit(s) of the lot are allocated to {soon.far_critical.reference} (OXY-CONC-10L): its provider has "
+        "been told to dispatch them."
     ]
+    # Served: the request is no longer offered (only the flash names it).
     assert soon.far_critical.reference not in re.sub(r"<p class=\"flash.*?</p>", "", html, flags=re.S)
     again = page.post(url, {"line_id": str(soon.far_critical.line_ids[0])}, page=url)
     assert again.status_code == 409 and "is already filled" in text(again)

@@ -98,3 +98,14 @@ def test_the_flash_of_a_run_says_yes_or_no_in_the_pages_language(world):
     _run_id, html = dry_run(page, "send_notifications")
     said = " ".join(flashes(html))
     assert "이메일 서버 설정됨: 아니요" in said and "False" not in said, said
+
+
+def test_a_check_whose_last_run_was_dry_says_so_where_its_last_run_is_shown(world):
+    """A dry run changes nothing: the dashboard's checks panel and the checks table must not read as if it ran."""
+    page = world.page("coordinator")
+    dry_run(page, "auto_allocate")
+    for path in ("/dashboard", "/checks"):
+        html = page.html(path)
+        assert "dry run: nothing changed" in html, path
+    assert page.post("/checks/auto_allocate/run", {}, page="/checks").status_code == 302
+    assert "dry run: nothing changed" not in page.html("/checks")
