@@ -48,6 +48,8 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
     dispatches.check_state(dispatch, "receipt", _l("record the receipt of"))
     shipped = {line.id: line for line in dispatches.lines_of(dispatch.id)}
     errors: dict[str, list] = {}
+    if not received_by.strip():
+        errors["received_by"] = [_l("Say who received the shipment.")]
     given: dict[int, int] = {}
     for index, entry in enumerate(lines):
         line = shipped.get(entry["line_id"])
@@ -90,7 +92,7 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
             )
         ]
     if errors:
-        raise ValidationFailed(_l("The receipt does not add up: see errors for each line."), errors)
+        raise ValidationFailed(_l("The receipt cannot be recorded yet: see the errors."), errors)
     per_request_line: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     discrepancies = []
     for entry in lines:

@@ -141,3 +141,30 @@ def test_a_coordinator_prints_the_dispatch_summary_of_a_period(world):
         f"/reports/dispatch-summary?period_from={utc_today().replace(day=1)}&period_to={utc_today() + timedelta(days=1)}"
     )
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_a_receipt_names_every_problem_at_once_the_missing_receiver_too(world):
+    """No receiver, units that do not add up and a rejection without a reason: one answer, three fields."""
+    w = world
+    _req, dispatch = shipped_dispatch(w, quantity=5)
+    path = f"/dispatches/{dispatch['id']}"
+    form = {
+        "lines-0-line_id": dispatch["lines"][0]["id"],
+        "lines-0-accepted": "3",
+        "lines-0-rejected": "1",
+        "lines-0-reason": "",
+        "received_by": "",
+    }
+    response = w.page("city").post(f"{path}/receipt", form, page=path)
+    html = text(response)
+    assert response.status_code == 422
+    for field in ("received_by", "lines-0-accepted", "lines-0-reason"):
+        assert f'id="{field}-errors"' in html, field
+    assert "Say who received the shipment." in html and "3 things to fix" in html
+    api = w.api["city"].post(
+        f"/api/v1/dispatches/{dispatch['id']}/receipt",
+        json={"lines": [{"line_id": dispatch["lines"][0]["id"], "accepted": 5}]},
+    )
+    assert api.status_code == 422 and api.json["errors"] == {
+        "received_by": ["Say who received the shipment."]
+    }
