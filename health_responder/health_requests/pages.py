@@ -178,6 +178,18 @@ def index():
     )
 
 
+@bp.get("/requests/backorders")
+@roles(*STAFF)
+def backorders():
+    """Every line still owed, critical first, oldest first: the whole list the dashboard's panel begins."""
+    user = me()
+    return render_template(
+        "health_requests/backorders.html",
+        rows=queries.backorders(user=user),
+        totals=queries.backorder_totals(user=user),
+    )
+
+
 @bp.get("/requests/export.csv")
 @roles()
 def export():

@@ -59,6 +59,27 @@ def test_the_coordinators_dashboard_lists_every_line_still_owed(bo, client, lang
     assert f'href="/requests/{request["id"]}/allocate"' in card
 
 
+def test_the_panel_shows_the_first_lines_and_links_to_every_owed_line(bo, client):
+    """More lines owed than the panel shows: it says how many and opens the whole list (staff only)."""
+    requests = [bo.request((bo.item, n + 1)) for n in range(14)]
+    coordinator = bo.make.user("coordinator")
+    _as(client, coordinator)
+    html = client.get("/dashboard").get_data(as_text=True)
+    card = html[html.index('class="card panel backorders"') :]
+    card = card[: card.index("</section>")]
+    assert (
+        len(card.split("<tr>")[2:]) == 12 and 'href="/requests/backorders"' in card and "See all 14" in card
+    )
+    whole = client.get("/requests/backorders")
+    assert whole.status_code == 200
+    text = whole.get_data(as_text=True)
+    assert all(r["reference"] in text for r in requests) and len(text.split("<tr>")[2:]) == 14
+    city = bo.make.user("city")
+    client.get("/logout")
+    _as(client, city)
+    assert client.get("/requests/backorders").status_code == 403
+
+
 @pytest.mark.parametrize(
     ("language", "expected"), [("en", "3 shipped, 3 on back-order"), ("ko", "3개 발송됨, 3개 입고 대기")]
 )
