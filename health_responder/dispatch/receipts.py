@@ -36,17 +36,8 @@ D = DispatchStatus
 LINES = dispatches.LINES
 
 
-def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_by: str) -> Dispatch:
-    """shipped → received: per line accepted + rejected = shipped; rejected units carry a reason.
-
-    Whatever the request's state (a closed request's last shipment can still arrive).
-    """
-    require_role(by, Role.CITY, *STAFF)
-    dispatches.check_tenant(dispatch, by)
-    request = requests.lock_request(dispatch.request_id)
-    dispatch = dispatches.lock_dispatch(dispatch.id)
-    dispatches.check_state(dispatch, "receipt", _l("record the receipt of"))
-    shipped = {line.id: line for line in dispatches.lines_of(dispatch.id)}
+def _receipt_errors(shipped: dict[int, DispatchLine], lines: list[dict], received_by: str) -> dict[str, list]:
+    """What is wrong with a receipt of the ``shipped`` lines, every problem at once (empty: nothing)."""
     errors: dict[str, list] = {}
     if not received_by.strip():
         errors["received_by"] = [_l("Say who received the shipment.")]
@@ -91,6 +82,21 @@ def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_
                 lines=", ".join(str(m) for m in missing),
             )
         ]
+    return errors
+
+
+def record_receipt(*, dispatch: Dispatch, by: User, lines: list[dict], received_by: str) -> Dispatch:
+    """shipped → received: per line accepted + rejected = shipped; rejected units carry a reason.
+
+    Whatever the request's state (a closed request's last shipment can still arrive).
+    """
+    require_role(by, Role.CITY, *STAFF)
+    dispatches.check_tenant(dispatch, by)
+    request = requests.lock_request(dispatch.request_id)
+    dispatch = dispatches.lock_dispatch(dispatch.id)
+    dispatches.check_state(dispatch, "receipt", _l("record the receipt of"))
+    shipped = {line.id: line for line in dispatches.lines_of(dispatch.id)}
+    errors = _receipt_errors(shipped, lines, received_by)
     if errors:
         raise ValidationFailed(_l("The receipt cannot be recorded yet: see the errors."), errors)
     per_request_line: dict[int, list[int]] = defaultdict(lambda: [0, 0])
