@@ -15,7 +15,12 @@ from health_responder.auth.models import Role
 from health_responder.checks import queries, services
 from health_responder.checks.forms import AlertFilterForm, BatchResolveForm, ResolveForm, RunForm
 from health_responder.checks.models import ALERT_KINDS, AlertStatus
-from health_responder.checks.schemas import AlertBatchResolveSchema, AlertResolveSchema
+from health_responder.checks.schemas import (
+    RANGE_REVERSED,
+    AlertBatchResolveSchema,
+    AlertResolveSchema,
+    reversed_range,
+)
 from health_responder.db import utcnow
 from health_responder.errors import DomainError
 from health_responder.labels import check_label, count_label, label
@@ -83,6 +88,8 @@ def _filter_form() -> tuple[AlertFilterForm, dict]:
     for name in ("raised_from", "raised_to"):
         if getattr(form, name).data is not None:
             args[name] = getattr(form, name).data
+    if reversed_range(form.raised_from.data, form.raised_to.data):  # said at the field, not "no alert"
+        form.raised_to.errors = [str(RANGE_REVERSED)]
     return form, args
 
 

@@ -1,11 +1,19 @@
 """Schemas of job runs, checks and alerts, by direction."""
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from health_responder.checks.models import ALERT_KINDS, AlertStatus
 from health_responder.scheduler.models import RunOutcome
 from health_responder.schemas import PageArgsSchema, StrictSchema
+
+#: A day range whose end comes before its start (the alert list's ``raised_from``/``raised_to``).
+RANGE_REVERSED = _l("Must be on or after the day in “Raised from”.")
+
+
+def reversed_range(first, last) -> bool:
+    """Whether a range of days ends before it starts (an open end never does)."""
+    return first is not None and last is not None and last < first
 
 
 class JobRunSchema(Schema):
@@ -74,6 +82,11 @@ class AlertListArgsSchema(PageArgsSchema):
     provider_id = fields.Integer()
     raised_from = fields.Date(metadata={"description": "Raised on or after this day (UTC)."})
     raised_to = fields.Date(metadata={"description": "Raised on or before this day (UTC)."})
+
+    @validates_schema
+    def _range_in_order(self, data, **_kwargs):
+        if reversed_range(data.get("raised_from"), data.get("raised_to")):
+            raise ValidationError({"raised_to": [RANGE_REVERSED]})
 
 
 class AlertResolveSchema(StrictSchema):

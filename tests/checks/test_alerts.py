@@ -332,3 +332,18 @@ def test_an_open_alert_raised_before_its_translations_gets_them_at_the_next_chec
     [after] = _alerts(app, kind="overdue_request")
     assert after.id == alert.id and after.message_in("ko") != after.message
     assert after.details["request_id"] and "요청" in after.message_in("ko")
+
+
+def test_a_reversed_day_range_is_said_at_its_field_not_answered_with_no_alert(world):
+    """The alert list's raised_from after raised_to: the page says so at the field, the API refuses it."""
+    html = world.page("coordinator").html("/alerts?raised_from=2026-12-02&raised_to=2026-11-01")
+    assert 'id="raised_to-errors"' in html and "Must be on or after the day in “Raised from”." in html
+    api = world.coordinator.get(
+        "/api/v1/alerts", query_string={"raised_from": "2026-12-02", "raised_to": "2026-11-01"}
+    )
+    assert api.status_code == 422 and api.json["errors"]["raised_to"] == [
+        "Must be on or after the day in “Raised from”."
+    ]
+    assert (
+        world.coordinator.get("/api/v1/alerts", query_string={"raised_from": "2026-11-01"}).status_code == 200
+    )
