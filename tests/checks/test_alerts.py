@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -347,3 +348,13 @@ def test_a_reversed_day_range_is_said_at_its_field_not_answered_with_no_alert(wo
     assert (
         world.coordinator.get("/api/v1/alerts", query_string={"raised_from": "2026-11-01"}).status_code == 200
     )
+
+
+def test_an_alerts_message_reads_once_in_the_inbox(app, world, run_check):
+    """Its notification's subject is the message with its severity: the inbox does not repeat it below."""
+    world.request((world.item, 2), needed_by=days(-3))
+    run_check("overdue_requests")
+    [alert] = _alerts(app, kind="overdue_request")
+    html = world.page("coordinator").html("/notifications")
+    seen = re.sub(r'<span class="sr-only">.*?</span>', "", html)  # the buttons' names for screen readers
+    assert seen.count(alert.message) == 1, seen
