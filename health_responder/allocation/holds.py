@@ -26,7 +26,8 @@ from health_responder.errors import code_label
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest
 from health_responder.providers.models import Provider
-from health_responder.reference.models import City, Item
+from health_responder.reference import queries as reference_queries
+from health_responder.reference.models import City
 from health_responder.stock import services as stock
 from health_responder.stock.models import LotStatus, StockLot
 
@@ -137,7 +138,7 @@ def sync_alert(*, lot_id: int) -> bool:
             note = "No reservation of the lot is left."
         alerts.resolve_condition(dedup_key=dedup_key(lot_id), note=note)
         return False
-    item_code = db.session.scalar(select(Item.code).where(Item.id == lot.item_id))
+    item_code = reference_queries.item_code(item_id=lot.item_id)
     provider = db.session.scalar(select(Provider.name).where(Provider.id == lot.provider_id))
     alerts.raise_alert(
         kind=KIND,

@@ -190,7 +190,7 @@ def redistribute(alert_id: int):
             "dispatch them.",
             n=allocation.quantity,
             reference=requests.get_request(request_id=allocation.request_id, user=me()).reference,
-            item=reference.items_by_id(ids=[item_id])[item_id].code,
+            item=reference.item_code(item_id=item_id),
         ),
     )
     if allocation is None:

@@ -14,6 +14,7 @@ from health_responder.errors import NotFound
 from health_responder.extensions import db
 from health_responder.health_requests.models import AssistanceRequest, RequestLine
 from health_responder.providers.models import Provider, ProviderNetwork
+from health_responder.reference import queries as reference
 from health_responder.reference.models import City, Item, Network
 from health_responder.stock import queries as stock_queries
 from health_responder.stock.models import StockLot
@@ -195,7 +196,7 @@ def why_none(*, request: AssistanceRequest, line: RequestLine) -> dict:
     expire before the needed-by date; the only stock is quarantined or recalled. ``lots`` names the
     lots behind each reason (with their expiry and status); ``messages`` says it in words.
     """
-    item_code = db.session.scalar(select(Item.code).where(Item.id == line.item_id))
+    item_code = reference.item_code(item_id=line.item_id)
     out: dict = {"line_id": line.id, "item_id": line.item_id, "remainder": line.remainder, "usable_lots": 0}
     if line.remainder <= 0:
         return out | {

@@ -36,17 +36,13 @@ from health_responder.health_requests import services as requests
 from health_responder.health_requests.models import FULFILLING, AssistanceRequest, RequestLine, RequestStatus
 from health_responder.notifications import services as notifications
 from health_responder.providers.models import Provider, ProviderNetwork
-from health_responder.reference.models import City, Item, Network
+from health_responder.reference import queries as reference
+from health_responder.reference.models import City, Network
 from health_responder.stock import services as stock
 from health_responder.stock.models import LotStatus, StockLot
 
 LINES = RequestLine.__table__
 REQUESTS = AssistanceRequest.__table__
-
-
-def _item_code(item_id: int) -> str:
-    """How a message names a request line: by its item's code, as the pages show it, never the line's id."""
-    return db.session.scalar(select(Item.code).where(Item.id == item_id)) or str(item_id)
 
 
 def _label(by: User | None, actor: Actor) -> str | None:
@@ -89,7 +85,7 @@ def _release_rows(allocation: Allocation, actor: Actor, note: str) -> None:
         raise Conflict(
             _l(
                 "The %(item)s line does not hold %(n)s reserved units to release.",
-                item=_item_code(db.session.get(RequestLine, allocation.line_id).item_id),
+                item=reference.item_code(item_id=db.session.get(RequestLine, allocation.line_id).item_id),
                 n=allocation.quantity,
             )
         )
@@ -106,7 +102,7 @@ def _too_much_for_line(*, line: RequestLine, lot: StockLot, left: int, quantity:
     """The error for ``quantity`` over what ``line`` has ``left`` to allocate, naming the tighter limit:
     the line's, or the lot's available units when the lot has even fewer.
     """
-    item = _item_code(line.item_id)
+    item = reference.item_code(item_id=line.item_id)
     if left <= 0:
         message = _l("The %(item)s line is fully allocated: nothing is left to allocate.", item=item)
         return Conflict(message, {"quantity": [message]})
@@ -175,7 +171,7 @@ def reserve_line(
                     _l(
                         "Lot %(lot)s is not of item %(item)s.",
                         lot=lot.lot_code,
-                        item=_item_code(line.item_id),
+                        item=reference.item_code(item_id=line.item_id),
                     )
                 ]
             },
@@ -375,7 +371,10 @@ def redistribute(*, alert: Alert, by: User, line_id: int, quantity: int | None =
             _l("The line asks for another item than the lot holds."),
             {
                 "line_id": [
-                    _l("The line asks for %(item)s, not the lot's item.", item=_item_code(line.item_id))
+                    _l(
+                        "The line asks for %(item)s, not the lot's item.",
+                        item=reference.item_code(item_id=line.item_id),
+                    )
                 ]
             },
         )
@@ -383,7 +382,7 @@ def redistribute(*, alert: Alert, by: User, line_id: int, quantity: int | None =
     if line.remainder <= 0:
         message = _l(
             "The %(item)s line of %(ref)s is already filled: nothing is left to allocate.",
-            item=_item_code(line.item_id),
+            item=reference.item_code(item_id=line.item_id),
             ref=request.reference,
         )
         raise Conflict(message, {"line_id": [message]})

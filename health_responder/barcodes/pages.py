@@ -79,7 +79,7 @@ def pick_check(dispatch_id: int):
         line = services.check_picked(dispatch=dispatch, data=_scanned(form), by=me(), field="scan")
         # named as the pick list shows it: the item's code and the lot's, never the line's id
         named = {
-            "item": reference.items_by_id(ids=[line.item_id])[line.item_id].code,
+            "item": reference.item_code(item_id=line.item_id),
             "lot": stock.get_lot(user=me(), lot_id=line.lot_id).lot_code,
             "n": line.quantity,
         }

@@ -73,6 +73,11 @@ def active_items() -> list[Item]:
     return db.session.scalars(select(Item).where(Item.active.is_(True)).order_by(Item.code)).all()
 
 
+def item_code(*, item_id: int) -> str:
+    """How messages and pages name an item: by its code."""
+    return db.session.scalar(select(Item.code).where(Item.id == item_id))
+
+
 def items_by_id(*, ids) -> dict[int, Item]:
     """The items whose id is in ``ids``, by id."""
     return by_id(db.session, Item, ids)

@@ -63,9 +63,10 @@ class ProgramUpdateSchema(StrictSchema):
     )
 
     @validates_schema(skip_on_field_errors=False)
-    def _fits_together(self, data, partial=None, **_kwargs):
+    def _fits_together(self, data, **_kwargs):
         """The cross-field rules on what was sent, reported with the fields' own errors in one answer. An
-        update checks only what it sends with ``mode``; the service checks the whole program after.
+        update leaves the mode's rules (venue, join link) to the service, which judges the whole program:
+        the venue may be there already.
         """
         errors = rules.program_conflicts(
             starts_at=data.get("starts_at"),
